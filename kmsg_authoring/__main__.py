@@ -1,0 +1,3 @@
+from kmsg_authoring.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Command-line entry point: argument parsing and dispatch only.
+
+Each command lives in its own small module of this package with `register(subparsers)`, which
+adds its parser and sets `func` to a `run(args) -> int`. Command modules import only argparse at
+top level, so `kmsg-author lint` in a pre-commit hook does not pay for the preview server or the
+HTTP stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from kmsg_authoring import __version__
+from kmsg_authoring.errors import EXIT_FAILURE, EXIT_USAGE, KmsgError
+
+# Order is the order of `kmsg-author --help`.
+COMMANDS: tuple[str, ...] = (
+    "build", "lint", "rules", "preview", "samples", "new", "schema",
+    "plan", "publish", "pull", "send_test", "sandbox",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every command registered."""
+    parser = argparse.ArgumentParser(
+        prog="kmsg-author",
+        description=(
+            "Author, validate, preview and publish Kaltura Messaging API email templates. "
+            "Run a command with --help for its options."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"kmsg-author {__version__}")
+    parser.add_argument(
+        "-C", "--project", metavar="DIR", default=None,
+        help="project folder (default: the nearest folder with kmsg.toml, else the current one)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"kmsg_authoring.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kmsg_authoring.cli.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run kmsg-author; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on usage errors
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KmsgError as exc:
+        print(f"kmsg-author: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kmsg-author: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILURE

@@ -1,0 +1,128 @@
+"""What the compiler produces: a compiled template and the token references it found."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kmsg_authoring.errors import Location
+from kmsg_authoring.source import YamlDoc
+
+# Build-time attribute that ties every element of the compiled HTML to the source line it came from.
+MARK_ATTR = "data-kmsg-loc"
+MARK_RE = re.compile(r' data-kmsg-loc="(\d+)"')
+
+# Where a token reference stands.
+WHERE_FIELDS = ("subject", "fromName", "toAttributePath")
+WHERE_BODY = ("text", "attribute", "css", "comment", "script")
+
+
+@dataclass(frozen=True)
+class TokenRef:
+    """One reference to a send-time token, as written by the designer."""
+
+    name: str
+    field: str | None
+    raw: str  # exactly as written: "{recipient.firstName}", "&#123;eventName&#125;"
+    where: str  # one of WHERE_FIELDS or WHERE_BODY
+    location: Location  # the source file, line and column the designer wrote it in
+    element: str | None = None  # tag of the element holding it (body references)
+    attribute: str | None = None  # attribute name when it stands in an attribute ("style" for inline CSS)
+    mso: bool = False  # inside a conditional comment (<!--[if mso]> ... <![endif]-->)
+    offset: int = -1  # offset in the compiled body (-1 outside the body)
+
+    @property
+    def text(self) -> str:
+        """The canonical spelling: {name} or {name.field}."""
+        return "{" + self.name + ("." + self.field if self.field is not None else "") + "}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping (manifest, cache, lint output)."""
+        return {
+            "name": self.name,
+            "field": self.field,
+            "raw": self.raw,
+            "where": self.where,
+            "element": self.element,
+            "attribute": self.attribute,
+            "mso": self.mso,
+            "offset": self.offset,
+            "path": self.location.path,
+            "line": self.location.line,
+            "col": self.location.col,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "TokenRef":
+        """Inverse of to_json."""
+        return cls(
+            name=data["name"], field=data["field"], raw=data["raw"], where=data["where"],
+            location=Location(data["path"], data["line"], data["col"]),
+            element=data["element"], attribute=data["attribute"], mso=data["mso"], offset=data["offset"],
+        )
+
+
+@dataclass
+class SourceMap:
+    """Maps offsets in compiled HTML that carries MARK_ATTR attributes back to source locations."""
+
+    marks: list[Location] = field(default_factory=list)
+
+    def add(self, loc: Location) -> int:
+        """Register a location, return its marker id."""
+        self.marks.append(loc)
+        return len(self.marks) - 1
+
+    def locate(self, marked_html: str, offset: int) -> Location | None:
+        """Source location of an offset in marked HTML: the nearest preceding element, plus the lines between."""
+        starts: list[int] = []
+        ids: list[int] = []
+        for m in MARK_RE.finditer(marked_html, 0, offset):
+            starts.append(m.start())
+            ids.append(int(m.group(1)))
+        if not starts:
+            return None
+        i = bisect.bisect_right(starts, offset) - 1
+        base = self.marks[ids[i]]
+        tag_start = marked_html.rfind("<", 0, starts[i])
+        between = MARK_RE.sub("", marked_html[tag_start:offset])
+        newlines = between.count("\n")
+        if newlines == 0:
+            return Location(base.path, base.line, base.col + len(between))
+        return Location(base.path, base.line + newlines, len(between) - between.rfind("\n"))
+
+    def element_location(self, mark_value: str | None) -> Location | None:
+        """Source location of an element from its MARK_ATTR value."""
+        if mark_value is None or not mark_value.isdigit() or int(mark_value) >= len(self.marks):
+            return None
+        return self.marks[int(mark_value)]
+
+
+@dataclass
+class CompiledTemplate:
+    """A template compiled from its sources: the add payload plus everything later steps need."""
+
+    slug: str
+    folder: str  # project-relative source folder, e.g. "templates_src/event-invitation"
+    payload: dict[str, Any]  # the email-template/add payload, fields in the guide's order
+    tokens: tuple[TokenRef, ...]  # every token reference, fields first, then the body in document order
+    meta: YamlDoc  # template.yaml with the position of every key
+    settings: dict[str, Any]  # the template's kmsg: settings
+    marked_body: str  # the compiled body with MARK_ATTR on elements (for locating findings)
+    rendered: str  # the HTML after Jinja, before inlining, tokens restored, with MARK_ATTR (structure checks)
+    source_map: SourceMap
+    dependencies: tuple[str, ...]  # project-relative files the template read
+    content_hash: str  # sha256 of the canonical payload JSON
+    number_of_tokens_used: int
+
+    @property
+    def body(self) -> str:
+        """The compiled HTML body, as sent to the API."""
+        return str(self.payload["body"])
+
+    @property
+    def body_location(self) -> Location:
+        """The template's body.html."""
+        return Location(f"{self.folder}/body.html", 1, 1)

@@ -1,0 +1,142 @@
+"""kmsg.toml -> a frozen Config: paths, build settings, brand variables, lint settings, environments."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from kmsg_authoring.errors import ConfigError, Location
+from kmsg_authoring.model import REGIONS, region_url
+
+CONFIG_FILE = "kmsg.toml"
+INLINERS: tuple[str, ...] = ("css-inline", "premailer")
+_SECTIONS = ("build", "brand", "lint", "environments", "preview")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A Messaging API environment templates are published to."""
+
+    name: str
+    url: str
+    app_guid: str
+    ks_env: str = "KALTURA_KS"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Project settings; every path is absolute."""
+
+    root: Path
+    src_dir: Path
+    build_dir: Path
+    inliner: str = "css-inline"
+    brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
+    preview: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def rel(self, path: Path) -> str:
+        """A path as the user sees it: relative to the project root, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def environment(self, name: str) -> Environment:
+        """The named environment, or a ConfigError listing the known ones."""
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise ConfigError(
+                f"unknown environment '{name}' (known: {known}); add [environments.{name}] to {CONFIG_FILE}"
+            ) from None
+
+
+def find_root(start: Path) -> Path:
+    """The project root: the nearest folder at or above start with kmsg.toml, else start."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return start
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}] must be a table", Location(where))
+    return value
+
+
+def _environment(name: str, raw: Any, where: str) -> Environment:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[environments.{name}] must be a table", Location(where))
+    unknown = set(raw) - {"region", "url", "app_guid", "ks_env"}
+    if unknown:
+        raise ConfigError(f"[environments.{name}]: unknown key '{sorted(unknown)[0]}'", Location(where))
+    if "url" in raw:
+        url = raw["url"]
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"[environments.{name}] url must be an http(s) URL", Location(where))
+    else:
+        region = raw.get("region", "nvp1")
+        if region not in REGIONS:
+            raise ConfigError(
+                f"[environments.{name}] unknown region '{region}' (one of {', '.join(REGIONS)})", Location(where)
+            )
+        url = region_url(region)
+    app_guid = raw.get("app_guid")
+    if not isinstance(app_guid, str) or not app_guid:
+        raise ConfigError(f"[environments.{name}] needs app_guid", Location(where))
+    ks_env = raw.get("ks_env", "KALTURA_KS")
+    if not isinstance(ks_env, str) or not ks_env:
+        raise ConfigError(f"[environments.{name}] ks_env must name an environment variable", Location(where))
+    return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env)
+
+
+def load_config(root: Path | None = None) -> Config:
+    """Read kmsg.toml at the project root (defaults when absent)."""
+    root = find_root(root or Path.cwd())
+    path = root / CONFIG_FILE
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError("not valid UTF-8", Location(CONFIG_FILE)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"invalid TOML: {exc}", Location(CONFIG_FILE)) from None
+    unknown = set(data) - set(_SECTIONS)
+    if unknown:
+        raise ConfigError(
+            f"unknown section [{sorted(unknown)[0]}] (known: {', '.join(_SECTIONS)})", Location(CONFIG_FILE)
+        )
+    build = _table(data, "build", CONFIG_FILE)
+    inliner = build.get("inliner", "css-inline")
+    if inliner not in INLINERS:
+        raise ConfigError(
+            f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", Location(CONFIG_FILE)
+        )
+    src = build.get("src", "templates_src")
+    out = build.get("out", "build")
+    if not isinstance(src, str) or not isinstance(out, str):
+        raise ConfigError("[build] src and out must be folder names", Location(CONFIG_FILE))
+    envs = {
+        name: _environment(name, raw, CONFIG_FILE)
+        for name, raw in _table(data, "environments", CONFIG_FILE).items()
+    }
+    return Config(
+        root=root,
+        src_dir=root / src,
+        build_dir=root / out,
+        inliner=inliner,
+        brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
+        lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
+        environments=MappingProxyType(envs),
+        preview=MappingProxyType(_table(data, "preview", CONFIG_FILE)),
+    )

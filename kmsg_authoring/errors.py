@@ -1,0 +1,64 @@
+"""Errors raised by the library; the CLI maps them to messages and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file the designer edits: project-relative path, 1-based line and column."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+class KmsgError(Exception):
+    """Base of every error the toolkit reports to the user."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class UsageError(KmsgError):
+    """A command was called wrongly (unknown template, bad option)."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(KmsgError):
+    """kmsg.toml or the environment is not usable."""
+
+    exit_code = EXIT_USAGE
+
+
+class SourceError(KmsgError):
+    """A template source is invalid (bad YAML, unknown field, Jinja error, non-UTF-8 file...)."""
+
+
+class BuildError(KmsgError):
+    """A template could not be compiled."""
+
+
+class ApiError(KmsgError):
+    """The Messaging API answered with an error or could not be reached."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable

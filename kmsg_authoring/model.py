@@ -1,0 +1,80 @@
+"""Facts about the Kaltura Messaging API, in one place.
+
+The schema, the compiler, the linter, the renderer, the publisher and the sandbox all
+import these; nothing else spells them out again.
+"""
+
+from __future__ import annotations
+
+# Section 4.1: token types a msgParamsMap may declare.
+TOKEN_TYPES: tuple[str, ...] = ("User", "String", "MagicLink", "Dynamic", "UnsubscribeUri", "JwtQrCode")
+
+# Section 4.2: fields of a User token.
+USER_FIELDS: tuple[str, ...] = (
+    "id", "partnerId", "externalId", "firstName", "lastName", "email", "fullName", "screenName",
+    "dateOfBirth", "gender", "thumbnailUrl", "description", "title", "country", "company",
+    "state", "city", "zip",
+)
+
+# Value of a User token that resolves to the current recipient.
+CURRENT_RECIPIENT = "Message.userId"
+
+# Section 3: template status values.
+TEMPLATE_STATUSES: tuple[str, ...] = ("enabled", "disabled", "deleted")
+DEFAULT_STATUS = "enabled"
+
+# Section 3: the template entity.
+READ_ONLY_FIELDS: tuple[str, ...] = (
+    "id", "partnerId", "templateType", "numberOfTokenUsed", "version", "emailProviderId",
+    "createdAt", "updatedAt",
+)
+# Section 5.1: fields email-template/add takes, in the order the guide lists them.
+ADD_FIELDS: tuple[str, ...] = (
+    "appGuid", "name", "subject", "body", "toAttributePath", "msgParamsMap", "description",
+    "from", "fromName", "cc", "bcc", "unsubscribeGroups", "status", "adminTags", "customHeaders",
+)
+REQUIRED_ADD_FIELDS: tuple[str, ...] = ("appGuid", "name", "subject", "body", "toAttributePath", "msgParamsMap")
+# Section 5.3: fields email-template/update can change (appGuid cannot move).
+UPDATE_FIELDS: tuple[str, ...] = (
+    "name", "subject", "body", "description", "from", "fromName", "cc", "bcc", "msgParamsMap",
+    "unsubscribeGroups", "status", "adminTags", "customHeaders",
+)
+# Fields of template.yaml: every writable field but the body, which lives in body.html.
+TEMPLATE_YAML_FIELDS: tuple[str, ...] = tuple(f for f in ADD_FIELDS if f != "body")
+REQUIRED_YAML_FIELDS: tuple[str, ...] = ("name", "subject", "toAttributePath", "msgParamsMap")
+# Fields whose text carries token references besides the body.
+TOKEN_TEXT_FIELDS: tuple[str, ...] = ("subject", "fromName", "toAttributePath")
+
+# Section 5.4: email-template/list filter fields and pager.
+TEMPLATE_LIST_FILTERS: tuple[str, ...] = (
+    "idIn", "appGuidIn", "name", "nameEq", "subject", "status", "adminTags", "adminTagsAll",
+    "excludeAdminTags", "createdAtGreaterThanOrEqual", "createdAtLessThanOrEqual",
+    "updatedAtGreaterThanOrEqual", "updatedAtLessThanOrEqual",
+)
+DEFAULT_PAGE_LIMIT = 30
+
+# Section 7: message statuses.
+BULK_STATUSES: tuple[str, ...] = ("sending", "completed", "failed", "canceled")
+DISCRETE_STATUSES: tuple[str, ...] = (
+    "sending", "processed", "delivered", "deferred", "dropped", "bounce", "error",
+)
+
+# Regions and their base URLs (header of the guide).
+REGIONS: tuple[str, ...] = ("nvp1", "irp2", "frp2")
+
+
+def region_url(region: str) -> str:
+    """Base URL of the Messaging API in a region."""
+    return f"https://messaging.{region}.ovp.kaltura.com/api/v1"
+
+
+# Section 13: retry strategy for transient failures.
+RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
+# Section 13: polling intervals for asynchronous operations.
+POLL_INTERVALS: tuple[float, ...] = (5.0, 10.0, 30.0)
+
+# Gmail clips a message whose HTML is larger than this.
+GMAIL_CLIP_BYTES = 102 * 1024
+
+# The adminTags entry that marks a template as managed by kmsg-author.
+MANAGED_TAG = "kmsg-author"
