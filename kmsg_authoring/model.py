@@ -53,6 +53,15 @@ TEMPLATE_LIST_FILTERS: tuple[str, ...] = (
 )
 DEFAULT_PAGE_LIMIT = 30
 
+# Section 6.1: fields of a message/send request (a preview sample has this shape).
+SEND_FIELDS: tuple[str, ...] = (
+    "receiverType", "userIds", "groupIds", "appGuid", "templateId", "type", "msgParams",
+    "session", "adminTags", "attachments", "customHeaders",
+)
+# Section 4.3 and 4.4: keys of MagicLink and JwtQrCode values.
+MAGIC_LINK_FIELDS: tuple[str, ...] = ("baseURL", "expiry", "privileges")
+JWT_QR_FIELDS: tuple[str, ...] = ("payload", "secret", "options")
+
 # Section 7: message statuses.
 BULK_STATUSES: tuple[str, ...] = ("sending", "completed", "failed", "canceled")
 DISCRETE_STATUSES: tuple[str, ...] = (
