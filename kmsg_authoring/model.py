@@ -87,3 +87,64 @@ GMAIL_CLIP_BYTES = 102 * 1024
 
 # The adminTags entry that marks a template as managed by kmsg-author.
 MANAGED_TAG = "kmsg-author"
+
+# Section 3: every template has this templateType.
+TEMPLATE_TYPE = "email"
+
+# Section 6.1: fields of a message/send request.
+SEND_FIELDS: tuple[str, ...] = (
+    "receiverType", "userIds", "groupIds", "appGuid", "templateId", "type", "msgParams", "session",
+    "adminTags", "attachments", "customHeaders",
+)
+REQUIRED_SEND_FIELDS: tuple[str, ...] = ("receiverType", "appGuid", "templateId", "type", "msgParams")
+RECEIVER_TYPES: tuple[str, ...] = ("user", "group")
+MESSAGE_TYPES: tuple[str, ...] = ("email",)
+# Section 6.3: fields of an attachment.
+ATTACHMENT_FIELDS: tuple[str, ...] = ("fileName", "content", "mimeType", "disposition", "contentId")
+REQUIRED_ATTACHMENT_FIELDS: tuple[str, ...] = ("fileName", "content", "mimeType", "disposition")
+ATTACHMENT_DISPOSITIONS: tuple[str, ...] = ("attachment", "inline")
+
+# Section 8.1: message/list filter fields (same pager as section 5.4).
+MESSAGE_LIST_FILTERS: tuple[str, ...] = (
+    "idIn", "bulkIdIn", "templateIdIn", "appGuidIn", "sessionIn", "statusIn", "receiverTypeIn",
+    "typeIn", "groupIds", "userIds", "createdAtGreaterThanOrEqual", "createdAtLessThanOrEqual",
+    "updatedAtGreaterThanOrEqual", "updatedAtLessThanOrEqual",
+)
+# Section 8.3: message/stats scopes.
+STATS_FIELDS: tuple[str, ...] = ("bulkId", "session")
+# Section 7.4: why a discrete message was not delivered.
+DISCRETE_ERRORS: tuple[str, ...] = (
+    "emailNotResolvedToValidEmailAddress", "userUnsubscribeFromThisGroup", "userNotFoundInOurDb",
+    "createMagicLinkFailed", "createUnsubscribeUriLinkFailed", "createJwtQrCodeFailed", "sendGridError",
+)
+# Section 13: bulk message error codes.
+BULK_ERRORS: tuple[str, ...] = ("noActiveGroups", "noActiveGroupUsers", "someGroupsHaveNoActiveUsers")
+
+# Section 10.5: unsubscribe URI fields and list filters.
+UNSUBSCRIBE_URI_ADD_FIELDS: tuple[str, ...] = ("appGuid", "uri", "status")
+REQUIRED_UNSUBSCRIBE_URI_FIELDS: tuple[str, ...] = ("appGuid", "uri")
+UNSUBSCRIBE_URI_UPDATE_FIELDS: tuple[str, ...] = ("uri", "status")
+UNSUBSCRIBE_URI_LIST_FILTERS: tuple[str, ...] = (
+    "idIn", "appGuidIn", "uriIn", "status", "createdAtGreaterThanOrEqual", "updatedAtGreaterThanOrEqual",
+)
+
+# JSON type of every request field and filter the guide declares (sections 3-10); a name means the same
+# thing wherever it appears. "string[]" is a list of strings, "object[]" a list of objects.
+FIELD_TYPES: dict[str, str] = {
+    "id": "string", "partnerId": "integer", "appGuid": "string", "name": "string",
+    "description": "string", "subject": "string", "body": "string", "msgParamsMap": "object",
+    "toAttributePath": "string", "from": "string", "fromName": "string", "cc": "string",
+    "bcc": "string", "unsubscribeGroups": "string[]", "status": "string", "templateType": "string",
+    "adminTags": "string", "customHeaders": "object", "numberOfTokenUsed": "integer",
+    "version": "integer", "emailProviderId": "string", "createdAt": "string", "updatedAt": "string",
+    "idIn": "string[]", "appGuidIn": "string[]", "nameEq": "string", "adminTagsAll": "string",
+    "excludeAdminTags": "string", "createdAtGreaterThanOrEqual": "string",
+    "createdAtLessThanOrEqual": "string", "updatedAtGreaterThanOrEqual": "string",
+    "updatedAtLessThanOrEqual": "string", "offset": "integer", "limit": "integer",
+    "receiverType": "string", "userIds": "string[]", "groupIds": "string[]", "templateId": "string",
+    "type": "string", "msgParams": "object", "session": "string", "attachments": "object[]",
+    "fileName": "string", "content": "string", "mimeType": "string", "disposition": "string",
+    "contentId": "string", "bulkIdIn": "string[]", "templateIdIn": "string[]", "sessionIn": "string[]",
+    "statusIn": "string[]", "receiverTypeIn": "string[]", "typeIn": "string[]", "bulkId": "string",
+    "uri": "string", "uriIn": "string[]",
+}
