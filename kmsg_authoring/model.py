@@ -91,11 +91,7 @@ MANAGED_TAG = "kmsg-author"
 # Section 3: every template has this templateType.
 TEMPLATE_TYPE = "email"
 
-# Section 6.1: fields of a message/send request.
-SEND_FIELDS: tuple[str, ...] = (
-    "receiverType", "userIds", "groupIds", "appGuid", "templateId", "type", "msgParams", "session",
-    "adminTags", "attachments", "customHeaders",
-)
+# Section 6.1: required fields of a message/send request (SEND_FIELDS lists them all).
 REQUIRED_SEND_FIELDS: tuple[str, ...] = ("receiverType", "appGuid", "templateId", "type", "msgParams")
 RECEIVER_TYPES: tuple[str, ...] = ("user", "group")
 MESSAGE_TYPES: tuple[str, ...] = ("email",)
