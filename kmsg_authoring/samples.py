@@ -1,0 +1,367 @@
+"""Preview samples: `samples/<name>.yaml` files shaped like a message/send request.
+
+A sample gives the recipients (`users`) and a value for every token the template declares
+(`msgParams`). It is validated against a JSON Schema built from the template's msgParamsMap, so a
+missing value, a value of the wrong shape for its token type, or a User token naming a user the
+sample lacks is reported at the line of the sample file the designer edits.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from kmsg_authoring.errors import Location, SourceError, UsageError
+from kmsg_authoring.model import (
+    CURRENT_RECIPIENT,
+    JWT_QR_FIELDS,
+    MAGIC_LINK_FIELDS,
+    SEND_FIELDS,
+    TOKEN_TYPES,
+    USER_FIELDS,
+)
+from kmsg_authoring.source import SAMPLES_DIR, YamlDoc, load_yaml, read_text
+
+if TYPE_CHECKING:
+    from kmsg_authoring.compile.types import CompiledTemplate
+    from kmsg_authoring.config import Config
+
+DEFAULT_SAMPLE = "default"
+SAMPLE_SUFFIX = ".yaml"
+# Printed where a secret would otherwise be shown; the real value only ever goes into a signed token.
+HIDDEN = "<hidden>"
+DEV_SECRET = "dev-only-secret-change-me"
+
+_HEX_COLOR = {"type": "string", "pattern": r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"}
+_URL = {"type": "string", "pattern": r"^https?://[^\s]+$"}
+
+_MAGIC_LINK: dict[str, Any] = {
+    "type": "object",
+    "required": ["baseURL"],
+    "properties": {
+        "baseURL": _URL,
+        "expiry": {"type": "integer", "minimum": 1},
+        "privileges": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+# Section 4.1: the shape of a token's value, per token type. The only place it is spelled out.
+VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "User": {"type": "string", "minLength": 1},
+    "String": {"type": "string"},
+    "MagicLink": _MAGIC_LINK,
+    "Dynamic": {"oneOf": [{"type": "string"}, _MAGIC_LINK]},
+    "UnsubscribeUri": {"type": "string", "pattern": r"^(https?://|mailto:)[^\s]+$"},
+    "JwtQrCode": {
+        "type": "object",
+        "required": ["payload", "secret"],
+        "properties": {
+            "payload": {"type": "object"},
+            "secret": {"type": "string", "minLength": 1},
+            "options": {
+                "type": "object",
+                "properties": {
+                    "color": {
+                        "type": "object",
+                        "properties": {"dark": _HEX_COLOR, "light": _HEX_COLOR},
+                        "additionalProperties": False,
+                    },
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+}
+# How each value is written, for error messages.
+VALUE_HINTS: dict[str, str] = {
+    "User": f"a user id from `users`, or {CURRENT_RECIPIENT} for each recipient",
+    "String": "text (quote it if YAML would read a number or a boolean)",
+    "MagicLink": "a mapping {baseURL: https://..., expiry: hours, privileges: ...}",
+    "Dynamic": "text, or a MagicLink mapping {baseURL, expiry, privileges}",
+    "UnsubscribeUri": "an https:// (or mailto:) URI",
+    "JwtQrCode": "a mapping {payload: {...}, secret: ..., options: {color: {dark: '#000000', light: '#ffffff'}}}",
+}
+assert set(VALUE_SCHEMAS) == set(TOKEN_TYPES) == set(VALUE_HINTS)
+assert set(_MAGIC_LINK["properties"]) == set(MAGIC_LINK_FIELDS)
+assert set(VALUE_SCHEMAS["JwtQrCode"]["properties"]) == set(JWT_QR_FIELDS)
+
+_USER_VALUE = {"type": ["string", "number", "boolean", "null"]}
+
+
+def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON Schema a sample for a template with this msgParamsMap must satisfy."""
+    params: dict[str, Any] = {}
+    for name, decl in msg_params_map.items():
+        token_type = decl.get("type") if isinstance(decl, Mapping) else None
+        if token_type not in VALUE_SCHEMAS:
+            continue  # the compiler reports an undeclared or unknown type
+        params[name] = {
+            "type": "object",
+            "required": ["type", "value"],
+            "properties": {"type": {"const": token_type}, "value": VALUE_SCHEMAS[token_type]},
+            "additionalProperties": False,
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["msgParams"],
+        "properties": {
+            "users": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {f: ({"type": "string", "minLength": 1} if f == "id" else _USER_VALUE)
+                                   for f in USER_FIELDS},
+                    "additionalProperties": False,
+                },
+            },
+            "msgParams": {
+                "type": "object",
+                "required": sorted(params),
+                "properties": params,
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["type", "value"],
+                    "properties": {"type": {"enum": list(TOKEN_TYPES)}, "value": {}},
+                },
+            },
+        },
+        "propertyNames": {"enum": ["users", *SEND_FIELDS]},
+    }
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample's recipients and token values, ready for the renderer."""
+
+    name: str
+    path: str | None  # project-relative file; None for a sample made from the declared types
+    users: list[dict[str, Any]] = field(default_factory=list)
+    msg_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def recipients(self) -> list[str]:
+        """User ids that each get their own rendering: every user of the sample."""
+        return [str(u["id"]) for u in self.users]
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, ...], str]:
+    """Where (keys into the YAML document) and what, for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    validator = error.validator
+    declared = {n: d.get("type") for n, d in msg_params_map.items() if isinstance(d, Mapping)}
+    if validator == "required":
+        missing = next((m for m in error.validator_value if m not in error.instance), "")
+        if path == ("msgParams",):
+            t = declared.get(missing, "?")
+            return path, f"no value for token '{missing}' (msgParamsMap declares a {t} token: {VALUE_HINTS.get(str(t), '')})"
+        if path == ():
+            return path, f"missing '{missing}' (the token values, name -> {{type, value}})"
+        return path, f"{_dotted(path)} is missing '{missing}'"
+    if "propertyNames" in error.schema_path:
+        bad = error.instance
+        close = difflib.get_close_matches(str(bad), ["users", *SEND_FIELDS], 1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return (*path, bad), f"unknown key '{bad}'{hint}"
+    if validator == "additionalProperties" and len(path) == 2 and path[0] == "users":
+        extra = sorted(set(error.instance) - set(USER_FIELDS))
+        bad = extra[0] if extra else "?"
+        close = difflib.get_close_matches(bad, USER_FIELDS, 1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (User fields: {', '.join(USER_FIELDS)})"
+        return (*path, bad), f"unknown User field '{bad}'{hint}"
+    if validator == "const" and len(path) == 3 and path[2] == "type":
+        return path, f"{_dotted(path)} is '{error.instance}' but msgParamsMap declares '{error.validator_value}'"
+    if len(path) >= 3 and path[0] == "msgParams" and path[2] == "value":
+        t = str(declared.get(str(path[1]), ""))
+        hint = VALUE_HINTS.get(t, "")
+        what = error.message if validator != "oneOf" else f"{error.instance!r} is neither text nor a MagicLink"
+        if validator == "pattern":
+            what = f"{error.instance!r} is not a valid value here"
+        return path, f"{_dotted(path)}: {what}; a {t} value is {hint}" if t else f"{_dotted(path)}: {what}"
+    return path, f"{_dotted(path) or 'sample'}: {error.message}"
+
+
+def validate_sample(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[SourceError]:
+    """Every problem of a parsed sample, each at its line in the sample file."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(sample_schema(msg_params_map))
+    found: list[tuple[Location, str]] = []
+    for error in validator.iter_errors(doc.data):
+        path, message = _message(error, msg_params_map)
+        found.append((doc.locate(*path), message))
+    if not found:
+        found.extend(_check_users(doc, msg_params_map))
+    found.sort(key=lambda f: (f[0].line, f[0].col))
+    return [SourceError(message, loc) for loc, message in found]
+
+
+def _check_users(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[tuple[Location, str]]:
+    """What the schema cannot say: user ids are unique, User tokens name a user of the sample."""
+    found: list[tuple[Location, str]] = []
+    users = doc.data.get("users") or []
+    ids: dict[str, int] = {}
+    for i, user in enumerate(users):
+        uid = str(user["id"])
+        if uid in ids:
+            found.append((doc.locate("users", i, "id"), f"user id '{uid}' is listed twice (first as users[{ids[uid]}])"))
+        ids.setdefault(uid, i)
+    for name, param in doc.data.get("msgParams", {}).items():
+        if param.get("type") != "User":
+            continue
+        value = param.get("value")
+        if value == CURRENT_RECIPIENT:
+            if not users:
+                found.append((doc.locate("msgParams", name, "value"),
+                              f"msgParams.{name} is {CURRENT_RECIPIENT} but the sample has no users"))
+        elif value not in ids:
+            known = ", ".join(ids) or "none"
+            found.append((doc.locate("msgParams", name, "value"),
+                          (f"msgParams.{name}: user '{value}' is not in users (known: {known}); "
+                           f"add it to users or use {CURRENT_RECIPIENT}")))
+    return found
+
+
+def sample_rel(folder: str, name: str) -> str:
+    """Project-relative path of a template's sample file."""
+    return f"{folder}/{SAMPLES_DIR}/{name}{SAMPLE_SUFFIX}"
+
+
+def sample_names(config: Config, folder: str) -> list[str]:
+    """Names of the sample files of a template folder (project-relative), default first."""
+    directory = config.root / folder / SAMPLES_DIR
+    if not directory.is_dir():
+        return []
+    names = sorted(p.name[: -len(SAMPLE_SUFFIX)] for p in directory.glob(f"*{SAMPLE_SUFFIX}") if p.is_file())
+    return sorted(names, key=lambda n: (n != DEFAULT_SAMPLE, n))
+
+
+def parse_sample(text: str, rel: str, name: str, msg_params_map: Mapping[str, Any]) -> Sample:
+    """A sample from its YAML text; the first problem raises SourceError at its line."""
+    doc = load_yaml(text, rel)
+    errors = validate_sample(doc, msg_params_map)
+    if errors:
+        raise errors[0]
+    return Sample(name=name, path=rel, users=[dict(u) for u in doc.data.get("users") or []],
+                  msg_params=dict(doc.data["msgParams"]))
+
+
+def load_sample(config: Config, compiled: CompiledTemplate, name: str | None = None) -> Sample:
+    """The named sample of a template; without a name `default`, else the first, else one made from the types."""
+    names = sample_names(config, compiled.folder)
+    msg_map = compiled.payload.get("msgParamsMap") or {}
+    if name is None:
+        if not names:
+            return generated_sample(compiled.payload)
+        name = names[0]
+    if name not in names:
+        known = ", ".join(names) or f"none; run `kmsg-author samples init {compiled.slug}`"
+        raise UsageError(f"template '{compiled.slug}' has no sample '{name}' (samples: {known})")
+    rel = sample_rel(compiled.folder, name)
+    return parse_sample(read_text(config.root / rel, rel), rel, name, msg_map)
+
+
+def check_samples(config: Config, compiled: CompiledTemplate) -> list[SourceError]:
+    """Every problem of every sample file of a compiled template."""
+    msg_map = compiled.payload.get("msgParamsMap") or {}
+    errors: list[SourceError] = []
+    for name in sample_names(config, compiled.folder):
+        rel = sample_rel(compiled.folder, name)
+        try:
+            doc = load_yaml(read_text(config.root / rel, rel), rel)
+        except SourceError as exc:
+            errors.append(exc)
+            continue
+        errors.extend(validate_sample(doc, msg_map))
+    return errors
+
+
+SAMPLE_USER: dict[str, Any] = {
+    "id": "jane.doe@example.com",
+    "partnerId": 123456,
+    "externalId": "ext-0001",
+    "firstName": "Jane",
+    "lastName": "Doe",
+    "email": "jane.doe@example.com",
+    "fullName": "Jane Doe",
+    "screenName": "jdoe",
+    "dateOfBirth": "1990-04-09",
+    "gender": "female",
+    "thumbnailUrl": "https://example.com/avatars/jane.png",
+    "description": "Sample attendee",
+    "title": "Head of Events",
+    "country": "US",
+    "company": "Acme Corp",
+    "state": "NY",
+    "city": "New York",
+    "zip": "10001",
+}
+assert tuple(SAMPLE_USER) == USER_FIELDS
+
+
+def default_sample(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A sample (as plain data) made from a template's declared token types."""
+    params: dict[str, Any] = {}
+    for name, decl in (payload.get("msgParamsMap") or {}).items():
+        token_type = decl.get("type") if isinstance(decl, Mapping) else None
+        value: Any
+        if token_type == "User":
+            value = CURRENT_RECIPIENT
+        elif token_type in ("String", "Dynamic"):
+            value = f"Sample {name}"
+        elif token_type == "MagicLink":
+            value = {"baseURL": "https://events.example.com/login", "expiry": 48, "privileges": "actionslimit:2"}
+        elif token_type == "UnsubscribeUri":
+            value = "https://events.example.com/unsubscribe"
+        elif token_type == "JwtQrCode":
+            value = {
+                "payload": {"token": name, "eventId": "12345"},
+                "secret": DEV_SECRET,
+                "options": {"color": {"dark": "#000000", "light": "#ffffff"}},
+            }
+        else:
+            continue
+        params[name] = {"type": token_type, "value": value}
+    return {"users": [dict(SAMPLE_USER)], "msgParams": params}
+
+
+def generated_sample(payload: Mapping[str, Any]) -> Sample:
+    """The sample a template without sample files previews with."""
+    data = default_sample(payload)
+    return Sample(name=DEFAULT_SAMPLE, path=None, users=data["users"], msg_params=data["msgParams"])
+
+
+def sample_yaml(payload: Mapping[str, Any]) -> str:
+    """The default sample as a YAML file for the designer to edit."""
+    head = (
+        "# Preview sample, shaped like a message/send request.\n"
+        "# users: the recipients; each gets their own rendering.\n"
+        f"# msgParams: a value per token of msgParamsMap ({CURRENT_RECIPIENT} = each recipient).\n"
+    )
+    body = yaml.safe_dump(default_sample(payload), sort_keys=False, allow_unicode=True, width=100)
+    return head + str(body)
+
+
+def init_sample(config: Config, compiled: CompiledTemplate, *, name: str = DEFAULT_SAMPLE,
+                force: bool = False) -> Path:
+    """Write the default sample of a template to samples/<name>.yaml; refuses to overwrite without force."""
+    path = config.root / sample_rel(compiled.folder, name)
+    if path.exists() and not force:
+        raise UsageError(f"{config.rel(path)} exists; pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sample_yaml(compiled.payload), encoding="utf-8")
+    return path
