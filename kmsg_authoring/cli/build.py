@@ -1,0 +1,63 @@
+"""`kmsg-author build`: compile templates into build/."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "build",
+        help="compile templates into build/ (API payloads, HTML, manifest)",
+        description=(
+            "Compile every template under templates_src/ (or the named ones) into build/<slug>.json "
+            "(the email-template/add payload), build/<slug>.html (the body) and build/manifest.json. "
+            "Only templates whose sources changed are recompiled. A template with a compile or lint "
+            "error gets no output; the others still build. Exit 0 when all built, 1 when any failed, "
+            "2 for usage or configuration errors."
+        ),
+    )
+    p.add_argument("templates", nargs="*", metavar="TEMPLATE",
+                   help="template slugs, folders or files inside them (default: all)")
+    p.add_argument("--no-cache", action="store_true", help="recompile everything, ignoring the build cache")
+    p.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kmsg_authoring.build import build_project, resolve_slugs
+    from kmsg_authoring.cli._common import config_from, err, out, use_color
+
+    config = config_from(args)
+    slugs = resolve_slugs(config, args.templates)
+    if not slugs:
+        err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
+        return 2
+    show_progress = not args.quiet and sys.stderr.isatty() and len(slugs) > 1
+
+    def progress(slug: str, i: int, n: int) -> None:
+        sys.stderr.write(f"\r[{i + 1}/{n}] {slug[:60]:<60}")
+        sys.stderr.flush()
+
+    start = time.perf_counter()
+    report = build_project(config, slugs, use_cache=not args.no_cache, progress=progress if show_progress else None)
+    if show_progress:
+        sys.stderr.write("\r" + " " * 72 + "\r")
+    red = "\033[31m" if use_color(sys.stderr) else ""
+    reset = "\033[0m" if red else ""
+    for slug in slugs:
+        for failure in report.failures.get(slug, []):
+            err(f"{red}{failure}{reset}")
+    if not args.quiet:
+        for slug in slugs:
+            for p in report.problems.get(slug, []):
+                if p.severity != "error":
+                    err(f"{p.location}: {p.code} {p.message} (warning)")
+        built = len(slugs) - len(report.failures)
+        cached = built - len([s for s in report.rebuilt if s not in report.failures])
+        elapsed = time.perf_counter() - start
+        out(f"built {built} of {len(slugs)} templates into {config.rel(config.build_dir)}/ "
+            f"({cached} unchanged, {elapsed:.2f}s)" + (f"; {len(report.failures)} failed" if report.failures else ""))
+    return 1 if report.failures else 0

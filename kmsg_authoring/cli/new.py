@@ -1,0 +1,28 @@
+"""`kmsg-author new SLUG`: scaffold a template folder."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "new",
+        help="scaffold a new template folder",
+        description=(
+            "Create templates_src/SLUG/ with template.yaml, a body.html on the shared layout and a "
+            "sample (and the shared layout itself if the project has none). It builds and lints clean as it is."
+        ),
+    )
+    p.add_argument("slug", metavar="SLUG", help="folder name of the template: lowercase letters, digits and '-'")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kmsg_authoring.cli._common import config_from, out
+    from kmsg_authoring.scaffold import new_template
+
+    config = config_from(args)
+    for rel in new_template(config, args.slug):
+        out(f"created {rel}")
+    return 0

@@ -1,0 +1,361 @@
+"""Compile a template folder: Jinja2 render, CSS inlining with tokens shielded, token extraction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from kmsg_authoring.compile.extract import Context, contexts
+from kmsg_authoring.compile.inline import inline_css
+from kmsg_authoring.compile.loader import TrackingEnvironment, make_environment, prepare
+from kmsg_authoring.compile.schema import validate_template_yaml
+from kmsg_authoring.compile.tokens import (
+    PLACEHOLDER_PREFIX, PLACEHOLDER_RE, Shield, Shielded, find_source_tokens, find_tokens,
+    number_of_tokens_used,
+)
+from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef
+from kmsg_authoring.config import Config
+from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
+from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
+from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, load_yaml, read_text
+
+__all__ = ["CompileEnv", "compile_template", "find_tokens", "TokenRef", "CompiledTemplate"]
+
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+_UNDEFINED = re.compile(r"'([^']+)' is undefined")
+
+
+class CompileEnv:
+    """State shared by the templates of one build: the Jinja environment, shield and source map."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.shield = Shield()
+        self.marks = SourceMap()
+        self.jinja: TrackingEnvironment = make_environment(config.src_dir, config.rel, self.shield, self.marks)
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
+
+
+def _template_frame(tb: TracebackType | None, files: set[str]) -> tuple[str, int] | None:
+    """The innermost frame of a traceback that stands in a template file."""
+    found = None
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name in files:
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+class _Compiler:
+    """Compiles one template; holds the per-template state of the pipeline."""
+
+    def __init__(self, env: CompileEnv, slug: str) -> None:
+        self.env = env
+        self.config = env.config
+        self.slug = slug
+        self.folder = self.config.src_dir / slug
+        self.rel_folder = self.config.rel(self.folder)
+        self.meta_rel = f"{self.rel_folder}/{TEMPLATE_FILE}"
+        self.body_rel = f"{self.rel_folder}/{BODY_FILE}"
+        self.deps: set[str] = {self.meta_rel, self.body_rel}
+
+    # -- errors ---------------------------------------------------------------------------------
+    def _template_files(self) -> set[str]:
+        return {str(self.config.src_dir / n) for n in self.env.jinja.loaded}
+
+    def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
+        if isinstance(exc, KmsgError):
+            return exc
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            path = self.config.rel(Path(exc.filename)) if exc.filename else default.path
+            line = exc.lineno + (default.line - 1 if not exc.filename else 0)
+            return SourceError(f"Jinja syntax error: {exc.message}", Location(path, line, 1))
+        frame = _template_frame(exc.__traceback__, self._template_files())
+        loc = Location(self.config.rel(Path(frame[0])), frame[1], 1) if frame else default
+        if isinstance(exc, jinja2.TemplateNotFound):
+            return SourceError(
+                f"template '{exc.name}' not found (names are relative to {self.config.rel(self.config.src_dir)}/)", loc
+            )
+        if isinstance(exc, jinja2.UndefinedError):
+            return SourceError(self._undefined_message(str(exc.message or exc), loc), loc)
+        if isinstance(exc, RecursionError):
+            return SourceError("circular {% include %} or {% extends %}: a template includes itself", loc)
+        if isinstance(exc, jinja2.exceptions.SecurityError):
+            return SourceError(f"not allowed in a template: {exc}", loc)
+        return SourceError(f"error while rendering: {type(exc).__name__}: {exc}", loc)
+
+    def _undefined_message(self, message: str, loc: Location) -> str:
+        m = _UNDEFINED.search(message)
+        if not m:
+            return f"{message} at build time"
+        name = m.group(1)
+        suggestion = None
+        try:
+            line = (self.config.root / loc.path).read_text(encoding="utf-8").splitlines()[loc.line - 1]
+            used = re.search(r"\{\{-?\s*(" + re.escape(name) + r"(?:\.\w+)?)\s*-?\}\}", line)
+            if used:
+                suggestion = used.group(1)
+        except (OSError, IndexError, UnicodeDecodeError):
+            pass
+        declared = isinstance(self.meta.data.get("msgParamsMap"), dict) and name in self.meta.data["msgParamsMap"]
+        token = "{" + (suggestion or name) + "}"
+        if declared:
+            return (f"'{name}' is undefined at build time; for a send-time token write single braces: "
+                    f"{token} instead of {{{token}}}")
+        if name in ("brand", "template"):
+            return (f"'{name}' is undefined here; a macro sees build-time variables only when imported "
+                    f"'with context' ({{% from \"...\" import macro with context %}})")
+        hint = f"; if it is a send-time token, declare it in msgParamsMap and write {token}" if suggestion else ""
+        return (f"'{name}' is undefined at build time (variables: brand.* from kmsg.toml, template.slug, "
+                f"template.name){hint}")
+
+    # -- fields -----------------------------------------------------------------------------------
+    def _field_location(self, field: str, raw: str, nth: int) -> Location:
+        """Where the nth occurrence of raw stands in the value of a template.yaml field."""
+        key = self.meta.locate(field)
+        start = self.meta_index.starts[key.line - 1] if key.line - 1 < len(self.meta_index.starts) else 0
+        pos = start - 1
+        for _ in range(nth + 1):
+            pos = self.meta_text.find(raw, pos + 1)
+            if pos == -1:
+                return key
+        line, col = self.meta_index.line_col(pos)
+        return Location(key.path, line, col)
+
+    def _field(self, field: str, jinja_on: bool, render: bool, variables: dict[str, Any]) -> tuple[str, list[TokenRef]]:
+        value = self.meta.data.get(field)
+        if not isinstance(value, str):
+            return "", []
+        seen: Counter[str] = Counter()
+        refs: list[TokenRef] = []
+        for tok in find_source_tokens(value, jinja_on and render):
+            refs.append(TokenRef(tok.name, tok.field, tok.raw, field, self._field_location(field, tok.raw, seen[tok.raw])))
+            seen[tok.raw] += 1
+        if not (jinja_on and render):
+            return value, refs
+        shield = self.env.shield
+        loc = self.meta.locate(field)
+        shielded = prepare(value, self.meta_rel, shield, None, jinja=True)
+        try:
+            text = self.env.jinja.from_string(shielded).render(variables)
+        except Exception as exc:  # noqa: BLE001 - every Jinja failure becomes a located error
+            raise self._jinja_error(exc, loc) from None
+        text = shield.restore(text)
+        # References the Jinja expressions produced (rare) are reported at the field.
+        written = Counter(r.raw for r in refs)
+        for tok in find_tokens(text):
+            if written[tok.raw] > 0:
+                written[tok.raw] -= 1
+            else:
+                refs.append(TokenRef(tok.name, tok.field, tok.raw, field, loc))
+        return text, refs
+
+    # -- body ---------------------------------------------------------------------------------------
+    def _render_body(self, jinja_on: bool, variables: dict[str, Any]) -> str:
+        if not (self.folder / BODY_FILE).is_file():
+            raise SourceError(f"missing {BODY_FILE}", Location(self.body_rel))
+        if not jinja_on:
+            text = read_text(self.folder / BODY_FILE, self.body_rel)
+            return prepare(text, self.body_rel, self.env.shield, self.env.marks, jinja=False)
+        jinja = self.env.jinja
+        jinja.loaded.clear()
+        try:
+            template = jinja.get_template(f"{self.slug}/{BODY_FILE}")
+            return template.render(variables)
+        except Exception as exc:  # noqa: BLE001 - every Jinja failure becomes a located error
+            raise self._jinja_error(exc, Location(self.body_rel)) from None
+        finally:
+            self.deps.update(self.config.rel(self.config.src_dir / n) for n in jinja.loaded)
+
+    def _shield_leftovers(self, html: str) -> str:
+        """Shield references that Jinja expressions produced (they were not in any source text)."""
+
+        def swap(m: re.Match[str]) -> str:
+            loc = self.env.marks.locate(html, m.start()) or Location(self.body_rel)
+            return self.env.shield.placeholder(Shielded(m.group(0), m.group(1), m.group(2), loc.path, loc.line, loc.col))
+
+        from kmsg_authoring.compile.tokens import TOKEN_RE
+
+        return TOKEN_RE.sub(swap, html)
+
+    def _link_stylesheets(self, html: str, settings: dict[str, Any]) -> str:
+        """Replace <link rel=stylesheet> to project files by a <style> with the file; remote ones are errors."""
+
+        def swap(m: re.Match[str]) -> str:
+            attrs = _attrs(m.group(0))
+            if "stylesheet" not in attrs.get("rel", "").lower().split():
+                return m.group(0)
+            loc = self.env.marks.element_location(attrs.get("data-kmsg-loc")) or Location(self.body_rel)
+            href = attrs.get("href", "")
+            if not href:
+                raise BuildError("<link rel=stylesheet> without href", loc)
+            if _REMOTE.match(href):
+                if settings.get("remote_stylesheets") == "keep":
+                    return m.group(0)
+                raise BuildError(
+                    f"remote stylesheet '{href}' is never downloaded; put the CSS in the project, "
+                    "or set kmsg: {remote_stylesheets: keep} in template.yaml to leave the link as it is",
+                    loc,
+                )
+            base = (self.config.root / loc.path).parent
+            target = (self.config.src_dir / href.lstrip("/")) if href.startswith("/") else base / href
+            target = target.resolve()
+            root = self.config.root.resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                raise BuildError(f"stylesheet '{href}' not found in the project", loc)
+            rel = self.config.rel(target)
+            self.deps.add(rel)
+            css = prepare(read_text(target, rel), rel, self.env.shield, None, jinja=False)
+            media = attrs.get("media")
+            media_attr = f' media="{media}"' if media else ""
+            return f"<style{media_attr}>\n{css}\n</style>"
+
+        return _LINK_TAG.sub(swap, html)
+
+    def _check_preserved(self, before: str, after: str) -> None:
+        """The inliner kept every shielded reference and made none up."""
+        pre = Counter(PLACEHOLDER_RE.findall(before))
+        post = Counter(PLACEHOLDER_RE.findall(after))
+        in_css = {i for block in _STYLE_BLOCK.findall(before) for i in PLACEHOLDER_RE.findall(block)}
+        engine = self.config.inliner
+        for index, count in sorted(pre.items()):
+            kept = post.get(index, 0)
+            ok = kept >= 1 if index in in_css else kept == count
+            if not ok:
+                entry = self.env.shield.entries[int(index)]
+                what = "dropped" if kept < count else "duplicated"
+                raise BuildError(
+                    f"the CSS inliner ({engine}) {what} token {entry.raw} ({count} before, {kept} after)",
+                    Location(entry.path or self.body_rel, entry.line, entry.col),
+                )
+        for index in sorted(set(post) - set(pre)):
+            raise BuildError(f"the CSS inliner ({engine}) produced an unknown placeholder {index}", Location(self.body_rel))
+        for tok in find_tokens(after):
+            loc = self.env.marks.locate(after, tok.start) or Location(self.body_rel)
+            raise BuildError(f"the CSS inliner ({engine}) made up a token reference {tok.raw}", loc)
+
+    def _body_refs(self, inlined: str) -> tuple[str, list[TokenRef]]:
+        """Restore the tokens of the inlined body; the references with their context and offset."""
+        by_index: dict[int, list[Context]] = defaultdict(list)
+        for ctx in contexts(inlined):
+            by_index[ctx.index].append(ctx)
+        stripped = MARK_RE.sub("", inlined)
+        seen: Counter[int] = Counter()
+        out: list[str] = []
+        refs: list[TokenRef] = []
+        last = 0
+        length = 0
+        for m in PLACEHOLDER_RE.finditer(stripped):
+            index = int(m.group(1))
+            entry = self.env.shield.entries[index]
+            found = by_index.get(index, [])
+            ctx = found[seen[index]] if seen[index] < len(found) else None
+            seen[index] += 1
+            chunk = stripped[last:m.start()]
+            out.append(chunk)
+            length += len(chunk)
+            refs.append(TokenRef(
+                name=entry.name, field=entry.field, raw=entry.raw,
+                where=ctx.where if ctx else "text",
+                location=Location(entry.path or self.body_rel, entry.line, entry.col),
+                element=ctx.element if ctx else None, attribute=ctx.attribute if ctx else None,
+                mso=ctx.mso if ctx else False, offset=length,
+            ))
+            out.append(entry.raw)
+            length += len(entry.raw)
+            last = m.end()
+        out.append(stripped[last:])
+        return "".join(out), refs
+
+    def _local_source_map(self, *texts: str) -> tuple[list[str], SourceMap]:
+        """Renumber the markers of these texts from 0, with a source map of their own."""
+        order: dict[int, int] = {}
+        local = SourceMap()
+        for text in texts:
+            for m in MARK_RE.finditer(text):
+                old = int(m.group(1))
+                if old not in order:
+                    order[old] = local.add(self.env.marks.marks[old])
+
+        def renumber(m: re.Match[str]) -> str:
+            return f' data-kmsg-loc="{order[int(m.group(1))]}"'
+
+        return [MARK_RE.sub(renumber, t) for t in texts], local
+
+    def compile(self) -> CompiledTemplate:
+        if not (self.folder / TEMPLATE_FILE).is_file():
+            raise SourceError(f"missing {TEMPLATE_FILE}", Location(self.meta_rel))
+        self.meta_text = read_text(self.folder / TEMPLATE_FILE, self.meta_rel)
+        self.meta_index = LineIndex(self.meta_text)
+        self.meta: YamlDoc = load_yaml(self.meta_text, self.meta_rel)
+        validate_template_yaml(self.meta)
+        data = self.meta.data
+        settings: dict[str, Any] = dict(data.get("kmsg") or {})
+        jinja_on = bool(settings.get("jinja", True))
+        for text in (self.meta_text,):
+            if PLACEHOLDER_PREFIX in text:
+                raise SourceError(f"'{PLACEHOLDER_PREFIX}' is reserved by kmsg-author", Location(self.meta_rel))
+        variables = {
+            "brand": dict(self.config.brand),
+            "template": {"slug": self.slug, "name": data.get("name", self.slug)},
+        }
+        subject, subject_refs = self._field("subject", jinja_on, True, variables)
+        from_name, from_refs = self._field("fromName", jinja_on, True, variables)
+        _, to_refs = self._field("toAttributePath", jinja_on, False, variables)
+
+        rendered = self._render_body(jinja_on, variables)
+        rendered = self._shield_leftovers(rendered)
+        rendered = self._link_stylesheets(rendered, settings)
+        inlined = inline_css(rendered, self.config.inliner)
+        self._check_preserved(rendered, inlined)
+        body, body_refs = self._body_refs(inlined)
+        (marked_body, rendered_out), source_map = self._local_source_map(
+            self.env.shield.restore(inlined), self.env.shield.restore(rendered)
+        )
+
+        payload: dict[str, Any] = {}
+        for field in ADD_FIELDS:
+            if field == "body":
+                payload["body"] = body
+            elif field == "subject" and "subject" in data:
+                payload["subject"] = subject
+            elif field == "fromName" and "fromName" in data:
+                payload["fromName"] = from_name
+            elif field == "status":
+                payload["status"] = data.get("status", DEFAULT_STATUS)
+            elif field in data:
+                payload[field] = data[field]
+        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return CompiledTemplate(
+            slug=self.slug,
+            folder=self.rel_folder,
+            payload=payload,
+            tokens=tuple(subject_refs + from_refs + to_refs + body_refs),
+            meta=self.meta,
+            settings=settings,
+            marked_body=marked_body,
+            rendered=rendered_out,
+            source_map=source_map,
+            dependencies=tuple(sorted(self.deps)),
+            content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+            number_of_tokens_used=number_of_tokens_used(payload),
+        )
+
+
+def compile_template(config: Config, slug: str, *, env: CompileEnv | None = None) -> CompiledTemplate:
+    """Compile templates_src/<slug>/ into its API payload; raises SourceError or BuildError."""
+    return _Compiler(env or CompileEnv(config), slug).compile()

@@ -1,0 +1,92 @@
+"""The JSON Schema of template.yaml, built from the API facts in model.py."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from kmsg_authoring.errors import SourceError
+from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_STATUSES, TEMPLATE_YAML_FIELDS, TOKEN_TYPES
+from kmsg_authoring.source import YamlDoc
+
+_STRING_FIELDS = ("appGuid", "name", "description", "subject", "toAttributePath", "from", "fromName", "cc", "bcc",
+                  "status", "adminTags")
+
+KMSG_SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "description": "kmsg-author settings for this template (never sent to the API).",
+    "additionalProperties": False,
+    "properties": {
+        "jinja": {"type": "boolean", "description": "false: the body is plain HTML, not a Jinja template."},
+        "remote_stylesheets": {
+            "enum": ["error", "keep"],
+            "description": "A <link rel=stylesheet> to a remote URL: an error (default), or kept as it is, never fetched.",
+        },
+        "lint": {"type": "object", "description": "Lint settings for this template, as [lint] in kmsg.toml."},
+    },
+}
+
+
+def template_schema(strict: bool = True) -> dict[str, Any]:
+    """The schema of template.yaml; strict adds required fields and enumerations (the editor contract).
+
+    The build validates with strict=False: shapes and unknown fields. Missing fields and unknown values
+    are the linter's to report, with their rule codes.
+    """
+    props: dict[str, Any] = {f: {"type": "string"} for f in _STRING_FIELDS}
+    token_type: dict[str, Any] = {"type": "string"}
+    if strict:
+        token_type["enum"] = list(TOKEN_TYPES)
+        props["status"] = {"enum": list(TEMPLATE_STATUSES)}
+    props["msgParamsMap"] = {
+        "type": "object",
+        "description": "Token definitions: token name -> {type}.",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {"type": token_type},
+            "required": ["type"],
+        },
+    }
+    props["unsubscribeGroups"] = {"type": "array", "items": {"type": "string"}}
+    props["customHeaders"] = {"type": "object", "additionalProperties": {"type": "string"}}
+    props["kmsg"] = KMSG_SETTINGS
+    assert set(props) == {*TEMPLATE_YAML_FIELDS, "kmsg"}
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://kmsg-author.dev/schemas/template.json",
+        "title": "kmsg-author template.yaml",
+        "description": "Metadata of one Kaltura Messaging email template; field names are the API's own.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+    }
+    if strict:
+        schema["required"] = list(REQUIRED_YAML_FIELDS)
+    return schema
+
+
+_VALIDATOR: Any = None
+
+
+def validate_template_yaml(doc: YamlDoc) -> None:
+    """Raise SourceError at the first shape problem or unknown field of template.yaml."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        import jsonschema
+
+        _VALIDATOR = jsonschema.Draft202012Validator(template_schema(strict=False))
+    errors = sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return
+    error = errors[0]
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "additionalProperties":
+        known = list(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(known))
+        for key in extra:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+            where = "kmsg settings" if path == ["kmsg"] else "field"
+            raise SourceError(f"unknown {where} '{key}'{hint}", doc.locate(*path, key))
+    field = ".".join(path) or "template"
+    raise SourceError(f"{field}: {error.message}", doc.locate(*path))
