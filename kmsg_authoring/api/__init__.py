@@ -1,0 +1,35 @@
+"""The Messaging API client (retries, paging, redaction) and how an environment opens one.
+
+Importing this package imports httpx: command modules import it inside `run` only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from kmsg_authoring.api.client import HIDDEN, AmbiguousWriteError, MessagingClient
+from kmsg_authoring.config import Config, Environment
+from kmsg_authoring.errors import ConfigError
+
+__all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "open_client", "read_ks"]
+
+
+def read_ks(env: Environment, environ: Mapping[str, str] | None = None) -> str:
+    """The KS of an environment, read from the variable its ks_env names."""
+    value = (os.environ if environ is None else environ).get(env.ks_env, "").strip()
+    if not value:
+        raise ConfigError(
+            f"environment variable {env.ks_env} is not set; it must hold an ADMIN KS for "
+            f"environment '{env.name}' (ks_env in [environments.{env.name}] of kmsg.toml names it)"
+        )
+    return value
+
+
+def open_client(
+    config: Config, env_name: str, *, environ: Mapping[str, str] | None = None, **options: Any
+) -> tuple[Environment, MessagingClient]:
+    """The named environment and a client for it; options go to MessagingClient (transport, sleep...)."""
+    env = config.environment(env_name)
+    return env, MessagingClient(env.url, read_ks(env, environ), **options)
