@@ -1,0 +1,118 @@
+"""`kmsg-author publish`: build, lint, plan and apply the plan to an environment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kmsg_authoring.cli._common import config_from, err, out
+
+DEFAULT_CONCURRENCY = 4
+
+
+def add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by plan and publish."""
+    parser.add_argument("--env", required=True, metavar="NAME", help="environment of kmsg.toml to compare with")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="text for people (default) or json for CI; the json keys are stable",
+    )
+    parser.add_argument(
+        "--prune", action="store_true",
+        help="delete managed remote templates that no longer exist in the project",
+    )
+    parser.add_argument(
+        "--force", action="store_true",
+        help="overwrite remote templates edited outside kmsg-author (drift) and take over same-named "
+             "templates kmsg-author does not manage",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log every request to standard error (the KS is shown as <hidden>)",
+    )
+
+
+def register(subparsers: Any) -> None:
+    """Add the publish command."""
+    parser = subparsers.add_parser(
+        "publish",
+        help="publish changed templates to an environment",
+        description=(
+            "Build and lint every template (any error stops before a request is made), compare them by "
+            "name with the templates of the environment's appGuid, then add new ones, update changed "
+            "fields of changed ones and leave unchanged ones alone. Templates edited outside kmsg-author "
+            "since the last publish are refused unless --force. Exit 1 when anything failed or was refused."
+        ),
+    )
+    add_plan_options(parser)
+    parser.add_argument("--dry-run", action="store_true", help="show the plan and send nothing (same as plan)")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+        help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})",
+    )
+    parser.set_defaults(func=run)
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done, self.enabled = total, 0, enabled and total > 0
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if self.enabled:
+            width = 30
+            filled = width * self.done // self.total
+            bar = "#" * filled + "." * (width - filled)
+            sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} {label[:40]:<40}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()
+
+
+def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
+    """Plan (and with apply, publish) as the options ask; returns the exit code."""
+    from kmsg_authoring import publish as pub
+    from kmsg_authoring.api import MessagingClient, read_ks
+
+    config = config_from(args)
+    env = config.environment(args.env)
+    ks = read_ks(env)
+    concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
+    if concurrency < 1:
+        err("kmsg-author: --concurrency must be at least 1")
+        return 2
+    templates = pub.local_templates(config)
+    log = err if args.verbose else None
+    with MessagingClient(env.url, ks, log=log, max_connections=concurrency) as client:
+        plan = pub.make_plan(
+            client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
+            force=args.force, same_body=pub.body_check(config),
+        )
+        if not apply:
+            out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"
+                else pub.format_plan(plan))
+            return 0
+        if args.format == "text" and not plan.nothing_to_publish:
+            out(pub.format_plan(plan))
+        progress = _Progress(len(plan.todo), sys.stderr.isatty() and args.format == "text" and not args.verbose)
+        result = pub.apply_plan(
+            client, plan, concurrency=concurrency, on_done=lambda o: progress.step(o.action.name)
+        )
+        progress.close()
+    if args.format == "json":
+        out(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        out(pub.format_result(result))
+    return 0 if result.ok else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """Publish, or with --dry-run only show the plan."""
+    return run_plan(args, apply=not args.dry_run)

@@ -1,0 +1,160 @@
+"""Import remote templates into the project: `templates_src/<slug>/template.yaml` and `body.html`.
+
+A pulled body is plain HTML (`kmsg: {jinja: false}`), written exactly as stored remotely, so a team
+can adopt the toolkit for templates made elsewhere; `plan` then reports them unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from kmsg_authoring.errors import KmsgError, SourceError, UsageError
+from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS
+from kmsg_authoring.publish import normalize, remote_templates
+from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, discover, load_yaml, read_text
+
+if TYPE_CHECKING:
+    from kmsg_authoring.api import MessagingClient
+    from kmsg_authoring.config import Config
+
+_REMOTE_LINK = re.compile(r"<link\b[^>]*\bstylesheet\b[^>]*>", re.IGNORECASE)
+_COMPILE_SLUG = "remote"
+
+
+class PullRefused(KmsgError):
+    """Pulling would overwrite local work."""
+
+
+def slugify(name: str) -> str:
+    """A folder name for a template name: lowercase words joined by dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "template"
+
+
+def template_yaml(remote: Mapping[str, Any], *, origin: str = "") -> str:
+    """template.yaml for a remote template: its stored fields (not the body), kmsg: {jinja: false}."""
+    norm = normalize(remote)
+    data: dict[str, Any] = {}
+    for name in TEMPLATE_YAML_FIELDS:
+        if name == "appGuid":  # the environment gives it
+            continue
+        value = norm[name]
+        if value in ("", [], {}) or (name == "status" and value == DEFAULT_STATUS):
+            continue
+        data[name] = value
+    settings: dict[str, Any] = {"jinja": False}
+    if _REMOTE_LINK.search(str(norm["body"])):
+        settings["remote_stylesheets"] = "keep"
+    data["kmsg"] = settings
+    head = "# Pulled from the Messaging API" + (f" ({origin})" if origin else "") + ".\n"
+    head += "# body.html is the body as stored remotely: plain HTML, not a Jinja template.\n"
+    return head + str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096))
+
+
+def write_template(folder: Path, remote: Mapping[str, Any], *, origin: str = "") -> None:
+    """Write template.yaml and body.html of a remote template into folder (samples are kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / TEMPLATE_FILE).write_text(template_yaml(remote, origin=origin), encoding="utf-8")
+    # Bytes, so that line endings stay exactly as stored remotely.
+    (folder / BODY_FILE).write_bytes(str(remote.get("body") or "").encode("utf-8"))
+
+
+def compile_remote_body(config: Config, body: str) -> str | None:
+    """The body the compiler makes of a pulled body.html (None when it does not compile)."""
+    from kmsg_authoring.compile import compile_template
+
+    remote = {
+        "name": "remote", "subject": "remote", "toAttributePath": "{r.email}",
+        "msgParamsMap": {"r": {"type": "User"}}, "body": body,
+    }
+    with tempfile.TemporaryDirectory(prefix="kmsg-pull-") as tmp:
+        root = Path(tmp)
+        scratch = dataclasses.replace(config, root=root, src_dir=root / "src", build_dir=root / "build")
+        write_template(scratch.src_dir / _COMPILE_SLUG, remote)
+        try:
+            return compile_template(scratch, _COMPILE_SLUG).body
+        except KmsgError:
+            return None
+
+
+def _local_names(config: Config) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for slug in discover(config.src_dir):
+        rel = config.rel(config.src_dir / slug / TEMPLATE_FILE)
+        try:
+            doc = load_yaml(read_text(config.src_dir / slug / TEMPLATE_FILE, rel), rel)
+        except SourceError:
+            continue
+        if isinstance(doc.data.get("name"), str):
+            names[doc.data["name"]] = slug
+    return names
+
+
+@dataclass
+class PullResult:
+    """What pull wrote: (slug, template name) pairs."""
+
+    written: list[tuple[str, str]] = field(default_factory=list)
+
+
+def pull(
+    client: MessagingClient,
+    config: Config,
+    *,
+    app_guid: str,
+    names: Sequence[str] = (),
+    force: bool = False,
+    origin: str = "",
+) -> PullResult:
+    """Write the environment's templates (or the named ones) into the project's source folder.
+
+    Refuses, writing nothing, when a target folder exists or another folder holds a template of the
+    same name, unless force.
+    """
+    remotes: list[dict[str, Any]]
+    if names:
+        remotes = [r for n in names for r in client.list_templates(appGuidIn=[app_guid], nameEq=n)
+                   if r.get("status") != "deleted" and r.get("name") == n]
+        missing = sorted(set(names) - {str(r.get("name")) for r in remotes})
+        if missing:
+            raise UsageError(f"no template named {', '.join(repr(m) for m in missing)} in appGuid {app_guid}")
+    else:
+        remotes = remote_templates(client, app_guid)
+    remotes.sort(key=lambda r: (str(r.get("name")), str(r.get("id"))))
+    local = _local_names(config)
+    plan: list[tuple[str, Mapping[str, Any]]] = []
+    taken: set[str] = set()
+    refusals: list[str] = []
+    for remote in remotes:
+        name = str(remote.get("name", ""))
+        slug = local[name] if force and name in local else slugify(name)
+        base, n = slug, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        folder = config.src_dir / slug
+        if not force:
+            if name in local:
+                refusals.append(f"'{name}' is already in {config.rel(config.src_dir / local[name])}")
+                continue
+            if folder.exists():
+                refusals.append(f"{config.rel(folder)} already exists (for '{name}')")
+                continue
+        plan.append((slug, remote))
+    if refusals:
+        raise PullRefused(
+            "nothing was written; pass --force to overwrite:\n  " + "\n  ".join(refusals)
+        )
+    result = PullResult()
+    for slug, chosen in plan:
+        write_template(config.src_dir / slug, chosen, origin=origin)
+        result.written.append((slug, str(chosen.get("name"))))
+    return result
