@@ -1,0 +1,51 @@
+"""`kmsg-author pull`: import an environment's templates into the project."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kmsg_authoring.cli._common import config_from, err, out
+
+
+def register(subparsers: Any) -> None:
+    """Add the pull command."""
+    parser = subparsers.add_parser(
+        "pull",
+        help="import remote templates into templates_src/",
+        description=(
+            "Write each template of the environment's appGuid (or only --name ones) to "
+            "templates_src/<slug>/: template.yaml with the API's field names and kmsg: {jinja: false}, and "
+            "body.html exactly as stored remotely. Afterwards `plan` reports them unchanged. Refuses to "
+            "overwrite an existing folder (writing nothing) unless --force."
+        ),
+    )
+    parser.add_argument("--env", required=True, metavar="NAME", help="environment of kmsg.toml to read from")
+    parser.add_argument(
+        "--name", action="append", default=[], metavar="NAME",
+        help="pull only the template with this exact name (repeatable)",
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite template.yaml and body.html of existing folders")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log every request to standard error (the KS is shown as <hidden>)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Pull and list what was written."""
+    from kmsg_authoring.api import MessagingClient, read_ks
+    from kmsg_authoring.pull import pull
+
+    config = config_from(args)
+    env = config.environment(args.env)
+    ks = read_ks(env)
+    with MessagingClient(env.url, ks, log=err if args.verbose else None) as client:
+        result = pull(client, config, app_guid=env.app_guid, names=args.name, force=args.force,
+                      origin=f"environment {env.name}")
+    for slug, name in result.written:
+        out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
+    out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written
+        else f"no templates in appGuid {env.app_guid} of {env.name}")
+    return 0

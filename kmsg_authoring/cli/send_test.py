@@ -1,0 +1,60 @@
+"""`kmsg-author send-test`: send a published template to test recipients and show its delivery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from kmsg_authoring.cli._common import config_from, err, out
+
+
+def register(subparsers: Any) -> None:
+    """Add the send-test command."""
+    parser = subparsers.add_parser(
+        "send-test",
+        help="send a published template to test users and report delivery",
+        description=(
+            "Find the template published under SLUG's name in the environment, send it through message/send "
+            "to the --to user ids with the msgParams of a sample (samples/<name>.yaml; default: 'default', "
+            "else the first) and a session label marking it as a test, then poll message/list and "
+            "message/stats with increasing intervals (5 s, 10 s, 30 s...) and print the delivery status. "
+            "Exit 1 when delivery failed or did not finish in time."
+        ),
+    )
+    parser.add_argument("slug", metavar="SLUG", help="template folder name under templates_src/")
+    parser.add_argument("--env", required=True, metavar="NAME", help="environment of kmsg.toml to send through")
+    parser.add_argument(
+        "--to", action="append", required=True, metavar="USER_ID",
+        help="Kaltura user id of a recipient (repeatable)",
+    )
+    parser.add_argument("--sample", metavar="NAME", default=None, help="sample whose msgParams to send")
+    parser.add_argument("--session", metavar="LABEL", default=None,
+                        help="session label (default: kmsg-author-test-<slug>-<UTC time>)")
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="stop waiting for delivery after this long (default 120)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log every request to standard error (the KS is shown as <hidden>)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Send, wait, report."""
+    from kmsg_authoring.api import MessagingClient, read_ks
+    from kmsg_authoring.sendtest import format_delivery, send_test
+
+    config = config_from(args)
+    env = config.environment(args.env)
+    ks = read_ks(env)
+    progress = args.format == "text"
+    with MessagingClient(env.url, ks, log=err if args.verbose else None) as client:
+        delivery = send_test(
+            client, config, app_guid=env.app_guid, slug=args.slug, to=args.to, sample=args.sample,
+            session=args.session, timeout=args.timeout,
+            on_poll=(lambda d: err(f"  {d.status} after {d.waited:.0f} s")) if progress else None,
+        )
+    out(json.dumps(delivery.to_json(), indent=2) if args.format == "json" else format_delivery(delivery))
+    return 0 if delivery.ok else 1

@@ -1,0 +1,168 @@
+"""Send a published template to test recipients and follow its delivery.
+
+The message carries a sample's msgParams and a `session` label that marks it as a test; delivery is
+followed through message/list and message/stats, polling with increasing intervals (section 13).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from kmsg_authoring.errors import UsageError
+from kmsg_authoring.model import BULK_STATUSES, POLL_INTERVALS
+from kmsg_authoring.publish import is_live, is_managed
+
+if TYPE_CHECKING:
+    from kmsg_authoring.api import MessagingClient
+    from kmsg_authoring.config import Config
+
+SESSION_PREFIX = "kmsg-author-test"
+# Bulk statuses after which nothing changes any more (section 7.1).
+FINAL_STATUSES: tuple[str, ...] = tuple(s for s in BULK_STATUSES if s != "sending")
+# message/stats keys (uppercase discrete statuses, section 8.3) that mean a recipient was not reached.
+UNDELIVERED: tuple[str, ...] = ("DROPPED", "BOUNCE", "ERROR")
+DEFAULT_TIMEOUT = 120.0
+
+
+def session_label(slug: str, now: datetime | None = None) -> str:
+    """The session label of a test send: prefix, template slug and UTC time."""
+    moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{SESSION_PREFIX}-{slug}-{moment}"
+
+
+def find_published(client: MessagingClient, app_guid: str, name: str) -> dict[str, Any]:
+    """The remote template of a name in app_guid (a managed one first)."""
+    found = [
+        r for r in client.list_templates(appGuidIn=[app_guid], nameEq=name)
+        if isinstance(r, dict) and is_live(r) and r.get("name") == name
+    ]
+    if not found:
+        raise UsageError(f"template '{name}' is not published in appGuid {app_guid}; run `kmsg-author publish` first")
+    found.sort(key=lambda r: not is_managed(r))
+    return found[0]
+
+
+@dataclass
+class Delivery:
+    """What became of a test send."""
+
+    template_id: str
+    name: str
+    sample: str
+    session: str
+    recipients: list[str]
+    bulk_id: str | None = None
+    status: str = "sending"
+    stats: dict[str, Any] = field(default_factory=dict)
+    polls: int = 0
+    waited: float = 0.0
+    timed_out: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Completed, and no recipient dropped, bounced or failed."""
+        bad = sum(int(v) for k, v in self.stats.items() if k.upper() in UNDELIVERED and isinstance(v, int))
+        return self.status == "completed" and not bad and not self.timed_out
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "templateId": self.template_id, "name": self.name, "sample": self.sample, "session": self.session,
+            "recipients": self.recipients, "bulkId": self.bulk_id, "status": self.status, "stats": self.stats,
+            "polls": self.polls, "timedOut": self.timed_out, "error": self.error, "ok": self.ok,
+        }
+
+
+def _bulk(client: MessagingClient, bulk_id: str | None, message_id: str | None) -> dict[str, Any] | None:
+    found = client.list_messages(bulkIdIn=[bulk_id]) if bulk_id else client.list_messages(idIn=[message_id])
+    return found[0] if found and isinstance(found[0], dict) else None
+
+
+def send_test(
+    client: MessagingClient,
+    config: Config,
+    *,
+    app_guid: str,
+    slug: str,
+    to: Sequence[str],
+    sample: str | None = None,
+    session: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    intervals: Sequence[float] = POLL_INTERVALS,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_poll: Callable[[Delivery], None] | None = None,
+) -> Delivery:
+    """Send the published template of slug to the user ids in `to` and wait for its delivery status."""
+    from kmsg_authoring.build import resolve_slugs
+    from kmsg_authoring.compile import compile_template
+    from kmsg_authoring.samples import load_sample
+
+    if not to:
+        raise UsageError("name at least one recipient user id (--to)")
+    (slug,) = resolve_slugs(config, [slug])
+    compiled = compile_template(config, slug)
+    chosen = load_sample(config, compiled, sample)
+    name = str(compiled.payload["name"])
+    remote = find_published(client, app_guid, name)
+    delivery = Delivery(
+        template_id=str(remote["id"]), name=name, sample=chosen.name,
+        session=session or session_label(slug), recipients=list(to),
+    )
+    answer = client.send_message({
+        "receiverType": "user",
+        "userIds": list(to),
+        "appGuid": app_guid,
+        "templateId": delivery.template_id,
+        "type": "email",
+        "msgParams": chosen.msg_params,
+        "session": delivery.session,
+    })
+    delivery.bulk_id = answer.get("bulkId")
+    delivery.status = str(answer.get("status") or "sending")
+    message_id = answer.get("id")
+    step = 0
+    while delivery.status not in FINAL_STATUSES:
+        delay = intervals[min(step, len(intervals) - 1)]
+        if delivery.waited + delay > timeout:
+            delivery.timed_out = True
+            break
+        sleep(delay)
+        delivery.waited += delay
+        step += 1
+        bulk = _bulk(client, delivery.bulk_id, message_id)
+        delivery.polls += 1
+        if bulk is not None:
+            delivery.status = str(bulk.get("status") or delivery.status)
+            if bulk.get("errorDescription") or bulk.get("errorEnum"):
+                delivery.error = str(bulk.get("errorDescription") or bulk.get("errorEnum"))
+        if on_poll is not None:
+            on_poll(delivery)
+    if delivery.bulk_id:
+        delivery.stats = client.message_stats(bulk_id=delivery.bulk_id)
+    else:
+        delivery.stats = client.message_stats(session=delivery.session)
+    return delivery
+
+
+def format_delivery(delivery: Delivery) -> str:
+    """The delivery status as text."""
+    lines = [
+        (
+            f"sent '{delivery.name}' (template {delivery.template_id}) to {', '.join(delivery.recipients)} "
+            f"with sample '{delivery.sample}', session {delivery.session}"
+        ),
+        f"bulk {delivery.bulk_id or '?'}: {delivery.status}"
+        + (f" ({delivery.error})" if delivery.error else "")
+        + (f"; still not finished after {delivery.waited:.0f} s" if delivery.timed_out else ""),
+    ]
+    counts = {k: v for k, v in delivery.stats.items() if isinstance(v, int)}
+    if counts:
+        lines.append("delivery: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    else:
+        lines.append("delivery: no statistics yet")
+    return "\n".join(lines)
