@@ -275,12 +275,14 @@ def load_sample(config: Config, compiled: CompiledTemplate, name: str | None = N
     return parse_sample(read_text(config.root / rel, rel), rel, name, msg_map)
 
 
-def check_samples(config: Config, compiled: CompiledTemplate) -> list[SourceError]:
-    """Every problem of every sample file of a compiled template."""
-    msg_map = compiled.payload.get("msgParamsMap") or {}
+def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) -> list[SourceError]:
+    """Every problem of every sample file of a template folder, against the template's msgParamsMap."""
+    msg_map = payload.get("msgParamsMap") or {}
+    if not isinstance(msg_map, Mapping):
+        return []
     errors: list[SourceError] = []
-    for name in sample_names(config, compiled.folder):
-        rel = sample_rel(compiled.folder, name)
+    for name in sample_names(config, folder):
+        rel = sample_rel(folder, name)
         try:
             doc = load_yaml(read_text(config.root / rel, rel), rel)
         except SourceError as exc:
@@ -288,6 +290,11 @@ def check_samples(config: Config, compiled: CompiledTemplate) -> list[SourceErro
             continue
         errors.extend(validate_sample(doc, msg_map))
     return errors
+
+
+def check_samples(config: Config, compiled: CompiledTemplate) -> list[SourceError]:
+    """Every problem of every sample file of a compiled template."""
+    return check_sample_files(config, compiled.folder, compiled.payload)
 
 
 SAMPLE_USER: dict[str, Any] = {
@@ -356,12 +363,14 @@ def sample_yaml(payload: Mapping[str, Any]) -> str:
     return head + str(body)
 
 
-def init_sample(config: Config, compiled: CompiledTemplate, *, name: str = DEFAULT_SAMPLE,
+def init_sample(config: Config, folder: str, payload: Mapping[str, Any], *, name: str = DEFAULT_SAMPLE,
                 force: bool = False) -> Path:
-    """Write the default sample of a template to samples/<name>.yaml; refuses to overwrite without force."""
-    path = config.root / sample_rel(compiled.folder, name)
+    """Write the default sample of a template folder to samples/<name>.yaml; refuses to overwrite without force."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise UsageError(f"'{name}' is not a sample name (a file name without folders)")
+    path = config.root / sample_rel(folder, name)
     if path.exists() and not force:
         raise UsageError(f"{config.rel(path)} exists; pass --force to overwrite it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(sample_yaml(compiled.payload), encoding="utf-8")
+    path.write_text(sample_yaml(payload), encoding="utf-8")
     return path

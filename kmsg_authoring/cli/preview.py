@@ -1,0 +1,90 @@
+"""`kmsg-author preview`: render a template for each recipient of a sample, once or live."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the preview command."""
+    p = sub.add_parser(
+        "preview",
+        help="render templates as recipients receive them (files, or a live-reloading server)",
+        description=(
+            "Resolve every token of a template per recipient, using samples/<name>.yaml (users and "
+            "msgParams, as in message/send; without a sample file one is made from the declared token "
+            "types). One-shot: `preview SLUG` writes one HTML file per recipient, exactly the email, "
+            "plus index.html with subject, from and to, into preview-out/SLUG/ (or --out). Live: "
+            "`preview --watch` serves every template on 127.0.0.1, rebuilds the templates a saved file "
+            "affects and reloads open pages by themselves. Exit 0 when every token resolved, 1 when "
+            "some did not or the template failed, 2 for usage or configuration errors."
+        ),
+    )
+    p.add_argument("template", nargs="?", metavar="SLUG",
+                   help="the template to render (with --watch: the page to open)")
+    p.add_argument("--sample", metavar="NAME", help="sample file samples/NAME.yaml (default: default, else the first)")
+    p.add_argument("--out", metavar="DIR", help="folder for the one-shot files (default: preview-out/SLUG)")
+    p.add_argument("--watch", action="store_true", help="serve a live preview and rebuild on every save")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default 127.0.0.1; widen it only on a trusted network)")
+    p.add_argument("--port", type=int, default=8025, help="port to serve on (default 8025; 0 picks a free one)")
+    p.add_argument("--open", action="store_true", help="open the preview in the default browser")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the preview command."""
+    from kmsg_authoring.cli._common import config_from
+    from kmsg_authoring.errors import UsageError
+
+    config = config_from(args)
+    if args.watch:
+        if args.out or args.sample:
+            raise UsageError("--out and --sample are for one-shot previews; the live preview offers every sample")
+        return _watch(config, args)
+    if not args.template:
+        raise UsageError("name a template (kmsg-author preview SLUG), or pass --watch for the live preview")
+    return _once(config, args)
+
+
+def _once(config: object, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kmsg_authoring.cli._common import err, out
+    from kmsg_authoring.config import Config
+    from kmsg_authoring.preview.export import export_preview
+
+    assert isinstance(config, Config)
+    result = export_preview(config, args.template, sample=args.sample,
+                            out_dir=Path(args.out) if args.out else None)
+    for location, user_id, item in result.unresolved:
+        err(f"{location}: unresolved {item.raw} for {user_id}: {item.reason}")
+    out(f"wrote {len(result.files)} preview(s) of {args.template} (sample {result.sample}) "
+        f"and {config.rel(result.index)}")
+    return 1 if result.unresolved else 0
+
+
+def _watch(config: object, args: argparse.Namespace) -> int:
+    import threading
+    import webbrowser
+    from urllib.parse import quote
+
+    from kmsg_authoring.cli._common import out
+    from kmsg_authoring.config import Config
+    from kmsg_authoring.preview.server import LivePreview
+    from kmsg_authoring.preview.site import PreviewSite
+
+    assert isinstance(config, Config)
+    live = LivePreview(PreviewSite(config), host=args.host, port=args.port)
+    live.start()
+    url = live.url + (f"t/{quote(args.template)}" if args.template else "")
+    out(f"Previewing {len(live.site.templates)} template(s) at {url} (Ctrl-C to stop)")
+    if args.open:
+        webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        out("stopped")
+    finally:
+        live.stop()
+    return 0

@@ -1,0 +1,88 @@
+"""`kmsg-author samples`: write a template's default sample, check sample files."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the samples command and its subcommands."""
+    p = sub.add_parser(
+        "samples",
+        help="create and check preview samples (samples/<name>.yaml)",
+        description=(
+            "A sample is shaped like a message/send request: `users` (the recipients) and `msgParams` "
+            "(a {type, value} per token of the template's msgParamsMap). `init` writes one made from "
+            "the declared token types for you to edit; `check` validates sample files against their "
+            "template and reports problems at file:line."
+        ),
+    )
+    actions = p.add_subparsers(dest="samples_action", metavar="ACTION")
+    init = actions.add_parser("init", help="write samples/default.yaml made from the template's token types",
+                              description="Write a sample with a user whose every User field is filled and a "
+                                          "placeholder value for every token of the template's msgParamsMap.")
+    init.add_argument("template", metavar="SLUG", help="the template folder name")
+    init.add_argument("--name", default="default", help="sample name (file samples/NAME.yaml; default: default)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing sample file")
+    init.set_defaults(func=run_init)
+    check = actions.add_parser("check", help="validate sample files against their templates",
+                               description="Validate every sample of the named templates (default: all). "
+                                           "Exit 1 when any sample has a problem.")
+    check.add_argument("templates", nargs="*", metavar="SLUG", help="template folder names (default: all)")
+    check.set_defaults(func=run_check)
+    p.set_defaults(func=lambda args: _help(p))
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    import sys
+
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _template_doc(config: object, slug: str) -> tuple[str, dict[str, object]]:
+    """(project-relative folder, template.yaml data) of a template, read without compiling it."""
+    from kmsg_authoring.config import Config
+    from kmsg_authoring.errors import UsageError
+    from kmsg_authoring.source import TEMPLATE_FILE, discover, load_yaml, read_text
+
+    assert isinstance(config, Config)
+    slugs = discover(config.src_dir)
+    if slug not in slugs:
+        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
+    folder = config.rel(config.src_dir / slug)
+    rel = f"{folder}/{TEMPLATE_FILE}"
+    return folder, load_yaml(read_text(config.root / rel, rel), rel).data
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Write a template's default sample."""
+    from kmsg_authoring.cli._common import config_from, out
+    from kmsg_authoring.samples import init_sample
+
+    config = config_from(args)
+    folder, data = _template_doc(config, args.template)
+    path = init_sample(config, folder, data, name=args.name, force=args.force)
+    out(f"wrote {config.rel(path)}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Validate sample files."""
+    from kmsg_authoring.cli._common import config_from, err, out
+    from kmsg_authoring.samples import check_sample_files, sample_names
+    from kmsg_authoring.source import discover
+
+    config = config_from(args)
+    slugs = args.templates or discover(config.src_dir)
+    problems = 0
+    files = 0
+    for slug in slugs:
+        folder, data = _template_doc(config, slug)
+        files += len(sample_names(config, folder))
+        for error in check_sample_files(config, folder, data):
+            err(str(error))
+            problems += 1
+    out(f"checked {files} sample file(s) of {len(slugs)} template(s): "
+        + (f"{problems} problem(s)" if problems else "all valid"))
+    return 1 if problems else 0

@@ -1,0 +1,70 @@
+"""One-shot previews: one HTML file per recipient plus an index, for CI to attach as artifacts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kmsg_authoring.errors import Location
+from kmsg_authoring.preview.pages import export_index
+from kmsg_authoring.render import QrEncoder, Rendering, Unresolved, locate_unresolved, render_sample, segno_qr
+
+if TYPE_CHECKING:
+    from kmsg_authoring.config import Config
+
+INDEX = "index.html"
+DEFAULT_OUT = "preview-out"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+@dataclass
+class Export:
+    """What a one-shot preview wrote."""
+
+    slug: str
+    sample: str
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)  # one per recipient, in the sample's order
+    renderings: list[Rendering] = field(default_factory=list)
+    unresolved: list[tuple[Location, str, Unresolved]] = field(default_factory=list)  # (where, user id, what)
+
+    @property
+    def index(self) -> Path:
+        """The index.html listing every recipient's file."""
+        return self.out_dir / INDEX
+
+
+def file_name(i: int, user_id: str) -> str:
+    """A recipient's file name: position and a filesystem-safe user id."""
+    return f"{i + 1:02d}-{_UNSAFE.sub('_', user_id).strip('._') or 'recipient'}.html"
+
+
+def export_preview(config: Config, slug: str, *, sample: str | None = None, out_dir: Path | None = None,
+                   qr_encoder: QrEncoder = segno_qr) -> Export:
+    """Compile a template, render it for every recipient of a sample, write the files and an index."""
+    from kmsg_authoring.compile import compile_template
+    from kmsg_authoring.samples import load_sample
+    from kmsg_authoring.source import discover
+
+    if slug not in discover(config.src_dir):
+        known = ", ".join(discover(config.src_dir)) or "none"
+        from kmsg_authoring.errors import UsageError
+
+        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {known})")
+    compiled = compile_template(config, slug)
+    chosen = load_sample(config, compiled, sample)
+    renderings = render_sample(compiled, chosen, qr_encoder=qr_encoder)
+    out = out_dir if out_dir is not None else config.root / DEFAULT_OUT / slug
+    out.mkdir(parents=True, exist_ok=True)
+    result = Export(slug, chosen.name, out, renderings=renderings)
+    for i, rendering in enumerate(renderings):
+        path = out / file_name(i, rendering.user_id)
+        # Exactly the body the recipient's mail client receives.
+        path.write_text(rendering.body, encoding="utf-8", newline="")
+        result.files.append(path)
+        result.unresolved.extend((locate_unresolved(compiled, u), rendering.user_id, u) for u in rendering.unresolved)
+    entries = [(p.name, r) for p, r in zip(result.files, renderings)]
+    result.index.write_text(export_index(slug, str(compiled.payload.get("name") or slug), entries), encoding="utf-8")
+    return result

@@ -1,0 +1,266 @@
+"""HTML of the preview pages: pure functions from what was built and rendered to markup."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from kmsg_authoring.errors import KmsgError, Location
+from kmsg_authoring.render import Rendering
+
+OVERLAY_ID = "kmsg-error-overlay"
+DESKTOP_WIDTH = 640  # the desktop pane starts at this width and can be widened (600 px and up)
+MOBILE_WIDTH = 375
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A lint problem as the preview shows it."""
+
+    severity: str  # "error" or "warning" (anything else counts as a warning)
+    code: str
+    message: str
+    location: Location | None
+
+
+def finding_from(problem: Any) -> Finding:
+    """Adapt a lint problem object to what the page needs."""
+    severity = getattr(problem, "severity", None) or getattr(problem, "level", None) or "warning"
+    code = getattr(problem, "code", None) or getattr(problem, "rule_id", None) or getattr(problem, "rule", "")
+    location = getattr(problem, "location", None)
+    if location is not None and not isinstance(location, Location):
+        location = None
+    return Finding(str(getattr(severity, "value", severity)), str(getattr(code, "id", code)),
+                   str(getattr(problem, "message", problem)), location)
+
+
+def count(findings: Sequence[Finding]) -> tuple[int, int]:
+    """(errors, warnings)."""
+    errors = sum(1 for f in findings if f.severity == "error")
+    return errors, len(findings) - errors
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One template on the index page."""
+
+    slug: str
+    name: str
+    errors: list[KmsgError]
+    findings: list[Finding]
+    built_at: float | None
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    """One recipient tab."""
+
+    label: str
+    rendering: Rendering
+    email_url: str
+
+
+@dataclass
+class TemplateView:
+    """Everything the template page shows."""
+
+    slug: str
+    name: str
+    epoch: int
+    built_at: float | None
+    errors: list[KmsgError] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
+    sample: str | None = None
+    sample_generated: bool = False
+    recipients: list[RecipientView] = field(default_factory=list)
+    body: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts)) if ts else "never"
+
+
+def _head(title: str, epoch: int, slug: str | None) -> str:
+    live = f' data-live-slug="{escape(slug)}"' if slug is not None else ""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{escape(title)}</title>"
+        "<link rel=\"stylesheet\" href=\"/static/preview.css\">"
+        "<script src=\"/static/preview.js\" defer></script>"
+        f"</head><body data-live-epoch=\"{epoch}\"{live}>"
+    )
+
+
+_FOOT = "</body></html>\n"
+
+
+def overlay(errors: Sequence[KmsgError], note: str) -> str:
+    """The error overlay: each error with the file and line the designer edits."""
+    if not errors:
+        return ""
+    items = "".join(
+        f"<li><code class=\"where\">{escape(str(e.location)) if e.location else ''}</code> "
+        f"<span class=\"what\">{escape(e.message)}</span></li>"
+        for e in errors
+    )
+    return (
+        f"<div id=\"{OVERLAY_ID}\" class=\"overlay\" role=\"alert\"><h2>Build failed</h2>"
+        f"<ul>{items}</ul><p class=\"note\">{escape(note)}</p></div>"
+    )
+
+
+def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgError] = ()) -> str:
+    """The list of templates with their build and lint status."""
+    body = []
+    for row in rows:
+        errors, warnings = count(row.findings)
+        errors += len(row.errors)
+        status = "failed" if row.errors else ("errors" if errors else ("warnings" if warnings else "ok"))
+        body.append(
+            f"<tr class=\"status-{status}\" data-slug=\"{escape(row.slug)}\">"
+            f"<td><a href=\"/t/{quote(row.slug)}\">{escape(row.slug)}</a></td>"
+            f"<td dir=\"auto\">{escape(row.name)}</td>"
+            f"<td class=\"num errors\">{errors}</td><td class=\"num warnings\">{warnings}</td>"
+            f"<td>{'build failed' if row.errors else 'built'}</td><td>{_when(row.built_at)}</td></tr>"
+        )
+    table = (
+        "<table class=\"index\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
+        f"<th>Status</th><th>Last build</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+        if rows else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
+    )
+    return (
+        _head("kmsg-author preview", epoch, None)
+        + overlay(site_errors, "Fix the file; this page reloads by itself.")
+        + f"<header><h1>Templates</h1><p class=\"muted\">{len(rows)} template(s); updates live.</p></header>"
+        + f"<main>{table}</main>" + _FOOT
+    )
+
+
+def not_found_page(message: str, epoch: int, slug: str | None = None) -> str:
+    """A 404 page; for a template that may yet appear, it waits for it like any template page."""
+    return (
+        _head("Not found", epoch, slug)
+        + "<header><p><a href=\"/\">All templates</a></p><h1>Not found</h1></header>"
+        + f"<main><p>{escape(message)}</p></main>" + _FOOT
+    )
+
+
+def _tabs(group: str, tabs: Sequence[tuple[str, str]]) -> str:
+    buttons = "".join(
+        f"<button type=\"button\" role=\"tab\" data-target=\"{escape(pid)}\" id=\"tab-{escape(pid)}\" dir=\"auto\">"
+        f"{escape(label)}</button>"
+        for pid, label in tabs
+    )
+    return f"<nav class=\"tabs\" role=\"tablist\" data-group=\"{escape(group)}\">{buttons}</nav>"
+
+
+def _recipient(i: int, view: RecipientView) -> str:
+    r = view.rendering
+    sender = f"{r.from_name} <{r.from_email}>" if r.from_email else r.from_name
+    unresolved = ""
+    if r.unresolved:
+        items = "".join(f"<li><code>{escape(u.raw)}</code> in {escape(u.where)} {escape(u.reason)}</li>"
+                        for u in r.unresolved)
+        unresolved = f"<div class=\"unresolved\" role=\"status\"><h3>Unresolved tokens</h3><ul>{items}</ul></div>"
+    src = escape(view.email_url)
+    return (
+        f"<section class=\"panel recipient\" id=\"r{i}\" role=\"tabpanel\" data-group=\"recipients\">"
+        "<dl class=\"envelope\">"
+        f"<dt>Subject</dt><dd class=\"subject\" dir=\"auto\">{escape(r.subject)}</dd>"
+        f"<dt>From</dt><dd class=\"from\" dir=\"auto\">{escape(sender)}</dd>"
+        f"<dt>To</dt><dd class=\"to\" dir=\"auto\">{escape(r.to)}</dd>"
+        "</dl>" + unresolved +
+        "<div class=\"frames\">"
+        f"<figure class=\"desktop\"><figcaption>Desktop ({DESKTOP_WIDTH} px, drag to widen)</figcaption>"
+        f"<iframe id=\"r{i}-desktop\" class=\"email desktop\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
+        f"referrerpolicy=\"no-referrer\" src=\"{src}\" style=\"width:{DESKTOP_WIDTH}px\" "
+        f"title=\"Email for {escape(r.user_id)}, desktop\"></iframe></figure>"
+        f"<figure class=\"mobile\"><figcaption>Mobile ({MOBILE_WIDTH} px)</figcaption>"
+        f"<iframe id=\"r{i}-mobile\" class=\"email mobile\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
+        f"referrerpolicy=\"no-referrer\" src=\"{src}\" style=\"width:{MOBILE_WIDTH}px\" "
+        f"title=\"Email for {escape(r.user_id)}, mobile\"></iframe></figure>"
+        "</div></section>"
+    )
+
+
+def _findings(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "<p class=\"empty\">No lint findings.</p>"
+    rows = "".join(
+        f"<tr class=\"sev-{escape(f.severity)}\"><td><code>{escape(str(f.location)) if f.location else ''}</code></td>"
+        f"<td>{escape(f.severity)}</td><td><code>{escape(f.code)}</code></td><td>{escape(f.message)}</td></tr>"
+        for f in findings
+    )
+    return ("<table class=\"findings\"><thead><tr><th>Where</th><th>Severity</th><th>Rule</th><th>Message</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def template_page(view: TemplateView) -> str:
+    """A template: envelope and body per recipient, compiled source, API payload, lint findings."""
+    samples = ""
+    if view.samples:
+        current = ' aria-current="page" class="current"'
+        links = "".join(
+            f"<a href=\"?sample={quote(s)}\"{current if s == view.sample else ''}>{escape(s)}</a>"
+            for s in view.samples
+        )
+        samples = f"<p class=\"samples\">Sample: {links}</p>"
+    elif view.sample_generated:
+        samples = (f"<p class=\"samples muted\">No sample file: showing one made from the declared token types "
+                   f"(<code>kmsg-author samples init {escape(view.slug)}</code> writes it for you to edit).</p>")
+    errors, warnings = count(view.findings)
+    header = (
+        "<header><p><a href=\"/\">All templates</a></p>"
+        f"<h1 dir=\"auto\">{escape(view.name)} <small>{escape(view.slug)}</small></h1>"
+        f"<p class=\"muted\">Last build {_when(view.built_at)} &middot; {errors} error(s), {warnings} warning(s)</p>"
+        f"{samples}</header>"
+    )
+    note = ("The last good build is shown below; fix the file and this page reloads by itself."
+            if view.body is not None else "Fix the file and this page reloads by itself.")
+    parts = [_head(f"{view.slug}: kmsg-author preview", view.epoch, view.slug), header, overlay(view.errors, note)]
+    if view.body is not None:
+        parts.append(_tabs("main", [("preview", "Preview"), ("source", "HTML source"), ("payload", "API payload"),
+                                    ("lint", f"Lint ({len(view.findings)})")]))
+        recipients = "".join(_recipient(i, r) for i, r in enumerate(view.recipients))
+        parts.append(
+            "<section class=\"panel\" id=\"preview\" role=\"tabpanel\" data-group=\"main\">"
+            + _tabs("recipients", [(f"r{i}", r.label) for i, r in enumerate(view.recipients)])
+            + recipients + "</section>"
+        )
+        parts.append(f"<section class=\"panel\" id=\"source\" role=\"tabpanel\" data-group=\"main\">"
+                     f"<pre class=\"code\"><code>{escape(view.body)}</code></pre></section>")
+        payload = json.dumps(view.payload, indent=2, ensure_ascii=False)
+        parts.append(f"<section class=\"panel\" id=\"payload\" role=\"tabpanel\" data-group=\"main\">"
+                     f"<pre class=\"code\"><code>{escape(payload)}</code></pre></section>")
+        parts.append(f"<section class=\"panel\" id=\"lint\" role=\"tabpanel\" data-group=\"main\">"
+                     f"{_findings(view.findings)}</section>")
+    parts.append(_FOOT)
+    return "".join(parts)
+
+
+def export_index(slug: str, name: str, entries: Sequence[tuple[str, Rendering]]) -> str:
+    """index.html of a one-shot preview: each recipient's file with subject, from and to."""
+    rows = "".join(
+        f"<tr><td><a href=\"{quote(href)}\">{escape(r.user_id)}</a></td><td dir=\"auto\">{escape(r.subject)}</td>"
+        f"<td dir=\"auto\">{escape(r.from_name)}{escape(f' <{r.from_email}>' if r.from_email else '')}</td>"
+        f"<td>{escape(r.to)}</td>"
+        f"<td>{escape('; '.join(f'{u.raw} {u.reason}' for u in r.unresolved)) or 'all resolved'}</td></tr>"
+        for href, r in entries
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(slug)}: preview</title>"
+        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style></head><body>"
+        f"<h1 dir=\"auto\">{escape(name)} <small>{escape(slug)}</small></h1>"
+        "<table><thead><tr><th>Recipient</th><th>Subject</th><th>From</th><th>To</th><th>Tokens</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>\n"
+    )

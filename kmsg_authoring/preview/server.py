@@ -1,0 +1,115 @@
+"""The live preview over HTTP: a threading stdlib server in front of a PreviewSite, fed by a watcher."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from kmsg_authoring.config import CONFIG_FILE
+from kmsg_authoring.errors import UsageError
+from kmsg_authoring.preview.site import PreviewSite
+from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8025
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: PreviewHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self, with_body: bool) -> None:
+        response = self.server.site.handle(self.path)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if with_body:
+            self.wfile.write(response.body)
+
+    def do_GET(self) -> None:
+        """Answer a GET."""
+        try:
+            self._answer(True)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the page went away (reloaded or closed) while its long poll waited
+
+    def do_HEAD(self) -> None:
+        """Answer a HEAD."""
+        self._answer(False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: the preview prints its URL and rebuilds, not every request."""
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that answers from a PreviewSite."""
+
+    daemon_threads = True
+
+    def __init__(self, site: PreviewSite, host: str, port: int) -> None:
+        self.site = site
+        super().__init__((host, port), _Handler)
+
+
+class LivePreview:
+    """The site, the HTTP server, the watcher and the debouncer, started and stopped together."""
+
+    def __init__(self, site: PreviewSite, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                 watcher: Watcher | None = None, quiet: float = 0.05) -> None:
+        self.site = site
+        self.host = host
+        self.port = port
+        self.watcher: Watcher = watcher if watcher is not None else WatchdogWatcher()
+        self.debouncer = Debouncer(self._rebuild, quiet=quiet)
+        self.server: PreviewHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The address the preview is served at."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def start(self) -> None:
+        """Build everything, then serve and watch in background threads."""
+        try:
+            self.server = PreviewHTTPServer(self.site, self.host, self.port)
+        except OSError as exc:
+            raise UsageError(f"cannot serve on {self.host}:{self.port}: {exc.strerror}; pick another --port") from None
+        self.port = int(self.server.server_address[1])
+        self.site.build_all()
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="kmsg-preview-http", daemon=True)
+        self._thread.start()
+        self.debouncer.start()
+        root = self.site.config.root
+
+        def changed(path: Path) -> None:
+            if path.parent == root and path.name != CONFIG_FILE:
+                return
+            self.debouncer.add(self.site.config.rel(path))
+
+        self.watcher.start([self.site.config.src_dir], changed, flat=[root])
+
+    def _rebuild(self, paths: set[str]) -> None:
+        try:
+            self.site.on_change(paths)
+        except Exception as exc:  # noqa: BLE001 - the server outlives any one failed rebuild
+            self.site.report_crash(exc)
+
+    def stop(self) -> None:
+        """Stop watching and serving; release waiting pages."""
+        self.watcher.stop()
+        self.debouncer.close()
+        self.site.close()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

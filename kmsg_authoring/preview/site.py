@@ -1,0 +1,394 @@
+"""The live preview's state and request handling, without sockets.
+
+Modelled on mkdocs' livereload: every rebuild round is counted by an epoch; a page remembers the
+epoch it was made at and long-polls until its template has a newer one; file events are debounced
+by the caller; a failed build leaves the last good output up with an overlay naming the file and
+line; request paths are normalised and confined so no URL reads a file outside the project.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import posixpath
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from kmsg_authoring.errors import ConfigError, KmsgError, SourceError
+from kmsg_authoring.preview.pages import (
+    Finding,
+    IndexRow,
+    RecipientView,
+    TemplateView,
+    finding_from,
+    index_page,
+    not_found_page,
+    template_page,
+)
+from kmsg_authoring.preview.watcher import is_scratch
+from kmsg_authoring.render import QrEncoder, Rendering, render_sample, segno_qr
+from kmsg_authoring.source import TEMPLATE_FILE, discover
+
+if TYPE_CHECKING:
+    from kmsg_authoring.build import BuildReport
+    from kmsg_authoring.compile.types import CompiledTemplate
+    from kmsg_authoring.config import Config
+    from kmsg_authoring.samples import Sample
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+POLL_TIMEOUT = 25.0  # seconds a long poll waits before answering with the unchanged epoch
+
+Builder = Callable[["Config", list[str]], "BuildReport"]
+
+
+def default_builder(config: Config, slugs: list[str]) -> BuildReport:
+    """Compile, lint and check samples of the given templates, writing nothing."""
+    from kmsg_authoring.build import build_project
+
+    return build_project(config, slugs, write=False, use_cache=False, lint=True)
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the server sends back."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _html(status: int, text: str, *headers: tuple[str, str]) -> Response:
+    return Response(status, "text/html; charset=utf-8", text.encode("utf-8"), headers)
+
+
+@dataclass
+class TemplateState:
+    """What the preview knows about one template."""
+
+    slug: str
+    compiled: CompiledTemplate | None = None  # the last good build
+    errors: list[KmsgError] = field(default_factory=list)  # why the latest build (or its samples) failed
+    findings: list[Finding] = field(default_factory=list)
+    built_at: float | None = None
+    epoch: int = 0  # the site epoch this template last changed at
+    deps: frozenset[str] = frozenset()
+
+
+def safe_join(base: Path, url_path: str) -> Path | None:
+    """The file under base a URL path names, or None when it would leave base (.., absolute, encoded)."""
+    path = unquote(url_path)
+    if "\\" in path or "\x00" in path:
+        return None
+    norm = posixpath.normpath("/" + path).lstrip("/")
+    if not norm or norm == "." or any(part in ("..", "") for part in norm.split("/")) or path.startswith("/"):
+        return None
+    candidate = (base / norm).resolve()
+    if not candidate.is_relative_to(base.resolve()) or not candidate.is_file():
+        return None
+    return candidate
+
+
+class PreviewSite:
+    """Builds templates, keeps the last good output of each, and answers preview requests."""
+
+    def __init__(self, config: Config, *, builder: Builder = default_builder,
+                 clock: Callable[[], float] = time.time, qr_encoder: QrEncoder = segno_qr,
+                 poll_timeout: float = POLL_TIMEOUT) -> None:
+        self.config = config
+        self.builder = builder
+        self.clock = clock
+        self.qr_encoder = qr_encoder
+        self.poll_timeout = poll_timeout
+        self.epoch = 0
+        self.templates: dict[str, TemplateState] = {}
+        self.site_errors: list[KmsgError] = []
+        self._gone: dict[str, int] = {}  # slug -> epoch it disappeared at
+        self._cond = threading.Condition()
+        self._closed = False
+        self._renders: dict[tuple[str, int, str | None], tuple[Sample, list[Rendering]]] = {}
+
+    # -- building ---------------------------------------------------------------------------------
+    def build_all(self) -> set[str]:
+        """Discover every template and build it (the first build, or after kmsg.toml changed)."""
+        slugs = set(discover(self.config.src_dir))
+        with self._cond:
+            for gone in set(self.templates) - slugs:
+                del self.templates[gone]
+        self._rebuild(slugs)
+        return slugs
+
+    def _rebuild(self, slugs: set[str]) -> None:
+        ordered = sorted(slugs)
+        report = self.builder(self.config, ordered) if ordered else None
+        now = self.clock()
+        with self._cond:
+            self.epoch += 1
+            for slug in ordered:
+                assert report is not None
+                state = self.templates.get(slug) or TemplateState(slug)
+                compiled = report.compiled.get(slug)
+                failures = report.failures.get(slug, [])
+                if compiled is not None:
+                    state.compiled = compiled
+                    state.deps = frozenset(compiled.dependencies)
+                    # Lint errors are counted among the findings; the overlay is for what stops the
+                    # preview being right: compile, YAML and sample errors.
+                    state.errors = [e for e in failures if isinstance(e, SourceError)]
+                    state.findings = [finding_from(p) for p in report.problems.get(slug, [])]
+                else:
+                    state.errors = list(failures) or [KmsgError("the template did not build")]
+                state.built_at = now
+                state.epoch = self.epoch
+                self.templates[slug] = state
+                self._gone.pop(slug, None)
+            self._renders = {k: v for k, v in self._renders.items() if k[0] not in slugs}
+            self._cond.notify_all()
+
+    def _drop(self, slugs: Iterable[str]) -> None:
+        with self._cond:
+            self.epoch += 1
+            for slug in slugs:
+                self.templates.pop(slug, None)
+                self._gone[slug] = self.epoch
+            self._cond.notify_all()
+
+    def affected(self, paths: Iterable[str]) -> tuple[set[str], bool]:
+        """(templates to rebuild, whether the set of templates may have changed) for changed project paths."""
+        src = self.config.rel(self.config.src_dir)
+        rebuild: set[str] = set()
+        rescan = False
+        for rel in paths:
+            if is_scratch(rel):
+                continue
+            for slug, state in self.templates.items():
+                if rel in state.deps:
+                    rebuild.add(slug)
+            if not rel.startswith(src + "/"):
+                continue
+            parts = rel[len(src) + 1:].split("/")
+            top = parts[0]
+            if len(parts) == 1:
+                rescan = True  # a folder (or file) appeared or went at the top of the source folder
+            elif top.startswith(("_", ".")):
+                # A shared layout, partial or stylesheet: a template that never built has no known
+                # dependencies, so it is tried again.
+                rebuild.update(s for s, st in self.templates.items() if st.compiled is None)
+            else:
+                if top in self.templates:
+                    rebuild.add(top)  # anything in a template's folder: template.yaml, body, samples
+                if top not in self.templates or parts[1:] == [TEMPLATE_FILE]:
+                    rescan = True
+        return rebuild, rescan
+
+    def on_change(self, paths: Iterable[str]) -> set[str]:
+        """React to changed files (project-relative): rebuild what depends on them. Returns the rebuilt slugs."""
+        paths = set(paths)
+        if "kmsg.toml" in paths:
+            return self._reload_config()
+        rebuild, rescan = self.affected(paths)
+        if rescan:
+            present = set(discover(self.config.src_dir))
+            removed = set(self.templates) - present
+            if removed:
+                self._drop(removed)
+            rebuild = (rebuild & present) | (present - set(self.templates))
+        if rebuild:
+            self._rebuild(rebuild)
+        return rebuild
+
+    def on_paths(self, paths: Iterable[str | Path]) -> set[str]:
+        """on_change for absolute paths as a watcher reports them."""
+        rels = set()
+        for p in paths:
+            path = Path(p)
+            rels.add(self.config.rel(path) if path.is_absolute() else str(p))
+        return self.on_change(rels)
+
+    def _reload_config(self) -> set[str]:
+        from kmsg_authoring.config import load_config
+
+        try:
+            self.config = load_config(self.config.root)
+        except ConfigError as exc:
+            with self._cond:
+                self.site_errors = [exc]
+                self.epoch += 1
+                for state in self.templates.values():
+                    state.epoch = self.epoch
+                self._cond.notify_all()
+            return set()
+        with self._cond:
+            self.site_errors = []
+        return self.build_all()
+
+    def report_crash(self, exc: Exception) -> None:
+        """Show an unexpected failure of a rebuild on every page; the server keeps running."""
+        with self._cond:
+            self.site_errors = [KmsgError(f"rebuild failed unexpectedly: {type(exc).__name__}: {exc}")]
+            self.epoch += 1
+            for state in self.templates.values():
+                state.epoch = self.epoch
+            self._cond.notify_all()
+
+    # -- live reload -------------------------------------------------------------------------------
+    def current(self, slug: str | None) -> int:
+        """The epoch a page shows: the template's last change, or the site's for the index."""
+        if slug is None:
+            return self.epoch
+        state = self.templates.get(slug)
+        return state.epoch if state is not None else self._gone.get(slug, 0)
+
+    def wait(self, since: int, slug: str | None, timeout: float | None = None) -> int:
+        """Block until the page's epoch differs from since (or timeout); the epoch then."""
+        deadline = time.monotonic() + (self.poll_timeout if timeout is None else timeout)
+        with self._cond:
+            while self.current(slug) == since and not self._closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return self.current(slug)
+
+    def close(self) -> None:
+        """Release every waiting long poll."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def renderings(self, state: TemplateState, sample_name: str | None) -> tuple[Sample, list[Rendering]]:
+        """The sample and each recipient's rendering of a template's last good build (cached per build)."""
+        from kmsg_authoring.samples import load_sample
+
+        assert state.compiled is not None
+        key = (state.slug, state.epoch, sample_name)
+        cached = self._renders.get(key)
+        if cached is None:
+            sample = load_sample(self.config, state.compiled, sample_name)
+            cached = (sample, render_sample(state.compiled, sample, qr_encoder=self.qr_encoder))
+            with self._cond:
+                self._renders[key] = cached
+        return cached
+
+    # -- requests ----------------------------------------------------------------------------------
+    def handle(self, raw_path: str) -> Response:
+        """Answer a GET request for a URL path (with query)."""
+        url = urlsplit(raw_path)
+        query = parse_qs(url.query)
+        path = url.path
+        try:
+            if path in ("/", "/index.html"):
+                return self._index()
+            if path == "/livereload":
+                return self._livereload(query)
+            if path.startswith("/static/"):
+                return self._static(path[len("/static/"):])
+            if path == "/favicon.ico":
+                return Response(204, "image/x-icon", b"")
+            if path.startswith("/t/"):
+                return self._template_route(path[len("/t/"):], query)
+        except (ValueError, KeyError):
+            pass
+        return self._not_found("No such page.")
+
+    def _not_found(self, message: str, slug: str | None = None) -> Response:
+        return _html(404, not_found_page(message, self.current(slug), slug))
+
+    def _index(self) -> Response:
+        with self._cond:
+            rows = [
+                IndexRow(slug, str((s.compiled.payload.get("name") if s.compiled else None) or slug),
+                         list(s.errors), list(s.findings), s.built_at)
+                for slug, s in sorted(self.templates.items())
+            ]
+            epoch = self.epoch
+            site_errors = list(self.site_errors)
+        return _html(200, index_page(rows, epoch, site_errors), ("Cache-Control", "no-store"))
+
+    def _livereload(self, query: dict[str, list[str]]) -> Response:
+        since = int(query.get("since", ["0"])[0])
+        slug = query.get("slug", [None])[0]
+        epoch = self.wait(since, slug)
+        return Response(200, "text/plain; charset=utf-8", str(epoch).encode(), (("Cache-Control", "no-store"),))
+
+    def _static(self, rel: str) -> Response:
+        path = safe_join(STATIC_DIR, rel)
+        if path is None:
+            return self._not_found("No such file.")
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype.endswith("javascript"):
+            ctype += "; charset=utf-8"
+        return Response(200, ctype, path.read_bytes(), (("Cache-Control", "no-cache"),))
+
+    def _template_route(self, rest: str, query: dict[str, list[str]]) -> Response:
+        parts = [unquote(p) for p in rest.split("/")]
+        slug = parts[0]
+        state = self.templates.get(slug)
+        if state is None:
+            return self._not_found(f"No template '{slug}' (yet): this page shows it once its folder exists.", slug)
+        if len(parts) == 1:
+            return self._template_page(state, query.get("sample", [None])[0])
+        if parts[1:] == ["payload.json"] and state.compiled is not None:
+            body = json.dumps(state.compiled.payload, indent=2, ensure_ascii=False) + "\n"
+            return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
+        if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
+            return self._email(state, parts[2], parts[3])
+        return self._not_found("No such page.")
+
+    def _email(self, state: TemplateState, sample_name: str, recipient: str) -> Response:
+        """Exactly the HTML a recipient's mail client receives."""
+        if not recipient.endswith(".html") or not recipient[:-5].isdigit():
+            return self._not_found("No such recipient.")
+        try:
+            _, renderings = self.renderings(state, None if sample_name == "-" else sample_name)
+        except KmsgError as exc:
+            return _html(404, not_found_page(str(exc), self.current(state.slug), state.slug))
+        index = int(recipient[:-5])
+        if index >= len(renderings):
+            return self._not_found("No such recipient.")
+        # The email is shown as mail clients show it: no scripts run, whatever it holds.
+        return _html(200, renderings[index].body, ("Content-Security-Policy", "sandbox allow-popups"),
+                     ("Cache-Control", "no-store"))
+
+    def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
+        from kmsg_authoring.samples import sample_names
+
+        with self._cond:
+            compiled = state.compiled
+            view = TemplateView(
+                slug=state.slug,
+                name=str((compiled.payload.get("name") if compiled else None) or state.slug),
+                epoch=state.epoch, built_at=state.built_at, errors=[*self.site_errors, *state.errors],
+                findings=list(state.findings),
+            )
+        if compiled is not None:
+            view.samples = sample_names(self.config, compiled.folder)
+            view.body = compiled.body
+            view.payload = compiled.payload
+            try:
+                sample, renderings = self.renderings(state, sample_name)
+            except KmsgError as exc:
+                view.errors.append(exc)
+                renderings = []
+            else:
+                view.sample = sample.name
+                view.sample_generated = sample.path is None
+                users = {str(u.get("id")): u for u in sample.users}
+                segment = quote(sample.name if sample.path is not None else "-", safe="")
+                view.recipients = [
+                    RecipientView(_label(users.get(r.user_id, {}), r.user_id), r,
+                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html")
+                    for i, r in enumerate(renderings)
+                ]
+        return _html(200, template_page(view), ("Cache-Control", "no-store"))
+
+
+def _label(user: dict[str, Any], user_id: str) -> str:
+    name = " ".join(str(user[f]) for f in ("firstName", "lastName") if user.get(f))
+    return f"{name} <{user_id}>" if name else user_id
