@@ -619,15 +619,15 @@ def format_plan(plan: Plan) -> str:
 def format_result(result: PublishResult) -> str:
     """The end-of-run summary: what was done, what failed and what was left untouched."""
     plan = result.plan
-    if plan.nothing_to_publish:
-        return f"nothing to publish to {plan.environment} ({len(result.where(UNCHANGED))} unchanged)"
     summary = result.to_json()["summary"]
-    lines = [
-        (
+    if plan.nothing_to_publish:
+        lines = [f"nothing to publish to {plan.environment} ({summary['unchanged']} unchanged)"]
+    else:
+        head = (
             f"published to {plan.environment}: {summary['added']} added, {summary['updated']} updated, "
             f"{summary['deleted']} deleted, {summary['unchanged']} unchanged"
         )
-    ]
+        lines = [head]
     failed = result.where(FAILED)
     skipped = result.where(SKIPPED)
     if failed:
