@@ -23,6 +23,11 @@ class FakeApi:
         self.calls: list[str] = []
         self.faults: dict[int, str] = {}
         self._next = 1
+        self.sent: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.complete_after = 2  # message/list polls before a bulk message completes
+        self.final_status = "completed"
+        self.stats: dict[str, int] = {"DELIVERED": 1}
 
     def writes(self) -> list[str]:
         """Endpoints called that change state."""
@@ -73,6 +78,22 @@ class FakeApi:
             ]
             start, limit = pager.get("offset", 0), pager.get("limit", 30)
             return httpx.Response(200, json={"objects": items[start:start + limit], "totalCount": len(items)})
+        if endpoint == "message/send":
+            self.sent.append(body)
+            message = {"id": f"m{len(self.sent)}", "bulkId": f"bulk_{len(self.sent)}", "status": "sending",
+                       "session": body.get("session"), "templateId": body.get("templateId"), "polls": 0}
+            self.messages.append(message)
+            return httpx.Response(200, json=message)
+        if endpoint == "message/list":
+            wanted = body.get("filter", {}).get("bulkIdIn", [])
+            found = [m for m in self.messages if m["bulkId"] in wanted]
+            for m in found:
+                m["polls"] += 1
+                if m["polls"] >= self.complete_after:
+                    m["status"] = self.final_status
+            return httpx.Response(200, json={"objects": found, "totalCount": len(found)})
+        if endpoint == "message/stats":
+            return httpx.Response(200, json=self.stats)
         return httpx.Response(404, json={"message": f"unknown endpoint {endpoint}"})
 
     def client(self, **kw: Any) -> MessagingClient:
