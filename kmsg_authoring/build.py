@@ -16,7 +16,8 @@ from kmsg_authoring.config import Config
 from kmsg_authoring.errors import KmsgError, Location, UsageError
 from kmsg_authoring.source import SAMPLES_DIR, YamlDoc, discover, is_template_dir
 
-CACHE_DIR = ".cache"
+CACHE_FILE = ".cache.sqlite"
+CACHE_FORMAT = 3
 MANIFEST = "manifest.json"
 
 
@@ -28,6 +29,7 @@ class BuildReport:
     failures: dict[str, list[KmsgError]] = field(default_factory=dict)
     problems: dict[str, list[Any]] = field(default_factory=dict)
     rebuilt: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # not loaded: sources and outputs as last built
     written: list[str] = field(default_factory=list)
 
     @property
@@ -65,16 +67,25 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_hash(root: Path, rel: str) -> str | None:
-    try:
-        return _sha((root / rel).read_bytes())
-    except OSError:
-        return None
+class _Hashes:
+    """Content hashes of project files, each file read once per build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, rel: str) -> str | None:
+        if rel not in self.known:
+            try:
+                self.known[rel] = _sha((self.root / rel).read_bytes())
+            except OSError:
+                self.known[rel] = None
+        return self.known[rel]
 
 
 def _settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
-    return _sha(dumps([__version__, config.inliner, dict(config.brand), dict(config.lint), str(config.src_dir)]).encode())
+    return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, dict(config.brand), dict(config.lint), str(config.src_dir)]).encode())
 
 
 def _sample_files(config: Config, slug: str) -> list[str]:
@@ -85,17 +96,15 @@ def _sample_files(config: Config, slug: str) -> list[str]:
 
 
 # -- cache ---------------------------------------------------------------------------------------
-def _to_cache(c: CompiledTemplate, deps: dict[str, str | None], key: str) -> dict[str, Any]:
+def _to_cache(c: CompiledTemplate) -> dict[str, Any]:
     return {
-        "key": key,
-        "deps": deps,
         "compiled": {
             "slug": c.slug, "folder": c.folder, "payload": c.payload,
             "tokens": [t.to_json() for t in c.tokens],
             "meta": {"path": c.meta.path, "data": c.meta.data,
                      "positions": [[list(k), list(v)] for k, v in c.meta.positions.items()]},
             "settings": c.settings, "marked_body": c.marked_body, "rendered": c.rendered,
-            "marks": [[m.path, m.line, m.col] for m in c.source_map.marks],
+            "marks": [[i, m.path, m.line, m.col] for i, m in c.source_map.marks.items()],
             "dependencies": list(c.dependencies), "content_hash": c.content_hash,
             "number_of_tokens_used": c.number_of_tokens_used,
         },
@@ -110,26 +119,88 @@ def _from_cache(data: dict[str, Any]) -> CompiledTemplate:
         tokens=tuple(TokenRef.from_json(t) for t in c["tokens"]),
         meta=YamlDoc(meta["path"], meta["data"], {tuple(k): (v[0], v[1]) for k, v in meta["positions"]}),
         settings=c["settings"], marked_body=c["marked_body"], rendered=c["rendered"],
-        source_map=SourceMap([Location(*m) for m in c["marks"]]),
+        source_map=SourceMap({m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]}),
         dependencies=tuple(c["dependencies"]), content_hash=c["content_hash"],
         number_of_tokens_used=c["number_of_tokens_used"],
     )
 
 
-def _cached(config: Config, slug: str, key: str) -> CompiledTemplate | None:
-    path = config.build_dir / CACHE_DIR / f"{slug}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") != key:
+class _Cache:
+    """build/.cache.sqlite: each clean template's dependencies, content hash and full compiled record.
+
+    One SQLite file rather than a file per template: creating files is what a cold build would
+    otherwise spend most of its time on. A damaged cache is simply rebuilt.
+    """
+
+    def __init__(self, config: Config, key: str) -> None:
+        self.config = config
+        self.path = config.build_dir / CACHE_FILE
+        self.key = key
+        self.hashes = _Hashes(config.root)
+        self.index: dict[str, Any] = {}
+        self.db: Any = None
+        try:
+            self._open()
+        except Exception:  # noqa: BLE001 - sqlite3.Error and friends: start afresh
+            self._reset()
+
+    def _open(self) -> None:
+        import sqlite3
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS templates (slug TEXT PRIMARY KEY, deps TEXT, hash TEXT, record TEXT)")
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
+        if row is None or row[0] != self.key:
+            self.db.execute("DELETE FROM templates")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
+        self.index = {slug: (json.loads(deps), digest)
+                      for slug, deps, digest in self.db.execute("SELECT slug, deps, hash FROM templates")}
+        self.db.execute("BEGIN")
+
+    def _reset(self) -> None:
+        if self.db is not None:
+            self.db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._open()
+
+    def unchanged(self, slug: str) -> bool:
+        """True when no source of the template changed since it was last built clean."""
+        entry = self.index.get(slug)
+        if entry is None:
+            return False
+        deps: dict[str, str | None] = entry[0]
+        if set(_sample_files(self.config, slug)) - set(deps):
+            return False
+        return all(self.hashes(rel) == digest for rel, digest in deps.items())
+
+    def load(self, slug: str) -> CompiledTemplate | None:
+        """The full compiled record of an unchanged template."""
+        try:
+            row = self.db.execute("SELECT record FROM templates WHERE slug = ?", (slug,)).fetchone()
+            compiled = _from_cache(json.loads(row[0]))
+        except Exception:  # noqa: BLE001 - a damaged record is recompiled
             return None
-        deps: dict[str, str | None] = data["deps"]
-        if sorted(deps) != sorted(set(deps) | set(_sample_files(config, slug))):
-            return None
-        if any(_file_hash(config.root, rel) != digest for rel, digest in deps.items()):
-            return None
-        return _from_cache(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return compiled if compiled.content_hash == self.index[slug][1] else None
+
+    def store(self, compiled: CompiledTemplate) -> None:
+        deps = {rel: self.hashes(rel) for rel in (*compiled.dependencies, *_sample_files(self.config, compiled.slug))}
+        self.db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?)",
+                        (compiled.slug, json.dumps(deps), compiled.content_hash, json.dumps(_to_cache(compiled))))
+        self.index[compiled.slug] = (deps, compiled.content_hash)
+
+    def forget(self, slug: str) -> None:
+        if self.index.pop(slug, None) is not None:
+            self.db.execute("DELETE FROM templates WHERE slug = ?", (slug,))
+
+    def save(self) -> None:
+        self.db.execute("COMMIT")
+        self.db.close()
 
 
 # -- outputs -------------------------------------------------------------------------------------
@@ -143,18 +214,27 @@ def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
     }
 
 
-def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]) -> None:
-    out = config.build_dir
-    manifest_path = out / MANIFEST
+def manifest_text(manifest: dict[str, Any]) -> str:
+    """build/manifest.json: one line per template, sorted, so that diffs stay readable and writing stays fast."""
+    lines = [f"  {json.dumps(slug)}: {json.dumps(manifest[slug], ensure_ascii=False)}" for slug in sorted(manifest)]
+    return '{"templates": {\n' + ",\n".join(lines) + ("\n" if lines else "") + "}}\n"
+
+
+def _read_manifest(config: Config) -> dict[str, Any]:
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))["templates"]
-        if not isinstance(manifest, dict):
-            manifest = {}
+        manifest = json.loads((config.build_dir / MANIFEST).read_text(encoding="utf-8"))["templates"]
     except (OSError, ValueError, KeyError, TypeError):
-        manifest = {}
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str], manifest: dict[str, Any]) -> None:
+    out = config.build_dir
     existing = set(discover(config.src_dir))
     manifest = {k: v for k, v in manifest.items() if k in existing}
     for slug in attempted:
+        if slug in report.unchanged:
+            continue
         c = report.compiled.get(slug)
         if c is None or slug in report.failures:
             manifest.pop(slug, None)
@@ -166,7 +246,7 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
         if write_atomic(out / f"{slug}.html", c.body):
             report.written.append(f"{slug}.html")
         manifest[slug] = manifest_entry(c)
-    write_atomic(manifest_path, dumps({"templates": dict(sorted(manifest.items()))}))
+    write_atomic(out / MANIFEST, manifest_text(manifest))
 
 
 # -- the build -----------------------------------------------------------------------------------
@@ -203,26 +283,36 @@ def build_project(
     use_cache: bool = True,
     lint: bool = True,
     lint_cached: bool = False,
+    load_unchanged: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildReport:
     """Compile templates (all, or the given slugs); lint them; write outputs when asked.
 
     A template that fails to compile or has lint errors gets no output and a list of failures;
-    the others build regardless. Templates whose sources did not change come from the cache
-    (and are linted again only with lint_cached).
+    the others build regardless. Templates whose sources did not change come from the cache and
+    are linted again only with lint_cached; with load_unchanged=False (the build command) they are
+    not even loaded when their outputs are in place, and are listed in `unchanged`.
     """
     from kmsg_authoring.compile import CompileEnv, compile_template
 
     targets = list(slugs) if slugs is not None else discover(config.src_dir)
     report = BuildReport()
-    key = _settings_key(config)
+    cache = _Cache(config, _settings_key(config)) if use_cache else None
+    manifest = _read_manifest(config) if write else {}
     env: CompileEnv | None = None
     lint_fn = _lint_function() if lint else None
     samples_fn = _samples_function()
     for i, slug in enumerate(targets):
         if progress:
             progress(slug, i, len(targets))
-        compiled = _cached(config, slug, key) if use_cache else None
+        compiled = None
+        if cache is not None and cache.unchanged(slug):
+            in_place = slug in manifest and all(
+                (config.build_dir / f"{slug}{suffix}").is_file() for suffix in (".json", ".html"))
+            if not load_unchanged and not lint_cached and (in_place or not write):
+                report.unchanged.append(slug)
+                continue
+            compiled = cache.load(slug)
         fresh = compiled is None
         if compiled is None:
             env = env or CompileEnv(config)
@@ -230,9 +320,8 @@ def build_project(
                 compiled = compile_template(config, slug, env=env)
             except KmsgError as exc:
                 report.failures[slug] = [exc]
-                continue
-            except RecursionError:
-                report.failures[slug] = [KmsgError("too deeply nested to compile", Location(f"{config.rel(config.src_dir)}/{slug}/body.html"))]
+                if cache is not None:
+                    cache.forget(slug)
                 continue
             report.rebuilt.append(slug)
         report.compiled[slug] = compiled
@@ -247,11 +336,14 @@ def build_project(
             )
         if errors:
             report.failures[slug] = errors
-        elif fresh and write and use_cache:
-            deps = {rel: _file_hash(config.root, rel) for rel in (*compiled.dependencies, *_sample_files(config, slug))}
-            write_atomic(config.build_dir / CACHE_DIR / f"{slug}.json", json.dumps(_to_cache(compiled, deps, key)))
+            if cache is not None:
+                cache.forget(slug)
+        elif fresh and cache is not None:
+            cache.store(compiled)
     if write:
-        _write_outputs(config, report, targets)
+        _write_outputs(config, report, targets, manifest)
+    if cache is not None:
+        cache.save()
     return report
 
 

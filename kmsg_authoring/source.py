@@ -11,6 +11,8 @@ import yaml
 
 from kmsg_authoring.errors import Location, SourceError, UsageError
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 TEMPLATE_FILE = "template.yaml"
 BODY_FILE = "body.html"
 SAMPLES_DIR = "samples"
@@ -91,9 +93,10 @@ def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...],
 
 def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
     """Parse YAML text into a YamlDoc; syntax errors become SourceError with line and column."""
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else None
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(rel, mark.line + 1, mark.column + 1) if mark else Location(rel)
@@ -101,6 +104,8 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
         raise SourceError(f"invalid YAML: {problem}", loc) from None
     except yaml.YAMLError as exc:
         raise SourceError(f"invalid YAML: {exc}", Location(rel)) from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if require_mapping and not isinstance(data, dict):

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     start = time.perf_counter()
-    report = build_project(config, slugs, use_cache=not args.no_cache, progress=progress if show_progress else None)
+    report = build_project(config, slugs, use_cache=not args.no_cache, load_unchanged=False,
+                           progress=progress if show_progress else None)
     if show_progress:
         sys.stderr.write("\r" + " " * 72 + "\r")
     red = "\033[31m" if use_color(sys.stderr) else ""

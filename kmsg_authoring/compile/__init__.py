@@ -29,6 +29,9 @@ from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, 
 __all__ = ["CompileEnv", "compile_template", "find_tokens", "TokenRef", "CompiledTemplate"]
 
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.S)
+_KEEP_STYLE = '<style data-css-inline="ignore">'
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
 _ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.I)
@@ -226,6 +229,44 @@ class _Compiler:
 
         return _LINK_TAG.sub(swap, html)
 
+    @staticmethod
+    def _token_rules(css: str) -> list[str]:
+        """Top-level style rules of a stylesheet whose declarations hold a token placeholder."""
+        rules: list[str] = []
+        depth = 0
+        start = 0
+        for m in _CSS_PART.finditer(css):
+            char = m.group(0)
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth = max(depth - 1, 0)
+            if depth == 0 and char in "};":
+                rule = css[start:m.end()].strip()
+                start = m.end()
+                if char == "}" and not rule.startswith("@") and PLACEHOLDER_RE.search(rule):
+                    rules.append(rule)
+        return rules
+
+    def _keep_css_tokens(self, html: str) -> str:
+        """Copy style rules holding tokens into a block the inliner leaves alone.
+
+        The cascade may override an inlined declaration that carries a token (a more specific rule
+        wins), which would drop the token silently; the copy keeps it in the head, where clients that
+        support <style> still apply it.
+        """
+        if PLACEHOLDER_PREFIX not in html:
+            return html
+        comments = [m.span() for m in _COMMENT.finditer(html)]
+
+        def copy(m: re.Match[str]) -> str:
+            if any(a <= m.start() < b for a, b in comments):
+                return m.group(0)
+            rules = self._token_rules(m.group(0)[m.group(0).index(">") + 1:])
+            return m.group(0) + (_KEEP_STYLE + "\n".join(rules) + "</style>" if rules else "")
+
+        return _STYLE_BLOCK.sub(copy, html)
+
     def _check_preserved(self, before: str, after: str) -> None:
         """The inliner kept every shielded reference and made none up."""
         pre = Counter(PLACEHOLDER_RE.findall(before))
@@ -281,21 +322,6 @@ class _Compiler:
         out.append(stripped[last:])
         return "".join(out), refs
 
-    def _local_source_map(self, *texts: str) -> tuple[list[str], SourceMap]:
-        """Renumber the markers of these texts from 0, with a source map of their own."""
-        order: dict[int, int] = {}
-        local = SourceMap()
-        for text in texts:
-            for m in MARK_RE.finditer(text):
-                old = int(m.group(1))
-                if old not in order:
-                    order[old] = local.add(self.env.marks.marks[old])
-
-        def renumber(m: re.Match[str]) -> str:
-            return f' data-kmsg-loc="{order[int(m.group(1))]}"'
-
-        return [MARK_RE.sub(renumber, t) for t in texts], local
-
     def compile(self) -> CompiledTemplate:
         if not (self.folder / TEMPLATE_FILE).is_file():
             raise SourceError(f"missing {TEMPLATE_FILE}", Location(self.meta_rel))
@@ -320,12 +346,12 @@ class _Compiler:
         rendered = self._render_body(jinja_on, variables)
         rendered = self._shield_leftovers(rendered)
         rendered = self._link_stylesheets(rendered, settings)
-        inlined = inline_css(rendered, self.config.inliner)
+        inlined = inline_css(self._keep_css_tokens(rendered), self.config.inliner).replace(_KEEP_STYLE, "<style>")
         self._check_preserved(rendered, inlined)
         body, body_refs = self._body_refs(inlined)
-        (marked_body, rendered_out), source_map = self._local_source_map(
-            self.env.shield.restore(inlined), self.env.shield.restore(rendered)
-        )
+        marked_body = self.env.shield.restore(inlined)
+        rendered_out = self.env.shield.restore(rendered)
+        source_map = self.env.marks.subset(marked_body, rendered_out)
 
         payload: dict[str, Any] = {}
         for field in ADD_FIELDS:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from lxml import etree
 
-from kmsg_authoring.compile.tokens import PLACEHOLDER_RE
+from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE
 
 _CONDITIONAL = re.compile(r"\A\s*\[if [^\]]*\]>(.*)<!\[endif\]\s*\Z", re.S)
 _PARSER = etree.HTMLParser(remove_comments=False, remove_pis=False, recover=True, huge_tree=True)
+# Only the nodes holding a placeholder: the search runs in libxml2, not in a Python loop.
+_HOLDERS = etree.XPath(
+    f"//@*[contains(., '{PLACEHOLDER_PREFIX}')] | //text()[contains(., '{PLACEHOLDER_PREFIX}')]"
+    f" | //comment()[contains(., '{PLACEHOLDER_PREFIX}')]"
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class Context:
     mso: bool
 
 
-def parse_html(html: str) -> etree._Element | None:
+def parse_html(html: str) -> Any:
     """Parse an HTML document or fragment leniently (None when there is nothing to parse)."""
     if not html.strip():
         return None
@@ -35,32 +40,36 @@ def parse_html(html: str) -> etree._Element | None:
         return None
 
 
-def _found(text: str | None, where: str, element: str | None, attribute: str | None, mso: bool) -> Iterator[Context]:
-    if text and "kmsgtk" in text:
-        for m in PLACEHOLDER_RE.finditer(text):
-            yield Context(int(m.group(1)), where, element, attribute, mso)
+def _tag(el: Any) -> str | None:
+    return el.tag.lower() if el is not None and isinstance(el.tag, str) else None
 
 
-def _walk(root: etree._Element, mso: bool) -> Iterator[Context]:
-    for el in root.iter():
-        parent = el.getparent()
-        parent_tag = parent.tag.lower() if parent is not None and isinstance(parent.tag, str) else None
-        if el.tag is etree.Comment:
-            text = el.text or ""
+def _found(text: str, where: str, element: str | None, attribute: str | None, mso: bool) -> Iterator[Context]:
+    for m in PLACEHOLDER_RE.finditer(text):
+        yield Context(int(m.group(1)), where, element, attribute, mso)
+
+
+def _walk(root: Any, mso: bool) -> Iterator[Context]:
+    for hit in _HOLDERS(root):
+        if isinstance(hit, etree._Comment):
+            text = hit.text or ""
             cond = _CONDITIONAL.match(text)
-            if cond:
-                inner = parse_html(cond.group(1))
-                if inner is not None:
-                    yield from _walk(inner, True)
+            inner = parse_html(cond.group(1)) if cond else None
+            if inner is not None:
+                yield from _walk(inner, True)
             else:
-                yield from _found(text, "comment", parent_tag, None, mso)
-        elif isinstance(el.tag, str):
-            tag = el.tag.lower()
-            for name, value in el.attrib.items():
-                yield from _found(value, "css" if name.lower() == "style" else "attribute", tag, name, mso)
-            where = {"style": "css", "script": "script"}.get(tag, "text")
-            yield from _found(el.text, where, tag, None, mso)
-        yield from _found(el.tail, "text", parent_tag, None, mso)
+                yield from _found(text, "comment", _tag(hit.getparent()), None, mso)
+            continue
+        parent = hit.getparent()
+        if hit.is_attribute:
+            name = str(hit.attrname)
+            yield from _found(str(hit), "css" if name.lower() == "style" else "attribute", _tag(parent), name, mso)
+        elif hit.is_tail:
+            yield from _found(str(hit), "text", _tag(parent.getparent()), None, mso)
+        else:
+            tag = _tag(parent)
+            where = {"style": "css", "script": "script"}.get(tag or "", "text")
+            yield from _found(str(hit), where, tag, None, mso)
 
 
 def contexts(html: str) -> list[Context]:
@@ -68,6 +77,4 @@ def contexts(html: str) -> list[Context]:
     root = parse_html(html)
     if root is None:
         return []
-    # Comments before <html> or after it are siblings of the root element.
-    nodes = [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
-    return [c for node in nodes for c in _walk(node, False)]
+    return list(_walk(root.getroottree(), False))

@@ -21,8 +21,8 @@ from kmsg_authoring.errors import Location
 from kmsg_authoring.source import LineIndex, read_text
 
 _TAG = r"<([A-Za-z][\w:.-]*)(?=[\s/>])"
-_SCAN_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG, re.S)
-_SCAN_PLAIN = re.compile("(" + TOKEN_RE.pattern + ")|" + _TAG, re.S)
+_SCAN_JINJA = re.compile(r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.S)
+_SCAN_PLAIN = re.compile("(?=[{&<])(?:(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.S)
 _JINJA_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
 
 

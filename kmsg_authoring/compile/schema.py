@@ -65,28 +65,21 @@ def template_schema(strict: bool = True) -> dict[str, Any]:
     return schema
 
 
-_VALIDATOR: Any = None
-
-
 def validate_template_yaml(doc: YamlDoc) -> None:
     """Raise SourceError at the first shape problem or unknown field of template.yaml."""
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        import jsonschema
+    from kmsg_authoring.jsonschema_lite import iter_problems
 
-        _VALIDATOR = jsonschema.Draft202012Validator(template_schema(strict=False))
-    errors = sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
-    if not errors:
-        return
-    error = errors[0]
-    path = [str(p) for p in error.absolute_path]
-    if error.validator == "additionalProperties":
-        known = list(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(known))
-        for key in extra:
+    for problem in iter_problems(doc.data, _BUILD_SCHEMA):
+        path = [str(p) for p in problem.path]
+        if problem.keyword == "additionalProperties":
+            known = list(_BUILD_SCHEMA["properties"] if not path else KMSG_SETTINGS["properties"])
+            key = problem.extra[0]
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
-            where = "kmsg settings" if path == ["kmsg"] else "field"
+            where = "kmsg setting" if path == ["kmsg"] else "field"
             raise SourceError(f"unknown {where} '{key}'{hint}", doc.locate(*path, key))
-    field = ".".join(path) or "template"
-    raise SourceError(f"{field}: {error.message}", doc.locate(*path))
+        field = ".".join(path) or "template.yaml"
+        raise SourceError(f"{field}: {problem.message}", doc.locate(*path))
+
+
+_BUILD_SCHEMA = template_schema(strict=False)

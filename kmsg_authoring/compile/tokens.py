@@ -13,10 +13,12 @@ from typing import Iterator
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 NAME_RE = re.compile(rf"\A{NAME}\Z")
-OPEN = r"(?:\{|&\#0*123;|&\#[xX]0*7[bB];|&lbrace;|&lcub;)"
+# (?<!\{\{) after the brace (not a lookbehind before it) keeps a literal first character, which lets
+# the regex engine skip quickly through text without braces or ampersands.
+OPEN = r"(?:\{(?<!\{\{)|&(?:\#0*123;|\#[xX]0*7[bB];|lbrace;|lcub;))"
 CLOSE = r"(?:\}|&\#0*125;|&\#[xX]0*7[dD];|&rbrace;|&rcub;)"
-# (?<!\{) and (?!\}) leave {{name}} of other template languages alone.
-TOKEN_RE = re.compile(rf"(?<!\{{){OPEN}({NAME})(?:\.({NAME}))?{CLOSE}(?!\}})")
+# A doubled brace on either side ({{name}}) belongs to another template language.
+TOKEN_RE = re.compile(rf"{OPEN}({NAME})(?:\.({NAME}))?{CLOSE}(?!\}})")
 # Jinja blocks are skipped when shielding a Jinja source: what is inside them is build-time code.
 _JINJA_OR_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|" + TOKEN_RE.pattern, re.S)
 

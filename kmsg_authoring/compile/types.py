@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,25 +67,28 @@ class TokenRef:
 class SourceMap:
     """Maps offsets in compiled HTML that carries MARK_ATTR attributes back to source locations."""
 
-    marks: list[Location] = field(default_factory=list)
+    marks: dict[int, Location] = field(default_factory=dict)
 
     def add(self, loc: Location) -> int:
         """Register a location, return its marker id."""
-        self.marks.append(loc)
-        return len(self.marks) - 1
+        mark = len(self.marks)
+        self.marks[mark] = loc
+        return mark
+
+    def subset(self, *texts: str) -> "SourceMap":
+        """A source map holding only the markers that appear in these texts."""
+        ids = {int(i) for text in texts for i in MARK_RE.findall(text)}
+        return SourceMap({i: self.marks[i] for i in sorted(ids) if i in self.marks})
 
     def locate(self, marked_html: str, offset: int) -> Location | None:
         """Source location of an offset in marked HTML: the nearest preceding element, plus the lines between."""
-        starts: list[int] = []
-        ids: list[int] = []
-        for m in MARK_RE.finditer(marked_html, 0, offset):
-            starts.append(m.start())
-            ids.append(int(m.group(1)))
-        if not starts:
+        last = None
+        for last in MARK_RE.finditer(marked_html, 0, offset):
+            pass
+        if last is None or int(last.group(1)) not in self.marks:
             return None
-        i = bisect.bisect_right(starts, offset) - 1
-        base = self.marks[ids[i]]
-        tag_start = marked_html.rfind("<", 0, starts[i])
+        base = self.marks[int(last.group(1))]
+        tag_start = marked_html.rfind("<", 0, last.start())
         between = MARK_RE.sub("", marked_html[tag_start:offset])
         newlines = between.count("\n")
         if newlines == 0:
@@ -95,9 +97,9 @@ class SourceMap:
 
     def element_location(self, mark_value: str | None) -> Location | None:
         """Source location of an element from its MARK_ATTR value."""
-        if mark_value is None or not mark_value.isdigit() or int(mark_value) >= len(self.marks):
+        if mark_value is None or not mark_value.isdigit():
             return None
-        return self.marks[int(mark_value)]
+        return self.marks.get(int(mark_value))
 
 
 @dataclass

@@ -1,0 +1,105 @@
+"""Benchmark `kmsg-author build` on a project made from ../shared/corpus (each file one template).
+
+Prints, for each CSS inliner: the cold build's CPU time per template (in-process, beyond start-up:
+modules imported and one warm-up template compiled before timing), templates per second, and the
+wall time of a one-template rebuild after an edit, run as a user runs it (a new process, start-up
+included). Then the css-inline/premailer ratio.
+
+    python bench/build.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kmsg_authoring.build import build_project  # noqa: E402
+from kmsg_authoring.config import load_config  # noqa: E402
+from tests.conftest import CORPUS, corpus_files  # noqa: E402
+from tests.corpus_project import make_corpus_project  # noqa: E402
+
+
+def cold_build(root: Path, lint: bool) -> tuple[float, float, int]:
+    """CPU seconds and wall seconds of a cold in-process build of every template; template count."""
+    shutil.rmtree(root / "build", ignore_errors=True)
+    config = load_config(root)
+    cpu, wall = time.process_time(), time.perf_counter()
+    report = build_project(config, lint=lint)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if report.failures:
+        raise SystemExit(f"build failed: {sorted(report.failures)[:3]}")
+    return cpu, wall, len(report.compiled)
+
+
+def rebuild_after_edit(root: Path, slug: str, runs: int) -> list[float]:
+    """Wall seconds of `kmsg-author build` (a new process) after editing one template's body."""
+    body = root / "templates_src" / slug / "body.html"
+    original = body.read_text(encoding="utf-8")
+    times = []
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for i in range(runs):
+        body.write_text(original + f"\n<!-- edit {i} -->\n", encoding="utf-8")
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "kmsg_authoring", "build", "-q"], cwd=root, env=env,
+                              capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"rebuild failed: {proc.stderr}")
+    body.write_text(original, encoding="utf-8")
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
+    args = parser.parse_args()
+    files = corpus_files()
+    if not files:
+        print(f"no corpus at {CORPUS}")
+        return 2
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    print(f"corpus: {len(files)} templates from {CORPUS}")
+    per_template: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for engine in ("css-inline", "premailer"):
+            root = Path(tmp) / engine
+            make_corpus_project(root, files, CORPUS, engine, keep_remote=True)
+            # Warm-up: imports and engine set-up are start-up, not per-template work.
+            build_project(load_config(root), [sorted(p.name for p in (root / "templates_src").iterdir())[0]],
+                          write=False, use_cache=False)
+            for lint in (False, True):
+                cpus, walls = [], []
+                for _ in range(args.runs if engine == "css-inline" else max(1, args.runs // 3)):
+                    cpu, wall, n = cold_build(root, lint)
+                    cpus.append(cpu)
+                    walls.append(wall)
+                cpu_ms = statistics.median(cpus) / n * 1000
+                label = "compile+lint" if lint else "compile only"
+                print(f"[{engine}] cold build ({label}): {cpu_ms:.2f} ms CPU per template, "
+                      f"{n / statistics.median(walls):.0f} templates/s wall ({n} templates)")
+                if lint:
+                    per_template[engine] = cpu_ms
+            slug = sorted(p.name for p in (root / "templates_src").iterdir())[0]
+            times = rebuild_after_edit(root, slug, args.runs)
+            print(f"[{engine}] one-template rebuild after an edit (new process): median "
+                  f"{statistics.median(times) * 1000:.0f} ms wall, max {max(times) * 1000:.0f} ms")
+    ratio = per_template["premailer"] / per_template["css-inline"]
+    print(f"css-inline is {ratio:.0f}x faster than premailer per template (CPU, compile+lint)")
+    print("targets: cold build < 5 ms CPU per template (css-inline); one-template rebuild < 300 ms wall")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
