@@ -1,0 +1,206 @@
+"""Where link, QR-code and other tokens may stand in the body."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from kmsg_authoring.compile.tokens import TOKEN_RE, find_tokens
+from kmsg_authoring.compile.types import TokenRef
+from kmsg_authoring.lint.context import Context, Finding, elements, tag_of
+from kmsg_authoring.lint.registry import rule
+
+LINK_TYPES = ("MagicLink", "UnsubscribeUri")
+_VALUE_START = re.compile(r"""=\s*["']?\s*\Z""")
+_A_OPEN = re.compile(r"<a\b", re.IGNORECASE)
+_A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+_FIELD_WHERE = ("subject", "fromName")
+_BLOCKS = ("td", "th", "div", "p", "li", "center", "table", "body", "section")
+
+
+def whole_value(ctx: Context, t: TokenRef) -> bool:
+    """Whether a token in an attribute is its whole value (href="{joinLink}", not "...?next={joinLink}")."""
+    body = ctx.compiled.body
+    return bool(_VALUE_START.search(body[max(0, t.offset - 200):t.offset]))
+
+
+def inside_link(ctx: Context, offset: int) -> bool:
+    """Whether an offset of the body stands between <a ...> and </a>."""
+    body = ctx.compiled.body
+    opens = [m.start() for m in _A_OPEN.finditer(body, 0, offset)]
+    closes = [m.start() for m in _A_CLOSE.finditer(body, 0, offset)]
+    return bool(opens) and (not closes or opens[-1] > closes[-1])
+
+
+def _link_element(t: TokenRef) -> bool:
+    return t.element in ("a", "area") or (t.element or "").startswith("v:")
+
+
+@rule("KM201", "link-token-misplaced", "error")
+def link_token_misplaced(ctx: Context) -> Iterator[Finding]:
+    """A MagicLink or UnsubscribeUri token stands somewhere other than the href of a link.
+
+    What it does:
+        Finds MagicLink and UnsubscribeUri references in the subject or fromName, in attributes
+        other than the href of `<a>` (or of a VML shape in an Outlook button), and in an href
+        where they are only part of the URL.
+    Why:
+        These tokens become complete URLs with a login or opt-out token in them. Inside another
+        URL, in an image source or in the subject they produce a broken link or leak the URL.
+    Bad:
+        <a href="https://events.example.com/?next={joinLink}">Join</a>
+        <img src="{joinLink}">
+    Good:
+        <a href="{joinLink}">Join</a>
+    """
+    links = ctx.of_type(*LINK_TYPES)
+    for t in ctx.compiled.tokens:
+        if t.name not in links:
+            continue
+        kind = ctx.declared[t.name]
+        if t.where in _FIELD_WHERE:
+            yield Finding(f"{kind} token '{t.name}' in {t.where}: it is a URL; link it from the body", t.location)
+        elif t.where == "attribute":
+            if t.attribute != "href" or not _link_element(t):
+                yield Finding(
+                    f"{kind} token '{t.name}' in the {t.attribute} attribute of <{t.element}>: "
+                    f"use it as <a href=\"{{{t.name}}}\">",
+                    t.location,
+                )
+            elif not whole_value(ctx, t):
+                yield Finding(
+                    f"{kind} token '{t.name}' must be the whole href: it becomes a complete URL", t.location
+                )
+
+
+@rule("KM202", "link-token-as-text", "warning")
+def link_token_as_text(ctx: Context) -> Iterator[Finding]:
+    """A MagicLink or UnsubscribeUri token is shown as text outside any link.
+
+    What it does:
+        Finds MagicLink and UnsubscribeUri references in body text that is not inside an `<a>`.
+    Why:
+        Recipients see a long URL with a token in it, which some clients do not make clickable.
+        Show it inside the link it belongs to (`<a href="{joinLink}">{joinLink}</a>` is fine).
+    Bad:
+        <p>Copy this address: {joinLink}</p>
+    Good:
+        <p><a href="{joinLink}">Join the event</a></p>
+    """
+    links = ctx.of_type(*LINK_TYPES)
+    for t in ctx.body_tokens:
+        if t.name in links and t.where == "text" and not inside_link(ctx, t.offset):
+            yield Finding(
+                f"{ctx.declared[t.name]} token '{t.name}' is shown as text outside a link; "
+                f"use <a href=\"{{{t.name}}}\">",
+                t.location,
+            )
+
+
+@rule("KM203", "qr-token-misplaced", "error")
+def qr_token_misplaced(ctx: Context) -> Iterator[Finding]:
+    """A JwtQrCode token stands somewhere other than the src of an image.
+
+    What it does:
+        Finds JwtQrCode references that are not the whole `src` of an `<img>`: in text, links,
+        other attributes, the subject or fromName.
+    Why:
+        The token becomes the address of a QR-code image. Anywhere else recipients see a long
+        meaningless string instead of a code they can scan.
+    Bad:
+        <p>Your ticket: {ticketQr}</p>
+    Good:
+        <img src="{ticketQr}" alt="Ticket QR code" width="200" height="200">
+    """
+    qrs = ctx.of_type("JwtQrCode")
+    for t in ctx.compiled.tokens:
+        if t.name not in qrs or t.where in ("comment", "script", "css", "toAttributePath"):
+            continue
+        ok = (t.where == "attribute" and t.attribute == "src"
+              and (t.element == "img" or (t.element or "").startswith("v:")) and whole_value(ctx, t))
+        if not ok:
+            place = t.where if t.where != "attribute" else f"the {t.attribute} attribute of <{t.element}>"
+            yield Finding(
+                f"JwtQrCode token '{t.name}' in {place}: use it as the whole <img src=\"{{{t.name}}}\">",
+                t.location,
+            )
+
+
+def _has_text(el: etree._Element | None) -> bool:
+    if el is None or not isinstance(el.tag, str):
+        return False
+    return bool(str(el.xpath("string()")).strip()) or any(a.get("href") for a in el.iter("a"))
+
+
+def _has_fallback(img: etree._Element) -> bool:
+    """Alt text besides tokens, an enclosing link, or text or a link in the same block or next to it."""
+    alt = img.get("alt") or ""
+    if TOKEN_RE.sub("", alt).strip():
+        return True
+    container: etree._Element | None = img.getparent()
+    while container is not None:
+        tag = tag_of(container)
+        if tag == "a" and container.get("href"):
+            return True
+        if tag in _BLOCKS:
+            break
+        container = container.getparent()
+    if container is None:
+        return False
+    return any(_has_text(el) for el in (container, container.getnext(), container.getprevious()))
+
+
+@rule("KM204", "qr-without-fallback", "warning")
+def qr_without_fallback(ctx: Context) -> Iterator[Finding]:
+    """An image showing a JwtQrCode has no text fallback.
+
+    What it does:
+        Finds `<img>` elements whose src is a JwtQrCode token and that have no alt text, are not
+        inside a link, and have no text or link next to them in their table cell or block.
+    Why:
+        Many mail clients block images until the reader allows them; without a fallback the
+        recipient sees an empty box and no way to check in.
+    Bad:
+        <td><img src="{ticketQr}"></td>
+    Good:
+        <td><img src="{ticketQr}" alt="Your check-in code"><p>Or show code {ticketCode}</p></td>
+    """
+    qrs = ctx.of_type("JwtQrCode")
+    if not qrs:
+        return
+    for img in elements(ctx.body_root):
+        if tag_of(img) != "img":
+            continue
+        names = {t.name for t in find_tokens(img.get("src") or "")}
+        if names & qrs and not _has_fallback(img):
+            yield Finding(
+                "QR-code image has no fallback for clients that block images: add alt text, a link or a code",
+                ctx.at_element(img),
+            )
+
+
+@rule("KM205", "token-not-visible", "warning")
+def token_not_visible(ctx: Context) -> Iterator[Finding]:
+    """A token stands inside a `<style>` block, a `<script>` or an HTML comment.
+
+    What it does:
+        Finds references inside `<style>` elements, `<script>` elements and ordinary comments
+        (Outlook conditional comments are content, and are not reported).
+    Why:
+        What is there is not what the reader sees: comments are never shown, scripts are stripped
+        by every mail client, and `<style>` blocks are dropped by some. The token is usually a
+        leftover or misplaced.
+    Bad:
+        <!-- Hi {recipient.firstName} -->
+    Good:
+        <p>Hi {recipient.firstName}</p>
+    """
+    places = {"comment": "an HTML comment, which recipients never see",
+              "script": "<script>, which mail clients strip",
+              "css": "a <style> block, not the text recipients read"}
+    for t in ctx.body_tokens:
+        if t.mso or t.where not in places or (t.where == "css" and t.attribute is not None):
+            continue
+        yield Finding(f"token '{t.text}' is inside {places[t.where]}", t.location)

@@ -1,0 +1,150 @@
+"""Lint settings: `[lint]` in kmsg.toml and `kmsg: {lint: ...}` in a template.yaml, validated in one place.
+
+    [lint]
+    disable = ["KM102", "img-without-alt"]     # codes or names
+    enable = ["KM102"]                         # re-enables (a template can undo the project's disable)
+    [lint.severity]
+    KM507 = "error"
+    [lint.options.subject-too-long]            # per-rule options, by code or name
+    max-length = 60
+
+A template.yaml takes the same keys under `kmsg: {lint: {...}}`; they apply after the project's.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kmsg_authoring.config import CONFIG_FILE
+from kmsg_authoring.errors import ConfigError, Location
+from kmsg_authoring.lint.problem import SEVERITIES
+from kmsg_authoring.lint.registry import Option, Rule, catalog, find_rule
+from kmsg_authoring.source import YamlDoc
+
+KEYS: tuple[str, ...] = ("disable", "enable", "severity", "options")
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """How one rule runs for one template."""
+
+    enabled: bool
+    severity: str
+    options: Mapping[str, Any]
+
+
+Locator = Callable[..., Location]
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _rule(key: Any, where: str, locate: Locator, *path: str | int) -> Rule:
+    found = find_rule(key) if isinstance(key, str) else None
+    if found is None:
+        names = [*catalog(), *(r.name for r in catalog().values())]
+        raise ConfigError(
+            f"{where}: unknown rule '{key}'{_hint(str(key), names)}; `kmsg-author rules` lists them",
+            locate(*path),
+        )
+    if not found.configurable:
+        raise ConfigError(f"{where}: rule {found.code} ({found.name}) cannot be configured", locate(*path))
+    return found
+
+
+def _option_value(opt: Option, value: Any) -> bool:
+    if opt.type == "int":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if opt.type == "bool":
+        return isinstance(value, bool)
+    if opt.type == "str":
+        return isinstance(value, str)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSetting]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a table of lint settings ({', '.join(KEYS)})", locate())
+    for key in raw:
+        if key not in KEYS:
+            raise ConfigError(
+                f"{where}: unknown key '{key}'{_hint(str(key), list(KEYS))} (known: {', '.join(KEYS)})",
+                locate(key),
+            )
+    for key, enabled in (("disable", False), ("enable", True)):
+        codes = raw.get(key, [])
+        if not isinstance(codes, list):
+            raise ConfigError(f"{where}.{key} must be a list of rule codes or names", locate(key))
+        for i, code in enumerate(codes):
+            r = _rule(code, f"{where}.{key}", locate, key, i)
+            s = settings[r.code]
+            settings[r.code] = RuleSetting(enabled, s.severity, s.options)
+    severity = raw.get("severity", {})
+    if not isinstance(severity, Mapping):
+        raise ConfigError(f"{where}.severity must map rule codes to error or warning", locate("severity"))
+    for code, level in severity.items():
+        r = _rule(code, f"{where}.severity", locate, "severity", code)
+        if level not in SEVERITIES:
+            raise ConfigError(
+                f"{where}.severity.{code}: '{level}' is not one of {', '.join(SEVERITIES)}",
+                locate("severity", code),
+            )
+        s = settings[r.code]
+        settings[r.code] = RuleSetting(s.enabled, level, s.options)
+    options = raw.get("options", {})
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"{where}.options must map rule codes to tables of options", locate("options"))
+    for code, values in options.items():
+        r = _rule(code, f"{where}.options", locate, "options", code)
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{where}.options.{code} must be a table of options", locate("options", code))
+        merged = dict(settings[r.code].options)
+        for name, value in values.items():
+            opt = r.options.get(name)
+            if opt is None:
+                known = ", ".join(r.options) or "none"
+                raise ConfigError(
+                    f"{where}.options.{code}: rule {r.code} has no option '{name}'"
+                    f"{_hint(str(name), list(r.options))} (options: {known})",
+                    locate("options", code, name),
+                )
+            if not _option_value(opt, value):
+                raise ConfigError(
+                    f"{where}.options.{code}.{name} must be {_describe(opt.type)}, not {value!r}",
+                    locate("options", code, name),
+                )
+            merged[name] = value
+        s = settings[r.code]
+        settings[r.code] = RuleSetting(s.enabled, s.severity, merged)
+
+
+def _describe(kind: str) -> str:
+    return {"int": "a whole number >= 0", "bool": "true or false", "str": "a string",
+            "list[str]": "a list of strings"}[kind]
+
+
+def defaults() -> dict[str, RuleSetting]:
+    """Every rule enabled at its default severity with its default options."""
+    return {
+        code: RuleSetting(True, r.severity, {k: o.default for k, o in r.options.items()})
+        for code, r in catalog().items()
+    }
+
+
+def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> dict[str, RuleSetting]:
+    """The settings of every rule for one template: defaults, then kmsg.toml [lint], then template.yaml."""
+    settings = defaults()
+    _apply(project, "[lint]", lambda *_: Location(CONFIG_FILE), settings)
+    if template is not None:
+        def locate(*keys: str | int) -> Location:
+            return meta.locate("kmsg", "lint", *keys) if meta is not None else Location("template.yaml")
+
+        _apply(template, "kmsg.lint", locate, settings)
+    return settings
