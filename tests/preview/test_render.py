@@ -11,7 +11,13 @@ import pytest
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.model import USER_FIELDS
 from kmsg_authoring.render import (
-    MAGIC_LINK_MARK, QrColors, Rendering, render_all, render_message, segno_qr, sign_jwt,
+    MAGIC_LINK_MARK,
+    QrColors,
+    Rendering,
+    render_all,
+    render_message,
+    segno_qr,
+    sign_jwt,
 )
 from kmsg_authoring.samples import SAMPLE_USER
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
@@ -14,7 +14,11 @@ from kmsg_authoring.config import load_config
 from kmsg_authoring.errors import SourceError, UsageError
 from kmsg_authoring.model import TOKEN_TYPES, USER_FIELDS
 from kmsg_authoring.samples import (
-    check_sample_files, default_sample, parse_sample, sample_yaml, validate_sample,
+    check_sample_files,
+    default_sample,
+    parse_sample,
+    sample_yaml,
+    validate_sample,
 )
 from kmsg_authoring.source import load_yaml
 
