@@ -26,6 +26,8 @@ FINAL_STATUSES: tuple[str, ...] = tuple(s for s in BULK_STATUSES if s != "sendin
 # message/stats keys (uppercase discrete statuses, section 8.3) that mean a recipient was not reached.
 UNDELIVERED: tuple[str, ...] = ("DROPPED", "BOUNCE", "ERROR")
 DEFAULT_TIMEOUT = 120.0
+# The wait between polls when none is given (a test swaps it).
+SLEEP: Callable[[float], None] = time.sleep
 
 
 def session_label(slug: str, now: datetime | None = None) -> str:
@@ -92,7 +94,7 @@ def send_test(
     to: Sequence[str],
     sample: str | None = None,
     session: str | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     intervals: Sequence[float] = POLL_INTERVALS,
     timeout: float = DEFAULT_TIMEOUT,
     on_poll: Callable[[Delivery], None] | None = None,
@@ -104,6 +106,7 @@ def send_test(
 
     if not to:
         raise UsageError("name at least one recipient user id (--to)")
+    wait = sleep or SLEEP
     (slug,) = resolve_slugs(config, [slug])
     compiled = compile_template(config, slug)
     chosen = load_sample(config, compiled, sample)
@@ -131,7 +134,7 @@ def send_test(
         if delivery.waited + delay > timeout:
             delivery.timed_out = True
             break
-        sleep(delay)
+        wait(delay)
         delivery.waited += delay
         step += 1
         bulk = _bulk(client, delivery.bulk_id, message_id)

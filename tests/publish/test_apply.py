@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_api import FakeApi
-
 from kmsg_authoring.model import MANAGED_TAG
 from kmsg_authoring.publish import (
     DONE,
@@ -17,6 +15,7 @@ from kmsg_authoring.publish import (
     format_result,
     make_plan,
 )
+from tests.publish.fake_api import FakeApi
 
 GUID = "app-1"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_api import FakeApi
 
 from kmsg_authoring.config import load_config
 from kmsg_authoring.publish import UNCHANGED, apply_plan, body_check, local_templates, make_plan
 from kmsg_authoring.pull import PullRefused, pull, slugify, template_yaml
+from tests.publish.fake_api import FakeApi
 
 GUID = "app-1"
 FRAGMENT = (
