@@ -374,7 +374,8 @@ class PreviewSite:
             try:
                 sample, renderings = self.renderings(state, sample_name)
             except KmsgError as exc:
-                view.errors.append(exc)
+                if str(exc) not in {str(e) for e in view.errors}:  # the build may have reported it already
+                    view.errors.append(exc)
                 renderings = []
             else:
                 view.sample = sample.name
