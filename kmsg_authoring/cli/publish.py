@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kmsg_authoring.cli._common import config_from, err, out
@@ -76,6 +77,11 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _log_counts(counts: Mapping[str, int], log: Callable[[str], None] | None) -> None:
+    if log is not None:
+        log("requests: " + (", ".join(f"{e} {n}" for e, n in sorted(counts.items())) or "none"))
+
+
 def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     """Plan (and with apply, publish) as the options ask; returns the exit code."""
     from kmsg_authoring import publish as pub
@@ -98,6 +104,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         if not apply:
             out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"
                 else pub.format_plan(plan))
+            _log_counts(client.counts, log)
             return 0
         if args.format == "text" and not plan.nothing_to_publish:
             out(pub.format_plan(plan))
@@ -106,6 +113,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
             client, plan, concurrency=concurrency, on_done=lambda o: progress.step(o.action.name)
         )
         progress.close()
+        _log_counts(client.counts, log)
     if args.format == "json":
         out(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
