@@ -238,3 +238,38 @@ def test_fifty_templates_through_faults_end_as_exactly_fifty(env: Env, make_proj
     assert len(live) == 50 and set(names.values()) == {1}
     faults_seen = Counter(env.requests())
     assert faults_seen["email-template/add"] > 50  # the faults did hit the adds
+
+
+def test_dry_run_and_json_output_for_ci(env: Env) -> None:
+    import json
+
+    code, text = env.run("publish", "--env", "sandbox", "--dry-run", "--format", "json")
+    assert code == 0
+    plan = json.loads(text)
+    assert plan["summary"]["add"] == 4 and plan["nothingToPublish"] is False
+    assert not any(r in WRITES for r in env.requests())
+    code, text = env.run("publish", "--env", "sandbox", "--format", "json")
+    assert code == 0
+    result = json.loads(text)
+    assert list(result) == ["environment", "appGuid", "ok", "nothingToPublish", "summary", "templates"]
+    assert result["ok"] is True and result["summary"]["added"] == 4
+    assert {t["result"] for t in result["templates"]} == {"done"}
+    assert "[#" not in text  # no progress bar without a terminal
+    code, text = env.run("plan", "--env", "sandbox", "--format", "json", "--verbose")
+    assert json.loads(text[: text.rindex("}") + 1])["nothingToPublish"] is True
+    assert "requests: email-template/list 1" in text
+
+
+def test_progress_bar_draws_only_when_enabled(capsys: pytest.CaptureFixture[str]) -> None:
+    from kmsg_authoring.cli.publish import _Progress
+
+    quiet = _Progress(2, enabled=False)
+    quiet.step("a")
+    quiet.close()
+    assert capsys.readouterr().err == ""
+    bar = _Progress(2, enabled=True)
+    bar.step("first")
+    assert "[###############...............] 1/2 first" in capsys.readouterr().err
+    bar.step("second")
+    bar.close()
+    assert "2/2 second" in capsys.readouterr().err
