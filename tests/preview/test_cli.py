@@ -1,0 +1,103 @@
+"""`kmsg-author preview` as users run it: one-shot files, and the live server from the command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kmsg_authoring.cli import main
+
+
+def test_one_shot_writes_one_file_per_recipient_and_an_index(
+    example_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "artifacts"
+    assert main(["-C", str(example_project), "preview", "event-invitation", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["01-jane@example.com.html", "02-li@example.com.html", "index.html"]
+    jane = (out / "01-jane@example.com.html").read_text(encoding="utf-8")
+    li = (out / "02-li@example.com.html").read_text(encoding="utf-8")
+    assert "invited, Jane!" in jane and "invited, 李!" in li
+    assert "{recipient." not in jane + li and "kmsg-preview-not-a-login" in jane
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="01-jane%40example.com.html"' in index
+    assert "You&#x27;re invited to Annual Conference 2026" in index
+    assert "Acme Events &lt;events@events.example.com&gt;" in index and "<td>li@example.com</td>" in index
+    assert "wrote 2 preview(s) of event-invitation (sample default)" in capsys.readouterr().out
+
+
+def test_one_shot_defaults_to_preview_out_and_reports_unresolved_tokens(
+    example_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = example_project / "templates_src/follow-up/samples/default.yaml"
+    sample.write_text(sample.read_text(encoding="utf-8").replace("lastName: Doe, ", ""), encoding="utf-8")
+    body = example_project / "templates_src/follow-up/body.html"
+    body.write_text(body.read_text(encoding="utf-8").replace("{% block content %}",
+                                                             "{% block content %}<p>{recipient.lastName}</p>"),
+                    encoding="utf-8")
+    assert main(["-C", str(example_project), "preview", "follow-up"]) == 1
+    err = capsys.readouterr().err
+    assert "templates_src/follow-up/body.html:" in err
+    assert "unresolved {recipient.lastName} for jane@example.com: is empty: user 'jane@example.com' has no lastName" in err
+    assert (example_project / "preview-out/follow-up/01-jane@example.com.html").is_file()
+    assert (example_project / "preview-out/follow-up/index.html").is_file()
+
+
+def test_one_shot_errors_are_clear(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-C", str(example_project), "preview"]) == 2
+    assert "name a template" in capsys.readouterr().err
+    assert main(["-C", str(example_project), "preview", "nope"]) == 2
+    assert "no template 'nope'" in capsys.readouterr().err
+    assert main(["-C", str(example_project), "preview", "reminder", "--sample", "other"]) == 2
+    assert "no sample 'other'" in capsys.readouterr().err
+    sample = example_project / "templates_src/reminder/samples/default.yaml"
+    sample.write_text(sample.read_text(encoding="utf-8").replace("in one hour", "[1, 2"), encoding="utf-8")
+    assert main(["-C", str(example_project), "preview", "reminder"]) == 1
+    assert "templates_src/reminder/samples/default.yaml:" in capsys.readouterr().err
+    assert main(["-C", str(example_project), "preview", "--watch", "--sample", "x"]) == 2
+
+
+def test_watch_serves_until_interrupted(example_project: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kmsg_authoring", "-C", str(example_project), "preview", "--watch", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("Previewing 4 template(s) at http://127.0.0.1:"), line
+        url = line.split(" at ", 1)[1].split()[0]
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+            assert b"event-invitation" in response.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+        assert "stopped" in out and "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_watch_on_a_busy_port_is_a_usage_error(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["-C", str(example_project), "preview", "--watch", "--port", str(port)]) == 2
+    assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_help_describes_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--watch" in text and "--sample" in text and "127.0.0.1" in text
