@@ -13,7 +13,7 @@ from kmsg_authoring.lint.context import Context, Finding, elements, tag_of
 from kmsg_authoring.lint.registry import rule
 
 LINK_TYPES = ("MagicLink", "UnsubscribeUri")
-_VALUE_START = re.compile(r"""=\s*["']?\s*\Z""")
+_VALUE_START = re.compile(r"""\s[\w:.-]+\s*=\s*["']?\s*\Z""")
 _A_OPEN = re.compile(r"<a\b", re.IGNORECASE)
 _A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 _FIELD_WHERE = ("subject", "fromName")
@@ -149,7 +149,11 @@ def _has_fallback(img: etree._Element) -> bool:
         container = container.getparent()
     if container is None:
         return False
-    return any(_has_text(el) for el in (container, container.getnext(), container.getprevious()))
+    near = [container, container.getnext(), container.getprevious()]
+    row = container.getparent() if tag_of(container) in ("td", "th") else None
+    if row is not None:  # the code often stands in the table row above or below
+        near += [row.getnext(), row.getprevious()]
+    return any(_has_text(el) for el in near)
 
 
 @rule("KM204", "qr-without-fallback", "warning")

@@ -1,0 +1,39 @@
+"""`kmsg-author rules`: list the lint rule catalog, or explain one rule."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "rules",
+        help="list the lint rules, or explain one",
+        description=(
+            "Without an argument, list every lint rule: code, default severity, name and summary. "
+            "With a rule code or name (KM103, unknown-user-field), explain it: what it checks, why it "
+            "matters, a bad and a good example, and its options."
+        ),
+    )
+    p.add_argument("rule", nargs="?", metavar="CODE", help="a rule code or name to explain")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kmsg_authoring.cli._common import out
+    from kmsg_authoring.errors import UsageError
+    from kmsg_authoring.lint import catalog, find_rule
+    from kmsg_authoring.lint.explain import explain, listing
+
+    if args.rule is None:
+        out(listing(catalog()))
+        return 0
+    found = find_rule(args.rule)
+    if found is None:
+        from kmsg_authoring.lint.context import did_you_mean
+
+        names = [*catalog(), *(r.name for r in catalog().values())]
+        raise UsageError(f"unknown rule '{args.rule}'{did_you_mean(args.rule, names)}; "
+                         "`kmsg-author rules` lists them")
+    out(explain(found))
+    return 0

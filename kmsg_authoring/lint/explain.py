@@ -1,0 +1,52 @@
+"""Text of `kmsg-author rules`: the catalog as a table, one rule in full."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+
+from kmsg_authoring.lint.registry import DOC_SECTIONS, Rule
+
+
+def listing(rules: Mapping[str, Rule]) -> str:
+    """One line a rule: code, default severity, name, summary."""
+    width = max(len(r.name) for r in rules.values())
+    lines = [f"{r.code}  {r.severity:<7}  {r.name:<{width}}  {r.summary}" for r in rules.values()]
+    lines.append("")
+    lines.append("`kmsg-author rules CODE` explains a rule; [lint] in kmsg.toml disables or re-grades rules.")
+    return "\n".join(lines)
+
+
+def explain(rule: Rule) -> str:
+    """The rule's documentation: summary, sections, options and how to configure it."""
+    parts = [f"{rule.code} {rule.name} ({rule.severity})", rule.summary]
+    sections = rule.sections
+    for title in DOC_SECTIONS:
+        if title in sections:
+            parts.append(f"{title}:\n{textwrap.indent(sections[title], '    ')}")
+    if rule.options:
+        opts = [f"    {name} ({o.type}, default {o.default!r}): {o.help}" for name, o in rule.options.items()]
+        parts.append("Options:\n" + "\n".join(opts))
+    if rule.configurable:
+        example = ""
+        if rule.options:
+            name, opt = next(iter(rule.options.items()))
+            example = f"\n    [lint.options.{rule.code}]\n    {name} = {_toml(opt.default)}"
+        parts.append(
+            "Configure (kmsg.toml, or the same keys under kmsg: {lint: ...} in template.yaml):\n"
+            f"    [lint]\n    disable = [\"{rule.code}\"]\n    [lint.severity]\n"
+            f"    {rule.code} = \"{'warning' if rule.severity == 'error' else 'error'}\"{example}"
+        )
+    else:
+        parts.append("This rule cannot be disabled or re-graded.")
+    return "\n\n".join(parts)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)

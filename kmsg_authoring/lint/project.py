@@ -1,0 +1,43 @@
+"""Lint the templates of a project: compile them through the build (and its cache), then run the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kmsg_authoring.config import Config
+from kmsg_authoring.errors import Location
+from kmsg_authoring.lint import compile_problem, sort_problems
+from kmsg_authoring.lint.problem import ERROR, Problem
+from kmsg_authoring.lint.registry import catalog
+from kmsg_authoring.lint.report import LintReport
+from kmsg_authoring.source import TEMPLATE_FILE, discover
+
+SAMPLE_ERROR = "KM002"
+
+
+def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cache: bool = True) -> LintReport:
+    """Lint the given templates (default: all); compile failures become KM001 problems.
+
+    Raises ConfigError for unknown rule codes or options in the lint settings.
+    """
+    from kmsg_authoring.build import build_project
+
+    targets = sorted(set(slugs)) if slugs is not None else discover(config.src_dir)
+    report = build_project(config, targets, write=False, use_cache=use_cache, lint=True, lint_cached=True)
+    src = config.rel(config.src_dir)
+    sample_rule = catalog()[SAMPLE_ERROR]
+    problems: list[Problem] = []
+    for slug in targets:
+        fallback = Location(f"{src}/{slug}/{TEMPLATE_FILE}")
+        failures = report.failures.get(slug, [])
+        if slug not in report.compiled:
+            problems.extend(compile_problem(exc, fallback, slug) for exc in failures)
+            continue
+        found = list(report.problems.get(slug, []))
+        problems.extend(found)
+        from_lint = {(f"{p.code} {p.message}", p.location) for p in found}
+        for exc in failures:
+            if (exc.message, exc.location) not in from_lint:
+                problems.append(Problem(exc.location or fallback, sample_rule.code, sample_rule.name, ERROR,
+                                        exc.message, slug))
+    return LintReport(tuple(sort_problems(problems)), tuple(targets))

@@ -1,0 +1,82 @@
+"""Helpers for linter tests: one-template projects built from a few fields, compiled and linted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kmsg_authoring.compile import compile_template
+from kmsg_authoring.config import load_config
+from kmsg_authoring.lint import Problem, lint_template
+
+PAGE = """\
+<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Test</title></head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def template_files(
+    body: str = "<p>Hi {recipient.firstName}</p>",
+    *,
+    tokens: dict[str, str] | None = None,
+    subject: str = "Hello {recipient.firstName}",
+    to: str = "{recipient.email}",
+    extra: str = "",
+    page: bool = True,
+    jinja: bool = True,
+    slug: str = "t",
+    name: str | None = "Test",
+) -> dict[str, str]:
+    """The files of a project with one template: recipient (User) plus the given tokens."""
+    params = {"recipient": "User", **(tokens or {})}
+    lines = [f"name: {json.dumps(name)}"] if name is not None else []
+    lines += [f"subject: {json.dumps(subject)}", f"toAttributePath: {json.dumps(to)}", "msgParamsMap:"]
+    lines += [f"  {json.dumps(k)}: {{type: {json.dumps(v)}}}" for k, v in params.items()]
+    if not jinja:
+        lines += ["kmsg:", "  jinja: false"]
+    yaml_text = "\n".join(lines) + "\n" + extra
+    return {
+        f"templates_src/{slug}/template.yaml": yaml_text,
+        f"templates_src/{slug}/body.html": PAGE.format(body=body) if page else body,
+    }
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """Write files verbatim (no dedent: YAML and HTML here are exact)."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+LintFn = Callable[..., list[Problem]]
+
+
+@pytest.fixture
+def lint_one(tmp_path: Path) -> LintFn:
+    """Lint a one-template project made by template_files(**kw); extra files via files={...}."""
+    counter = iter(range(1000))
+
+    def run(*, files: dict[str, str] | None = None, toml: str = "", **kw: Any) -> list[Problem]:
+        root = tmp_path / f"p{next(counter)}"
+        write(root, {**template_files(**kw), **(files or {}), "kmsg.toml": toml})
+        config = load_config(root)
+        compiled = compile_template(config, kw.get("slug", "t"))
+        return lint_template(compiled, config)
+
+    return run
+
+
+def codes(problems: list[Problem]) -> set[str]:
+    """The rule codes among problems."""
+    return {p.code for p in problems}

@@ -1,0 +1,115 @@
+"""Every rule of the catalog: a template it must flag and a fixed one it must not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kmsg_authoring.lint import catalog
+from tests.lint.conftest import LintFn, codes
+
+BIG = "<p>" + "lorem ipsum " * 9500 + "</p>"  # about 111 KB
+UNSUB = {"unsubLink": "UnsubscribeUri"}
+GROUPS = "unsubscribeGroups: [event-updates]\n"
+UNSUB_LINK = '<p><a href="{unsubLink}">Unsubscribe</a></p>'
+
+# code -> (keyword arguments of a template that breaks the rule, of one that does not)
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "KM101": ({"body": "<p>{eventNmae}</p>", "tokens": {"eventName": "String"}},
+              {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
+    "KM102": ({"tokens": {"eventDate": "String"}},
+              {"body": "<p>{eventDate}</p>", "tokens": {"eventDate": "String"}}),
+    "KM103": ({"body": "<p>Hi {recipient.firstname}</p>"}, {"body": "<p>Hi {recipient.firstName}</p>"}),
+    "KM104": ({"body": "<p>{eventName.title}</p>", "tokens": {"eventName": "String"}},
+              {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
+    "KM105": ({"body": "<p>Hi {recipient}</p>"}, {"body": "<p>Hi {recipient.fullName}</p>"}),
+    "KM106": ({"body": "<p>{eventName}</p>", "tokens": {"eventName": "string"}},
+              {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
+    "KM107": ({"body": "<p>Hi { recipient.firstName }</p>"}, {"body": "<p>Hi {recipient.firstName}</p>"}),
+    "KM108": ({"body": "<p>Hi {{ first_name }}</p>", "jinja": False},
+              {"body": "<p>Hi {recipient.firstName}</p>", "jinja": False}),
+    "KM109": ({"body": '<a href="https://events.example.com/go?to=%7BjoinLink%7D">Join</a>',
+               "tokens": {"joinLink": "MagicLink"}},
+              {"body": '<a href="{joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}}),
+    "KM201": ({"body": '<a href="https://events.example.com/?next={joinLink}">Join</a>',
+               "tokens": {"joinLink": "MagicLink"}},
+              {"body": '<a href="{joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}}),
+    "KM202": ({"body": "<p>Copy this address: {joinLink}</p>", "tokens": {"joinLink": "MagicLink"}},
+              {"body": '<p><a href="{joinLink}"><span>{joinLink}</span></a></p>',
+               "tokens": {"joinLink": "MagicLink"}}),
+    "KM203": ({"body": "<p>Your ticket: {ticketQr}</p>", "tokens": {"ticketQr": "JwtQrCode"}},
+              {"body": '<img src="{ticketQr}" alt="Ticket QR code">', "tokens": {"ticketQr": "JwtQrCode"}}),
+    "KM204": ({"body": '<table><tr><td><img src="{ticketQr}"></td></tr></table>',
+               "tokens": {"ticketQr": "JwtQrCode"}},
+              {"body": '<table><tr><td><img src="{ticketQr}"></td></tr><tr><td>Code: 4711</td></tr></table>',
+               "tokens": {"ticketQr": "JwtQrCode"}}),
+    "KM205": ({"body": "<!-- greet {recipient.firstName} --><p>Hi {recipient.firstName}</p>"},
+              {"body": "<!-- greeting --><p>Hi {recipient.firstName}</p>"}),
+    "KM301": ({"extra": GROUPS}, {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK}),
+    "KM302": ({"extra": GROUPS, "tokens": UNSUB, "body": "<p>Reply STOP to unsubscribe.</p>"},
+              {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK}),
+    "KM303": ({"extra": GROUPS, "tokens": UNSUB,
+               "body": '<p style="display:none"><a href="{unsubLink}">Unsubscribe</a></p>'},
+              {"extra": GROUPS, "tokens": UNSUB,
+               "body": '<p style="font-size:12px"><a href="{unsubLink}">Unsubscribe</a></p>'}),
+    "KM304": ({"extra": GROUPS, "tokens": UNSUB, "body": BIG + UNSUB_LINK},
+              {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK + BIG + UNSUB_LINK}),
+    "KM305": ({"tokens": UNSUB, "body": UNSUB_LINK}, {"tokens": UNSUB, "body": UNSUB_LINK, "extra": GROUPS}),
+    "KM306": ({"tokens": UNSUB, "body": UNSUB_LINK, "extra": 'unsubscribeGroups: [news, "", news]\n'},
+              {"tokens": UNSUB, "body": UNSUB_LINK, "extra": "unsubscribeGroups: [news, events]\n"}),
+    "KM401": ({"to": "recipient.email"}, {"to": "{recipient.email}"}),
+    "KM402": ({"to": "{recipient.id}"}, {"to": "{recipient.email}"}),
+    "KM403": ({"extra": "from: events@example\n"}, {"extra": "from: events@example.com\n"}),
+    "KM404": ({"extra": 'customHeaders: {"X Campaign": spring}\n'},
+              {"extra": "customHeaders: {X-Campaign: spring}\n"}),
+    "KM405": ({"extra": "status: active\n"}, {"extra": "status: enabled\n"}),
+    "KM406": ({"subject": " "}, {"subject": "Hello"}),
+    "KM407": ({"subject": "Reminder: " + "the conference " * 6 + "{recipient.firstName}"},
+              {"subject": "Tomorrow: your joining link"}),
+    "KM408": ({"name": None}, {"name": "Event invitation"}),
+    "KM501": ({"body": '<div><a href="https://events.example.com"><b>Join</a></b></div>'},
+              {"body": '<div><a href="https://events.example.com"><b>Join</b></a></div>'}),
+    "KM502": ({"body": '<form action="https://events.example.com/rsvp"><button>RSVP</button></form>'},
+              {"body": '<a href="https://events.example.com/rsvp">RSVP</a>'}),
+    "KM503": ({"body": '<a href="javascript:alert(1)">Open</a>'},
+              {"body": '<a href="https://events.example.com">Open</a>'}),
+    "KM504": ({"body": '<img src="https://events.example.com/b.png">'},
+              {"body": '<img src="https://events.example.com/b.png" alt="Banner">'}),
+    "KM505": ({"page": False, "body": "<html><body><p>Hi {recipient.firstName}</p></body></html>"},
+              {"page": False, "body": '<html lang="en"><body><p>Hi {recipient.firstName}</p></body></html>'}),
+    "KM506": ({"body": '<img src="images/logo.png" alt="Logo">'},
+              {"body": '<img src="https://events.example.com/images/logo.png" alt="Logo">'}),
+    "KM507": ({"body": '<a href="http://events.example.com">Agenda</a>'},
+              {"body": '<a href="https://events.example.com">Agenda</a>'}),
+    "KM508": ({"body": '<a href="#">Agenda</a>'}, {"body": '<a href="https://events.example.com">Agenda</a>'}),
+    "KM509": ({"body": BIG}, {"body": "<p>short</p>"}),
+    "KM510": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
+              {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
+    "KM511": ({"body": "<div><p>Thanks</p></div></div>"}, {"body": "<div><p>Thanks</p></div>"}),
+}
+
+
+def test_every_rule_with_a_check_has_cases() -> None:
+    checked = {code for code, r in catalog().items() if r.check is not None}
+    assert checked == set(CASES)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_flags_the_bad_template(lint_one: LintFn, code: str) -> None:
+    bad, _ = CASES[code]
+    problems = lint_one(**bad)
+    assert code in codes(problems), [str(p) for p in problems]
+    flagged = [p for p in problems if p.code == code]
+    assert all(p.severity == catalog()[code].severity and p.name == catalog()[code].name for p in flagged)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_passes_the_good_template(lint_one: LintFn, code: str) -> None:
+    _, good = CASES[code]
+    problems = lint_one(**good)
+    assert code not in codes(problems), [str(p) for p in problems]
+
+
+def test_the_minimal_template_has_no_problem_at_all(lint_one: LintFn) -> None:
+    assert lint_one() == []
