@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kmsg_authoring.config import load_config  # noqa: E402
-from kmsg_authoring.preview.server import LivePreview  # noqa: E402
-from kmsg_authoring.preview.site import PreviewSite, default_builder  # noqa: E402
+from kmsg_authoring.config import load_config
+from kmsg_authoring.preview.server import LivePreview
+from kmsg_authoring.preview.site import PreviewSite, default_builder
 
 
 class Client:
@@ -91,7 +91,7 @@ def main() -> int:
             live.stop()
 
     ms = sorted(x * 1000 for x in latencies)
-    p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
+    p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
     print(f"preview reload latency, {len(ms)} edits of {args.template}/body.html "
           f"({platform.python_implementation()} {platform.python_version()}, {platform.machine()}):")
     print(f"  median {statistics.median(ms):.0f} ms   p90 {p90:.0f} ms   min {ms[0]:.0f} ms   max {ms[-1]:.0f} ms"
