@@ -6,16 +6,39 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.cli._common import config_from, err, out
+
+if TYPE_CHECKING:
+    from kmsg_authoring.api import MessagingClient
+    from kmsg_authoring.config import Config, Environment
 
 DEFAULT_CONCURRENCY = 4
 
 
+def add_env_options(parser: argparse.ArgumentParser, purpose: str) -> None:
+    """--env and --verbose, which every command talking to the API takes."""
+    parser.add_argument("--env", required=True, metavar="NAME", help=f"environment of kmsg.toml to {purpose}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log every request to standard error (the KS is shown as <hidden>)",
+    )
+
+
+def connect(args: argparse.Namespace, **options: Any) -> tuple[Config, Environment, MessagingClient]:
+    """The project, the --env environment and a client for it (--verbose logs requests)."""
+    from kmsg_authoring.api import MessagingClient, read_ks
+
+    config = config_from(args)
+    env = config.environment(args.env)
+    client = MessagingClient(env.url, read_ks(env), log=err if args.verbose else None, **options)
+    return config, env, client
+
+
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by plan and publish."""
-    parser.add_argument("--env", required=True, metavar="NAME", help="environment of kmsg.toml to compare with")
+    add_env_options(parser, "compare with")
     parser.add_argument(
         "--format", choices=("text", "json"), default="text",
         help="text for people (default) or json for CI; the json keys are stable",
@@ -28,10 +51,6 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true",
         help="overwrite remote templates edited outside kmsg-author (drift) and take over same-named "
              "templates kmsg-author does not manage",
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true",
-        help="log every request to standard error (the KS is shown as <hidden>)",
     )
 
 
@@ -85,18 +104,15 @@ def _log_counts(counts: Mapping[str, int], log: Callable[[str], None] | None) ->
 def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     """Plan (and with apply, publish) as the options ask; returns the exit code."""
     from kmsg_authoring import publish as pub
-    from kmsg_authoring.api import MessagingClient, read_ks
 
-    config = config_from(args)
-    env = config.environment(args.env)
-    ks = read_ks(env)
     concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
     if concurrency < 1:
         err("kmsg-author: --concurrency must be at least 1")
         return 2
-    templates = pub.local_templates(config)
+    config, env, client = connect(args, max_connections=concurrency)
     log = err if args.verbose else None
-    with MessagingClient(env.url, ks, log=log, max_connections=concurrency) as client:
+    with client:
+        templates = pub.local_templates(config)
         plan = pub.make_plan(
             client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
             force=args.force, same_body=pub.body_check(config),

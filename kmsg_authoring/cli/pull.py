@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kmsg_authoring.cli._common import config_from, err, out
+from kmsg_authoring.cli._common import out
+from kmsg_authoring.cli.publish import add_env_options, connect
 
 
 def register(subparsers: Any) -> None:
@@ -20,28 +21,21 @@ def register(subparsers: Any) -> None:
             "overwrite an existing folder (writing nothing) unless --force."
         ),
     )
-    parser.add_argument("--env", required=True, metavar="NAME", help="environment of kmsg.toml to read from")
+    add_env_options(parser, "read from")
     parser.add_argument(
         "--name", action="append", default=[], metavar="NAME",
         help="pull only the template with this exact name (repeatable)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite template.yaml and body.html of existing folders")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true",
-        help="log every request to standard error (the KS is shown as <hidden>)",
-    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Pull and list what was written."""
-    from kmsg_authoring.api import MessagingClient, read_ks
     from kmsg_authoring.pull import pull
 
-    config = config_from(args)
-    env = config.environment(args.env)
-    ks = read_ks(env)
-    with MessagingClient(env.url, ks, log=err if args.verbose else None) as client:
+    config, env, client = connect(args)
+    with client:
         result = pull(client, config, app_guid=env.app_guid, names=args.name, force=args.force,
                       origin=f"environment {env.name}")
     for slug, name in result.written:

@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from kmsg_authoring.cli._common import config_from, err, out
+from kmsg_authoring.cli._common import err, out
+from kmsg_authoring.cli.publish import add_env_options, connect
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("slug", metavar="SLUG", help="template folder name under templates_src/")
-    parser.add_argument("--env", required=True, metavar="NAME", help="environment of kmsg.toml to send through")
+    add_env_options(parser, "send through")
     parser.add_argument(
         "--to", action="append", required=True, metavar="USER_ID",
         help="Kaltura user id of a recipient (repeatable)",
@@ -34,23 +35,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                         help="stop waiting for delivery after this long (default 120)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true",
-        help="log every request to standard error (the KS is shown as <hidden>)",
-    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Send, wait, report."""
-    from kmsg_authoring.api import MessagingClient, read_ks
     from kmsg_authoring.sendtest import format_delivery, send_test
 
-    config = config_from(args)
-    env = config.environment(args.env)
-    ks = read_ks(env)
     progress = args.format == "text"
-    with MessagingClient(env.url, ks, log=err if args.verbose else None) as client:
+    config, env, client = connect(args)
+    with client:
         delivery = send_test(
             client, config, app_guid=env.app_guid, slug=args.slug, to=args.to, sample=args.sample,
             session=args.session, timeout=args.timeout,

@@ -60,16 +60,23 @@ def test_5xx_is_retried_after_1_2_4_seconds_then_reported() -> None:
     assert "busy" in info.value.message and "gave up after 3 retries" in info.value.message
 
 
-def test_transient_failure_then_success() -> None:
-    answers = [httpx.Response(500), httpx.ConnectError("refused"), httpx.Response(200, json={"id": "1"})]
+def in_turn(*answers: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
+    """A handler giving each answer in turn (raising the exceptions)."""
+    queue = list(answers)
 
     def handler(request: httpx.Request) -> httpx.Response:
-        answer = answers.pop(0)
+        answer = queue.pop(0)
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    client, sleeps = make_client(handler)
+    return handler
+
+
+def test_transient_failure_then_success() -> None:
+    client, sleeps = make_client(
+        in_turn(httpx.Response(500), httpx.ConnectError("refused"), httpx.Response(200, json={"id": "1"}))
+    )
     assert client.get_template("1") == {"id": "1"}
     assert sleeps == [1.0, 2.0]
 
@@ -133,15 +140,7 @@ def test_add_after_a_5xx_is_ambiguous_too() -> None:
 
 
 def test_add_is_retried_when_the_request_never_left() -> None:
-    answers: list[Any] = [httpx.ConnectError("refused"), httpx.Response(200, json={"id": "new"})]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    client, sleeps = make_client(handler)
+    client, sleeps = make_client(in_turn(httpx.ConnectError("refused"), httpx.Response(200, json={"id": "new"})))
     assert client.add_template({"name": "x"})["id"] == "new"
     assert sleeps == [1.0]
 
