@@ -53,7 +53,7 @@ def test_ks_comes_from_secrets_only() -> None:
     assert "secrets." not in str(jobs["lint"])
 
 
-@pytest.mark.parametrize("job", ["plan", "publish"])
+@pytest.mark.parametrize("job", ["lint", "plan", "publish"])
 def test_commands_parse_with_the_real_cli(job: str) -> None:
     lines = commands(load()["jobs"][job])
     assert lines
@@ -61,4 +61,7 @@ def test_commands_parse_with_the_real_cli(job: str) -> None:
     for line in lines:
         argv = shlex.split(line.replace('"$KMSG_ENV"', "production"))[1:]
         args = parser.parse_args(argv)
-        assert args.func is not None and args.env == "production"
+        assert args.func is not None
+        assert args.format in ("sarif", "json", "text")
+        if job != "lint":
+            assert args.env == "production"

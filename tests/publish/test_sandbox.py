@@ -273,3 +273,13 @@ def test_progress_bar_draws_only_when_enabled(capsys: pytest.CaptureFixture[str]
     bar.step("second")
     bar.close()
     assert "2/2 second" in capsys.readouterr().err
+
+
+def test_a_rejected_ks_is_reported_as_invalid_or_expired_and_stays_hidden(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = "not-a-real-ks-" + "x" * 20
+    monkeypatch.setenv("KALTURA_KS", bad)
+    code, text = env.run("plan", "--env", "sandbox", "--verbose")
+    assert code == 1 and "invalid or expired KS" in text
+    assert bad not in text and env.requests() == ["email-template/list"]  # a 401 is not retried
