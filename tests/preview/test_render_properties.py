@@ -15,7 +15,7 @@ from kmsg_authoring.source import YamlDoc
 
 NAMES = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,8}\Z")
 # Text that is not itself token syntax: braces and entities are what references are made of.
-TEXT = st.text(st.characters(blacklist_characters="{}&", blacklist_categories=("Cs",)), max_size=12)
+TEXT = st.text(st.characters(codec="utf-8", exclude_characters="{}&"), max_size=12)
 URL = st.from_regex(r"\Ahttps://[a-z]{1,8}\.example\.com/[a-z0-9]{0,6}\Z")
 MAGIC = st.fixed_dictionaries(
     {"baseURL": URL}, optional={"expiry": st.integers(1, 1000), "privileges": TEXT},
