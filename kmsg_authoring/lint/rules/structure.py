@@ -83,10 +83,9 @@ class _Checker(HTMLParser):
             if self.stack[i].tag == tag:
                 for inner in self.stack[i + 1:]:
                     if inner.tag not in OPTIONAL_END:
-                        self.findings.append(Finding(
-                            f"<{inner.tag}> is not closed before </{tag}> (mis-nested or unclosed tag)",
-                            inner.location,
-                        ))
+                        message = (f"<{inner.tag}> is never closed" if tag in ("body", "html") else
+                                   f"<{inner.tag}> is not closed before </{tag}> (mis-nested or unclosed tag)")
+                        self.findings.append(Finding(message, inner.location))
                         self.pending[inner.tag] = self.pending.get(inner.tag, 0) + 1
                 del self.stack[i:]
                 return

@@ -171,8 +171,8 @@ def unsubscribe_link_clipped(ctx: Context) -> Iterator[Finding]:
     start, first = min(starts, key=lambda s: s[0])
     if start > GMAIL_CLIP_BYTES:
         yield Finding(
-            f"the unsubscribe link starts at {kib(start)} with tokens at worst-case length, "
-            f"beyond where Gmail clips messages ({start} > {GMAIL_CLIP_BYTES} bytes)",
+            f"the unsubscribe link is past Gmail's clipping point: it starts at {kib(start)} > "
+            f"{kib(GMAIL_CLIP_BYTES)} with tokens at worst-case length",
             first.location,
         )
 
