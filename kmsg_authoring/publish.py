@@ -361,11 +361,6 @@ def compute_plan(
 # -- from the project to the plan -----------------------------------------------------------------
 
 
-def _is_error(problem: Any) -> bool:
-    severity = getattr(problem, "severity", "error")
-    return str(getattr(severity, "value", severity)).lower() == "error"
-
-
 def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[LocalTemplate]:
     """Build and lint the project; every template, or PublishBlocked when anything failed."""
     from kmsg_authoring.build import build_project
@@ -376,7 +371,7 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
         lines.extend(str(e) if e.location else f"{slug}: {e}" for e in errors)
     for slug, problems in sorted(report.problems.items()):
         if slug not in report.failures:
-            lines.extend(str(p) for p in problems if _is_error(p))
+            lines.extend(str(p) for p in problems if getattr(p, "severity", "error") == "error")
     if lines:
         raise PublishBlocked(
             "the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines)

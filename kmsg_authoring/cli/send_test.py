@@ -8,6 +8,7 @@ from typing import Any
 
 from kmsg_authoring.cli._common import err, out
 from kmsg_authoring.cli.publish import add_env_options, connect
+from kmsg_authoring.model import POLL_INTERVALS
 
 
 def register(subparsers: Any) -> None:
@@ -19,7 +20,8 @@ def register(subparsers: Any) -> None:
             "Find the template published under SLUG's name in the environment, send it through message/send "
             "to the --to user ids with the msgParams of a sample (samples/<name>.yaml; default: 'default', "
             "else the first) and a session label marking it as a test, then poll message/list and "
-            "message/stats with increasing intervals (5 s, 10 s, 30 s...) and print the delivery status. "
+            f"message/stats with increasing intervals ({', '.join(f'{s:g} s' for s in POLL_INTERVALS)}, ...) "
+            "and print the delivery status. "
             "Exit 1 when delivery failed or did not finish in time."
         ),
     )
