@@ -9,11 +9,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from kmsg_authoring.api.client import HIDDEN, AmbiguousWriteError, MessagingClient
+from kmsg_authoring.api.client import HIDDEN, AmbiguousWriteError, MessagingClient, check_ks
 from kmsg_authoring.config import Config, Environment
 from kmsg_authoring.errors import ConfigError
 
-__all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "open_client", "read_ks"]
+__all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "check_ks", "open_client", "read_ks"]
 
 
 def read_ks(env: Environment, environ: Mapping[str, str] | None = None) -> str:
@@ -24,7 +24,7 @@ def read_ks(env: Environment, environ: Mapping[str, str] | None = None) -> str:
             f"environment variable {env.ks_env} is not set; it must hold an ADMIN KS for "
             f"environment '{env.name}' (ks_env in [environments.{env.name}] of kmsg.toml names it)"
         )
-    return value
+    return check_ks(value, f"environment variable {env.ks_env}")
 
 
 def open_client(

@@ -20,7 +20,7 @@ from typing import Any, Self
 
 import httpx
 
-from kmsg_authoring.errors import ApiError
+from kmsg_authoring.errors import ApiError, ConfigError
 from kmsg_authoring.model import RETRY_DELAYS
 
 HIDDEN = "<hidden>"
@@ -37,6 +37,18 @@ class AmbiguousWriteError(ApiError):
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message, status=status, retryable=True)
+
+
+def check_ks(ks: str, where: str = "the KS") -> str:
+    """ks itself, or a ConfigError (that never quotes it) when it cannot go into an HTTP header."""
+    if not ks:
+        raise ConfigError(f"{where} is empty")
+    if not all("!" <= ch <= "~" for ch in ks):
+        raise ConfigError(
+            f"{where} holds spaces, line breaks or non-ASCII characters, which a KS never has; "
+            "check how it was copied"
+        )
+    return ks
 
 
 def default_jitter(delay: float) -> float:
@@ -98,7 +110,7 @@ class MessagingClient:
         max_connections: int = 10,
     ) -> None:
         self.url = url.rstrip("/")
-        self._ks = ks
+        self._ks = check_ks(ks)
         self.delays = delays
         self.sleep = sleep
         self.jitter = jitter

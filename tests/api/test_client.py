@@ -205,3 +205,13 @@ def test_open_client_uses_the_environment(tmp_path: Any) -> None:
     env, client = open_client(config, "dev", environ={"DEV_KS": KS})
     with client:
         assert env.app_guid == "g1" and client.url == "http://127.0.0.1:9/api/v1"
+
+
+@pytest.mark.parametrize("bad", ["abc déf", "abc\nX-Evil: 1", "abc\u4e2d"], ids=["space", "newline", "non-ascii"])
+def test_a_ks_that_cannot_be_a_header_is_refused_without_quoting_it(bad: str) -> None:
+    env = Environment("staging", URL, "guid", "MY_KS")
+    with pytest.raises(ConfigError) as info:
+        read_ks(env, {"MY_KS": bad})
+    assert "MY_KS" in str(info.value) and bad.strip() not in str(info.value)
+    with pytest.raises(ConfigError):
+        MessagingClient(URL, bad)

@@ -107,7 +107,7 @@ def test_edited_body_gives_exactly_one_update_with_the_diff(env: Env) -> None:
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 0, text
     assert [r for r in env.requests() if r in WRITES] == ["email-template/update"]
-    assert "1 updated" in text
+    assert "1 updated" in text and "See you there!" in text  # publish shows the diff it applies
     reminder = next(t for t in env.live() if t["name"] == "Event Reminder")
     assert "See you there!" in reminder["body"] and reminder["version"] == 2
 
