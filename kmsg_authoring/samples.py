@@ -207,7 +207,26 @@ def validate_sample(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[Sou
     if not found:
         found.extend(_check_users(doc, msg_params_map))
     found.sort(key=lambda f: (f[0].line, f[0].col))
-    return [SourceError(message, loc) for loc, message in found]
+    return [SourceError(_redact(message, doc.data), loc) for loc, message in found]
+
+
+def _secrets(data: Any) -> list[str]:
+    """The JwtQrCode secrets of a sample, longest first."""
+    params = data.get("msgParams") if isinstance(data, Mapping) else None
+    found = set()
+    for param in (params.values() if isinstance(params, Mapping) else ()):
+        value = param.get("value") if isinstance(param, Mapping) else None
+        secret = value.get("secret") if isinstance(value, Mapping) else None
+        if secret is not None and str(secret):
+            found.add(str(secret))
+    return sorted(found, key=len, reverse=True)
+
+
+def _redact(message: str, data: Any) -> str:
+    """A message with every sample secret shown as <hidden>: problems get printed and served."""
+    for secret in _secrets(data):
+        message = message.replace(repr(secret), HIDDEN).replace(secret, HIDDEN)
+    return message
 
 
 def _check_users(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[tuple[Location, str]]:

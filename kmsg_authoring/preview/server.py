@@ -9,7 +9,7 @@ from typing import Any
 
 from kmsg_authoring.config import CONFIG_FILE
 from kmsg_authoring.errors import UsageError
-from kmsg_authoring.preview.site import PreviewSite
+from kmsg_authoring.preview.site import PreviewSite, internal_error
 from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher
 
 DEFAULT_HOST = "127.0.0.1"
@@ -21,7 +21,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _answer(self, with_body: bool) -> None:
-        response = self.server.site.handle(self.path)
+        try:
+            response = self.server.site.handle(self.path)
+        except Exception as exc:  # noqa: BLE001 - one bad page must not print a traceback or stop the server
+            response = internal_error(exc)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))

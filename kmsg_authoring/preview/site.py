@@ -67,6 +67,14 @@ def _html(status: int, text: str, *headers: tuple[str, str]) -> Response:
     return Response(status, "text/html; charset=utf-8", text.encode("utf-8"), headers)
 
 
+def internal_error(exc: Exception) -> Response:
+    """A 500 page naming an unexpected failure, instead of a traceback."""
+    from html import escape
+
+    text = f"preview failed unexpectedly: {type(exc).__name__}: {exc}"
+    return _html(500, f"<!DOCTYPE html><meta charset=\"utf-8\"><title>Error</title><p>{escape(text)}</p>\n")
+
+
 @dataclass
 class TemplateState:
     """What the preview knows about one template."""

@@ -170,3 +170,14 @@ def test_unknown_sample_name_is_a_usage_error(example_project: Path) -> None:
     with pytest.raises(UsageError, match="no sample 'nope' \\(samples: default\\)"):
         load_sample(config, compile_template(config, "reminder"), "nope")
     assert textwrap  # keep the import for readers adding dedented cases
+
+
+def test_secrets_never_appear_in_problems() -> None:
+    text = GOOD.replace("secret: dev, ", "secret: 12345678, extra: 1, ").replace(
+        "{eventId: \"1\"}", "\"sign-me\"")
+    found = problems(text)
+    assert any("msgParams.checkIn.value.secret: <hidden> is not of type 'string'" in p for p in found), found
+    assert all("12345678" not in p for p in found), found
+    found = problems(GOOD.replace("value: {payload", "value: {secret: hunter2-secret, optons: 1, payload")
+                     .replace("secret: dev, ", ""))
+    assert found and all("hunter2" not in p for p in found), found

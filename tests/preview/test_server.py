@@ -100,3 +100,17 @@ def test_the_real_watcher_turns_a_save_into_a_reload(example_project: Path) -> N
         assert preview.site.current("reminder") < int(replies[0])  # untouched templates were not rebuilt
     finally:
         preview.stop()
+
+
+def test_an_unexpected_failure_is_a_500_page_and_the_server_keeps_serving(
+    live: tuple[LivePreview, FakeWatcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preview, _ = live
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(preview.site, "renderings", broken)
+    status, page = get(preview.url + "t/reminder/email/default/0.html")
+    assert status == 500 and "RuntimeError: renderer exploded" in page and "Traceback" not in page
+    assert get(preview.url)[0] == 200
