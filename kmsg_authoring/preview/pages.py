@@ -217,6 +217,7 @@ def template_page(view: TemplateView) -> str:
         samples = (f"<p class=\"samples muted\">No sample file: showing one made from the declared token types "
                    f"(<code>kmsg-author samples init {escape(view.slug)}</code> writes it for you to edit).</p>")
     errors, warnings = count(view.findings)
+    errors += len(view.errors)
     header = (
         "<header><p><a href=\"/\">All templates</a></p>"
         f"<h1 dir=\"auto\">{escape(view.name)} <small>{escape(view.slug)}</small></h1>"

@@ -152,6 +152,7 @@ def test_broken_yaml_shows_an_overlay_keeps_the_last_good_build_and_fixing_clear
     overlay = page[page.index(OVERLAY_ID):page.index("</div>", page.index(OVERLAY_ID))]
     assert f"{rel}:" in overlay and "invalid YAML" in overlay
     assert "Reminder: Annual Conference 2026 starts in one hour" in page  # the last good build stays up
+    assert "1 error(s), 0 warning(s)" in page
     assert "build failed" in text(site, "/")[1]
     (site.config.root / rel).write_text(good, encoding="utf-8")
     site.on_change([rel])
