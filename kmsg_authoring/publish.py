@@ -499,10 +499,10 @@ def _add(client: MessagingClient, plan: Plan, action: Action) -> dict[str, Any]:
     failure: AmbiguousWriteError | None = None
     for attempt in range(len(client.delays) + 1):
         if failure is not None:
-            client.backoff(attempt - 1)
+            client.backoff(attempt - 1, f"adding '{action.name}', looking it up first")
             found = _find_published(client, plan.app_guid, action.name)
             if found is not None:
-                client.log(f"  '{action.name}' was added by the earlier attempt (id {found.get('id')})")
+                client.log(f"'{action.name}' was added by the earlier attempt (id {found.get('id')})")
                 return found
         try:
             return client.add_template(action.send)

@@ -117,6 +117,7 @@ class MessagingClient:
         self.clock = clock
         self._log = log
         self._lock = threading.Lock()
+        self._log_lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self._http = httpx.Client(
             base_url=self.url + "/",
@@ -146,14 +147,15 @@ class MessagingClient:
         return text.replace(self._ks, HIDDEN) if self._ks else text
 
     def log(self, text: str) -> None:
-        """Send a line to the verbose log, if any, with the KS redacted."""
+        """Send a line to the verbose log, if any, with the KS redacted; whole lines, even from threads."""
         if self._log is not None:
-            self._log(self.redact(text))
+            with self._log_lock:
+                self._log(self.redact(text))
 
-    def backoff(self, attempt: int) -> None:
+    def backoff(self, attempt: int, what: str = "") -> None:
         """Wait before retry number attempt (0-based), as section 13 asks."""
         delay = self.jitter(self.delays[min(attempt, len(self.delays) - 1)])
-        self.log(f"  retrying in {delay:.1f} s")
+        self.log(f"retry {attempt + 1} of {len(self.delays)}{f' ({what})' if what else ''} in {delay:.1f} s")
         self.sleep(delay)
 
     @property
@@ -166,9 +168,13 @@ class MessagingClient:
         with self._lock:
             self.counts[endpoint] += 1
         started = self.clock()
-        self.log(f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})")
-        response = self._http.post(endpoint, json=body)
-        self.log(f"  -> HTTP {response.status_code} in {(self.clock() - started) * 1000:.0f} ms")
+        request = f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})"
+        try:
+            response = self._http.post(endpoint, json=body)
+        except httpx.HTTPError as exc:
+            self.log(f"{request} -> {_describe(exc)} after {(self.clock() - started) * 1000:.0f} ms")
+            raise
+        self.log(f"{request} -> HTTP {response.status_code} in {(self.clock() - started) * 1000:.0f} ms")
         return response
 
     def call(self, endpoint: str, body: Mapping[str, Any], *, idempotent: bool = True) -> Any:
@@ -176,14 +182,13 @@ class MessagingClient:
         failure: ApiError | None = None
         for attempt in range(len(self.delays) + 1):
             if attempt:
-                self.backoff(attempt - 1)
+                self.backoff(attempt - 1, endpoint)
             reached = True
             try:
                 response = self._post_once(endpoint, body)
             except httpx.HTTPError as exc:
                 reached = not isinstance(exc, _NOT_SENT)
                 failure = ApiError(self.redact(f"{endpoint}: {_describe(exc)}"), retryable=True)
-                self.log(f"  -> {failure.message}")
             else:
                 status = response.status_code
                 if status < 400:
