@@ -87,6 +87,9 @@ VALUE_HINTS: dict[str, str] = {
     "UnsubscribeUri": "an https:// (or mailto:) URI",
     "JwtQrCode": "a mapping {payload: {...}, secret: ..., options: {color: {dark: '#000000', light: '#ffffff'}}}",
 }
+# Section 4.1: a Dynamic token "is resolved as String or MagicLink based on the value provided", so a
+# send (and a sample) may also give it either of those types.
+SENT_AS: dict[str, tuple[str, ...]] = {"Dynamic": ("Dynamic", "String", "MagicLink")}
 assert set(VALUE_SCHEMAS) == set(TOKEN_TYPES) == set(VALUE_HINTS)
 assert set(_MAGIC_LINK["properties"]) == set(MAGIC_LINK_FIELDS)
 assert set(VALUE_SCHEMAS["JwtQrCode"]["properties"]) == set(JWT_QR_FIELDS)
@@ -101,11 +104,16 @@ def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
         token_type = decl.get("type") if isinstance(decl, Mapping) else None
         if token_type not in VALUE_SCHEMAS:
             continue  # the compiler reports an undeclared or unknown type
+        sent_as = SENT_AS.get(token_type, (token_type,))
         params[name] = {
             "type": "object",
             "required": ["type", "value"],
-            "properties": {"type": {"const": token_type}, "value": VALUE_SCHEMAS[token_type]},
+            "properties": {"type": {"enum": list(sent_as)} if len(sent_as) > 1 else {"const": token_type},
+                           "value": VALUE_SCHEMAS[token_type]},
             "additionalProperties": False,
+            # A Dynamic token may be sent typed as what it resolves to; the value must then fit that type.
+            "allOf": [{"if": {"properties": {"type": {"const": t}}},
+                       "then": {"properties": {"value": VALUE_SCHEMAS[t]}}} for t in sent_as if t != token_type],
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -183,8 +191,11 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
         close = difflib.get_close_matches(bad, USER_FIELDS, 1)
         hint = f" (did you mean '{close[0]}'?)" if close else f" (User fields: {', '.join(USER_FIELDS)})"
         return (*path, bad), f"unknown User field '{bad}'{hint}"
-    if validator == "const" and len(path) == 3 and path[2] == "type":
-        return path, f"{_dotted(path)} is '{error.instance}' but msgParamsMap declares '{error.validator_value}'"
+    if validator in ("const", "enum") and len(path) == 3 and path[2] == "type":
+        t = declared.get(str(path[1]))
+        also = [x for x in SENT_AS.get(str(t), ()) if x != t]
+        return path, (f"{_dotted(path)} is '{error.instance}' but msgParamsMap declares '{t}'"
+                      + (f" (a {t} token may also be sent as {' or '.join(also)})" if also else ""))
     if len(path) >= 3 and path[0] == "msgParams" and path[2] == "value":
         t = str(declared.get(str(path[1]), ""))
         hint = VALUE_HINTS.get(t, "")

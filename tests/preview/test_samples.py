@@ -181,3 +181,14 @@ def test_secrets_never_appear_in_problems() -> None:
     found = problems(GOOD.replace("value: {payload", "value: {secret: hunter2-secret, optons: 1, payload")
                      .replace("secret: dev, ", ""))
     assert found and all("hunter2" not in p for p in found), found
+
+
+def test_a_dynamic_token_may_be_given_as_what_it_resolves_to() -> None:
+    as_link = 'smart: {type: MagicLink, value: {baseURL: "https://e.example.com/j"}}'
+    assert problems(GOOD.replace("smart: {type: Dynamic, value: hello}", as_link)) == []
+    assert problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: String, value: hi}")) == []
+    found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: MagicLink, value: hi}"))
+    assert len(found) == 1 and "msgParams.smart.value: 'hi' is not of type 'object'" in found[0]
+    found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: User, value: hi}"))
+    assert found == ["templates_src/t/samples/x.yaml:7:11: msgParams.smart.type is 'User' but msgParamsMap declares "
+                     "'Dynamic' (a Dynamic token may also be sent as String or MagicLink)"]
