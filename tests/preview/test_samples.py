@@ -190,5 +190,5 @@ def test_a_dynamic_token_may_be_given_as_what_it_resolves_to() -> None:
     found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: MagicLink, value: hi}"))
     assert len(found) == 1 and "msgParams.smart.value: 'hi' is not of type 'object'" in found[0]
     found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: User, value: hi}"))
-    assert found == ["templates_src/t/samples/x.yaml:7:11: msgParams.smart.type is 'User' but msgParamsMap declares "
-                     "'Dynamic' (a Dynamic token may also be sent as String or MagicLink)"]
+    assert found == [("templates_src/t/samples/x.yaml:7:11: msgParams.smart.type is 'User' but msgParamsMap declares "
+                     "'Dynamic' (a Dynamic token may also be sent as String or MagicLink)")]
