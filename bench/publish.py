@@ -56,17 +56,22 @@ def write_project(root: Path, count: int, url: str) -> None:
 
 
 def timed_run(argv: list[str]) -> tuple[int, float, str]:
-    buffer = io.StringIO()
+    """Run kmsg-author in this process; exit code, wall seconds, output (stdout, then the verbose log)."""
+    out, log = io.StringIO(), io.StringIO()
     started = time.perf_counter()
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(log):
         code = main(argv)
-    return code, time.perf_counter() - started, buffer.getvalue()
+    return code, time.perf_counter() - started, out.getvalue() + log.getvalue()
 
 
-def report(label: str, seconds: float, requests: list[str]) -> None:
+def report(label: str, seconds: float, requests: list[str], output: str = "") -> None:
+    """One line: wall time and the requests the sandbox served; then what the client counted itself."""
     counts = Counter(requests)
     shown = ", ".join(f"{endpoint} {n}" for endpoint, n in sorted(counts.items())) or "none"
-    print(f"{label:<34} {seconds:6.2f} s   requests: {shown}")
+    print(f"{label:<34} {seconds:6.2f} s   served: {shown}")
+    counted = [line for line in output.splitlines() if line.startswith("requests: ")]
+    if counted:
+        print(f"{'':<34} {'':>8}   client {counted[-1]}")
 
 
 def run(count: int, concurrency: int) -> int:
@@ -76,11 +81,11 @@ def run(count: int, concurrency: int) -> int:
         with start_sandbox(Path(tmp) / "sandbox.sqlite") as sb:
             write_project(root, count, sb.url)
             os.environ["BENCH_KS"] = make_ks(777)
-            base = ["-C", str(root), "publish", "--env", "bench", "--concurrency", str(concurrency)]
+            base = ["-C", str(root), "publish", "--env", "bench", "--concurrency", str(concurrency), "--verbose"]
 
             sb.request_log.clear()
             code, seconds, out = timed_run(base)
-            report(f"first publish ({count} templates)", seconds, list(sb.request_log))
+            report(f"first publish ({count} templates)", seconds, list(sb.request_log), out)
             if code != 0:
                 print(out)
                 return 1
@@ -88,7 +93,7 @@ def run(count: int, concurrency: int) -> int:
             sb.request_log.clear()
             code, seconds, out = timed_run(base)
             noop = list(sb.request_log)
-            report("no-op re-run (in process)", seconds, noop)
+            report("no-op re-run (in process)", seconds, noop, out)
             only_lists = bool(noop) and all(r.endswith("/list") for r in noop)
             print(f"  'nothing to publish' printed: {'nothing to publish' in out}; only list requests: {only_lists}")
 
@@ -98,7 +103,7 @@ def run(count: int, concurrency: int) -> int:
                 [sys.executable, "-m", "kmsg_authoring", *base], capture_output=True, text=True,
                 env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False,
             )
-            report("no-op re-run (new process)", time.perf_counter() - started, list(sb.request_log))
+            report("no-op re-run (new process)", time.perf_counter() - started, list(sb.request_log), proc.stderr)
             if proc.returncode != 0:
                 print(proc.stdout, proc.stderr)
                 return 1
@@ -107,7 +112,7 @@ def run(count: int, concurrency: int) -> int:
             body.write_text(body.read_text(encoding="utf-8").replace("Open the event", "Join now"), encoding="utf-8")
             sb.request_log.clear()
             code, seconds, out = timed_run(base)
-            report("one body edited", seconds, list(sb.request_log))
+            report("one body edited", seconds, list(sb.request_log), out)
     print("target: the no-op re-run under 2 s wall, list requests only")
     return 0
 
