@@ -1,0 +1,1 @@
+"""The live preview: pages, the server, the file watcher, one-shot previews for CI."""
