@@ -93,3 +93,9 @@ def test_published_examples_pulled_into_an_empty_project_plan_unchanged(example_
     assert len(written) == len(api.live()) == 4
     plan = make_plan(client, local_templates(fresh), environment="t", app_guid=GUID, same_body=body_check(fresh))
     assert {a.kind for a in plan.actions} == {UNCHANGED} and plan.nothing_to_publish
+
+
+def test_a_body_linking_a_remote_stylesheet_keeps_the_link() -> None:
+    remote = {**ELSEWHERE, "body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'}
+    assert yaml.safe_load(template_yaml(remote))["kmsg"] == {"jinja": False, "remote_stylesheets": "keep"}
+

@@ -173,6 +173,8 @@ def test_pull_into_an_empty_folder_then_plan_shows_everything_unchanged(env: Env
     code, text = env.run("pull", "--env", "sandbox")
     assert code == 1 and "is already in templates_src/event-reminder" in text and "--force" in text
     assert env.run("pull", "--env", "sandbox", "--force", "--name", "Event Reminder")[0] == 0
+    code, text = env.run("pull", "--env", "sandbox", "--name", "Nope")
+    assert code == 2 and "no template named 'Nope'" in text
     env.root = original
 
 
