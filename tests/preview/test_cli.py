@@ -42,7 +42,10 @@ def test_one_shot_defaults_to_preview_out_and_reports_unresolved_tokens(
                     encoding="utf-8")
     assert main(["-C", str(example_project), "preview", "follow-up"]) == 1
     err = capsys.readouterr().err
-    assert "templates_src/follow-up/body.html:5:23: unresolved {recipient.lastName}" in err
+    lines = body.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "{recipient.lastName}" in text)
+    col = lines[line - 1].index("{recipient.lastName}") + 1
+    assert f"templates_src/follow-up/body.html:{line}:{col}: unresolved {{recipient.lastName}}" in err
     assert "unresolved {recipient.lastName} for jane@example.com: is empty: user 'jane@example.com' has no lastName" in err
     assert (example_project / "preview-out/follow-up/01-jane@example.com.html").is_file()
     assert (example_project / "preview-out/follow-up/index.html").is_file()
