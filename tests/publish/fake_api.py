@@ -80,18 +80,18 @@ class FakeApi:
             return httpx.Response(200, json={"objects": items[start:start + limit], "totalCount": len(items)})
         if endpoint == "message/send":
             self.sent.append(body)
-            message = {"id": f"m{len(self.sent)}", "bulkId": f"bulk_{len(self.sent)}", "status": "sending",
+            message: dict[str, Any] = {"id": f"m{len(self.sent)}", "bulkId": f"bulk_{len(self.sent)}", "status": "sending",
                        "session": body.get("session"), "templateId": body.get("templateId"), "polls": 0}
             self.messages.append(message)
             return httpx.Response(200, json=message)
         if endpoint == "message/list":
             wanted = body.get("filter", {}).get("bulkIdIn", [])
-            found = [m for m in self.messages if m["bulkId"] in wanted]
-            for m in found:
+            bulks = [m for m in self.messages if m["bulkId"] in wanted]
+            for m in bulks:
                 m["polls"] += 1
                 if m["polls"] >= self.complete_after:
                     m["status"] = self.final_status
-            return httpx.Response(200, json={"objects": found, "totalCount": len(found)})
+            return httpx.Response(200, json={"objects": bulks, "totalCount": len(bulks)})
         if endpoint == "message/stats":
             return httpx.Response(200, json=self.stats)
         return httpx.Response(404, json={"message": f"unknown endpoint {endpoint}"})

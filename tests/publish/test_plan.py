@@ -207,7 +207,7 @@ def test_body_check_can_declare_texts_equal() -> None:
     assert plan.actions[0].kind == UNCHANGED
 
 
-texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 
 
 @given(
