@@ -353,7 +353,8 @@ assert tuple(SAMPLE_USER) == USER_FIELDS
 def default_sample(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A sample (as plain data) made from a template's declared token types."""
     params: dict[str, Any] = {}
-    for name, decl in (payload.get("msgParamsMap") or {}).items():
+    declared = payload.get("msgParamsMap")
+    for name, decl in (declared.items() if isinstance(declared, Mapping) else ()):
         token_type = decl.get("type") if isinstance(decl, Mapping) else None
         value: Any
         if token_type == "User":

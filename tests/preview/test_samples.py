@@ -192,3 +192,9 @@ def test_a_dynamic_token_may_be_given_as_what_it_resolves_to() -> None:
     found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: User, value: hi}"))
     assert found == [("templates_src/t/samples/x.yaml:7:11: msgParams.smart.type is 'User' but msgParamsMap declares "
                      "'Dynamic' (a Dynamic token may also be sent as String or MagicLink)")]
+
+
+@pytest.mark.parametrize("declared", [None, [], "recipient", {"x": "User"}, {"x": {"type": "Nope"}}],
+                         ids=["none", "list", "string", "bare-type", "unknown-type"])
+def test_default_sample_of_a_broken_map_is_empty_not_a_crash(declared: object) -> None:
+    assert default_sample({"msgParamsMap": declared})["msgParams"] == {}
