@@ -117,8 +117,8 @@ class _Resolver:
 
     def __init__(self, msg_params_map: Mapping[str, Any], msg_params: Mapping[str, Any],
                  users: dict[str, Mapping[str, Any]], qr_encoder: QrEncoder) -> None:
-        self.map = msg_params_map
-        self.params = msg_params
+        self.map: Mapping[str, Any] = msg_params_map if isinstance(msg_params_map, Mapping) else {}
+        self.params: Mapping[str, Any] = msg_params if isinstance(msg_params, Mapping) else {}
         self.users = users
         self.qr_encoder = qr_encoder
         self._qr: dict[str, str] = {}
