@@ -63,6 +63,7 @@ class RecipientView:
     label: str
     rendering: Rendering
     email_url: str
+    unresolved_at: tuple[Location, ...] = ()  # source location of each unresolved reference, in order
 
 
 @dataclass
@@ -167,8 +168,12 @@ def _recipient(i: int, view: RecipientView) -> str:
     sender = f"{r.from_name} <{r.from_email}>" if r.from_email else r.from_name
     unresolved = ""
     if r.unresolved:
-        items = "".join(f"<li><code>{escape(u.raw)}</code> in {escape(u.where)} {escape(u.reason)}</li>"
-                        for u in r.unresolved)
+        places = [*(f'<code class="where">{escape(str(at))}</code> ' for at in view.unresolved_at),
+                  *([""] * len(r.unresolved))]
+        items = "".join(
+            f"<li>{at}<code>{escape(u.raw)}</code> in {escape(u.where)} {escape(u.reason)}</li>"
+            for u, at in zip(r.unresolved, places)
+        )
         unresolved = f"<div class=\"unresolved\" role=\"status\"><h3>Unresolved tokens</h3><ul>{items}</ul></div>"
     src = escape(view.email_url)
     return (

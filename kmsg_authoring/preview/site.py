@@ -31,7 +31,7 @@ from kmsg_authoring.preview.pages import (
     template_page,
 )
 from kmsg_authoring.preview.watcher import is_scratch
-from kmsg_authoring.render import QrEncoder, Rendering, render_sample, segno_qr
+from kmsg_authoring.render import QrEncoder, Rendering, locate_unresolved, render_sample, segno_qr
 from kmsg_authoring.source import TEMPLATE_FILE, discover
 
 if TYPE_CHECKING:
@@ -392,7 +392,8 @@ class PreviewSite:
                 segment = quote(sample.name if sample.path is not None else "-", safe="")
                 view.recipients = [
                     RecipientView(_label(users.get(r.user_id, {}), r.user_id), r,
-                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html")
+                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html",
+                                  tuple(locate_unresolved(compiled, u) for u in r.unresolved))
                     for i, r in enumerate(renderings)
                 ]
         return _html(200, template_page(view), ("Cache-Control", "no-store"))

@@ -249,3 +249,15 @@ def test_debouncer_hands_over_one_burst_after_quiet_or_patience() -> None:
 def test_editor_scratch_files_are_ignored(name: str) -> None:
     assert is_scratch(f"{SRC}/reminder/{name}")
     assert not is_scratch(f"{SRC}/reminder/body.html")
+
+
+def test_unresolved_tokens_are_listed_where_they_were_written(site: PreviewSite) -> None:
+    rel = f"{SRC}/reminder/body.html"
+    edit(site, rel, "{% block content %}", "{% block content %}<p>{recipient.city}</p>")
+    site.on_change([rel])
+    lines = (site.config.root / rel).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if "{recipient.city}" in t)
+    col = lines[line - 1].index("{recipient.city}") + 1
+    page = text(site, "/t/reminder")[1]
+    assert (f'<li><code class="where">{rel}:{line}:{col}</code> <code>{{recipient.city}}</code> in body '
+            "is empty: user &#x27;jane@example.com&#x27; has no city</li>") in page
