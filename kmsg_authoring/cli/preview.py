@@ -27,9 +27,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--watch", action="store_true", help="serve a live preview and rebuild on every save")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to serve on (default 127.0.0.1; widen it only on a trusted network)")
-    p.add_argument("--port", type=int, default=8025, help="port to serve on (default 8025; 0 picks a free one)")
+    p.add_argument("--port", type=_port, default=8025, help="port to serve on (default 8025; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the preview in the default browser")
     p.set_defaults(func=run)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0 to 65535)")
+    return port
 
 
 def run(args: argparse.Namespace) -> int:

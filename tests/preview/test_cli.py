@@ -63,6 +63,8 @@ def test_one_shot_errors_are_clear(example_project: Path, capsys: pytest.Capture
     assert main(["-C", str(example_project), "preview", "reminder"]) == 1
     assert "templates_src/reminder/samples/default.yaml:" in capsys.readouterr().err
     assert main(["-C", str(example_project), "preview", "--watch", "--sample", "x"]) == 2
+    assert main(["-C", str(example_project), "preview", "--watch", "--port", "70000"]) == 2
+    assert "'70000' is not a port number" in capsys.readouterr().err
 
 
 def test_watch_serves_until_interrupted(example_project: Path) -> None:
