@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kmsg_authoring.config import Config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,14 +61,12 @@ def run(args: argparse.Namespace) -> int:
     return _once(config, args)
 
 
-def _once(config: object, args: argparse.Namespace) -> int:
+def _once(config: Config, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kmsg_authoring.cli._common import err, out
-    from kmsg_authoring.config import Config
     from kmsg_authoring.preview.export import export_preview
 
-    assert isinstance(config, Config)
     result = export_preview(config, args.template, sample=args.sample,
                             out_dir=Path(args.out) if args.out else None)
     for location, user_id, item in result.unresolved:
@@ -74,17 +76,15 @@ def _once(config: object, args: argparse.Namespace) -> int:
     return 1 if result.unresolved else 0
 
 
-def _watch(config: object, args: argparse.Namespace) -> int:
+def _watch(config: Config, args: argparse.Namespace) -> int:
     import threading
     import webbrowser
     from urllib.parse import quote
 
     from kmsg_authoring.cli._common import out
-    from kmsg_authoring.config import Config
     from kmsg_authoring.preview.server import LivePreview
     from kmsg_authoring.preview.site import PreviewSite
 
-    assert isinstance(config, Config)
     live = LivePreview(PreviewSite(config), host=args.host, port=args.port)
     live.start()
     url = live.url + (f"t/{quote(args.template)}" if args.template else "")

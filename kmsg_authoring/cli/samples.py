@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kmsg_authoring.config import Config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,13 +44,11 @@ def _help(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _template_doc(config: object, slug: str) -> tuple[str, dict[str, object]]:
+def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
     """(project-relative folder, template.yaml data) of a template, read without compiling it."""
-    from kmsg_authoring.config import Config
     from kmsg_authoring.errors import UsageError
     from kmsg_authoring.source import TEMPLATE_FILE, discover, load_yaml, read_text
 
-    assert isinstance(config, Config)
     slugs = discover(config.src_dir)
     if slug not in slugs:
         raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
