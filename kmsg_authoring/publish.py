@@ -235,15 +235,10 @@ class Plan:
         }
 
 
-BodyCheck = Callable[[str, str], bool]
-
-
-def _changes(remote: Mapping[str, Any], local: Mapping[str, Any], same_body: BodyCheck | None) -> list[FieldChange]:
+def _changes(remote: Mapping[str, Any], local: Mapping[str, Any]) -> list[FieldChange]:
     changes = []
     for name in COMPARED_FIELDS:
         if remote[name] == local[name]:
-            continue
-        if name == "body" and same_body is not None and same_body(remote[name], local[name]):
             continue
         changes.append(FieldChange(name, remote[name], local[name]))
     return changes
@@ -261,7 +256,6 @@ def _plan_one(
     remotes: list[Mapping[str, Any]],
     app_guid: str,
     force: bool,
-    same_body: BodyCheck | None,
 ) -> Action:
     norm = normalize(local.payload)
     action = Action(ADD, local.name, local.slug, local.folder)
@@ -275,7 +269,7 @@ def _plan_one(
     remote = remotes[0]
     action.remote_id = str(remote.get("id"))
     current = normalize(remote)
-    action.changes = _changes(current, norm, same_body)
+    action.changes = _changes(current, norm)
     if is_managed(remote):
         record = parse_record(remote.get("adminTags"))
         if record is not None:
@@ -319,7 +313,7 @@ def _plan_one(
         return action
     action.kind = UPDATE
     # The record describes what the remote holds after the update: changed fields from the project,
-    # the others (a body that compiles to the same HTML, say) as they are.
+    # the others as they are.
     after = {**current, **{c.field: norm[c.field] for c in action.changes}}
     action.send = {c.field: norm[c.field] for c in action.changes if c.field != "adminTags"}
     action.send["adminTags"] = tags_for(after)
@@ -335,17 +329,13 @@ def compute_plan(
     url: str = "",
     prune: bool = False,
     force: bool = False,
-    same_body: BodyCheck | None = None,
 ) -> Plan:
-    """The plan that makes the remote templates of app_guid match the local ones.
-
-    same_body(remote, local) may declare two different body texts the same (see body_check).
-    """
+    """The plan that makes the remote templates of app_guid match the local ones."""
     by_name: dict[str, list[Mapping[str, Any]]] = {}
     for remote in remotes:
         if is_live(remote) and remote.get("appGuid", app_guid) == app_guid:
             by_name.setdefault(str(remote.get("name", "")), []).append(remote)
-    actions = [_plan_one(t, by_name.get(t.name, []), app_guid, force, same_body) for t in locals_]
+    actions = [_plan_one(t, by_name.get(t.name, []), app_guid, force) for t in locals_]
     names = {t.name for t in locals_}
     for name, items in sorted(by_name.items()):
         if name in names:
@@ -395,25 +385,6 @@ def remote_templates(client: MessagingClient, app_guid: str) -> list[dict[str, A
     return [r for r in client.list_templates(appGuidIn=[app_guid]) if isinstance(r, dict) and is_live(r)]
 
 
-def body_check(config: Config) -> BodyCheck:
-    """Whether a remote body is what the project's compiled body is, once compiled as a pulled body.
-
-    A body pulled into body.html goes through the compiler again, and the CSS inliner re-serialises
-    the HTML (a fragment gains <html>, <head> and <body>), so the text differs while nothing a
-    recipient sees does. Only bodies that differ as text are compiled, once each.
-    """
-    from kmsg_authoring.pull import compile_remote_body
-
-    seen: dict[str, str | None] = {}
-
-    def same(remote: str, local: str) -> bool:
-        if remote not in seen:
-            seen[remote] = compile_remote_body(config, remote)
-        return seen[remote] == local
-
-    return same
-
-
 def make_plan(
     client: MessagingClient,
     locals_: Sequence[LocalTemplate],
@@ -422,13 +393,12 @@ def make_plan(
     app_guid: str,
     prune: bool = False,
     force: bool = False,
-    same_body: BodyCheck | None = None,
 ) -> Plan:
     """List the environment's templates and plan against them."""
     remotes = remote_templates(client, app_guid)
     return compute_plan(
         locals_, remotes, environment=environment, app_guid=app_guid, url=client.url, prune=prune,
-        force=force, same_body=same_body,
+        force=force,
     )
 
 

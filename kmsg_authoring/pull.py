@@ -1,14 +1,13 @@
 """Import remote templates into the project: `templates_src/<slug>/template.yaml` and `body.html`.
 
-A pulled body is plain HTML (`kmsg: {jinja: false}`), written exactly as stored remotely, so a team
+A pulled body is plain HTML sent as it is (`kmsg: {jinja: false, inline_css: false}`), written exactly as
+stored remotely, so a team
 can adopt the toolkit for templates made elsewhere; `plan` then reports them unchanged.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +49,7 @@ def template_yaml(remote: Mapping[str, Any], *, origin: str = "") -> str:
         if value in ("", [], {}) or (name == "status" and value == DEFAULT_STATUS):
             continue
         data[name] = value
-    settings: dict[str, Any] = {"jinja": False}
+    settings: dict[str, Any] = {"jinja": False, "inline_css": False}
     if _REMOTE_LINK.search(str(norm["body"])):
         settings["remote_stylesheets"] = "keep"
     data["kmsg"] = settings
@@ -65,24 +64,6 @@ def write_template(folder: Path, remote: Mapping[str, Any], *, origin: str = "")
     (folder / TEMPLATE_FILE).write_text(template_yaml(remote, origin=origin), encoding="utf-8")
     # Bytes, so that line endings stay exactly as stored remotely.
     (folder / BODY_FILE).write_bytes(str(remote.get("body") or "").encode("utf-8"))
-
-
-def compile_remote_body(config: Config, body: str) -> str | None:
-    """The body the compiler makes of a pulled body.html (None when it does not compile)."""
-    from kmsg_authoring.compile import compile_template
-
-    remote = {
-        "name": "remote", "subject": "remote", "toAttributePath": "{r.email}",
-        "msgParamsMap": {"r": {"type": "User"}}, "body": body,
-    }
-    with tempfile.TemporaryDirectory(prefix="kmsg-pull-") as tmp:
-        root = Path(tmp)
-        scratch = dataclasses.replace(config, root=root, src_dir=root / "src", build_dir=root / "build")
-        write_template(scratch.src_dir / _COMPILE_SLUG, remote)
-        try:
-            return compile_template(scratch, _COMPILE_SLUG).body
-        except KmsgError:
-            return None
 
 
 def _local_names(config: Config) -> dict[str, str]:

@@ -115,7 +115,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         templates = pub.local_templates(config)
         plan = pub.make_plan(
             client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
-            force=args.force, same_body=pub.body_check(config),
+            force=args.force,
         )
         if not apply:
             out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"

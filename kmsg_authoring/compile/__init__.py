@@ -260,7 +260,7 @@ class _Compiler:
         comments = [m.span() for m in _COMMENT.finditer(html)]
 
         def copy(m: re.Match[str]) -> str:
-            if any(a <= m.start() < b for a, b in comments):
+            if PLACEHOLDER_PREFIX not in m.group(0) or any(a <= m.start() < b for a, b in comments):
                 return m.group(0)
             rules = self._token_rules(m.group(0)[m.group(0).index(">") + 1:])
             return m.group(0) + (_KEEP_STYLE + "\n".join(rules) + "</style>" if rules else "")
@@ -346,8 +346,11 @@ class _Compiler:
         rendered = self._render_body(jinja_on, variables)
         rendered = self._shield_leftovers(rendered)
         rendered = self._link_stylesheets(rendered, settings)
-        inlined = inline_css(self._keep_css_tokens(rendered), self.config.inliner).replace(_KEEP_STYLE, "<style>")
-        self._check_preserved(rendered, inlined)
+        if settings.get("inline_css", True):
+            inlined = inline_css(self._keep_css_tokens(rendered), self.config.inliner).replace(_KEEP_STYLE, "<style>")
+            self._check_preserved(rendered, inlined)
+        else:
+            inlined = rendered
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore(inlined)
         rendered_out = self.env.shield.restore(rendered)

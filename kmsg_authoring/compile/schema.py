@@ -18,6 +18,10 @@ KMSG_SETTINGS: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "jinja": {"type": "boolean", "description": "false: the body is plain HTML, not a Jinja template."},
+        "inline_css": {
+            "type": "boolean",
+            "description": "false: the body is sent exactly as written, CSS not inlined (bodies pulled from the API).",
+        },
         "remote_stylesheets": {
             "enum": ["error", "keep"],
             "description": "A <link rel=stylesheet> to a remote URL: an error (default), or kept as it is, never fetched.",

@@ -246,3 +246,12 @@ def test_command_line_entry_point_runs_as_a_module(example_project: Path) -> Non
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (example_project / "build/reminder.json").is_file()
+
+
+def test_inline_css_off_sends_the_body_exactly_as_written(make_project: Project) -> None:
+    body = "<p style='color:red'>Hi {recipient.firstName}</p>\r\n<style>p{margin:0}</style><!-- {x} -->"
+    root = make_project({"templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {jinja: false, inline_css: false}\n",
+                         "templates_src/t/body.html": body.encode()})
+    compiled = build_project(load_config(root)).compiled["t"]
+    assert compiled.body == body
+    assert [t.where for t in compiled.tokens if t.name == "recipient" and t.offset >= 0] == ["text"]

@@ -200,13 +200,6 @@ def test_json_plan_is_stable() -> None:
     assert json.loads(json.dumps(data)) == data
 
 
-def test_body_check_can_declare_texts_equal() -> None:
-    remote = published(local(), body="<p>Hi {recipient.firstName}</p>")
-    remote["adminTags"] = tags_for(normalize(remote))
-    plan = plan_for([local()], [remote], same_body=lambda r, loc: r == "<p>Hi {recipient.firstName}</p>")
-    assert plan.actions[0].kind == UNCHANGED
-
-
 texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 
 

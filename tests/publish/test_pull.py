@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kmsg_authoring.config import load_config
-from kmsg_authoring.publish import UNCHANGED, apply_plan, body_check, local_templates, make_plan
+from kmsg_authoring.publish import UNCHANGED, apply_plan, local_templates, make_plan
 from kmsg_authoring.pull import PullRefused, pull, slugify, template_yaml
 from tests.publish.fake_api import FakeApi
 
@@ -38,7 +38,7 @@ def test_template_yaml_has_api_fields_plain_body_setting_and_no_toolkit_tags() -
     assert data == {
         "name": "Made Elsewhere", "subject": "You're invited to {eventName}",
         "toAttributePath": "{recipient.email}", "msgParamsMap": ELSEWHERE["msgParamsMap"],
-        "unsubscribeGroups": ["event-invitations"], "adminTags": "events", "kmsg": {"jinja": False},
+        "unsubscribeGroups": ["event-invitations"], "adminTags": "events", "kmsg": {"jinja": False, "inline_css": False},
     }
 
 
@@ -49,8 +49,7 @@ def test_pull_writes_the_body_byte_for_byte_and_plan_says_unchanged(tmp_path: Pa
     result = pull(api.client(), config, app_guid=GUID)
     assert result.written == [("made-elsewhere", "Made Elsewhere")]
     assert (tmp_path / "templates_src/made-elsewhere/body.html").read_bytes() == FRAGMENT.encode()
-    plan = make_plan(api.client(), local_templates(config), environment="t", app_guid=GUID,
-                     same_body=body_check(config))
+    plan = make_plan(api.client(), local_templates(config), environment="t", app_guid=GUID)
     assert [a.kind for a in plan.actions] == [UNCHANGED]
 
 
@@ -91,11 +90,11 @@ def test_published_examples_pulled_into_an_empty_project_plan_unchanged(example_
     fresh = load_config(empty)
     written = pull(client, fresh, app_guid=GUID).written
     assert len(written) == len(api.live()) == 4
-    plan = make_plan(client, local_templates(fresh), environment="t", app_guid=GUID, same_body=body_check(fresh))
+    plan = make_plan(client, local_templates(fresh), environment="t", app_guid=GUID)
     assert {a.kind for a in plan.actions} == {UNCHANGED} and plan.nothing_to_publish
 
 
 def test_a_body_linking_a_remote_stylesheet_keeps_the_link() -> None:
     remote = {**ELSEWHERE, "body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'}
-    assert yaml.safe_load(template_yaml(remote))["kmsg"] == {"jinja": False, "remote_stylesheets": "keep"}
+    assert yaml.safe_load(template_yaml(remote))["kmsg"] == {"jinja": False, "inline_css": False, "remote_stylesheets": "keep"}
 
