@@ -4,7 +4,7 @@ The build and lint paths run in pre-commit hooks, where importing the jsonschema
 more than compiling a template. The schemas stay standard JSON Schema (`kmsg-author schema`
 prints them for editors, and the tests check this validator agrees with jsonschema); this module
 understands: type, properties, additionalProperties, required, enum, const, items, minLength,
-minimum, anyOf, oneOf and propertyNames with pattern.
+minimum, pattern, anyOf, oneOf, allOf, if/then/else and propertyNames.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def iter_problems(value: Any, schema: dict[str, Any], path: tuple[str | int, ...
         yield SchemaProblem(path, f"expected {schema['const']!r}", "const")
     if isinstance(value, str) and len(value) < schema.get("minLength", 0):
         yield SchemaProblem(path, "must not be empty" if schema["minLength"] == 1 else "too short", "minLength")
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
+        yield SchemaProblem(path, f"{value!r} does not match {schema['pattern']!r}", "pattern")
     if _is_type(value, "number") and "minimum" in schema and value < schema["minimum"]:
         yield SchemaProblem(path, f"must be at least {schema['minimum']}", "minimum")
     for keyword in ("anyOf", "oneOf"):
@@ -63,6 +65,12 @@ def iter_problems(value: Any, schema: dict[str, Any], path: tuple[str | int, ...
             if not matches or (keyword == "oneOf" and len(matches) > 1):
                 hint = schema.get("description") or "none of the allowed forms"
                 yield SchemaProblem(path, f"does not match {hint}", keyword)
+    for sub in schema.get("allOf", []):
+        yield from iter_problems(value, sub, path)
+    if "if" in schema:
+        branch = schema.get("else") if any(iter_problems(value, schema["if"], path)) else schema.get("then")
+        if branch:
+            yield from iter_problems(value, branch, path)
     if isinstance(value, dict):
         for key in schema.get("required", []):
             if key not in value:
@@ -75,7 +83,7 @@ def iter_problems(value: Any, schema: dict[str, Any], path: tuple[str | int, ...
             yield SchemaProblem(path, f"unexpected {', '.join(repr(k) for k in extra)}", "additionalProperties",
                                 tuple(str(k) for k in extra))
         for key, item in value.items():
-            if names_schema and "pattern" in names_schema and not re.search(names_schema["pattern"], str(key)):
+            if names_schema and any(iter_problems(key, names_schema)):
                 yield SchemaProblem((*path, key), f"invalid name '{key}'", "propertyNames")
             if key in props:
                 yield from iter_problems(item, props[key], (*path, key))

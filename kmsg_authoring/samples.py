@@ -208,13 +208,18 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
 
 def validate_sample(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[SourceError]:
     """Every problem of a parsed sample, each at its line in the sample file."""
-    import jsonschema
+    from kmsg_authoring.jsonschema_lite import iter_problems
 
-    validator = jsonschema.Draft202012Validator(sample_schema(msg_params_map))
+    schema = sample_schema(msg_params_map)
     found: list[tuple[Location, str]] = []
-    for error in validator.iter_errors(doc.data):
-        path, message = _message(error, msg_params_map)
-        found.append((doc.locate(*path), message))
+    # The small validator answers "valid?" without importing jsonschema (a pre-commit hook's start-up
+    # matters); jsonschema's detailed errors are worth their import only for an invalid sample.
+    if any(iter_problems(doc.data, schema)):
+        import jsonschema
+
+        for error in jsonschema.Draft202012Validator(schema).iter_errors(doc.data):
+            path, message = _message(error, msg_params_map)
+            found.append((doc.locate(*path), message))
     if not found:
         found.extend(_check_users(doc, msg_params_map))
     found.sort(key=lambda f: (f[0].line, f[0].col))

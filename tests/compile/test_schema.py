@@ -27,3 +27,29 @@ def test_small_validator_agrees_with_jsonschema(doc: dict[str, Any], strict: boo
     schema = template_schema(strict=strict)
     expected = jsonschema.Draft202012Validator(schema).is_valid(doc)
     assert (not any(iter_problems(doc, schema))) == expected
+
+
+sample_values = st.one_of(values, st.fixed_dictionaries({"baseURL": st.sampled_from(["https://x.example", "ftp:x"]),
+                                                         "expiry": st.integers(-1, 5)}),
+                          st.fixed_dictionaries({"payload": st.dictionaries(st.text(max_size=2), scalars, max_size=2),
+                                                 "secret": st.text(max_size=3)}))
+sample_docs = st.fixed_dictionaries({
+    "msgParams": st.dictionaries(st.sampled_from(["recipient", "eventName", "joinLink", "when", "qr", "unsub"]),
+                                 st.fixed_dictionaries({"type": st.sampled_from(["User", "String", "MagicLink", "Dynamic",
+                                                                                 "JwtQrCode", "UnsubscribeUri"]),
+                                                        "value": sample_values}), max_size=6),
+}, optional={"users": st.lists(st.dictionaries(st.sampled_from(["id", "firstName", "nickname"]), scalars, max_size=3),
+                               max_size=2),
+             "session": st.text(max_size=3), "bogus": scalars})
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=sample_docs)
+def test_small_validator_agrees_with_jsonschema_on_sample_schemas(doc: dict[str, Any]) -> None:
+    from kmsg_authoring.samples import sample_schema
+
+    schema = sample_schema({"recipient": {"type": "User"}, "eventName": {"type": "String"},
+                            "joinLink": {"type": "MagicLink"}, "when": {"type": "Dynamic"},
+                            "qr": {"type": "JwtQrCode"}, "unsub": {"type": "UnsubscribeUri"}})
+    expected = jsonschema.Draft202012Validator(schema).is_valid(doc)
+    assert (not any(iter_problems(doc, schema))) == expected
