@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from kmsg_authoring.errors import BuildError
 
 ENGINES = ("css-inline", "premailer")
@@ -31,6 +29,8 @@ def _css_inline(html: str) -> str:
 
 
 def _premailer(html: str) -> str:
+    import logging
+
     import premailer
 
     try:
