@@ -17,15 +17,15 @@ if TYPE_CHECKING:
 
 _PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, recover=True, huge_tree=True)
 
-# A small HTML lexer: enough to find text and attribute values with their offsets.
-_LEX = re.compile(
+# A small HTML lexer: enough to find tags, text and attribute values with their offsets.
+TAG_LEX = re.compile(
     r"<!--.*?(?:-->|\Z)"
-    r"|<(script|style)\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>(.*?)(?:</\1\s*>|\Z)"
-    r"|<[A-Za-z](?:\"[^\"]*\"|'[^']*'|[^'\">])*>"
+    r"|<(script|style)\b((?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+)>(.*?)(?:</\1\s*>|\Z)"
+    r"|<[A-Za-z](?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+>"
     r"|</[^>]*>|<![^>]*>|<\?[^>]*>",
     re.DOTALL | re.IGNORECASE,
 )
-_TAG_NAME = re.compile(r"<([A-Za-z][^\s/>]*)")
+TAG_NAME_RE = re.compile(r"<([A-Za-z][^\s/>]*)")
 _ATTR = re.compile(r"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
 
 
@@ -46,13 +46,19 @@ class Segment(NamedTuple):
     attribute: str | None = None
 
 
-def segments(html: str) -> Iterator[Segment]:
-    """Text runs, attribute values, <style>/<script> contents and comments of an HTML text, in order."""
+def segments(html: str, want: re.Pattern[str] | None = None) -> Iterator[Segment]:
+    """Text runs, attribute values, <style>/<script> contents and comments of an HTML text, in order.
+
+    With `want`, only the segments in which it finds a match (and tags are parsed only then): most
+    of a document never needs its attributes split.
+    """
     pos = 0
-    for m in _LEX.finditer(html):
-        if m.start() > pos:
+    for m in TAG_LEX.finditer(html):
+        if m.start() > pos and (want is None or want.search(html, pos, m.start())):
             yield Segment("text", pos, m.start())
         pos = m.end()
+        if want is not None and not want.search(html, m.start(), m.end()):
+            continue
         token = m.group(0)
         if token.startswith("<!--"):
             yield Segment("comment", m.start() + 4, m.end() - (3 if token.endswith("-->") else 0))
@@ -62,10 +68,10 @@ def segments(html: str) -> Iterator[Segment]:
             yield from _attributes(m.group(2), m.start(2), tag)
             yield Segment("css" if tag == "style" else "script", m.start(3), m.end(3), tag)
             continue
-        name = _TAG_NAME.match(token)
+        name = TAG_NAME_RE.match(token)
         if name:
             yield from _attributes(token, m.start(), name.group(1).lower(), skip=name.end())
-    if pos < len(html):
+    if pos < len(html) and (want is None or want.search(html, pos)):
         yield Segment("text", pos, len(html))
 
 
@@ -165,9 +171,24 @@ class Context:
         return parse_html(self.compiled.rendered)
 
     @cached_property
-    def body_segments(self) -> tuple[Segment, ...]:
-        """Text and attribute segments of the marked compiled body."""
-        return tuple(segments(self.compiled.marked_body))
+    def tagged(self) -> dict[str, list[etree._Element]]:
+        """The compiled body's elements by lower-case tag name, each list in document order."""
+        out: dict[str, list[etree._Element]] = {}
+        for el in elements(self.body_root):
+            out.setdefault(tag_of(el), []).append(el)
+        return out
+
+    def by_tag(self, *tags: str) -> list[etree._Element]:
+        """The compiled body's elements with these tags (document order within each tag)."""
+        if len(tags) == 1:
+            return self.tagged.get(tags[0], [])
+        return [el for tag in tags for el in self.tagged.get(tag, [])]
+
+    @cached_property
+    def styled(self) -> list[etree._Element]:
+        """The compiled body's elements that have a style attribute, in document order."""
+        root = self.body_root
+        return [] if root is None else list(root.iterfind(".//*[@style]")) + ([root] if root.get("style") else [])
 
     def at_element(self, el: etree._Element) -> Location:
         """Where the designer wrote an element (the nearest marked ancestor; else the body file)."""

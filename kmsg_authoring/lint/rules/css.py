@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from kmsg_authoring.lint.context import Context, Finding, elements, style_declarations
+from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import Option, rule
 
 OUTLOOK = "Outlook for Windows"
@@ -34,7 +34,10 @@ DROPPED: dict[str, tuple[Callable[[str], bool], str]] = {
     "filter": (_any, OUTLOOK_GMAIL),
     "mix-blend-mode": (_any, OUTLOOK_GMAIL),
 }
-_VAR = re.compile(r"var\(\s*--")
+# A declaration of a dropped property (its value up to ';'), or a custom property reference.
+_DECLARATION = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(p) for p in DROPPED) + r")\s*:\s*([^;]*)|var\(\s*--"
+)
 
 
 @rule("KM510", "unsupported-css", "warning", options={
@@ -47,7 +50,8 @@ def unsupported_css(ctx: Context) -> Iterator[Finding]:
         Checks the inlined styles of the compiled body for properties that Outlook for Windows
         (Word's renderer) or Gmail drop: position, display:flex/grid, float, box-shadow,
         transform, transitions and animations, object-fit, clip-path, filter, blend modes and
-        custom properties (var(--x)). The `allow` option lists properties you have a fallback for.
+        custom properties (var(--x)). The `allow` option lists properties you have a fallback for
+        ("var()" for custom properties).
     Why:
         The layout that depends on them falls apart in those clients: columns stack or overlap,
         overlays cover the text.
@@ -57,19 +61,17 @@ def unsupported_css(ctx: Context) -> Iterator[Finding]:
         <table role="presentation"><tr><td>Left</td><td>Right</td></tr></table>
     """
     allowed = {p.lower() for p in ctx.options.get("allow", [])}
-    for el in elements(ctx.body_root):
-        style = el.get("style")
-        if not style:
-            continue
+    for el in ctx.styled:
         seen: set[str] = set()
-        for prop, value in style_declarations(style).items():
-            if prop in allowed or prop in seen:
+        for m in _DECLARATION.finditer((el.get("style") or "").lower()):
+            prop, value = m.group(1), (m.group(2) or "").strip()
+            if prop is None:
+                if "var()" not in allowed and "var" not in seen:
+                    seen.add("var")
+                    yield Finding(f"CSS custom property (var(--...)) is dropped by {OUTLOOK_GMAIL}",
+                                  ctx.at_element(el))
                 continue
-            entry = DROPPED.get(prop)
-            if entry is not None and entry[0](value):
+            check, clients = DROPPED[prop]
+            if prop not in allowed and prop not in seen and check(value):
                 seen.add(prop)
-                yield Finding(f"CSS '{prop}: {value}' is dropped by {entry[1]}", ctx.at_element(el))
-            elif _VAR.search(value) and "var()" not in allowed:
-                seen.add(prop)
-                yield Finding(f"CSS custom property in '{prop}: {value}' is dropped by {OUTLOOK_GMAIL}",
-                              ctx.at_element(el))
+                yield Finding(f"CSS '{prop}: {value}' is dropped by {clients}", ctx.at_element(el))

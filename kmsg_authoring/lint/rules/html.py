@@ -14,6 +14,9 @@ _SCRIPT_URL = re.compile(r"\A(?:javascript|vbscript):", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20]+")
 _SCHEME = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*:")
 _TEMPLATED = re.compile(r"\A(?:\{|\*\||%%|\[\[)")
+_HTML_TAG = re.compile(r"<html\b((?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+)>", re.IGNORECASE)
+_LANG = re.compile(r"""\s(?:xml:)?lang\s*=\s*(?:"\s*[^"\s]|'\s*[^'\s]|[^\s>"'])""", re.IGNORECASE)
+_MARK_VALUE = re.compile(MARK_ATTR + r"""\s*=\s*["']?(\d+)""")
 URL_ATTRS: dict[str, tuple[str, ...]] = {
     "a": ("href",), "area": ("href",), "img": ("src",), "table": ("background",), "td": ("background",),
     "th": ("background",), "body": ("background",), "link": ("href",), "source": ("src",),
@@ -22,12 +25,12 @@ URL_ATTRS: dict[str, tuple[str, ...]] = {
 
 def urls(ctx: Context) -> Iterator[tuple[str, str, str, object]]:
     """(tag, attribute, value, element) for every URL attribute of the compiled body."""
-    for el in elements(ctx.body_root):
-        tag = tag_of(el)
-        for attr in URL_ATTRS.get(tag, ()):
-            value = el.get(attr)
-            if value is not None:
-                yield tag, attr, value, el
+    for tag, attrs in URL_ATTRS.items():
+        for el in ctx.by_tag(tag):
+            for attr in attrs:
+                value = el.get(attr)
+                if value is not None:
+                    yield tag, attr, value, el
 
 
 @rule("KM502", "stripped-element", "error")
@@ -44,9 +47,8 @@ def stripped_element(ctx: Context) -> Iterator[Finding]:
     Good:
         <a href="{rsvpLink}">RSVP</a>
     """
-    for el in elements(ctx.body_root):
-        if tag_of(el) in STRIPPED:
-            yield Finding(f"<{tag_of(el)}> is removed by mail clients; use a link instead", ctx.at_element(el))
+    for el in ctx.by_tag(*STRIPPED):
+        yield Finding(f"<{tag_of(el)}> is removed by mail clients; use a link instead", ctx.at_element(el))
 
 
 @rule("KM503", "javascript-url", "error")
@@ -63,6 +65,8 @@ def javascript_url(ctx: Context) -> Iterator[Finding]:
     Good:
         <a href="https://events.example.com">Open</a>
     """
+    if "script:" not in ctx.compiled.body.lower():
+        return
     for el in elements(ctx.body_root):
         for attr, value in el.attrib.items():
             if _SCRIPT_URL.match(_CONTROL.sub("", value)):
@@ -85,8 +89,8 @@ def img_without_alt(ctx: Context) -> Iterator[Finding]:
     Good:
         <img src="https://events.example.com/banner.png" alt="Annual Conference 2025">
     """
-    for el in elements(ctx.body_root):
-        if tag_of(el) == "img" and el.get("alt") is None:
+    for el in ctx.by_tag("img"):
+        if el.get("alt") is None:
             yield Finding("<img> has no alt attribute (use alt=\"\" for decoration)", ctx.at_element(el))
 
 
@@ -105,10 +109,10 @@ def html_without_lang(ctx: Context) -> Iterator[Finding]:
     Good:
         <html lang="en">
     """
-    root = ctx.rendered_root
-    if (root is not None and tag_of(root) == "html" and root.get(MARK_ATTR) is not None
-            and not (root.get("lang") or root.get("xml:lang") or "").strip()):
-        yield Finding("<html> has no lang attribute, e.g. <html lang=\"en\">", ctx.at_element(root))
+    m = _HTML_TAG.search(ctx.compiled.rendered)
+    if m and MARK_ATTR in m.group(0) and not _LANG.search(m.group(0)):
+        loc = ctx.compiled.source_map.element_location((_MARK_VALUE.search(m.group(0)) or m).group(1))
+        yield Finding("<html> has no lang attribute, e.g. <html lang=\"en\">", loc or ctx.compiled.body_location)
 
 
 @rule("KM506", "relative-url", "warning")

@@ -9,7 +9,7 @@ from lxml import etree
 
 from kmsg_authoring.compile.tokens import TOKEN_RE, find_tokens
 from kmsg_authoring.compile.types import TokenRef
-from kmsg_authoring.lint.context import Context, Finding, elements, tag_of
+from kmsg_authoring.lint.context import Context, Finding, tag_of
 from kmsg_authoring.lint.registry import rule
 
 LINK_TYPES = ("MagicLink", "UnsubscribeUri")
@@ -174,9 +174,7 @@ def qr_without_fallback(ctx: Context) -> Iterator[Finding]:
     qrs = ctx.of_type("JwtQrCode")
     if not qrs:
         return
-    for img in elements(ctx.body_root):
-        if tag_of(img) != "img":
-            continue
+    for img in ctx.by_tag("img"):
         names = {t.name for t in find_tokens(img.get("src") or "")}
         if names & qrs and not _has_fallback(img):
             yield Finding(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kmsg_authoring.compile.tokens import NAME_RE, find_tokens
 from kmsg_authoring.errors import Location
-from kmsg_authoring.lint.context import Context, Finding
+from kmsg_authoring.lint.context import Context, Finding, segments
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import TOKEN_TEXT_FIELDS
 
@@ -19,6 +19,8 @@ _PAIR = re.compile(r"\{([^{}<>]{0,80})\}")
 _IDENTISH = re.compile(r"\A\s*[A-Za-z_]\w*(?:\s*\.+\s*\w*)*\s*\Z")
 _OPEN_ONLY = re.compile(r"\{\s*[A-Za-z_]\w*(?:\.\w*)?(?=\s*(?:\Z|[^\w.}\s]))")
 _CLOSE_ONLY = re.compile(r"(?<![\w.{}$#%-])[A-Za-z_]\w*(?:\.\w+)?\}")
+# What the reference rules look for: braces, merge tags, percent-encoded or doubly escaped braces.
+_WANTED = re.compile(r"[{}]|\*\||%(?:25)?7[BbDd]|&amp;")
 _OPEN_ENC = r"%7B|%257B|&amp;(?:\#0*123|\#x0*7b|lbrace|lcub);"
 _CLOSE_ENC = r"%7D|%257D|&amp;(?:\#0*125|\#x0*7d|rbrace|rcub);"
 _MANGLED = re.compile(
@@ -33,7 +35,10 @@ def _texts(ctx: Context, kinds: tuple[str, ...] = ("text", "attribute")) -> Iter
         if isinstance(value, str):
             yield value, -1, ctx.at_field(field)
     body = ctx.compiled.marked_body
-    for seg in ctx.body_segments:
+    found = ctx.cache.get("reference-segments")
+    if found is None:
+        found = ctx.cache["reference-segments"] = tuple(segments(body, _WANTED))
+    for seg in found:
         if seg.kind in kinds and seg.attribute != "data-kmsg-loc":
             yield body[seg.start:seg.end], seg.start, None
 
@@ -43,10 +48,18 @@ def _where(ctx: Context, base: int, field_loc: Location | None, offset: int) -> 
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+    """The text with the given spans replaced by spaces (offsets unchanged)."""
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for start, end in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        parts += [text[pos:start], " " * (end - start)]
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _malformed(inner: str) -> str | None:

@@ -31,8 +31,8 @@ def _unsub_hrefs(ctx: Context) -> list[TokenRef]:
 def _unsub_anchors(ctx: Context) -> list[etree._Element]:
     names = ctx.of_type("UnsubscribeUri")
     return [
-        el for el in elements(ctx.body_root)
-        if tag_of(el) == "a" and {t.name for t in find_tokens(el.get("href") or "")} & names
+        el for el in ctx.by_tag("a")
+        if {t.name for t in find_tokens(el.get("href") or "")} & names
     ]
 
 

@@ -1,0 +1,126 @@
+"""Benchmark `kmsg-author lint`.
+
+1. One template linted the way a pre-commit hook runs it: a new process
+   `python -m kmsg_authoring lint templates_src/<slug>` in a copy of the example project, after an
+   edit to that template (so it is recompiled), wall time with start-up included; median of runs.
+   Also the start-up share: a bare `python -c pass` and the import time of the lint path.
+2. Every file of ../shared/corpus as a template: templates per second for compile + lint
+   (in-process, no cache), and for the lint rules alone on already compiled templates.
+
+    python bench/lint.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kmsg_authoring.build import build_project  # noqa: E402
+from kmsg_authoring.config import load_config  # noqa: E402
+from kmsg_authoring.lint import lint_template  # noqa: E402
+from kmsg_authoring.lint.project import lint_project  # noqa: E402
+from tests.conftest import CORPUS, EXAMPLES, corpus_files  # noqa: E402
+from tests.corpus_project import make_corpus_project  # noqa: E402
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+
+
+def wall(cmd: list[str], cwd: Path) -> float:
+    """Wall seconds of a command run to completion."""
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def hook_runs(root: Path, slug: str, runs: int) -> list[float]:
+    """Wall seconds of `python -m kmsg_authoring lint templates_src/<slug>` after editing the body."""
+    body = root / "templates_src" / slug / "body.html"
+    original = body.read_text(encoding="utf-8")
+    cmd = [sys.executable, "-m", "kmsg_authoring", "lint", f"templates_src/{slug}"]
+    wall(cmd, root)  # warm the OS file cache once
+    times = []
+    for i in range(runs):
+        body.write_text(original + f"\n<!-- edit {i} -->\n", encoding="utf-8")
+        times.append(wall(cmd, root))
+    body.write_text(original, encoding="utf-8")
+    return times
+
+
+def import_profile(root: Path, slug: str) -> tuple[float, list[tuple[float, str]]]:
+    """Total import milliseconds of a lint run and the heaviest top-level packages."""
+    cmd = [sys.executable, "-X", "importtime", "-m", "kmsg_authoring", "lint", f"templates_src/{slug}"]
+    proc = subprocess.run(cmd, cwd=root, env=ENV, capture_output=True, text=True, check=False)
+    total = 0.0
+    tops: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+        if not m:
+            continue
+        cumulative, depth, name = int(m.group(1)) / 1000, len(m.group(2)), m.group(3)
+        if depth == 1:
+            total += cumulative
+            root_pkg = name.split(".")[0]
+            tops[root_pkg] = tops.get(root_pkg, 0.0) + cumulative
+    return total, sorted(((ms, name) for name, ms in tops.items()), reverse=True)[:6]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "examples"
+        shutil.copytree(EXAMPLES, root / "templates_src")
+        shutil.copy(REPO / "kmsg.toml", root / "kmsg.toml")
+        slug = "event-invitation"
+        bare = statistics.median(wall([sys.executable, "-c", "pass"], root) for _ in range(5))
+        times = hook_runs(root, slug, args.runs)
+        total, tops = import_profile(root, slug)
+        print(f"\n1. pre-commit style: `python -m kmsg_authoring lint templates_src/{slug}` in a new process")
+        print(f"   wall, {args.runs} runs after an edit: median {statistics.median(times) * 1000:.0f} ms, "
+              f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (target < 500 ms)")
+        print(f"   of which interpreter start-up (`python -c pass`): {bare * 1000:.0f} ms; "
+              f"imports: {total:.0f} ms")
+        print("   heaviest imports: " + ", ".join(f"{name} {ms:.0f} ms" for ms, name in tops))
+
+    files = corpus_files()
+    if not files:
+        print(f"\n2. corpus: skipped, {CORPUS} is absent")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        slugs = make_corpus_project(root, files, CORPUS, keep_remote=True)
+        config = load_config(root)
+        lint_project(config, slugs[:1], use_cache=False)  # warm-up: imports, rule catalog
+        start = time.perf_counter()
+        report = lint_project(config, slugs, use_cache=False)
+        elapsed = time.perf_counter() - start
+        compiled = build_project(config, slugs, write=False, use_cache=False, lint=False).compiled
+        start = time.perf_counter()
+        for c in compiled.values():
+            lint_template(c, config)
+        rules_only = time.perf_counter() - start
+        print(f"\n2. corpus: {len(slugs)} real-world emails as templates "
+              f"({report.errors} errors, {report.warnings} warnings)")
+        print(f"   compile + lint: {elapsed:.2f} s, {len(slugs) / elapsed:.0f} templates/s (target > 50/s)")
+        print(f"   lint rules alone: {rules_only:.2f} s, {len(compiled) / rules_only:.0f} templates/s, "
+              f"{rules_only / len(compiled) * 1000:.1f} ms a template")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
