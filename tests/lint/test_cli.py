@@ -144,3 +144,24 @@ def test_build_refuses_a_template_with_lint_errors(tmp_path: Path, capsys: pytes
     assert "KM103" in capsys.readouterr().err
     assert (root / "build" / "good.json").is_file()
     assert not (root / "build" / "bad.json").exists()
+
+
+def test_broken_sample_is_reported_as_km002(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(tmp_path)
+    write(root, {"templates_src/t/samples/default.yaml":
+                 "msgParams:\n  recipient: {type: User, value: Message.userId}\n  nope: {type: String, value: x}\n"})
+    assert main(["-C", str(root), "lint", "--format", "json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [(p["code"], p["path"]) for p in problems] == [("KM002", "templates_src/t/samples/default.yaml")]
+
+
+def test_importing_the_linter_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, kmsg_authoring.lint, kmsg_authoring.lint.formats, kmsg_authoring.cli.lint; "
+            "kmsg_authoring.lint.catalog(); "
+            "print(sorted(m for m in ('premailer', 'httpx', 'watchdog', 'jsonschema', 'playwright', 'segno', 'jwt')"
+            " if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

@@ -78,10 +78,10 @@ def test_sarif_validates_against_the_sarif_object_model() -> None:
     first = results[0]
     assert first.rule_id == "KM103" and first.level is not None and first.level.value == "error"
     assert first.rule_index is not None and ids[first.rule_index] == "KM103"
-    loc = first.locations[0].physical_location  # type: ignore[index,union-attr]
+    loc = first.locations[0].physical_location
     assert loc.artifact_location.uri == "templates_src/invite/body.html"  # relative to the project root
     assert (loc.region.start_line, loc.region.start_column) == (12, 9)  # 1-based
-    assert results[1].level.value == "warning"  # type: ignore[union-attr]
+    assert results[1].level.value == "warning"
     raw = json.loads(text)
     assert raw["$schema"].endswith("sarif-2.1.0.json")
     rule_doc = raw["runs"][0]["tool"]["driver"]["rules"][ids.index("KM103")]

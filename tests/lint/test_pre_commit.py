@@ -26,7 +26,7 @@ def _hook() -> dict[str, object]:
 
 
 def _git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_hook_blocks_a_broken_token_and_passes_a_clean_commit(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_hook_blocks_a_broken_token_and_passes_a_clean_commit(tmp_path: Path) ->
     env.pop("PRE_COMMIT", None)
     assert _git(repo, env, "init", "-q").returncode == 0
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env,
-                               capture_output=True, text=True, timeout=120)
+                               capture_output=True, text=True, timeout=120, check=False)
     assert installed.returncode == 0, installed.stderr
 
     _git(repo, env, "add", "-A")

@@ -96,7 +96,7 @@ def _mutate(text: str, data: st.DataObject) -> str:
 
 
 CORPUS = corpus_files()
-MINIMAL_META = {
+MINIMAL_META: dict[str, object] = {
     "name": "Corpus", "subject": "Hi {recipient.firstName}", "toAttributePath": "{recipient.email}",
     "msgParamsMap": {"recipient": {"type": "User"}, "joinLink": {"type": "MagicLink"},
                      "unsubLink": {"type": "UnsubscribeUri"}, "qr": {"type": "JwtQrCode"}},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from lxml import etree
+
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.lint.context import Context, Finding, elements, tag_of
 from kmsg_authoring.lint.registry import rule
@@ -23,7 +25,7 @@ URL_ATTRS: dict[str, tuple[str, ...]] = {
 }
 
 
-def urls(ctx: Context) -> Iterator[tuple[str, str, str, object]]:
+def urls(ctx: Context) -> Iterator[tuple[str, str, str, etree._Element]]:
     """(tag, attribute, value, element) for every URL attribute of the compiled body."""
     for tag, attrs in URL_ATTRS.items():
         for el in ctx.by_tag(tag):
@@ -135,7 +137,7 @@ def relative_url(ctx: Context) -> Iterator[Finding]:
             continue
         kind = "protocol-relative" if url.startswith("//") else "relative"
         yield Finding(f"{kind} URL '{url[:80]}' in {attr} of <{tag}>: use a full https:// URL",
-                      ctx.at_element(el))  # type: ignore[arg-type]
+                      ctx.at_element(el))
 
 
 @rule("KM507", "insecure-url", "warning")
@@ -155,7 +157,7 @@ def insecure_url(ctx: Context) -> Iterator[Finding]:
     for tag, attr, value, el in urls(ctx):
         if value.strip().lower().startswith("http://"):
             yield Finding(f"insecure URL '{value.strip()[:80]}' in {attr} of <{tag}>: use https://",
-                          ctx.at_element(el))  # type: ignore[arg-type]
+                          ctx.at_element(el))
 
 
 @rule("KM508", "empty-link", "warning")
@@ -175,4 +177,4 @@ def empty_link(ctx: Context) -> Iterator[Finding]:
     for tag, attr, value, el in urls(ctx):
         if tag == "a" and value.strip() in ("", "#"):
             yield Finding(f"link with {'an empty' if not value.strip() else 'a #'} href goes nowhere",
-                          ctx.at_element(el))  # type: ignore[arg-type]
+                          ctx.at_element(el))
