@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lxml import etree
 
-from kmsg_authoring.compile.types import MARK_ATTR, MARK_RE, CompiledTemplate, TokenRef
+from kmsg_authoring.compile.extract import parse_html
+from kmsg_authoring.compile.types import MARK_ATTR, CompiledTemplate, TokenRef
 from kmsg_authoring.errors import Location
 
 if TYPE_CHECKING:
     from kmsg_authoring.config import Config
-
-_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, recover=True, huge_tree=True)
 
 # A small HTML lexer: enough to find tags, text and attribute values with their offsets.
 TAG_LEX = re.compile(
@@ -81,16 +80,6 @@ def _attributes(tag_text: str, base: int, tag: str, skip: int = 0) -> Iterator[S
         yield Segment("attribute", base + a.start(group), base + a.end(group), tag, a.group(1).lower())
 
 
-def parse_html(html: str) -> etree._Element | None:
-    """Parse HTML leniently; None when there is nothing to parse."""
-    if not html.strip():
-        return None
-    try:
-        return etree.fromstring(html, _PARSER)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
 def elements(root: etree._Element | None) -> Iterator[etree._Element]:
     """Every element (not comments or entities) of a tree, in document order."""
     if root is None:
@@ -113,11 +102,6 @@ def style_declarations(style: str) -> dict[str, str]:
         if sep:
             out[prop.strip().lower()] = value.strip().lower()
     return out
-
-
-def clean(text: str) -> str:
-    """Text without the build-time location markers."""
-    return MARK_RE.sub("", text)
 
 
 class Context:
@@ -164,11 +148,6 @@ class Context:
     def body_root(self) -> etree._Element | None:
         """The compiled body (after CSS inlining), parsed, with location markers."""
         return parse_html(self.compiled.marked_body)
-
-    @cached_property
-    def rendered_root(self) -> etree._Element | None:
-        """The HTML after Jinja and before inlining, parsed, with location markers."""
-        return parse_html(self.compiled.rendered)
 
     @cached_property
     def tagged(self) -> dict[str, list[etree._Element]]:

@@ -40,4 +40,6 @@ def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cach
             if (exc.message, exc.location) not in from_lint:
                 problems.append(Problem(exc.location or fallback, sample_rule.code, sample_rule.name, ERROR,
                                         exc.message, slug))
-    return LintReport(tuple(sort_problems(problems)), tuple(targets))
+    # A finding in a shared layout or partial is the same for every template that includes it.
+    unique = {(p.location, p.code, p.severity, p.message): p for p in reversed(problems)}
+    return LintReport(tuple(sort_problems(list(unique.values()))), tuple(targets))

@@ -13,13 +13,13 @@ A template.yaml takes the same keys under `kmsg: {lint: {...}}`; they apply afte
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kmsg_authoring.config import CONFIG_FILE
 from kmsg_authoring.errors import ConfigError, Location
+from kmsg_authoring.lint.context import did_you_mean
 from kmsg_authoring.lint.problem import SEVERITIES
 from kmsg_authoring.lint.registry import Option, Rule, catalog, find_rule
 from kmsg_authoring.source import YamlDoc
@@ -39,17 +39,12 @@ class RuleSetting:
 Locator = Callable[..., Location]
 
 
-def _hint(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _rule(key: Any, where: str, locate: Locator, *path: str | int) -> Rule:
     found = find_rule(key) if isinstance(key, str) else None
     if found is None:
         names = [*catalog(), *(r.name for r in catalog().values())]
         raise ConfigError(
-            f"{where}: unknown rule '{key}'{_hint(str(key), names)}; `kmsg-author rules` lists them",
+            f"{where}: unknown rule '{key}'{did_you_mean(str(key), names)}; `kmsg-author rules` lists them",
             locate(*path),
         )
     if not found.configurable:
@@ -75,7 +70,7 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
     for key in raw:
         if key not in KEYS:
             raise ConfigError(
-                f"{where}: unknown key '{key}'{_hint(str(key), list(KEYS))} (known: {', '.join(KEYS)})",
+                f"{where}: unknown key '{key}'{did_you_mean(str(key), list(KEYS))} (known: {', '.join(KEYS)})",
                 locate(key),
             )
     for key, enabled in (("disable", False), ("enable", True)):
@@ -112,7 +107,7 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
                 known = ", ".join(r.options) or "none"
                 raise ConfigError(
                     f"{where}.options.{code}: rule {r.code} has no option '{name}'"
-                    f"{_hint(str(name), list(r.options))} (options: {known})",
+                    f"{did_you_mean(str(name), list(r.options))} (options: {known})",
                     locate("options", code, name),
                 )
             if not _option_value(opt, value):

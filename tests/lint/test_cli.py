@@ -165,3 +165,20 @@ def test_importing_the_linter_stays_light() -> None:
             " if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_a_shared_partial_problem_is_reported_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    include = '<p>Hi {recipient.firstName}</p>\n{% include "_partials/foot.html" %}'
+    root = write(tmp_path / "proj", {
+        **template_files(slug="a", body=include),
+        **template_files(slug="b", body=include),
+        "templates_src/_partials/foot.html": "<p>Bye {recipient.firstname}</p>\n",
+        "kmsg.toml": "",
+    })
+    assert main(["-C", str(root), "lint"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "templates_src/_partials/foot.html:1:9: KM103 unknown User field 'firstname' in "
+        "'{recipient.firstname}' (did you mean 'firstName'?)",
+        "1 error and 0 warnings in 2 templates",
+    ]
