@@ -104,7 +104,10 @@ _PAGER: Schema = {
 def _list(filters: Iterable[str]) -> Schema:
     return {
         "type": "object",
-        "properties": {"filter": _object(filters, nullable=True), "pager": _PAGER},
+        "properties": {
+            "filter": {"anyOf": [_object(filters, nullable=True), {"type": "null"}]},
+            "pager": {"anyOf": [_PAGER, {"type": "null"}]},
+        },
         "additionalProperties": False,
     }
 
