@@ -30,6 +30,8 @@ API_PREFIX = "/api/v1/"
 # Endpoints under this prefix exist only in the sandbox; faults never hit them (tests use them for setup).
 SANDBOX_ONLY = "sandbox/"
 
+# A request body larger than this is refused without being read (attachments are base64 in the JSON).
+MAX_BODY_BYTES = 32 * 1024 * 1024
 # Called after each request with method, path (no query, no headers), HTTP status (0: dropped), milliseconds.
 RequestHook = Callable[[str, str, int, float], None]
 
@@ -143,7 +145,9 @@ class Sandbox:
     @property
     def root_url(self) -> str:
         """http://host:port"""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        # Listening on every address: a client reaches it through the loopback one.
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     @property
@@ -234,6 +238,12 @@ class Sandbox:
             handler.close_connection = True
             self.reply_json(handler, 400, {"code": "badRequest", "message": "invalid Content-Length"})
             self._done("POST", path, 400, started)
+            return
+        if length > MAX_BODY_BYTES:
+            handler.close_connection = True
+            self.reply_json(handler, 413, {"code": "payloadTooLarge",
+                                           "message": f"request body too large ({length} > {MAX_BODY_BYTES} bytes)"})
+            self._done("POST", path, 413, started)
             return
         raw = handler.rfile.read(length) if length else b""
         if not path.startswith(API_PREFIX):

@@ -222,3 +222,28 @@ def test_ks_format(sandbox: Sandbox) -> None:
         partner_from_ks(v1_user)
     with pytest.raises(ValueError):
         make_ks(-1)
+
+
+def test_an_oversized_body_is_refused_unread(sandbox: Sandbox, api: Api) -> None:
+    import http.client
+    import json
+
+    from kmsg_authoring.sandbox.server import MAX_BODY_BYTES
+
+    conn = http.client.HTTPConnection("127.0.0.1", sandbox.port, timeout=10)
+    conn.putrequest("POST", "/api/v1/email-template/add")
+    conn.putheader("Authorization", f"Bearer {api.ks}")
+    conn.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+    conn.endheaders()  # announces a body it never sends: the answer must not wait for it
+    response = conn.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["code"] == "payloadTooLarge"
+    conn.close()
+
+
+def test_listening_on_every_address_gives_a_loopback_url(tmp_path: Any) -> None:
+    from kmsg_authoring.sandbox import start_sandbox
+
+    with start_sandbox(tmp_path / "s.sqlite", host="0.0.0.0") as sb:
+        assert sb.url == f"http://127.0.0.1:{sb.port}/api/v1"
+        assert Api(sb).ok("email-template/list")["totalCount"] == 0
