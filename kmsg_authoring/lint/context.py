@@ -135,11 +135,6 @@ class Context:
         return {name for name, kind in self.declared.items() if kind in kinds}
 
     @cached_property
-    def jinja(self) -> bool:
-        """Whether the body is a Jinja template (kmsg: {jinja: false} says it is plain HTML)."""
-        return self.compiled.settings.get("jinja", True) is not False
-
-    @cached_property
     def body_tokens(self) -> tuple[TokenRef, ...]:
         """Token references in the body, in document order."""
         return tuple(t for t in self.compiled.tokens if t.offset >= 0)

@@ -178,7 +178,7 @@ def test_a_shared_partial_problem_is_reported_once(tmp_path: Path, capsys: pytes
     assert main(["-C", str(root), "lint"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        "templates_src/_partials/foot.html:1:8: KM103 unknown User field 'firstname' in "
-        "'{recipient.firstname}' (did you mean 'firstName'?)",
+        ("templates_src/_partials/foot.html:1:8: KM103 unknown User field 'firstname' in "
+         "'{recipient.firstname}' (did you mean 'firstName'?)"),
         "1 error and 0 warnings in 2 templates",
     ]
