@@ -183,6 +183,20 @@ class Context:
         """Where a template.yaml field (or an item inside it) stands."""
         return self.compiled.meta.locate(*keys)
 
+    def in_field(self, field: str, index: int) -> Location:
+        """Where a character of a one-line text field stands, placed from a token found in it.
+
+        The compiler locates token references in the subject, fromName and toAttributePath exactly;
+        without one, or for a value spread over lines, the field itself is the location.
+        """
+        value = self.payload.get(field)
+        if isinstance(value, str) and "\n" not in value:
+            for t in self.compiled.tokens:
+                start = value.find(t.raw) if t.where == field else -1
+                if start >= 0 and t.location.col > start:
+                    return Location(t.location.path, t.location.line, t.location.col - start + index)
+        return self.at_field(field)
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A " (did you mean 'x'?)" hint for the closest choice: same letters in another case first."""

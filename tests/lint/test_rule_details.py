@@ -230,3 +230,11 @@ def test_jinja_double_braces_of_another_language_are_warnings(lint_one: LintFn) 
     found = only(problems, "KM108")
     assert len(found) == 2 and all(p.severity == "warning" for p in found)
     assert "KM506" not in codes(problems)  # the merge tag is not reported again as a relative URL
+
+
+def test_malformed_reference_in_the_subject_is_located_in_the_value(lint_one: LintFn) -> None:
+    problems = only(lint_one(subject="Hi {recipient.firstName}, see { eventName }", tokens={"eventName": "String"},
+                             body="<p>{eventName}</p>"), "KM107")
+    # subject: "Hi {recipient.firstName}, see { eventName }" is written quoted on line 2: the value starts at
+    # column 11, the bad reference 30 characters later.
+    assert [str(p.location) for p in problems] == ["templates_src/t/template.yaml:2:41"]

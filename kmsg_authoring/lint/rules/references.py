@@ -28,12 +28,12 @@ _MANGLED = re.compile(
 )
 
 
-def _texts(ctx: Context, kinds: tuple[str, ...] = ("text", "attribute")) -> Iterator[tuple[str, int, Location | None]]:
-    """(text, offset in the marked body or -1, field location) for the body segments and token fields."""
+def _texts(ctx: Context, kinds: tuple[str, ...] = ("text", "attribute")) -> Iterator[tuple[str, int, str | None]]:
+    """(text, offset in the marked body, or the field it is) for the token fields and the body segments."""
     for field in TOKEN_TEXT_FIELDS:
         value = ctx.payload.get(field)
         if isinstance(value, str):
-            yield value, -1, ctx.at_field(field)
+            yield value, 0, field
     body = ctx.compiled.marked_body
     found = ctx.cache.get("reference-segments")
     if found is None:
@@ -43,8 +43,8 @@ def _texts(ctx: Context, kinds: tuple[str, ...] = ("text", "attribute")) -> Iter
             yield body[seg.start:seg.end], seg.start, None
 
 
-def _where(ctx: Context, base: int, field_loc: Location | None, offset: int) -> Location:
-    return field_loc if field_loc is not None else ctx.at_offset(base + offset)
+def _where(ctx: Context, base: int, field: str | None, offset: int) -> Location:
+    return ctx.in_field(field, offset) if field is not None else ctx.at_offset(base + offset)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -102,7 +102,7 @@ def malformed_token(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName}, join {eventName} here: {joinLink}</p>
     """
-    for text, base, field_loc in _texts(ctx):
+    for text, base, field in _texts(ctx):
         if "{" not in text and "}" not in text:
             continue
         spans = [(t.start, t.end) for t in find_tokens(text)]
@@ -114,12 +114,12 @@ def malformed_token(ctx: Context) -> Iterator[Finding]:
             inner = m.group(1)
             if not inner.strip() or _IDENTISH.match(inner):
                 why = _malformed(inner) or f"unbalanced braces around '{{{inner}}}'"
-                yield Finding(why, _where(ctx, base, field_loc, m.start()))
+                yield Finding(why, _where(ctx, base, field, m.start()))
         masked = _blank(masked, pairs)
         for m in _OPEN_ONLY.finditer(masked):
-            yield Finding(f"'{m.group(0).strip()}' is never closed: add '}}'", _where(ctx, base, field_loc, m.start()))
+            yield Finding(f"'{m.group(0).strip()}' is never closed: add '}}'", _where(ctx, base, field, m.start()))
         for m in _CLOSE_ONLY.finditer(masked):
-            yield Finding(f"'{m.group(0)}' has no opening brace", _where(ctx, base, field_loc, m.start()))
+            yield Finding(f"'{m.group(0)}' has no opening brace", _where(ctx, base, field, m.start()))
 
 
 @rule("KM108", "foreign-template-syntax", "warning")
@@ -137,14 +137,14 @@ def foreign_template_syntax(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName}, <a href="{unsubLink}">unsubscribe</a></p>
     """
-    for text, base, field_loc in _texts(ctx):
+    for text, base, field in _texts(ctx):
         if "{" not in text and "*|" not in text:
             continue
         for m in FOREIGN_RE.finditer(text):
             shown = m.group(0) if len(m.group(0)) <= 60 else m.group(0)[:57] + "..."
             yield Finding(
                 f"'{shown}' is not a Kaltura token and is sent as written (tokens are {{name}} or {{name.field}})",
-                _where(ctx, base, field_loc, m.start()),
+                _where(ctx, base, field, m.start()),
             )
 
 
@@ -162,7 +162,7 @@ def mangled_token(ctx: Context) -> Iterator[Finding]:
     Good:
         <a href="{joinLink}">Join</a>
     """
-    for text, base, field_loc in _texts(ctx, ("text", "attribute", "css")):
+    for text, base, field in _texts(ctx, ("text", "attribute", "css")):
         if "%" not in text and "&amp;" not in text:
             continue
         for m in _MANGLED.finditer(text):
@@ -171,5 +171,5 @@ def mangled_token(ctx: Context) -> Iterator[Finding]:
             ref = "{" + m.group(2) + ("." + m.group(3) if m.group(3) else "") + "}"
             yield Finding(
                 f"token '{ref}' is encoded as '{m.group(0)}' and will not be replaced; write '{ref}'",
-                _where(ctx, base, field_loc, m.start()),
+                _where(ctx, base, field, m.start()),
             )
