@@ -42,6 +42,8 @@ from kmsg_authoring.sandbox.store import (
 Clock = Callable[[], datetime]
 Handler = Callable[[int, Doc], Doc]
 
+# How an object of each table is named in a not-found message.
+_KINDS = {TEMPLATES.table: "email template", UNSUBSCRIBE_URIS.table: "unsubscribe URI"}
 EMAIL_RE = re.compile(r"\A[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _NAME_PARTS = re.compile(r"[._+\-]+")
 
@@ -124,10 +126,6 @@ class Service:
     def _new_id(self) -> str:
         return secrets.token_hex(12)
 
-    @staticmethod
-    def _not_found(kind: str, object_id: str) -> ApiProblem:
-        return ApiProblem(404, "notFound", f"{kind} '{object_id}' not found")
-
     def _list(self, coll: Collection, partner: int, body: Doc) -> Doc:
         pager = body.get("pager") or {}
         offset = pager.get("offset", 0)
@@ -135,36 +133,55 @@ class Service:
         objects, total = self.store.query(coll, partner, body.get("filter"), offset, limit)
         return {"objects": objects, "totalCount": total}
 
+    def _add(self, coll: Collection, partner: int, body: Doc, fields: tuple[str, ...],
+             derive: Callable[[Doc], None] | None = None) -> Doc:
+        """A new object from the given fields, with a generated id, version 1 and the status defaulted."""
+        now = self._now()
+        doc: Doc = {"id": self._new_id(), "partnerId": partner}
+        doc.update((f, body[f]) for f in fields if f in body)
+        doc.setdefault("status", DEFAULT_STATUS)
+        if derive is not None:
+            derive(doc)
+        doc.update(version=1, createdAt=now, updatedAt=now)
+        self.store.insert(coll, partner, doc)
+        return doc
+
+    def _get(self, coll: Collection, partner: int, object_id: str) -> Doc:
+        doc = self.store.get(coll, partner, object_id)
+        if doc is None:
+            raise ApiProblem(404, "notFound", f"{_KINDS[coll.table]} '{object_id}' not found")
+        return doc
+
+    def _update(self, coll: Collection, partner: int, body: Doc, fields: tuple[str, ...],
+                derive: Callable[[Doc], None] | None = None) -> Doc:
+        """The given fields change, the others stay; version + 1. Atomic."""
+        with self.store.transaction():
+            doc = self._get(coll, partner, body["id"])
+            doc.update((f, body[f]) for f in fields if f in body)
+            if derive is not None:
+                derive(doc)
+            doc.update(version=int(doc["version"]) + 1, updatedAt=self._now())
+            self.store.replace(coll, partner, doc)
+        return doc
+
     # -- email templates ---------------------------------------------------------------------
+
+    @staticmethod
+    def _template_derived(doc: Doc) -> None:
+        doc["templateType"] = TEMPLATE_TYPE
+        doc["numberOfTokenUsed"] = number_of_tokens_used(doc)
 
     def template_add(self, partner: int, body: Doc) -> Doc:
         """email-template/add: a new template with a generated id, version 1."""
-        now = self._now()
-        doc: Doc = {"id": self._new_id(), "partnerId": partner}
-        doc.update((f, body[f]) for f in ADD_FIELDS if f in body)
-        doc.setdefault("status", DEFAULT_STATUS)
-        doc["templateType"] = TEMPLATE_TYPE
-        doc["numberOfTokenUsed"] = number_of_tokens_used(doc)
-        doc.update(version=1, createdAt=now, updatedAt=now)
-        self.store.insert(TEMPLATES, partner, doc)
-        return doc
+        return self._add(TEMPLATES, partner, body, ADD_FIELDS, self._template_derived)
 
     def template_get(self, partner: int, body: Doc) -> Doc:
         """email-template/get."""
-        doc = self.store.get(TEMPLATES, partner, body["id"])
-        if doc is None:
-            raise self._not_found("email template", body["id"])
-        return doc
+        return self._get(TEMPLATES, partner, body["id"])
 
     def template_update(self, partner: int, body: Doc) -> Doc:
         """email-template/update: the given fields change, the others stay; version + 1."""
-        with self.store.transaction():
-            doc = self.template_get(partner, body)
-            doc.update((f, body[f]) for f in UPDATE_FIELDS if f in body)
-            doc["numberOfTokenUsed"] = number_of_tokens_used(doc)
-            doc.update(version=int(doc["version"]) + 1, updatedAt=self._now())
-            self.store.replace(TEMPLATES, partner, doc)
-        return doc
+        return self._update(TEMPLATES, partner, body, UPDATE_FIELDS, self._template_derived)
 
     def template_list(self, partner: int, body: Doc) -> Doc:
         """email-template/list: filters of section 5.4, pager, totalCount."""
@@ -183,29 +200,15 @@ class Service:
 
     def uri_add(self, partner: int, body: Doc) -> Doc:
         """unsubscribe-uri/add."""
-        now = self._now()
-        doc: Doc = {"id": self._new_id(), "partnerId": partner}
-        doc.update((f, body[f]) for f in UNSUBSCRIBE_URI_ADD_FIELDS if f in body)
-        doc.setdefault("status", DEFAULT_STATUS)
-        doc.update(version=1, createdAt=now, updatedAt=now)
-        self.store.insert(UNSUBSCRIBE_URIS, partner, doc)
-        return doc
+        return self._add(UNSUBSCRIBE_URIS, partner, body, UNSUBSCRIBE_URI_ADD_FIELDS)
 
     def uri_get(self, partner: int, body: Doc) -> Doc:
         """unsubscribe-uri/get."""
-        doc = self.store.get(UNSUBSCRIBE_URIS, partner, body["id"])
-        if doc is None:
-            raise self._not_found("unsubscribe URI", body["id"])
-        return doc
+        return self._get(UNSUBSCRIBE_URIS, partner, body["id"])
 
     def uri_update(self, partner: int, body: Doc) -> Doc:
         """unsubscribe-uri/update; version + 1."""
-        with self.store.transaction():
-            doc = self.uri_get(partner, body)
-            doc.update((f, body[f]) for f in UNSUBSCRIBE_URI_UPDATE_FIELDS if f in body)
-            doc.update(version=int(doc["version"]) + 1, updatedAt=self._now())
-            self.store.replace(UNSUBSCRIBE_URIS, partner, doc)
-        return doc
+        return self._update(UNSUBSCRIBE_URIS, partner, body, UNSUBSCRIBE_URI_UPDATE_FIELDS)
 
     def uri_list(self, partner: int, body: Doc) -> Doc:
         """unsubscribe-uri/list."""
@@ -269,9 +272,7 @@ class Service:
         """message/send: render every recipient's message, keep them, answer with the bulk message."""
         from kmsg_authoring.render import render_all
 
-        template = self.store.get(TEMPLATES, partner, body["templateId"])
-        if template is None:
-            raise self._not_found("email template", body["templateId"])
+        template = self._get(TEMPLATES, partner, body["templateId"])
         if template["status"] != "enabled":
             raise ApiProblem(400, "validationError",
                              f"email template '{template['id']}' is {template['status']}, not enabled")
@@ -355,7 +356,7 @@ class Service:
         if body.get("bulkId") is not None:
             found, _ = self.store.query(BULK_MESSAGES, partner, {"bulkIdIn": [body["bulkId"]]}, 0, 1)
             if not found:
-                raise self._not_found("bulk message", body["bulkId"])
+                raise ApiProblem(404, "notFound", f"bulk message '{body['bulkId']}' not found")
             counts = self.store.count_by_status(DISCRETE_MESSAGES, partner, "bulk_id", body["bulkId"])
         elif body.get("session") is not None:
             counts = self.store.count_by_status(DISCRETE_MESSAGES, partner, "session", body["session"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -245,36 +245,12 @@ class Store:
             if value is None:
                 continue
             kind, target = coll.filters[name]
-            if kind == "in":
-                clauses.append(f"{target} IN (SELECT value FROM json_each(?))")
-                params.append(json.dumps(list(value)))
-            elif kind == "eq":
-                clauses.append(f"{target} = ?")
-                params.append(value)
-            elif kind == "contains":
-                clauses.append(f"kmsg_contains({target}, ?)")
-                params.append(value)
-            elif kind in ("gte", "lte"):
-                try:
-                    bound = parse_timestamp(value)
-                except ValueError:
-                    raise BadFilter(f"filter.{name} is not an ISO 8601 date ({value!r})") from None
-                clauses.append(f"{target} {'>=' if kind == 'gte' else '<='} ?")
-                params.append(bound)
-            elif kind == "tags_all":
-                clauses.append(f"kmsg_tags_all({target}, ?)")
-                params.append(value)
-            elif kind == "tags_none":
-                clauses.append(f"NOT kmsg_tags_any({target}, ?)")
-                params.append(value)
-            elif kind == "doc_any":
-                clauses.append(
-                    f"EXISTS (SELECT 1 FROM json_each(doc, '$.{target}') AS v "
-                    "WHERE v.value IN (SELECT value FROM json_each(?)))"
-                )
-                params.append(json.dumps(list(value)))
-            else:  # pragma: no cover - the Collection declarations above use only these kinds
-                raise AssertionError(kind)
+            sql, convert = _FILTER_SQL[kind]
+            try:
+                params.append(convert(value))
+            except ValueError:
+                raise BadFilter(f"filter.{name} is not an ISO 8601 date ({value!r})") from None
+            clauses.append(sql.format(target=target))
         return " AND ".join(clauses), params
 
     # -- messages ----------------------------------------------------------------------------
@@ -310,6 +286,29 @@ class Store:
         with self._lock:
             row = self._db.execute(f"SELECT doc FROM {coll.table} WHERE id = ?", (object_id,)).fetchone()
         return json.loads(row[0]) if row else None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _json_list(value: Any) -> str:
+    return json.dumps(list(value))
+
+
+# Kind of filter -> SQL test of a column (or, for doc_any, of a list in the document) and how the
+# filter value becomes its parameter.
+_FILTER_SQL: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "in": ("{target} IN (SELECT value FROM json_each(?))", _json_list),
+    "eq": ("{target} = ?", _same),
+    "contains": ("kmsg_contains({target}, ?)", _same),
+    "gte": ("{target} >= ?", parse_timestamp),
+    "lte": ("{target} <= ?", parse_timestamp),
+    "tags_all": ("kmsg_tags_all({target}, ?)", _same),
+    "tags_none": ("NOT kmsg_tags_any({target}, ?)", _same),
+    "doc_any": (("EXISTS (SELECT 1 FROM json_each(doc, '$.{target}') AS v "
+                "WHERE v.value IN (SELECT value FROM json_each(?)))"), _json_list),
+}
 
 
 def _column_value(value: Any) -> Any:
