@@ -6,9 +6,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from kmsg_authoring import __version__
 from kmsg_authoring.compile.types import CompiledTemplate, SourceMap, TokenRef
@@ -352,12 +353,12 @@ def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Any]] | No
         from kmsg_authoring.lint import lint_template
     except ImportError:
         return None
-    return lint_template  # type: ignore[no-any-return]
+    return lint_template
 
 
-def _samples_function() -> Callable[[Config, CompiledTemplate], list[KmsgError]] | None:
+def _samples_function() -> Callable[[Config, CompiledTemplate], Sequence[KmsgError]] | None:
     try:
         from kmsg_authoring.samples import check_samples
     except ImportError:
         return None
-    return check_samples  # type: ignore[no-any-return]
+    return check_samples

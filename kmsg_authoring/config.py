@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from kmsg_authoring.errors import ConfigError, Location
 from kmsg_authoring.model import REGIONS, region_url
@@ -78,7 +79,7 @@ def _environment(name: str, raw: Any, where: str) -> Environment:
         raise ConfigError(f"[environments.{name}] must be a table", Location(where))
     unknown = set(raw) - {"region", "url", "app_guid", "ks_env"}
     if unknown:
-        raise ConfigError(f"[environments.{name}]: unknown key '{sorted(unknown)[0]}'", Location(where))
+        raise ConfigError(f"[environments.{name}]: unknown key '{min(unknown)}'", Location(where))
     if "url" in raw:
         url = raw["url"]
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
@@ -114,7 +115,7 @@ def load_config(root: Path | None = None) -> Config:
     unknown = set(data) - set(_SECTIONS)
     if unknown:
         raise ConfigError(
-            f"unknown section [{sorted(unknown)[0]}] (known: {', '.join(_SECTIONS)})", Location(CONFIG_FILE)
+            f"unknown section [{min(unknown)}] (known: {', '.join(_SECTIONS)})", Location(CONFIG_FILE)
         )
     build = _table(data, "build", CONFIG_FILE)
     inliner = build.get("inliner", "css-inline")

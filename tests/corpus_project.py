@@ -18,8 +18,8 @@ msgParamsMap:
   unsubLink: {type: UnsubscribeUri}
   bannerUrl: {type: String}
 """
-_BODY_OPEN = re.compile(r"<body\b[^>]*>", re.I)
-_HEAD_CLOSE = re.compile(r"</head\s*>", re.I)
+_BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_HEAD_CLOSE = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
 def slug_for(path: Path, corpus: Path) -> str:
@@ -30,7 +30,7 @@ def slug_for(path: Path, corpus: Path) -> str:
 
 def wrap_body(html: str) -> str:
     """The corpus file with the probe tokens inserted after <body> (or at the start of a fragment)."""
-    insert = "\n".join([INSERT_TEXT, INSERT_LINK, INSERT_CSS_ATTR]) + "\n"
+    insert = f"{INSERT_TEXT}\n{INSERT_LINK}\n{INSERT_CSS_ATTR}\n"
     m = _BODY_OPEN.search(html)
     if m:
         html = html[: m.end()] + "\n" + insert + html[m.end():]

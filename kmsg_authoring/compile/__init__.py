@@ -17,7 +17,12 @@ from kmsg_authoring.compile.inline import inline_css
 from kmsg_authoring.compile.loader import TrackingEnvironment, make_environment, prepare
 from kmsg_authoring.compile.schema import validate_template_yaml
 from kmsg_authoring.compile.tokens import (
-    PLACEHOLDER_PREFIX, PLACEHOLDER_RE, Shield, Shielded, find_source_tokens, find_tokens,
+    PLACEHOLDER_PREFIX,
+    PLACEHOLDER_RE,
+    Shield,
+    Shielded,
+    find_source_tokens,
+    find_tokens,
     number_of_tokens_used,
 )
 from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef
@@ -26,15 +31,15 @@ from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
 from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, load_yaml, read_text
 
-__all__ = ["CompileEnv", "compile_template", "find_tokens", "TokenRef", "CompiledTemplate"]
+__all__ = ["CompileEnv", "CompiledTemplate", "TokenRef", "compile_template", "find_tokens"]
 
-_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.S)
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.DOTALL | re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.DOTALL)
 _KEEP_STYLE = '<style data-css-inline="ignore">'
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-_REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+_REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 _UNDEFINED = re.compile(r"'([^']+)' is undefined")
 
 
@@ -292,8 +297,8 @@ class _Compiler:
     def _body_refs(self, inlined: str) -> tuple[str, list[TokenRef]]:
         """Restore the tokens of the inlined body; the references with their context and offset."""
         by_index: dict[int, list[Context]] = defaultdict(list)
-        for ctx in contexts(inlined):
-            by_index[ctx.index].append(ctx)
+        for found_ctx in contexts(inlined):
+            by_index[found_ctx.index].append(found_ctx)
         stripped = MARK_RE.sub("", inlined)
         seen: Counter[int] = Counter()
         out: list[str] = []
@@ -304,7 +309,7 @@ class _Compiler:
             index = int(m.group(1))
             entry = self.env.shield.entries[index]
             found = by_index.get(index, [])
-            ctx = found[seen[index]] if seen[index] < len(found) else None
+            ctx: Context | None = found[seen[index]] if seen[index] < len(found) else None
             seen[index] += 1
             chunk = stripped[last:m.start()]
             out.append(chunk)

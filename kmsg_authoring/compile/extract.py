@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from lxml import etree
 
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE
 
-_CONDITIONAL = re.compile(r"\A\s*\[if [^\]]*\]>(.*)<!\[endif\]\s*\Z", re.S)
+_CONDITIONAL = re.compile(r"\A\s*\[if [^\]]*\]>(.*)<!\[endif\]\s*\Z", re.DOTALL)
 _PARSER = etree.HTMLParser(remove_comments=False, remove_pis=False, recover=True, huge_tree=True)
 # Only the nodes holding a placeholder: the search runs in libxml2, not in a Python loop.
 _HOLDERS = etree.XPath(

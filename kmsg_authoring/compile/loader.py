@@ -9,8 +9,9 @@ designer edits.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -21,9 +22,9 @@ from kmsg_authoring.errors import Location
 from kmsg_authoring.source import LineIndex, read_text
 
 _TAG = r"<([A-Za-z][\w:.-]*)(?=[\s/>])"
-_SCAN_JINJA = re.compile(r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.S)
-_SCAN_PLAIN = re.compile("(?=[{&<])(?:(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.S)
-_JINJA_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
+_SCAN_JINJA = re.compile(r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL)
+_SCAN_PLAIN = re.compile("(?=[{&<])(?:(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL)
+_JINJA_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.DOTALL)
 
 
 def prepare(text: str, rel: str, shield: Shield, marks: SourceMap | None, jinja: bool) -> str:
@@ -45,9 +46,8 @@ def prepare(text: str, rel: str, shield: Shield, marks: SourceMap | None, jinja:
         elif m.group(4) is None and m.group(0)[1] in "{%" and "{" in m.group(0)[2:]:
             # A token in a Jinja string literal ({{ button("{joinLink}", "Join") }}) is shielded where
             # the designer wrote it, so its location is this line, not the macro's.
-            block_start = m.start()
 
-            def in_string(s: re.Match[str]) -> str:
+            def in_string(s: re.Match[str], block_start: int = m.start()) -> str:
                 base = block_start + s.start()
                 return TOKEN_RE.sub(
                     lambda t: swap(base + t.start(), t.group(0), t.group(1), t.group(2)), s.group(0)
@@ -103,7 +103,7 @@ class TrackingEnvironment(SandboxedEnvironment):
         super().__init__(**kwargs)
         self.loaded: set[str] = set()
 
-    def _load_template(self, name: str, globals: Any) -> jinja2.Template:  # noqa: A002
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         self.loaded.add(name)
         return super()._load_template(name, globals)
 

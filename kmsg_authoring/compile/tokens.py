@@ -8,8 +8,8 @@ HTML is parsed. A brace doubled on either side (`{{name}}`) belongs to another t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 NAME_RE = re.compile(rf"\A{NAME}\Z")
@@ -20,7 +20,7 @@ CLOSE = r"(?:\}|&\#0*125;|&\#[xX]0*7[dD];|&rbrace;|&rcub;)"
 # A doubled brace on either side ({{name}}) belongs to another template language.
 TOKEN_RE = re.compile(rf"{OPEN}({NAME})(?:\.({NAME}))?{CLOSE}(?!\}})")
 # Jinja blocks are skipped when shielding a Jinja source: what is inside them is build-time code.
-_JINJA_OR_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|" + TOKEN_RE.pattern, re.S)
+_JINJA_OR_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|" + TOKEN_RE.pattern, re.DOTALL)
 
 PLACEHOLDER_PREFIX = "kmsgtk"
 PLACEHOLDER_RE = re.compile(r"kmsgtk(\d{6})q")
@@ -95,7 +95,7 @@ COUNTED_FIELDS = ("subject", "body", "fromName")
 
 def number_of_tokens_used(payload: dict[str, object]) -> int:
     """numberOfTokenUsed as the API counts it: distinct tokens referenced in subject, body and fromName."""
-    names = set()
+    names: set[str] = set()
     for field in COUNTED_FIELDS:
         value = payload.get(field)
         if isinstance(value, str):

@@ -54,7 +54,7 @@ class TokenRef:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TokenRef":
+    def from_json(cls, data: dict[str, Any]) -> TokenRef:
         """Inverse of to_json."""
         return cls(
             name=data["name"], field=data["field"], raw=data["raw"], where=data["where"],
@@ -75,7 +75,7 @@ class SourceMap:
         self.marks[mark] = loc
         return mark
 
-    def subset(self, *texts: str) -> "SourceMap":
+    def subset(self, *texts: str) -> SourceMap:
         """A source map holding only the markers that appear in these texts."""
         ids = {int(i) for text in texts for i in MARK_RE.findall(text)}
         return SourceMap({i: self.marks[i] for i in sorted(ids) if i in self.marks})

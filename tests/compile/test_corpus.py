@@ -24,14 +24,14 @@ pytestmark = [requires_corpus, pytest.mark.corpus]
 FILES = corpus_files()
 IDS = [str(p.relative_to(CORPUS)) for p in FILES]
 REMOTE_LINK = re.compile(r"<link\b[^>]*rel=[\"']?stylesheet[^>]*href=[\"']?(?:https?:)?//|"
-                         r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*rel=[\"']?stylesheet", re.I)
-CONDITIONAL = re.compile(r"<!--\[if [^\]]*\]>(?:(?!-->).)*?<!\[endif\]-->", re.S)
-UNINLINABLE_AT = re.compile(r"@(?:media|font-face|import|supports)\b[^{;]*", re.I)
+                         r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*rel=[\"']?stylesheet", re.IGNORECASE)
+CONDITIONAL = re.compile(r"<!--\[if [^\]]*\]>(?:(?!-->).)*?<!\[endif\]-->", re.DOTALL)
+UNINLINABLE_AT = re.compile(r"@(?:media|font-face|import|supports)\b[^{;]*", re.IGNORECASE)
 # Selectors no inliner may move onto elements: user-action pseudo-classes, pseudo-elements and
 # selectors that target one mail client.
 CLIENT_OR_DYNAMIC = re.compile(
     r":(?:hover|active|focus|visited|target)\b|::?(?:before|after|placeholder)\b|"
-    r"\bu\s*[+~]|\[x-apple-data-detectors\]|#MessageViewBody|\[data-ogsc\]", re.I)
+    r"\bu\s*[+~]|\[x-apple-data-detectors\]|#MessageViewBody|\[data-ogsc\]", re.IGNORECASE)
 
 
 def _build(tmp_path_factory: pytest.TempPathFactory, engine: str) -> tuple[Path, BuildReport]:
@@ -100,12 +100,12 @@ def _visible_text(html: str) -> str:
 
 def _style_blocks_outside_comments(html: str) -> str:
     """The CSS of <style> blocks outside HTML comments, without CSS comments."""
-    return re.sub(r"/\*.*?\*/", "", "\n".join(re.findall(r"<style\b[^>]*>(.*?)</style>", re.sub(r"<!--.*?-->", "", html, flags=re.S),
-                                re.S | re.I)), flags=re.S)
+    return re.sub(r"/\*.*?\*/", "", "\n".join(re.findall(r"<style\b[^>]*>(.*?)</style>", re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL),
+                                re.DOTALL | re.IGNORECASE)), flags=re.DOTALL)
 
 
 def _top_level_selectors(css: str) -> list[str]:
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
     selectors, depth, start = [], 0, 0
     for i, ch in enumerate(css):
         if ch == "{":
