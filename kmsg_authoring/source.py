@@ -56,7 +56,7 @@ def read_text(path: Path, rel: str) -> str:
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
             Location(rel, line, col),
         ) from None
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from kmsg_authoring import __version__
 from kmsg_authoring.errors import EXIT_FAILURE, EXIT_USAGE, KmsgError
