@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kmsg_authoring.config import INLINERS
 from kmsg_authoring.errors import BuildError
 
-ENGINES = ("css-inline", "premailer")
 _css_inliner = None
 
 
@@ -57,4 +57,4 @@ def inline_css(html: str, engine: str = "css-inline") -> str:
         return _css_inline(html)
     if engine == "premailer":
         return _premailer(html)
-    raise BuildError(f"unknown CSS inliner '{engine}' (one of {', '.join(ENGINES)})")
+    raise BuildError(f"unknown CSS inliner '{engine}' (one of {', '.join(INLINERS)})")
