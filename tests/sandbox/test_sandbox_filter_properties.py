@@ -29,6 +29,7 @@ docs = st.lists(
 )
 tag_sets = st.lists(st.sampled_from(TAGS), min_size=1, max_size=2).map(",".join)
 FILTER_VALUES = {
+    "idIn": st.lists(st.integers(0, 13).map(lambda i: f"{i:024x}"), max_size=4),
     "appGuidIn": st.lists(st.sampled_from(["a", "b", "c"]), max_size=2),
     "name": st.sampled_from(WORDS + ["vent", "ÜNAL"]),
     "nameEq": st.sampled_from(WORDS + ["Event Invitation"]),
@@ -48,10 +49,11 @@ filters = st.lists(st.sampled_from(sorted(FILTER_VALUES)), min_size=1, max_size=
 )
 
 
-def matches(doc: dict[str, Any], f: dict[str, Any]) -> bool:
+def matches(doc_id: str, doc: dict[str, Any], f: dict[str, Any]) -> bool:
     """Section 5.4 read literally: substrings ignore case, tag filters compare whole comma-separated tags."""
     tags = split_tags(doc["adminTags"])
     checks = [
+        "idIn" not in f or doc_id in f["idIn"],
         "appGuidIn" not in f or doc["appGuid"] in f["appGuidIn"],
         "name" not in f or f["name"].casefold() in doc["name"].casefold(),
         "nameEq" not in f or f["nameEq"] == doc["name"],
@@ -78,7 +80,7 @@ def test_list_filters_and_pager_agree_with_the_guide(data: list[dict[str, Any]],
             for i, doc in enumerate(data):
                 store.insert(TEMPLATES, 1, {"id": f"{i:024x}", **doc})
                 store.insert(TEMPLATES, 2, {"id": f"{i:024x}", **doc})  # another partner's twin: never listed
-        expected = [f"{i:024x}" for i, doc in enumerate(data) if matches(doc, f)]
+        expected = [f"{i:024x}" for i, doc in enumerate(data) if matches(f"{i:024x}", doc, f)]
         page, total = store.query(TEMPLATES, 1, f, offset, limit)
         assert total == len(expected)
         assert [d["id"] for d in page] == expected[offset: offset + limit]
