@@ -8,13 +8,11 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.compile.extract import Context, contexts
 from kmsg_authoring.compile.inline import inline_css
-from kmsg_authoring.compile.loader import TrackingEnvironment, make_environment, prepare
+from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.schema import validate_template_yaml
 from kmsg_authoring.compile.tokens import (
     PLACEHOLDER_PREFIX,
@@ -29,6 +27,9 @@ from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, T
 from kmsg_authoring.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
+
+if TYPE_CHECKING:
+    from kmsg_authoring.compile.jinja_env import TrackingEnvironment
 from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, load_yaml, read_text
 
 __all__ = ["CompileEnv", "CompiledTemplate", "TokenRef", "compile_template", "find_tokens"]
@@ -50,7 +51,16 @@ class CompileEnv:
         self.config = config
         self.shield = Shield()
         self.marks = SourceMap()
-        self.jinja: TrackingEnvironment = make_environment(config.src_dir, config.rel, self.shield, self.marks)
+        self._jinja: TrackingEnvironment | None = None
+
+    @property
+    def jinja(self) -> TrackingEnvironment:
+        """The Jinja environment, made on first use."""
+        if self._jinja is None:
+            from kmsg_authoring.compile.jinja_env import make_environment
+
+            self._jinja = make_environment(self.config.src_dir, self.config.rel, self.shield, self.marks)
+        return self._jinja
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -86,6 +96,8 @@ class _Compiler:
         return {str(self.config.src_dir / n) for n in self.env.jinja.loaded}
 
     def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
+        import jinja2
+
         if isinstance(exc, KmsgError):
             return exc
         if isinstance(exc, jinja2.TemplateSyntaxError):

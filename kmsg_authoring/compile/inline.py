@@ -47,7 +47,7 @@ def _premailer(html: str) -> str:
                 cssutils_logging_level=logging.CRITICAL,
             ).transform()
         )
-    except Exception as exc:  # premailer raises whatever its CSS parser or lxml raises
+    except Exception as exc:  # noqa: BLE001 - premailer raises whatever its CSS parser or lxml raises
         raise BuildError(f"CSS inlining failed (premailer): {type(exc).__name__}: {exc}") from None
 
 

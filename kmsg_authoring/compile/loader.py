@@ -1,4 +1,4 @@
-"""Reading sources for the compiler: tokens shielded and elements marked with their source line.
+"""Preparing sources for the compiler: tokens shielded and elements marked with their source line.
 
 One pass over each source file swaps every send-time token for an inert placeholder that remembers
 the token, its file, line and column, and tags every element start with a MARK_ATTR attribute that
@@ -9,17 +9,11 @@ designer edits.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from kmsg_authoring.compile.tokens import TOKEN_RE, Shield, Shielded
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import Location
-from kmsg_authoring.source import LineIndex, read_text
+from kmsg_authoring.source import LineIndex
 
 _TAG = r"<([A-Za-z][\w:.-]*)(?=[\s/>])"
 _SCAN_JINJA = re.compile(r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL)
@@ -63,56 +57,3 @@ def prepare(text: str, rel: str, shield: Shield, marks: SourceMap | None, jinja:
             last = m.end()
     out.append(text[last:])
     return "".join(out)
-
-
-class ShieldingLoader(jinja2.BaseLoader):
-    """Loads templates from the source root, shielding tokens and marking elements as it reads."""
-
-    def __init__(self, root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap) -> None:
-        self.root = root
-        self.rel = rel
-        self.shield = shield
-        self.marks = marks
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        parts = jinja2.loaders.split_template_path(template)
-        path = self.root.joinpath(*parts)
-        if not path.is_file():
-            raise jinja2.TemplateNotFound(template)
-        rel = self.rel(path)
-        text = read_text(path, rel)
-        html = not path.name.endswith(".css")
-        prepared = prepare(text, rel, self.shield, self.marks if html else None, jinja=True)
-        mtime = path.stat().st_mtime_ns
-
-        def uptodate() -> bool:
-            try:
-                return path.stat().st_mtime_ns == mtime
-            except OSError:
-                return False
-
-        return prepared, str(path), uptodate
-
-
-class TrackingEnvironment(SandboxedEnvironment):
-    """A sandboxed environment that records every template a render loads (layouts, includes, CSS)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loaded: set[str] = set()
-
-    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
-        self.loaded.add(name)
-        return super()._load_template(name, globals)
-
-
-def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap) -> TrackingEnvironment:
-    """The build-time Jinja environment: sandboxed, undefined variables are errors, HTML autoescaped."""
-    return TrackingEnvironment(
-        loader=ShieldingLoader(root, rel, shield, marks),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "htm"], default_for_string=False),
-        keep_trailing_newline=True,
-    )
