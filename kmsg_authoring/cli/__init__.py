@@ -23,8 +23,18 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every command registered."""
+def _requested(argv: Sequence[str]) -> str | None:
+    """The command module argv asks for, if it names a known one."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("-C", "--project")
+    _, rest = pre.parse_known_args(argv)
+    name = rest[0].replace("-", "_") if rest and not rest[0].startswith("-") else None
+    return name if name in COMMANDS else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: with argv naming a command, only that one is registered (start-up time
+    matters in a pre-commit hook); otherwise every command, for --help and usage errors."""
     parser = argparse.ArgumentParser(
         prog="kmsg-author",
         description=(
@@ -38,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="project folder (default: the nearest folder with kmsg.toml, else the current one)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    requested = _requested(argv) if argv is not None else None
+    for name in (requested,) if requested else COMMANDS:
         try:
             module = importlib.import_module(f"kmsg_authoring.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -51,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kmsg-author; returns the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on usage errors
