@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -16,12 +17,24 @@ from kmsg_authoring.errors import Location
 if TYPE_CHECKING:
     from kmsg_authoring.config import Config
 
-# A small HTML lexer: enough to find tags, text and attribute values with their offsets.
+# A small HTML lexer: enough to find tags, text and attribute values with their offsets. One match
+# per comment, <script>/<style> element (start tag, raw text, end tag), other start tag, end tag,
+# or <!...>/<?...> declaration; text is what lies between matches. The groups:
+#   raw, raw_attrs, raw_text: the name, attributes and contents of a <script> or <style> element;
+#   start, end: the name of a start or end tag, captured in a lookahead so that what the lexer
+#   matches does not depend on it (ASCII letters only, like TAG_NAME_RE: the IGNORECASE flag
+#   would also let 'ſ' and the Kelvin sign in).
+# `match.lastgroup` tells the kinds apart: "raw_text", "start", "end", or None for the rest.
+# The raw text is scanned as runs of characters other than '<' (a tight loop in the regex engine)
+# rather than with a lazy '.*?', which tries the end tag at every character and costs three times
+# as much on the large <style> blocks of real-world mail; both match the same text.
 TAG_LEX = re.compile(
     r"<!--.*?(?:-->|\Z)"
-    r"|<(script|style)\b((?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+)>(.*?)(?:</\1\s*>|\Z)"
-    r"|<[A-Za-z](?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+>"
-    r"|</[^>]*>|<![^>]*>|<\?[^>]*>",
+    r"|<(?P<raw>script|style)\b(?P<raw_attrs>(?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+)>"
+    r"(?P<raw_text>[^<]*+(?:<(?!/(?P=raw)\s*>)[^<]*+)*+)(?:</(?P=raw)\s*>|\Z)"
+    r"|<(?=(?P<start>(?-i:[A-Za-z][^\s/>]*)))?[A-Za-z](?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+>"
+    r"|</(?=(?P<end>(?-i:[A-Za-z][^\s/>]*)))?[^>]*>"
+    r"|<![^>]*>|<\?[^>]*>",
     re.DOTALL | re.IGNORECASE,
 )
 TAG_NAME_RE = re.compile(r"<([A-Za-z][^\s/>]*)")
@@ -45,33 +58,62 @@ class Segment(NamedTuple):
     attribute: str | None = None
 
 
-def segments(html: str, want: re.Pattern[str] | None = None) -> Iterator[Segment]:
+def lex(html: str) -> list[re.Match[str]]:
+    """The lexer's matches (tags, comments, <script>/<style> elements...) over an HTML text, in order."""
+    return list(TAG_LEX.finditer(html))
+
+
+def segments(
+    html: str, want: re.Pattern[str] | None = None, tokens: Sequence[re.Match[str]] | None = None
+) -> Iterator[Segment]:
     """Text runs, attribute values, <style>/<script> contents and comments of an HTML text, in order.
 
-    With `want`, only the segments in which it finds a match (and tags are parsed only then): most
-    of a document never needs its attributes split.
+    `tokens` are the text's lexer matches when already at hand (Context.lexed). With `want`, only
+    the text runs and tags in which it finds a match are split (most of a document never needs its
+    attributes split); `want` must not match '<' or '>', so that no match of it runs from one text
+    run or tag into the next.
     """
-    pos = 0
-    for m in TAG_LEX.finditer(html):
-        if m.start() > pos and (want is None or want.search(html, pos, m.start())):
-            yield Segment("text", pos, m.start())
-        pos = m.end()
-        if want is not None and not want.search(html, m.start(), m.end()):
+    tokens = lex(html) if tokens is None else tokens
+    regions: Iterable[int] = range(2 * len(tokens) + 1) if want is None else _regions(html, want, tokens)
+    for region in regions:
+        i, is_token = divmod(region, 2)
+        if is_token:
+            yield from _token_segments(html, tokens[i])
             continue
-        token = m.group(0)
-        if token.startswith("<!--"):
-            yield Segment("comment", m.start() + 4, m.end() - (3 if token.endswith("-->") else 0))
-            continue
-        if m.group(1):
-            tag = m.group(1).lower()
-            yield from _attributes(m.group(2), m.start(2), tag)
-            yield Segment("css" if tag == "style" else "script", m.start(3), m.end(3), tag)
-            continue
-        name = TAG_NAME_RE.match(token)
-        if name:
-            yield from _attributes(token, m.start(), name.group(1).lower(), skip=name.end())
-    if pos < len(html) and (want is None or want.search(html, pos)):
-        yield Segment("text", pos, len(html))
+        start = tokens[i - 1].end() if i else 0
+        end = tokens[i].start() if i < len(tokens) else len(html)
+        if end > start:
+            yield Segment("text", start, end)
+
+
+def _regions(html: str, want: re.Pattern[str], tokens: Sequence[re.Match[str]]) -> list[int]:
+    """The regions of an HTML text in which `want` matches, in order: 2*i is the text before token
+    i (2*len(tokens): after the last one), 2*i+1 token i.
+
+    One search over the whole text, each match placed by bisection, instead of a search in every
+    text run and tag: the matches are few, the tags many.
+    """
+    starts = [m.start() for m in tokens]
+    out: list[int] = []
+    for hit in want.finditer(html):
+        i = bisect.bisect_right(starts, hit.start()) - 1
+        region = 2 * i + 1 if i >= 0 and hit.start() < tokens[i].end() else 2 * i + 2
+        if not out or out[-1] != region:
+            out.append(region)
+    return out
+
+
+def _token_segments(html: str, m: re.Match[str]) -> Iterator[Segment]:
+    """The segments of one lexer match: a comment, or the attributes (and contents) of a tag."""
+    if html.startswith("<!--", m.start()):
+        yield Segment("comment", m.start() + 4, m.end() - (3 if html.endswith("-->", m.start(), m.end()) else 0))
+    elif m.lastgroup == "raw_text":
+        tag = m.group("raw").lower()
+        yield from _attributes(m.group("raw_attrs"), m.start("raw_attrs"), tag)
+        yield Segment("css" if tag == "style" else "script", m.start("raw_text"), m.end("raw_text"), tag)
+    elif m.lastgroup == "start":
+        name = m.group("start")
+        yield from _attributes(m.group(0), m.start(), name.lower(), skip=len(name) + 1)
 
 
 def _attributes(tag_text: str, base: int, tag: str, skip: int = 0) -> Iterator[Segment]:
@@ -112,6 +154,14 @@ class Context:
         self.config = config
         self.options: Mapping[str, Any] = {}
         self.cache: dict[str, Any] = {}  # work shared by the rules of one family
+        self._lexed: dict[str, list[re.Match[str]]] = {}
+
+    def lexed(self, html: str) -> list[re.Match[str]]:
+        """The lexer's matches over an HTML text of the template, lexed once for all the rules."""
+        found = self._lexed.get(html)
+        if found is None:
+            found = self._lexed[html] = lex(html)
+        return found
 
     @property
     def payload(self) -> dict[str, Any]:

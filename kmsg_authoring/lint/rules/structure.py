@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location
-from kmsg_authoring.lint.context import TAG_LEX, Context, Finding
-from kmsg_authoring.lint.context import TAG_NAME_RE as _TAG_NAME
+from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import rule
 
 VOID = frozenset((
@@ -38,78 +36,78 @@ _CLOSES: dict[str, frozenset[str]] = {
 }
 
 
+# The elements a start tag implicitly ends, by tag: _CLOSES, or <p> for the tags that end a paragraph.
+_ENDS: dict[str, frozenset[str]] = {**dict.fromkeys(_P_CLOSERS, frozenset({"p"})), **_CLOSES}
 _MARK_IN_TAG = re.compile(rf"""\s{MARK_ATTR}\s*=\s*["']?(\d+)""")
+_ENDS_WITH_END_TAG = re.compile(r"</\w+\s*>\Z")
 
 
-@dataclass
-class _Open:
-    tag: str
-    mark: str | None  # the element's location marker
-    offset: int  # where its start tag stands in the HTML
+class _Structure:
+    """Tracks open elements the way HTML does, over the lexer's tags (html.parser is several times slower).
 
-
-class _Checker:
-    """Tracks open elements the way HTML does, with a regex lexer (html.parser is several times slower)."""
+    The loop runs for every tag of a template, so it is kept lean: the open elements are two
+    parallel lists (tag names, and the lexer matches of their start tags, read only to report an
+    element), and the usual end tag, which closes the innermost element, is handled inline.
+    """
 
     def __init__(self, ctx: Context, html: str) -> None:
         self.ctx = ctx
         self.html = html
-        self.stack: list[_Open] = []
-        self.pending: dict[str, int] = {}  # end tags still to come for elements reported as mis-nested
         self.findings: list[Finding] = []
         self.strays: list[Finding] = []
+        self.tags: list[str] = []  # the open elements, innermost last
+        self.opened: list[re.Match[str]] = []  # their start tags
+        self.pending: dict[str, int] = {}  # end tags still to come for elements reported as mis-nested
+        tags, opened = self.tags, self.opened
+        for m in ctx.lexed(html):
+            kind = m.lastgroup  # see TAG_LEX; comments, <!...> and <?...> have none and are skipped
+            if kind == "start":
+                tag = m.group("start").lower()
+                if tag in VOID or html.startswith("/>", m.end() - 2):
+                    continue
+                if tag in _ENDS:
+                    self.end_implied(tag)
+                tags.append(tag)
+                opened.append(m)
+            elif kind == "end":
+                tag = m.group("end").lower()
+                if tags and tags[-1] == tag:
+                    del tags[-1], opened[-1]
+                else:
+                    self.end(tag, m.start())
+            elif kind == "raw_text":  # <script> or <style>: raw text up to its end tag
+                tag = m.group("raw").lower()
+                if tag in _ENDS:
+                    self.end_implied(tag)
+                tags.append(tag)
+                opened.append(m)
+                if _ENDS_WITH_END_TAG.search(html, m.start(), m.end()):
+                    self.end(tag, m.start())
+        for tag, m in zip(tags, opened):
+            if tag not in OPTIONAL_END:
+                self.findings.append(Finding(f"<{tag}> is never closed", self.where(m)))
 
-    def run(self) -> None:
-        for m in TAG_LEX.finditer(self.html):
-            token = m.group(0)
-            if token.startswith(("<!", "<?")):
-                continue
-            if m.group(1):  # <script> or <style>: raw text up to its end tag
-                self.start(m.group(1).lower(), token, m.start())
-                if re.search(r"</\w+\s*>\Z", token):
-                    self.end(m.group(1).lower(), m.start())
-            elif token.startswith("</"):
-                name = _TAG_NAME.match("<" + token[2:])
-                if name:
-                    self.end(name.group(1).lower(), m.start())
-            else:
-                name = _TAG_NAME.match(token)
-                if name and not token.endswith("/>"):
-                    self.start(name.group(1).lower(), token, m.start())
-        for open_ in self.stack:
-            if open_.tag not in OPTIONAL_END:
-                self.findings.append(Finding(f"<{open_.tag}> is never closed", self.where(open_)))
-        self.stack = []
-
-    def start(self, tag: str, token: str, offset: int) -> None:
-        if tag in VOID:
-            return
-        closes = _CLOSES.get(tag, frozenset({"p"}) if tag in _P_CLOSERS else frozenset())
-        if closes:
-            for i in range(len(self.stack) - 1, -1, -1):
-                if self.stack[i].tag in closes:
-                    del self.stack[i:]
-                    break
-                if self.stack[i].tag not in OPTIONAL_END:
-                    break
-        mark = _MARK_IN_TAG.search(token)
-        self.stack.append(_Open(tag, mark.group(1) if mark else None, offset))
-
-    def where(self, element: _Open) -> Location:
-        """The source location of an open element (located only when reported)."""
-        found = self.ctx.compiled.source_map.element_location(element.mark)
-        return found or self.ctx.at_offset(element.offset, self.html)
+    def end_implied(self, tag: str) -> None:
+        """Close the open elements that a start tag of `tag` implicitly ends."""
+        ends = _ENDS[tag]
+        for i in range(len(self.tags) - 1, -1, -1):
+            if self.tags[i] in ends:
+                del self.tags[i:], self.opened[i:]
+                return
+            if self.tags[i] not in OPTIONAL_END:
+                return
 
     def end(self, tag: str, offset: int) -> None:
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i].tag == tag:
-                for inner in self.stack[i + 1:]:
-                    if inner.tag not in OPTIONAL_END:
-                        message = (f"<{inner.tag}> is never closed" if tag in ("body", "html") else
-                                   f"<{inner.tag}> is not closed before </{tag}> (mis-nested or unclosed tag)")
-                        self.findings.append(Finding(message, self.where(inner)))
-                        self.pending[inner.tag] = self.pending.get(inner.tag, 0) + 1
-                del self.stack[i:]
+        """An end tag: close its element and report those left open inside it, or report it as stray."""
+        for i in range(len(self.tags) - 1, -1, -1):
+            if self.tags[i] == tag:
+                for inner, m in zip(self.tags[i + 1:], self.opened[i + 1:]):
+                    if inner not in OPTIONAL_END:
+                        message = (f"<{inner}> is never closed" if tag in ("body", "html") else
+                                   f"<{inner}> is not closed before </{tag}> (mis-nested or unclosed tag)")
+                        self.findings.append(Finding(message, self.where(m)))
+                        self.pending[inner] = self.pending.get(inner, 0) + 1
+                del self.tags[i:], self.opened[i:]
                 return
         if tag in VOID or tag in OPTIONAL_END:
             return
@@ -117,6 +115,12 @@ class _Checker:
             self.pending[tag] -= 1
             return
         self.strays.append(Finding(f"stray </{tag}> with no open <{tag}>", self.ctx.at_offset(offset, self.html)))
+
+    def where(self, start_tag: re.Match[str]) -> Location:
+        """The source location of an open element: its start tag's location marker, else its offset."""
+        mark = _MARK_IN_TAG.search(self.html, start_tag.start(), start_tag.end())
+        found = self.ctx.compiled.source_map.element_location(mark.group(1) if mark else None)
+        return found or self.ctx.at_offset(start_tag.start(), self.html)
 
 
 @rule("KM501", "unclosed-tag", "error")
@@ -158,13 +162,9 @@ def stray_end_tag(ctx: Context) -> Iterator[Finding]:
     yield from _check(ctx).strays
 
 
-def _check(ctx: Context) -> _Checker:
+def _check(ctx: Context) -> _Structure:
     """The structure check of the rendered HTML, run once per template and shared by both rules."""
     cached = ctx.cache.get("structure")
-    if isinstance(cached, _Checker):
-        return cached
-    html = ctx.compiled.rendered
-    checker = _Checker(ctx, html)
-    checker.run()
-    ctx.cache["structure"] = checker
-    return checker
+    if not isinstance(cached, _Structure):
+        cached = ctx.cache["structure"] = _Structure(ctx, ctx.compiled.rendered)
+    return cached

@@ -1,0 +1,93 @@
+"""The linter's HTML lexer and segment finder, against their plain definitions."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kmsg_authoring.lint.context import TAG_LEX, TAG_NAME_RE, Segment, lex, segments
+from kmsg_authoring.lint.rules.references import _WANTED
+from tests.lint.conftest import LintFn, codes
+
+# TAG_LEX written the plain way: a lazy scan of <script>/<style> contents, no captured tag names.
+PLAIN_LEX = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(script|style)\b((?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+)>(.*?)(?:</\1\s*>|\Z)"
+    r"|<[A-Za-z](?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+>"
+    r"|</[^>]*>|<![^>]*>|<\?[^>]*>",
+    re.DOTALL | re.IGNORECASE,
+)
+PLAIN_WANTED = re.compile(r"[{}]|\*\||%(?:25)?7[BbDd]|&amp;")
+
+PIECES = [
+    "<", ">", "/", "</", "/>", '"', "'", "=", " ", "\n", "!", "?", "-", "a", "B", "p", "x=1", "{", "}", "*|",
+    "%7B", "%257d", "&amp;", "&amp", "%25", "script", "STYLE", "Style", "<!--", "-->", "<style>", "</style>",
+    "</STYLE >", "<script type='a>b'>", "</script>", "<a href=", "<div ", "</div>", "</ div>", "<!DOCTYPE html>",
+    "<?xml ?>", "\u017f", "\u212a", "é",
+]
+html_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(html_text)
+def test_lexer_matches_its_plain_form_and_names_tags_like_tag_name_re(html: str) -> None:
+    fast, plain = list(TAG_LEX.finditer(html)), list(PLAIN_LEX.finditer(html))
+    assert [m.span() for m in fast] == [m.span() for m in plain]
+    for f, p in zip(fast, plain):
+        assert [f.span(g) for g in ("raw", "raw_attrs", "raw_text")] == [p.span(g) for g in (1, 2, 3)]
+        token = p.group(0)
+        if p.group(1):
+            assert f.lastgroup == "raw_text"
+        elif token.startswith("</"):
+            name = TAG_NAME_RE.match("<" + token[2:])
+            assert (f.group("end"), f.lastgroup) == ((name.group(1), "end") if name else (None, None))
+        elif token.startswith(("<!", "<?")):
+            assert f.lastgroup is None
+        else:
+            name = TAG_NAME_RE.match(token)
+            assert (f.group("start"), f.lastgroup) == ((name.group(1), "start") if name else (None, None))
+
+
+@settings(max_examples=400, deadline=None)
+@given(html_text)
+def test_wanted_pattern_matches_its_plain_form(text: str) -> None:
+    assert [m.span() for m in _WANTED.finditer(text)] == [m.span() for m in PLAIN_WANTED.finditer(text)]
+
+
+def _region(seg: Segment, tokens: list[re.Match[str]]) -> tuple[int, int]:
+    """The text run a text segment is, or the span of the tag (comment, element) holding a segment."""
+    if seg.kind == "text":
+        return seg.start, seg.end
+    return next(m.span() for m in tokens if m.start() <= seg.start and seg.end <= m.end())
+
+
+@settings(max_examples=400, deadline=None)
+@given(html_text)
+def test_segments_with_want_are_those_of_the_text_runs_and_tags_where_it_matches(html: str) -> None:
+    tokens = lex(html)
+    every = list(segments(html))
+    expected = [s for s in every if _WANTED.search(html, *_region(s, tokens))]
+    assert list(segments(html, _WANTED)) == expected
+    assert list(segments(html, _WANTED, tokens)) == expected
+
+
+def test_segments_split_text_attributes_css_and_comments() -> None:
+    html = '<p class="a">Hi {x}</p><!-- {y} --><style media="all">.a{color:red}</style>tail'
+    found = [(s.kind, html[s.start:s.end], s.tag, s.attribute) for s in segments(html)]
+    assert found == [
+        ("attribute", "a", "p", "class"), ("text", "Hi {x}", None, None), ("comment", " {y} ", None, None),
+        ("attribute", "all", "style", "media"), ("css", ".a{color:red}", "style", None), ("text", "tail", None, None),
+    ]
+    wanted = [(s.kind, html[s.start:s.end]) for s in segments(html, _WANTED)]
+    assert wanted == [("text", "Hi {x}"), ("comment", " {y} "), ("attribute", "all"), ("css", ".a{color:red}")]
+
+
+def test_tags_inside_style_and_script_are_not_structure(lint_one: LintFn) -> None:
+    body = '<STYLE>td > div { color: red } </div></Style><script type="a>b">if (a<b) { x("</p></div>") }</script>'
+    assert not codes(lint_one(body=body + "<div>ok</div>", jinja=False)) & {"KM501", "KM511"}
+    problems = lint_one(body="<style>.a{}</style><div><span>x</div></span></table>", jinja=False)
+    assert sorted(p.message for p in problems if p.code in ("KM501", "KM511")) == [
+        "<span> is not closed before </div> (mis-nested or unclosed tag)", "stray </table> with no open <table>",
+    ]
