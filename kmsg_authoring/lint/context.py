@@ -209,10 +209,11 @@ class Context:
         return [el for tag in tags for el in self.tagged.get(tag, [])]
 
     @cached_property
-    def styled(self) -> list[etree._Element]:
-        """The compiled body's elements that have a style attribute, in document order."""
+    def styles(self) -> list[Any]:
+        """The style attribute values of the compiled body, in document order (lxml strings: each
+        one's `.getparent()` is its element)."""
         root = self.body_root
-        return [] if root is None else list(root.iterfind(".//*[@style]")) + ([root] if root.get("style") else [])
+        return [] if root is None else list(root.xpath("//@style"))
 
     def at_element(self, el: etree._Element) -> Location:
         """Where the designer wrote an element (the nearest marked ancestor; else the body file)."""

@@ -1,13 +1,18 @@
-"""The linter's HTML lexer and segment finder, against their plain definitions."""
+"""The linter's fast paths (HTML lexer, segment finder, CSS pre-filter) against their plain definitions."""
 
 from __future__ import annotations
 
 import re
+from html import escape
+from types import SimpleNamespace
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kmsg_authoring.lint.context import TAG_LEX, TAG_NAME_RE, Segment, lex, segments
+from kmsg_authoring.compile.types import CompiledTemplate
+from kmsg_authoring.lint.context import TAG_LEX, TAG_NAME_RE, Context, Segment, lex, segments
+from kmsg_authoring.lint.rules.css import _DECLARATION, _candidates
 from kmsg_authoring.lint.rules.references import _WANTED
 from tests.lint.conftest import LintFn, codes
 
@@ -91,3 +96,20 @@ def test_tags_inside_style_and_script_are_not_structure(lint_one: LintFn) -> Non
     assert sorted(p.message for p in problems if p.code in ("KM501", "KM511")) == [
         "<span> is not closed before </div> (mis-nested or unclosed tag)", "stray </table> with no open <table>",
     ]
+
+
+STYLE_PIECES = [
+    "display:flex", "DISPLAY: Grid", "position:absolute", "background-position:0", "Float:left", "float:none",
+    "box-shadow:none", "transform:x", "var(--a)", "VAR( --b)", "color:red", ";", " ", ":", "-", "\u0130", "\u212a",
+    "\u03a3", "filter", "clip-path:circle()", "mix-blend-mode:x", "object-fit:cover", "transition:all", "&quot;",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(STYLE_PIECES), max_size=8).map("".join), min_size=1, max_size=6))
+def test_css_candidates_are_every_style_the_declaration_pattern_matches(styles: list[str]) -> None:
+    body = "".join(f'<div style="{escape(s)}">x</div>' for s in styles)
+    ctx = Context(cast(CompiledTemplate, SimpleNamespace(marked_body=f"<html><body>{body}</body></html>")))
+    expected = [s.lower() for s in ctx.styles if _DECLARATION.search(s.lower())]
+    assert [style for _, style in _candidates(ctx) if _DECLARATION.search(style)] == expected
+    assert all(el.get("style").lower() == style for el, style in _candidates(ctx))
