@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,8 @@ class LineIndex:
     """Maps offsets in a text to 1-based line and column."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            self.starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        # Offsets where each line starts: cumulative lengths of the "\n"-separated lines, in C.
+        self.starts = list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of an offset."""
