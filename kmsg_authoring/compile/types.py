@@ -77,7 +77,7 @@ class SourceMap:
 
     def subset(self, *texts: str) -> SourceMap:
         """A source map holding only the markers that appear in these texts."""
-        ids = {int(i) for text in texts for i in MARK_RE.findall(text)}
+        ids = {int(i) for i in set().union(*(MARK_RE.findall(text) for text in texts))}
         return SourceMap({i: self.marks[i] for i in sorted(ids) if i in self.marks})
 
     def locate(self, marked_html: str, offset: int) -> Location | None:
