@@ -62,6 +62,7 @@ class Rule:
 
 
 _RULES: dict[str, Rule] = {}
+_SORTED: dict[str, Rule] = {}  # _RULES in code order, rebuilt when a rule is added
 _loaded = False
 
 
@@ -108,6 +109,7 @@ def add_rule(r: Rule) -> None:
         if opt.type not in OPTION_TYPES:
             raise ValueError(f"rule {r.code}: option type {opt.type!r} is not one of {OPTION_TYPES}")
     _RULES[r.code] = r
+    _SORTED.clear()
 
 
 def catalog() -> dict[str, Rule]:
@@ -119,7 +121,9 @@ def catalog() -> dict[str, Rule]:
         for info in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{info.name}")
         _loaded = True
-    return dict(sorted(_RULES.items()))
+    if len(_SORTED) != len(_RULES):
+        _SORTED.update(sorted(_RULES.items()))
+    return dict(_SORTED)
 
 
 def find_rule(key: str) -> Rule | None:

@@ -126,11 +126,22 @@ def _describe(kind: str) -> str:
 
 
 def defaults() -> dict[str, RuleSetting]:
-    """Every rule enabled at its default severity with its default options."""
-    return {
-        code: RuleSetting(True, r.severity, {k: o.default for k, o in r.options.items()})
-        for code, r in catalog().items()
-    }
+    """Every rule enabled at its default severity with its default options.
+
+    Built once per catalog and copied for each template (the build resolves settings for every
+    template); the RuleSettings are frozen and their options are copied before any change.
+    """
+    rules = catalog()
+    if _defaults.get("rules") != rules:
+        _defaults["rules"] = rules
+        _defaults["settings"] = {
+            code: RuleSetting(True, r.severity, {k: o.default for k, o in r.options.items()})
+            for code, r in rules.items()
+        }
+    return dict(_defaults["settings"])
+
+
+_defaults: dict[str, Any] = {}
 
 
 def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> dict[str, RuleSetting]:

@@ -57,8 +57,9 @@ def test_lexer_matches_its_plain_form_and_names_tags_like_tag_name_re(html: str)
 
 @settings(max_examples=400, deadline=None)
 @given(html_text)
-def test_wanted_pattern_matches_its_plain_form(text: str) -> None:
-    assert [m.span() for m in _WANTED.finditer(text)] == [m.span() for m in PLAIN_WANTED.finditer(text)]
+def test_wanted_strings_are_what_the_plain_pattern_matches(text: str) -> None:
+    assert any(w in text for w in _WANTED) == bool(PLAIN_WANTED.search(text))
+    assert {m.group(0) for m in PLAIN_WANTED.finditer(text)} <= set(_WANTED)
 
 
 def _region(seg: Segment, tokens: list[re.Match[str]]) -> tuple[int, int]:
@@ -73,7 +74,7 @@ def _region(seg: Segment, tokens: list[re.Match[str]]) -> tuple[int, int]:
 def test_segments_with_want_are_those_of_the_text_runs_and_tags_where_it_matches(html: str) -> None:
     tokens = lex(html)
     every = list(segments(html))
-    expected = [s for s in every if _WANTED.search(html, *_region(s, tokens))]
+    expected = [s for s in every if PLAIN_WANTED.search(html, *_region(s, tokens))]
     assert list(segments(html, _WANTED)) == expected
     assert list(segments(html, _WANTED, tokens)) == expected
 
@@ -113,3 +114,9 @@ def test_css_candidates_are_every_style_the_declaration_pattern_matches(styles: 
     expected = [s.lower() for s in ctx.styles if _DECLARATION.search(s.lower())]
     assert [style for _, style in _candidates(ctx) if _DECLARATION.search(style)] == expected
     assert all(el.get("style").lower() == style for el, style in _candidates(ctx))
+
+
+def test_only_two_characters_besides_ascii_letters_lower_case_to_ascii_letters() -> None:
+    # javascript-url pre-filters the body with bytes.lower(), which changes ASCII letters only.
+    odd = {hex(i): chr(i).lower() for i in range(0x80, 0x110000) if any(c.isascii() for c in chr(i).lower())}
+    assert odd == {"0x130": "i\u0307", "0x212a": "k"}

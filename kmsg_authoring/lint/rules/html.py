@@ -25,14 +25,17 @@ URL_ATTRS: dict[str, tuple[str, ...]] = {
 }
 
 
-def urls(ctx: Context) -> Iterator[tuple[str, str, str, etree._Element]]:
-    """(tag, attribute, value, element) for every URL attribute of the compiled body."""
-    for tag, attrs in URL_ATTRS.items():
-        for el in ctx.by_tag(tag):
-            for attr in attrs:
-                value = el.get(attr)
-                if value is not None:
-                    yield tag, attr, value, el
+def urls(ctx: Context) -> list[tuple[str, str, str, etree._Element]]:
+    """(tag, attribute, value, element) for every URL attribute of the compiled body (found once
+    for the three rules that check them)."""
+    found: list[tuple[str, str, str, etree._Element]] | None = ctx.cache.get("urls")
+    if found is None:
+        found = ctx.cache["urls"] = [
+            (tag, attr, value, el)
+            for tag, attrs in URL_ATTRS.items() for el in ctx.by_tag(tag) for attr in attrs
+            if (value := el.get(attr)) is not None
+        ]
+    return found
 
 
 @rule("KM502", "stripped-element", "error")
@@ -67,7 +70,12 @@ def javascript_url(ctx: Context) -> Iterator[Finding]:
     Good:
         <a href="https://events.example.com">Open</a>
     """
-    if "script:" not in ctx.compiled.body.lower():
+    # Whether "script:" occurs in any letter case, as `"script:" in body.lower()` tells, without
+    # lower-casing the whole body as text (slow when it is not all ASCII): bytes.lower() changes
+    # ASCII letters only, and the only other characters whose lower case holds ASCII letters are
+    # U+212A KELVIN SIGN ("k") and U+0130 ("i" and a combining dot), neither of which can be part
+    # of "script:" (tests/lint/test_lexer.py checks this against the Unicode tables).
+    if b"script:" not in ctx.compiled.body.encode("utf-8", "surrogatepass").lower():
         return
     for el in elements(ctx.body_root):
         for attr, value in el.attrib.items():

@@ -19,11 +19,9 @@ _PAIR = re.compile(r"\{([^{}<>]{0,80})\}")
 _IDENTISH = re.compile(r"\A\s*[A-Za-z_]\w*(?:\s*\.+\s*\w*)*\s*\Z")
 _OPEN_ONLY = re.compile(r"\{\s*[A-Za-z_]\w*(?:\.\w*)?(?=\s*(?:\Z|[^\w.}\s]))")
 _CLOSE_ONLY = re.compile(r"(?<![\w.{}$#%-])[A-Za-z_]\w*(?:\.\w+)?\}")
-# What the reference rules look for: braces, merge tags, percent-encoded or doubly escaped braces.
-# It matches what r"[{}]|\*\||%(?:25)?7[BbDd]|&amp;" does, written as a character class first and
-# lookbehinds to tell which character it was: the regex engine then skips ahead to the next
-# candidate character instead of trying four alternatives at every position (2.5 times faster).
-_WANTED = re.compile(r"[{}*%&](?:(?<=[{}])|(?<=\*)\||(?<=%)(?:25)?7[BbDd]|(?<=&)amp;)")
+# What the reference rules look for: braces, merge tags, percent-encoded or doubly escaped braces
+# (each one of the texts r"[{}]|\*\||%(?:25)?7[BbDd]|&amp;" matches).
+_WANTED = ("{", "}", "*|", "&amp;", *(f"%{enc}7{c}" for enc in ("", "25") for c in "BbDd"))
 _OPEN_ENC = r"%7B|%257B|&amp;(?:\#0*123|\#x0*7b|lbrace|lcub);"
 _CLOSE_ENC = r"%7D|%257D|&amp;(?:\#0*125|\#x0*7d|rbrace|rcub);"
 _MANGLED = re.compile(

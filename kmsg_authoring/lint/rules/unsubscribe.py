@@ -28,12 +28,17 @@ def _unsub_hrefs(ctx: Context) -> list[TokenRef]:
     return [t for t in ctx.body_tokens if t.name in names and t.where == "attribute" and t.attribute == "href"]
 
 
-def _unsub_anchors(ctx: Context) -> list[etree._Element]:
-    names = ctx.of_type("UnsubscribeUri")
-    return [
-        el for el in ctx.by_tag("a")
-        if {t.name for t in find_tokens(el.get("href") or "")} & names
-    ]
+def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
+    """The `<a>` elements linking an UnsubscribeUri token, each with why it is hidden (None: shown);
+    found once for the rules that check them."""
+    found: list[tuple[etree._Element, str | None]] | None = ctx.cache.get("unsubscribe-anchors")
+    if found is None:
+        names = ctx.of_type("UnsubscribeUri")
+        found = ctx.cache["unsubscribe-anchors"] = [
+            (el, hidden_reason(el)) for el in ctx.by_tag("a")
+            if {t.name for t in find_tokens(el.get("href") or "")} & names
+        ]
+    return found
 
 
 def hidden_reason(a: etree._Element) -> str | None:
@@ -140,9 +145,9 @@ def unsubscribe_link_hidden(ctx: Context) -> Iterator[Finding]:
             first.location,
         )
         return
-    reasons = [hidden_reason(a) for a in anchors]
-    if all(reasons):
-        yield Finding(f"the unsubscribe link is hidden ({reasons[0]})", ctx.at_element(anchors[0]))
+    if all(reason for _, reason in anchors):
+        first, reason = anchors[0]
+        yield Finding(f"the unsubscribe link is hidden ({reason})", ctx.at_element(first))
 
 
 @rule("KM304", "unsubscribe-link-clipped", "error")
@@ -166,7 +171,7 @@ def unsubscribe_link_clipped(ctx: Context) -> Iterator[Finding]:
         return
     anchors = _unsub_anchors(ctx)
     if len(anchors) == len(refs):
-        refs = [t for t, a in zip(refs, anchors) if hidden_reason(a) is None] or refs
+        refs = [t for t, (_, reason) in zip(refs, anchors) if reason is None] or refs
     starts = [(expanded_bytes(ctx, t.offset), t) for t in refs]
     start, first = min(starts, key=lambda s: s[0])
     if start > GMAIL_CLIP_BYTES:
