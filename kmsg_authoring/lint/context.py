@@ -208,12 +208,22 @@ class Context:
         return parse_html(self.compiled.marked_body)
 
     @cached_property
+    def _walk(self) -> tuple[dict[str, list[etree._Element]], list[tuple[etree._Element, str]]]:
+        """One walk over the compiled body's elements (not comments or entities), in document
+        order: by lower-case tag name, and (element, style attribute) for those with one."""
+        tagged: dict[str, list[etree._Element]] = {}
+        styled: list[tuple[etree._Element, str]] = []
+        for el in elements(self.body_root):
+            tagged.setdefault(el.tag.lower(), []).append(el)
+            style = el.get("style")
+            if style is not None:
+                styled.append((el, style))
+        return tagged, styled
+
+    @property
     def tagged(self) -> dict[str, list[etree._Element]]:
         """The compiled body's elements by lower-case tag name, each list in document order."""
-        out: dict[str, list[etree._Element]] = {}
-        for el in elements(self.body_root):
-            out.setdefault(tag_of(el), []).append(el)
-        return out
+        return self._walk[0]
 
     def by_tag(self, *tags: str) -> list[etree._Element]:
         """The compiled body's elements with these tags (document order within each tag)."""
@@ -221,12 +231,10 @@ class Context:
             return self.tagged.get(tags[0], [])
         return [el for tag in tags for el in self.tagged.get(tag, [])]
 
-    @cached_property
-    def styles(self) -> list[Any]:
-        """The style attribute values of the compiled body, in document order (lxml strings: each
-        one's `.getparent()` is its element)."""
-        root = self.body_root
-        return [] if root is None else list(root.xpath("//@style"))
+    @property
+    def styled(self) -> list[tuple[etree._Element, str]]:
+        """(element, style attribute) for the compiled body's elements that have one, in document order."""
+        return self._walk[1]
 
     def at_element(self, el: etree._Element) -> Location:
         """Where the designer wrote an element (the nearest marked ancestor; else the body file)."""

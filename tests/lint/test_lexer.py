@@ -111,7 +111,7 @@ STYLE_PIECES = [
 def test_css_candidates_are_every_style_the_declaration_pattern_matches(styles: list[str]) -> None:
     body = "".join(f'<div style="{escape(s)}">x</div>' for s in styles)
     ctx = Context(cast(CompiledTemplate, SimpleNamespace(marked_body=f"<html><body>{body}</body></html>")))
-    expected = [s.lower() for s in ctx.styles if _DECLARATION.search(s.lower())]
+    expected = [s.lower() for _, s in ctx.styled if _DECLARATION.search(s.lower())]
     assert [style for _, style in _candidates(ctx) if _DECLARATION.search(style)] == expected
     assert all(el.get("style").lower() == style for el, style in _candidates(ctx))
 

@@ -89,7 +89,7 @@ def _candidates(ctx: Context) -> list[tuple[etree._Element, str]]:
     eleven alternatives are tried at every character): the lower-cased styles are joined and
     searched for each name with str.find instead, and only the styles found are parsed.
     """
-    lowered = [style.lower() for style in ctx.styles]
+    lowered = [style.lower() for _, style in ctx.styled]
     joined = "\n".join(lowered)
     starts = list(itertools.accumulate((len(style) + 1 for style in lowered), initial=0))
     found: set[int] = set()
@@ -98,4 +98,4 @@ def _candidates(ctx: Context) -> list[tuple[etree._Element, str]]:
         while at >= 0:
             found.add(bisect.bisect_right(starts, at) - 1)
             at = joined.find(name, at + 1)
-    return [(ctx.styles[i].getparent(), lowered[i]) for i in sorted(found)]
+    return [(ctx.styled[i][0], lowered[i]) for i in sorted(found)]

@@ -65,14 +65,17 @@ class _Structure:
                 tag = m.group("start").lower()
                 if tag in VOID or html.startswith("/>", m.end() - 2):
                     continue
-                if tag in _ENDS:
+                # Only an innermost element that this tag ends or whose end tag may be left out
+                # can be implicitly closed.
+                if tag in _ENDS and tags and (tags[-1] in OPTIONAL_END or tags[-1] in _ENDS[tag]):
                     self.end_implied(tag)
                 tags.append(tag)
                 opened.append(m)
             elif kind == "end":
                 tag = m.group("end").lower()
                 if tags and tags[-1] == tag:
-                    del tags[-1], opened[-1]
+                    tags.pop()
+                    opened.pop()
                 else:
                     self.end(tag, m.start())
             elif kind == "raw_text":  # <script> or <style>: raw text up to its end tag
