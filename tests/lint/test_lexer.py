@@ -1,20 +1,23 @@
-"""The linter's fast paths (HTML lexer, segment finder, CSS pre-filter) against their plain definitions."""
+"""The linter's fast paths (HTML lexer, segment finder, CSS pre-filter, locations) against their plain definitions."""
 
 from __future__ import annotations
 
 import re
 from html import escape
+from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kmsg_authoring.compile.types import CompiledTemplate
+from kmsg_authoring.compile import compile_template
+from kmsg_authoring.compile.types import MARK_ATTR, CompiledTemplate
+from kmsg_authoring.config import load_config
 from kmsg_authoring.lint.context import TAG_LEX, TAG_NAME_RE, Context, Segment, lex, segments
 from kmsg_authoring.lint.rules.css import _DECLARATION, _candidates
 from kmsg_authoring.lint.rules.references import _WANTED
-from tests.lint.conftest import LintFn, codes
+from tests.lint.conftest import LintFn, codes, template_files, write
 
 # TAG_LEX written the plain way: a lazy scan of <script>/<style> contents, no captured tag names.
 PLAIN_LEX = re.compile(
@@ -120,3 +123,17 @@ def test_only_two_characters_besides_ascii_letters_lower_case_to_ascii_letters()
     # javascript-url pre-filters the body with bytes.lower(), which changes ASCII letters only.
     odd = {hex(i): chr(i).lower() for i in range(0x80, 0x110000) if any(c.isascii() for c in chr(i).lower())}
     assert odd == {"0x130": "i\u0307", "0x212a": "k"}
+
+
+def test_at_offset_agrees_with_the_source_map_at_every_offset(tmp_path: Path) -> None:
+    body = ('<div class="a">\n  <p>Hi {recipient.firstName}</p><!-- data-kmsg-loc="1" {x} -->\n'
+            '<table><tr><td style="color:red">x</td></tr></table>\n<p>end <b>bold</p>\n{{ first_name }}')
+    write(tmp_path, {**template_files(body, jinja=False), "kmsg.toml": ""})
+    config = load_config(tmp_path)
+    compiled = compile_template(config, "t")
+    ctx = Context(compiled, config)
+    for text in (compiled.marked_body, compiled.rendered):
+        assert MARK_ATTR in text
+        for offset in range(len(text) + 2):
+            expected = compiled.source_map.locate(text, offset) or compiled.body_location
+            assert ctx.at_offset(offset, text) == expected, offset
