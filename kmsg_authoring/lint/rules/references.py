@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from kmsg_authoring.compile.tokens import NAME_RE, find_tokens
+from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding, segments
 from kmsg_authoring.lint.registry import rule
@@ -35,13 +36,16 @@ def _texts(ctx: Context, kinds: tuple[str, ...] = ("text", "attribute")) -> Iter
         value = ctx.payload.get(field)
         if isinstance(value, str):
             yield value, 0, field
-    body = ctx.compiled.marked_body
-    found = ctx.cache.get("reference-segments")
-    if found is None:
-        found = ctx.cache["reference-segments"] = tuple(segments(body, _WANTED, ctx.lexed(body)))
-    for seg in found:
-        if seg.kind in kinds and seg.attribute != "data-kmsg-loc":
-            yield body[seg.start:seg.end], seg.start, None
+    found: list[tuple[str, str, int]] | None = ctx.cache.get("reference-segments")
+    if found is None:  # the body's segments that can hold a reference, cut out once for the three rules
+        body = ctx.compiled.marked_body
+        found = ctx.cache["reference-segments"] = [
+            (seg.kind, body[seg.start:seg.end], seg.start) for seg in segments(body, _WANTED, ctx.lexed(body))
+            if seg.attribute != MARK_ATTR
+        ]
+    for kind, text, start in found:
+        if kind in kinds:
+            yield text, start, None
 
 
 def _where(ctx: Context, base: int, field: str | None, offset: int) -> Location:
