@@ -86,16 +86,19 @@ def _candidates(ctx: Context) -> list[tuple[etree._Element, str]]:
     """(element, lower-cased style) for the inline styles that name a dropped property or var(.
 
     Most styles name none, and _DECLARATION is slow to run over all of them (its lookbehind and
-    eleven alternatives are tried at every character): the lower-cased styles are joined and
-    searched for each name with str.find instead, and only the styles found are parsed.
+    eleven alternatives are tried at every character): the distinct lower-cased styles (an
+    inliner repeats the same few on many elements) are joined and searched for each name with
+    str.find instead, and only the styles found are parsed.
     """
     lowered = [style.lower() for _, style in ctx.styled]
-    joined = "\n".join(lowered)
-    starts = list(itertools.accumulate((len(style) + 1 for style in lowered), initial=0))
-    found: set[int] = set()
+    distinct = list(dict.fromkeys(lowered))
+    joined = "\n".join(distinct)
+    starts = list(itertools.accumulate((len(style) + 1 for style in distinct), initial=0))
+    found: set[str] = set()
     for name in _NAMES:
         at = joined.find(name)
         while at >= 0:
-            found.add(bisect.bisect_right(starts, at) - 1)
-            at = joined.find(name, at + 1)
-    return [(ctx.styled[i][0], lowered[i]) for i in sorted(found)]
+            i = bisect.bisect_right(starts, at) - 1
+            found.add(distinct[i])
+            at = joined.find(name, starts[i + 1])  # on from the next style
+    return [(el, style) for (el, _), style in zip(ctx.styled, lowered) if style in found]
