@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kmsg_authoring.compile.tokens import NAME_RE, find_tokens
+from kmsg_authoring.compile.tokens import NAME_RE, TOKEN_RE
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding, segments
@@ -110,7 +110,7 @@ def malformed_token(ctx: Context) -> Iterator[Finding]:
     for text, base, field in _texts(ctx):
         if "{" not in text and "}" not in text:
             continue
-        spans = [(t.start, t.end) for t in find_tokens(text)]
+        spans = [m.span() for m in TOKEN_RE.finditer(text)]  # the valid references, as find_tokens finds them
         spans += [m.span() for m in FOREIGN_RE.finditer(text)]
         masked = _blank(text, spans)
         pairs: list[tuple[int, int]] = []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from kmsg_authoring.compile.tokens import find_tokens
+from kmsg_authoring.compile.tokens import TOKEN_RE
 from kmsg_authoring.compile.types import TokenRef
 from kmsg_authoring.lint.context import Context, Finding, elements, style_declarations, tag_of
 from kmsg_authoring.lint.registry import rule
@@ -36,7 +36,7 @@ def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
         names = ctx.of_type("UnsubscribeUri")
         found = ctx.cache["unsubscribe-anchors"] = [
             (el, hidden_reason(el)) for el in ctx.by_tag("a")
-            if {t.name for t in find_tokens(el.get("href") or "")} & names
+            if {m.group(1) for m in TOKEN_RE.finditer(el.get("href") or "")} & names  # token names
         ]
     return found
 
