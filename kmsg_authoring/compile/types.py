@@ -12,6 +12,7 @@ from kmsg_authoring.source import YamlDoc
 # Build-time attribute that ties every element of the compiled HTML to the source line it came from.
 MARK_ATTR = "data-kmsg-loc"
 MARK_RE = re.compile(r' data-kmsg-loc="(\d+)"')
+_MARK_PREFIX = ' data-kmsg-loc="'
 
 # Where a token reference stands.
 WHERE_FIELDS = ("subject", "fromName", "toAttributePath")
@@ -82,10 +83,15 @@ class SourceMap:
 
     def locate(self, marked_html: str, offset: int) -> Location | None:
         """Source location of an offset in marked HTML: the nearest preceding element, plus the lines between."""
-        last = None
-        for last in MARK_RE.finditer(marked_html, 0, offset):
-            pass
-        if last is None or int(last.group(1)) not in self.marks:
+        pos = marked_html.rfind(_MARK_PREFIX, 0, offset)
+        while pos != -1:
+            last = MARK_RE.match(marked_html, pos)
+            if last is not None and last.end() <= offset:
+                break
+            pos = marked_html.rfind(_MARK_PREFIX, 0, pos)
+        else:
+            return None
+        if int(last.group(1)) not in self.marks:
             return None
         base = self.marks[int(last.group(1))]
         tag_start = marked_html.rfind("<", 0, last.start())
