@@ -35,7 +35,7 @@ def cold_build(root: Path, lint: bool) -> tuple[float, float, int]:
     shutil.rmtree(root / "build", ignore_errors=True)
     config = load_config(root)
     cpu, wall = time.process_time(), time.perf_counter()
-    report = build_project(config, lint=lint)
+    report = build_project(config, lint=lint, load_unchanged=False)  # as `kmsg-author build` calls it
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if report.failures:
         raise SystemExit(f"build failed: {sorted(report.failures)[:3]}")

@@ -189,10 +189,16 @@ class _Cache:
             return None
         return compiled if compiled.content_hash == self.index[slug][1] else None
 
-    def store(self, compiled: CompiledTemplate) -> None:
+    def store(self, compiled: CompiledTemplate, *, record: bool = True) -> None:
+        """Remember a clean template: its dependencies and hash, and (with record) the compiled template.
+
+        The build command only needs to know what is unchanged; the full record serves callers that
+        load unchanged templates (lint, preview) and costs as much to write as a third of a compile.
+        """
         deps = {rel: self.hashes(rel) for rel in (*compiled.dependencies, *_sample_files(self.config, compiled.slug))}
         self.db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?)",
-                        (compiled.slug, json.dumps(deps), compiled.content_hash, json.dumps(_to_cache(compiled))))
+                        (compiled.slug, json.dumps(deps), compiled.content_hash,
+                         json.dumps(_to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None))
         self.index[compiled.slug] = (deps, compiled.content_hash)
 
     def forget(self, slug: str) -> None:
@@ -340,7 +346,7 @@ def build_project(
             if cache is not None:
                 cache.forget(slug)
         elif fresh and cache is not None:
-            cache.store(compiled)
+            cache.store(compiled, record=load_unchanged)
     if write:
         _write_outputs(config, report, targets, manifest)
     if cache is not None:

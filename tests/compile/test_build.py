@@ -255,3 +255,15 @@ def test_inline_css_off_sends_the_body_exactly_as_written(make_project: Project)
     compiled = build_project(load_config(root)).compiled["t"]
     assert compiled.body == body
     assert [t.where for t in compiled.tokens if t.name == "recipient" and t.offset >= 0] == ["text"]
+
+
+def test_templates_built_by_the_command_load_for_lint_and_preview(
+    example_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "-C", str(example_project), "build")[0] == 0
+    config = load_config(example_project)
+    first = build_project(config, write=False, lint_cached=True)  # records were not kept: compiled again
+    assert sorted(first.compiled) == sorted(first.rebuilt) and len(first.compiled) == 4
+    second = build_project(config, write=False, lint_cached=True)  # now they come from the cache
+    assert second.rebuilt == [] and sorted(second.compiled) == sorted(first.compiled)
+    assert {s: c.body for s, c in second.compiled.items()} == {s: c.body for s, c in first.compiled.items()}
