@@ -349,9 +349,6 @@ class _Compiler:
         data = self.meta.data
         settings: dict[str, Any] = dict(data.get("kmsg") or {})
         jinja_on = bool(settings.get("jinja", True))
-        for text in (self.meta_text,):
-            if PLACEHOLDER_PREFIX in text:
-                raise SourceError(f"'{PLACEHOLDER_PREFIX}' is reserved by kmsg-author", Location(self.meta_rel))
         variables = {
             "brand": dict(self.config.brand),
             "template": {"slug": self.slug, "name": data.get("name", self.slug)},

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from kmsg_authoring.compile.tokens import TOKEN_RE, Shield, Shielded
+from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, TOKEN_RE, Shield, Shielded
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
-from kmsg_authoring.errors import Location
+from kmsg_authoring.errors import Location, SourceError
 from kmsg_authoring.source import LineIndex
 
 _TAG = r"<([A-Za-z][\w:.-]*)(?=[\s/>])"
@@ -24,6 +24,10 @@ _JINJA_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.DOTALL)
 
 def prepare(text: str, rel: str, shield: Shield, marks: SourceMap | None, jinja: bool) -> str:
     """Shield the tokens of a source text and mark its elements (marks=None: tokens only)."""
+    for reserved in (PLACEHOLDER_PREFIX, MARK_ATTR):
+        if reserved in text:
+            line, col = LineIndex(text).line_col(text.index(reserved))
+            raise SourceError(f"'{reserved}' is reserved for kmsg-author's own use", Location(rel, line, col))
     scan = _SCAN_JINJA if jinja else _SCAN_PLAIN
     index = LineIndex(text)
     out: list[str] = []

@@ -120,6 +120,7 @@ BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
                     "not found in the project"),
     "missing-body": ({"t/body.html": None}, "t/body.html:1:1: missing body.html"),  # type: ignore[dict-item]
     "yaml-not-mapping": ({"t/template.yaml": "- a\n- b\n"}, "expected a mapping"),
+    "reserved-text": ({"t/body.html": "<p>\n  kmsgtk000000q</p>"}, "t/body.html:2:3: 'kmsgtk' is reserved"),
 }
 
 
