@@ -126,7 +126,7 @@ def test_only_two_characters_besides_ascii_letters_lower_case_to_ascii_letters()
 
 
 def test_at_offset_agrees_with_the_source_map_at_every_offset(tmp_path: Path) -> None:
-    body = ('<div class="a">\n  <p>Hi {recipient.firstName}</p><!-- data-kmsg-loc="1" {x} -->\n'
+    body = ('<div class="a">\n  <p>Hi {recipient.firstName}</p><!-- {x} -->\n'
             '<table><tr><td style="color:red">x</td></tr></table>\n<p>end <b>bold</p>\n{{ first_name }}')
     write(tmp_path, {**template_files(body, jinja=False), "kmsg.toml": ""})
     config = load_config(tmp_path)
