@@ -12,7 +12,9 @@ from lxml import etree
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE
 
 _CONDITIONAL = re.compile(r"\A\s*\[if [^\]]*\]>(.*)<!\[endif\]\s*\Z", re.DOTALL)
-_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=False, recover=True, huge_tree=True)
+# Parsed from UTF-8 bytes with the encoding given: lxml refuses a str that starts with an XML
+# declaration naming an encoding (XHTML emails often do), and a <meta charset> must not override it.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=False, remove_pis=False, recover=True, huge_tree=True)
 # Only the nodes holding a placeholder: the search runs in libxml2, not in a Python loop.
 _HOLDERS = etree.XPath(
     f"//@*[contains(., '{PLACEHOLDER_PREFIX}')] | //text()[contains(., '{PLACEHOLDER_PREFIX}')]"
@@ -36,7 +38,7 @@ def parse_html(html: str) -> Any:
     if not html.strip():
         return None
     try:
-        return etree.fromstring(html, _PARSER)
+        return etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
 

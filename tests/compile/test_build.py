@@ -268,3 +268,15 @@ def test_templates_built_by_the_command_load_for_lint_and_preview(
     second = build_project(config, write=False, lint_cached=True)  # now they come from the cache
     assert second.rebuilt == [] and sorted(second.compiled) == sorted(first.compiled)
     assert {s: c.body for s, c in second.compiled.items()} == {s: c.body for s, c in first.compiled.items()}
+
+
+def test_xhtml_with_an_xml_declaration_places_tokens(make_project: Project) -> None:
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+            '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head>'
+            '<body><p>Café {recipient.firstName}</p><a href="{joinLink}">Join</a></body></html>')
+    yaml_text = MINIMAL_YAML + "  joinLink: {type: MagicLink}\nkmsg: {jinja: false, inline_css: false}\n"
+    root = make_project({"templates_src/t/template.yaml": yaml_text, "templates_src/t/body.html": body})
+    compiled = build_project(load_config(root), lint=False).compiled["t"]
+    assert compiled.body == body
+    where = {(t.raw, t.where, t.attribute) for t in compiled.tokens if t.offset >= 0}
+    assert where == {("{recipient.firstName}", "text", None), ("{joinLink}", "attribute", "href")}
