@@ -259,6 +259,12 @@ def _plan_one(
 ) -> Action:
     norm = normalize(local.payload)
     action = Action(ADD, local.name, local.slug, local.folder)
+    declared = local.payload.get("appGuid")
+    if declared not in (None, "", app_guid):
+        action.kind = CONFLICT
+        action.reason = (f"template.yaml names appGuid '{declared}' but this environment publishes to "
+                         f"'{app_guid}'; remove appGuid from template.yaml or publish to its environment")
+        return action
     if not remotes:
         action.send = _add_request(app_guid, norm)
         return action

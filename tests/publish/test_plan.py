@@ -214,3 +214,10 @@ def test_what_is_published_plans_unchanged(
     template = local(subject=subject, body=body, description=description, unsubscribeGroups=groups,
                      adminTags=",".join(tags), status=status)
     assert plan_for([template], [published(template)]).actions[0].kind == UNCHANGED
+
+
+def test_an_app_guid_in_template_yaml_that_differs_from_the_environment_is_a_conflict() -> None:
+    plan = plan_for([local("A", appGuid="another-app"), local("B", appGuid=GUID)], [])
+    kinds = {a.name: a.kind for a in plan.actions}
+    assert kinds == {"A": CONFLICT, "B": ADD}
+    assert "another-app" in next(a.reason for a in plan.actions if a.name == "A")
