@@ -113,3 +113,17 @@ def test_rule_passes_the_good_template(lint_one: LintFn, code: str) -> None:
 
 def test_the_minimal_template_has_no_problem_at_all(lint_one: LintFn) -> None:
     assert lint_one() == []
+
+
+def test_an_empty_body_is_a_missing_required_field(tmp_path: Path) -> None:
+    from kmsg_authoring.build import build_project
+    from kmsg_authoring.config import load_config
+
+    folder = tmp_path / "templates_src" / "t"
+    folder.mkdir(parents=True)
+    (folder / "template.yaml").write_text(
+        'name: T\nsubject: Hi {r.firstName}\ntoAttributePath: "{r.email}"\nmsgParamsMap: {r: {type: User}}\n')
+    (folder / "body.html").write_text("  \n")
+    report = build_project(load_config(tmp_path), write=False)
+    assert [(p.code, p.message) for p in report.problems["t"] if p.code == "KM408"] == [("KM408", "the body is empty")]
+    assert "t" in report.failures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kmsg_authoring.compile.types import MARK_RE
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
 from kmsg_authoring.lint.registry import Option, rule
 from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_STATUSES
@@ -98,5 +99,6 @@ def missing_required_field(ctx: Context) -> Iterator[Finding]:
         if value is None or value == "" or value == {}:
             state = "missing" if field not in ctx.payload else "empty"
             yield Finding(f"required field '{field}' is {state}", ctx.at_field(field))
-    if not ctx.compiled.body.strip():
+    # The source as rendered, not the inlined body: the inliner wraps even nothing in <html><body>.
+    if not ctx.compiled.body.strip() or not MARK_RE.sub("", ctx.compiled.rendered).strip():
         yield Finding("the body is empty", ctx.compiled.body_location)
