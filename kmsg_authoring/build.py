@@ -339,7 +339,7 @@ def build_project(
             problems = list(lint_fn(compiled, config))
             report.problems[slug] = problems
             errors.extend(
-                KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.severity == "error"
+                KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error
             )
         if errors:
             report.failures[slug] = errors

@@ -14,7 +14,7 @@ from kmsg_authoring.model import REGIONS, region_url
 
 CONFIG_FILE = "kmsg.toml"
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
-_SECTIONS = ("build", "brand", "lint", "environments", "preview")
+_SECTIONS = ("build", "brand", "lint", "environments")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,6 @@ class Config:
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
-    preview: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -139,5 +138,4 @@ def load_config(root: Path | None = None) -> Config:
         brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),
-        preview=MappingProxyType(_table(data, "preview", CONFIG_FILE)),
     )

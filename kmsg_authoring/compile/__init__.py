@@ -17,6 +17,7 @@ from kmsg_authoring.compile.schema import validate_template_yaml
 from kmsg_authoring.compile.tokens import (
     PLACEHOLDER_PREFIX,
     PLACEHOLDER_RE,
+    TOKEN_RE,
     Shield,
     Shielded,
     find_source_tokens,
@@ -207,8 +208,6 @@ class _Compiler:
         def swap(m: re.Match[str]) -> str:
             loc = self.env.marks.locate(html, m.start()) or Location(self.body_rel)
             return self.env.shield.placeholder(Shielded(m.group(0), m.group(1), m.group(2), loc.path, loc.line, loc.col))
-
-        from kmsg_authoring.compile.tokens import TOKEN_RE
 
         return TOKEN_RE.sub(swap, html)
 

@@ -14,9 +14,8 @@ MARK_ATTR = "data-kmsg-loc"
 MARK_RE = re.compile(r' data-kmsg-loc="(\d+)"')
 _MARK_PREFIX = ' data-kmsg-loc="'
 
-# Where a token reference stands.
+# Where a token reference stands outside the body (body references: text, attribute, css, comment, script).
 WHERE_FIELDS = ("subject", "fromName", "toAttributePath")
-WHERE_BODY = ("text", "attribute", "css", "comment", "script")
 
 
 @dataclass(frozen=True)

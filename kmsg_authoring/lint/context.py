@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from lxml import etree
 
 from kmsg_authoring.compile.extract import parse_html
-from kmsg_authoring.compile.types import MARK_ATTR, MARK_RE, CompiledTemplate, TokenRef
+from kmsg_authoring.compile.types import MARK_ATTR, CompiledTemplate, TokenRef
 from kmsg_authoring.errors import Location
 
 if TYPE_CHECKING:
@@ -167,7 +167,6 @@ class Context:
         self.options: Mapping[str, Any] = {}
         self.cache: dict[str, Any] = {}  # work shared by the rules of one family
         self._lexed: dict[str, list[re.Match[str]]] = {}
-        self._markers: dict[str, list[tuple[int, int]]] = {}  # location marker spans, by HTML text
 
     def lexed(self, html: str) -> list[re.Match[str]]:
         """The lexer's matches over an HTML text of the template, lexed once for all the rules."""
@@ -249,22 +248,7 @@ class Context:
     def at_offset(self, offset: int, html: str | None = None) -> Location:
         """Where the designer wrote the text at an offset of marked HTML (default: the marked body)."""
         html = self.compiled.marked_body if html is None else html
-        # SourceMap.locate scans the HTML from its start for the last location marker before the
-        # offset: a scan of the document for every finding. It reads nothing before the start of
-        # that marker's tag, so it is given the text from there, found among the markers listed
-        # once per text (tests/lint/test_lexer.py checks that both ways agree).
-        markers = self._markers.get(html)
-        if markers is None:
-            markers = self._markers[html] = [m.span() for m in MARK_RE.finditer(html)]
-        i = bisect.bisect_right(markers, (offset, offset)) - 1
-        while i >= 0 and markers[i][1] > offset:  # a marker cut by the offset does not count
-            i -= 1
-        tag = html.rfind("<", 0, markers[i][0]) if i >= 0 else -1
-        if tag >= 0:
-            found = self.compiled.source_map.locate(html[tag:offset], offset - tag)
-        else:
-            found = self.compiled.source_map.locate(html, offset)
-        return found or self.compiled.body_location
+        return self.compiled.source_map.locate(html, offset) or self.compiled.body_location
 
     def at_field(self, *keys: str | int) -> Location:
         """Where a template.yaml field (or an item inside it) stands."""
