@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kmsg_authoring.build import build_project
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.lint import lint_template
 from kmsg_authoring.lint.project import lint_project
 from tests.conftest import CORPUS, EXAMPLES, corpus_files

@@ -13,9 +13,9 @@ from typing import Any
 
 from kmsg_authoring import __version__
 from kmsg_authoring.compile.types import CompiledTemplate, SourceMap, TokenRef
-from kmsg_authoring.config import Config
+from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import KmsgError, Location, UsageError
-from kmsg_authoring.source import SAMPLES_DIR, YamlDoc, discover, is_template_dir
+from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, discover, is_template_dir
 
 CACHE_FILE = ".cache.sqlite"
 CACHE_FORMAT = 3
@@ -261,7 +261,7 @@ def resolve_slugs(config: Config, names: Iterable[str] | None) -> list[str]:
     """Slugs from names given by the user (slugs, template folders or files inside one)."""
     if not names:
         return discover(config.src_dir)
-    from kmsg_authoring.source import slug_for_path
+    from kmsg_authoring.source.project import slug_for_path
 
     slugs: list[str] = []
     for name in names:
@@ -364,7 +364,7 @@ def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Any]] | No
 
 def _samples_function() -> Callable[[Config, CompiledTemplate], Sequence[KmsgError]] | None:
     try:
-        from kmsg_authoring.samples import check_samples
+        from kmsg_authoring.render.samples import check_samples
     except ImportError:
         return None
     return check_samples

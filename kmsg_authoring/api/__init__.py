@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kmsg_authoring.api.client import HIDDEN, AmbiguousWriteError, MessagingClient, check_ks
-from kmsg_authoring.config import Config, Environment
+from kmsg_authoring.source.config import Config, Environment
 from kmsg_authoring.errors import ConfigError
 
 __all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "check_ks", "open_client", "read_ks"]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from kmsg_authoring.config import Config, load_config
+from kmsg_authoring.source.config import Config, load_config
 
 
 def config_from(args: argparse.Namespace) -> Config:

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The project of the paths given (nearest kmsg.toml above the first), else of --project or the cwd."""
     from kmsg_authoring.cli._common import config_from
-    from kmsg_authoring.config import CONFIG_FILE, find_root, load_config
+    from kmsg_authoring.source.config import CONFIG_FILE, find_root, load_config
 
     if args.project is None and args.paths:
         first = Path(args.paths[0])
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.lint.formats import formatter
     from kmsg_authoring.lint.project import lint_project
     from kmsg_authoring.lint.report import summary
-    from kmsg_authoring.source import discover
+    from kmsg_authoring.source.project import discover
 
     config = _config(args)
     src = config.src_dir.resolve()

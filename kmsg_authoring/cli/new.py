@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import config_from, out
-    from kmsg_authoring.scaffold import new_template
+    from kmsg_authoring.source.scaffold import new_template
 
     config = config_from(args)
     for rel in new_template(config, args.slug):

@@ -12,7 +12,7 @@ from kmsg_authoring.cli._common import config_from, err, out
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
-    from kmsg_authoring.config import Config, Environment
+    from kmsg_authoring.source.config import Config, Environment
 
 DEFAULT_CONCURRENCY = 4
 
@@ -103,7 +103,7 @@ def _log_counts(counts: Mapping[str, int], log: Callable[[str], None] | None) ->
 
 def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     """Plan (and with apply, publish) as the options ask; returns the exit code."""
-    from kmsg_authoring import publish as pub
+    from kmsg_authoring.publish import plan as pub
 
     concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
     if concurrency < 1:

@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pull and list what was written."""
-    from kmsg_authoring.pull import pull
+    from kmsg_authoring.publish.pull import pull
 
     config, env, client = connect(args)
     with client:

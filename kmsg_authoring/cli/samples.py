@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +47,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
     """(project-relative folder, template.yaml data) of a template, read without compiling it."""
     from kmsg_authoring.errors import UsageError
-    from kmsg_authoring.source import TEMPLATE_FILE, discover, load_yaml, read_text
+    from kmsg_authoring.source.project import TEMPLATE_FILE, discover, load_yaml, read_text
 
     slugs = discover(config.src_dir)
     if slug not in slugs:
@@ -60,7 +60,7 @@ def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
 def run_init(args: argparse.Namespace) -> int:
     """Write a template's default sample."""
     from kmsg_authoring.cli._common import config_from, out
-    from kmsg_authoring.samples import init_sample
+    from kmsg_authoring.render.samples import init_sample
 
     config = config_from(args)
     folder, data = _template_doc(config, args.template)
@@ -72,8 +72,8 @@ def run_init(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """Validate sample files."""
     from kmsg_authoring.cli._common import config_from, err, out
-    from kmsg_authoring.samples import check_sample_files, sample_names
-    from kmsg_authoring.source import discover
+    from kmsg_authoring.render.samples import check_sample_files, sample_names
+    from kmsg_authoring.source.project import discover
 
     config = config_from(args)
     slugs = args.templates or discover(config.src_dir)

@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Send, wait, report."""
-    from kmsg_authoring.sendtest import format_delivery, send_test
+    from kmsg_authoring.publish.sendtest import format_delivery, send_test
 
     progress = args.format == "text"
     config, env, client = connect(args)

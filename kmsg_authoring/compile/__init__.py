@@ -25,13 +25,13 @@ from kmsg_authoring.compile.tokens import (
     number_of_tokens_used,
 )
 from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef
-from kmsg_authoring.config import Config
+from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.jinja_env import TrackingEnvironment
-from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, load_yaml, read_text
+from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, load_yaml, read_text
 
 __all__ = ["CompileEnv", "CompiledTemplate", "TokenRef", "compile_template", "find_tokens"]
 

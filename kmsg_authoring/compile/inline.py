@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kmsg_authoring.config import INLINERS
+from kmsg_authoring.source.config import INLINERS
 from kmsg_authoring.errors import BuildError
 
 _css_inliner = None

@@ -15,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.tokens import Shield
 from kmsg_authoring.compile.types import SourceMap
-from kmsg_authoring.source import read_text
+from kmsg_authoring.source.project import read_text
 
 
 class ShieldingLoader(jinja2.BaseLoader):

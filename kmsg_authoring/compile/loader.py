@@ -14,7 +14,7 @@ from bisect import bisect_right
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, TOKEN_RE, Shield, Shielded
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import Location, SourceError
-from kmsg_authoring.source import LineIndex
+from kmsg_authoring.source.project import LineIndex
 
 _TAG = r"<([A-Za-z][\w:.-]*)(?=[\s/>])"
 _SCAN_JINJA = re.compile(r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL)

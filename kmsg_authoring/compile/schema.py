@@ -7,7 +7,7 @@ from typing import Any
 
 from kmsg_authoring.errors import SourceError
 from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_STATUSES, TEMPLATE_YAML_FIELDS, TOKEN_TYPES
-from kmsg_authoring.source import YamlDoc
+from kmsg_authoring.source.project import YamlDoc
 
 _STRING_FIELDS = ("appGuid", "name", "description", "subject", "toAttributePath", "from", "fromName", "cc", "bcc",
                   "status", "adminTags")
@@ -71,7 +71,7 @@ def template_schema(strict: bool = True) -> dict[str, Any]:
 
 def validate_template_yaml(doc: YamlDoc) -> None:
     """Raise SourceError at the first shape problem or unknown field of template.yaml."""
-    from kmsg_authoring.jsonschema_lite import iter_problems
+    from kmsg_authoring.source.jsonschema_lite import iter_problems
 
     for problem in iter_problems(doc.data, _BUILD_SCHEMA):
         path = [str(p) for p in problem.path]

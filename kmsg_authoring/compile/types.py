@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kmsg_authoring.errors import Location
-from kmsg_authoring.source import YamlDoc
+from kmsg_authoring.source.project import YamlDoc
 
 # Build-time attribute that ties every element of the compiled HTML to the source line it came from.
 MARK_ATTR = "data-kmsg-loc"

@@ -15,7 +15,7 @@ from kmsg_authoring.lint.registry import Rule, catalog, find_rule
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 __all__ = [
     "COMPILE_ERROR",

@@ -15,7 +15,7 @@ from kmsg_authoring.compile.types import MARK_ATTR, CompiledTemplate, TokenRef
 from kmsg_authoring.errors import Location
 
 if TYPE_CHECKING:
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 # A small HTML lexer: enough to find tags, text and attribute values with their offsets. One match
 # per comment, <script>/<style> element (start tag, raw text, end tag), other start tag, end tag,

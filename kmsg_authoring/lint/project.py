@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kmsg_authoring.config import Config
+from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint import compile_problem, sort_problems
 from kmsg_authoring.lint.problem import ERROR, Problem
 from kmsg_authoring.lint.registry import catalog
 from kmsg_authoring.lint.report import LintReport
-from kmsg_authoring.source import TEMPLATE_FILE, discover
+from kmsg_authoring.source.project import TEMPLATE_FILE, discover
 
 SAMPLE_ERROR = "KM002"
 

@@ -17,12 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kmsg_authoring.config import CONFIG_FILE
+from kmsg_authoring.source.config import CONFIG_FILE
 from kmsg_authoring.errors import ConfigError, Location
 from kmsg_authoring.lint.context import did_you_mean
 from kmsg_authoring.lint.problem import SEVERITIES
 from kmsg_authoring.lint.registry import Option, Rule, catalog, find_rule
-from kmsg_authoring.source import YamlDoc
+from kmsg_authoring.source.project import YamlDoc
 
 KEYS: tuple[str, ...] = ("disable", "enable", "severity", "options")
 

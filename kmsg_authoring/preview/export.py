@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from kmsg_authoring.errors import Location
 from kmsg_authoring.preview.pages import export_index
-from kmsg_authoring.render import QrEncoder, Rendering, Unresolved, locate_unresolved, render_sample, segno_qr
+from kmsg_authoring.render.renderer import QrEncoder, Rendering, Unresolved, locate_unresolved, render_sample, segno_qr
 
 if TYPE_CHECKING:
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 INDEX = "index.html"
 DEFAULT_OUT = "preview-out"
@@ -45,8 +45,8 @@ def export_preview(config: Config, slug: str, *, sample: str | None = None, out_
                    qr_encoder: QrEncoder = segno_qr) -> Export:
     """Compile a template, render it for every recipient of a sample, write the files and an index."""
     from kmsg_authoring.compile import compile_template
-    from kmsg_authoring.samples import load_sample
-    from kmsg_authoring.source import discover
+    from kmsg_authoring.render.samples import load_sample
+    from kmsg_authoring.source.project import discover
 
     if slug not in discover(config.src_dir):
         known = ", ".join(discover(config.src_dir)) or "none"

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kmsg_authoring.errors import KmsgError, Location
-from kmsg_authoring.render import Rendering
+from kmsg_authoring.render.renderer import Rendering
 
 OVERLAY_ID = "kmsg-error-overlay"
 DESKTOP_WIDTH = 640  # the desktop pane starts at this width and can be widened (600 px and up)

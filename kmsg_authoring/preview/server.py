@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from kmsg_authoring.config import CONFIG_FILE
+from kmsg_authoring.source.config import CONFIG_FILE
 from kmsg_authoring.errors import UsageError
 from kmsg_authoring.preview.site import PreviewSite, internal_error
 from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher

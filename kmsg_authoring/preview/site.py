@@ -31,14 +31,14 @@ from kmsg_authoring.preview.pages import (
     template_page,
 )
 from kmsg_authoring.preview.watcher import is_scratch
-from kmsg_authoring.render import QrEncoder, Rendering, locate_unresolved, render_sample, segno_qr
-from kmsg_authoring.source import TEMPLATE_FILE, discover
+from kmsg_authoring.render.renderer import QrEncoder, Rendering, locate_unresolved, render_sample, segno_qr
+from kmsg_authoring.source.project import TEMPLATE_FILE, discover
 
 if TYPE_CHECKING:
     from kmsg_authoring.build import BuildReport
     from kmsg_authoring.compile.types import CompiledTemplate
-    from kmsg_authoring.config import Config
-    from kmsg_authoring.samples import Sample
+    from kmsg_authoring.source.config import Config
+    from kmsg_authoring.render.samples import Sample
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 POLL_TIMEOUT = 25.0  # seconds a long poll waits before answering with the unchanged epoch
@@ -219,7 +219,7 @@ class PreviewSite:
         return self.on_change(rels)
 
     def _reload_config(self) -> set[str]:
-        from kmsg_authoring.config import load_config
+        from kmsg_authoring.source.config import load_config
 
         try:
             self.config = load_config(self.config.root)
@@ -272,7 +272,7 @@ class PreviewSite:
     # -- rendering ---------------------------------------------------------------------------------
     def renderings(self, state: TemplateState, sample_name: str | None) -> tuple[Sample, list[Rendering]]:
         """The sample and each recipient's rendering of a template's last good build (cached per build)."""
-        from kmsg_authoring.samples import load_sample
+        from kmsg_authoring.render.samples import load_sample
 
         assert state.compiled is not None
         key = (state.slug, state.epoch, sample_name)
@@ -365,7 +365,7 @@ class PreviewSite:
                      ("Cache-Control", "no-store"))
 
     def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
-        from kmsg_authoring.samples import sample_names
+        from kmsg_authoring.render.samples import sample_names
 
         with self._cond:
             compiled = state.compiled

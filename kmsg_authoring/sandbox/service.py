@@ -251,7 +251,7 @@ class Service:
     def _check_params(self, declared: Mapping[str, Any], params: Mapping[str, Any]) -> list[str]:
         import jsonschema
 
-        from kmsg_authoring.samples import VALUE_SCHEMAS
+        from kmsg_authoring.render.samples import VALUE_SCHEMAS
 
         problems = []
         for name, decl in declared.items():
@@ -270,7 +270,7 @@ class Service:
 
     def message_send(self, partner: int, body: Doc) -> Doc:
         """message/send: render every recipient's message, keep them, answer with the bulk message."""
-        from kmsg_authoring.render import render_all
+        from kmsg_authoring.render.renderer import render_all
 
         template = self._get(TEMPLATES, partner, body["templateId"])
         if template["status"] != "enabled":

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kmsg_authoring.api import AmbiguousWriteError, MessagingClient, open_client, read_ks
-from kmsg_authoring.config import Config, Environment, load_config
+from kmsg_authoring.source.config import Config, Environment, load_config
 from kmsg_authoring.errors import ApiError, ConfigError
 
 KS = "djJ8MTIzNDU2fFNFQ1JFVC1LUy1WQUxVRQ=="

@@ -13,7 +13,7 @@ import pytest
 
 from kmsg_authoring.build import build_project
 from kmsg_authoring.cli import main
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.model import READ_ONLY_FIELDS
 from tests.conftest import MINIMAL_BODY, MINIMAL_YAML
 

@@ -16,7 +16,7 @@ import pytest
 from kmsg_authoring.build import BuildReport, build_project
 from kmsg_authoring.compile.extract import parse_html
 from kmsg_authoring.compile.types import MARK_ATTR
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from tests.conftest import CORPUS, corpus_files, requires_corpus
 from tests.corpus_project import INSERT_CSS_ATTR, INSERT_LINK, INSERT_TEXT, make_corpus_project, slug_for
 

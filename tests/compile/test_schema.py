@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kmsg_authoring.compile.schema import template_schema
-from kmsg_authoring.jsonschema_lite import iter_problems
+from kmsg_authoring.source.jsonschema_lite import iter_problems
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5))
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=8)
@@ -46,7 +46,7 @@ sample_docs = st.fixed_dictionaries({
 @settings(max_examples=300, deadline=None)
 @given(doc=sample_docs)
 def test_small_validator_agrees_with_jsonschema_on_sample_schemas(doc: dict[str, Any]) -> None:
-    from kmsg_authoring.samples import sample_schema
+    from kmsg_authoring.render.samples import sample_schema
 
     schema = sample_schema({"recipient": {"type": "User"}, "eventName": {"type": "String"},
                             "joinLink": {"type": "MagicLink"}, "when": {"type": "Dynamic"},

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.compile.tokens import find_tokens, number_of_tokens_used
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 
 
 @pytest.mark.parametrize(

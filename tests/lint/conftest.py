@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kmsg_authoring.compile import compile_template
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.lint import Problem, lint_template
 
 PAGE = """\

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.compile.types import MARK_ATTR, CompiledTemplate
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.lint.context import TAG_LEX, TAG_NAME_RE, Context, Segment, lex, segments
 from kmsg_authoring.lint.rules.css import _DECLARATION, _candidates
 from kmsg_authoring.lint.rules.references import _WANTED

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kmsg_authoring.compile import compile_template
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.errors import KmsgError
 from kmsg_authoring.lint import Problem, lint_template
 from kmsg_authoring.model import TOKEN_TYPES, USER_FIELDS

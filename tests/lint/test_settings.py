@@ -6,7 +6,7 @@ import pytest
 
 from kmsg_authoring.errors import ConfigError
 from kmsg_authoring.lint.settings import resolve
-from kmsg_authoring.source import load_yaml
+from kmsg_authoring.source.project import load_yaml
 from tests.lint.conftest import LintFn, codes
 
 UNUSED = {"tokens": {"eventDate": "String"}}  # KM102, a warning

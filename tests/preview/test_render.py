@@ -10,7 +10,7 @@ import pytest
 
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.model import USER_FIELDS
-from kmsg_authoring.render import (
+from kmsg_authoring.render.renderer import (
     MAGIC_LINK_MARK,
     QrColors,
     Rendering,
@@ -19,7 +19,7 @@ from kmsg_authoring.render import (
     segno_qr,
     sign_jwt,
 )
-from kmsg_authoring.samples import SAMPLE_USER
+from kmsg_authoring.render.samples import SAMPLE_USER
 
 SECRET = "s3cret-never-shown-0123456789abcdef"
 MAP = {

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.model import CURRENT_RECIPIENT, TOKEN_TYPES, USER_FIELDS
-from kmsg_authoring.render import QrColors, render_all
-from kmsg_authoring.samples import validate_sample
-from kmsg_authoring.source import YamlDoc
+from kmsg_authoring.render.renderer import QrColors, render_all
+from kmsg_authoring.render.samples import validate_sample
+from kmsg_authoring.source.project import YamlDoc
 
 NAMES = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,8}\Z")
 # Text that is not itself token syntax: braces and entities are what references are made of.

@@ -10,17 +10,17 @@ import pytest
 import yaml
 
 from kmsg_authoring.cli import main
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.errors import SourceError, UsageError
 from kmsg_authoring.model import TOKEN_TYPES, USER_FIELDS
-from kmsg_authoring.samples import (
+from kmsg_authoring.render.samples import (
     check_sample_files,
     default_sample,
     parse_sample,
     sample_yaml,
     validate_sample,
 )
-from kmsg_authoring.source import load_yaml
+from kmsg_authoring.source.project import load_yaml
 
 MAP = {
     "recipient": {"type": "User"},
@@ -164,7 +164,7 @@ def test_samples_check_reports_problems_and_exit_code(
 
 def test_unknown_sample_name_is_a_usage_error(example_project: Path) -> None:
     from kmsg_authoring.compile import compile_template
-    from kmsg_authoring.samples import load_sample
+    from kmsg_authoring.render.samples import load_sample
 
     config = load_config(example_project)
     with pytest.raises(UsageError, match="no sample 'nope' \\(samples: default\\)"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.preview.server import LivePreview
 from kmsg_authoring.preview.site import PreviewSite
 

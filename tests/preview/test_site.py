@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.preview.pages import OVERLAY_ID
 from kmsg_authoring.preview.site import STATIC_DIR, PreviewSite, safe_join
 from kmsg_authoring.preview.watcher import Debouncer, is_scratch

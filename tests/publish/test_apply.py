@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmsg_authoring.model import MANAGED_TAG
-from kmsg_authoring.publish import (
+from kmsg_authoring.publish.plan import (
     DONE,
     FAILED,
     SKIPPED,

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kmsg_authoring.model import MANAGED_TAG
-from kmsg_authoring.publish import (
+from kmsg_authoring.publish.plan import (
     ADD,
     CONFLICT,
     DRIFT,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kmsg_authoring.config import load_config
-from kmsg_authoring.publish import UNCHANGED, apply_plan, local_templates, make_plan
-from kmsg_authoring.pull import PullRefused, pull, slugify, template_yaml
+from kmsg_authoring.source.config import load_config
+from kmsg_authoring.publish.plan import UNCHANGED, apply_plan, local_templates, make_plan
+from kmsg_authoring.publish.pull import PullRefused, pull, slugify, template_yaml
 from tests.publish.fake_api import FakeApi
 
 GUID = "app-1"

@@ -14,7 +14,7 @@ import pytest
 
 from kmsg_authoring.api import MessagingClient
 from kmsg_authoring.cli import main
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.errors import ApiError
 from kmsg_authoring.model import MANAGED_TAG
 
@@ -63,7 +63,7 @@ def env(
     caplog.set_level(logging.DEBUG)
     ks = sandbox.make_ks(PARTNER)
     monkeypatch.setenv("KALTURA_KS", ks)
-    monkeypatch.setattr("kmsg_authoring.sendtest.SLEEP", lambda s: None)
+    monkeypatch.setattr("kmsg_authoring.publish.sendtest.SLEEP", lambda s: None)
     with sandbox.start_sandbox(tmp_path / "sandbox.sqlite") as sb:
         toml = (example_project / "kmsg.toml").read_text(encoding="utf-8")
         toml = re.sub(r'url = "[^"]*"', f'url = "{sb.url}"', toml)
@@ -210,7 +210,7 @@ def test_a_400_is_not_retried(env: Env) -> None:
 
 
 def test_fifty_templates_through_faults_end_as_exactly_fifty(env: Env, make_project: Any) -> None:
-    from kmsg_authoring import publish as pub
+    from kmsg_authoring.publish import plan as pub
 
     files = {"kmsg.toml": f'[environments.sandbox]\nurl = "{env.sb.url}"\napp_guid = "{GUID}"\n'}
     for i in range(50):

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.config import load_config
+from kmsg_authoring.source.config import load_config
 from kmsg_authoring.errors import UsageError
 from kmsg_authoring.model import POLL_INTERVALS
-from kmsg_authoring.publish import apply_plan, local_templates, make_plan
-from kmsg_authoring.sendtest import SESSION_PREFIX, format_delivery, send_test
+from kmsg_authoring.publish.plan import apply_plan, local_templates, make_plan
+from kmsg_authoring.publish.sendtest import SESSION_PREFIX, format_delivery, send_test
 from tests.publish.fake_api import FakeApi
 
 GUID = "app-1"

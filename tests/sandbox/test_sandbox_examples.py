@@ -6,8 +6,8 @@ from pathlib import Path
 
 from kmsg_authoring.build import build_project
 from kmsg_authoring.compile.tokens import find_tokens
-from kmsg_authoring.config import load_config
-from kmsg_authoring.samples import load_sample
+from kmsg_authoring.source.config import load_config
+from kmsg_authoring.render.samples import load_sample
 from kmsg_authoring.sandbox.store import DISCRETE_MESSAGES
 from tests.sandbox.conftest import APP, Api
 

@@ -25,11 +25,11 @@ from kmsg_authoring.model import (
     TOKEN_TYPES,
     USER_FIELDS,
 )
-from kmsg_authoring.source import SAMPLES_DIR, YamlDoc, load_yaml, read_text
+from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, load_yaml, read_text
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 DEFAULT_SAMPLE = "default"
 SAMPLE_SUFFIX = ".yaml"
@@ -208,7 +208,7 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
 
 def validate_sample(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[SourceError]:
     """Every problem of a parsed sample, each at its line in the sample file."""
-    from kmsg_authoring.jsonschema_lite import iter_problems
+    from kmsg_authoring.source.jsonschema_lite import iter_problems
 
     schema = sample_schema(msg_params_map)
     found: list[tuple[Location, str]] = []

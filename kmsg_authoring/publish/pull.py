@@ -17,12 +17,12 @@ import yaml
 
 from kmsg_authoring.errors import KmsgError, SourceError, UsageError
 from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS
-from kmsg_authoring.publish import normalize, remote_templates
-from kmsg_authoring.source import BODY_FILE, TEMPLATE_FILE, discover, load_yaml, read_text
+from kmsg_authoring.publish.plan import normalize, remote_templates
+from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE, discover, load_yaml, read_text
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 _REMOTE_LINK = re.compile(r"<link\b[^>]*\bstylesheet\b[^>]*>", re.IGNORECASE)
 _COMPILE_SLUG = "remote"

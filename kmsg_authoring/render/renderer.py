@@ -21,7 +21,7 @@ from kmsg_authoring.model import CURRENT_RECIPIENT, USER_FIELDS
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
-    from kmsg_authoring.samples import Sample
+    from kmsg_authoring.render.samples import Sample
 
 # Where a reference stands in the message.
 SUBJECT, FROM_NAME, TO, BODY = "subject", "fromName", "toAttributePath", "body"

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import UsageError
 from kmsg_authoring.model import BULK_STATUSES, POLL_INTERVALS
-from kmsg_authoring.publish import is_live, is_managed
+from kmsg_authoring.publish.plan import is_live, is_managed
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 SESSION_PREFIX = "kmsg-author-test"
 # Bulk statuses after which nothing changes any more (section 7.1).
@@ -102,7 +102,7 @@ def send_test(
     """Send the published template of slug to the user ids in `to` and wait for its delivery status."""
     from kmsg_authoring.build import resolve_slugs
     from kmsg_authoring.compile import compile_template
-    from kmsg_authoring.samples import load_sample
+    from kmsg_authoring.render.samples import load_sample
 
     if not to:
         raise UsageError("name at least one recipient user id (--to)")

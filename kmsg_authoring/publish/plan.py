@@ -22,7 +22,7 @@ from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, MANAGED_TAG, UPDATE
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
-    from kmsg_authoring.config import Config
+    from kmsg_authoring.source.config import Config
 
 # The fields the API stores for a template and the toolkit compares (appGuid is the match key).
 COMPARED_FIELDS: tuple[str, ...] = tuple(f for f in ADD_FIELDS if f != "appGuid")

@@ -1,0 +1,1 @@
+"""Compiled templates and an environment in, remote templates out: plan, apply, pull and send-test."""

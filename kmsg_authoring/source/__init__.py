@@ -1,0 +1,1 @@
+"""Source files in, configuration and template sources out: the project root, kmsg.toml, template folders, confined reads, YAML with positions, scaffolding."""
