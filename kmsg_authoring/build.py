@@ -18,7 +18,7 @@ from kmsg_authoring.errors import KmsgError, Location, UsageError
 from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, discover, is_template_dir
 
 CACHE_FILE = ".cache.sqlite"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: document frame kept, canonical tokens
 MANIFEST = "manifest.json"
 
 
@@ -86,7 +86,7 @@ class _Hashes:
 
 def _settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
-    return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, dict(config.brand), dict(config.lint), str(config.src_dir)]).encode())
+    return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, config.remote_stylesheets, dict(config.brand), dict(config.lint), str(config.src_dir)]).encode())
 
 
 def _sample_files(config: Config, slug: str) -> list[str]:
@@ -254,6 +254,19 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
             report.written.append(f"{slug}.html")
         manifest[slug] = manifest_entry(c)
     write_atomic(out / MANIFEST, manifest_text(manifest))
+    _remove_stray_outputs(config, set(manifest))
+
+
+def _remove_stray_outputs(config: Config, kept: set[str]) -> None:
+    """build/ holds the outputs of the templates that exist and built: others (a removed or renamed
+    template's) go. Only <name>.json and <name>.html directly in build/ are touched, and only when
+    build/ is a folder of its own (not the project root or the sources)."""
+    out, root, src = config.build_dir.resolve(), config.root.resolve(), config.src_dir.resolve()
+    if out == root or not out.is_relative_to(root) or src.is_relative_to(out) or out.is_relative_to(src):
+        return
+    for path in out.iterdir():
+        if path.suffix in (".json", ".html") and path.name != MANIFEST and path.stem not in kept and path.is_file():
+            path.unlink(missing_ok=True)
 
 
 # -- the build -----------------------------------------------------------------------------------

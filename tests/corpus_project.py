@@ -43,8 +43,11 @@ def wrap_body(html: str) -> str:
 
 
 def make_corpus_project(dest: Path, files: list[Path], corpus: Path, inliner: str = "css-inline",
-                        keep_remote: bool = False) -> list[str]:
-    """Write a project with one template per corpus file; returns the slugs."""
+                        keep_remote: bool = False, remote_stylesheets: str | None = None) -> list[str]:
+    """Write a project with one template per corpus file; returns the slugs.
+
+    Remote stylesheets follow the default unless keep_remote or remote_stylesheets sets them.
+    """
     src = dest / "templates_src"
     slugs = []
     lint_off = '[lint]\ndisable = []\n'
@@ -54,7 +57,8 @@ def make_corpus_project(dest: Path, files: list[Path], corpus: Path, inliner: st
         slug = slug_for(path, corpus)
         folder = src / slug
         folder.mkdir(parents=True, exist_ok=True)
-        settings = "kmsg:\n  jinja: false\n" + ("  remote_stylesheets: keep\n" if keep_remote else "")
+        policy = "keep" if keep_remote else remote_stylesheets
+        settings = "kmsg:\n  jinja: false\n" + (f"  remote_stylesheets: {policy}\n" if policy else "")
         (folder / "template.yaml").write_text(
             f"name: {slug}\nsubject: Hello {{recipient.firstName}}\ntoAttributePath: \"{{recipient.email}}\"\n"
             + TOKENS_YAML + settings,

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kmsg_authoring.compile.extract import Context, contexts
+from kmsg_authoring.compile.extract import DEPTH_CHECK_FROM, Context, TooDeep, contexts, parse_complete
 from kmsg_authoring.compile.inline import inline_css
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.schema import validate_template_yaml
@@ -19,12 +19,11 @@ from kmsg_authoring.compile.tokens import (
     PLACEHOLDER_RE,
     TOKEN_RE,
     Shield,
-    Shielded,
     find_source_tokens,
     find_tokens,
     number_of_tokens_used,
 )
-from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef
+from kmsg_authoring.compile.types import MARK_ATTR, MARK_RE, CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
@@ -39,7 +38,15 @@ _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.DOTALL | re.IGNORE
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.DOTALL)
 _KEEP_STYLE = '<style data-css-inline="ignore">'
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_LINK_START = re.compile(r"<link\b", re.IGNORECASE)
+# A <link> element, or what an HTML parser never looks inside for one: a comment, or the raw text
+# of <script>, <style>, <title> and <textarea>.
+_LINK_SCAN = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(script|style|title|textarea)\b[^<]*+(?:<(?!/\1\s*>)[^<]*+)*+(?:</\1\s*>|\Z)"
+    r"|(?P<link><link\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>)",
+    re.DOTALL | re.IGNORECASE,
+)
 _ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 _UNDEFINED = re.compile(r"'([^']+)' is undefined")
@@ -171,6 +178,7 @@ class _Compiler:
         shield = self.env.shield
         loc = self.meta.locate(field)
         shielded = prepare(value, self.meta_rel, shield, None, jinja=True)
+        self.env.jinja.default_location = loc
         try:
             text = self.env.jinja.from_string(shielded).render(variables)
         except Exception as exc:  # noqa: BLE001 - every Jinja failure becomes a located error
@@ -194,6 +202,7 @@ class _Compiler:
             return prepare(text, self.body_rel, self.env.shield, self.env.marks, jinja=False)
         jinja = self.env.jinja
         jinja.loaded.clear()
+        jinja.default_location = Location(self.body_rel)
         try:
             template = jinja.get_template(f"{self.slug}/{BODY_FILE}")
             return template.render(variables)
@@ -202,19 +211,34 @@ class _Compiler:
         finally:
             self.deps.update(self.config.rel(self.config.src_dir / n) for n in jinja.loaded)
 
-    def _shield_leftovers(self, html: str) -> str:
-        """Shield references that Jinja expressions produced (they were not in any source text)."""
+    def _refuse_unshielded(self, html: str) -> None:
+        """Every reference was shielded where it was written (sources) or produced (Jinja output).
 
-        def swap(m: re.Match[str]) -> str:
+        A reference that only exists once Jinja joined its pieces ({{ "{" }}name}) has no place
+        the designer wrote it; it is refused rather than guessed at.
+        """
+        m = TOKEN_RE.search(html)
+        if m is not None:
             loc = self.env.marks.locate(html, m.start()) or Location(self.body_rel)
-            return self.env.shield.placeholder(Shielded(m.group(0), m.group(1), m.group(2), loc.path, loc.line, loc.col))
-
-        return TOKEN_RE.sub(swap, html)
+            raise BuildError(
+                f"token reference {m.group(0)} is assembled by Jinja from pieces; write it in one piece", loc
+            )
 
     def _link_stylesheets(self, html: str, settings: dict[str, Any]) -> str:
-        """Replace <link rel=stylesheet> to project files by a <style> with the file; remote ones are errors."""
+        """Replace each <link rel=stylesheet> to a project file by a <style> holding the file.
+
+        Links are found as an HTML parser finds elements: never inside a comment (a commented-out
+        hint is not a stylesheet) nor inside the raw text of <script>, <style>, <title> or
+        <textarea>. A remote one is kept as written and never downloaded (the linter says which
+        clients ignore it), or refused with remote_stylesheets: error.
+        """
+        if _LINK_START.search(html) is None:
+            return html
+        policy = settings.get("remote_stylesheets", self.config.remote_stylesheets)
 
         def swap(m: re.Match[str]) -> str:
+            if m.group("link") is None:
+                return m.group(0)
             attrs = _attrs(m.group(0))
             if "stylesheet" not in attrs.get("rel", "").lower().split():
                 return m.group(0)
@@ -223,11 +247,11 @@ class _Compiler:
             if not href:
                 raise BuildError("<link rel=stylesheet> without href", loc)
             if _REMOTE.match(href):
-                if settings.get("remote_stylesheets") == "keep":
+                if policy != "error":
                     return m.group(0)
                 raise BuildError(
-                    f"remote stylesheet '{href}' is never downloaded; put the CSS in the project, "
-                    "or set kmsg: {remote_stylesheets: keep} in template.yaml to leave the link as it is",
+                    f"remote stylesheet '{href}' is never downloaded; put the CSS in the project, or drop "
+                    "remote_stylesheets: error (kmsg: in template.yaml, [build] in kmsg.toml) to keep the link",
                     loc,
                 )
             base = (self.config.root / loc.path).parent
@@ -241,9 +265,11 @@ class _Compiler:
             css = prepare(read_text(target, rel), rel, self.env.shield, None, jinja=False)
             media = attrs.get("media")
             media_attr = f' media="{media}"' if media else ""
-            return f"<style{media_attr}>\n{css}\n</style>"
+            # Marked as written in the stylesheet, so that findings about its rules point into it.
+            mark = self.env.marks.add(Location(rel, 1, 1))
+            return f'<style{media_attr} {MARK_ATTR}="{mark}">{css}\n</style>'
 
-        return _LINK_TAG.sub(swap, html)
+        return _LINK_SCAN.sub(swap, html)
 
     @staticmethod
     def _token_rules(css: str) -> list[str]:
@@ -305,10 +331,28 @@ class _Compiler:
             loc = self.env.marks.locate(after, tok.start) or Location(self.body_rel)
             raise BuildError(f"the CSS inliner ({engine}) made up a token reference {tok.raw}", loc)
 
+    def _too_deep(self, html: str, exc: TooDeep) -> BuildError:
+        loc = self.env.marks.locate(html, exc.offset) or Location(self.body_rel)
+        return BuildError(
+            "elements nest deeper than an HTML parser can represent (about 2,000 levels); the rest of the "
+            "document would be neither checked nor kept: close the elements left open", loc)
+
+    def _refuse_too_deep(self, html: str) -> None:
+        """Refuse a document nested too deep, before an inliner crashes on it or drops its end."""
+        if html.count("<") >= DEPTH_CHECK_FROM:
+            try:
+                parse_complete(html)
+            except TooDeep as exc:
+                raise self._too_deep(html, exc) from None
+
     def _body_refs(self, inlined: str) -> tuple[str, list[TokenRef]]:
         """Restore the tokens of the inlined body; the references with their context and offset."""
         by_index: dict[int, list[Context]] = defaultdict(list)
-        for found_ctx in contexts(inlined):
+        try:
+            found_contexts = contexts(inlined)
+        except TooDeep as exc:
+            raise self._too_deep(inlined, exc) from None
+        for found_ctx in found_contexts:
             by_index[found_ctx.index].append(found_ctx)
         stripped = MARK_RE.sub("", inlined)
         seen: Counter[int] = Counter()
@@ -332,8 +376,10 @@ class _Compiler:
                 element=ctx.element if ctx else None, attribute=ctx.attribute if ctx else None,
                 mso=ctx.mso if ctx else False, offset=length,
             ))
-            out.append(entry.raw)
-            length += len(entry.raw)
+            # The canonical spelling is what the API substitutes (&#123;x&#125; would reach recipients as {x}).
+            text = entry.text
+            out.append(text)
+            length += len(text)
             last = m.end()
         out.append(stripped[last:])
         return "".join(out), refs
@@ -357,15 +403,17 @@ class _Compiler:
         _, to_refs = self._field("toAttributePath", jinja_on, False, variables)
 
         rendered = self._render_body(jinja_on, variables)
-        rendered = self._shield_leftovers(rendered)
+        if jinja_on:
+            self._refuse_unshielded(rendered)
         rendered = self._link_stylesheets(rendered, settings)
+        self._refuse_too_deep(rendered)
         if settings.get("inline_css", True):
             inlined = inline_css(self._keep_css_tokens(rendered), self.config.inliner).replace(_KEEP_STYLE, "<style>")
             self._check_preserved(rendered, inlined)
         else:
             inlined = rendered
         body, body_refs = self._body_refs(inlined)
-        marked_body = self.env.shield.restore(inlined)
+        marked_body = self.env.shield.restore_canonical(inlined)
         rendered_out = self.env.shield.restore(rendered)
         source_map = self.env.marks.subset(marked_body, rendered_out)
 

@@ -33,6 +33,22 @@ class Context:
     mso: bool
 
 
+# libxml2 stops building the tree where elements nest deeper than it can represent (about 2,000
+# levels) and carries on as if the rest of the document were not there.
+_TOO_DEEP = "Excessive depth"
+# A document with fewer '<' than this cannot nest that deep (every element but the few a parser
+# implies starts with one), so the check costs nothing for real-world mail.
+DEPTH_CHECK_FROM = 2000
+
+
+class TooDeep(Exception):
+    """A document nests elements deeper than the parser can represent."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset  # where, in the parsed text, the parser gave up
+
+
 def parse_html(html: str) -> Any:
     """Parse an HTML document or fragment leniently (None when there is nothing to parse)."""
     if not html.strip():
@@ -41,6 +57,18 @@ def parse_html(html: str) -> Any:
         return etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
+
+
+def parse_complete(html: str) -> Any:
+    """parse_html, raising TooDeep where the parser would leave the rest of the document out."""
+    root = parse_html(html)
+    if html.count("<") >= DEPTH_CHECK_FROM:
+        for error in _PARSER.error_log:
+            if _TOO_DEEP in error.message:
+                lines = html.split("\n", error.line - 1)
+                offset = len(html) - len(lines[-1]) + max(error.column - 1, 0) if len(lines) >= error.line else 0
+                raise TooDeep(min(offset, len(html)))
+    return root
 
 
 def _tag(el: Any) -> str | None:
@@ -76,8 +104,11 @@ def _walk(root: Any, mso: bool) -> Iterator[Context]:
 
 
 def contexts(html: str) -> list[Context]:
-    """Every placeholder occurrence in an HTML document with its context, in document order."""
-    root = parse_html(html)
+    """Every placeholder occurrence in an HTML document with its context, in document order.
+
+    Raises TooDeep for a document the parser cannot represent whole.
+    """
+    root = parse_complete(html)
     if root is None:
         return []
     return list(_walk(root.getroottree(), False))

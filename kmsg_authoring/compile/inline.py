@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from kmsg_authoring.source.config import INLINERS
 from kmsg_authoring.errors import BuildError
 
 _css_inliner = None
+# What precedes <html>: a byte order mark, whitespace, an XML declaration, the doctype, comments.
+# The doctype decides the rendering mode (an XHTML 1.0 Transitional doctype is "almost standards":
+# images in table cells get no gap below them), so it is kept exactly as the designer wrote it.
+_PROLOG = re.compile(r"\A\ufeff?(?:\s|<!--.*?-->|<![^>]*>|<\?[^>]*>)*", re.DOTALL)
+_HTML_TAG = re.compile(r"<html\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", re.IGNORECASE)
+# premailer copies these CSS properties into HTML attributes (height:auto becomes height="auto",
+# which collapses an image's placeholder when images are blocked); the CSS already says it.
+_PREMAILER_ATTRIBUTES = ["align", "valign", "bgcolor", "width", "height"]
 
 
 def _css_inline(html: str) -> str:
@@ -42,19 +52,44 @@ def _premailer(html: str) -> str:
                 remove_classes=False,
                 disable_validation=True,
                 disable_link_rewrites=True,
+                disable_basic_attributes=_PREMAILER_ATTRIBUTES,
+                align_floating_images=False,
                 allow_network=False,
                 allow_loading_external_files=False,
                 cssutils_logging_level=logging.CRITICAL,
-            ).transform()
+            ).transform(pretty_print=False)
         )
     except Exception as exc:  # noqa: BLE001 - premailer raises whatever its CSS parser or lxml raises
         raise BuildError(f"CSS inlining failed (premailer): {type(exc).__name__}: {exc}") from None
 
 
+def keep_document_frame(source: str, output: str) -> str:
+    """The inliner's output with everything the source has before <html> and its <html> start tag.
+
+    Both inliners rewrite them: the doctype becomes <!DOCTYPE html> (or is dropped), and a document
+    without one gets one. What precedes <html> (doctype with its case and line breaks, comments,
+    XML declaration) and the <html> element's attributes (xmlns:v, xmlns:o, lang, dir) are the
+    source's, byte for byte; a source without a doctype gets none.
+    """
+    src_prolog = _PROLOG.match(source)
+    out_prolog = _PROLOG.match(output)
+    src_end = src_prolog.end() if src_prolog else 0
+    out_end = out_prolog.end() if out_prolog else 0
+    rest = output[out_end:]
+    src_tag = _HTML_TAG.match(source, src_end)
+    out_tag = _HTML_TAG.match(output, out_end)
+    if src_tag is not None and out_tag is not None:
+        rest = src_tag.group(0) + output[out_tag.end():]
+    return source[:src_end] + rest
+
+
 def inline_css(html: str, engine: str = "css-inline") -> str:
-    """Inline the <style> rules of an HTML document into style attributes."""
+    """Inline the <style> rules of an HTML document into style attributes; the document frame is kept."""
     if engine == "css-inline":
-        return _css_inline(html)
+        return keep_document_frame(html, _css_inline(html))
     if engine == "premailer":
-        return _premailer(html)
+        # lxml refuses a str that starts with an XML declaration naming an encoding; the prolog is
+        # put back from the source anyway.
+        prolog = _PROLOG.match(html)
+        return keep_document_frame(html, _premailer(html[prolog.end():] if prolog else html))
     raise BuildError(f"unknown CSS inliner '{engine}' (one of {', '.join(INLINERS)})")

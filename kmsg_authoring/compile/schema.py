@@ -23,8 +23,9 @@ KMSG_SETTINGS: dict[str, Any] = {
             "description": "false: the body is sent exactly as written, CSS not inlined (bodies pulled from the API).",
         },
         "remote_stylesheets": {
-            "enum": ["error", "keep"],
-            "description": "A <link rel=stylesheet> to a remote URL: an error (default), or kept as it is, never fetched.",
+            "enum": ["keep", "error"],
+            "description": "A <link rel=stylesheet> to a remote URL: kept as written and never fetched (default, "
+            "with a lint warning), or a build error. Overrides [build] remote_stylesheets.",
         },
         "lint": {"type": "object", "description": "Lint settings for this template, as [lint] in kmsg.toml."},
     },

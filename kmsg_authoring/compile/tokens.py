@@ -23,7 +23,14 @@ TOKEN_RE = re.compile(rf"{OPEN}({NAME})(?:\.({NAME}))?{CLOSE}(?!\}})")
 _JINJA_OR_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|" + TOKEN_RE.pattern, re.DOTALL)
 
 PLACEHOLDER_PREFIX = "kmsgtk"
-PLACEHOLDER_RE = re.compile(r"kmsgtk(\d{6})q")
+# The number has no fixed width: a build may shield any number of references. The closing "q" ends
+# it, so digits written right after a token stay outside the placeholder.
+PLACEHOLDER_RE = re.compile(r"kmsgtk(\d+)q")
+
+
+def canonical(name: str, field: str | None) -> str:
+    """A reference's canonical spelling, the one the API substitutes: {name} or {name.field}."""
+    return "{" + name + ("." + field if field is not None else "") + "}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,11 @@ class Shielded:
     line: int
     col: int
 
+    @property
+    def text(self) -> str:
+        """The canonical spelling: {name} or {name.field}."""
+        return canonical(self.name, self.field)
+
 
 class Shield:
     """Swaps token references for inert placeholders and puts them back.
@@ -78,7 +90,7 @@ class Shield:
     def placeholder(self, entry: Shielded) -> str:
         """Register an entry; its placeholder text."""
         self.entries.append(entry)
-        return f"{PLACEHOLDER_PREFIX}{len(self.entries) - 1:06d}q"
+        return f"{PLACEHOLDER_PREFIX}{len(self.entries) - 1}q"
 
     def entry(self, placeholder_match: re.Match[str]) -> Shielded:
         """The entry behind a PLACEHOLDER_RE match."""
@@ -87,6 +99,14 @@ class Shield:
     def restore(self, text: str) -> str:
         """Put every reference back exactly as written."""
         return PLACEHOLDER_RE.sub(lambda m: self.entry(m).raw, text)
+
+    def restore_canonical(self, text: str) -> str:
+        """Put every reference back in its canonical spelling ({name} or {name.field}).
+
+        What the API substitutes: a reference written with entity-encoded braces (&#123;x&#125;)
+        would otherwise reach the payload encoded, and recipients would read {x}.
+        """
+        return PLACEHOLDER_RE.sub(lambda m: self.entry(m).text, text)
 
 
 # Section 4: tokens are placeholders in the subject, body and fromName.

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kmsg_authoring.compile.tokens import canonical
 from kmsg_authoring.errors import Location
 from kmsg_authoring.source.project import YamlDoc
 
@@ -35,7 +36,7 @@ class TokenRef:
     @property
     def text(self) -> str:
         """The canonical spelling: {name} or {name.field}."""
-        return "{" + self.name + ("." + self.field if self.field is not None else "") + "}"
+        return canonical(self.name, self.field)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (manifest, cache, lint output)."""

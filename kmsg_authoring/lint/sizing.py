@@ -27,7 +27,7 @@ def expanded_bytes(ctx: Context, upto: int | None = None) -> int:
     size = len(body[:end].encode("utf-8"))
     for t in ctx.body_tokens:
         if t.offset < end:
-            size += WORST_CASE_BYTES.get(ctx.declared.get(t.name), 500) - len(t.raw.encode("utf-8"))
+            size += WORST_CASE_BYTES.get(ctx.declared.get(t.name), 500) - len(t.text.encode("utf-8"))
     return size
 
 

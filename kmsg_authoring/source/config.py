@@ -14,6 +14,8 @@ from kmsg_authoring.model import REGIONS, region_url
 
 CONFIG_FILE = "kmsg.toml"
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
+# A <link rel=stylesheet> to a remote URL: kept as written (never downloaded) or refused.
+REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 _SECTIONS = ("build", "brand", "lint", "environments")
 
 
@@ -35,6 +37,7 @@ class Config:
     src_dir: Path
     build_dir: Path
     inliner: str = "css-inline"
+    remote_stylesheets: str = "keep"
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
@@ -122,6 +125,12 @@ def load_config(root: Path | None = None) -> Config:
         raise ConfigError(
             f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", Location(CONFIG_FILE)
         )
+    remote_stylesheets = build.get("remote_stylesheets", "keep")
+    if remote_stylesheets not in REMOTE_STYLESHEETS:
+        raise ConfigError(
+            f"[build] remote_stylesheets '{remote_stylesheets}' is not one of {', '.join(REMOTE_STYLESHEETS)}",
+            Location(CONFIG_FILE),
+        )
     src = build.get("src", "templates_src")
     out = build.get("out", "build")
     if not isinstance(src, str) or not isinstance(out, str):
@@ -135,6 +144,7 @@ def load_config(root: Path | None = None) -> Config:
         src_dir=root / src,
         build_dir=root / out,
         inliner=inliner,
+        remote_stylesheets=remote_stylesheets,
         brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),

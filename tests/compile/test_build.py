@@ -111,11 +111,12 @@ BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
                       "t/body.html:2:1: 'recipient' is undefined at build time; for a send-time token write "
                       "single braces: {recipient.firstName}"),
     "undefined": ({"t/body.html": "<p>{{ colour }}</p>\n"}, "'colour' is undefined at build time"),
-    "remote-css": ({"t/body.html": '<html><head>\n<link rel="stylesheet" href="https://fonts.example.com/a.css">'
-                                   "</head><body><p>x</p></body></html>"},
+    "remote-css-refused": ({"t/template.yaml": MINIMAL_YAML + "kmsg: {remote_stylesheets: error}\n",
+                            "t/body.html": '<html><head>\n<link rel="stylesheet" href="https://fonts.example.com/a.css">'
+                                           "</head><body><p>x</p></body></html>"},
                    "t/body.html:2:1: remote stylesheet 'https://fonts.example.com/a.css' is never downloaded"),
-    "missing-css": ({"t/body.html": '<link rel="stylesheet" href="nope.css"><p>x</p>'},
-                    "stylesheet 'nope.css' not found"),
+    "missing-css": ({"t/body.html": '<p>x</p>\n  <link rel="stylesheet" href="nope.css"><p>x</p>'},
+                    "t/body.html:2:3: stylesheet 'nope.css' not found"),
     "css-outside": ({"t/body.html": '<link rel="stylesheet" href="../../../etc/passwd"><p>x</p>'},
                     "not found in the project"),
     "missing-body": ({"t/body.html": None}, "t/body.html:1:1: missing body.html"),  # type: ignore[dict-item]

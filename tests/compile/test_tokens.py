@@ -98,12 +98,15 @@ def test_extracted_tokens_match_what_was_written(
     assert sorted(body_refs, key=repr) == sorted(expected, key=repr)
     assert [(t.name, t.field) for t in compiled.tokens if t.where == "subject"] == list(subject_tokens)
     assert [t.raw for t in compiled.tokens if t.where == "comment"] == ["{notAToken}"]
-    # Every reference is restored verbatim in the body, at the offset reported.
+    # Every reference is written to the body in the spelling the API substitutes, at the offset
+    # reported; the manifest's raw keeps it as written.
     for t in compiled.tokens:
         if t.offset >= 0:
-            assert compiled.body[t.offset:t.offset + len(t.raw)] == t.raw
+            assert compiled.body[t.offset:t.offset + len(t.text)] == t.text
     for name, field, spelling, _, _ in tokens:
-        assert _ref(name, field, spelling) in compiled.body
+        assert _ref(name, field, ("{", "}")) in compiled.body
+        assert any(t.raw == _ref(name, field, spelling) for t in compiled.tokens)
+    assert "&#123;" not in compiled.body and "&#x7b;" not in compiled.body and "&lbrace;" not in compiled.body
 
 
 def test_token_contexts_and_source_locations(make_project: Callable[[dict[str, str]], Path]) -> None:

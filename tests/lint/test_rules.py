@@ -88,6 +88,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM510": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
               {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
     "KM511": ({"body": "<div><p>Thanks</p></div></div>"}, {"body": "<div><p>Thanks</p></div>"}),
+    "KM601": ({"body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] { width: 20px } }"
+                       '</style><table><tr><td class="pusher">x</td></tr></table>'},
+              {"body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] "
+                       '{ width: 20px !important } }</style><table><tr><td class="pusher">x</td></tr></table>'}),
+    "KM602": ({"body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'},
+              {"body": '<link rel="preconnect" href="https://cdn.example.com"><p>x</p>'}),
 }
 
 
