@@ -15,7 +15,12 @@ from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.source.project import LineIndex
 
 # <style> blocks outside comments (those inside <!--[if mso]> speak to Outlook alone, never inlined).
-_STYLE_OR_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<style\b[^>]*>(.*?)(?:</style\s*>|\Z)", re.DOTALL | re.IGNORECASE)
+# The style's text is scanned as runs of characters other than '<' (the regex engine's tight loop)
+# rather than with a lazy '.*?', which tries the end tag at every character.
+_STYLE_OR_COMMENT = re.compile(
+    r"<!--.*?(?:-->|\Z)|<style\b[^>]*>([^<]*+(?:<(?!/style\s*>)[^<]*+)*+)(?:</style\s*>|\Z)",
+    re.DOTALL | re.IGNORECASE,
+)
 _CSS_PART = re.compile(r"/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.DOTALL)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
 _CONDITIONAL_AT = re.compile(r"@(?:media|supports)\b", re.IGNORECASE)
@@ -186,8 +191,10 @@ def inlining_conflict(ctx: Context) -> Iterator[Finding]:
     rendered = compiled.rendered
     if not compiled.settings.get("inline_css", True) or _CONDITIONAL_AT.search(rendered) is None:
         return
-    inlined_props = {p for _, style in ctx.styled for p in style_declarations(style)}
-    if not inlined_props:
+    # The distinct inline styles as one text: a property no style names cannot be in a conflict
+    # (inliners repeat the same few styles on many elements, so this is short).
+    styles_text = "\n".join({style.lower() for _, style in ctx.styled})
+    if not styles_text:
         return
     root = ctx.body_root
     if root is None:
@@ -199,7 +206,7 @@ def inlining_conflict(ctx: Context) -> Iterator[Finding]:
             continue
         for item in conditional_rules(css):
             props = [p for p, v in item.declarations.items()
-                     if not v.endswith("important") and (_related(p) & inlined_props or p in SHORTHANDS)]
+                     if not v.endswith("important") and any(name in styles_text for name in _related(p))]
             if not props:
                 continue
             for selector in _split_selectors(item.selectors):
