@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kmsg_authoring.lint import Problem
 from kmsg_authoring.lint.rules.inlining import conditional_rules
 from tests.lint.conftest import LintFn
 
@@ -23,15 +24,15 @@ EXPECTED = {
 }
 
 
-def _conflicts(problems: list[object]) -> list[object]:
-    return [p for p in problems if getattr(p, "code", None) == "KM601"]
+def _conflicts(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.code == "KM601"]
 
 
 def test_a_media_rule_beaten_by_an_inlined_declaration_is_reported_at_its_line(lint_one: LintFn) -> None:
     problems = _conflicts(lint_one(body=f"<style>\n{CSS}</style>\n{TABLE}", page=False))
-    assert {p.message for p in problems} == EXPECTED  # type: ignore[attr-defined]
-    assert {str(p.location) for p in problems} == {"templates_src/t/body.html:4:3"}  # type: ignore[attr-defined]
-    assert all(p.severity == "warning" for p in problems)  # type: ignore[attr-defined]
+    assert {p.message for p in problems} == EXPECTED
+    assert {str(p.location) for p in problems} == {"templates_src/t/body.html:4:3"}
+    assert all(p.severity == "warning" for p in problems)
 
 
 @pytest.mark.parametrize("how", ["include", "link"])
@@ -40,8 +41,8 @@ def test_a_rule_from_a_shared_stylesheet_is_reported_in_that_file(lint_one: Lint
              else '<link rel="stylesheet" href="../_styles/main.css">')
     problems = _conflicts(lint_one(body=f"<html><head>{style}</head><body>{TABLE}</body></html>", page=False,
                                    files={"templates_src/_styles/main.css": CSS}))
-    assert {p.message for p in problems} == EXPECTED  # type: ignore[attr-defined]
-    assert {str(p.location) for p in problems} == {"templates_src/_styles/main.css:3:3"}  # type: ignore[attr-defined]
+    assert {p.message for p in problems} == EXPECTED
+    assert {str(p.location) for p in problems} == {"templates_src/_styles/main.css:3:3"}
 
 
 @pytest.mark.parametrize("body", [
