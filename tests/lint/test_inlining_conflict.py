@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kmsg_authoring.lint import Problem
 from kmsg_authoring.lint.rules.inlining import conditional_rules
-from tests.lint.conftest import LintFn
+from tests.lint.conftest import LintFn, template_files, write
 
 CSS = """\
 td.pusher { width: 100px; padding: 10px; }
@@ -72,3 +74,18 @@ def test_conditional_rules_lists_rules_nested_in_media_and_supports() -> None:
         ("@media screen", "b, i", "b, i", {"width": "1px"}),
         ("@media screen @supports (display:grid)", "u", "u", {"top": "0"}),
     ]
+
+
+def test_kmsg_author_lint_reports_the_conflict_in_the_stylesheet_the_designer_edits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kmsg_authoring.cli import main
+
+    files = template_files(body=('<html><head><style>\n{% include "_styles/main.css" %}\n</style></head>'
+                                 f"<body>{TABLE}</body></html>"), page=False)
+    write(tmp_path, {**files, "templates_src/_styles/main.css": CSS, "kmsg.toml": ""})
+    code = main(["-C", str(tmp_path), "lint", "--strict"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert ("templates_src/_styles/main.css:3:3: KM601 'width' of '@media only screen and (max-width: 480px)' "
+            "rule 'td[class=\"pusher\"]' never applies to <td>") in out
