@@ -280,3 +280,20 @@ def test_xhtml_with_an_xml_declaration_places_tokens(make_project: Project) -> N
     assert compiled.body == body
     where = {(t.raw, t.where, t.attribute) for t in compiled.tokens if t.offset >= 0}
     assert where == {("{recipient.firstName}", "text", None), ("{joinLink}", "attribute", "href")}
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["umask-022", "umask-027"])
+def test_outputs_and_scaffolds_follow_the_umask(example_project: Path, umask: int) -> None:
+    """build/ outputs and the files `new` writes get 0666 minus the umask, not mkstemp's 0600."""
+    import os
+
+    def run(*argv: str) -> None:
+        subprocess.run([sys.executable, "-m", "kmsg_authoring", "-C", str(example_project), *argv],
+                       check=True, capture_output=True, preexec_fn=lambda: os.umask(umask))
+
+    run("build")
+    run("new", "fresh-one")
+    expected = 0o666 & ~umask
+    files = [example_project / "build/reminder.json", example_project / "build/manifest.json",
+             example_project / "templates_src/fresh-one/template.yaml"]
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: oct(expected) for f in files}
