@@ -88,7 +88,7 @@ def test_sarif_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["lint", "no/such/folder"], "no such file or folder"),
+        (["lint", "no/such/folder"], "no template 'no/such/folder'"),
         (["lint", "--format", "xml"], "invalid choice"),
     ],
 )
@@ -182,3 +182,13 @@ def test_a_shared_partial_problem_is_reported_once(tmp_path: Path, capsys: pytes
          "'{recipient.firstname}' (did you mean 'firstName'?)"),
         "1 error and 0 warnings in 2 templates",
     ]
+
+
+def test_lint_takes_a_slug_like_build(example_project: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lint SLUG` checks that template, run from the project folder as build and preview are."""
+    monkeypatch.chdir(example_project)
+    assert main(["lint", "reminder", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["templates"] == ["reminder"]
+    assert main(["lint", "no-such-template"]) == 2
+    assert "no template 'no-such-template'" in capsys.readouterr().err
