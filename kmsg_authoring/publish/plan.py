@@ -367,13 +367,14 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
     """Build and lint the project; every template, or PublishBlocked when anything failed."""
     from kmsg_authoring.build import build_project
 
+    from kmsg_authoring.lint.project import build_problems
+
     report = build_project(config, slugs, write=True, lint=True)
-    lines: list[str] = []
-    for slug, errors in sorted(report.failures.items()):
-        lines.extend(str(e) if e.location else f"{slug}: {e}" for e in errors)
-    for slug, problems in sorted(report.problems.items()):
-        if slug not in report.failures:
-            lines.extend(str(p) for p in problems if getattr(p, "severity", "error") == "error")
+    # Errors read as lint prints them (path:line:col: CODE message), sample errors included.
+    lines = [str(p) for p in build_problems(config, report, sorted({*report.failures, *report.problems}))
+             if p.is_error]
+    if report.failures and not lines:  # cannot happen today; never let a failure through unnamed
+        lines = [f"{slug}: {e}" for slug, errors in sorted(report.failures.items()) for e in errors]
     if lines:
         raise PublishBlocked(
             "the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines)

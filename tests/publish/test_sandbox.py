@@ -360,3 +360,15 @@ def test_publish_only_limits_what_is_published_and_what_force_overrides(env: Env
     assert subjects["Event Invitation"] == "Edited in the web UI"  # --force did not reach it
     code, text = env.run("publish", "--env", "sandbox", "--only", "no-such")
     assert code == 2 and "no-such" in text
+
+
+def test_publish_names_a_sample_error_with_its_code(env: Env) -> None:
+    """publish lists what blocks it the way lint does: path:line:col: CODE message."""
+    sample = env.root / "templates_src/reminder/samples/default.yaml"
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    sample.write_text("".join(ln for ln in lines if not ln.lstrip().startswith("eventName:")), encoding="utf-8")
+    env.clear()
+    code, text = env.run("publish", "--env", "sandbox")
+    assert code == 1 and not any(r in WRITES for r in env.requests())
+    assert re.search(r"templates_src/reminder/samples/default\.yaml:\d+:\d+: KM002 no value for token 'eventName'",
+                     text), text
