@@ -129,12 +129,14 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
         body.append(
             f"<tr class=\"status-{status}\" data-slug=\"{escape(row.slug)}\">"
             f"<td><a href=\"/t/{quote(row.slug)}\">{escape(row.slug)}</a></td>"
-            f"<td dir=\"auto\">{escape(row.name)}</td>"
-            f"<td class=\"num errors\">{errors}</td><td class=\"num warnings\">{warnings}</td>"
-            f"<td>{'build failed' if row.errors else 'built'}</td><td>{_when(row.built_at)}</td></tr>"
+            f"<td dir=\"auto\" data-label=\"Name\">{escape(row.name)}</td>"
+            f"<td class=\"num errors\" data-label=\"Errors\">{errors}</td>"
+            f"<td class=\"num warnings\" data-label=\"Warnings\">{warnings}</td>"
+            f"<td data-label=\"Status\">{'build failed' if row.errors else 'built'}</td>"
+            f"<td data-label=\"Last build\">{_when(row.built_at)}</td></tr>"
         )
     table = (
-        "<table class=\"index\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
+        "<table class=\"index cards\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
         f"<th>Status</th><th>Last build</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
         if rows else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
     )
@@ -205,10 +207,11 @@ def _findings(findings: Sequence[Finding]) -> str:
         return "<p class=\"empty\">No lint findings.</p>"
     rows = "".join(
         f"<tr class=\"sev-{escape(f.severity)}\"><td><code>{escape(str(f.location)) if f.location else ''}</code></td>"
-        f"<td>{escape(f.severity)}</td><td><code>{escape(f.code)}</code></td><td>{escape(f.message)}</td></tr>"
+        f"<td data-label=\"Severity\">{escape(f.severity)}</td><td data-label=\"Rule\"><code>{escape(f.code)}</code></td>"
+        f"<td>{escape(f.message)}</td></tr>"
         for f in findings
     )
-    return ("<table class=\"findings\"><thead><tr><th>Where</th><th>Severity</th><th>Rule</th><th>Message</th>"
+    return ("<table class=\"findings cards\"><thead><tr><th>Where</th><th>Severity</th><th>Rule</th><th>Message</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>")
 
 

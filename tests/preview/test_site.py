@@ -41,7 +41,7 @@ def test_index_lists_templates_with_status_and_build_time(site: PreviewSite) -> 
     assert status == 200
     for slug in ALL:
         assert f'<a href="/t/{slug}">{slug}</a>' in page
-    assert "Event Invitation" in page and 'class="num errors">0<' in page
+    assert "Event Invitation" in page and 'class="num errors" data-label="Errors">0<' in page
     assert 'data-live-epoch="1"' in page and "/static/preview.js" in page
 
 
@@ -180,8 +180,9 @@ def test_lint_findings_are_listed_with_their_source_locations(site: PreviewSite)
     site.on_change([rel])
     page = text(site, "/t/follow-up")[1]
     assert ">Lint (1)</button>" in page and "KM407" in page and f"<code>{rel}:" in page
-    assert 'data-slug="follow-up"><td><a href="/t/follow-up">follow-up</a></td><td dir="auto">Event Follow-up</td>' \
-           '<td class="num errors">0</td><td class="num warnings">1</td>' in text(site, "/")[1]
+    assert 'data-slug="follow-up"><td><a href="/t/follow-up">follow-up</a></td><td dir="auto" data-label="Name">' \
+           'Event Follow-up</td><td class="num errors" data-label="Errors">0</td>' \
+           '<td class="num warnings" data-label="Warnings">1</td>' in text(site, "/")[1]
 
 
 def test_adding_and_removing_a_template_folder_updates_the_index(site: PreviewSite) -> None:
