@@ -300,3 +300,19 @@ def test_outputs_and_scaffolds_follow_the_umask(example_project: Path, umask: in
     files = [example_project / "build/reminder.json", example_project / "build/manifest.json",
              example_project / "templates_src/fresh-one/template.yaml"]
     assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: oct(expected) for f in files}
+
+
+def test_examples_show_offline_and_name_their_sender(example_project: Path) -> None:
+    """No example depends on a remote image (the logo is text), and every one sets from and fromName."""
+    from lxml import html as lxml_html
+
+    from kmsg_authoring.compile import compile_template
+    from kmsg_authoring.source.project import discover
+
+    config = load_config(example_project)
+    for slug in discover(config.src_dir):
+        payload = compile_template(config, slug).payload
+        assert payload.get("from") and payload.get("fromName") == "Acme Events", slug
+        for img in lxml_html.fromstring(payload["body"]).iter("img"):
+            src = img.get("src") or ""
+            assert src.startswith(("{", "data:")), (slug, src)  # a send-time token or inline data only

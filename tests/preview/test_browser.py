@@ -93,9 +93,16 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+# Left edges of the header's wordmark, the content's heading and the footer's text inside an email.
+ALIGN_JS = """body => {
+  const left = sel => Math.round(body.ownerDocument.querySelector(sel).getBoundingClientRect().left);
+  return {header: left('.header span'), content: left('.content h1'), footer: left('.footer p')};
+}"""
+
+
 @pytest.mark.parametrize("width", [1200, 375], ids=["desktop-1200", "phone-375"])
 def test_index_and_template_page_fit_the_window(preview: LivePreview, tmp_path: Path, width: int) -> None:
-    """Screenshots of the index and a template page; nothing overflows the window horizontally."""
+    """Screenshots of the index and every example's page; nothing overflows the window horizontally."""
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("KMSG_SCREENSHOTS", tmp_path))
@@ -107,14 +114,22 @@ def test_index_and_template_page_fit_the_window(preview: LivePreview, tmp_path: 
             # Nothing leaves the machine: any request that is not the preview's is refused.
             page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(preview.url)
                        else route.abort())
-            for name, path in (("index", ""), ("template", "t/event-invitation")):
+            examples = ("attendance-confirmation", "event-invitation", "follow-up", "reminder")
+            for name, path in (("index", ""), *((slug, f"t/{slug}") for slug in examples)):
                 page.goto(preview.url + path)
                 if path:
-                    expect(page.frame_locator("#r0-mobile").locator("h1")).to_contain_text("Jane")
+                    for frame in ("desktop", "mobile"):  # every example's frames have rendered their footer
+                        expect(page.frame_locator(f"#r0-{frame}").locator(".footer p").first).to_contain_text("Acme Events")
                 else:
                     expect(page.locator("table.index")).to_contain_text("event-invitation")
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True, animations="disabled")
-                if path:  # each email frame alone too: a full-page shot may leave a frame below the fold blank
+                if path:
+                    # The email's header, content and footer start at the same left edge in both frames.
+                    for frame in ("desktop", "mobile"):
+                        edges = page.frame_locator(f"#r0-{frame}").locator("body").evaluate(ALIGN_JS)
+                        assert len(set(edges.values())) == 1, (frame, edges)
+                # Each email frame alone too: a full-page shot may leave a frame below the fold blank.
+                if path:
                     for frame in ("desktop", "mobile"):
                         page.locator(f"#r0-{frame}").screenshot(path=str(shots / f"{name}-{width}-{frame}.png"),
                                                                 animations="disabled")
