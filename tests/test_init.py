@@ -43,7 +43,7 @@ def test_init_then_build_lint_and_preview_all_in_a_shell(tmp_path: Path) -> None
     assert (demo / "build/welcome.json").is_file() and (demo / "preview-out/welcome/index.html").is_file()
     assert (demo / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == ["build/", "preview-out/"]
     toml = (demo / "kmsg.toml").read_text(encoding="utf-8")
-    assert re.search(r"^# \[environments\.staging\]$", toml, re.M) and "# app_guid" in toml
+    assert re.search(r"^# \[environments\.staging\]$", toml, re.MULTILINE) and "# app_guid" in toml
     assert _run(demo, "kmsg-author", "lint", "--strict", env=env).returncode == 0
 
     # The generated pre-commit configuration runs the hook: a broken token cannot be committed.

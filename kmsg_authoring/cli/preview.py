@@ -6,6 +6,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kmsg_authoring.preview.site import Rebuilt
     from kmsg_authoring.source.config import Config
 
 
@@ -128,14 +131,13 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _rebuilt_printer():  # type: ignore[no-untyped-def]
+def _rebuilt_printer() -> Callable[[Rebuilt], None]:
     """A callback printing one line per rebuild round, then each error at its location."""
     import sys
     import time
 
     from kmsg_authoring.lint.formats.text_format import line
     from kmsg_authoring.lint.report import plural
-    from kmsg_authoring.preview.site import Rebuilt
 
     def printed(event: Rebuilt) -> None:
         stamp = time.strftime("%H:%M:%S")

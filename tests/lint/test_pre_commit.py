@@ -36,7 +36,7 @@ def readme_configs() -> list[dict[str, Any]]:
     """The .pre-commit-config.yaml examples of the README's Pre-commit section, in order."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Pre-commit"):readme.index("## Previewing")]
-    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)]
 
 
 def _toolkit_repo(dest: Path, env: dict[str, str]) -> str:
