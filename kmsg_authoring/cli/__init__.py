@@ -18,7 +18,7 @@ from kmsg_authoring.errors import EXIT_FAILURE, EXIT_USAGE, KmsgError
 
 # Order is the order of `kmsg-author --help`.
 COMMANDS: tuple[str, ...] = (
-    "build", "lint", "rules", "preview", "samples", "new", "schema",
+    "init", "build", "lint", "rules", "preview", "samples", "new", "schema",
     "plan", "publish", "pull", "send_test", "sandbox",
 )
 

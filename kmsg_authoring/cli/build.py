@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.build import build_project, resolve_slugs
     from kmsg_authoring.cli._common import config_from, err, out, use_color
+    from kmsg_authoring.lint.formats.text_format import line
+    from kmsg_authoring.lint.project import build_problems
 
     config = config_from(args)
     slugs = resolve_slugs(config, args.templates)
@@ -46,16 +48,11 @@ def run(args: argparse.Namespace) -> int:
                            progress=progress if show_progress else None)
     if show_progress:
         sys.stderr.write("\r" + " " * 72 + "\r")
-    red = "\033[31m" if use_color(sys.stderr) else ""
-    reset = "\033[0m" if red else ""
-    for slug in slugs:
-        for failure in report.failures.get(slug, []):
-            err(f"{red}{failure}{reset}")
+    color = use_color(sys.stderr)
+    for p in build_problems(config, report, slugs):
+        if p.is_error or not args.quiet:
+            err(line(p, color=color))
     if not args.quiet:
-        for slug in slugs:
-            for p in report.problems.get(slug, []):
-                if p.severity != "error":
-                    err(f"{p.location}: {p.code} {p.message} (warning)")
         built = len(slugs) - len(report.failures)
         cached = built - len([s for s in report.rebuilt if s not in report.failures])
         elapsed = time.perf_counter() - start

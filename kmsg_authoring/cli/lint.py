@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "paths", nargs="*", metavar="PATH",
-        help="template folders or files inside them (default: every template); a file under a folder "
+        help="template slugs, folders or files inside them (default: every template); a file under a folder "
              "starting with '_' (layout, partial, stylesheet) checks every template",
     )
     p.add_argument("--format", choices=FORMAT_CHOICES, default="text",
@@ -51,7 +51,6 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.build import resolve_slugs
     from kmsg_authoring.cli._common import err, use_color
-    from kmsg_authoring.errors import UsageError
     from kmsg_authoring.lint.formats import formatter
     from kmsg_authoring.lint.project import lint_project
     from kmsg_authoring.lint.report import summary
@@ -63,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     for name in args.paths:
         path = Path(name)
         if not path.exists():
-            raise UsageError(f"{name}: no such file or folder")
+            # A template slug, as build, preview and samples take (unknown names are a usage error).
+            slugs.update(resolve_slugs(config, [name]))
+            continue
         resolved = path.resolve()
         if resolved == src:
             slugs.update(discover(config.src_dir))

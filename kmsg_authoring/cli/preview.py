@@ -6,6 +6,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kmsg_authoring.preview.site import Rebuilt
     from kmsg_authoring.source.config import Config
 
 
@@ -18,16 +21,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Resolve every token of a template per recipient, using samples/<name>.yaml (users and "
             "msgParams, as in message/send; without a sample file one is made from the declared token "
             "types). One-shot: `preview SLUG` writes one HTML file per recipient, exactly the email, "
-            "plus index.html with subject, from and to, into preview-out/SLUG/ (or --out). Live: "
+            "plus index.html with subject, from and to, into preview-out/SLUG/ (or --out); `preview --all` "
+            "does so for every template, into preview-out/<slug>/ with an index.html linking them. Live: "
             "`preview --watch` serves every template on 127.0.0.1, rebuilds the templates a saved file "
-            "affects and reloads open pages by themselves. Exit 0 when every token resolved, 1 when "
-            "some did not or the template failed, 2 for usage or configuration errors."
+            "affects, reloads open pages by themselves and prints a line per rebuild with each error. "
+            "Exit 0 when every token resolved, 1 when some did not or a template failed, 2 for usage or "
+            "configuration errors."
         ),
     )
     p.add_argument("template", nargs="?", metavar="SLUG",
                    help="the template to render (with --watch: the page to open)")
+    p.add_argument("--all", action="store_true", help="export every template (one-shot), each into its own folder")
     p.add_argument("--sample", metavar="NAME", help="sample file samples/NAME.yaml (default: default, else the first)")
-    p.add_argument("--out", metavar="DIR", help="folder for the one-shot files (default: preview-out/SLUG)")
+    p.add_argument("--out", metavar="DIR",
+                   help="folder for the one-shot files (default: preview-out/SLUG, or preview-out/ with --all)")
     p.add_argument("--watch", action="store_true", help="serve a live preview and rebuild on every save")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to serve on (default 127.0.0.1; widen it only on a trusted network)")
@@ -53,12 +60,36 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     if args.watch:
-        if args.out or args.sample:
-            raise UsageError("--out and --sample are for one-shot previews; the live preview offers every sample")
+        if args.out or args.sample or args.all:
+            raise UsageError("--out, --sample and --all are for one-shot previews; the live preview offers "
+                             "every template and sample")
         return _watch(config, args)
+    if args.all:
+        if args.template:
+            raise UsageError("name a template or pass --all, not both")
+        return _all(config, args)
     if not args.template:
-        raise UsageError("name a template (kmsg-author preview SLUG), or pass --watch for the live preview")
+        raise UsageError("name a template (kmsg-author preview SLUG), pass --all to export every template, "
+                         "or --watch for the live preview")
     return _once(config, args)
+
+
+def _all(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kmsg_authoring.cli._common import err, out
+    from kmsg_authoring.preview.export import export_all
+
+    result = export_all(config, sample=args.sample, out_dir=Path(args.out) if args.out else None)
+    for export in result.exports:
+        for location, user_id, item in export.unresolved:
+            err(f"{location}: unresolved {item.raw} for {user_id}: {item.reason}")
+    for slug, exc in result.failures.items():
+        err(f"{exc}" if exc.location else f"{slug}: {exc}")
+    files = sum(len(e.files) for e in result.exports)
+    out(f"wrote {files} preview(s) of {len(result.exports)} template(s) and {config.rel(result.index)}"
+        + (f"; {len(result.failures)} failed" if result.failures else ""))
+    return 1 if result.failures or any(e.unresolved for e in result.exports) else 0
 
 
 def _once(config: Config, args: argparse.Namespace) -> int:
@@ -85,7 +116,7 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from kmsg_authoring.preview.server import LivePreview
     from kmsg_authoring.preview.site import PreviewSite
 
-    live = LivePreview(PreviewSite(config), host=args.host, port=args.port)
+    live = LivePreview(PreviewSite(config, on_rebuild=_rebuilt_printer()), host=args.host, port=args.port)
     live.start()
     url = live.url + (f"t/{quote(args.template)}" if args.template else "")
     out(f"Previewing {len(live.site.templates)} template(s) at {url} (Ctrl-C to stop)")
@@ -98,3 +129,26 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     finally:
         live.stop()
     return 0
+
+
+def _rebuilt_printer() -> Callable[[Rebuilt], None]:
+    """A callback printing one line per rebuild round, then each error at its location."""
+    import sys
+    import time
+
+    from kmsg_authoring.lint.formats.text_format import line
+    from kmsg_authoring.lint.report import plural
+
+    def printed(event: Rebuilt) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if event.crashed:
+            print(f"{stamp} {event.crashed}", flush=True)
+            return
+        names = ", ".join(event.slugs) if len(event.slugs) <= 3 else plural(len(event.slugs), "template")
+        status = plural(event.errors, "error") if event.errors else "no errors"
+        print(f"{stamp} rebuilt {names} in {event.seconds:.2f}s: {status}", file=sys.stdout)
+        for problem in event.problems:
+            print(f"  {line(problem)}", file=sys.stdout)
+        sys.stdout.flush()
+
+    return printed

@@ -50,7 +50,12 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true",
         help="overwrite remote templates edited outside kmsg-author (drift) and take over same-named "
-             "templates kmsg-author does not manage",
+             "templates kmsg-author does not manage (with --only, only those templates)",
+    )
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME",
+        help="limit to this template, by its name or its slug (repeatable); other templates are neither "
+             "built, compared, published nor forced",
     )
 
 
@@ -101,6 +106,13 @@ def _log_counts(counts: Mapping[str, int], log: Callable[[str], None] | None) ->
         log("requests: " + (", ".join(f"{e} {n}" for e, n in sorted(counts.items())) or "none"))
 
 
+def plan_exit_code(plan: Any, *, detailed: bool = False) -> int:
+    """1 when publish would refuse something (drift, conflict); with detailed, 2 when it would write, else 0."""
+    if plan.blocked:
+        return 1
+    return 2 if detailed and plan.todo else 0
+
+
 def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     """Plan (and with apply, publish) as the options ask; returns the exit code."""
     from kmsg_authoring.publish import plan as pub
@@ -112,16 +124,22 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     config, env, client = connect(args, max_connections=concurrency)
     log = err if args.verbose else None
     with client:
-        templates = pub.local_templates(config)
+        only = getattr(args, "only", None) or None
+        if only:
+            from kmsg_authoring.publish.select import select_slugs
+
+            templates = pub.local_templates(config, select_slugs(config, only))
+        else:
+            templates = pub.local_templates(config)
         plan = pub.make_plan(
             client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
-            force=args.force,
+            force=args.force, only={t.name for t in templates} if only else None,
         )
         if not apply:
             out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"
                 else pub.format_plan(plan))
             _log_counts(client.counts, log)
-            return 0
+            return plan_exit_code(plan, detailed=getattr(args, "detailed_exitcode", False))
         if args.format == "text" and not plan.nothing_to_publish:
             out(pub.format_plan(plan))
         progress = _Progress(len(plan.todo), sys.stderr.isatty() and args.format == "text" and not args.verbose)

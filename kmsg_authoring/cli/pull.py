@@ -17,7 +17,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Write each template of the environment's appGuid (or only --name ones) to "
             "templates_src/<slug>/: template.yaml with the API's field names and kmsg: {jinja: false}, and "
-            "body.html exactly as stored remotely. Afterwards `plan` reports them unchanged. Refuses to "
+            "body.html exactly as stored remotely. Each pulled template is adopted: its adminTags get the "
+            "kmsg-author mark and a publish record, so `plan` reports it unchanged, `publish` updates it "
+            "after a local edit, and an edit made elsewhere is drift. Refuses to "
             "overwrite an existing folder (writing nothing) unless --force."
         ),
     )
@@ -40,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
                       origin=f"environment {env.name}")
     for slug, name in result.written:
         out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
+    if result.adopted:
+        out(f"adopted {len(result.adopted)} template(s) as managed by kmsg-author: {', '.join(result.adopted)}")
     out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written
         else f"no templates in appGuid {env.app_guid} of {env.name}")
     return 0

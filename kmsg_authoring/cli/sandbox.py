@@ -106,12 +106,13 @@ def run(args: argparse.Namespace) -> int:
         out(f"and export a development KS (partner {args.partner_id}):")
         out(f"  export KALTURA_KS={make_ks(args.partner_id)}")
         out("")
-        out("Press Ctrl-C to stop.")
-        sys.stdout.flush()
         # SIGTERM (a CI job ending, `kill`) stops as cleanly as Ctrl-C; signals reach the main thread only.
+        # The handler is in place before the ready line, so a SIGTERM sent on seeing it is handled.
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _stop_on_sigterm) if main else None
         try:
+            out("Press Ctrl-C to stop.")
+            sys.stdout.flush()
             sandbox.serve_forever()
         except KeyboardInterrupt:
             pass

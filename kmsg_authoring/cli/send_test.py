@@ -19,8 +19,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Find the template published under SLUG's name in the environment, send it through message/send "
             "to the --to user ids with the msgParams of a sample (samples/<name>.yaml; default: 'default', "
-            "else the first) and a session label marking it as a test, then poll message/list and "
-            f"message/stats with increasing intervals ({', '.join(f'{s:g} s' for s in POLL_INTERVALS)}, ...) "
+            "else the first) and a session label marking it as a test, then check message/list at once and "
+            f"after increasing intervals ({', '.join(f'{s:g} s' for s in POLL_INTERVALS)}, ...) "
             "and print the delivery status. "
             "Exit 1 when delivery failed or did not finish in time."
         ),
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             client, config, app_guid=env.app_guid, slug=args.slug, to=args.to, sample=args.sample,
             session=args.session, timeout=args.timeout,
             on_poll=(lambda d: err(f"  {d.status} after {d.waited:.0f} s")) if progress else None,
+            on_wait=(lambda s: err(f"  waiting {s:g} s for delivery...")) if progress else None,
         )
     out(json.dumps(delivery.to_json(), indent=2) if args.format == "json" else format_delivery(delivery))
     return 0 if delivery.ok else 1

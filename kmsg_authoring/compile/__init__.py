@@ -119,12 +119,26 @@ class _Compiler:
                 f"template '{exc.name}' not found (names are relative to {self.config.rel(self.config.src_dir)}/)", loc
             )
         if isinstance(exc, jinja2.UndefinedError):
+            loc = self._undefined_column(str(exc.message or exc), loc)
             return SourceError(self._undefined_message(str(exc.message or exc), loc), loc)
         if isinstance(exc, RecursionError):
             return SourceError("circular {% include %} or {% extends %}: a template includes itself", loc)
         if isinstance(exc, jinja2.exceptions.SecurityError):
             return SourceError(f"not allowed in a template: {exc}", loc)
         return SourceError(f"error while rendering: {type(exc).__name__}: {exc}", loc)
+
+    def _undefined_column(self, message: str, loc: Location) -> Location:
+        """The location of the `{{` whose expression uses the undefined name (Jinja gives the line only)."""
+        m = _UNDEFINED.search(message)
+        if not m or loc.col != 1:
+            return loc
+        try:
+            line = (self.config.root / loc.path).read_text(encoding="utf-8").splitlines()[loc.line - 1]
+        except (OSError, IndexError, UnicodeDecodeError):
+            return loc
+        used = re.search(r"\{\{-?\s*" + re.escape(m.group(1)) + r"\b", line) or re.search(
+            r"\b" + re.escape(m.group(1)) + r"\b", line)
+        return Location(loc.path, loc.line, used.start() + 1) if used else loc
 
     def _undefined_message(self, message: str, loc: Location) -> str:
         m = _UNDEFINED.search(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import Location
@@ -11,6 +12,9 @@ from kmsg_authoring.lint.problem import ERROR, Problem
 from kmsg_authoring.lint.registry import catalog
 from kmsg_authoring.lint.report import LintReport
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
+
+if TYPE_CHECKING:
+    from kmsg_authoring.build import BuildReport
 
 SAMPLE_ERROR = "KM002"
 
@@ -24,10 +28,19 @@ def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cach
 
     targets = sorted(set(slugs)) if slugs is not None else discover(config.src_dir)
     report = build_project(config, targets, write=False, use_cache=use_cache, lint=True, lint_cached=True)
+    return LintReport(tuple(build_problems(config, report, targets)), tuple(targets))
+
+
+def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) -> list[Problem]:
+    """Every finding of a build as a Problem with its rule code, in reading order, duplicates dropped.
+
+    Compile failures are KM001, sample errors KM002, lint findings keep their own code: the build,
+    lint and publish all print findings through this, so they read the same everywhere.
+    """
     src = config.rel(config.src_dir)
     sample_rule = catalog()[SAMPLE_ERROR]
     problems: list[Problem] = []
-    for slug in targets:
+    for slug in slugs:
         fallback = Location(f"{src}/{slug}/{TEMPLATE_FILE}")
         failures = report.failures.get(slug, [])
         if slug not in report.compiled:
@@ -42,4 +55,4 @@ def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cach
                                         exc.message, slug))
     # A finding in a shared layout or partial is the same for every template that includes it.
     unique = {(p.location, p.code, p.severity, p.message): p for p in reversed(problems)}
-    return LintReport(tuple(sort_problems(list(unique.values()))), tuple(targets))
+    return sort_problems(list(unique.values()))

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kmsg_authoring.errors import Location
-from kmsg_authoring.preview.pages import export_index
+from kmsg_authoring.errors import KmsgError, Location
+from kmsg_authoring.preview.pages import export_index, export_site_index
 from kmsg_authoring.render.renderer import QrEncoder, Rendering, Unresolved, locate_unresolved, render_sample, segno_qr
 
 if TYPE_CHECKING:
@@ -67,4 +67,39 @@ def export_preview(config: Config, slug: str, *, sample: str | None = None, out_
         result.unresolved.extend((locate_unresolved(compiled, u), rendering.user_id, u) for u in rendering.unresolved)
     entries = [(p.name, r) for p, r in zip(result.files, renderings)]
     result.index.write_text(export_index(slug, str(compiled.payload.get("name") or slug), entries), encoding="utf-8")
+    return result
+
+
+@dataclass
+class ExportAll:
+    """What `preview --all` wrote: each template's export, and the templates that could not be rendered."""
+
+    out_dir: Path
+    exports: list[Export] = field(default_factory=list)
+    failures: dict[str, KmsgError] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        """The index.html linking every template's own index."""
+        return self.out_dir / INDEX
+
+
+def export_all(config: Config, *, sample: str | None = None, out_dir: Path | None = None,
+               qr_encoder: QrEncoder = segno_qr) -> ExportAll:
+    """Export every template into out_dir/<slug>/ (default preview-out/), one failing template not stopping the rest."""
+    from kmsg_authoring.source.project import discover
+
+    out = out_dir if out_dir is not None else config.root / DEFAULT_OUT
+    result = ExportAll(out)
+    for slug in discover(config.src_dir):
+        try:
+            result.exports.append(export_preview(config, slug, sample=sample, out_dir=out / slug,
+                                                 qr_encoder=qr_encoder))
+        except KmsgError as exc:
+            result.failures[slug] = exc
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [(f"{e.slug}/{INDEX}", e.slug, f"{len(e.files)} recipient(s), sample {e.sample}"
+             + (f", {len(e.unresolved)} unresolved" if e.unresolved else "")) for e in result.exports]
+    rows += [("", slug, f"failed: {exc}") for slug, exc in result.failures.items()]
+    result.index.write_text(export_site_index(sorted(rows, key=lambda r: r[1])), encoding="utf-8")
     return result

@@ -123,17 +123,20 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
     body = []
     for row in rows:
         errors, warnings = count(row.findings)
-        errors += len(row.errors)
+        listed = {(str(f.location), f.message) for f in row.findings}
+        errors += sum(1 for e in row.errors if (str(e.location), e.message) not in listed)
         status = "failed" if row.errors else ("errors" if errors else ("warnings" if warnings else "ok"))
         body.append(
             f"<tr class=\"status-{status}\" data-slug=\"{escape(row.slug)}\">"
             f"<td><a href=\"/t/{quote(row.slug)}\">{escape(row.slug)}</a></td>"
-            f"<td dir=\"auto\">{escape(row.name)}</td>"
-            f"<td class=\"num errors\">{errors}</td><td class=\"num warnings\">{warnings}</td>"
-            f"<td>{'build failed' if row.errors else 'built'}</td><td>{_when(row.built_at)}</td></tr>"
+            f"<td dir=\"auto\" data-label=\"Name\">{escape(row.name)}</td>"
+            f"<td class=\"num errors\" data-label=\"Errors\">{errors}</td>"
+            f"<td class=\"num warnings\" data-label=\"Warnings\">{warnings}</td>"
+            f"<td data-label=\"Status\">{'build failed' if row.errors else 'built'}</td>"
+            f"<td data-label=\"Last build\">{_when(row.built_at)}</td></tr>"
         )
     table = (
-        "<table class=\"index\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
+        "<table class=\"index cards\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
         f"<th>Status</th><th>Last build</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
         if rows else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
     )
@@ -145,12 +148,15 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
     )
 
 
-def not_found_page(message: str, epoch: int, slug: str | None = None) -> str:
+def not_found_page(message: str, epoch: int, slug: str | None = None,
+                   links: Sequence[tuple[str, str]] = ()) -> str:
     """A 404 page; for a template that may yet appear, it waits for it like any template page."""
+    items = "".join(f"<li><a href=\"{escape(href)}\">{escape(label)}</a></li>" for href, label in links)
     return (
         _head("Not found", epoch, slug)
         + "<header><p><a href=\"/\">All templates</a></p><h1>Not found</h1></header>"
-        + f"<main><p>{escape(message)}</p></main>" + _FOOT
+        + f"<main><p>{escape(message)}</p>" + (f"<ul class=\"links\">{items}</ul>" if items else "")
+        + "</main>" + _FOOT
     )
 
 
@@ -201,10 +207,11 @@ def _findings(findings: Sequence[Finding]) -> str:
         return "<p class=\"empty\">No lint findings.</p>"
     rows = "".join(
         f"<tr class=\"sev-{escape(f.severity)}\"><td><code>{escape(str(f.location)) if f.location else ''}</code></td>"
-        f"<td>{escape(f.severity)}</td><td><code>{escape(f.code)}</code></td><td>{escape(f.message)}</td></tr>"
+        f"<td data-label=\"Severity\">{escape(f.severity)}</td><td data-label=\"Rule\"><code>{escape(f.code)}</code></td>"
+        f"<td>{escape(f.message)}</td></tr>"
         for f in findings
     )
-    return ("<table class=\"findings\"><thead><tr><th>Where</th><th>Severity</th><th>Rule</th><th>Message</th>"
+    return ("<table class=\"findings cards\"><thead><tr><th>Where</th><th>Severity</th><th>Rule</th><th>Message</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>")
 
 
@@ -222,7 +229,9 @@ def template_page(view: TemplateView) -> str:
         samples = (f"<p class=\"samples muted\">No sample file: showing one made from the declared token types "
                    f"(<code>kmsg-author samples init {escape(view.slug)}</code> writes it for you to edit).</p>")
     errors, warnings = count(view.findings)
-    errors += len(view.errors)
+    # Errors the findings do not hold (a site-wide kmsg.toml error, a sample that fails to render).
+    listed = {(str(f.location), f.message) for f in view.findings}
+    errors += sum(1 for e in view.errors if (str(e.location), e.message) not in listed)
     header = (
         "<header><p><a href=\"/\">All templates</a></p>"
         f"<h1 dir=\"auto\">{escape(view.name)} <small>{escape(view.slug)}</small></h1>"
@@ -263,10 +272,28 @@ def export_index(slug: str, name: str, entries: Sequence[tuple[str, Rendering]])
     )
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{escape(slug)}: preview</title>"
-        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style></head><body>"
+        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:1em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;overflow-wrap:anywhere}</style></head><body>"
         f"<h1 dir=\"auto\">{escape(name)} <small>{escape(slug)}</small></h1>"
         "<table><thead><tr><th>Recipient</th><th>Subject</th><th>From</th><th>To</th><th>Tokens</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></body></html>\n"
+    )
+
+
+def export_site_index(rows: Sequence[tuple[str, str, str]]) -> str:
+    """index.html of `preview --all`: (href, template, status) per template; no link for a failed one."""
+    items = "".join(
+        "<tr><td>" + (f'<a href="{quote(href)}">{escape(slug)}</a>' if href else escape(slug))
+        + f"</td><td>{escape(status)}</td></tr>"
+        for href, slug, status in rows
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Previews</title>"
+        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:1em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;overflow-wrap:anywhere}</style></head><body>"
+        "<h1>Previews</h1><table><thead><tr><th>Template</th><th>Status</th></tr></thead>"
+        f"<tbody>{items}</tbody></table></body></html>\n"
     )

@@ -46,6 +46,21 @@ POLL_TIMEOUT = 25.0  # seconds a long poll waits before answering with the uncha
 Builder = Callable[["Config", list[str]], "BuildReport"]
 
 
+@dataclass(frozen=True)
+class Rebuilt:
+    """One rebuild round, for the terminal: which templates, how long, and every error found."""
+
+    slugs: tuple[str, ...]
+    seconds: float
+    problems: tuple[Any, ...]  # lint Problems of severity error, compile and sample errors included
+    crashed: str = ""  # an unexpected failure of the rebuild itself
+
+    @property
+    def errors(self) -> int:
+        """How many errors the round found."""
+        return len(self.problems) + (1 if self.crashed else 0)
+
+
 def default_builder(config: Config, slugs: list[str]) -> BuildReport:
     """Compile, lint and check samples of the given templates, writing nothing."""
     from kmsg_authoring.build import build_project
@@ -107,8 +122,10 @@ class PreviewSite:
 
     def __init__(self, config: Config, *, builder: Builder = default_builder,
                  clock: Callable[[], float] = time.time, qr_encoder: QrEncoder = segno_qr,
-                 poll_timeout: float = POLL_TIMEOUT) -> None:
+                 poll_timeout: float = POLL_TIMEOUT,
+                 on_rebuild: Callable[[Rebuilt], None] | None = None) -> None:
         self.config = config
+        self.on_rebuild = on_rebuild
         self.builder = builder
         self.clock = clock
         self.qr_encoder = qr_encoder
@@ -132,9 +149,16 @@ class PreviewSite:
         return slugs
 
     def _rebuild(self, slugs: set[str]) -> None:
+        from kmsg_authoring.lint.project import build_problems
+
         ordered = sorted(slugs)
+        started = time.perf_counter()
         report = self.builder(self.config, ordered) if ordered else None
+        seconds = time.perf_counter() - started
         now = self.clock()
+        # Every finding as lint reports it (compile and sample errors as KM001 and KM002), so the
+        # header, the Lint tab and the terminal count the same things.
+        problems = build_problems(self.config, report, ordered) if report is not None else []
         with self._cond:
             self.epoch += 1
             for slug in ordered:
@@ -148,15 +172,17 @@ class PreviewSite:
                     # Lint errors are counted among the findings; the overlay is for what stops the
                     # preview being right: compile, YAML and sample errors.
                     state.errors = [e for e in failures if isinstance(e, SourceError)]
-                    state.findings = [finding_from(p) for p in report.problems.get(slug, [])]
                 else:
                     state.errors = list(failures) or [KmsgError("the template did not build")]
+                state.findings = [finding_from(p) for p in problems if p.template == slug]
                 state.built_at = now
                 state.epoch = self.epoch
                 self.templates[slug] = state
                 self._gone.pop(slug, None)
             self._renders = {k: v for k, v in self._renders.items() if k[0] not in slugs}
             self._cond.notify_all()
+        if self.on_rebuild is not None and ordered:
+            self.on_rebuild(Rebuilt(tuple(ordered), seconds, tuple(p for p in problems if p.is_error)))
 
     def _drop(self, slugs: Iterable[str]) -> None:
         with self._cond:
@@ -243,6 +269,8 @@ class PreviewSite:
             for state in self.templates.values():
                 state.epoch = self.epoch
             self._cond.notify_all()
+        if self.on_rebuild is not None:
+            self.on_rebuild(Rebuilt((), 0.0, (), crashed=str(self.site_errors[0])))
 
     # -- live reload -------------------------------------------------------------------------------
     def current(self, slug: str | None) -> int:
@@ -361,8 +389,8 @@ class PreviewSite:
         if index >= len(renderings):
             return self._not_found("No such recipient.")
         # The email is shown as mail clients show it: no scripts run, whatever it holds.
-        return _html(200, renderings[index].body, ("Content-Security-Policy", "sandbox allow-popups"),
-                     ("Cache-Control", "no-store"))
+        return _html(200, with_image_placeholders(renderings[index].body),
+                     ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
     def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
         from kmsg_authoring.render.samples import sample_names
@@ -377,6 +405,13 @@ class PreviewSite:
             )
         if compiled is not None:
             view.samples = sample_names(self.config, compiled.folder)
+            if sample_name is not None and sample_name not in view.samples:
+                # A wrong ?sample= is a wrong address, not a build failure.
+                known = ", ".join(view.samples) or "none: the preview makes one from the declared token types"
+                return _html(404, not_found_page(
+                    f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
+                    self.current(state.slug), state.slug, links=[
+                        (f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples]))
             view.body = compiled.body
             view.payload = compiled.payload
             try:
@@ -397,6 +432,27 @@ class PreviewSite:
                     for i, r in enumerate(renderings)
                 ]
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
+
+
+# Only an image that failed to load gets ::before content (a loaded one is a replaced element), so
+# this covers the browser's broken-image icon with a neutral box of the image's declared size and
+# leaves every image that loads untouched.
+IMAGE_PLACEHOLDER_CSS = (
+    "img{position:relative}"
+    "img::before{content:attr(alt);position:absolute;inset:0;display:flex;align-items:center;"
+    "justify-content:center;overflow:hidden;background:#e9ebef;border:1px dashed #b6bcc6;color:#5f6672;"
+    "font:12px/1.2 system-ui,sans-serif;text-align:center;box-sizing:border-box}"
+)
+_PLACEHOLDER_TAG = f'<style data-kmsg-preview="image-placeholder">{IMAGE_PLACEHOLDER_CSS}</style>'
+
+
+def with_image_placeholders(html: str) -> str:
+    """The email with the preview's placeholder style for images that cannot load (the frame's only addition)."""
+    lower = html.lower()
+    at = lower.find("</head>")
+    if at < 0:
+        at = lower.find("<body")
+    return html[:at] + _PLACEHOLDER_TAG + html[at:] if at >= 0 else _PLACEHOLDER_TAG + html
 
 
 def _label(user: dict[str, Any], user_id: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -335,8 +335,12 @@ def compute_plan(
     url: str = "",
     prune: bool = False,
     force: bool = False,
+    only: Collection[str] | None = None,
 ) -> Plan:
-    """The plan that makes the remote templates of app_guid match the local ones."""
+    """The plan that makes the remote templates of app_guid match the local ones.
+
+    With only (template names), the plan holds actions for those names alone, prunes included.
+    """
     by_name: dict[str, list[Mapping[str, Any]]] = {}
     for remote in remotes:
         if is_live(remote) and remote.get("appGuid", app_guid) == app_guid:
@@ -350,6 +354,8 @@ def compute_plan(
             if is_managed(remote):
                 reason = "" if prune else "not in the project; deleted only with --prune"
                 actions.append(Action(PRUNE, name, remote_id=str(remote.get("id")), reason=reason))
+    if only is not None:
+        actions = [a for a in actions if a.name in only]
     actions.sort(key=lambda a: (a.name, a.remote_id or ""))
     return Plan(environment, app_guid, url, actions, prune=prune, force=force)
 
@@ -361,13 +367,14 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
     """Build and lint the project; every template, or PublishBlocked when anything failed."""
     from kmsg_authoring.build import build_project
 
+    from kmsg_authoring.lint.project import build_problems
+
     report = build_project(config, slugs, write=True, lint=True)
-    lines: list[str] = []
-    for slug, errors in sorted(report.failures.items()):
-        lines.extend(str(e) if e.location else f"{slug}: {e}" for e in errors)
-    for slug, problems in sorted(report.problems.items()):
-        if slug not in report.failures:
-            lines.extend(str(p) for p in problems if getattr(p, "severity", "error") == "error")
+    # Errors read as lint prints them (path:line:col: CODE message), sample errors included.
+    lines = [str(p) for p in build_problems(config, report, sorted({*report.failures, *report.problems}))
+             if p.is_error]
+    if report.failures and not lines:  # cannot happen today; never let a failure through unnamed
+        lines = [f"{slug}: {e}" for slug, errors in sorted(report.failures.items()) for e in errors]
     if lines:
         raise PublishBlocked(
             "the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines)
@@ -399,12 +406,13 @@ def make_plan(
     app_guid: str,
     prune: bool = False,
     force: bool = False,
+    only: Collection[str] | None = None,
 ) -> Plan:
     """List the environment's templates and plan against them."""
     remotes = remote_templates(client, app_guid)
     return compute_plan(
         locals_, remotes, environment=environment, app_guid=app_guid, url=client.url, prune=prune,
-        force=force,
+        force=force, only=only,
     )
 
 

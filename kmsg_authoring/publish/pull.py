@@ -1,8 +1,9 @@
 """Import remote templates into the project: `templates_src/<slug>/template.yaml` and `body.html`.
 
 A pulled body is plain HTML sent as it is (`kmsg: {jinja: false, inline_css: false}`), written exactly as
-stored remotely, so a team
-can adopt the toolkit for templates made elsewhere; `plan` then reports them unchanged.
+stored remotely, so a team can adopt the toolkit for templates made elsewhere. Pulled templates are
+adopted: the remote copy gets the managed mark and a publish record of its fields, so `plan` reports
+them unchanged, an edit then `publish` is an ordinary update, and drift protection covers them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kmsg_authoring.errors import KmsgError, SourceError, UsageError
+from kmsg_authoring.errors import KmsgError, UsageError
 from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS
-from kmsg_authoring.publish.plan import normalize, remote_templates
-from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE, discover, load_yaml, read_text
+from kmsg_authoring.publish.plan import is_managed, normalize, parse_record, remote_templates, tags_for
+from kmsg_authoring.publish.select import local_names
+from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -66,24 +68,24 @@ def write_template(folder: Path, remote: Mapping[str, Any], *, origin: str = "")
     (folder / BODY_FILE).write_bytes(str(remote.get("body") or "").encode("utf-8"))
 
 
-def _local_names(config: Config) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for slug in discover(config.src_dir):
-        rel = config.rel(config.src_dir / slug / TEMPLATE_FILE)
-        try:
-            doc = load_yaml(read_text(config.src_dir / slug / TEMPLATE_FILE, rel), rel)
-        except SourceError:
-            continue
-        if isinstance(doc.data.get("name"), str):
-            names[doc.data["name"]] = slug
-    return names
-
-
 @dataclass
 class PullResult:
     """What pull wrote: (slug, template name) pairs."""
 
     written: list[tuple[str, str]] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)  # names newly marked as managed (or re-recorded)
+
+
+def adopt(client: MessagingClient, remote: Mapping[str, Any]) -> bool:
+    """Mark a remote template as managed, recording its fields as they are now; False when it already was.
+
+    From then on an edit in the project is an ordinary update, and an edit made elsewhere is drift.
+    """
+    norm = normalize(remote)
+    if is_managed(remote) and parse_record(remote.get("adminTags")) == parse_record(tags_for(norm)):
+        return False
+    client.update_template(str(remote["id"]), {"adminTags": tags_for(norm)})
+    return True
 
 
 def pull(
@@ -98,7 +100,7 @@ def pull(
     """Write the environment's templates (or the named ones) into the project's source folder.
 
     Refuses, writing nothing, when a target folder exists or another folder holds a template of the
-    same name, unless force.
+    same name, unless force. Each pulled template is then adopted (see `adopt`): the one write request.
     """
     remotes: list[dict[str, Any]]
     if names:
@@ -110,7 +112,7 @@ def pull(
     else:
         remotes = remote_templates(client, app_guid)
     remotes.sort(key=lambda r: (str(r.get("name")), str(r.get("id"))))
-    local = _local_names(config)
+    local = local_names(config)
     plan: list[tuple[str, Mapping[str, Any]]] = []
     taken: set[str] = set()
     refusals: list[str] = []
@@ -138,4 +140,8 @@ def pull(
     for slug, chosen in plan:
         write_template(config.src_dir / slug, chosen, origin=origin)
         result.written.append((slug, str(chosen.get("name"))))
+    # Files first: a failure here leaves the project complete, and a re-run with --force adopts the rest.
+    for _, chosen in plan:
+        if adopt(client, chosen):
+            result.adopted.append(str(chosen.get("name")))
     return result

@@ -98,8 +98,13 @@ def send_test(
     intervals: Sequence[float] = POLL_INTERVALS,
     timeout: float = DEFAULT_TIMEOUT,
     on_poll: Callable[[Delivery], None] | None = None,
+    on_wait: Callable[[float], None] | None = None,
 ) -> Delivery:
-    """Send the published template of slug to the user ids in `to` and wait for its delivery status."""
+    """Send the published template of slug to the user ids in `to` and wait for its delivery status.
+
+    The status is checked right after the send, then after each of `intervals` (the last repeating);
+    on_wait is told each wait before it starts, on_poll each status read.
+    """
     from kmsg_authoring.build import resolve_slugs
     from kmsg_authoring.compile import compile_template
     from kmsg_authoring.render.samples import load_sample
@@ -128,13 +133,17 @@ def send_test(
     delivery.bulk_id = answer.get("bulkId")
     delivery.status = str(answer.get("status") or "sending")
     message_id = answer.get("id")
-    step = 0
+    # The first check goes out at once (a message is often delivered by then); the intervals come after.
+    step = -1
     while delivery.status not in FINAL_STATUSES:
-        delay = intervals[min(step, len(intervals) - 1)]
+        delay = intervals[min(step, len(intervals) - 1)] if step >= 0 else 0.0
         if delivery.waited + delay > timeout:
             delivery.timed_out = True
             break
-        wait(delay)
+        if delay:
+            if on_wait is not None:
+                on_wait(delay)
+            wait(delay)
         delivery.waited += delay
         step += 1
         bulk = _bulk(client, delivery.bulk_id, message_id)

@@ -173,7 +173,9 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
     validator = error.validator
     declared = {n: d.get("type") for n, d in msg_params_map.items() if isinstance(d, Mapping)}
     if validator == "required":
-        missing = next((m for m in error.validator_value if m not in error.instance), "")
+        # One error per missing property: name the one this error is about, not the first missing.
+        absent = [m for m in error.validator_value if m not in error.instance]
+        missing = next((m for m in absent if error.message.startswith(f"{m!r} ")), absent[0] if absent else "")
         if path == ("msgParams",):
             t = declared.get(missing, "?")
             return path, f"no value for token '{missing}' (msgParamsMap declares a {t} token: {VALUE_HINTS.get(str(t), '')})"

@@ -1,8 +1,9 @@
-"""`kmsg-author new`: a template folder that builds and lints clean as it is."""
+"""`kmsg-author new` and `kmsg-author init`: a template folder, or a whole project, that builds and lints clean."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from kmsg_authoring.build import write_atomic
 from kmsg_authoring.source.config import Config
@@ -90,3 +91,64 @@ def new_template(config: Config, slug: str) -> list[str]:
         write_atomic(path, text)
         written.append(config.rel(path))
     return written
+
+
+EXAMPLE_SLUG = "welcome"
+
+_CONFIG = """\
+# kmsg-author project settings. Every section is optional.
+
+[build]
+inliner = "css-inline"          # or "premailer"
+
+[brand]                          # build-time variables: {{ brand.company }} in layouts and bodies
+company = "Example Events"
+
+# An environment to publish to. Uncomment it, fill it in, export the KS, then
+# `kmsg-author plan --env staging` shows what `kmsg-author publish --env staging` would do.
+# [environments.staging]
+# region = "nvp1"                # nvp1 | irp2 | frp2, or url = "http://127.0.0.1:8090/api/v1" for `kmsg-author sandbox`
+# app_guid = "..."               # the App Registry GUID the templates belong to
+# ks_env = "KALTURA_KS"          # the environment variable holding an ADMIN KS
+"""
+
+_GITIGNORE = """\
+# kmsg-author outputs: reproducible from the sources
+build/
+preview-out/
+"""
+
+_PRE_COMMIT = """\
+# Lint templates before each commit: `pre-commit install` once per clone.
+# This runs the kmsg-author your team installed (pip install from a Git URL or a local checkout);
+# the README shows how to let pre-commit install it instead.
+repos:
+  - repo: local
+    hooks:
+      - id: kmsg-author-lint
+        name: kmsg-author lint
+        entry: kmsg-author lint
+        language: system
+        files: ^templates_src/
+        pass_filenames: true
+        require_serial: true
+"""
+
+
+def init_project(root: Path) -> list[str]:
+    """Create a project in root (made if missing): kmsg.toml, .gitignore, a pre-commit config and an
+    example template on a layout. Refuses, writing nothing, when any of those files exists."""
+    from kmsg_authoring.source.config import CONFIG_FILE, load_config
+
+    files = {CONFIG_FILE: _CONFIG, ".gitignore": _GITIGNORE, ".pre-commit-config.yaml": _PRE_COMMIT}
+    taken = [name for name in [*files, f"templates_src/{LAYOUT}", f"templates_src/{EXAMPLE_SLUG}"]
+             if (root / name).exists()]
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} exists and is not a folder")
+    if taken:
+        raise UsageError(f"{root}: {', '.join(taken)} already exist(s); nothing was written "
+                         "(init creates a new project; `kmsg-author new SLUG` adds a template to one)")
+    for name, text in files.items():
+        write_atomic(root / name, text)
+    config = load_config(root)
+    return [*files, *new_template(config, EXAMPLE_SLUG)]

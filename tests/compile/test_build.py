@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -96,32 +97,32 @@ def test_a_damaged_cache_is_rebuilt(example_project: Path) -> None:
 BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
     "bad-yaml": ({"t/template.yaml": "name: [unclosed\nsubject: x\n"}, "t/template.yaml:2:"),
     "unknown-field": ({"t/template.yaml": MINIMAL_YAML + "subjet: Hi\n"},
-                      "t/template.yaml:6:1: unknown field 'subjet' (did you mean 'subject'?)"),
+                      "t/template.yaml:6:1: KM001 unknown field 'subjet' (did you mean 'subject'?)"),
     "wrong-type": ({"t/template.yaml": MINIMAL_YAML + "unsubscribeGroups: event-updates\n"},
-                   "t/template.yaml:6:1: unsubscribeGroups: expected array"),
+                   "t/template.yaml:6:1: KM001 unsubscribeGroups: expected array"),
     "jinja-syntax": ({"t/body.html": "<p>\n{% if x %}\n<b>never closed</b>\n"}, "t/body.html:"),
     "missing-include": ({"t/body.html": "<p>a</p>\n{% include '_partials/nope.html' %}\n"},
-                        "t/body.html:2:1: template '_partials/nope.html' not found"),
+                        "t/body.html:2:1: KM001 template '_partials/nope.html' not found"),
     "circular-include": ({"_partials/a.html": "{% include '_partials/b.html' %}",
                           "_partials/b.html": "{% include '_partials/a.html' %}",
                           "t/body.html": "<p>x</p>{% include '_partials/a.html' %}"},
                          "circular {% include %}"),
-    "non-utf8": ({"t/body.html": b"<p>caf\xe9</p>\n"}, "t/body.html:1:7: not valid UTF-8"),
+    "non-utf8": ({"t/body.html": b"<p>caf\xe9</p>\n"}, "t/body.html:1:7: KM001 not valid UTF-8"),
     "double-braces": ({"t/body.html": "<p>\nHi {{recipient.firstName}}</p>\n"},
-                      "t/body.html:2:1: 'recipient' is undefined at build time; for a send-time token write "
+                      "t/body.html:2:4: KM001 'recipient' is undefined at build time; for a send-time token write "
                       "single braces: {recipient.firstName}"),
     "undefined": ({"t/body.html": "<p>{{ colour }}</p>\n"}, "'colour' is undefined at build time"),
     "remote-css-refused": ({"t/template.yaml": MINIMAL_YAML + "kmsg: {remote_stylesheets: error}\n",
                             "t/body.html": '<html><head>\n<link rel="stylesheet" href="https://fonts.example.com/a.css">'
                                            "</head><body><p>x</p></body></html>"},
-                   "t/body.html:2:1: remote stylesheet 'https://fonts.example.com/a.css' is never downloaded"),
+                   "t/body.html:2:1: KM001 remote stylesheet 'https://fonts.example.com/a.css' is never downloaded"),
     "missing-css": ({"t/body.html": '<p>x</p>\n  <link rel="stylesheet" href="nope.css"><p>x</p>'},
-                    "t/body.html:2:3: stylesheet 'nope.css' not found"),
+                    "t/body.html:2:3: KM001 stylesheet 'nope.css' not found"),
     "css-outside": ({"t/body.html": '<link rel="stylesheet" href="../../../etc/passwd"><p>x</p>'},
                     "not found in the project"),
-    "missing-body": ({"t/body.html": None}, "t/body.html:1:1: missing body.html"),  # type: ignore[dict-item]
+    "missing-body": ({"t/body.html": None}, "t/body.html:1:1: KM001 missing body.html"),  # type: ignore[dict-item]
     "yaml-not-mapping": ({"t/template.yaml": "- a\n- b\n"}, "expected a mapping"),
-    "reserved-text": ({"t/body.html": "<p>\n  kmsgtk000000q</p>"}, "t/body.html:2:3: 'kmsgtk' is reserved"),
+    "reserved-text": ({"t/body.html": "<p>\n  kmsgtk000000q</p>"}, "t/body.html:2:3: KM001 'kmsgtk' is reserved"),
 }
 
 
@@ -146,6 +147,8 @@ def test_bad_input_is_reported_with_its_location_and_others_still_build(
     code, out, err = run_cli(capsys, "-C", str(root), "build")
     assert code == 1
     assert message in err, err
+    # Every failure reads as lint prints findings: path:line:col: CODE message.
+    assert re.match(r"templates_src/\S+:\d+:\d+: KM\d{3} ", err), err
     assert err.startswith("templates_src/t/" if case != "circular-include" else "templates_src/_partials/")
     assert "Traceback" not in err + out
     assert (root / "build/ok.json").is_file()
@@ -281,3 +284,36 @@ def test_xhtml_with_an_xml_declaration_places_tokens(make_project: Project) -> N
     assert compiled.body == body
     where = {(t.raw, t.where, t.attribute) for t in compiled.tokens if t.offset >= 0}
     assert where == {("{recipient.firstName}", "text", None), ("{joinLink}", "attribute", "href")}
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["umask-022", "umask-027"])
+def test_outputs_and_scaffolds_follow_the_umask(example_project: Path, umask: int) -> None:
+    """build/ outputs and the files `new` writes get 0666 minus the umask, not mkstemp's 0600."""
+    import os
+
+    def run(*argv: str) -> None:
+        subprocess.run([sys.executable, "-m", "kmsg_authoring", "-C", str(example_project), *argv],
+                       check=True, capture_output=True, preexec_fn=lambda: os.umask(umask))
+
+    run("build")
+    run("new", "fresh-one")
+    expected = 0o666 & ~umask
+    files = [example_project / "build/reminder.json", example_project / "build/manifest.json",
+             example_project / "templates_src/fresh-one/template.yaml"]
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: oct(expected) for f in files}
+
+
+def test_examples_show_offline_and_name_their_sender(example_project: Path) -> None:
+    """No example depends on a remote image (the logo is text), and every one sets from and fromName."""
+    from lxml import html as lxml_html
+
+    from kmsg_authoring.compile import compile_template
+    from kmsg_authoring.source.project import discover
+
+    config = load_config(example_project)
+    for slug in discover(config.src_dir):
+        payload = compile_template(config, slug).payload
+        assert payload.get("from") and payload.get("fromName") == "Acme Events", slug
+        for img in lxml_html.fromstring(payload["body"]).iter("img"):
+            src = img.get("src") or ""
+            assert src.startswith(("{", "data:")), (slug, src)  # a send-time token or inline data only

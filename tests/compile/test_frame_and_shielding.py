@@ -101,7 +101,7 @@ def test_remote_stylesheets_error_refuses_the_template(make_project: Project, ca
     code = main(["-C", str(root), "build"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "templates_src/t/body.html:2:1: remote stylesheet 'https://fonts.googleapis.com/css?family=Roboto'" in err
+    assert "templates_src/t/body.html:2:1: KM001 remote stylesheet 'https://fonts.googleapis.com/css?family=Roboto'" in err
 
 
 def test_an_unknown_remote_stylesheets_setting_is_a_config_error(make_project: Project) -> None:
@@ -238,7 +238,7 @@ def test_a_body_nested_deeper_than_the_parser_can_represent_is_refused_at_its_lo
     code = main(["-C", str(root), "build"])
     err = capsys.readouterr().err
     assert code == 1
-    m = re.search(r"templates_src/t/body\.html:(\d+):\d+: elements nest deeper than an HTML parser can represent", err)
+    m = re.search(r"templates_src/t/body\.html:(\d+):\d+: KM001 elements nest deeper than an HTML parser can represent", err)
     assert m is not None, err
     assert 1000 < int(m.group(1)) <= depth + 1
     assert not (root / "build/t.html").exists()

@@ -88,7 +88,7 @@ def test_sarif_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["lint", "no/such/folder"], "no such file or folder"),
+        (["lint", "no/such/folder"], "no template 'no/such/folder'"),
         (["lint", "--format", "xml"], "invalid choice"),
     ],
 )
@@ -182,3 +182,32 @@ def test_a_shared_partial_problem_is_reported_once(tmp_path: Path, capsys: pytes
          "'{recipient.firstname}' (did you mean 'firstName'?)"),
         "1 error and 0 warnings in 2 templates",
     ]
+
+
+def test_lint_takes_a_slug_like_build(example_project: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lint SLUG` checks that template, run from the project folder as build and preview are."""
+    monkeypatch.chdir(example_project)
+    assert main(["lint", "reminder", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["templates"] == ["reminder"]
+    assert main(["lint", "no-such-template"]) == 2
+    assert "no template 'no-such-template'" in capsys.readouterr().err
+
+
+def test_one_format_for_every_finding_whatever_produced_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A build failure reads as lint prints it, with its code and the column of the offending `{{`."""
+    root = project(tmp_path, body="<p>Dear {{recipient.lastName}}</p>")
+    expected = "templates_src/t/body.html:5:9: KM001 'recipient' is undefined at build time"
+    assert main(["-C", str(root), "build"]) == 1
+    assert capsys.readouterr().err.startswith(expected)
+    assert main(["-C", str(root), "lint"]) == 1
+    assert capsys.readouterr().out.startswith(expected)
+    assert main(["-C", str(root), "lint", "--format", "json"]) == 1
+    (found,) = json.loads(capsys.readouterr().out)["problems"]
+    assert (found["code"], found["path"], found["line"], found["col"]) == ("KM001", "templates_src/t/body.html", 5, 9)
+    assert main(["-C", str(root), "lint", "--format", "github"]) == 1
+    assert capsys.readouterr().out.startswith("::error file=templates_src/t/body.html,line=5,col=9,title=KM001")
+    assert main(["-C", str(root), "lint", "--format", "sarif"]) == 1
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert result["ruleId"] == "KM001" and (region["startLine"], region["startColumn"]) == (5, 9)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,26 +32,66 @@ def _git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
     return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_hook_blocks_a_broken_token_and_passes_a_clean_commit(tmp_path: Path) -> None:
+def readme_configs() -> list[dict[str, Any]]:
+    """The .pre-commit-config.yaml examples of the README's Pre-commit section, in order."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Pre-commit"):readme.index("## Previewing")]
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)]
+
+
+def _toolkit_repo(dest: Path, env: dict[str, str]) -> str:
+    """This checkout's files (tracked and new, not ignored) as a Git repository; its HEAD commit SHA."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, check=True).stdout.split("\0")
+    for rel in filter(None, listed):
+        source = REPO / rel
+        if source.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / rel)
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "toolkit")):
+        assert _git(dest, env, *args).returncode == 0
+    return _git(dest, env, "rev-parse", "HEAD").stdout.strip()
+
+
+def _offline_site(dest: Path) -> Path:
+    """The installed dependencies, without this package, pip or setuptools, for PYTHONPATH.
+
+    pre-commit installs the hook with `pip install .` into a fresh virtualenv. Tests have no network,
+    so pip is told to use no index, and the dependencies are found on PYTHONPATH instead of downloaded;
+    the hook itself, from the toolkit repository at its commit, is installed for real.
+    """
+    site = Path(sysconfig.get_paths()["purelib"])
+    dest.mkdir()
+    skip = ("kmsg_author", "__editable__", "pip", "setuptools", "_distutils_hack", "distutils-precedence")
+    for entry in site.iterdir():
+        if not entry.name.startswith(skip) and entry.suffix != ".pth":
+            (dest / entry.name).symlink_to(entry)
+    return dest
+
+
+def test_readme_configuration_installs_the_hook_from_the_toolkit_repository(tmp_path: Path) -> None:
+    """The README's first configuration, with the toolkit's repository at a real commit, run by pre-commit."""
     hook = _hook()
     assert hook["entry"] == "kmsg-author lint" and hook["pass_filenames"] is True
-    repo = write(tmp_path / "repo", {**template_files(), "kmsg.toml": "", "notes.txt": "not a template\n"})
-    # The same hook as a local one: the shipped `language: python` would build a virtualenv and
-    # install this package from an index, which needs the network; `system` runs the installed one.
-    local = {
-        "id": hook["id"], "name": hook["name"], "files": hook["files"], "pass_filenames": hook["pass_filenames"],
-        "require_serial": hook["require_serial"], "language": "system",
-        "entry": str(hook["entry"]).replace("kmsg-author", f"{sys.executable} -m kmsg_authoring", 1),
-    }
-    config = {"repos": [{"repo": "local", "hooks": [local]}]}
-    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {
         **os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "HOME": str(tmp_path),
         "GIT_AUTHOR_NAME": "Designer", "GIT_AUTHOR_EMAIL": "designer@example.com",
         "GIT_COMMITTER_NAME": "Designer", "GIT_COMMITTER_EMAIL": "designer@example.com",
-        "NO_COLOR": "1",
+        "NO_COLOR": "1", "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
+        "PYTHONPATH": str(_offline_site(tmp_path / "site")),
     }
     env.pop("PRE_COMMIT", None)
+    toolkit = tmp_path / "toolkit"
+    sha = _toolkit_repo(toolkit, env)
+    config = readme_configs()[0]
+    (entry,) = config["repos"]
+    assert entry["repo"].startswith("https://") and entry["hooks"] == [{"id": "kmsg-author-lint"}]
+    # Not a made-up tag the toolkit's repository lacks: a placeholder the team fills with a commit of theirs.
+    assert str(entry["rev"]).startswith("<") and "SHA" in str(entry["rev"]), entry["rev"]
+    # What a team with a local checkout writes: its path and a commit it has.
+    entry["repo"], entry["rev"] = str(toolkit), sha
+    repo = write(tmp_path / "repo", {**template_files(), "kmsg.toml": "", "notes.txt": "not a template\n"})
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     assert _git(repo, env, "init", "-q").returncode == 0
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env,
                                capture_output=True, text=True, timeout=120, check=False)
@@ -75,3 +118,16 @@ def test_hook_blocks_a_broken_token_and_passes_a_clean_commit(tmp_path: Path) ->
     _git(repo, env, "add", "notes.txt")
     other = _git(repo, env, "commit", "-q", "-m", "notes")
     assert other.returncode == 0, other.stdout + other.stderr
+
+
+def test_readme_local_configuration_is_what_init_writes(tmp_path: Path) -> None:
+    """The README's second configuration is the file `kmsg-author init` writes (run for real in tests/test_init.py)."""
+    from kmsg_authoring.source.scaffold import init_project
+
+    init_project(tmp_path)
+    written = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert readme_configs()[1] == written
+    (local,) = written["repos"][0]["hooks"]
+    shipped = _hook()
+    assert {k: local[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")} == {
+        k: shipped[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")}

@@ -238,3 +238,31 @@ def test_malformed_reference_in_the_subject_is_located_in_the_value(lint_one: Li
     # subject: "Hi {recipient.firstName}, see { eventName }" is written quoted on line 2: the value starts at
     # column 11, the bad reference 30 characters later.
     assert [str(p.location) for p in problems] == ["templates_src/t/template.yaml:2:41"]
+
+
+STYLED = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>T</title>
+<style>
+{css}
+</style></head>
+<body><div class="hero"><p>Hi {{recipient.firstName}}</p></div></body></html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("css", "reported"),
+    [
+        (".hero { background-image: url({heroImage}); }", False),
+        ("@media (max-width: 600px) { .hero { background: #fff url('{heroImage}') no-repeat; } }", False),
+        (".hero { color: red; } .x{heroImage} { color: blue; }", True),
+        (".hero { {heroImage}: red; }", True),
+        (".hero { color: red; /* {heroImage} */ }", True),
+        ("@media (max-width: 600px) { .hero:hover, .{heroImage} { color: red; } }", True),
+    ],
+    ids=["value", "value-in-media", "selector", "property-name", "css-comment", "selector-in-media"],
+)
+def test_km205_allows_a_token_in_a_css_value_only(lint_one: LintFn, css: str, reported: bool) -> None:
+    """`background-image: url({heroImage})` is substituted like any other token: no warning."""
+    body = STYLED.format(css=css)
+    found = [p for p in lint_one(body=body, page=False, tokens={"heroImage": "String"}) if p.code == "KM205"]
+    assert bool(found) is reported, found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -75,12 +76,23 @@ def test_watch_serves_until_interrupted(example_project: Path) -> None:
     )
     try:
         assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt 4 templates in \d+\.\d\ds: no errors\n", first), first
         line = proc.stdout.readline()
         assert line.startswith("Previewing 4 template(s) at http://127.0.0.1:"), line
         url = line.split(" at ", 1)[1].split()[0]
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200
             assert b"event-invitation" in response.read()
+        # A save prints one line for the rebuild, then each error with its location.
+        body = example_project / "templates_src/reminder/body.html"
+        body.write_text(body.read_text(encoding="utf-8").replace("</p>", "{{recipient.lastName}}</p>", 1),
+                        encoding="utf-8")
+        rebuilt = proc.stdout.readline()
+        assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt reminder in \d+\.\d\ds: 1 error\n", rebuilt), rebuilt
+        error = proc.stdout.readline()
+        assert re.fullmatch(r"  templates_src/reminder/body\.html:\d+:\d+: KM001 'recipient' is undefined .*\n",
+                            error), error
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err
@@ -106,3 +118,16 @@ def test_help_describes_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "--help"]) == 0
     text = capsys.readouterr().out
     assert "--watch" in text and "--sample" in text and "127.0.0.1" in text
+
+
+def test_preview_all_exports_every_template(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`preview --all`: preview-out/<slug>/ for each template and an index linking them."""
+    assert main(["-C", str(example_project), "preview", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "of 4 template(s) and preview-out/index.html" in out
+    index = (example_project / "preview-out/index.html").read_text(encoding="utf-8")
+    for slug in ("attendance-confirmation", "event-invitation", "follow-up", "reminder"):
+        assert (example_project / "preview-out" / slug / "index.html").is_file()
+        assert f'href="{slug}/index.html"' in index
+    assert main(["-C", str(example_project), "preview", "--all", "reminder"]) == 2
+    assert main(["-C", str(example_project), "preview", "--all", "--watch"]) == 2

@@ -198,3 +198,22 @@ def test_a_dynamic_token_may_be_given_as_what_it_resolves_to() -> None:
                          ids=["none", "list", "string", "bare-type", "unknown-type"])
 def test_default_sample_of_a_broken_map_is_empty_not_a_crash(declared: object) -> None:
     assert default_sample({"msgParamsMap": declared})["msgParams"] == {}
+
+
+def test_each_missing_value_names_its_own_token(
+    example_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two missing values give two messages, one per token (not the first token twice)."""
+    two_missing = GOOD.replace("  eventName: {type: String, value: Annual Conference 2026}\n", "").replace(
+        "  smart: {type: Dynamic, value: hello}\n", "")
+    found = problems(two_missing)
+    assert len(found) == 2
+    assert any("no value for token 'eventName'" in p for p in found)
+    assert any("no value for token 'smart'" in p for p in found)
+    path = example_project / "templates_src/event-invitation/samples/default.yaml"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines(keepends=True)
+             if not ln.lstrip().startswith(("eventName:", "joinLink:"))]
+    path.write_text("".join(lines), encoding="utf-8")
+    assert main(["-C", str(example_project), "samples", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "no value for token 'eventName'" in err and "no value for token 'joinLink'" in err

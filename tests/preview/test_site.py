@@ -41,7 +41,7 @@ def test_index_lists_templates_with_status_and_build_time(site: PreviewSite) -> 
     assert status == 200
     for slug in ALL:
         assert f'<a href="/t/{slug}">{slug}</a>' in page
-    assert "Event Invitation" in page and 'class="num errors">0<' in page
+    assert "Event Invitation" in page and 'class="num errors" data-label="Errors">0<' in page
     assert 'data-live-epoch="1"' in page and "/static/preview.js" in page
 
 
@@ -106,7 +106,7 @@ def test_paths_outside_are_not_found(site: PreviewSite, path: str) -> None:
 
 def test_a_sample_name_cannot_reach_outside_the_samples(site: PreviewSite) -> None:
     _, page = text(site, "/t/event-invitation?sample=..%2F..%2F..%2Fkmsg")
-    assert "[brand]" not in page and "no sample" in page
+    assert "[brand]" not in page and "has no sample" in page
     assert safe_join(STATIC_DIR, "preview.css") == STATIC_DIR / "preview.css"
     assert safe_join(STATIC_DIR, "../site.py") is None
 
@@ -166,7 +166,10 @@ def test_a_sample_error_shows_in_the_overlay_with_its_line(site: PreviewSite) ->
     site.on_change([rel])
     page = text(site, "/t/event-invitation")[1]
     assert OVERLAY_ID in page and f"{rel}:8:" in page and "&#x27;soon&#x27; is not of type" in page
-    assert page.count("is not of type") == 1
+    overlay = page[page.index(OVERLAY_ID):page.index("</div>", page.index(OVERLAY_ID))]
+    assert overlay.count("is not of type") == 1
+    # The Lint tab lists it too, as KM002, so the header's count and the tab's agree.
+    assert "<code>KM002</code>" in page and "1 error(s), 0 warning(s)" in page and "Lint (1)" in page
 
 
 def test_lint_findings_are_listed_with_their_source_locations(site: PreviewSite) -> None:
@@ -177,8 +180,9 @@ def test_lint_findings_are_listed_with_their_source_locations(site: PreviewSite)
     site.on_change([rel])
     page = text(site, "/t/follow-up")[1]
     assert ">Lint (1)</button>" in page and "KM407" in page and f"<code>{rel}:" in page
-    assert 'data-slug="follow-up"><td><a href="/t/follow-up">follow-up</a></td><td dir="auto">Event Follow-up</td>' \
-           '<td class="num errors">0</td><td class="num warnings">1</td>' in text(site, "/")[1]
+    assert 'data-slug="follow-up"><td><a href="/t/follow-up">follow-up</a></td><td dir="auto" data-label="Name">' \
+           'Event Follow-up</td><td class="num errors" data-label="Errors">0</td>' \
+           '<td class="num warnings" data-label="Warnings">1</td>' in text(site, "/")[1]
 
 
 def test_adding_and_removing_a_template_folder_updates_the_index(site: PreviewSite) -> None:
@@ -261,3 +265,40 @@ def test_unresolved_tokens_are_listed_where_they_were_written(site: PreviewSite)
     page = text(site, "/t/reminder")[1]
     assert (f'<li><code class="where">{rel}:{line}:{col}</code> <code>{{recipient.city}}</code> in body '
             "is empty: user &#x27;jane@example.com&#x27; has no city</li>") in page
+
+
+def test_an_unknown_sample_is_a_404_naming_the_samples_that_exist(site: PreviewSite) -> None:
+    """?sample=nope is a wrong address, not a build failure: no overlay, no error counted."""
+    status, page = text(site, "/t/reminder?sample=nope")
+    assert status == 404
+    assert "Template &#x27;reminder&#x27; has no sample &#x27;nope&#x27;. Samples: default." in page
+    assert '<a href="/t/reminder?sample=default">default</a>' in page
+    assert OVERLAY_ID not in page and "Build failed" not in page
+    status, page = text(site, "/t/reminder")
+    assert status == 200 and "0 error(s)" in page and "Lint (0)" in page
+
+
+def test_each_rebuild_is_reported_with_templates_time_and_located_errors(example_project: Path) -> None:
+    """The watch terminal's feed: one event per rebuild round, with every error at its location."""
+    from kmsg_authoring.preview.site import Rebuilt
+
+    seen: list[Rebuilt] = []
+    s = PreviewSite(load_config(example_project), poll_timeout=0.01, on_rebuild=seen.append)
+    s.build_all()
+    assert seen[-1].slugs == tuple(sorted(ALL)) and seen[-1].errors == 0 and seen[-1].seconds > 0
+    rel = f"{SRC}/reminder/body.html"
+    edit(s, rel, "</p>", "{{recipient.firstName}}</p>")
+    s.on_change([rel])
+    last = seen[-1]
+    assert last.slugs == ("reminder",) and last.errors == 1
+    (problem,) = last.problems
+    assert str(problem).startswith(f"{rel}:") and " KM001 'recipient' is undefined" in str(problem)
+
+
+def test_an_image_that_cannot_load_gets_a_neutral_placeholder_in_the_frame(site: PreviewSite) -> None:
+    """The email frame adds one style: ::before content, which only a failed image shows."""
+    from kmsg_authoring.preview.site import IMAGE_PLACEHOLDER_CSS
+
+    status, email = text(site, "/t/reminder/email/default/0.html")
+    assert status == 200 and email.count(IMAGE_PLACEHOLDER_CSS) == 1
+    assert email.index(IMAGE_PLACEHOLDER_CSS) < email.index("</head>")

@@ -126,7 +126,7 @@ def test_template_edited_through_the_api_is_drift_left_alone_without_force(env: 
     assert not any(r in WRITES for r in env.requests())
     assert next(t for t in env.live() if t["name"] == "Event Invitation")["subject"] == "Edited in the web UI"
     code, text = env.run("plan", "--env", "sandbox", "--format", "json")
-    assert code == 0 and '"action": "drift"' in text
+    assert code == 1 and '"action": "drift"' in text  # CI can gate on a plan that publish would refuse
     code, text = env.run("publish", "--env", "sandbox", "--force")
     assert code == 0, text
     assert next(t for t in env.live() if t["name"] == "Event Invitation")["subject"] != "Edited in the web UI"
@@ -285,3 +285,90 @@ def test_a_rejected_ks_is_reported_as_invalid_or_expired_and_stays_hidden(
     code, text = env.run("plan", "--env", "sandbox", "--verbose")
     assert code == 1 and "invalid or expired KS" in text
     assert bad not in text and env.requests() == ["email-template/list"]  # a 401 is not retried
+
+
+def _hand_made(env: Env, name: str = "Hand Made", body: str = "<p>Hi {recipient.firstName}</p>") -> str:
+    """A template made in the web UI (not managed); returns its id."""
+    with env.client() as c:
+        return str(c.add_template({
+            "appGuid": GUID, "name": name, "subject": "Hi", "body": body,
+            "toAttributePath": "{recipient.email}", "msgParamsMap": {"recipient": {"type": "User"}},
+        })["id"])
+
+
+def test_pulled_templates_are_adopted_then_edits_publish_as_updates_and_drift_is_protected(
+    env: Env, tmp_path: Path,
+) -> None:
+    """pull marks what it pulls as managed: edit + publish is an update, not a conflict needing --force."""
+    tid = _hand_made(env)
+    project = tmp_path / "adopting"
+    project.mkdir()
+    shutil.copy(env.root / "kmsg.toml", project / "kmsg.toml")
+    env.root = project
+    code, text = env.run("pull", "--env", "sandbox", "--name", "Hand Made")
+    assert code == 0 and "adopted 1 template(s)" in text, text
+    remote = next(t for t in env.live() if t["id"] == tid)
+    assert MANAGED_TAG in remote["adminTags"].split(",")
+    code, text = env.run("plan", "--env", "sandbox")
+    assert code == 0 and "nothing to publish (1 unchanged)" in text, text
+    body = project / "templates_src/hand-made/body.html"
+    body.write_text("<p>Hello {recipient.firstName}</p>", encoding="utf-8")
+    env.clear()
+    code, text = env.run("publish", "--env", "sandbox")
+    assert code == 0 and "1 updated" in text, text
+    assert [r for r in env.requests() if r in WRITES] == ["email-template/update"]
+    with env.client() as c:
+        c.update_template(tid, {"subject": "Edited in the web UI"})
+    body.write_text("<p>Bye {recipient.firstName}</p>", encoding="utf-8")
+    code, text = env.run("publish", "--env", "sandbox")
+    assert code == 1 and "drift" in text and "subject" in text, text
+
+
+def test_plan_exit_codes_gate_ci(env: Env) -> None:
+    """plan: 1 on drift or conflict; --detailed-exitcode: 0 nothing to do, 2 changes, 1 errors."""
+    assert env.run("plan", "--env", "sandbox", "--detailed-exitcode")[0] == 2  # four to add
+    assert env.run("plan", "--env", "sandbox")[0] == 0
+    assert env.run("publish", "--env", "sandbox")[0] == 0
+    assert env.run("plan", "--env", "sandbox", "--detailed-exitcode")[0] == 0
+    _hand_made(env, name="Event Reminder")  # a second, unmanaged template of the same name: a conflict
+    code, text = env.run("plan", "--env", "sandbox")
+    assert code == 1 and "conflict" in text
+    assert env.run("plan", "--env", "sandbox", "--detailed-exitcode")[0] == 1
+    code, text = env.run("plan", "--env", "nope", "--detailed-exitcode")
+    assert code == 1 and "nope" in text  # a configuration error is an error, never "changes"
+
+
+def test_publish_only_limits_what_is_published_and_what_force_overrides(env: Env) -> None:
+    """--only by slug or name: the other templates are neither published nor forced."""
+    code, text = env.run("publish", "--env", "sandbox", "--only", "reminder", "--only", "Event Follow-up")
+    assert code == 0, text
+    assert sorted(t["name"] for t in env.live()) == ["Event Follow-up", "Event Reminder"]
+    assert env.run("publish", "--env", "sandbox")[0] == 0
+    by_name = {t["name"]: t for t in env.live()}
+    with env.client() as c:
+        for name in ("Event Reminder", "Event Invitation"):
+            c.update_template(by_name[name]["id"], {"subject": "Edited in the web UI"})
+    for slug in ("reminder", "event-invitation"):
+        body = env.root / f"templates_src/{slug}/body.html"
+        body.write_text(body.read_text(encoding="utf-8") + "\n<!-- local change -->\n", encoding="utf-8")
+    env.clear()
+    code, text = env.run("publish", "--env", "sandbox", "--force", "--only", "Event Reminder")
+    assert code == 0, text
+    assert [r for r in env.requests() if r in WRITES] == ["email-template/update"]
+    subjects = {t["name"]: t["subject"] for t in env.live()}
+    assert subjects["Event Reminder"] != "Edited in the web UI"
+    assert subjects["Event Invitation"] == "Edited in the web UI"  # --force did not reach it
+    code, text = env.run("publish", "--env", "sandbox", "--only", "no-such")
+    assert code == 2 and "no-such" in text
+
+
+def test_publish_names_a_sample_error_with_its_code(env: Env) -> None:
+    """publish lists what blocks it the way lint does: path:line:col: CODE message."""
+    sample = env.root / "templates_src/reminder/samples/default.yaml"
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    sample.write_text("".join(ln for ln in lines if not ln.lstrip().startswith("eventName:")), encoding="utf-8")
+    env.clear()
+    code, text = env.run("publish", "--env", "sandbox")
+    assert code == 1 and not any(r in WRITES for r in env.requests())
+    assert re.search(r"templates_src/reminder/samples/default\.yaml:\d+:\d+: KM002 no value for token 'eventName'",
+                     text), text

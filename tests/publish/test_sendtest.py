@@ -40,7 +40,7 @@ def test_sends_the_published_template_with_the_sample_and_polls_until_completed(
     assert request["receiverType"] == "user" and request["type"] == "email"
     assert request["msgParams"]["eventName"] == {"type": "String", "value": "Annual Conference 2026"}
     assert request["session"].startswith(f"{SESSION_PREFIX}-event-invitation-")
-    assert sleeps == [*POLL_INTERVALS, POLL_INTERVALS[-1]]  # 5, 10, 30, then 30 again
+    assert sleeps == list(POLL_INTERVALS)  # a check at once, then after 5, 10 and 30 s
     assert delivery.status == "completed" and delivery.ok and delivery.stats == {"DELIVERED": 1}
     text = format_delivery(delivery)
     assert "bulk bulk_1: completed" in text and "DELIVERED 1" in text
@@ -61,6 +61,7 @@ def test_gives_up_after_the_timeout(published: tuple[FakeApi, Path]) -> None:
     delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
                          sleep=sleeps.append, timeout=20)
     assert delivery.timed_out and not delivery.ok and sleeps == [5.0, 10.0]
+    assert delivery.polls == 3  # at once, after 5 s, after 15 s
     assert "still not finished after 15 s" in format_delivery(delivery)
 
 
@@ -74,3 +75,18 @@ def test_unpublished_template_and_unknown_sample_are_usage_errors(published: tup
     with pytest.raises(UsageError, match="no template 'missing'"):
         send_test(api.client(), config, app_guid=GUID, slug="missing", to=["a"])
     assert api.sent == []
+
+
+def test_a_message_delivered_at_once_is_reported_without_waiting(published: tuple[FakeApi, Path]) -> None:
+    """The first status check goes out right after the send; nothing sleeps when it is already final."""
+    api, root = published
+    api.complete_after = 1
+    sleeps: list[float] = []
+    waits: list[float] = []
+    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
+                         sleep=sleeps.append, on_wait=waits.append)
+    assert delivery.ok and delivery.polls == 1 and sleeps == [] and waits == []
+    api.complete_after = 2
+    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
+                         sleep=sleeps.append, on_wait=waits.append)
+    assert delivery.ok and sleeps == waits == [POLL_INTERVALS[0]]  # the wait is announced, not silent

@@ -185,15 +185,17 @@ def qr_without_fallback(ctx: Context) -> Iterator[Finding]:
 
 @rule("KM205", "token-not-visible", "warning")
 def token_not_visible(ctx: Context) -> Iterator[Finding]:
-    """A token stands inside a `<style>` block, a `<script>` or an HTML comment.
+    """A token stands in a `<script>`, an HTML or CSS comment, or a CSS selector or property name.
 
     What it does:
-        Finds references inside `<style>` elements, `<script>` elements and ordinary comments
-        (Outlook conditional comments are content, and are not reported).
+        Finds references inside `<script>` elements, ordinary comments (Outlook conditional
+        comments are content, and are not reported), CSS comments, and the selectors and property
+        names of `<style>` blocks. A token in a CSS value (`background-image: url({heroImage})`)
+        is substituted like any other and is not reported.
     Why:
         What is there is not what the reader sees: comments are never shown, scripts are stripped
-        by every mail client, and `<style>` blocks are dropped by some. The token is usually a
-        leftover or misplaced.
+        by every mail client, and a token in a selector or property name breaks the rule it stands
+        in. The token is usually a leftover or misplaced.
     Bad:
         <!-- Hi {recipient.firstName} -->
     Good:
@@ -202,7 +204,52 @@ def token_not_visible(ctx: Context) -> Iterator[Finding]:
     places = {"comment": "an HTML comment, which recipients never see",
               "script": "<script>, which mail clients strip",
               "css": "a <style> block, not the text recipients read"}
+    body = ctx.compiled.body
     for t in ctx.body_tokens:
         if t.mso or t.where not in places or (t.where == "css" and t.attribute is not None):
             continue
+        if t.where == "css":
+            spot = _css_spot(body, t.offset)
+            if spot == "value":
+                continue  # substituted like any other token; the compiler keeps such rules on purpose
+            where = ("a CSS comment, which recipients never see" if spot == "comment"
+                     else "a CSS selector or property name, where it breaks the rule")
+            yield Finding(f"token '{t.text}' is inside {where}", t.location)
+            continue
         yield Finding(f"token '{t.text}' is inside {places[t.where]}", t.location)
+
+
+# At-rules whose block holds rules rather than declarations.
+_RULE_BLOCKS = ("@media", "@supports", "@document", "@container", "@layer")
+
+
+def _css_spot(html: str, offset: int) -> str:
+    """Where an offset inside a <style> block falls: a declaration "value", a "comment", or "other"."""
+    start = html.lower().rfind("<style", 0, offset)
+    start = html.find(">", start) + 1 if start >= 0 else 0
+    stack: list[str] = []  # "rules" or "decls", one entry per open brace
+    prelude_start, colon, quote, i = start, False, "", start
+    while i < offset:
+        ch = html[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif html.startswith("/*", i):
+            end = html.find("*/", i + 2)
+            if end < 0 or end + 2 > offset:
+                return "comment"
+            i = end + 2
+            continue
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "{":
+            prelude = html[prelude_start:i].strip().lower()
+            stack.append("rules" if prelude.startswith(_RULE_BLOCKS) else "decls")
+            prelude_start, colon = i + 1, False
+        elif ch in "};":
+            if ch == "}" and stack:
+                stack.pop()
+            prelude_start, colon = i + 1, False
+        elif ch == ":" and stack and stack[-1] == "decls":
+            colon = True
+        i += 1
+    return "value" if colon and stack and stack[-1] == "decls" else "other"
