@@ -117,7 +117,7 @@ BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
     "missing-css": ({"t/body.html": '<link rel="stylesheet" href="nope.css"><p>x</p>'},
                     "stylesheet 'nope.css' not found"),
     "css-outside": ({"t/body.html": '<link rel="stylesheet" href="../../../etc/passwd"><p>x</p>'},
-                    "not found in the project"),
+                    "stylesheet '../../../etc/passwd' is outside the project"),
     "missing-body": ({"t/body.html": None}, "t/body.html:1:1: missing body.html"),  # type: ignore[dict-item]
     "yaml-not-mapping": ({"t/template.yaml": "- a\n- b\n"}, "expected a mapping"),
     "reserved-text": ({"t/body.html": "<p>\n  kmsgtk000000q</p>"}, "t/body.html:2:3: 'kmsgtk' is reserved"),
