@@ -454,7 +454,9 @@ def build_project(
         try:
             _write_outputs(config, report, targets, manifest)
         except OSError as exc:
-            where = config.rel(Path(exc.filename)) if exc.filename else f"{out}/"
+            failed = Path(exc.filename) if exc.filename else config.build_dir
+            # A temporary file's name means nothing to the user: name its folder.
+            where = f"{config.rel(failed.parent)}/" if failed.name.endswith(".tmp") else config.rel(failed)
             raise BuildError(f"cannot write {where}: {exc.strerror or exc}") from None
     return report
 

@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     for slug in slugs:
         for failure in report.failures.get(slug, []):
             err(f"{red}{failure}{reset}")
+    for note in report.notes:
+        err(f"kmsg-author: warning: {note}")
     if not args.quiet:
         for slug in slugs:
             for p in report.problems.get(slug, []):

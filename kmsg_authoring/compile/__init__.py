@@ -120,7 +120,7 @@ class _Compiler:
             path = self.config.rel(Path(exc.filename)) if exc.filename else default.path
             line = exc.lineno + (default.line - 1 if not exc.filename else 0)
             return SourceError(f"Jinja syntax error: {exc.message}", Location(path, line, 1))
-        frame = _template_frame(exc.__traceback__, self._template_files())
+        frame = _template_frame(exc.__traceback__, self._template_files()) or getattr(exc, "where", None)
         loc = Location(self.config.rel(Path(frame[0])), frame[1], 1) if frame else default
         if isinstance(exc, jinja2.TemplateNotFound):
             return SourceError(
@@ -129,7 +129,8 @@ class _Compiler:
         if isinstance(exc, jinja2.UndefinedError):
             return SourceError(self._undefined_message(str(exc.message or exc), loc), loc)
         if isinstance(exc, RecursionError):
-            return SourceError("circular {% include %} or {% extends %}: a template includes itself", loc)
+            return SourceError("circular {% include %}, {% extends %} or macro call: a template or macro "
+                               "calls itself without end", loc)
         if isinstance(exc, RenderLimitError):
             return SourceError(str(exc), loc)
         if isinstance(exc, jinja2.exceptions.SecurityError):

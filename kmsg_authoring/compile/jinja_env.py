@@ -31,7 +31,23 @@ MAX_POWER_BITS = 4096
 
 
 class RenderLimitError(Exception):
-    """A render went over its time or output budget."""
+    """A render went over its time or output budget; `where` is (template file, line) when known."""
+
+    def __init__(self, message: str, where: tuple[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def _producing(gen: Any) -> tuple[str, int] | None:
+    """(template file, line) of the innermost template that a render generator is producing output in."""
+    found = None
+    while gen is not None:
+        frame = getattr(gen, "gi_frame", None)
+        template = frame.f_globals.get("__jinja_template__") if frame is not None else None
+        if template is not None and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
+        gen = getattr(gen, "gi_yieldfrom", None)
+    return found
 
 
 class ShieldingLoader(jinja2.BaseLoader):
@@ -154,10 +170,13 @@ class TrackingEnvironment(SandboxedEnvironment):
         """Render a template, stopping once its output passes the size limit."""
         out: list[str] = []
         size = 0
-        for chunk in template.generate(variables):
+        chunks = template.generate(variables)
+        for chunk in chunks:
             size += len(chunk)
             if size > self.size_limit:
-                raise self._too_large(size)
+                error = self._too_large(size)
+                error.where = _producing(chunks)
+                raise error
             out.append(chunk)
         self.check_time()
         return "".join(out)

@@ -188,8 +188,8 @@ def _check_graph(top: yaml.Node, rel: str) -> None:
             if total > distinct + ALIAS_BUDGET:
                 line, col = _mark(node)
                 raise SourceError(
-                    f"YAML aliases expand too far here (more than {ALIAS_BUDGET:,} values beyond the "
-                    "file's own); write the values out or use fewer aliases",
+                    f"YAML aliases expand too far here (by more than {ALIAS_BUDGET:,} values and characters); "
+                    "write the values out or use fewer aliases",
                     Location(rel, line, col),
                 )
             continue
