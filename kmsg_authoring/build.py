@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -216,10 +217,8 @@ class _Cache:
 
     def _close(self) -> None:
         if self.db is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection
                 self.db.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
         self.db = None
         self.index = {}
 
@@ -430,7 +429,7 @@ def build_project(
                 problems = list(lint_fn(compiled, config))
             except KmsgError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a check that crashed did not pass
+            except Exception as exc:  # a check that crashed did not pass
                 raise BuildError(f"the linter could not check this template ({type(exc).__name__}: {exc}); "
                                  "nothing was built", Location(compiled.meta.path)) from exc
             report.problems[slug] = problems

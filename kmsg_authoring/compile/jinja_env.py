@@ -43,9 +43,10 @@ def _producing(gen: Any) -> tuple[str, int] | None:
     found = None
     while gen is not None:
         frame = getattr(gen, "gi_frame", None)
-        template = frame.f_globals.get("__jinja_template__") if frame is not None else None
-        if template is not None and template.filename:
-            found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
+        if frame is not None:
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None and template.filename:
+                found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
         gen = getattr(gen, "gi_yieldfrom", None)
     return found
 
@@ -156,14 +157,14 @@ class TrackingEnvironment(SandboxedEnvironment):
         return super().call(context, obj, *args, **kwargs)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        """`"x" * 10**9` and `9 ** 9 ** 9` are refused before they take the memory or the time."""
+        """`"x" * 10**9` and `2 ** 10**8` are refused before they take the memory or the time."""
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > self.size_limit:
                     raise self._too_large(len(seq) * n)
-        elif operator == "**" and isinstance(left, int) and isinstance(right, int):
-            if abs(left) > 1 and right * left.bit_length() > MAX_POWER_BITS:
-                raise RenderLimitError(f"number too large: {left} ** {right}")
+        elif (operator == "**" and isinstance(left, int) and isinstance(right, int)
+              and abs(left) > 1 and right * left.bit_length() > MAX_POWER_BITS):
+            raise RenderLimitError(f"number too large: {left} ** {right}")
         return super().call_binop(context, operator, left, right)
 
     def render_limited(self, template: jinja2.Template, variables: Mapping[str, Any]) -> str:
