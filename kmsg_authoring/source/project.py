@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import os
 import stat
@@ -56,20 +57,31 @@ def lexical_rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
+@functools.lru_cache(maxsize=32)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
+
+
+def _resolve_inside(root: Path, path: Path, rel: str | None) -> tuple[str, str]:
+    """(real path, project-relative path) of the file path leads to; SourceError when outside root."""
+    real = os.path.realpath(path)
+    base = _real_root(os.fspath(root))
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not real.startswith(prefix):
+        raise SourceError(
+            f"leads outside the project (to {real}); only files inside the project are read",
+            Location(rel or lexical_rel(root, path)),
+        )
+    return real, real[len(prefix):].replace(os.sep, "/")
+
+
 def confine(root: Path, path: Path, rel: str | None = None) -> str:
     """The project-relative path of the file path leads to, symlinks followed.
 
     Raises SourceError, located at rel (default: path as written), when it leads outside the
     project root: a symlink to /etc/passwd or /proc/self/environ is refused before anything is read.
     """
-    real = path.resolve()
-    real_root = root.resolve()
-    if not real.is_relative_to(real_root):
-        raise SourceError(
-            f"leads outside the project (to {real}); only files inside the project are read",
-            Location(rel or lexical_rel(root, path)),
-        )
-    return real.relative_to(real_root).as_posix()
+    return _resolve_inside(root, path, rel)[1]
 
 
 # The reads of the current compile (project-relative path -> SHA-256 of the exact bytes read), so
@@ -103,17 +115,21 @@ def note_read(rel: str, sha: str | None) -> None:
 
 def read_bytes(path: Path, rel: str, *, root: Path) -> bytes:
     """The bytes of a project file, confined to root; SourceError located at rel when refused or unreadable."""
-    confine(root, path, rel)
-    real = path.resolve()
+    real, _ = _resolve_inside(root, path, rel)
     try:
-        # A FIFO or device inside the project would block or never end: only regular files are read.
-        if not stat.S_ISREG(os.stat(real).st_mode):
-            raise SourceError("not a regular file", Location(rel))
-        data = real.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise SourceError("file not found", Location(rel)) from None
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror}", Location(rel)) from None
+    with open(fd, "rb") as fh:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SourceError("not a regular file", Location(rel))
+            data = fh.read()
+        except OSError as exc:
+            raise SourceError(f"cannot read file: {exc.strerror}", Location(rel)) from None
     if _READS.get() is not None:
         note_read(rel, digest(data))
     return data
@@ -165,8 +181,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _check_graph(top: yaml.Node, rel: str) -> None:
-    """Refuse duplicate keys, deep nesting, recursive aliases and aliases that expand beyond ALIAS_BUDGET.
+def _check_aliases(top: yaml.Node, rel: str) -> None:
+    """Refuse recursive aliases and aliases that expand a document beyond ALIAS_BUDGET.
 
     Runs on the composed node graph, where an alias is a second reference to the same node, so it
     takes time linear in the file: nothing is expanded to measure the expansion.
@@ -174,9 +190,9 @@ def _check_graph(top: yaml.Node, rel: str) -> None:
     size: dict[int, int] = {}  # node -> its weight with aliases expanded (values, plus string lengths)
     distinct = 0  # the weight of every node finished so far, each counted once
     on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, int, bool]] = [(top, 0, False)]
+    stack: list[tuple[yaml.Node, bool]] = [(top, False)]
     while stack:
-        node, depth, finished = stack.pop()
+        node, finished = stack.pop()
         key = id(node)
         if finished:
             on_path.discard(key)
@@ -198,37 +214,36 @@ def _check_graph(top: yaml.Node, rel: str) -> None:
         if key in on_path:
             line, col = _mark(node)
             raise SourceError("recursive YAML alias: a value contains itself", Location(rel, line, col))
-        if depth > MAX_YAML_DEPTH:
-            line, col = _mark(node)
-            raise SourceError(f"YAML nested too deeply (more than {MAX_YAML_DEPTH} levels)", Location(rel, line, col))
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[tuple[str, str], yaml.Node] = {}
-            for key_node, _ in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    first = seen.setdefault((key_node.tag, key_node.value), key_node)
-                    if first is not key_node:
-                        line, col = _mark(key_node)
-                        raise SourceError(
-                            f"duplicate key '{key_node.value}' (first at line {_mark(first)[0]}); "
-                            "a key may appear once in a mapping",
-                            Location(rel, line, col),
-                        )
         on_path.add(key)
-        stack.append((node, depth, True))
-        stack.extend((child, depth + 1, False) for child in reversed(_children(node)))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
 
 
-def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]]) -> None:
+def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]], rel: str) -> None:
+    """Note where each key and item stands; refuse duplicate keys and deep nesting on the way."""
+    if len(prefix) > MAX_YAML_DEPTH:
+        line, col = _mark(node)
+        raise SourceError(f"YAML nested too deeply (more than {MAX_YAML_DEPTH} levels)", Location(rel, line, col))
     if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, Any], yaml.Node] = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                first = seen.setdefault((key_node.tag, key_node.value), key_node)
+                if first is not key_node:
+                    line, col = _mark(key_node)
+                    raise SourceError(
+                        f"duplicate key '{key_node.value}' (first at line {_mark(first)[0]}); "
+                        "a key may appear once in a mapping",
+                        Location(rel, line, col),
+                    )
             key = (*prefix, str(key_node.value))
             out[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _record(value_node, key, out)
+            _record(value_node, key, out, rel)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             key = (*prefix, str(i))
             out[key] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _record(item, key, out)
+            _record(item, key, out, rel)
 
 
 def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
@@ -236,8 +251,9 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
-            _check_graph(node, rel)
+        # Without an anchor there is no alias; the check is skipped for the files most projects have.
+        if node is not None and "&" in text:
+            _check_aliases(node, rel)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -254,7 +270,7 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
         raise SourceError("expected a mapping of field names to values", Location(rel))
     positions: dict[tuple[str, ...], tuple[int, int]] = {}
     if node is not None:
-        _record(node, (), positions)
+        _record(node, (), positions, rel)
     return YamlDoc(rel, data, positions)
 
 
