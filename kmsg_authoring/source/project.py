@@ -249,11 +249,15 @@ def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...],
 def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
     """Parse YAML text into a YamlDoc; syntax errors, duplicate keys and alias bombs are located SourceErrors."""
     loader = _Loader(text)
+    positions: dict[tuple[str, ...], tuple[int, int]] = {}
     try:
         node = loader.get_single_node()
         # Without an anchor there is no alias; the check is skipped for the files most projects have.
         if node is not None and "&" in text:
             _check_aliases(node, rel)
+        if node is not None:
+            # Before construction, which folds merge keys (<<) into the mapping they extend.
+            _record(node, (), positions, rel)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -268,9 +272,6 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
         data = {}
     if require_mapping and not isinstance(data, dict):
         raise SourceError("expected a mapping of field names to values", Location(rel))
-    positions: dict[tuple[str, ...], tuple[int, int]] = {}
-    if node is not None:
-        _record(node, (), positions, rel)
     return YamlDoc(rel, data, positions)
 
 
