@@ -264,6 +264,14 @@ def test_build_fails_when_the_linter_cannot_be_imported(make_project: Project) -
     assert not (root / "build/t.json").exists()
 
 
+def test_lint_fails_in_one_line_when_the_linter_cannot_be_imported(make_project: Project) -> None:
+    root = make_project(minimal())
+    proc = subprocess.run([sys.executable, "-c", NO_LINTER, "-C", str(root), "lint"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("kmsg-author: part of kmsg-author cannot be loaded") and proc.stderr.count("\n") == 1
+
+
 def test_plan_and_publish_fail_when_the_linter_cannot_be_imported(
     example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
