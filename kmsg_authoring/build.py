@@ -213,7 +213,14 @@ class _Cache:
                 self.db.execute(f"PRAGMA user_version = {CACHE_FORMAT}")
             self.db.execute("COMMIT")
         rows = self.db.execute("SELECT slug, deps, hash FROM templates WHERE key = ?", (self.key,)).fetchall()
-        self.index = {slug: (json.loads(deps), digest_) for slug, deps, digest_ in rows}
+        self.index = {}
+        for slug, deps, digest_ in rows:
+            try:
+                parsed = json.loads(deps)
+            except (TypeError, ValueError):
+                continue  # a damaged row is a miss
+            if isinstance(parsed, dict) and isinstance(digest_, str):
+                self.index[slug] = (parsed, digest_)
 
     def _close(self) -> None:
         if self.db is not None:

@@ -475,6 +475,18 @@ def test_a_corrupt_cache_is_rebuilt_silently(example_project: Path, capsys: pyte
     assert "(4 unchanged" in run_cli(capsys, "-C", str(example_project), "build")[1]
 
 
+def test_damaged_cache_rows_are_misses(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    assert run_cli(capsys, "-C", str(example_project), "build")[0] == 0
+    with sqlite3.connect(example_project / "build/.cache.sqlite") as db:
+        db.execute("UPDATE templates SET deps = 'not json' WHERE slug = 'reminder'")
+        db.execute("UPDATE templates SET deps = '[1, 2]', record = '{' WHERE slug = 'follow-up'")
+    code, out, err = run_cli(capsys, "-C", str(example_project), "build")
+    assert code == 0 and err == "" and "(2 unchanged" in out
+    assert run_cli(capsys, "-C", str(example_project), "lint")[0] == 0
+
+
 def test_build_folder_removed_during_a_build_is_a_clear_error(
     example_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
