@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -15,12 +16,25 @@ from typing import Any
 from kmsg_authoring import __version__
 from kmsg_authoring.compile.types import CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
-from kmsg_authoring.errors import KmsgError, Location, UsageError
-from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, discover, is_template_dir
+from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError, UsageError
+from kmsg_authoring.source.project import (
+    SAMPLES_DIR,
+    YamlDoc,
+    confine,
+    digest,
+    discover,
+    is_template_dir,
+    read_bytes,
+    recording_reads,
+)
 
 CACHE_FILE = ".cache.sqlite"
-CACHE_FORMAT = 4  # 4: document frame kept, canonical tokens
+CACHE_FORMAT = 5  # 5: document frame kept, canonical tokens, keyed by the bytes read
 MANIFEST = "manifest.json"
+# Seconds a process waits for another one's write to the shared cache; past it, the cache is a miss.
+BUSY_TIMEOUT = 2.0
+_SQLITE_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the cache
+_SQLITE_DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: start the file afresh
 
 
 @dataclass
@@ -33,6 +47,7 @@ class BuildReport:
     rebuilt: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # not loaded: sources and outputs as last built
     written: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one-line warnings: the cache could not be used or saved
 
     @property
     def ok(self) -> bool:
@@ -88,7 +103,7 @@ def _sha(data: bytes) -> str:
 
 
 class _Hashes:
-    """Content hashes of project files, each file read once per build."""
+    """Content hashes of project files as they are now, each file read once per build (None: absent or refused)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -97,22 +112,30 @@ class _Hashes:
     def __call__(self, rel: str) -> str | None:
         if rel not in self.known:
             try:
-                self.known[rel] = _sha((self.root / rel).read_bytes())
-            except OSError:
+                self.known[rel] = digest(read_bytes(self.root / rel, rel, root=self.root))
+            except SourceError:
                 self.known[rel] = None
         return self.known[rel]
 
 
 def _settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
-    return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, config.remote_stylesheets, dict(config.brand), dict(config.lint), str(config.src_dir)]).encode())
+    return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, config.remote_stylesheets, dict(config.brand),
+                       dict(config.lint), str(config.src_dir), config.render_time_limit,
+                       config.render_size_limit]).encode())
 
 
 def _sample_files(config: Config, slug: str) -> list[str]:
-    folder = config.src_dir / slug / SAMPLES_DIR
-    if not folder.is_dir():
+    """The sample files of a template, spelled as the sample checks read them."""
+    folder = config.src_dir / slug
+    try:
+        rel = confine(config.root, folder)
+    except SourceError:
         return []
-    return sorted(config.rel(p) for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    samples = folder / SAMPLES_DIR
+    if not samples.is_dir():
+        return []
+    return sorted(f"{rel}/{SAMPLES_DIR}/{p.name}" for p in samples.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
 # -- cache ---------------------------------------------------------------------------------------
@@ -146,10 +169,14 @@ def _from_cache(data: dict[str, Any]) -> CompiledTemplate:
 
 
 class _Cache:
-    """build/.cache.sqlite: each clean template's dependencies, content hash and full compiled record.
+    """build/.cache.sqlite: each clean template's source hashes, content hash and full compiled record.
 
     One SQLite file rather than a file per template: creating files is what a cold build would
-    otherwise spend most of its time on. A damaged cache is simply rebuilt.
+    otherwise spend most of its time on. Any number of processes share it (a preview, the pre-commit
+    hook's lint, parallel CI steps): reads never wait, writes are gathered into one short transaction
+    at the end, and a cache another process keeps busy past BUSY_TIMEOUT is a miss, never an error.
+    Each row names the settings it was built with, so processes with other settings cannot mix.
+    A damaged file is started afresh; one that cannot be used at all is reported in `problem`.
     """
 
     def __init__(self, config: Config, key: str) -> None:
@@ -157,76 +184,142 @@ class _Cache:
         self.path = config.build_dir / CACHE_FILE
         self.key = key
         self.hashes = _Hashes(config.root)
-        self.index: dict[str, Any] = {}
+        self.index: dict[str, tuple[dict[str, str | None], str]] = {}
+        self.pending: dict[str, tuple[str, str, str | None] | None] = {}  # slug -> row to write, None: delete
         self.db: Any = None
+        self.problem: str | None = None
+        self._connect(retry_damaged=True)
+
+    def _describe(self, exc: BaseException) -> str:
+        rel = self.config.rel(self.path)
+        if self.path.is_dir():
+            return f"{rel} is a folder; remove it"
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"{rel}: {text}"
+
+    def _connect(self, *, retry_damaged: bool) -> None:
+        import sqlite3
+
         try:
             self._open()
-        except Exception:  # noqa: BLE001 - sqlite3.Error and friends: start afresh
-            self._reset()
+        except sqlite3.Error as exc:
+            self._close()
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if code in _SQLITE_BUSY:
+                return  # another process is writing: a miss this time
+            if code in _SQLITE_DAMAGED and retry_damaged and self._remove_files():
+                self._connect(retry_damaged=False)
+                return
+            self.problem = f"build cache not used: {self._describe(exc)}"
+        except OSError as exc:
+            self._close()
+            self.problem = f"build cache not used: {self._describe(exc)}"
 
     def _open(self) -> None:
         import sqlite3
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS templates (slug TEXT PRIMARY KEY, deps TEXT, hash TEXT, record TEXT)")
-        row = self.db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
-        if row is None or row[0] != self.key:
-            self.db.execute("DELETE FROM templates")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
-        self.index = {slug: (json.loads(deps), digest)
-                      for slug, deps, digest in self.db.execute("SELECT slug, deps, hash FROM templates")}
-        self.db.execute("BEGIN")
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != CACHE_FORMAT:
+            self.db.execute("BEGIN IMMEDIATE")
+            # Checked again under the lock: another process may have just set the file up.
+            if self.db.execute("PRAGMA user_version").fetchone()[0] != CACHE_FORMAT:
+                for table in ("meta", "templates"):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
+                self.db.execute(
+                    "CREATE TABLE templates (slug TEXT PRIMARY KEY, key TEXT, deps TEXT, hash TEXT, record TEXT)")
+                self.db.execute(f"PRAGMA user_version = {CACHE_FORMAT}")
+            self.db.execute("COMMIT")
+        rows = self.db.execute("SELECT slug, deps, hash FROM templates WHERE key = ?", (self.key,)).fetchall()
+        self.index = {}
+        for slug, deps, digest_ in rows:
+            try:
+                parsed = json.loads(deps)
+            except (TypeError, ValueError):
+                continue  # a damaged row is a miss
+            if isinstance(parsed, dict) and isinstance(digest_, str):
+                self.index[slug] = (parsed, digest_)
 
-    def _reset(self) -> None:
+    def _close(self) -> None:
         if self.db is not None:
-            self.db.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        self._open()
+            with contextlib.suppress(Exception):  # closing a broken connection
+                self.db.close()
+        self.db = None
+        self.index = {}
+
+    def _remove_files(self) -> bool:
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        except OSError:
+            return False
+        return True
 
     def unchanged(self, slug: str) -> bool:
-        """True when no source of the template changed since it was last built clean."""
+        """True when every file the template was last compiled from still holds the bytes compiled."""
         entry = self.index.get(slug)
         if entry is None:
             return False
-        deps: dict[str, str | None] = entry[0]
+        deps = entry[0]
         if set(_sample_files(self.config, slug)) - set(deps):
             return False
-        return all(self.hashes(rel) == digest for rel, digest in deps.items())
+        return all(self.hashes(rel) == digest_ for rel, digest_ in deps.items())
 
     def load(self, slug: str) -> CompiledTemplate | None:
-        """The full compiled record of an unchanged template."""
+        """The full compiled record of an unchanged template (None: absent, damaged or replaced meanwhile)."""
         try:
-            row = self.db.execute("SELECT record FROM templates WHERE slug = ?", (slug,)).fetchone()
+            row = self.db.execute("SELECT record, hash FROM templates WHERE slug = ? AND key = ?",
+                                  (slug, self.key)).fetchone()
+            if row is None or row[1] != self.index[slug][1]:
+                return None
             compiled = _from_cache(json.loads(row[0]))
-        except Exception:  # noqa: BLE001 - a damaged record is recompiled
+        except Exception:  # noqa: BLE001 - a damaged or busy record is recompiled
             return None
         return compiled if compiled.content_hash == self.index[slug][1] else None
 
-    def store(self, compiled: CompiledTemplate, *, record: bool = True) -> None:
-        """Remember a clean template: its dependencies and hash, and (with record) the compiled template.
+    def store(self, compiled: CompiledTemplate, reads: dict[str, str | None], *, record: bool = True) -> None:
+        """Remember a clean template by the hashes of the bytes it was compiled from (reads), and (with
+        record) the compiled template itself.
 
         The build command only needs to know what is unchanged; the full record serves callers that
         load unchanged templates (lint, preview) and costs as much to write as a third of a compile.
         """
-        deps = {rel: self.hashes(rel) for rel in (*compiled.dependencies, *_sample_files(self.config, compiled.slug))}
-        self.db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?)",
-                        (compiled.slug, json.dumps(deps), compiled.content_hash,
-                         json.dumps(_to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None))
+        if self.db is None:
+            return
+        deps = {rel: self.hashes(rel) for rel in _sample_files(self.config, compiled.slug)}
+        deps.update(reads)
+        self.pending[compiled.slug] = (
+            json.dumps(deps), compiled.content_hash,
+            json.dumps(_to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None)
         self.index[compiled.slug] = (deps, compiled.content_hash)
 
     def forget(self, slug: str) -> None:
+        """Drop a template that failed, so that it is compiled again next time."""
         if self.index.pop(slug, None) is not None:
-            self.db.execute("DELETE FROM templates WHERE slug = ?", (slug,))
+            self.pending[slug] = None
 
     def save(self) -> None:
-        self.db.execute("COMMIT")
-        self.db.close()
+        """Write what this build learnt in one short transaction; a busy cache keeps its old rows."""
+        import sqlite3
+
+        if self.db is None:
+            return
+        try:
+            if self.pending:
+                self.db.execute("BEGIN IMMEDIATE")
+                for slug, row in self.pending.items():
+                    if row is None:
+                        self.db.execute("DELETE FROM templates WHERE slug = ?", (slug,))
+                    else:
+                        self.db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?, ?)", (slug, self.key, *row))
+                self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _SQLITE_BUSY:
+                self.problem = f"build cache not saved: {self._describe(exc)}"
+        finally:
+            self._close()
 
 
 # -- outputs -------------------------------------------------------------------------------------
@@ -336,11 +429,13 @@ def build_project(
 
     targets = list(slugs) if slugs is not None else discover(config.src_dir)
     report = BuildReport()
+    # Fail closed: when the linter or the sample checks cannot run, nothing is built.
+    lint_fn = _lint_function() if lint else None
+    samples_fn = _samples_function()
+    had_build_dir = config.build_dir.is_dir()
     cache = _Cache(config, _settings_key(config)) if use_cache else None
     manifest = _read_manifest(config) if write else {}
     env: CompileEnv | None = None
-    lint_fn = _lint_function() if lint else None
-    samples_fn = _samples_function()
     for i, slug in enumerate(targets):
         if progress:
             progress(slug, i, len(targets))
@@ -353,22 +448,30 @@ def build_project(
                 continue
             compiled = cache.load(slug)
         fresh = compiled is None
+        errors: list[KmsgError] = []
+        reads: dict[str, str | None] = {}
         if compiled is None:
             env = env or CompileEnv(config)
-            try:
-                compiled = compile_template(config, slug, env=env)
-            except KmsgError as exc:
-                report.failures[slug] = [exc]
-                if cache is not None:
-                    cache.forget(slug)
-                continue
+            # The cache keys the result by the bytes these reads saw, not by the files as they are later.
+            with recording_reads() as reads:
+                try:
+                    compiled = compile_template(config, slug, env=env)
+                except KmsgError as exc:
+                    report.failures[slug] = [exc]
+                    if cache is not None:
+                        cache.forget(slug)
+                    continue
+                errors.extend(samples_fn(config, compiled))
             report.rebuilt.append(slug)
         report.compiled[slug] = compiled
-        errors: list[KmsgError] = []
-        if fresh and samples_fn is not None:
-            errors.extend(samples_fn(config, compiled))
         if lint_fn is not None and (fresh or lint_cached):
-            problems = list(lint_fn(compiled, config))
+            try:
+                problems = list(lint_fn(compiled, config))
+            except KmsgError:
+                raise
+            except Exception as exc:  # a check that crashed did not pass
+                raise BuildError(f"the linter could not check this template ({type(exc).__name__}: {exc}); "
+                                 "nothing was built", Location(compiled.meta.path)) from exc
             report.problems[slug] = problems
             errors.extend(
                 KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error
@@ -378,25 +481,36 @@ def build_project(
             if cache is not None:
                 cache.forget(slug)
         elif fresh and cache is not None:
-            cache.store(compiled, record=load_unchanged)
-    if write:
-        _write_outputs(config, report, targets, manifest)
+            cache.store(compiled, reads, record=load_unchanged)
     if cache is not None:
         cache.save()
+        if cache.problem:
+            report.notes.append(cache.problem)
+    if write:
+        out = config.rel(config.build_dir)
+        if had_build_dir and not config.build_dir.is_dir():
+            raise BuildError(f"{out}/ was removed during the build; run the build again")
+        try:
+            _write_outputs(config, report, targets, manifest)
+        except OSError as exc:
+            failed = Path(exc.filename) if exc.filename else config.build_dir
+            # A temporary file's name means nothing to the user: name its folder.
+            where = f"{config.rel(failed.parent)}/" if failed.name.endswith(".tmp") else config.rel(failed)
+            raise BuildError(f"cannot write {where}: {exc.strerror or exc}") from None
     return report
 
 
-def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Any]] | None:
+def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Any]]:
     try:
         from kmsg_authoring.lint import lint_template
-    except ImportError:
-        return None
+    except ImportError as exc:
+        raise BuildError(f"the linter cannot run ({exc}); nothing was built. Reinstall kmsg-author") from None
     return lint_template
 
 
-def _samples_function() -> Callable[[Config, CompiledTemplate], Sequence[KmsgError]] | None:
+def _samples_function() -> Callable[[Config, CompiledTemplate], Sequence[KmsgError]]:
     try:
         from kmsg_authoring.render.samples import check_samples
-    except ImportError:
-        return None
+    except ImportError as exc:
+        raise BuildError(f"the sample checks cannot run ({exc}); nothing was built. Reinstall kmsg-author") from None
     return check_samples

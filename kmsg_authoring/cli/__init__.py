@@ -79,5 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kmsg-author: interrupted", file=sys.stderr)
         return 130
+    except ImportError as exc:
+        # A broken install: the command cannot do its checks, so it fails, in one line.
+        print(f"kmsg-author: part of kmsg-author cannot be loaded ({exc}); reinstall it", file=sys.stderr)
+        return EXIT_FAILURE
     except BrokenPipeError:
         return EXIT_FAILURE

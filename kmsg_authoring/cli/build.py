@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     for p in build_problems(config, report, slugs):
         if p.is_error or not args.quiet:
             err(line(p, color=color))
+    for note in report.notes:
+        err(f"kmsg-author: warning: {note}")
     if not args.quiet:
         built = len(slugs) - len(report.failures)
         cached = built - len([s for s in report.rebuilt if s not in report.failures])

@@ -54,7 +54,7 @@ def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
         raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
     folder = config.rel(config.src_dir / slug)
     rel = f"{folder}/{TEMPLATE_FILE}"
-    return folder, load_yaml(read_text(config.root / rel, rel), rel).data
+    return folder, load_yaml(read_text(config.root / rel, rel, root=config.root), rel).data
 
 
 def run_init(args: argparse.Namespace) -> int:

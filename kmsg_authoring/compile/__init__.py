@@ -30,7 +30,16 @@ from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.jinja_env import TrackingEnvironment
-from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE, LineIndex, YamlDoc, load_yaml, read_text
+from kmsg_authoring.source.project import (
+    BODY_FILE,
+    TEMPLATE_FILE,
+    LineIndex,
+    YamlDoc,
+    confine,
+    lexical_rel,
+    load_yaml,
+    read_text,
+)
 
 __all__ = ["CompileEnv", "CompiledTemplate", "TokenRef", "compile_template", "find_tokens"]
 
@@ -67,7 +76,10 @@ class CompileEnv:
         if self._jinja is None:
             from kmsg_authoring.compile.jinja_env import make_environment
 
-            self._jinja = make_environment(self.config.src_dir, self.config.rel, self.shield, self.marks)
+            self._jinja = make_environment(
+                self.config.src_dir, self.config.rel, self.shield, self.marks, project_root=self.config.root,
+                time_limit=self.config.render_time_limit, size_limit=self.config.render_size_limit,
+            )
         return self._jinja
 
 
@@ -94,7 +106,8 @@ class _Compiler:
         self.config = env.config
         self.slug = slug
         self.folder = self.config.src_dir / slug
-        self.rel_folder = self.config.rel(self.folder)
+        # A template folder symlinked outside the project is refused before anything in it is read.
+        self.rel_folder = confine(self.config.root, self.folder, lexical_rel(self.config.root, self.folder))
         self.meta_rel = f"{self.rel_folder}/{TEMPLATE_FILE}"
         self.body_rel = f"{self.rel_folder}/{BODY_FILE}"
         self.deps: set[str] = {self.meta_rel, self.body_rel}
@@ -106,13 +119,15 @@ class _Compiler:
     def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
         import jinja2
 
+        from kmsg_authoring.compile.jinja_env import RenderLimitError
+
         if isinstance(exc, KmsgError):
             return exc
         if isinstance(exc, jinja2.TemplateSyntaxError):
             path = self.config.rel(Path(exc.filename)) if exc.filename else default.path
             line = exc.lineno + (default.line - 1 if not exc.filename else 0)
             return SourceError(f"Jinja syntax error: {exc.message}", Location(path, line, 1))
-        frame = _template_frame(exc.__traceback__, self._template_files())
+        frame = _template_frame(exc.__traceback__, self._template_files()) or getattr(exc, "where", None)
         loc = Location(self.config.rel(Path(frame[0])), frame[1], 1) if frame else default
         if isinstance(exc, jinja2.TemplateNotFound):
             return SourceError(
@@ -122,7 +137,10 @@ class _Compiler:
             loc = self._undefined_column(str(exc.message or exc), loc)
             return SourceError(self._undefined_message(str(exc.message or exc), loc), loc)
         if isinstance(exc, RecursionError):
-            return SourceError("circular {% include %} or {% extends %}: a template includes itself", loc)
+            return SourceError("circular {% include %}, {% extends %} or macro call: a template or macro "
+                               "calls itself without end", loc)
+        if isinstance(exc, RenderLimitError):
+            return SourceError(str(exc), loc)
         if isinstance(exc, jinja2.exceptions.SecurityError):
             return SourceError(f"not allowed in a template: {exc}", loc)
         return SourceError(f"error while rendering: {type(exc).__name__}: {exc}", loc)
@@ -147,11 +165,12 @@ class _Compiler:
         name = m.group(1)
         suggestion = None
         try:
-            line = (self.config.root / loc.path).read_text(encoding="utf-8").splitlines()[loc.line - 1]
+            text = read_text(self.config.root / loc.path, loc.path, root=self.config.root)
+            line = text.splitlines()[loc.line - 1]
             used = re.search(r"\{\{-?\s*(" + re.escape(name) + r"(?:\.\w+)?)\s*-?\}\}", line)
             if used:
                 suggestion = used.group(1)
-        except (OSError, IndexError, UnicodeDecodeError):
+        except (KmsgError, IndexError):
             pass
         declared = isinstance(self.meta.data.get("msgParamsMap"), dict) and name in self.meta.data["msgParamsMap"]
         token = "{" + (suggestion or name) + "}"
@@ -194,7 +213,8 @@ class _Compiler:
         shielded = prepare(value, self.meta_rel, shield, None, jinja=True)
         self.env.jinja.default_location = loc
         try:
-            text = self.env.jinja.from_string(shielded).render(variables)
+            jinja = self.env.jinja
+            text = jinja.render_limited(jinja.from_string(shielded), variables)
         except Exception as exc:  # noqa: BLE001 - every Jinja failure becomes a located error
             raise self._jinja_error(exc, loc) from None
         text = shield.restore(text)
@@ -212,14 +232,14 @@ class _Compiler:
         if not (self.folder / BODY_FILE).is_file():
             raise SourceError(f"missing {BODY_FILE}", Location(self.body_rel))
         if not jinja_on:
-            text = read_text(self.folder / BODY_FILE, self.body_rel)
+            text = read_text(self.folder / BODY_FILE, self.body_rel, root=self.config.root)
             return prepare(text, self.body_rel, self.env.shield, self.env.marks, jinja=False)
         jinja = self.env.jinja
         jinja.loaded.clear()
         jinja.default_location = Location(self.body_rel)
         try:
             template = jinja.get_template(f"{self.slug}/{BODY_FILE}")
-            return template.render(variables)
+            return jinja.render_limited(template, variables)
         except Exception as exc:  # noqa: BLE001 - every Jinja failure becomes a located error
             raise self._jinja_error(exc, Location(self.body_rel)) from None
         finally:
@@ -270,13 +290,13 @@ class _Compiler:
                 )
             base = (self.config.root / loc.path).parent
             target = (self.config.src_dir / href.lstrip("/")) if href.startswith("/") else base / href
-            target = target.resolve()
-            root = self.config.root.resolve()
-            if not target.is_relative_to(root) or not target.is_file():
+            if not target.resolve().is_relative_to(self.config.root.resolve()):
+                raise BuildError(f"stylesheet '{href}' is outside the project; only files inside it are read", loc)
+            if not target.is_file():
                 raise BuildError(f"stylesheet '{href}' not found in the project", loc)
-            rel = self.config.rel(target)
+            rel = confine(self.config.root, target)
             self.deps.add(rel)
-            css = prepare(read_text(target, rel), rel, self.env.shield, None, jinja=False)
+            css = prepare(read_text(target, rel, root=self.config.root), rel, self.env.shield, None, jinja=False)
             media = attrs.get("media")
             media_attr = f' media="{media}"' if media else ""
             # Marked as written in the stylesheet, so that findings about its rules point into it.
@@ -401,13 +421,15 @@ class _Compiler:
     def compile(self) -> CompiledTemplate:
         if not (self.folder / TEMPLATE_FILE).is_file():
             raise SourceError(f"missing {TEMPLATE_FILE}", Location(self.meta_rel))
-        self.meta_text = read_text(self.folder / TEMPLATE_FILE, self.meta_rel)
+        self.meta_text = read_text(self.folder / TEMPLATE_FILE, self.meta_rel, root=self.config.root)
         self.meta_index = LineIndex(self.meta_text)
         self.meta: YamlDoc = load_yaml(self.meta_text, self.meta_rel)
         validate_template_yaml(self.meta)
         data = self.meta.data
         settings: dict[str, Any] = dict(data.get("kmsg") or {})
         jinja_on = bool(settings.get("jinja", True))
+        if jinja_on:
+            self.env.jinja.start_budget()
         variables = {
             "brand": dict(self.config.brand),
             "template": {"slug": self.slug, "name": data.get("name", self.slug)},

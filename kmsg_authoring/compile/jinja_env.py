@@ -1,17 +1,25 @@
 """The build-time Jinja environment, loading sources through `prepare` (tokens shielded, elements marked).
 
+Every file it loads is confined to the project root, and every render has a time and an output
+budget: a template is the designer's code, run on every build, in CI and in the preview.
+
 Imported only when a template uses Jinja: a project of plain-HTML bodies never pays for it.
 """
 
 from __future__ import annotations
 
+import math
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -19,17 +27,47 @@ from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.tokens import TOKEN_RE, Shield, Shielded
 from kmsg_authoring.compile.types import SourceMap
 from kmsg_authoring.errors import Location
-from kmsg_authoring.source.project import read_text
+from kmsg_authoring.source.project import confine, lexical_rel, note_read, read_text, recording_reads
+
+BUDGET_FILTER = "kmsg_budget"
+# Results of `*` and `**` in a template are refused beyond these, before they are computed.
+MAX_POWER_BITS = 4096
+
+
+class RenderLimitError(Exception):
+    """A render went over its time or output budget; `where` is (template file, line) when known."""
+
+    def __init__(self, message: str, where: tuple[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def _producing(gen: Any) -> tuple[str, int] | None:
+    """(template file, line) of the innermost template that a render generator is producing output in."""
+    found = None
+    while gen is not None:
+        frame = getattr(gen, "gi_frame", None)
+        if frame is not None:
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None and template.filename:
+                found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
+        gen = getattr(gen, "gi_yieldfrom", None)
+    return found
 
 
 class ShieldingLoader(jinja2.BaseLoader):
     """Loads templates from the source root, shielding tokens and marking elements as it reads."""
 
-    def __init__(self, root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap) -> None:
+    def __init__(self, root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap,
+                 project_root: Path) -> None:
         self.root = root
+        self.project_root = project_root
         self.rel = rel
         self.shield = shield
         self.marks = marks
+        # name -> (project-relative path, hash of the bytes read): a template Jinja serves from its
+        # cache counts as read again with those bytes (see TrackingEnvironment._load_template).
+        self.digests: dict[str, tuple[str, str | None]] = {}
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -37,9 +75,14 @@ class ShieldingLoader(jinja2.BaseLoader):
         parts = jinja2.loaders.split_template_path(template)
         path = self.root.joinpath(*parts)
         if not path.is_file():
+            # Looked for and absent: creating it later must count as a change.
+            note_read(lexical_rel(self.project_root, path), None)
             raise jinja2.TemplateNotFound(template)
-        rel = self.rel(path)
-        text = read_text(path, rel)
+        rel = confine(self.project_root, path, lexical_rel(self.project_root, path))
+        with recording_reads() as reads:
+            text = read_text(path, rel, root=self.project_root)
+        self.digests[template] = (rel, reads.get(rel))
+        note_read(rel, reads.get(rel))
         html = not path.name.endswith(".css")
         prepared = prepare(text, rel, self.shield, self.marks if html else None, jinja=True)
         mtime = path.stat().st_mtime_ns
@@ -53,18 +96,97 @@ class ShieldingLoader(jinja2.BaseLoader):
         return prepared, str(path), uptodate
 
 
-class TrackingEnvironment(SandboxedEnvironment):
-    """A sandboxed environment that records every template a render loads (layouts, includes, CSS)."""
+class _BudgetedCodeGenerator(CodeGenerator):
+    """Compiles every {% for %} to iterate through the budget filter, so no loop outlives the budget."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        for loop in node.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, BUDGET_FILTER, [], [], None, None, lineno=loop.iter.lineno)
+        super().visit_Template(node, frame)
+
+
+@jinja2.pass_context
+def _budgeted(context: Context, iterable: Iterable[Any]) -> Iterator[Any]:
+    check = context.environment.check_time  # type: ignore[attr-defined]
+    for item in iterable:
+        check()
+        yield item
+
+
+class TrackingEnvironment(SandboxedEnvironment):
+    """A sandboxed environment that records every template a render loads (layouts, includes, CSS)
+    and stops a render that runs past its deadline or produces more than its output limit."""
+
+    code_generator_class = _BudgetedCodeGenerator
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, *, time_limit: float, size_limit: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loaded: set[str] = set()
         # Where an expression's output is said to stand when its template has no file (a field).
         self.default_location = Location("")
+        self.time_limit = time_limit
+        self.size_limit = size_limit
+        self.deadline = math.inf
+        self.filters[BUDGET_FILTER] = _budgeted
 
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         self.loaded.add(name)
-        return super()._load_template(name, globals)
+        template = super()._load_template(name, globals)
+        digests = getattr(self.loader, "digests", {})
+        if name in digests:
+            note_read(*digests[name])
+        return template
+
+    # -- budgets ----------------------------------------------------------------------------------
+    def start_budget(self) -> None:
+        """Start the time budget of one template (its fields and body together)."""
+        self.deadline = time.monotonic() + self.time_limit
+
+    def check_time(self) -> None:
+        """Raise RenderLimitError once the template's time budget is spent."""
+        if time.monotonic() > self.deadline:
+            raise RenderLimitError(
+                f"rendering took longer than {self.time_limit:g} s (a loop or recursion that does not end?); "
+                "the limit is [build] render_time_limit in kmsg.toml"
+            )
+
+    def _too_large(self, size: int) -> RenderLimitError:
+        return RenderLimitError(
+            f"rendered output too large ({size:,} > {self.size_limit:,} characters); "
+            "the limit is [build] render_size_limit_mb in kmsg.toml"
+        )
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Every call in a template (functions, macros, range, loop recursion) checks the deadline."""
+        self.check_time()
+        return super().call(context, obj, *args, **kwargs)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """`"x" * 10**9` and `2 ** 10**8` are refused before they take the memory or the time."""
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > self.size_limit:
+                    raise self._too_large(len(seq) * n)
+        elif (operator == "**" and isinstance(left, int) and isinstance(right, int)
+              and abs(left) > 1 and right * left.bit_length() > MAX_POWER_BITS):
+            raise RenderLimitError(f"number too large: {left} ** {right}")
+        return super().call_binop(context, operator, left, right)
+
+    def render_limited(self, template: jinja2.Template, variables: Mapping[str, Any]) -> str:
+        """Render a template, stopping once its output passes the size limit."""
+        out: list[str] = []
+        size = 0
+        chunks = template.generate(variables)
+        for chunk in chunks:
+            size += len(chunk)
+            if size > self.size_limit:
+                error = self._too_large(size)
+                error.where = _producing(chunks)
+                raise error
+            out.append(chunk)
+        self.check_time()
+        return "".join(out)
 
 
 def _expression_location(env: TrackingEnvironment, rel: Callable[[Path], str]) -> Location:
@@ -110,12 +232,15 @@ def _shielding_finalize(
     return finalize
 
 
-def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap) -> TrackingEnvironment:
+def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap, *,
+                     project_root: Path, time_limit: float, size_limit: int) -> TrackingEnvironment:
     """The build-time Jinja environment: sandboxed, undefined variables are errors, HTML autoescaped."""
     return TrackingEnvironment(
-        loader=ShieldingLoader(root, rel, shield, marks),
+        loader=ShieldingLoader(root, rel, shield, marks, project_root),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "htm"], default_for_string=False),
         keep_trailing_newline=True,
         finalize=_shielding_finalize(shield, rel),
+        time_limit=time_limit,
+        size_limit=size_limit,
     )

@@ -18,7 +18,7 @@ def local_names(config: Config) -> dict[str, str]:
     for slug in discover(config.src_dir):
         rel = config.rel(config.src_dir / slug / TEMPLATE_FILE)
         try:
-            doc = load_yaml(read_text(config.src_dir / slug / TEMPLATE_FILE, rel), rel)
+            doc = load_yaml(read_text(config.src_dir / slug / TEMPLATE_FILE, rel, root=config.root), rel)
         except SourceError:
             continue
         if isinstance(doc.data.get("name"), str):

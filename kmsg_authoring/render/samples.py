@@ -309,7 +309,7 @@ def load_sample(config: Config, compiled: CompiledTemplate, name: str | None = N
         known = ", ".join(names) or f"none; run `kmsg-author samples init {compiled.slug}`"
         raise UsageError(f"template '{compiled.slug}' has no sample '{name}' (samples: {known})")
     rel = sample_rel(compiled.folder, name)
-    return parse_sample(read_text(config.root / rel, rel), rel, name, msg_map)
+    return parse_sample(read_text(config.root / rel, rel, root=config.root), rel, name, msg_map)
 
 
 def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) -> list[SourceError]:
@@ -321,7 +321,7 @@ def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) 
     for name in sample_names(config, folder):
         rel = sample_rel(folder, name)
         try:
-            doc = load_yaml(read_text(config.root / rel, rel), rel)
+            doc = load_yaml(read_text(config.root / rel, rel, root=config.root), rel)
         except SourceError as exc:
             errors.append(exc)
             continue

@@ -16,6 +16,10 @@ CONFIG_FILE = "kmsg.toml"
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
 # A <link rel=stylesheet> to a remote URL: kept as written (never downloaded) or refused.
 REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
+# Budgets of one template's Jinja render: a legitimate email renders in milliseconds and a few
+# hundred kilobytes; a loop that never ends or output that multiplies is stopped and reported.
+RENDER_TIME_LIMIT = 10.0  # seconds
+RENDER_SIZE_LIMIT_MB = 10
 _SECTIONS = ("build", "brand", "lint", "environments")
 
 
@@ -38,6 +42,8 @@ class Config:
     build_dir: Path
     inliner: str = "css-inline"
     remote_stylesheets: str = "keep"
+    render_time_limit: float = RENDER_TIME_LIMIT
+    render_size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024  # characters
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
@@ -74,6 +80,13 @@ def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"[{key}] must be a table", Location(where))
     return value
+
+
+def _positive(table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
+        raise ConfigError(f"[build] {key} must be a positive number", Location(CONFIG_FILE))
+    return float(value)
 
 
 def _environment(name: str, raw: Any, where: str) -> Environment:
@@ -135,6 +148,13 @@ def load_config(root: Path | None = None) -> Config:
     out = build.get("out", "build")
     if not isinstance(src, str) or not isinstance(out, str):
         raise ConfigError("[build] src and out must be folder names", Location(CONFIG_FILE))
+    for key, value in (("src", src), ("out", out)):
+        # Reads and writes stay inside the project: no absolute path, no way up.
+        if not value or Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ConfigError(f"[build] {key} must be a folder inside the project, not '{value}'",
+                              Location(CONFIG_FILE))
+    time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT)
+    size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB)
     envs = {
         name: _environment(name, raw, CONFIG_FILE)
         for name, raw in _table(data, "environments", CONFIG_FILE).items()
@@ -145,6 +165,8 @@ def load_config(root: Path | None = None) -> Config:
         build_dir=root / out,
         inliner=inliner,
         remote_stylesheets=remote_stylesheets,
+        render_time_limit=float(time_limit),
+        render_size_limit=int(size_limit * 1024 * 1024),
         brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),

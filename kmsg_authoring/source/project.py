@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import bisect
+import functools
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -13,6 +20,11 @@ import yaml
 from kmsg_authoring.errors import Location, SourceError, UsageError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Aliases may add at most this much to a YAML document (values, plus characters of repeated strings):
+# enough for anchors a person writes, far below what a "billion laughs" document expands to.
+ALIAS_BUDGET = 100_000
+MAX_YAML_DEPTH = 100
 
 TEMPLATE_FILE = "template.yaml"
 BODY_FILE = "body.html"
@@ -37,14 +49,95 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return LineIndex(text).line_col(offset)
 
 
-def read_text(path: Path, rel: str) -> str:
-    """Read a source file as UTF-8, reporting a clear error at the first bad byte."""
+def lexical_rel(root: Path, path: Path) -> str:
+    """path relative to root as written (symlinks not followed), with forward slashes."""
     try:
-        data = path.read_bytes()
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@functools.lru_cache(maxsize=32)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
+
+
+def _resolve_inside(root: Path, path: Path, rel: str | None) -> tuple[str, str]:
+    """(real path, project-relative path) of the file path leads to; SourceError when outside root."""
+    real = os.path.realpath(path)
+    base = _real_root(os.fspath(root))
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not real.startswith(prefix):
+        raise SourceError(
+            f"leads outside the project (to {real}); only files inside the project are read",
+            Location(rel or lexical_rel(root, path)),
+        )
+    return real, real[len(prefix):].replace(os.sep, "/")
+
+
+def confine(root: Path, path: Path, rel: str | None = None) -> str:
+    """The project-relative path of the file path leads to, symlinks followed.
+
+    Raises SourceError, located at rel (default: path as written), when it leads outside the
+    project root: a symlink to /etc/passwd or /proc/self/environ is refused before anything is read.
+    """
+    return _resolve_inside(root, path, rel)[1]
+
+
+# The reads of the current compile (project-relative path -> SHA-256 of the exact bytes read), so
+# that the build cache is keyed by what was compiled, not by what the files hold when it stores.
+_READS: ContextVar[dict[str, str | None] | None] = ContextVar("kmsg_reads", default=None)
+CHANGED_WHILE_READ = "changed while read"
+
+
+def digest(data: bytes) -> str:
+    """The content hash the build cache keys sources by."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def recording_reads() -> Iterator[dict[str, str | None]]:
+    """Within the block, every read_text notes the hash of the bytes it read (None: looked for, absent)."""
+    reads: dict[str, str | None] = {}
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def note_read(rel: str, sha: str | None) -> None:
+    """Record a read in the active recording; a file read twice with different bytes never matches."""
+    reads = _READS.get()
+    if reads is not None:
+        reads[rel] = sha if reads.get(rel, sha) == sha else CHANGED_WHILE_READ
+
+
+def read_bytes(path: Path, rel: str, *, root: Path) -> bytes:
+    """The bytes of a project file, confined to root; SourceError located at rel when refused or unreadable."""
+    real, _ = _resolve_inside(root, path, rel)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise SourceError("file not found", Location(rel)) from None
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror}", Location(rel)) from None
+    with open(fd, "rb") as fh:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SourceError("not a regular file", Location(rel))
+            data = fh.read()
+        except OSError as exc:
+            raise SourceError(f"cannot read file: {exc.strerror}", Location(rel)) from None
+    if _READS.get() is not None:
+        note_read(rel, digest(data))
+    return data
+
+
+def read_text(path: Path, rel: str, *, root: Path) -> str:
+    """Read a project file as UTF-8 (confined to root), reporting a clear error at the first bad byte."""
+    data = read_bytes(path, rel, root=root)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -76,24 +169,95 @@ class YamlDoc:
         return Location(self.path, 1, 1)
 
 
-def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]]) -> None:
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_aliases(top: yaml.Node, rel: str) -> None:
+    """Refuse recursive aliases and aliases that expand a document beyond ALIAS_BUDGET.
+
+    Runs on the composed node graph, where an alias is a second reference to the same node, so it
+    takes time linear in the file: nothing is expanded to measure the expansion.
+    """
+    size: dict[int, int] = {}  # node -> its weight with aliases expanded (values, plus string lengths)
+    distinct = 0  # the weight of every node finished so far, each counted once
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(top, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            weight = 1 + (len(node.value) if isinstance(node, yaml.ScalarNode) else 0)
+            distinct += weight
+            total = weight + sum(size[id(c)] for c in _children(node))
+            size[key] = total
+            # Every node below this one is finished, so `distinct` covers them: the excess is aliases.
+            if total > distinct + ALIAS_BUDGET:
+                line, col = _mark(node)
+                raise SourceError(
+                    f"YAML aliases expand too far here (by more than {ALIAS_BUDGET:,} values and characters); "
+                    "write the values out or use fewer aliases",
+                    Location(rel, line, col),
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            line, col = _mark(node)
+            raise SourceError("recursive YAML alias: a value contains itself", Location(rel, line, col))
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+
+
+def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]], rel: str) -> None:
+    """Note where each key and item stands; refuse duplicate keys and deep nesting on the way."""
+    if len(prefix) > MAX_YAML_DEPTH:
+        line, col = _mark(node)
+        raise SourceError(f"YAML nested too deeply (more than {MAX_YAML_DEPTH} levels)", Location(rel, line, col))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, Any], yaml.Node] = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                first = seen.setdefault((key_node.tag, key_node.value), key_node)
+                if first is not key_node:
+                    line, col = _mark(key_node)
+                    raise SourceError(
+                        f"duplicate key '{key_node.value}' (first at line {_mark(first)[0]}); "
+                        "a key may appear once in a mapping",
+                        Location(rel, line, col),
+                    )
             key = (*prefix, str(key_node.value))
             out[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _record(value_node, key, out)
+            _record(value_node, key, out, rel)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             key = (*prefix, str(i))
             out[key] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _record(item, key, out)
+            _record(item, key, out, rel)
 
 
 def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
-    """Parse YAML text into a YamlDoc; syntax errors become SourceError with line and column."""
+    """Parse YAML text into a YamlDoc; syntax errors, duplicate keys and alias bombs are located SourceErrors."""
     loader = _Loader(text)
+    positions: dict[tuple[str, ...], tuple[int, int]] = {}
     try:
         node = loader.get_single_node()
+        # Without an anchor there is no alias; the check is skipped for the files most projects have.
+        if node is not None and "&" in text:
+            _check_aliases(node, rel)
+        if node is not None:
+            # Before construction, which folds merge keys (<<) into the mapping they extend.
+            _record(node, (), positions, rel)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -108,9 +272,6 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
         data = {}
     if require_mapping and not isinstance(data, dict):
         raise SourceError("expected a mapping of field names to values", Location(rel))
-    positions: dict[tuple[str, ...], tuple[int, int]] = {}
-    if node is not None:
-        _record(node, (), positions)
     return YamlDoc(rel, data, positions)
 
 

@@ -119,7 +119,7 @@ BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
     "missing-css": ({"t/body.html": '<p>x</p>\n  <link rel="stylesheet" href="nope.css"><p>x</p>'},
                     "t/body.html:2:3: KM001 stylesheet 'nope.css' not found"),
     "css-outside": ({"t/body.html": '<link rel="stylesheet" href="../../../etc/passwd"><p>x</p>'},
-                    "not found in the project"),
+                    "stylesheet '../../../etc/passwd' is outside the project"),
     "missing-body": ({"t/body.html": None}, "t/body.html:1:1: KM001 missing body.html"),  # type: ignore[dict-item]
     "yaml-not-mapping": ({"t/template.yaml": "- a\n- b\n"}, "expected a mapping"),
     "reserved-text": ({"t/body.html": "<p>\n  kmsgtk000000q</p>"}, "t/body.html:2:3: KM001 'kmsgtk' is reserved"),
