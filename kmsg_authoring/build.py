@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,8 @@ from kmsg_authoring import __version__
 from kmsg_authoring.compile.types import CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import KmsgError, Location, UsageError
+from kmsg_authoring.lint.problem import Problem
+from kmsg_authoring.source.files import write_atomic
 from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, discover, is_template_dir
 
 CACHE_FILE = ".cache.sqlite"
@@ -28,7 +28,7 @@ class BuildReport:
 
     compiled: dict[str, CompiledTemplate] = field(default_factory=dict)
     failures: dict[str, list[KmsgError]] = field(default_factory=dict)
-    problems: dict[str, list[Any]] = field(default_factory=dict)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
     rebuilt: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # not loaded: sources and outputs as last built
     written: list[str] = field(default_factory=list)
@@ -42,26 +42,6 @@ class BuildReport:
 def dumps(data: Any) -> str:
     """Deterministic JSON text: the same data always gives the same bytes."""
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> bool:
-    """Write text to path through a temporary file; leaves an identical file untouched. True if written."""
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def _sha(data: bytes) -> str:
@@ -354,7 +334,7 @@ def build_project(
     return report
 
 
-def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Any]] | None:
+def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Problem]] | None:
     try:
         from kmsg_authoring.lint import lint_template
     except ImportError:
