@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Exit codes of every command, here only.
 EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
+EXIT_FAILURE = 1  # findings or failures
+EXIT_USAGE = 2  # usage or configuration error
+
+
+def exit_status(failed: bool) -> int:
+    """EXIT_FAILURE when a command found problems or failed, else EXIT_OK."""
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 @dataclass(frozen=True)

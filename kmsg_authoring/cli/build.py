@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from kmsg_authoring.errors import EXIT_USAGE, exit_status
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     slugs = resolve_slugs(config, args.templates)
     if not slugs:
         err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
-        return 2
+        return EXIT_USAGE
     show_progress = not args.quiet and sys.stderr.isatty() and len(slugs) > 1
 
     def progress(slug: str, i: int, n: int) -> None:
@@ -54,11 +56,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for slug in slugs:
             for p in report.problems.get(slug, []):
-                if p.severity != "error":
+                if not p.is_error:
                     err(f"{p.location}: {p.code} {p.message} (warning)")
         built = len(slugs) - len(report.failures)
         cached = built - len([s for s in report.rebuilt if s not in report.failures])
         elapsed = time.perf_counter() - start
         out(f"built {built} of {len(slugs)} templates into {config.rel(config.build_dir)}/ "
             f"({cached} unchanged, {elapsed:.2f}s)" + (f"; {len(report.failures)} failed" if report.failures else ""))
-    return 1 if report.failures else 0
+    return exit_status(bool(report.failures))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.cli._common import config_from, err, out
+from kmsg_authoring.errors import EXIT_OK, EXIT_USAGE, exit_status
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -108,7 +109,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
     if concurrency < 1:
         err("kmsg-author: --concurrency must be at least 1")
-        return 2
+        return EXIT_USAGE
     config, env, client = connect(args, max_connections=concurrency)
     log = err if args.verbose else None
     with client:
@@ -121,7 +122,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
             out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"
                 else pub.format_plan(plan))
             _log_counts(client.counts, log)
-            return 0
+            return EXIT_OK
         if args.format == "text" and not plan.nothing_to_publish:
             out(pub.format_plan(plan))
         progress = _Progress(len(plan.todo), sys.stderr.isatty() and args.format == "text" and not args.verbose)
@@ -134,7 +135,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         out(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         out(pub.format_result(result))
-    return 0 if result.ok else 1
+    return exit_status(not result.ok)
 
 
 def run(args: argparse.Namespace) -> int:

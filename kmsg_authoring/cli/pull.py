@@ -7,6 +7,7 @@ from typing import Any
 
 from kmsg_authoring.cli._common import out
 from kmsg_authoring.cli.publish import add_env_options, connect
+from kmsg_authoring.errors import EXIT_OK
 
 
 def register(subparsers: Any) -> None:
@@ -42,4 +43,4 @@ def run(args: argparse.Namespace) -> int:
         out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
     out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written
         else f"no templates in appGuid {env.app_guid} of {env.name}")
-    return 0
+    return EXIT_OK

@@ -367,7 +367,7 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
         lines.extend(str(e) if e.location else f"{slug}: {e}" for e in errors)
     for slug, problems in sorted(report.problems.items()):
         if slug not in report.failures:
-            lines.extend(str(p) for p in problems if getattr(p, "severity", "error") == "error")
+            lines.extend(str(p) for p in problems if p.is_error)
     if lines:
         raise PublishBlocked(
             "the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines)
