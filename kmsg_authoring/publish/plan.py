@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ApiError, KmsgError
-from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, MANAGED_TAG, UPDATE_FIELDS
+from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, MANAGED_TAG, UPDATE_FIELDS, TemplateStatus
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -109,7 +109,7 @@ def is_managed(remote: Mapping[str, Any]) -> bool:
 
 def is_live(remote: Mapping[str, Any]) -> bool:
     """Whether a remote template exists for the toolkit (deleted ones stay listed with status deleted)."""
-    return remote.get("status") != "deleted"
+    return remote.get("status") != TemplateStatus.DELETED
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -497,7 +497,7 @@ def _delete(client: MessagingClient, action: Action) -> dict[str, Any]:
         if exc.status is None or exc.status >= 500 or exc.status in (401, 403):
             raise
         current = client.get_template(action.remote_id)
-        if current.get("status") == "deleted":
+        if current.get("status") == TemplateStatus.DELETED:
             return current
         raise
 
