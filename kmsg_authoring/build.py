@@ -1,4 +1,4 @@
-"""Build a project: compile templates (incrementally), lint them, write build/ outputs."""
+"""Config and template slugs in, a BuildReport and build/ outputs out: compile (incrementally), lint, write."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Config and template slugs in, a LintReport out: the project-wide lint, compiling through the build and its cache.
+"""Config and slugs in, a LintReport out: the project-wide lint, compiling through the build and its cache.
 
 It stands beside build.py, above both compile/ and lint/: lint/ judges one compiled template and
 never calls the build.

@@ -1,4 +1,4 @@
-"""The API's field shapes as JSON Schema, built once from model.py: template.yaml's schema and the sandbox's request schemas both take their fields from here.
+"""API field names in, their JSON Schema out: one shape per field, shared by template.yaml and the sandbox.
 
 A field name means the same thing wherever it appears (model.FIELD_TYPES); some fields are
 refined beyond their plain type: an enumeration of allowed values, or the inner shape of an

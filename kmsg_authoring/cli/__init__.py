@@ -1,4 +1,4 @@
-"""Command-line entry point: argument parsing and dispatch only.
+"""Command-line arguments in, output and an exit code out: argument parsing and dispatch only.
 
 Each command lives in its own small module of this package with `register(subparsers)`, which
 adds its parser and sets `func` to a `run(args) -> int`. Command modules import only argparse at

@@ -1,4 +1,4 @@
-"""Lint compiled templates against the rule catalog.
+"""A compiled template in, problems out (rule, severity, message, location): the rule catalog.
 
 `lint_template(compiled, config)` is what the build calls after compiling each template; the build
 refuses a template with any problem of severity "error". Rules live in lint/rules/ (one module per
