@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ApiError, KmsgError
-from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, MANAGED_TAG, UPDATE_FIELDS, TemplateStatus
+from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, FIELD_TYPES, MANAGED_TAG, UPDATE_FIELDS, TemplateStatus
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -63,9 +63,9 @@ def normalize(fields: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in COMPARED_FIELDS:
         value = fields.get(name)
-        if name in ("msgParamsMap", "customHeaders"):
+        if FIELD_TYPES[name] == "object":
             value = {} if value in (None, "") else value
-        elif name == "unsubscribeGroups":
+        elif FIELD_TYPES[name] == "string[]":
             value = [] if value in (None, "") else list(value) if isinstance(value, (list, tuple)) else value
         elif name == "adminTags":
             value = ",".join(sorted({t for t in split_tags(value) if not is_own_tag(t)}))

@@ -8,6 +8,7 @@ after the write committed. The Authorization header is never logged or echoed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -88,10 +89,8 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             connections = list(self.open_connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -219,10 +218,8 @@ class Sandbox:
     @staticmethod
     def _drop(handler: BaseHTTPRequestHandler) -> None:
         handler.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             handler.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _done(self, method: str, path: str, status: int, started: float) -> None:
         if self.on_request is not None:
@@ -283,7 +280,8 @@ class Sandbox:
         challenge = {"WWW-Authenticate": "Bearer"}
         scheme, _, ks = (authorization or "").strip().partition(" ")
         if scheme.lower() != "bearer" or not ks.strip():
-            return 401, {"code": ErrorCode.UNAUTHORIZED, "message": "missing Authorization: Bearer <KS> header"}, challenge
+            missing = "missing Authorization: Bearer <KS> header"
+            return 401, {"code": ErrorCode.UNAUTHORIZED, "message": missing}, challenge
         try:
             partner = partner_from_ks(ks)
         except KsError as exc:
@@ -306,7 +304,8 @@ class Sandbox:
         path = parts.path.rstrip("/") or "/"
         html_type = "text/html; charset=utf-8"
         if path.startswith(API_PREFIX.rstrip("/")):
-            self.reply_json(handler, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"}, {"Allow": "POST"})
+            self.reply_json(handler, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"},
+                            {"Allow": "POST"})
             status = 405
         elif path == "/":
             self._reply(handler, 302, b"", html_type, {"Location": "/outbox"})

@@ -9,7 +9,7 @@ from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import NAME_RE, TOKEN_TYPES, USER_FIELDS, token_facts, types_where
 
 # Token types referenced with a field: `{recipient.firstName}`.
-FIELD_TYPES = types_where(lambda f: f.has_fields)
+FIELDED_TYPES = types_where(lambda f: f.has_fields)
 
 # toAttributePath has its own rule (KM401), so the reference rules skip it.
 _TO = "toAttributePath"
@@ -75,7 +75,7 @@ def unknown_user_field(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName},</p>
     """
-    users = ctx.of_type(*FIELD_TYPES)
+    users = ctx.of_type(*FIELDED_TYPES)
     for t in ctx.compiled.tokens:
         if t.where != _TO and t.name in users and t.field is not None and t.field not in USER_FIELDS:
             yield Finding(
@@ -122,7 +122,7 @@ def user_token_without_field(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName},</p>
     """
-    users = ctx.of_type(*FIELD_TYPES)
+    users = ctx.of_type(*FIELDED_TYPES)
     for t in ctx.compiled.tokens:
         if t.where != _TO and t.name in users and t.field is None:
             yield Finding(
