@@ -22,6 +22,9 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -222,3 +225,33 @@ def test_every_package_says_what_comes_in_and_what_goes_out() -> None:
         if not re.search(r"\bin\b.*\bout\b", first):
             missing.append(f"{init.relative_to(PACKAGE.parent)}: {first!r}")
     assert missing == []
+
+
+def test_the_sandbox_sends_a_message_without_loading_the_compiler(tmp_path: Path) -> None:
+    """What the sandbox runs (not only what it names) stays out of compile/, lint/ and the build."""
+    script = textwrap.dedent("""
+        import sys
+        from kmsg_authoring.sandbox import make_ks, partner_from_ks
+        from kmsg_authoring.sandbox.service import Service
+        from kmsg_authoring.sandbox.store import Store
+
+        service = Service(Store(sys.argv[1]))
+        partner = partner_from_ks(make_ks(1))
+        template = service.call("email-template/add", partner, {
+            "appGuid": "app", "name": "t", "subject": "Hi {r.firstName}", "body": "<p>{when}</p>",
+            "toAttributePath": "{r.email}",
+            "msgParamsMap": {"r": {"type": "User"}, "when": {"type": "Dynamic"}}})
+        bulk = service.call("message/send", partner, {
+            "receiverType": "user", "userIds": ["jane@example.com"], "appGuid": "app",
+            "templateId": template["id"], "type": "email",
+            "msgParams": {"r": {"type": "User", "value": "Message.userId"},
+                          "when": {"type": "String", "value": "today"}}})
+        assert bulk["bulkId"]
+        print("\\n".join(sorted(m for m in sys.modules if m.startswith("kmsg_authoring"))))
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "sandbox.sqlite")], capture_output=True,
+                          text=True, timeout=60, cwd=PACKAGE.parent, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = {component(m) for m in done.stdout.split()}
+    assert "sandbox" in loaded and "render" in loaded
+    assert {STAGE_OF[c] for c in loaded} <= SANDBOX_MAY_IMPORT, sorted(loaded)
