@@ -66,8 +66,7 @@ class _Hashes:
 
 def _settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
-    settings = [CACHE_FORMAT, __version__, config.inliner, dict(config.brand), dict(config.lint), str(config.src_dir)]
-    return _sha(dumps(settings).encode())
+    return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, dict(config.brand), dict(config.lint), str(config.src_dir)]).encode())
 
 
 def _sample_files(config: Config, slug: str) -> list[str]:

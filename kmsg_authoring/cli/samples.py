@@ -53,8 +53,7 @@ def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
 
     slugs = discover(config.src_dir)
     if slug not in slugs:
-        known = ", ".join(slugs) or "none"
-        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {known})")
+        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
     folder = config.rel(config.src_dir / slug)
     rel = f"{folder}/{TEMPLATE_FILE}"
     return folder, load_yaml(read_text(config.root / rel, rel), rel).data

@@ -50,8 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=_non_negative, default=8090,
-                   help="port to listen on; 0 picks a free one (default: 8090)")
+    p.add_argument("--port", type=_non_negative, default=8090, help="port to listen on; 0 picks a free one (default: 8090)")
     p.add_argument("--db", default="sandbox.sqlite", metavar="FILE",
                    help="SQLite file holding the sandbox's state (default: sandbox.sqlite in the current folder)")
     p.add_argument("--partner-id", type=_non_negative, default=1, metavar="N",

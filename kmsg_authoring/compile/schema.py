@@ -22,9 +22,7 @@ KMSG_SETTINGS: dict[str, Any] = {
         },
         "remote_stylesheets": {
             "enum": ["error", "keep"],
-            "description": (
-                "A <link rel=stylesheet> to a remote URL: an error (default), or kept as it is, never fetched."
-            ),
+            "description": "A <link rel=stylesheet> to a remote URL: an error (default), or kept as it is, never fetched.",
         },
         "lint": {"type": "object", "description": "Lint settings for this template, as [lint] in kmsg.toml."},
     },

@@ -130,8 +130,7 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
     table = (
         "<table class=\"index\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
         f"<th>Status</th><th>Last build</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
-        if rows
-        else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
+        if rows else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
     )
     return (
         _head("kmsg-author preview", epoch, None)
@@ -168,7 +167,7 @@ def _recipient(i: int, view: RecipientView) -> str:
                   *([""] * len(r.unresolved))]
         items = "".join(
             f"<li>{at}<code>{escape(u.raw)}</code> in {escape(u.where)} {escape(u.reason)}</li>"
-            for u, at in zip(r.unresolved, places, strict=False)
+            for u, at in zip(r.unresolved, places)
         )
         unresolved = f"<div class=\"unresolved\" role=\"status\"><h3>Unresolved tokens</h3><ul>{items}</ul></div>"
     src = escape(view.email_url)

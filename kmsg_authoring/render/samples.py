@@ -206,8 +206,7 @@ def _check_users(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[tuple[
     for i, user in enumerate(users):
         uid = str(user["id"])
         if uid in ids:
-            found.append((doc.locate("users", i, "id"),
-                          f"user id '{uid}' is listed twice (first as users[{ids[uid]}])"))
+            found.append((doc.locate("users", i, "id"), f"user id '{uid}' is listed twice (first as users[{ids[uid]}])"))
         ids.setdefault(uid, i)
     for name, param in doc.data.get("msgParams", {}).items():
         if param.get("type") != TokenType.USER:

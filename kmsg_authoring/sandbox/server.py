@@ -8,7 +8,6 @@ after the write committed. The Authorization header is never logged or echoed.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import threading
@@ -89,8 +88,10 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             connections = list(self.open_connections)
         for conn in connections:
-            with contextlib.suppress(OSError):
+            try:
                 conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -218,8 +219,10 @@ class Sandbox:
     @staticmethod
     def _drop(handler: BaseHTTPRequestHandler) -> None:
         handler.close_connection = True
-        with contextlib.suppress(OSError):
+        try:
             handler.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _done(self, method: str, path: str, status: int, started: float) -> None:
         if self.on_request is not None:

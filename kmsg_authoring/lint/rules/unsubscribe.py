@@ -170,7 +170,7 @@ def unsubscribe_link_clipped(ctx: Context) -> Iterator[Finding]:
         return
     anchors = _unsub_anchors(ctx)
     if len(anchors) == len(refs):
-        refs = [t for t, (_, reason) in zip(refs, anchors, strict=False) if reason is None] or refs
+        refs = [t for t, (_, reason) in zip(refs, anchors) if reason is None] or refs
     starts = [(expanded_bytes(ctx, t.offset), t) for t in refs]
     start, first = min(starts, key=lambda s: s[0])
     if start > GMAIL_CLIP_BYTES:
