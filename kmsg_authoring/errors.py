@@ -8,6 +8,7 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_FAILURE = 1  # findings or failures
 EXIT_USAGE = 2  # usage or configuration error
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT (128 + 2)
 
 
 def exit_status(failed: bool) -> int:

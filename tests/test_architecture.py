@@ -255,3 +255,21 @@ def test_the_sandbox_sends_a_message_without_loading_the_compiler(tmp_path: Path
     loaded = {component(m) for m in done.stdout.split()}
     assert "sandbox" in loaded and "render" in loaded
     assert {STAGE_OF[c] for c in loaded} <= SANDBOX_MAY_IMPORT, sorted(loaded)
+
+
+def test_commands_take_their_exit_codes_from_errors() -> None:
+    """No command returns a literal number: exit codes are errors.py's EXIT_* (or exit_status)."""
+    found = []
+    for module, source in package_sources().items():
+        if component(module) not in ("cli", "__main__") and module != f"{ROOT}.lint.report":
+            continue
+        for func in ast.walk(_parse(source)):
+            if not isinstance(func, ast.FunctionDef) or func.returns is None or ast.unparse(func.returns) != "int":
+                continue
+            if func.name not in ("main", "run", "exit_code") and not func.name.startswith("run_"):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.Return) and node.value is not None and any(
+                        isinstance(n, ast.Constant) and type(n.value) is int for n in ast.walk(node.value)):
+                    found.append(f"{module}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from kmsg_authoring import __version__
-from kmsg_authoring.errors import EXIT_FAILURE, EXIT_USAGE, KmsgError
+from kmsg_authoring.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KmsgError
 
 # Order is the order of `kmsg-author --help`.
 COMMANDS: tuple[str, ...] = (
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on usage errors
-        return int(exc.code or 0)
+        return int(exc.code or EXIT_OK)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -78,6 +78,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("kmsg-author: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_FAILURE
