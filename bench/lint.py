@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from kmsg_authoring.build import build_project
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.lint import lint_template
-from kmsg_authoring.lint.project import lint_project
+from kmsg_authoring.project_lint import lint_project
 from tests.conftest import CORPUS, EXAMPLES, corpus_files
 from tests.corpus_project import make_corpus_project
 

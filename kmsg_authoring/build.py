@@ -1,13 +1,10 @@
-"""Build a project: compile templates (incrementally), lint them, write build/ outputs."""
+"""Config and template slugs in, a BuildReport and build/ outputs out: compile (incrementally), lint, write."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +14,8 @@ from kmsg_authoring import __version__
 from kmsg_authoring.compile.types import CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError, UsageError
+from kmsg_authoring.lint.problem import Problem
+from kmsg_authoring.source.files import write_atomic
 from kmsg_authoring.source.project import (
     SAMPLES_DIR,
     YamlDoc,
@@ -43,7 +42,7 @@ class BuildReport:
 
     compiled: dict[str, CompiledTemplate] = field(default_factory=dict)
     failures: dict[str, list[KmsgError]] = field(default_factory=dict)
-    problems: dict[str, list[Any]] = field(default_factory=dict)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
     rebuilt: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # not loaded: sources and outputs as last built
     written: list[str] = field(default_factory=list)
@@ -58,44 +57,6 @@ class BuildReport:
 def dumps(data: Any) -> str:
     """Deterministic JSON text: the same data always gives the same bytes."""
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-
-
-@functools.cache
-def _umask() -> int:
-    """The process umask, read once: reading it means setting it, which would race with other threads."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _file_mode(path: Path) -> int:
-    """The mode of an existing file, else what open() would create under the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def write_atomic(path: Path, text: str) -> bool:
-    """Write text to path through a temporary file; leaves an identical file untouched. True if written."""
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; the file gets the mode an ordinary write would give it.
-        os.fchmod(fd, _file_mode(path))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def _sha(data: bytes) -> str:
@@ -500,7 +461,7 @@ def build_project(
     return report
 
 
-def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Any]]:
+def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Problem]]:
     try:
         from kmsg_authoring.lint import lint_template
     except ImportError as exc:

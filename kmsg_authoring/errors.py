@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Exit codes of every command, here only.
 EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
+EXIT_FAILURE = 1  # findings or failures
+EXIT_USAGE = 2  # usage or configuration error
+EXIT_CHANGES = 2  # plan --detailed-exitcode: there are changes to publish (as Terraform's plan)
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT (128 + 2)
+
+
+def exit_status(failed: bool) -> int:
+    """EXIT_FAILURE when a command found problems or failed, else EXIT_OK."""
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 @dataclass(frozen=True)

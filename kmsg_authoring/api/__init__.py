@@ -1,4 +1,4 @@
-"""The Messaging API client (retries, paging, redaction) and how an environment opens one.
+"""API requests in, answers out: the Messaging API client (retries, paging, redaction), opened per environment.
 
 Importing this package imports httpx: command modules import it inside `run` only.
 """

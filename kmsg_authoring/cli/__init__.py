@@ -1,4 +1,4 @@
-"""Command-line entry point: argument parsing and dispatch only.
+"""Command-line arguments in, output and an exit code out: argument parsing and dispatch only.
 
 Each command lives in its own small module of this package with `register(subparsers)`, which
 adds its parser and sets `func` to a `run(args) -> int`. Command modules import only argparse at
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from kmsg_authoring import __version__
-from kmsg_authoring.errors import EXIT_FAILURE, EXIT_USAGE, KmsgError
+from kmsg_authoring.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KmsgError
 
 # Order is the order of `kmsg-author --help`.
 COMMANDS: tuple[str, ...] = (
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on usage errors
-        return int(exc.code or 0)
+        return int(exc.code or EXIT_OK)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("kmsg-author: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except ImportError as exc:
         # A broken install: the command cannot do its checks, so it fails, in one line.
         print(f"kmsg-author: part of kmsg-author cannot be loaded ({exc}); reinstall it", file=sys.stderr)

@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from kmsg_authoring.errors import EXIT_USAGE, exit_status
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -30,13 +32,13 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.build import build_project, resolve_slugs
     from kmsg_authoring.cli._common import config_from, err, out, use_color
     from kmsg_authoring.lint.formats.text_format import line
-    from kmsg_authoring.lint.project import build_problems
+    from kmsg_authoring.project_lint import build_problems
 
     config = config_from(args)
     slugs = resolve_slugs(config, args.templates)
     if not slugs:
         err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
-        return 2
+        return EXIT_USAGE
     show_progress = not args.quiet and sys.stderr.isatty() and len(slugs) > 1
 
     def progress(slug: str, i: int, n: int) -> None:
@@ -60,4 +62,4 @@ def run(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - start
         out(f"built {built} of {len(slugs)} templates into {config.rel(config.build_dir)}/ "
             f"({cached} unchanged, {elapsed:.2f}s)" + (f"; {len(report.failures)} failed" if report.failures else ""))
-    return 1 if report.failures else 0
+    return exit_status(bool(report.failures))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kmsg_authoring.errors import EXIT_OK
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the init command."""
@@ -34,4 +36,4 @@ def run(args: argparse.Namespace) -> int:
         out(f"created {root / rel if args.dir != '.' else rel}")
     where = f"cd {args.dir} && " if args.dir != "." else ""
     out(f"next: {where}kmsg-author build && kmsg-author lint && kmsg-author preview --all")
-    return 0
+    return EXIT_OK

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from kmsg_authoring.errors import EXIT_USAGE
+
 FORMAT_CHOICES = ("text", "json", "sarif", "github")
 
 
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.build import resolve_slugs
     from kmsg_authoring.cli._common import err, use_color
     from kmsg_authoring.lint.formats import formatter
-    from kmsg_authoring.lint.project import lint_project
+    from kmsg_authoring.project_lint import lint_project
     from kmsg_authoring.lint.report import summary
     from kmsg_authoring.source.project import discover
 
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if not slugs:
             err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/ "
                 "(create one with `kmsg-author new SLUG`)")
-            return 2
+            return EXIT_USAGE
     report = lint_project(config, sorted(slugs), use_cache=not args.no_cache)
     render = formatter(args.format)
     if args.output:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kmsg_authoring.errors import EXIT_OK
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -25,4 +27,4 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     for rel in new_template(config, args.slug):
         out(f"created {rel}")
-    return 0
+    return EXIT_OK

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from kmsg_authoring.errors import EXIT_OK, exit_status
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -104,7 +106,7 @@ def _once(config: Config, args: argparse.Namespace) -> int:
         err(f"{location}: unresolved {item.raw} for {user_id}: {item.reason}")
     out(f"wrote {len(result.files)} preview(s) of {args.template} (sample {result.sample}) "
         f"and {config.rel(result.index)}")
-    return 1 if result.unresolved else 0
+    return exit_status(bool(result.unresolved))
 
 
 def _watch(config: Config, args: argparse.Namespace) -> int:
@@ -128,7 +130,7 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
         out("stopped")
     finally:
         live.stop()
-    return 0
+    return EXIT_OK
 
 
 def _rebuilt_printer() -> Callable[[Rebuilt], None]:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.cli._common import config_from, err, out
+from kmsg_authoring.errors import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exit_status
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -109,8 +110,8 @@ def _log_counts(counts: Mapping[str, int], log: Callable[[str], None] | None) ->
 def plan_exit_code(plan: Any, *, detailed: bool = False) -> int:
     """1 when publish would refuse something (drift, conflict); with detailed, 2 when it would write, else 0."""
     if plan.blocked:
-        return 1
-    return 2 if detailed and plan.todo else 0
+        return EXIT_FAILURE
+    return EXIT_CHANGES if detailed and plan.todo else EXIT_OK
 
 
 def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
@@ -120,7 +121,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
     if concurrency < 1:
         err("kmsg-author: --concurrency must be at least 1")
-        return 2
+        return EXIT_USAGE
     config, env, client = connect(args, max_connections=concurrency)
     log = err if args.verbose else None
     with client:
@@ -152,7 +153,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         out(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         out(pub.format_result(result))
-    return 0 if result.ok else 1
+    return exit_status(not result.ok)
 
 
 def run(args: argparse.Namespace) -> int:

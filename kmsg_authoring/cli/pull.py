@@ -7,6 +7,7 @@ from typing import Any
 
 from kmsg_authoring.cli._common import out
 from kmsg_authoring.cli.publish import add_env_options, connect
+from kmsg_authoring.errors import EXIT_OK
 
 
 def register(subparsers: Any) -> None:
@@ -46,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
         out(f"adopted {len(result.adopted)} template(s) as managed by kmsg-author: {', '.join(result.adopted)}")
     out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written
         else f"no templates in appGuid {env.app_guid} of {env.name}")
-    return 0
+    return EXIT_OK

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kmsg_authoring.errors import EXIT_OK
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -27,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.rule is None:
         out(listing(catalog()))
-        return 0
+        return EXIT_OK
     found = find_rule(args.rule)
     if found is None:
         from kmsg_authoring.lint.context import did_you_mean
@@ -36,4 +38,4 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown rule '{args.rule}'{did_you_mean(args.rule, names)}; "
                          "`kmsg-author rules` lists them")
     out(explain(found))
-    return 0
+    return EXIT_OK

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from kmsg_authoring.errors import EXIT_OK, EXIT_USAGE, exit_status
+
 if TYPE_CHECKING:
     from kmsg_authoring.source.config import Config
 
@@ -41,7 +43,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
     import sys
 
     parser.print_help(sys.stderr)
-    return 2
+    return EXIT_USAGE
 
 
 def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
@@ -66,7 +68,7 @@ def run_init(args: argparse.Namespace) -> int:
     folder, data = _template_doc(config, args.template)
     path = init_sample(config, folder, data, name=args.name, force=args.force)
     out(f"wrote {config.rel(path)}")
-    return 0
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -87,4 +89,4 @@ def run_check(args: argparse.Namespace) -> int:
             problems += 1
     out(f"checked {files} sample file(s) of {len(slugs)} template(s): "
         + (f"{problems} problem(s)" if problems else "all valid"))
-    return 1 if problems else 0
+    return exit_status(bool(problems))

@@ -8,6 +8,8 @@ import sys
 import threading
 from types import FrameType
 
+from kmsg_authoring.errors import EXIT_OK
+
 
 def _rate(text: str) -> float:
     try:
@@ -122,4 +124,4 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sandbox.stop()
     out("kmsg-author sandbox: stopped")
-    return 0
+    return EXIT_OK

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kmsg_authoring.errors import EXIT_OK
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -21,4 +23,4 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.compile.schema import template_schema
 
     out(json.dumps(template_schema(strict=True), indent=2))
-    return 0
+    return EXIT_OK

@@ -8,6 +8,7 @@ from typing import Any
 
 from kmsg_authoring.cli._common import err, out
 from kmsg_authoring.cli.publish import add_env_options, connect
+from kmsg_authoring.errors import exit_status
 from kmsg_authoring.model import POLL_INTERVALS
 
 
@@ -54,4 +55,4 @@ def run(args: argparse.Namespace) -> int:
             on_wait=(lambda s: err(f"  waiting {s:g} s for delivery...")) if progress else None,
         )
     out(json.dumps(delivery.to_json(), indent=2) if args.format == "json" else format_delivery(delivery))
-    return 0 if delivery.ok else 1
+    return exit_status(not delivery.ok)

@@ -1,4 +1,4 @@
-"""Compile a template folder: Jinja2 render, CSS inlining with tokens shielded, token extraction."""
+"""Template sources in, a compiled template out: Jinja2, CSS inlining with tokens shielded, token extraction."""
 
 from __future__ import annotations
 

@@ -6,11 +6,9 @@ import difflib
 from typing import Any
 
 from kmsg_authoring.errors import SourceError
-from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_STATUSES, TEMPLATE_YAML_FIELDS, TOKEN_TYPES
+from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_YAML_FIELDS
+from kmsg_authoring.shapes import field_schema
 from kmsg_authoring.source.project import YamlDoc
-
-_STRING_FIELDS = ("appGuid", "name", "description", "subject", "toAttributePath", "from", "fromName", "cc", "bcc",
-                  "status", "adminTags")
 
 KMSG_SETTINGS: dict[str, Any] = {
     "type": "object",
@@ -38,24 +36,9 @@ def template_schema(strict: bool = True) -> dict[str, Any]:
     The build validates with strict=False: shapes and unknown fields. Missing fields and unknown values
     are the linter's to report, with their rule codes.
     """
-    props: dict[str, Any] = {f: {"type": "string"} for f in _STRING_FIELDS}
-    token_type: dict[str, Any] = {"type": "string"}
-    if strict:
-        token_type["enum"] = list(TOKEN_TYPES)
-        props["status"] = {"enum": list(TEMPLATE_STATUSES)}
-    props["msgParamsMap"] = {
-        "type": "object",
-        "description": "Token definitions: token name -> {type}.",
-        "additionalProperties": {
-            "type": "object",
-            "properties": {"type": token_type},
-            "required": ["type"],
-        },
-    }
-    props["unsubscribeGroups"] = {"type": "array", "items": {"type": "string"}}
-    props["customHeaders"] = {"type": "object", "additionalProperties": {"type": "string"}}
+    props: dict[str, Any] = {f: field_schema(f, closed=strict) for f in TEMPLATE_YAML_FIELDS}
+    props["msgParamsMap"]["description"] = "Token definitions: token name -> {type}."
     props["kmsg"] = KMSG_SETTINGS
-    assert set(props) == {*TEMPLATE_YAML_FIELDS, "kmsg"}
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://kmsg-author.dev/schemas/template.json",

@@ -1,8 +1,7 @@
-"""The grammar of send-time token references, and shielding them from Jinja and CSS inliners.
+"""Send-time token references in sources, and shielding them from Jinja and CSS inliners.
 
-A reference is `{name}` or `{name.field}`. Braces may be written as entities (`&#123;`, `&#x7b;`,
-`&lbrace;`, `&lcub;` and their closing twins): such a reference is the token it becomes once the
-HTML is parsed. A brace doubled on either side (`{{name}}`) belongs to another template language.
+The grammar of a reference (`{name}`, `{name.field}`, entity-encoded braces) is an API fact and
+lives in model.py; this module adds what the compiler needs on top of it.
 """
 
 from __future__ import annotations
@@ -11,14 +10,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-NAME_RE = re.compile(rf"\A{NAME}\Z")
-# (?<!\{\{) after the brace (not a lookbehind before it) keeps a literal first character, which lets
-# the regex engine skip quickly through text without braces or ampersands.
-OPEN = r"(?:\{(?<!\{\{)|&(?:\#0*123;|\#[xX]0*7[bB];|lbrace;|lcub;))"
-CLOSE = r"(?:\}|&\#0*125;|&\#[xX]0*7[dD];|&rbrace;|&rcub;)"
-# A doubled brace on either side ({{name}}) belongs to another template language.
-TOKEN_RE = re.compile(rf"{OPEN}({NAME})(?:\.({NAME}))?{CLOSE}(?!\}})")
+from kmsg_authoring.model import NAME as NAME
+from kmsg_authoring.model import NAME_RE as NAME_RE
+from kmsg_authoring.model import TOKEN_RE as TOKEN_RE
+from kmsg_authoring.model import RawToken as RawToken
+from kmsg_authoring.model import find_tokens as find_tokens
+from kmsg_authoring.model import number_of_tokens_used as number_of_tokens_used
+
 # Jinja blocks are skipped when shielding a Jinja source: what is inside them is build-time code.
 _JINJA_OR_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|" + TOKEN_RE.pattern, re.DOTALL)
 
@@ -31,23 +29,6 @@ PLACEHOLDER_RE = re.compile(r"kmsgtk(\d+)q")
 def canonical(name: str, field: str | None) -> str:
     """A reference's canonical spelling, the one the API substitutes: {name} or {name.field}."""
     return "{" + name + ("." + field if field is not None else "") + "}"
-
-
-@dataclass(frozen=True)
-class RawToken:
-    """A token reference found in a text."""
-
-    start: int
-    end: int
-    name: str
-    field: str | None
-    raw: str
-
-
-def find_tokens(text: str) -> Iterator[RawToken]:
-    """Every valid token reference in a text, in order."""
-    for m in TOKEN_RE.finditer(text):
-        yield RawToken(m.start(), m.end(), m.group(1), m.group(2), m.group(0))
 
 
 def find_source_tokens(text: str, jinja: bool) -> Iterator[RawToken]:
@@ -108,16 +89,3 @@ class Shield:
         """
         return PLACEHOLDER_RE.sub(lambda m: self.entry(m).text, text)
 
-
-# Section 4: tokens are placeholders in the subject, body and fromName.
-COUNTED_FIELDS = ("subject", "body", "fromName")
-
-
-def number_of_tokens_used(payload: dict[str, object]) -> int:
-    """numberOfTokenUsed as the API counts it: distinct tokens referenced in subject, body and fromName."""
-    names: set[str] = set()
-    for field in COUNTED_FIELDS:
-        value = payload.get(field)
-        if isinstance(value, str):
-            names.update(t.name for t in find_tokens(value))
-    return len(names)

@@ -8,6 +8,7 @@ from typing import Any
 
 from kmsg_authoring.compile.tokens import canonical
 from kmsg_authoring.errors import Location
+from kmsg_authoring.model import TOKEN_TEXT_FIELDS
 from kmsg_authoring.source.project import YamlDoc
 
 # Build-time attribute that ties every element of the compiled HTML to the source line it came from.
@@ -16,7 +17,7 @@ MARK_RE = re.compile(r' data-kmsg-loc="(\d+)"')
 _MARK_PREFIX = ' data-kmsg-loc="'
 
 # Where a token reference stands outside the body (body references: text, attribute, css, comment, script).
-WHERE_FIELDS = ("subject", "fromName", "toAttributePath")
+WHERE_FIELDS = TOKEN_TEXT_FIELDS
 
 
 @dataclass(frozen=True)

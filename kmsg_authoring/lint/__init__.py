@@ -1,4 +1,4 @@
-"""Lint compiled templates against the rule catalog.
+"""A compiled template in, problems out (rule, severity, message, location): the rule catalog.
 
 `lint_template(compiled, config)` is what the build calls after compiling each template; the build
 refuses a template with any problem of severity "error". Rules live in lint/rules/ (one module per
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kmsg_authoring.errors import KmsgError, Location
-from kmsg_authoring.lint.problem import ERROR, SEVERITIES, WARNING, Problem
+from kmsg_authoring.lint.problem import COMPILE_ERROR, ERROR, SAMPLE_ERROR, SEVERITIES, WARNING, Problem
 from kmsg_authoring.lint.registry import Rule, catalog, find_rule
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMPILE_ERROR",
     "ERROR",
+    "SAMPLE_ERROR",
     "SEVERITIES",
     "WARNING",
     "Problem",
@@ -30,8 +31,6 @@ __all__ = [
     "lint_template",
     "sort_problems",
 ]
-
-COMPILE_ERROR = "KM001"
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

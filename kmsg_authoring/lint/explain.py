@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
+from kmsg_authoring.lint.problem import ERROR, WARNING
 from kmsg_authoring.lint.registry import DOC_SECTIONS, Rule
 
 
@@ -35,7 +36,7 @@ def explain(rule: Rule) -> str:
         parts.append(
             "Configure (kmsg.toml, or the same keys under kmsg: {lint: ...} in template.yaml):\n"
             f"    [lint]\n    disable = [\"{rule.code}\"]\n    [lint.severity]\n"
-            f"    {rule.code} = \"{'warning' if rule.severity == 'error' else 'error'}\"{example}"
+            f"    {rule.code} = \"{WARNING if rule.severity == ERROR else ERROR}\"{example}"
         )
     else:
         parts.append("This rule cannot be disabled or re-graded.")

@@ -11,6 +11,10 @@ ERROR = "error"
 WARNING = "warning"
 SEVERITIES: tuple[str, ...] = (ERROR, WARNING)
 
+# Rules without a check function: the build reports these findings itself (lint/rules/compile_error.py).
+COMPILE_ERROR = "KM001"  # the template does not compile
+SAMPLE_ERROR = "KM002"  # a preview sample does not fit the template
+
 
 @dataclass(frozen=True)
 class Problem:

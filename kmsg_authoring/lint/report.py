@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kmsg_authoring.errors import exit_status
 from kmsg_authoring.lint.problem import ERROR, WARNING, Problem
 
 
@@ -26,7 +27,7 @@ class LintReport:
 
     def exit_code(self, strict: bool = False) -> int:
         """1 with errors (or with warnings when strict), else 0."""
-        return 1 if self.errors or (strict and self.warnings) else 0
+        return exit_status(bool(self.errors or (strict and self.warnings)))
 
 
 def plural(n: int, word: str) -> str:

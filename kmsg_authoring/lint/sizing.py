@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kmsg_authoring.model import TOKENS, TokenType
+
 if TYPE_CHECKING:
     from kmsg_authoring.lint.context import Context
 
-# Worst-case length in bytes of a token's value once the API replaces it: a MagicLink or a
-# JwtQrCode URL carries a signed token of several hundred characters.
-WORST_CASE_BYTES: dict[str | None, int] = {
-    "User": 254,  # the longest valid email address
-    "String": 500,
-    "MagicLink": 800,
-    "Dynamic": 800,
-    "UnsubscribeUri": 400,
-    "JwtQrCode": 1200,
-    None: 500,
-}
+# Worst-case length in bytes of a token's value once the API replaces it (model.TOKENS); a reference
+# to an undeclared or unknown token counts as much as text.
+UNKNOWN_TOKEN_BYTES = TOKENS[TokenType.STRING].worst_case_bytes
+WORST_CASE_BYTES: dict[str | None, int] = {t.value: f.worst_case_bytes for t, f in TOKENS.items()}
 
 
 def expanded_bytes(ctx: Context, upto: int | None = None) -> int:
@@ -27,7 +22,8 @@ def expanded_bytes(ctx: Context, upto: int | None = None) -> int:
     size = len(body[:end].encode("utf-8"))
     for t in ctx.body_tokens:
         if t.offset < end:
-            size += WORST_CASE_BYTES.get(ctx.declared.get(t.name), 500) - len(t.text.encode("utf-8"))
+            worst = WORST_CASE_BYTES.get(ctx.declared.get(t.name), UNKNOWN_TOKEN_BYTES)
+            size += worst - len(t.text.encode("utf-8"))
     return size
 
 

@@ -1,1 +1,1 @@
-"""The live preview: pages, the server, the file watcher, one-shot previews for CI."""
+"""Template sources in (rebuilt on change), preview pages out: the server, the watcher, one-shot exports."""

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kmsg_authoring.errors import KmsgError, Location
+from kmsg_authoring.lint.problem import ERROR, Problem
 from kmsg_authoring.render.renderer import Rendering
 
 OVERLAY_ID = "kmsg-error-overlay"
@@ -22,26 +23,20 @@ MOBILE_WIDTH = 375
 class Finding:
     """A lint problem as the preview shows it."""
 
-    severity: str  # "error" or "warning" (anything else counts as a warning)
+    severity: str  # ERROR or WARNING (anything else counts as a warning)
     code: str
     message: str
     location: Location | None
 
 
-def finding_from(problem: Any) -> Finding:
-    """Adapt a lint problem object to what the page needs."""
-    severity = getattr(problem, "severity", None) or getattr(problem, "level", None) or "warning"
-    code = getattr(problem, "code", None) or getattr(problem, "rule_id", None) or getattr(problem, "rule", "")
-    location = getattr(problem, "location", None)
-    if location is not None and not isinstance(location, Location):
-        location = None
-    return Finding(str(getattr(severity, "value", severity)), str(getattr(code, "id", code)),
-                   str(getattr(problem, "message", problem)), location)
+def finding_from(problem: Problem) -> Finding:
+    """A lint problem as the page shows it."""
+    return Finding(problem.severity, problem.code, problem.message, problem.location)
 
 
 def count(findings: Sequence[Finding]) -> tuple[int, int]:
     """(errors, warnings)."""
-    errors = sum(1 for f in findings if f.severity == "error")
+    errors = sum(1 for f in findings if f.severity == ERROR)
     return errors, len(findings) - errors
 
 

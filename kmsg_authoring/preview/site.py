@@ -149,7 +149,7 @@ class PreviewSite:
         return slugs
 
     def _rebuild(self, slugs: set[str]) -> None:
-        from kmsg_authoring.lint.project import build_problems
+        from kmsg_authoring.project_lint import build_problems
 
         ordered = sorted(slugs)
         started = time.perf_counter()

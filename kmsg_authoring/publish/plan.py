@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ApiError, KmsgError
-from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, MANAGED_TAG, UPDATE_FIELDS
+from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, FIELD_TYPES, MANAGED_TAG, UPDATE_FIELDS, TemplateStatus
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -63,9 +63,9 @@ def normalize(fields: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in COMPARED_FIELDS:
         value = fields.get(name)
-        if name in ("msgParamsMap", "customHeaders"):
+        if FIELD_TYPES[name] == "object":
             value = {} if value in (None, "") else value
-        elif name == "unsubscribeGroups":
+        elif FIELD_TYPES[name] == "string[]":
             value = [] if value in (None, "") else list(value) if isinstance(value, (list, tuple)) else value
         elif name == "adminTags":
             value = ",".join(sorted({t for t in split_tags(value) if not is_own_tag(t)}))
@@ -109,7 +109,7 @@ def is_managed(remote: Mapping[str, Any]) -> bool:
 
 def is_live(remote: Mapping[str, Any]) -> bool:
     """Whether a remote template exists for the toolkit (deleted ones stay listed with status deleted)."""
-    return remote.get("status") != "deleted"
+    return remote.get("status") != TemplateStatus.DELETED
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -367,7 +367,7 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
     """Build and lint the project; every template, or PublishBlocked when anything failed."""
     from kmsg_authoring.build import build_project
 
-    from kmsg_authoring.lint.project import build_problems
+    from kmsg_authoring.project_lint import build_problems
 
     report = build_project(config, slugs, write=True, lint=True)
     # Errors read as lint prints them (path:line:col: CODE message), sample errors included.
@@ -505,7 +505,7 @@ def _delete(client: MessagingClient, action: Action) -> dict[str, Any]:
         if exc.status is None or exc.status >= 500 or exc.status in (401, 403):
             raise
         current = client.get_template(action.remote_id)
-        if current.get("status") == "deleted":
+        if current.get("status") == TemplateStatus.DELETED:
             return current
         raise
 

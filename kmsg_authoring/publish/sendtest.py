@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import UsageError
-from kmsg_authoring.model import BULK_STATUSES, POLL_INTERVALS
+from kmsg_authoring.model import BULK_STATUSES, POLL_INTERVALS, BulkStatus, DiscreteStatus
 from kmsg_authoring.publish.plan import is_live, is_managed
 
 if TYPE_CHECKING:
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 SESSION_PREFIX = "kmsg-author-test"
 # Bulk statuses after which nothing changes any more (section 7.1).
-FINAL_STATUSES: tuple[str, ...] = tuple(s for s in BULK_STATUSES if s != "sending")
+FINAL_STATUSES: tuple[str, ...] = tuple(s for s in BULK_STATUSES if s != BulkStatus.SENDING)
 # message/stats keys (uppercase discrete statuses, section 8.3) that mean a recipient was not reached.
-UNDELIVERED: tuple[str, ...] = ("DROPPED", "BOUNCE", "ERROR")
+UNDELIVERED: tuple[str, ...] = tuple(
+    s.upper() for s in (DiscreteStatus.DROPPED, DiscreteStatus.BOUNCE, DiscreteStatus.ERROR))
 DEFAULT_TIMEOUT = 120.0
 # The wait between polls when none is given (a test swaps it).
 SLEEP: Callable[[float], None] = time.sleep
@@ -58,7 +59,7 @@ class Delivery:
     session: str
     recipients: list[str]
     bulk_id: str | None = None
-    status: str = "sending"
+    status: str = BulkStatus.SENDING.value
     stats: dict[str, Any] = field(default_factory=dict)
     polls: int = 0
     waited: float = 0.0
@@ -69,7 +70,7 @@ class Delivery:
     def ok(self) -> bool:
         """Completed, and no recipient dropped, bounced or failed."""
         bad = sum(int(v) for k, v in self.stats.items() if k.upper() in UNDELIVERED and isinstance(v, int))
-        return self.status == "completed" and not bad and not self.timed_out
+        return self.status == BulkStatus.COMPLETED and not bad and not self.timed_out
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -131,7 +132,7 @@ def send_test(
         "session": delivery.session,
     })
     delivery.bulk_id = answer.get("bulkId")
-    delivery.status = str(answer.get("status") or "sending")
+    delivery.status = str(answer.get("status") or BulkStatus.SENDING.value)
     message_id = answer.get("id")
     # The first check goes out at once (a message is often delivered by then); the intervals come after.
     step = -1

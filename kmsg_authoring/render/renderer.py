@@ -14,10 +14,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from kmsg_authoring.compile.tokens import RawToken, find_tokens
-from kmsg_authoring.compile.types import WHERE_FIELDS
 from kmsg_authoring.errors import Location
-from kmsg_authoring.model import CURRENT_RECIPIENT, USER_FIELDS
+from kmsg_authoring.model import (
+    CURRENT_RECIPIENT,
+    TOKEN_TEXT_FIELDS,
+    TOKENS,
+    USER_FIELDS,
+    RawToken,
+    Renders,
+    find_tokens,
+    resolved_type,
+    token_type,
+)
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -141,13 +149,14 @@ class _Resolver:
         param = self.params.get(tok.name)
         if not isinstance(param, Mapping) or "value" not in param:
             return "", "has no value in msgParams"
-        token_type = param.get("type", decl.get("type"))
+        declared_as = param.get("type", decl.get("type"))
+        kind = token_type(declared_as)
         value = param["value"]
-        if token_type == "User":
+        if kind is not None and TOKENS[kind].has_fields:
             if tok.field is None:
-                return "", f"names a User token without a field (one of {', '.join(USER_FIELDS)})"
+                return "", f"names a {kind} token without a field (one of {', '.join(USER_FIELDS)})"
             if tok.field not in USER_FIELDS:
-                return "", f"names an unknown User field '{tok.field}'"
+                return "", f"names an unknown {kind} field '{tok.field}'"
             uid = user_id if value == CURRENT_RECIPIENT else str(value)
             user = self.users.get(uid)
             if user is None:
@@ -156,27 +165,25 @@ class _Resolver:
                 return "", f"is empty: user '{uid}' has no {tok.field}"
             return _text(user[tok.field], where), None
         if tok.field is not None:
-            return "", f"has a field but {tok.name} is a {token_type} token, not a User"
-        if token_type == "Dynamic":
-            token_type = "MagicLink" if isinstance(value, Mapping) else "String"
-        if token_type == "String":
-            return _text(value, where), None
-        if token_type == "MagicLink":
+            return "", f"has a field but {tok.name} is a {declared_as} token, not a User"
+        if kind is None:
+            return "", f"has an unknown token type '{declared_as}'"
+        kind = resolved_type(kind, value)
+        renders = TOKENS[kind].renders
+        if renders is Renders.LOGIN_LINK:
             if not isinstance(value, Mapping) or not value.get("baseURL"):
-                return "", "has no MagicLink baseURL"
+                return "", f"has no {kind} baseURL"
             return _text(magic_link_preview(value), where), None
-        if token_type == "UnsubscribeUri":
-            return _text(value, where), None
-        if token_type == "JwtQrCode":
+        if renders is Renders.QR_IMAGE:
             if not isinstance(value, Mapping) or not value.get("secret"):
-                return "", "has no JwtQrCode payload and secret"
+                return "", f"has no {kind} payload and secret"
             if where != BODY:
                 return "", f"is a QR code image, which cannot stand in {where}"
             uri = self._qr_uri(tok.name, value)
             if in_tag:
                 return uri, None
             return f'<img src="{uri}" alt="QR code" width="164" height="164" style="display:block">', None
-        return "", f"has an unknown token type '{token_type}'"
+        return _text(value, where), None
 
 
 def _text(value: Any, where: str) -> str:
@@ -235,7 +242,7 @@ def render_sample(compiled: CompiledTemplate, sample: Sample, *, qr_encoder: QrE
 def locate_unresolved(compiled: CompiledTemplate, item: Unresolved) -> Location:
     """The source location of an unresolved reference: where the designer wrote it."""
     for ref in compiled.tokens:
-        if item.where == BODY and ref.where not in WHERE_FIELDS and ref.offset == item.offset:
+        if item.where == BODY and ref.where not in TOKEN_TEXT_FIELDS and ref.offset == item.offset:
             return ref.location
         if item.where != BODY and ref.where == item.where and ref.raw == item.raw:
             return ref.location

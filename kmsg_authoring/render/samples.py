@@ -9,7 +9,7 @@ sample lacks is reported at the line of the sample file the designer edits.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,11 +19,13 @@ import yaml
 from kmsg_authoring.errors import Location, SourceError, UsageError
 from kmsg_authoring.model import (
     CURRENT_RECIPIENT,
-    JWT_QR_FIELDS,
-    MAGIC_LINK_FIELDS,
     SEND_FIELDS,
     TOKEN_TYPES,
+    TOKENS,
     USER_FIELDS,
+    TokenType,
+    sent_as,
+    token_type,
 )
 from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, load_yaml, read_text
 
@@ -37,63 +39,6 @@ SAMPLE_SUFFIX = ".yaml"
 HIDDEN = "<hidden>"
 DEV_SECRET = "dev-only-secret-change-me"
 
-_HEX_COLOR = {"type": "string", "pattern": r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"}
-_URL = {"type": "string", "pattern": r"^https?://[^\s]+$"}
-
-_MAGIC_LINK: dict[str, Any] = {
-    "type": "object",
-    "required": ["baseURL"],
-    "properties": {
-        "baseURL": _URL,
-        "expiry": {"type": "integer", "minimum": 1},
-        "privileges": {"type": "string"},
-    },
-    "additionalProperties": False,
-}
-
-# Section 4.1: the shape of a token's value, per token type. The only place it is spelled out.
-VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
-    "User": {"type": "string", "minLength": 1},
-    "String": {"type": "string"},
-    "MagicLink": _MAGIC_LINK,
-    "Dynamic": {"oneOf": [{"type": "string"}, _MAGIC_LINK]},
-    "UnsubscribeUri": {"type": "string", "pattern": r"^(https?://|mailto:)[^\s]+$"},
-    "JwtQrCode": {
-        "type": "object",
-        "required": ["payload", "secret"],
-        "properties": {
-            "payload": {"type": "object"},
-            "secret": {"type": "string", "minLength": 1},
-            "options": {
-                "type": "object",
-                "properties": {
-                    "color": {
-                        "type": "object",
-                        "properties": {"dark": _HEX_COLOR, "light": _HEX_COLOR},
-                        "additionalProperties": False,
-                    },
-                },
-            },
-        },
-        "additionalProperties": False,
-    },
-}
-# How each value is written, for error messages.
-VALUE_HINTS: dict[str, str] = {
-    "User": f"a user id from `users`, or {CURRENT_RECIPIENT} for each recipient",
-    "String": "text (quote it if YAML would read a number or a boolean)",
-    "MagicLink": "a mapping {baseURL: https://..., expiry: hours, privileges: ...}",
-    "Dynamic": "text, or a MagicLink mapping {baseURL, expiry, privileges}",
-    "UnsubscribeUri": "an https:// (or mailto:) URI",
-    "JwtQrCode": "a mapping {payload: {...}, secret: ..., options: {color: {dark: '#000000', light: '#ffffff'}}}",
-}
-# Section 4.1: a Dynamic token "is resolved as String or MagicLink based on the value provided", so a
-# send (and a sample) may also give it either of those types.
-SENT_AS: dict[str, tuple[str, ...]] = {"Dynamic": ("Dynamic", "String", "MagicLink")}
-assert set(VALUE_SCHEMAS) == set(TOKEN_TYPES) == set(VALUE_HINTS)
-assert set(_MAGIC_LINK["properties"]) == set(MAGIC_LINK_FIELDS)
-assert set(VALUE_SCHEMAS["JwtQrCode"]["properties"]) == set(JWT_QR_FIELDS)
-
 _USER_VALUE = {"type": ["string", "number", "boolean", "null"]}
 
 
@@ -101,19 +46,20 @@ def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON Schema a sample for a template with this msgParamsMap must satisfy."""
     params: dict[str, Any] = {}
     for name, decl in msg_params_map.items():
-        token_type = decl.get("type") if isinstance(decl, Mapping) else None
-        if token_type not in VALUE_SCHEMAS:
+        kind = token_type(decl.get("type")) if isinstance(decl, Mapping) else None
+        if kind is None:
             continue  # the compiler reports an undeclared or unknown type
-        sent_as = SENT_AS.get(token_type, (token_type,))
+        sent = sent_as(kind)
         params[name] = {
             "type": "object",
             "required": ["type", "value"],
-            "properties": {"type": {"enum": list(sent_as)} if len(sent_as) > 1 else {"const": token_type},
-                           "value": VALUE_SCHEMAS[token_type]},
+            "properties": {"type": {"enum": [t.value for t in sent]} if len(sent) > 1 else {"const": kind.value},
+                           "value": TOKENS[kind].value_schema},
             "additionalProperties": False,
-            # A Dynamic token may be sent typed as what it resolves to; the value must then fit that type.
-            "allOf": [{"if": {"properties": {"type": {"const": t}}},
-                       "then": {"properties": {"value": VALUE_SCHEMAS[t]}}} for t in sent_as if t != token_type],
+            # A token that resolves by its value may be sent typed as what it resolves to; the value must
+            # then fit that type.
+            "allOf": [{"if": {"properties": {"type": {"const": t.value}}},
+                       "then": {"properties": {"value": TOKENS[t].value_schema}}} for t in sent if t != kind],
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -160,6 +106,12 @@ class Sample:
         return [str(u["id"]) for u in self.users]
 
 
+def _hint(name: object) -> str:
+    """How a value of the named token type is written; empty for an unknown type."""
+    kind = token_type(name)
+    return TOKENS[kind].value_hint if kind is not None else ""
+
+
 def _dotted(path: tuple[Any, ...]) -> str:
     out = ""
     for part in path:
@@ -178,7 +130,7 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
         missing = next((m for m in absent if error.message.startswith(f"{m!r} ")), absent[0] if absent else "")
         if path == ("msgParams",):
             t = declared.get(missing, "?")
-            return path, f"no value for token '{missing}' (msgParamsMap declares a {t} token: {VALUE_HINTS.get(str(t), '')})"
+            return path, f"no value for token '{missing}' (msgParamsMap declares a {t} token: {_hint(t)})"
         if path == ():
             return path, f"missing '{missing}' (the token values, name -> {{type, value}})"
         return path, f"{_dotted(path)} is missing '{missing}'"
@@ -195,12 +147,13 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
         return (*path, bad), f"unknown User field '{bad}'{hint}"
     if validator in ("const", "enum") and len(path) == 3 and path[2] == "type":
         t = declared.get(str(path[1]))
-        also = [x for x in SENT_AS.get(str(t), ()) if x != t]
+        kind = token_type(t)
+        also = [x.value for x in sent_as(kind) if x != kind] if kind is not None else []
         return path, (f"{_dotted(path)} is '{error.instance}' but msgParamsMap declares '{t}'"
                       + (f" (a {t} token may also be sent as {' or '.join(also)})" if also else ""))
     if len(path) >= 3 and path[0] == "msgParams" and path[2] == "value":
         t = str(declared.get(str(path[1]), ""))
-        hint = VALUE_HINTS.get(t, "")
+        hint = _hint(t)
         what = error.message if validator != "oneOf" else f"{error.instance!r} is neither text nor a MagicLink"
         if validator == "pattern":
             what = f"{error.instance!r} is not a valid value here"
@@ -258,7 +211,7 @@ def _check_users(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[tuple[
             found.append((doc.locate("users", i, "id"), f"user id '{uid}' is listed twice (first as users[{ids[uid]}])"))
         ids.setdefault(uid, i)
     for name, param in doc.data.get("msgParams", {}).items():
-        if param.get("type") != "User":
+        if param.get("type") != TokenType.USER:
             continue
         value = param.get("value")
         if value == CURRENT_RECIPIENT:
@@ -357,30 +310,31 @@ SAMPLE_USER: dict[str, Any] = {
 assert tuple(SAMPLE_USER) == USER_FIELDS
 
 
+# What a generated sample gives each token type: a value that fits it, for a token of this name.
+_EXAMPLES: dict[TokenType, Callable[[str], Any]] = {
+    TokenType.USER: lambda name: CURRENT_RECIPIENT,
+    TokenType.STRING: lambda name: f"Sample {name}",
+    TokenType.DYNAMIC: lambda name: f"Sample {name}",
+    TokenType.MAGIC_LINK: lambda name: {
+        "baseURL": "https://events.example.com/login", "expiry": 48, "privileges": "actionslimit:2"},
+    TokenType.UNSUBSCRIBE_URI: lambda name: "https://events.example.com/unsubscribe",
+    TokenType.JWT_QR_CODE: lambda name: {
+        "payload": {"token": name, "eventId": "12345"},
+        "secret": DEV_SECRET,
+        "options": {"color": {"dark": "#000000", "light": "#ffffff"}},
+    },
+}
+assert set(_EXAMPLES) == set(TokenType)
+
+
 def default_sample(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A sample (as plain data) made from a template's declared token types."""
     params: dict[str, Any] = {}
     declared = payload.get("msgParamsMap")
     for name, decl in (declared.items() if isinstance(declared, Mapping) else ()):
-        token_type = decl.get("type") if isinstance(decl, Mapping) else None
-        value: Any
-        if token_type == "User":
-            value = CURRENT_RECIPIENT
-        elif token_type in ("String", "Dynamic"):
-            value = f"Sample {name}"
-        elif token_type == "MagicLink":
-            value = {"baseURL": "https://events.example.com/login", "expiry": 48, "privileges": "actionslimit:2"}
-        elif token_type == "UnsubscribeUri":
-            value = "https://events.example.com/unsubscribe"
-        elif token_type == "JwtQrCode":
-            value = {
-                "payload": {"token": name, "eventId": "12345"},
-                "secret": DEV_SECRET,
-                "options": {"color": {"dark": "#000000", "light": "#ffffff"}},
-            }
-        else:
-            continue
-        params[name] = {"type": token_type, "value": value}
+        kind = token_type(decl.get("type")) if isinstance(decl, Mapping) else None
+        if kind is not None:
+            params[name] = {"type": kind.value, "value": _EXAMPLES[kind](name)}
     return {"users": [dict(SAMPLE_USER)], "msgParams": params}
 
 

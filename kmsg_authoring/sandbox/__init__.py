@@ -1,4 +1,4 @@
-"""A local Messaging API: the endpoints the toolkit calls, over real HTTP, with state in SQLite.
+"""HTTP requests in, Messaging API answers out: a local API over real HTTP, with state in SQLite.
 
     with start_sandbox("sandbox.sqlite", faults=Faults(error_rate=0.3, seed=1)) as sb:
         httpx.post(f"{sb.url}/email-template/list", json={}, headers={"Authorization": f"Bearer {make_ks(1)}"})

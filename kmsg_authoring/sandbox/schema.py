@@ -14,13 +14,9 @@ import jsonschema
 
 from kmsg_authoring.model import (
     ADD_FIELDS,
-    ATTACHMENT_DISPOSITIONS,
     ATTACHMENT_FIELDS,
-    FIELD_TYPES,
     MESSAGE_LIST_FILTERS,
-    MESSAGE_TYPES,
     READ_ONLY_FIELDS,
-    RECEIVER_TYPES,
     REQUIRED_ADD_FIELDS,
     REQUIRED_ATTACHMENT_FIELDS,
     REQUIRED_SEND_FIELDS,
@@ -28,58 +24,18 @@ from kmsg_authoring.model import (
     SEND_FIELDS,
     STATS_FIELDS,
     TEMPLATE_LIST_FILTERS,
-    TEMPLATE_STATUSES,
-    TOKEN_TYPES,
     UNSUBSCRIBE_URI_ADD_FIELDS,
     UNSUBSCRIBE_URI_LIST_FILTERS,
     UNSUBSCRIBE_URI_UPDATE_FIELDS,
     UPDATE_FIELDS,
     USER_FIELDS,
 )
+from kmsg_authoring.shapes import Schema, field_schema
 
-Schema = dict[str, Any]
-
-_JSON_TYPES: dict[str, Schema] = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "object": {"type": "object"},
-    "string[]": {"type": "array", "items": {"type": "string"}},
-    "object[]": {"type": "array", "items": {"type": "object"}},
-}
 _TYPE_NAMES = {
     "string": "a string", "integer": "an integer", "object": "an object", "array": "a list",
     "boolean": "true or false", "null": "null", "number": "a number",
 }
-
-# Refinements of a field's plain type, wherever the field appears.
-_REFINED: dict[str, Schema] = {
-    "status": {"type": "string", "enum": list(TEMPLATE_STATUSES)},
-    "msgParamsMap": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["type"],
-            "properties": {"type": {"enum": list(TOKEN_TYPES)}},
-        },
-    },
-    "msgParams": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["type", "value"],
-            "properties": {"type": {"enum": list(TOKEN_TYPES)}},
-        },
-    },
-    "customHeaders": {"type": "object", "additionalProperties": {"type": "string"}},
-    "receiverType": {"type": "string", "enum": list(RECEIVER_TYPES)},
-    "type": {"type": "string", "enum": list(MESSAGE_TYPES)},
-    "disposition": {"type": "string", "enum": list(ATTACHMENT_DISPOSITIONS)},
-}
-
-
-def field_schema(name: str) -> Schema:
-    """The schema of one field, from its declared type and refinements."""
-    return dict(_REFINED.get(name) or _JSON_TYPES[FIELD_TYPES[name]])
 
 
 def _object(fields: Iterable[str], required: Iterable[str] = (), *, nullable: bool = False,

@@ -20,6 +20,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from kmsg_authoring.errors import ConfigError
+from kmsg_authoring.model import ErrorCode
 from kmsg_authoring.sandbox import outbox
 from kmsg_authoring.sandbox.faults import Decision, Faults
 from kmsg_authoring.sandbox.ks import KsError, partner_from_ks
@@ -35,7 +36,8 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 # Called after each request with method, path (no query, no headers), HTTP status (0: dropped), milliseconds.
 RequestHook = Callable[[str, str, int, float], None]
 
-_REASONS = {500: "internalError", 502: "badGateway", 503: "serviceUnavailable", 504: "gatewayTimeout"}
+_REASONS = {500: ErrorCode.INTERNAL, 502: ErrorCode.BAD_GATEWAY, 503: ErrorCode.SERVICE_UNAVAILABLE,
+            504: ErrorCode.GATEWAY_TIMEOUT}
 
 
 class RequestLog(list[str]):
@@ -112,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.sandbox.handle_get(self)
 
     def _not_allowed(self) -> None:
-        self.server.sandbox.reply_json(self, 405, {"code": "methodNotAllowed", "message": "use POST"},
+        self.server.sandbox.reply_json(self, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"},
                                        {"Allow": "POST" if self.path.startswith(API_PREFIX) else "GET"})
 
     do_PUT = do_DELETE = do_PATCH = _not_allowed
@@ -236,18 +238,18 @@ class Sandbox:
                 raise ValueError
         except ValueError:
             handler.close_connection = True
-            self.reply_json(handler, 400, {"code": "badRequest", "message": "invalid Content-Length"})
+            self.reply_json(handler, 400, {"code": ErrorCode.BAD_REQUEST, "message": "invalid Content-Length"})
             self._done("POST", path, 400, started)
             return
         if length > MAX_BODY_BYTES:
             handler.close_connection = True
-            self.reply_json(handler, 413, {"code": "payloadTooLarge",
+            self.reply_json(handler, 413, {"code": ErrorCode.PAYLOAD_TOO_LARGE,
                                            "message": f"request body too large ({length} > {MAX_BODY_BYTES} bytes)"})
             self._done("POST", path, 413, started)
             return
         raw = handler.rfile.read(length) if length else b""
         if not path.startswith(API_PREFIX):
-            self.reply_json(handler, 404, {"code": "endpointNotFound", "message": f"no endpoint at {path}"})
+            self.reply_json(handler, 404, {"code": ErrorCode.ENDPOINT_NOT_FOUND, "message": f"no endpoint at {path}"})
             self._done("POST", path, 404, started)
             return
         endpoint = path[len(API_PREFIX):].strip("/")
@@ -259,7 +261,7 @@ class Sandbox:
             time.sleep(decision.latency_s)
         if decision.error_status is not None:
             status = decision.error_status
-            self.reply_json(handler, status, {"code": _REASONS.get(status, "serverError"),
+            self.reply_json(handler, status, {"code": _REASONS.get(status, ErrorCode.SERVER_ERROR).value,
                                               "message": "injected fault: the sandbox failed this request"})
             self._done("POST", path, status, started)
             return
@@ -277,25 +279,26 @@ class Sandbox:
 
     def _answer(self, endpoint: str, authorization: str | None, raw: bytes) -> tuple[int, Any, dict[str, str]]:
         if endpoint not in self.service.handlers:
-            return 404, {"code": "endpointNotFound", "message": f"no endpoint '{endpoint}'"}, {}
+            return 404, {"code": ErrorCode.ENDPOINT_NOT_FOUND, "message": f"no endpoint '{endpoint}'"}, {}
         challenge = {"WWW-Authenticate": "Bearer"}
         scheme, _, ks = (authorization or "").strip().partition(" ")
         if scheme.lower() != "bearer" or not ks.strip():
-            return 401, {"code": "unauthorized", "message": "missing Authorization: Bearer <KS> header"}, challenge
+            missing = "missing Authorization: Bearer <KS> header"
+            return 401, {"code": ErrorCode.UNAUTHORIZED, "message": missing}, challenge
         try:
             partner = partner_from_ks(ks)
         except KsError as exc:
-            return 401, {"code": "invalidKs", "message": f"invalid KS: {exc}"}, challenge
+            return 401, {"code": ErrorCode.INVALID_KS, "message": f"invalid KS: {exc}"}, challenge
         try:
             body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         except (UnicodeDecodeError, ValueError) as exc:
-            return 400, {"code": "validationError", "message": f"the request body is not JSON ({exc})"}, {}
+            return 400, {"code": ErrorCode.VALIDATION, "message": f"the request body is not JSON ({exc})"}, {}
         try:
             return 200, self.service.call(endpoint, partner, body), {}
         except ApiProblem as problem:
             return problem.status, problem.body(), {}
         except Exception as exc:  # noqa: BLE001 - an answer, not a dead connection, whatever went wrong
-            return 500, {"code": "internalError", "message": f"{type(exc).__name__}: {exc}"}, {}
+            return 500, {"code": ErrorCode.INTERNAL, "message": f"{type(exc).__name__}: {exc}"}, {}
 
     def handle_get(self, handler: BaseHTTPRequestHandler) -> None:
         """Answer a GET: the outbox pages."""
@@ -304,7 +307,8 @@ class Sandbox:
         path = parts.path.rstrip("/") or "/"
         html_type = "text/html; charset=utf-8"
         if path.startswith(API_PREFIX.rstrip("/")):
-            self.reply_json(handler, 405, {"code": "methodNotAllowed", "message": "use POST"}, {"Allow": "POST"})
+            self.reply_json(handler, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"},
+                            {"Allow": "POST"})
             status = 405
         elif path == "/":
             self._reply(handler, 302, b"", html_type, {"Location": "/outbox"})

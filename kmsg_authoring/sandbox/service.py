@@ -14,16 +14,26 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kmsg_authoring.compile.tokens import number_of_tokens_used
 from kmsg_authoring.model import (
     ADD_FIELDS,
     CURRENT_RECIPIENT,
     DEFAULT_PAGE_LIMIT,
     DEFAULT_STATUS,
     TEMPLATE_TYPE,
+    TOKENS,
     UNSUBSCRIBE_URI_ADD_FIELDS,
     UNSUBSCRIBE_URI_UPDATE_FIELDS,
     UPDATE_FIELDS,
+    BulkError,
+    BulkStatus,
+    DiscreteError,
+    DiscreteStatus,
+    ErrorCode,
+    TemplateStatus,
+    number_of_tokens_used,
+    sent_as,
+    token_facts,
+    token_type,
 )
 from kmsg_authoring.sandbox import schema
 from kmsg_authoring.sandbox.store import (
@@ -79,6 +89,12 @@ def user_from_email(user_id: str, partner: int) -> Doc:
     }
 
 
+def _names_a_user(kind: object) -> bool:
+    """Whether a msgParams entry of this type names a user (whose record the send must resolve)."""
+    facts = token_facts(kind)
+    return facts is not None and facts.has_fields
+
+
 class Service:
     """The sandbox's endpoints over a Store."""
 
@@ -111,14 +127,14 @@ class Service:
         """Answer one request of a partner; ApiProblem for an error answer."""
         handler = self.handlers.get(endpoint)
         if handler is None:
-            raise ApiProblem(404, "endpointNotFound", f"no endpoint '{endpoint}'")
+            raise ApiProblem(404, ErrorCode.ENDPOINT_NOT_FOUND, f"no endpoint '{endpoint}'")
         problems = schema.problems(endpoint, body)
         if problems:
-            raise ApiProblem(400, "validationError", "; ".join(problems))
+            raise ApiProblem(400, ErrorCode.VALIDATION, "; ".join(problems))
         try:
             return handler(partner, body)
         except BadFilter as exc:
-            raise ApiProblem(400, "validationError", str(exc)) from None
+            raise ApiProblem(400, ErrorCode.VALIDATION, str(exc)) from None
 
     def _now(self) -> str:
         return format_timestamp(self.clock())
@@ -149,7 +165,7 @@ class Service:
     def _get(self, coll: Collection, partner: int, object_id: str) -> Doc:
         doc = self.store.get(coll, partner, object_id)
         if doc is None:
-            raise ApiProblem(404, "notFound", f"{_KINDS[coll.table]} '{object_id}' not found")
+            raise ApiProblem(404, ErrorCode.NOT_FOUND, f"{_KINDS[coll.table]} '{object_id}' not found")
         return doc
 
     def _update(self, coll: Collection, partner: int, body: Doc, fields: tuple[str, ...],
@@ -191,8 +207,8 @@ class Service:
         """email-template/delete: status becomes deleted (again deleting changes nothing)."""
         with self.store.transaction():
             doc = self.template_get(partner, body)
-            if doc["status"] != "deleted":
-                doc.update(status="deleted", version=int(doc["version"]) + 1, updatedAt=self._now())
+            if doc["status"] != TemplateStatus.DELETED:
+                doc.update(status=TemplateStatus.DELETED.value, version=int(doc["version"]) + 1, updatedAt=self._now())
                 self.store.replace(TEMPLATES, partner, doc)
         return doc
 
@@ -251,19 +267,18 @@ class Service:
     def _check_params(self, declared: Mapping[str, Any], params: Mapping[str, Any]) -> list[str]:
         import jsonschema
 
-        from kmsg_authoring.render.samples import VALUE_SCHEMAS
-
         problems = []
         for name, decl in declared.items():
             param = params.get(name)
             if param is None:
                 problems.append(f"msgParams lacks '{name}', which the template declares ({decl.get('type')})")
                 continue
-            kind, want = param["type"], decl.get("type")
-            if kind != want and not (want == "Dynamic" and kind in ("String", "MagicLink")):
-                problems.append(f"msgParams.{name} is a {kind} token but the template declares {want}")
+            kind, want = token_type(param["type"]), token_type(decl.get("type"))
+            if kind is None or want is None or kind not in sent_as(want):
+                problems.append(f"msgParams.{name} is a {param['type']} token but the template declares "
+                                f"{decl.get('type')}")
                 continue
-            for error in jsonschema.Draft202012Validator(VALUE_SCHEMAS[kind]).iter_errors(param["value"]):
+            for error in jsonschema.Draft202012Validator(TOKENS[kind].value_schema).iter_errors(param["value"]):
                 where = "".join(f".{p}" for p in error.absolute_path)
                 problems.append(f"msgParams.{name}.value{where}: {error.message}")
         return problems
@@ -273,27 +288,27 @@ class Service:
         from kmsg_authoring.render.renderer import render_all
 
         template = self._get(TEMPLATES, partner, body["templateId"])
-        if template["status"] != "enabled":
-            raise ApiProblem(400, "validationError",
+        if template["status"] != TemplateStatus.ENABLED:
+            raise ApiProblem(400, ErrorCode.VALIDATION,
                              f"email template '{template['id']}' is {template['status']}, not enabled")
         if body["appGuid"] != template["appGuid"]:
-            raise ApiProblem(400, "validationError",
+            raise ApiProblem(400, ErrorCode.VALIDATION,
                              f"appGuid '{body['appGuid']}' is not the template's appGuid '{template['appGuid']}'")
         params = body["msgParams"]
         problems = self._check_params(template.get("msgParamsMap") or {}, params)
         if problems:
-            raise ApiProblem(400, "validationError", "; ".join(problems))
+            raise ApiProblem(400, ErrorCode.VALIDATION, "; ".join(problems))
 
         if body["receiverType"] == "user":
             recipients = list(dict.fromkeys(body["userIds"]))
         else:
             members, _ = self.store.query(USERS, partner, {"groupIds": body["groupIds"]})
             if not members:
-                raise ApiProblem(400, "noActiveGroupUsers",
+                raise ApiProblem(400, BulkError.NO_ACTIVE_GROUP_USERS,
                                  f"no users in the groups {', '.join(body['groupIds'])}")
             recipients = [str(u["id"]) for u in members]
         named = [str(p["value"]) for p in params.values()
-                 if p["type"] == "User" and p["value"] != CURRENT_RECIPIENT]
+                 if _names_a_user(p["type"]) and p["value"] != CURRENT_RECIPIENT]
         users = self._users(partner, list(dict.fromkeys(recipients + named)))
         renderings = render_all(template, params, users, recipients)
 
@@ -306,7 +321,7 @@ class Service:
         if "session" in body:
             common["session"] = body["session"]
         bulk: Doc = {"id": bulk_msg_id, "bulkId": bulk_id, **common, "type": body["type"],
-                     "receiverType": body["receiverType"], "status": "sending"}
+                     "receiverType": body["receiverType"], "status": BulkStatus.SENDING.value}
         for key in ("session", "adminTags", "userIds", "groupIds"):
             if key in body:
                 bulk[key] = body[key]
@@ -317,11 +332,11 @@ class Service:
         with self.store.transaction():
             self.store.insert(BULK_MESSAGES, partner, bulk)
             for r in renderings:
-                status, error = "sending", None
+                status, error = DiscreteStatus.SENDING.value, None
                 if r.user_id not in users:
-                    status, error = "error", "userNotFoundInOurDb"
+                    status, error = DiscreteStatus.ERROR.value, DiscreteError.USER_NOT_FOUND.value
                 elif not EMAIL_RE.match(r.to):
-                    status, error = "error", "emailNotResolvedToValidEmailAddress"
+                    status, error = DiscreteStatus.ERROR.value, DiscreteError.EMAIL_NOT_RESOLVED.value
                 message: Doc = {
                     "id": self._new_id(), "bulkId": bulk_id, "bulkMessageId": bulk_msg_id, **common,
                     "templateName": template["name"], "userId": r.user_id, "to": r.to,
@@ -340,7 +355,8 @@ class Service:
         cutoff = format_timestamp(self.clock() - timedelta(seconds=self.settle_delay))
         now = self._now()
         with self.store.transaction():
-            for coll, final in ((BULK_MESSAGES, "completed"), (DISCRETE_MESSAGES, "delivered")):
+            for coll, final in ((BULK_MESSAGES, BulkStatus.COMPLETED.value),
+                                 (DISCRETE_MESSAGES, DiscreteStatus.DELIVERED.value)):
                 for partner, doc in self.store.pending(coll, cutoff):
                     doc.update(status=final, updatedAt=now)
                     self.store.replace(coll, partner, doc)
@@ -356,12 +372,12 @@ class Service:
         if body.get("bulkId") is not None:
             found, _ = self.store.query(BULK_MESSAGES, partner, {"bulkIdIn": [body["bulkId"]]}, 0, 1)
             if not found:
-                raise ApiProblem(404, "notFound", f"bulk message '{body['bulkId']}' not found")
+                raise ApiProblem(404, ErrorCode.NOT_FOUND, f"bulk message '{body['bulkId']}' not found")
             counts = self.store.count_by_status(DISCRETE_MESSAGES, partner, "bulk_id", body["bulkId"])
         elif body.get("session") is not None:
             counts = self.store.count_by_status(DISCRETE_MESSAGES, partner, "session", body["session"])
         else:
-            raise ApiProblem(400, "validationError", "message/stats needs a bulkId or a session")
+            raise ApiProblem(400, ErrorCode.VALIDATION, "message/stats needs a bulkId or a session")
         return {status.upper(): n for status, n in sorted(counts.items())}
 
     def outbox(self, offset: int, limit: int) -> tuple[list[Doc], int]:

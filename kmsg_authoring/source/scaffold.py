@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kmsg_authoring.build import write_atomic
-from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import UsageError
+from kmsg_authoring.source.config import Config
+from kmsg_authoring.source.files import write_atomic
 
 SLUG_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")
 LAYOUT = "_layouts/base.html"

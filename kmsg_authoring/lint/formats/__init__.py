@@ -1,4 +1,4 @@
-"""Output formats of `kmsg-author lint`: pure functions from a LintReport to text."""
+"""A LintReport in, text out: the output formats of `kmsg-author lint`, each a pure function."""
 
 from __future__ import annotations
 

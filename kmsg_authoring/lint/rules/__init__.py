@@ -1,1 +1,1 @@
-"""The rule modules; each registers its rules with @rule when imported (see lint/registry.py)."""
+"""A lint Context in, findings out: one module per rule family, each registering its rules with @rule."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
 from kmsg_authoring.lint.registry import rule
-from kmsg_authoring.model import USER_FIELDS
+from kmsg_authoring.model import USER_FIELDS, find_tokens, token_facts, types_where
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_RE = re.compile(rf"\A[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]+@{_LABEL}(?:\.{_LABEL})+\Z")
@@ -16,7 +15,14 @@ HEADER_NAME_RE = re.compile(r"\A[!-9;-~]+\Z")  # RFC 5322 field-name: printable 
 # Headers the Messaging API writes from the template's own fields.
 RESERVED_HEADERS = ("from", "to", "cc", "bcc", "subject", "reply-to", "date", "message-id", "mime-version",
                     "content-type", "content-transfer-encoding", "return-path", "sender")
-ADDRESS_TYPES = ("User", "String", "Dynamic")
+# Token types that may hold the recipient's address.
+ADDRESS_TYPES = types_where(lambda f: f.addresses)
+
+
+def _has_fields(kind: object) -> bool:
+    """Whether a declared type is referenced with a field (a User token)."""
+    facts = token_facts(kind)
+    return facts is not None and facts.has_fields
 
 
 @rule("KM401", "bad-to-attribute-path", "error")
@@ -57,7 +63,7 @@ def bad_to_attribute_path(ctx: Context) -> Iterator[Finding]:
             f"{did_you_mean(ref.name, ctx.declared)}",
             where,
         )
-    elif kind == "User":
+    elif _has_fields(kind):
         if ref.field is None:
             yield Finding(f"toAttributePath needs a User field: '{{{ref.name}.email}}'", where)
         elif ref.field not in USER_FIELDS:
@@ -89,7 +95,7 @@ def to_attribute_not_email(ctx: Context) -> Iterator[Finding]:
     """
     value = ctx.payload.get("toAttributePath")
     refs = list(find_tokens(value)) if isinstance(value, str) else []
-    if len(refs) == 1 and refs[0].raw == value and ctx.declared.get(refs[0].name) == "User":
+    if len(refs) == 1 and refs[0].raw == value and _has_fields(ctx.declared.get(refs[0].name)):
         field = refs[0].field
         if field is not None and field in USER_FIELDS and field != "email":
             yield Finding(

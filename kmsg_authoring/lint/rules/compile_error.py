@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from kmsg_authoring.lint.problem import COMPILE_ERROR, SAMPLE_ERROR
 from kmsg_authoring.lint.registry import Rule, add_rule
 
 add_rule(Rule(
-    code="KM001",
+    code=COMPILE_ERROR,
     name="compile-error",
     severity="error",
     check=None,
@@ -27,7 +28,7 @@ Good:
 ))
 
 add_rule(Rule(
-    code="KM002",
+    code=SAMPLE_ERROR,
     name="sample-error",
     severity="error",
     check=None,

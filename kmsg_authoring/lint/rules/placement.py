@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from kmsg_authoring.compile.tokens import TOKEN_RE, find_tokens
 from kmsg_authoring.compile.types import TokenRef
 from kmsg_authoring.lint.context import Context, Finding, tag_of
 from kmsg_authoring.lint.registry import rule
+from kmsg_authoring.model import TOKEN_RE, Placement, find_tokens, types_where
 
-LINK_TYPES = ("MagicLink", "UnsubscribeUri")
+# Token types that become a complete URL (the whole href of a link), and those that become a QR-code image.
+LINK_TYPES = types_where(lambda f: f.placement is Placement.LINK_HREF)
+IMAGE_TYPES = types_where(lambda f: f.placement is Placement.IMAGE_SRC)
 _VALUE_START = re.compile(r"""\s[\w:.-]+\s*=\s*["']?\s*\Z""")
 _A_OPEN = re.compile(r"<a\b", re.IGNORECASE)
 _A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
@@ -114,7 +116,7 @@ def qr_token_misplaced(ctx: Context) -> Iterator[Finding]:
     Good:
         <img src="{ticketQr}" alt="Ticket QR code" width="200" height="200">
     """
-    qrs = ctx.of_type("JwtQrCode")
+    qrs = ctx.of_type(*IMAGE_TYPES)
     for t in ctx.compiled.tokens:
         if t.name not in qrs or t.where in ("comment", "script", "css", "toAttributePath"):
             continue
@@ -123,7 +125,7 @@ def qr_token_misplaced(ctx: Context) -> Iterator[Finding]:
         if not ok:
             place = t.where if t.where != "attribute" else f"the {t.attribute} attribute of <{t.element}>"
             yield Finding(
-                f"JwtQrCode token '{t.name}' in {place}: use it as the whole <img src=\"{{{t.name}}}\">",
+                f"{ctx.declared[t.name]} token '{t.name}' in {place}: use it as the whole <img src=\"{{{t.name}}}\">",
                 t.location,
             )
 
@@ -171,7 +173,7 @@ def qr_without_fallback(ctx: Context) -> Iterator[Finding]:
     Good:
         <td><img src="{ticketQr}" alt="Your check-in code"><p>Or show code {ticketCode}</p></td>
     """
-    qrs = ctx.of_type("JwtQrCode")
+    qrs = ctx.of_type(*IMAGE_TYPES)
     if not qrs:
         return
     for img in ctx.by_tag("img"):

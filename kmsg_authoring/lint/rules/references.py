@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kmsg_authoring.compile.tokens import NAME_RE, TOKEN_RE
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding, segments
 from kmsg_authoring.lint.registry import rule
-from kmsg_authoring.model import TOKEN_TEXT_FIELDS
+from kmsg_authoring.model import NAME_RE, TOKEN_RE, TOKEN_TEXT_FIELDS
 
 # Double-brace blocks ({{ }}, {{{ }}}, {% %}, {# #}) and Mailchimp merge tags: other template languages.
 FOREIGN_RE = re.compile(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmsg_authoring.compile.tokens import NAME_RE
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
 from kmsg_authoring.lint.registry import rule
-from kmsg_authoring.model import TOKEN_TYPES, USER_FIELDS
+from kmsg_authoring.model import NAME_RE, TOKEN_TYPES, USER_FIELDS, token_facts, types_where
+
+# Token types referenced with a field: `{recipient.firstName}`.
+FIELDED_TYPES = types_where(lambda f: f.has_fields)
 
 # toAttributePath has its own rule (KM401), so the reference rules skip it.
 _TO = "toAttributePath"
@@ -73,7 +75,7 @@ def unknown_user_field(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName},</p>
     """
-    users = ctx.of_type("User")
+    users = ctx.of_type(*FIELDED_TYPES)
     for t in ctx.compiled.tokens:
         if t.where != _TO and t.name in users and t.field is not None and t.field not in USER_FIELDS:
             yield Finding(
@@ -99,7 +101,8 @@ def field_on_non_user_token(ctx: Context) -> Iterator[Finding]:
     """
     for t in ctx.compiled.tokens:
         kind = ctx.declared.get(t.name)
-        if t.where != _TO and t.field is not None and kind in TOKEN_TYPES and kind != "User":
+        facts = token_facts(kind)
+        if t.where != _TO and t.field is not None and facts is not None and not facts.has_fields:
             yield Finding(
                 f"'{t.raw}': {kind} token '{t.name}' has no fields; write '{{{t.name}}}'", t.location
             )
@@ -119,7 +122,7 @@ def user_token_without_field(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName},</p>
     """
-    users = ctx.of_type("User")
+    users = ctx.of_type(*FIELDED_TYPES)
     for t in ctx.compiled.tokens:
         if t.where != _TO and t.name in users and t.field is None:
             yield Finding(

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from kmsg_authoring.compile.tokens import TOKEN_RE
 from kmsg_authoring.compile.types import TokenRef
 from kmsg_authoring.lint.context import Context, Finding, elements, style_declarations, tag_of
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.lint.sizing import expanded_bytes, kib
-from kmsg_authoring.model import GMAIL_CLIP_BYTES
+from kmsg_authoring.model import GMAIL_CLIP_BYTES, TOKEN_RE, TokenType
 
 _ZERO = re.compile(r"\A0*(?:\.0+)?(?:px|em|rem|pt|%)?\s*(?:!important)?\Z")
 
@@ -24,7 +23,7 @@ def _groups(ctx: Context) -> list[object]:
 
 def _unsub_hrefs(ctx: Context) -> list[TokenRef]:
     """Body references of UnsubscribeUri tokens that are an href."""
-    names = ctx.of_type("UnsubscribeUri")
+    names = ctx.of_type(TokenType.UNSUBSCRIBE_URI)
     return [t for t in ctx.body_tokens if t.name in names and t.where == "attribute" and t.attribute == "href"]
 
 
@@ -33,7 +32,7 @@ def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
     found once for the rules that check them."""
     found: list[tuple[etree._Element, str | None]] | None = ctx.cache.get("unsubscribe-anchors")
     if found is None:
-        names = ctx.of_type("UnsubscribeUri")
+        names = ctx.of_type(TokenType.UNSUBSCRIBE_URI)
         found = ctx.cache["unsubscribe-anchors"] = [
             (el, hidden_reason(el)) for el in ctx.by_tag("a")
             if {m.group(1) for m in TOKEN_RE.finditer(el.get("href") or "")} & names  # token names
@@ -85,7 +84,7 @@ def unsubscribe_token_missing(ctx: Context) -> Iterator[Finding]:
         unsubscribeGroups: [event-updates]
         msgParamsMap: {recipient: {type: User}, unsubLink: {type: UnsubscribeUri}}
     """
-    if _groups(ctx) and not ctx.of_type("UnsubscribeUri"):
+    if _groups(ctx) and not ctx.of_type(TokenType.UNSUBSCRIBE_URI):
         yield Finding(
             "unsubscribeGroups is set but msgParamsMap declares no UnsubscribeUri token; "
             "declare one (unsubLink: {type: UnsubscribeUri}) and link it from the body",
@@ -110,7 +109,7 @@ def unsubscribe_link_missing(ctx: Context) -> Iterator[Finding]:
     if not _groups(ctx):
         return
     linked = {t.name for t in _unsub_hrefs(ctx)}
-    for name in sorted(ctx.of_type("UnsubscribeUri") - linked):
+    for name in sorted(ctx.of_type(TokenType.UNSUBSCRIBE_URI) - linked):
         yield Finding(
             f"UnsubscribeUri token '{name}' is not linked from the body; add <a href=\"{{{name}}}\">Unsubscribe</a>",
             ctx.at_field("msgParamsMap", name),
@@ -199,7 +198,7 @@ def unsubscribe_without_groups(ctx: Context) -> Iterator[Finding]:
     """
     if _groups(ctx):
         return
-    for name in sorted(ctx.of_type("UnsubscribeUri")):
+    for name in sorted(ctx.of_type(TokenType.UNSUBSCRIBE_URI)):
         yield Finding(
             f"UnsubscribeUri token '{name}' is declared but unsubscribeGroups is empty: "
             "the link opts the recipient out of nothing",

@@ -1,22 +1,21 @@
-"""Lint the templates of a project: compile them through the build (and its cache), then run the rules."""
+"""Config and slugs in, a LintReport out: the project-wide lint, compiling through the build and its cache.
+
+It stands beside build.py, above both compile/ and lint/: lint/ judges one compiled template and
+never calls the build.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from kmsg_authoring.source.config import Config
+from kmsg_authoring.build import BuildReport, build_project
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint import compile_problem, sort_problems
-from kmsg_authoring.lint.problem import ERROR, Problem
+from kmsg_authoring.lint.problem import ERROR, SAMPLE_ERROR, Problem
 from kmsg_authoring.lint.registry import catalog
 from kmsg_authoring.lint.report import LintReport
+from kmsg_authoring.source.config import Config
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
-
-if TYPE_CHECKING:
-    from kmsg_authoring.build import BuildReport
-
-SAMPLE_ERROR = "KM002"
 
 
 def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cache: bool = True) -> LintReport:
@@ -24,8 +23,6 @@ def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cach
 
     Raises ConfigError for unknown rule codes or options in the lint settings.
     """
-    from kmsg_authoring.build import build_project
-
     targets = sorted(set(slugs)) if slugs is not None else discover(config.src_dir)
     report = build_project(config, targets, write=False, use_cache=use_cache, lint=True, lint_cached=True)
     return LintReport(tuple(build_problems(config, report, targets)), tuple(targets))
