@@ -28,6 +28,9 @@ DEFAULT_CLIENTS: tuple[str, ...] = (
     "outlook.windows", "outlook.macos", "outlook.outlook-com", "outlook.ios", "outlook.android",
     "yahoo.desktop-webmail", "samsung-email.android",
 )
+# Features a client that lacks them skips harmlessly and good practice asks for (the dark-mode rules
+# want the color-scheme meta tag): not reported by default, not counted against a client.
+HARMLESS: tuple[str, ...] = ("html-meta-color-scheme",)
 MSO_CLIENT = "outlook.windows"  # the only client that reads <!--[if mso]> conditional comments
 
 

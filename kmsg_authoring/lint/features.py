@@ -56,13 +56,20 @@ class Use:
 class _Scanner:
     """One pass over a rendered template, collecting Uses."""
 
-    def __init__(self, compiled: CompiledTemplate, data: Data, read_css: dict[str, list[str]]) -> None:
+    def __init__(self, compiled: CompiledTemplate, data: Data | None, read_css: dict[str, list[str]]) -> None:
         self.compiled = compiled
         self.html = compiled.rendered
-        self.data = data
+        self._data = data
         self.uses: list[Use] = []
         self.css_files = read_css  # project-relative stylesheet -> its lines
         self._line_index: dict[str, list[tuple[str, int]]] | None = None
+
+    @property
+    def data(self) -> Data:
+        """The Can I email data (loaded only when something is scanned, not to locate)."""
+        if self._data is None:
+            self._data = load()
+        return self._data
 
     # -- locations ---------------------------------------------------------------------------------
     def at(self, offset: int) -> Location:
@@ -311,8 +318,8 @@ class _Scanner:
             self.image(url, at, mso, media)
 
 
-def scan(compiled: CompiledTemplate, data: Data | None = None, root: Path | None = None) -> list[Use]:
-    """Every feature use of a compiled template, in document order."""
+def _stylesheets(compiled: CompiledTemplate, root: Path | None) -> dict[str, list[str]]:
+    """The lines of the stylesheets a template read (they carry no element markers)."""
     css_files: dict[str, list[str]] = {}
     if root is not None:
         for dep in compiled.dependencies:
@@ -321,7 +328,17 @@ def scan(compiled: CompiledTemplate, data: Data | None = None, root: Path | None
                     css_files[dep] = (root / dep).read_text(encoding="utf-8").splitlines()
                 except (OSError, UnicodeDecodeError):
                     continue  # the build read it; if it is gone now the body's own location stands
-    scanner = _Scanner(compiled, data or load(), css_files)
+    return css_files
+
+
+def locate(compiled: CompiledTemplate, offset: int, root: Path | None = None) -> Location:
+    """Where the designer wrote the character at an offset of `compiled.rendered`."""
+    return _Scanner(compiled, None, _stylesheets(compiled, root)).at(offset)
+
+
+def scan(compiled: CompiledTemplate, data: Data | None = None, root: Path | None = None) -> list[Use]:
+    """Every feature use of a compiled template, in document order."""
+    scanner = _Scanner(compiled, data or load(), _stylesheets(compiled, root))
     scanner.scan_html(0, len(compiled.rendered), None)
     return scanner.uses
 

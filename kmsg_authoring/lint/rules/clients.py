@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kmsg_authoring.lint.caniemail import HARMLESS
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.features import AT_RULE, CSS, HTML, IMAGE, SELECTOR, applies, describe, lacking, uses
 from kmsg_authoring.lint.registry import Option, rule
@@ -122,7 +123,7 @@ def unsupported_selector(ctx: Context) -> Iterator[Finding]:
     return check(ctx, SELECTOR)
 
 
-@rule("KM604", "client-unsupported-html", "warning", options=_options(("html-meta-color-scheme",)))
+@rule("KM604", "client-unsupported-html", "warning", options=_options(HARMLESS))
 def unsupported_html(ctx: Context) -> Iterator[Finding]:
     """An HTML element or attribute (<svg>, <video>, <picture>, srcset, <style>, <link>, forms) that a
     targeted mail client does not support.
