@@ -346,11 +346,11 @@ class PreviewSite:
             body = json.dumps(state.compiled.payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
         if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
-            return self._email(state, parts[2], parts[3])
+            return self._email(state, parts[2], parts[3], query.get("view", [""])[0])
         return self._not_found("No such page.")
 
-    def _email(self, state: TemplateState, sample_name: str, recipient: str) -> Response:
-        """Exactly the HTML a recipient's mail client receives."""
+    def _email(self, state: TemplateState, sample_name: str, recipient: str, view: str = "") -> Response:
+        """Exactly the HTML a recipient's mail client receives (view=dark or inverted: as darkened)."""
         if not recipient.endswith(".html") or not recipient[:-5].isdigit():
             return self._not_found("No such recipient.")
         try:
@@ -360,8 +360,15 @@ class PreviewSite:
         index = int(recipient[:-5])
         if index >= len(renderings):
             return self._not_found("No such recipient.")
+        body = renderings[index].body
+        if view in ("dark", "inverted"):
+            from kmsg_authoring.render.dark import dark_variants
+
+            body = dark_variants(body)[view]
+        elif view:
+            return self._not_found("No such view (dark or inverted).")
         # The email is shown as mail clients show it: no scripts run, whatever it holds.
-        return _html(200, renderings[index].body, ("Content-Security-Policy", "sandbox allow-popups"),
+        return _html(200, body, ("Content-Security-Policy", "sandbox allow-popups"),
                      ("Cache-Control", "no-store"))
 
     def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
@@ -377,6 +384,7 @@ class PreviewSite:
             )
         if compiled is not None:
             view.samples = sample_names(self.config, compiled.folder)
+            view.compat = _compat(self.config, compiled)
             view.body = compiled.body
             view.payload = compiled.payload
             try:
@@ -397,6 +405,16 @@ class PreviewSite:
                     for i, r in enumerate(renderings)
                 ]
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
+
+
+def _compat(config: Config, compiled: CompiledTemplate) -> Any:
+    """The template's client-support summary, or the error that kept it from being made."""
+    from kmsg_authoring.lint.compat import summarize
+
+    try:
+        return summarize(compiled, config)
+    except KmsgError as exc:
+        return exc
 
 
 def _label(user: dict[str, Any], user_id: str) -> str:
