@@ -85,9 +85,24 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
               {"body": '<a href="https://events.example.com">Agenda</a>'}),
     "KM508": ({"body": '<a href="#">Agenda</a>'}, {"body": '<a href="https://events.example.com">Agenda</a>'}),
     "KM509": ({"body": BIG}, {"body": "<p>short</p>"}),
-    "KM510": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
-              {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
     "KM511": ({"body": "<div><p>Thanks</p></div></div>"}, {"body": "<div><p>Thanks</p></div>"}),
+    "KM601": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
+              {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
+    "KM602": ({"body": "<style>@font-face { font-family: X; src: url(https://e.example.com/x.woff2); }</style><p>x</p>"},
+              {"body": "<p>x</p>"}),
+    "KM603": ({"body": "<style>a:hover { color: #0b5cad; }</style><p>x</p>"},
+              {"body": "<style>a { color: #0b5cad; }</style><p>x</p>"}),
+    "KM604": ({"body": '<svg width="10" height="10"></svg><p>x</p>'}, {"body": "<p>x</p>"}),
+    "KM605": ({"body": '<img src="https://e.example.com/a.webp" alt="A">'},
+              {"body": '<img src="https://e.example.com/a.jpg" alt="A">'}),
+    "KM611": ({"body": "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"},
+              {"body": '<meta name="color-scheme" content="light dark">'
+                       '<meta name="supported-color-schemes" content="light dark">'
+                       "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"}),
+    "KM612": ({"body": '<p style="color:#333333">x</p>'},
+              {"body": '<div style="background-color:#ffffff"><p style="color:#333333">x</p></div>'}),
+    "KM613": ({"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
+              {"body": '<div style="background-color:#ffffff"><img src="https://e.example.com/logo.png" alt="Logo"></div>'}),
 }
 
 

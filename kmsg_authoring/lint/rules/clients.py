@@ -85,8 +85,7 @@ def unsupported_css(ctx: Context) -> Iterator[Finding]:
 
 @rule("KM602", "client-unsupported-at-rule", "warning", options=_options())
 def unsupported_at_rule(ctx: Context) -> Iterator[Finding]:
-    """An at-rule or media feature (@media, prefers-color-scheme, @font-face, @import, @supports) that a
-    targeted mail client does not support.
+    """An at-rule or media feature (@media, prefers-color-scheme, @font-face) a targeted client lacks.
 
     What it does:
         Reports @media rules and their media features (prefers-color-scheme, hover, orientation...),
@@ -106,8 +105,7 @@ def unsupported_at_rule(ctx: Context) -> Iterator[Finding]:
 
 @rule("KM603", "client-unsupported-selector", "warning", options=_options())
 def unsupported_selector(ctx: Context) -> Iterator[Finding]:
-    """A CSS selector (pseudo-class, pseudo-element, combinator, attribute selector) that a targeted
-    mail client does not support.
+    """A CSS selector (pseudo-class, pseudo-element, combinator) that a targeted client does not support.
 
     What it does:
         Checks the selectors of <style> blocks and stylesheets against the Can I email data:
@@ -125,8 +123,7 @@ def unsupported_selector(ctx: Context) -> Iterator[Finding]:
 
 @rule("KM604", "client-unsupported-html", "warning", options=_options(HARMLESS))
 def unsupported_html(ctx: Context) -> Iterator[Finding]:
-    """An HTML element or attribute (<svg>, <video>, <picture>, srcset, <style>, <link>, forms) that a
-    targeted mail client does not support.
+    """An HTML element or attribute (<svg>, <video>, <picture>, srcset) that a targeted client lacks.
 
     What it does:
         Checks the elements and attributes the designer wrote against the Can I email data. The
