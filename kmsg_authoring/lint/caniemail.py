@@ -68,6 +68,7 @@ class Data:
     features: Mapping[str, Feature]
     properties: Mapping[str, tuple[str, ...]]  # CSS property -> features
     property_prefixes: tuple[tuple[str, str], ...]  # (prefix, feature) for "animation-*" and the like
+    prefix_keys: tuple[str, ...]  # the prefixes alone, for one str.startswith test
     values: Mapping[tuple[str, str], tuple[str, ...]]  # (property, value word) -> features
     functions: Mapping[str, tuple[str, ...]]
     units: Mapping[str, tuple[str, ...]]
@@ -117,6 +118,7 @@ def build(raw: Mapping[str, Any]) -> Data:
         features=features,
         properties=_table((p, s) for p, s in props if not p.endswith("*")),
         property_prefixes=tuple((p[:-1], s) for p, s in props if p.endswith("*")),
+        prefix_keys=tuple(p[:-1] for p, _ in props if p.endswith("*")),
         values=_table(((prop, word), slug) for slug, f in features.items()
                       for prop, words in f.match.get("values", {}).items() for word in words),
         functions=_table(each("functions")),

@@ -83,9 +83,10 @@ def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[
     if clients is None:
         clients = resolve_clients(config.lint if config else None, compiled.settings.get("lint"), compiled.meta)
     rows: dict[str, dict[str, Any]] = {}
-    for use in scan(compiled, data, config.root if config else None):
+    found = scan(compiled, data, config.root if config else None)
+    for use in found.uses:
         feature = data.features[use.feature]
-        row = rows.setdefault(use.feature, {"location": use.location, "uses": 0,
+        row = rows.setdefault(use.feature, {"location": found.at(use), "uses": 0,
                                             "cells": dict.fromkeys(clients, NOT_READ)})
         row["uses"] += 1
         for client in applies(use, clients, data):

@@ -35,7 +35,7 @@ _MSO_CLOSE = re.compile(r"<!\[endif\]\s*\Z", re.IGNORECASE)
 _FUNCTION = re.compile(r"(?<![\w-])(-?[a-z][a-z0-9-]*)\(")
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _UNIT = re.compile(r"(?<![\w#.-])[-+]?(?:\d*\.)?\d+(%|[a-z]+)\b")
-_WORD = re.compile(r"!\s*important|(?<![\w:.#-])-?[a-z][a-z0-9-]*")
+_WORD = re.compile(r"!\s*important|(?<![\w:.#-])-?[^\W\d][\w-]*")  # identifiers, non-ASCII too
 _MEDIA_FEATURE = re.compile(r"\(\s*([a-z-]+)\s*[:)]")
 _PSEUDO = re.compile(r"::?[a-z-]+")
 _SIMPLE = re.compile(r"\\.|\[[^\]]*\]|\([^)]*\)|::?[a-z-]+|[.#][\w-]+|\*|[a-z][\w-]*|&", re.IGNORECASE)
@@ -48,7 +48,7 @@ class Use:
     feature: str  # the feature's slug, e.g. "css-display-flex"
     kind: str  # CSS, AT_RULE, SELECTOR, HTML or IMAGE
     what: str  # as written, shortened: "display: flex", "<svg>", ":hover"
-    location: Location
+    offset: int  # in CompiledTemplate.rendered; `Located.at` turns it into the designer's file and line
     mso: bool | None = None  # True: only Outlook for Windows reads it; False: every client but it
     media: tuple[str, ...] = ()  # media features of the enclosing @media rules (ALL_MEDIA for any)
 
@@ -63,6 +63,8 @@ class _Scanner:
         self.uses: list[Use] = []
         self.css_files = read_css  # project-relative stylesheet -> its lines
         self._line_index: dict[str, list[tuple[str, int]]] | None = None
+        self._located: dict[int, Location] = {}
+        self._declared: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
 
     @property
     def data(self) -> Data:
@@ -73,6 +75,16 @@ class _Scanner:
 
     # -- locations ---------------------------------------------------------------------------------
     def at(self, offset: int) -> Location:
+        """Where the designer wrote the character at an offset of the rendered HTML (memoised).
+
+        Locating is the costly part of a scan, so it is done only for the uses that are reported.
+        """
+        found = self._located.get(offset)
+        if found is None:
+            found = self._located[offset] = self._at(offset)
+        return found
+
+    def _at(self, offset: int) -> Location:
         """Where the designer wrote the character at an offset of the rendered HTML.
 
         Stylesheets included with Jinja or <link rel=stylesheet> carry no element markers; their
@@ -103,10 +115,8 @@ class _Scanner:
 
     def add(self, features: Sequence[str], kind: str, what: str, offset: int, mso: bool | None,
             media: tuple[str, ...] = ()) -> None:
-        loc: Location | None = None
         for slug in features:
-            loc = loc or self.at(offset)
-            self.uses.append(Use(slug, kind, what, loc, mso, media))
+            self.uses.append(Use(slug, kind, what, offset, mso, media))
 
     # -- HTML --------------------------------------------------------------------------------------
     def scan_html(self, start: int, end: int, mso: bool | None) -> None:
@@ -296,26 +306,37 @@ class _Scanner:
             self.declaration(prop.strip().lower(), value.strip(), offset, mso, media)
 
     def declaration(self, prop: str, value: str, at: int, mso: bool | None, media: tuple[str, ...]) -> None:
+        key = (prop, value)
+        found = self._declared.get(key)
+        if found is None:
+            found = self._declared[key] = self._features_of(prop, value)
+        shown, slugs, urls = found
+        self.add(slugs, CSS, shown, at, mso, media)
+        for url in urls:
+            self.image(url, at, mso, media)
+
+    def _features_of(self, prop: str, value: str) -> tuple[str, list[str], list[str]]:
+        """(the declaration as shown, the features it uses, the URLs in it); inliners and templates
+        repeat the same declarations many times, so this is memoised per (property, value)."""
         data = self.data
         low = value.lower()
         shown = f"{prop}: {' '.join(value.split())}"
         if len(shown) > 60:
             shown = shown[:57] + "..."
         found = list(data.properties.get(prop, ()))
-        found += [slug for prefix, slug in data.property_prefixes if prop.startswith(prefix)]
-        urls = [u.group(2) for u in _URL.finditer(value)]
-        bare = _URL.sub(" ", low)
-        words = set(_WORD.findall(bare))
-        for word in words:
+        if prop.startswith(data.prefix_keys):
+            found += [slug for prefix, slug in data.property_prefixes if prop.startswith(prefix)]
+        urls = [u.group(2) for u in _URL.finditer(value)] if "url(" in low else []
+        bare = _URL.sub(" ", low) if urls else low
+        for word in set(_WORD.findall(bare)):
             found += data.values.get((prop, word), ())
             found += data.keywords.get("!important" if word.startswith("!") else word, ())
-        for f in set(_FUNCTION.findall(bare)):
-            found += data.functions.get(f, ())
+        if "(" in bare:
+            for f in set(_FUNCTION.findall(bare)):
+                found += data.functions.get(f, ())
         for u in set(_UNIT.findall(bare)):
             found += data.units.get(u, ())
-        self.add(list(dict.fromkeys(found)), CSS, shown, at, mso, media)
-        for url in urls:
-            self.image(url, at, mso, media)
+        return shown, list(dict.fromkeys(found)), urls
 
 
 def _stylesheets(compiled: CompiledTemplate, root: Path | None) -> dict[str, list[str]]:
@@ -336,20 +357,32 @@ def locate(compiled: CompiledTemplate, offset: int, root: Path | None = None) ->
     return _Scanner(compiled, None, _stylesheets(compiled, root)).at(offset)
 
 
-def scan(compiled: CompiledTemplate, data: Data | None = None, root: Path | None = None) -> list[Use]:
+class Scan:
+    """A template's feature uses, and where the designer wrote each one (located on demand)."""
+
+    def __init__(self, compiled: CompiledTemplate, data: Data | None = None, root: Path | None = None) -> None:
+        self._scanner = _Scanner(compiled, data or load(), _stylesheets(compiled, root))
+        self._scanner.scan_html(0, len(compiled.rendered), None)
+        self.uses: list[Use] = self._scanner.uses
+
+    def at(self, use: Use) -> Location:
+        """The source location of a use: layout, partial, stylesheet or body, line and column."""
+        return self._scanner.at(use.offset)
+
+
+def scan(compiled: CompiledTemplate, data: Data | None = None, root: Path | None = None) -> Scan:
     """Every feature use of a compiled template, in document order."""
-    scanner = _Scanner(compiled, data or load(), _stylesheets(compiled, root))
-    scanner.scan_html(0, len(compiled.rendered), None)
-    return scanner.uses
+    return Scan(compiled, data, root)
 
 
-def uses(ctx: Context) -> list[Use]:
-    """The template's feature uses, scanned once for all the client-support rules."""
-    found = ctx.cache.get("caniemail-uses")
+def scanned(ctx: Context) -> Scan:
+    """The template's feature scan, made once for all the client-support rules."""
+    found = ctx.cache.get("caniemail-scan")
     if found is None:
         root = ctx.config.root if ctx.config is not None else None
-        found = ctx.cache["caniemail-uses"] = scan(ctx.compiled, load(), root)
-    return list(found)
+        found = ctx.cache["caniemail-scan"] = Scan(ctx.compiled, load(), root)
+    assert isinstance(found, Scan)
+    return found
 
 
 def applies(use: Use, clients: Sequence[str], data: Data) -> list[str]:

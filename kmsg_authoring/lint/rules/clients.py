@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kmsg_authoring.lint.caniemail import HARMLESS
 from kmsg_authoring.lint.context import Context, Finding
-from kmsg_authoring.lint.features import AT_RULE, CSS, HTML, IMAGE, SELECTOR, applies, describe, lacking, uses
+from kmsg_authoring.lint.features import AT_RULE, CSS, HTML, IMAGE, SELECTOR, Use, applies, describe, lacking, scanned
 from kmsg_authoring.lint.registry import Option, rule
 
 
@@ -37,25 +37,29 @@ def check(ctx: Context, kind: str) -> Iterator[Finding]:
     clients = targeted(ctx)
     ignore = set(ctx.options.get("ignore", []))
     report_partial = bool(ctx.options.get("partial", False))
-    by_place: dict[tuple[str, str], list[tuple[object, list[str], list[str]]]] = {}
-    for use in uses(ctx):
+    found = scanned(ctx)
+    judged: dict[tuple[str, bool | None, tuple[str, ...]], tuple[list[str], list[str]]] = {}
+    by_place: dict[tuple[str, str], list[tuple[Use, list[str], list[str]]]] = {}
+    for use in found.uses:
         if use.kind != kind or use.feature in ignore:
             continue
-        feature = data.features[use.feature]
-        missing, partial = lacking(feature, applies(use, clients, data))
+        key = (use.feature, use.mso, use.media)
+        verdict = judged.get(key)
+        if verdict is None:
+            verdict = judged[key] = lacking(data.features[use.feature], applies(use, clients, data))
+        missing, partial = verdict
         if not missing and not (partial and report_partial):
             continue
-        by_place.setdefault((use.feature, use.location.path), []).append((use, missing, partial))
-    for (slug, _), found in by_place.items():
+        by_place.setdefault((use.feature, found.at(use).path), []).append((use, missing, partial))
+    for (slug, _), places in by_place.items():
         feature = data.features[slug]
-        first = found[0][0]
-        missing = sorted({c for _, m, _ in found for c in m}, key=clients.index)
-        partial = sorted({c for _, m, p in found for c in p} - set(missing), key=clients.index)
-        more = f" (+{len(found) - 1} more in this file)" if len(found) > 1 else ""
-        what = getattr(first, "what")
-        title = f" ({feature.title})" if feature.title.lower() not in what.lower() else ""
-        yield Finding(f"'{what}'{title} {describe(feature, missing, partial, data)}{more}; see {feature.url}",
-                      getattr(first, "location"))
+        first = places[0][0]
+        missing = sorted({c for _, m, _ in places for c in m}, key=clients.index)
+        partial = sorted({c for _, m, p in places for c in p} - set(missing), key=clients.index)
+        more = f" (+{len(places) - 1} more in this file)" if len(places) > 1 else ""
+        title = f" ({feature.title})" if feature.title.lower() not in first.what.lower() else ""
+        yield Finding(f"'{first.what}'{title} {describe(feature, missing, partial, data)}{more}; see {feature.url}",
+                      found.at(first))
 
 
 @rule("KM601", "client-unsupported-css", "warning", options=_options())
