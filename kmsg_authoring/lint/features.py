@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,8 @@ _MSO_CLOSE = re.compile(r"<!\[endif\]\s*\Z", re.IGNORECASE)
 _FUNCTION = re.compile(r"(?<![\w-])(-?[a-z][a-z0-9-]*)\(")
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _UNIT = re.compile(r"(?<![\w#.-])[-+]?(?:\d*\.)?\d+(%|[a-z]+)\b")
-_WORD = re.compile(r"!\s*important|(?<![\w:.#-])-?[^\W\d][\w-]*")  # identifiers, non-ASCII too
+_WORDS = re.compile(r"[\s,/()!]+")  # what separates the words of a value
+_IMPORTANT = re.compile(r"!\s*important\b")
 _MEDIA_FEATURE = re.compile(r"\(\s*([a-z-]+)\s*[:)]")
 _PSEUDO = re.compile(r"::?[a-z-]+")
 _SIMPLE = re.compile(r"\\.|\[[^\]]*\]|\([^)]*\)|::?[a-z-]+|[.#][\w-]+|\*|[a-z][\w-]*|&", re.IGNORECASE)
@@ -165,7 +167,8 @@ class _Scanner:
             if found:
                 self.add(found, HTML, f"{name} attribute", offset, mso)
             if name == "style":
-                self.scan_declarations(value, offset, mso, ())
+                # Entities are decoded as the browser does (columns after one shift by its length).
+                self.scan_declarations(unescape(value) if "&" in value else value, offset, mso, ())
         href = attrs.get("href")
         if tag == "a" and href is not None:
             for prefix, slug in data.hrefs:
@@ -328,9 +331,12 @@ class _Scanner:
             found += [slug for prefix, slug in data.property_prefixes if prop.startswith(prefix)]
         urls = [u.group(2) for u in _URL.finditer(value)] if "url(" in low else []
         bare = _URL.sub(" ", low) if urls else low
-        for word in set(_WORD.findall(bare)):
+        words = set(_WORDS.split(bare))
+        if _IMPORTANT.search(bare):
+            words.add("!important")
+        for word in words:
             found += data.values.get((prop, word), ())
-            found += data.keywords.get("!important" if word.startswith("!") else word, ())
+            found += data.keywords.get(word, ())
         if "(" in bare:
             for f in set(_FUNCTION.findall(bare)):
                 found += data.functions.get(f, ())
