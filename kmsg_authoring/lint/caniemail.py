@@ -43,6 +43,9 @@ class Support:
     version: str
 
 
+_UNKNOWN = Support(UNKNOWN, "", "")
+
+
 @dataclass(frozen=True)
 class Feature:
     """A Can I email feature: what it is, what in a template it covers, and who supports it."""
@@ -53,11 +56,19 @@ class Feature:
     url: str
     tested: str
     match: Mapping[str, Any]
-    support: Mapping[str, Support]
+    support: Mapping[str, Sequence[str]]  # client -> [value, note, version], as shipped
 
     def on(self, client: str) -> Support:
         """The support in a client; unknown when the data has no test for it."""
-        return self.support.get(client) or Support(UNKNOWN, "", "")
+        found = self.support.get(client)
+        # Support objects are made on demand: building ~12,000 of them up front costs more than
+        # the lookups of a lint run.
+        return Support(*found) if found else _UNKNOWN
+
+    def value(self, client: str) -> str:
+        """Just the support value in a client: y, a, n or u."""
+        found = self.support.get(client)
+        return found[0] if found else UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,7 @@ def _table(pairs: Iterable[tuple[Any, str]]) -> dict[Any, tuple[str, ...]]:
 def build(raw: Mapping[str, Any]) -> Data:
     """Features and lookup tables from the shipped JSON."""
     features = {
-        slug: Feature(slug, f["title"], f["category"], f["url"], f["tested"], f["match"],
-                      {c: Support(*s) for c, s in f["support"].items()})
+        slug: Feature(slug, f["title"], f["category"], f["url"], f["tested"], f["match"], f["support"])
         for slug, f in raw["features"].items()
     }
 

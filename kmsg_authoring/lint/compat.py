@@ -90,7 +90,7 @@ def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[
                                             "cells": dict.fromkeys(clients, NOT_READ)})
         row["uses"] += 1
         for client in applies(use, clients, data):
-            value = feature.on(client).value
+            value = feature.value(client)
             if _RANK[value] > _RANK[row["cells"][client]]:
                 row["cells"][client] = value
     out_rows: list[FeatureRow] = []
@@ -125,8 +125,8 @@ def inliner_notes(compiled: CompiledTemplate, clients: tuple[str, ...], data: Da
         if slug == "css-at-media" and not any("@media" in b.lower() for b in blocks):
             continue
         feature = data.features[slug]
-        missing = [data.name(c) for c in clients if feature.on(c).value == UNSUPPORTED]
-        partial = [data.name(c) for c in clients if feature.on(c).value == PARTIAL]
+        missing = [data.name(c) for c in clients if feature.value(c) == UNSUPPORTED]
+        partial = [data.name(c) for c in clients if feature.value(c) == PARTIAL]
         if missing or partial:
             text = f"the compiled body depends on {what}: "
             text += "; ".join(p for p in (f"stripped by {', '.join(missing)}" if missing else "",

@@ -401,14 +401,14 @@ def applies(use: Use, clients: Sequence[str], data: Data) -> list[str]:
         slugs = data.media if media == ALL_MEDIA else data.media_features.get(media, ())
         for slug in slugs:
             feature = data.features[slug]
-            out = [c for c in out if feature.on(c).value not in (UNSUPPORTED,)]
+            out = [c for c in out if feature.value(c) not in (UNSUPPORTED,)]
     return out
 
 
 def lacking(feature: Feature, clients: Sequence[str]) -> tuple[list[str], list[str]]:
     """(clients without support, clients with partial support) of a feature among `clients`."""
-    missing = [c for c in clients if feature.on(c).value == UNSUPPORTED]
-    partial = [c for c in clients if feature.on(c).value == PARTIAL]
+    missing = [c for c in clients if feature.value(c) == UNSUPPORTED]
+    partial = [c for c in clients if feature.value(c) == PARTIAL]
     return missing, partial
 
 
