@@ -130,11 +130,11 @@ class _Scanner:
             if text.startswith("<!--"):
                 inner = text[4:-3] if text.endswith("-->") else text[4:]
                 cond = _MSO_OPEN.match(inner)
-                if cond is not None and _MSO_CLOSE.search(inner):
+                close = _MSO_CLOSE.search(inner) if cond is not None else None
+                if cond is not None and close is not None:
                     expr = cond.group(1).replace(" ", "").lower()
                     if "mso" in expr and not expr.startswith("!"):
-                        self.scan_html(m.start() + 4 + cond.end(), m.start() + 4 + _MSO_CLOSE.search(inner).start(),
-                                       True)  # type: ignore[union-attr]
+                        self.scan_html(m.start() + 4 + cond.end(), m.start() + 4 + close.start(), True)
                 elif cond is not None and cond.group(1).replace(" ", "").lower().startswith("!mso"):
                     not_mso = True  # <!--[if !mso]><!--> ... <!--<![endif]-->: hidden from Outlook
                 elif inner.startswith("<![endif]"):

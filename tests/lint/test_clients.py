@@ -261,10 +261,10 @@ def test_compat_command_summarises_each_template(tmp_path: Path, capsys: pytest.
 @requires_corpus
 @pytest.mark.corpus
 def test_every_corpus_file_lints_with_the_data_driven_rules(tmp_path: Path) -> None:
+    from kmsg_authoring.compile import compile_template
     from kmsg_authoring.lint.compat import summarize
     from kmsg_authoring.lint.project import lint_project
     from kmsg_authoring.source.config import load_config
-    from kmsg_authoring.compile import compile_template
     from tests.corpus_project import make_corpus_project
 
     slugs = make_corpus_project(tmp_path, corpus_files(), CORPUS, keep_remote=True)

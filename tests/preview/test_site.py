@@ -261,3 +261,33 @@ def test_unresolved_tokens_are_listed_where_they_were_written(site: PreviewSite)
     page = text(site, "/t/reminder")[1]
     assert (f'<li><code class="where">{rel}:{line}:{col}</code> <code>{{recipient.city}}</code> in body '
             "is empty: user &#x27;jane@example.com&#x27; has no city</li>") in page
+
+
+def test_dark_views_of_an_email_and_the_compatibility_tab(site: PreviewSite) -> None:
+    from kmsg_authoring.render.dark import dark_variants
+
+    light = text(site, "/t/reminder/email/-/0.html")[1]
+    status, dark = text(site, "/t/reminder/email/-/0.html?view=dark")
+    assert status == 200 and dark == dark_variants(light)["dark"]
+    assert "prefers-color-scheme: dark" in light and "prefers-color-scheme: dark" not in dark
+    assert "(min-width: 0px)" in dark and 'data-ogsc=""' in dark
+    status, inverted = text(site, "/t/reminder/email/-/0.html?view=inverted")
+    assert status == 200 and "invert(1)" in inverted and "invert(1)" not in light
+    assert site.handle("/t/reminder/email/-/0.html?view=sepia").status == 404
+
+    page = text(site, "/t/reminder")[1]
+    assert 'id="r0-dark"' in page and 'id="r0-inverted"' in page and "?view=dark" in page
+    assert 'id="tab-compat"' in page and "targeted clients" in page and 'class="compat"' in page
+
+
+def test_dark_variants_rewrite_only_the_dark_and_light_media_conditions() -> None:
+    from kmsg_authoring.render.dark import dark_variants
+
+    html = ("<html><head><style>@media (prefers-color-scheme: light) { p { color: #000 } }\n"
+            "@media screen and (prefers-color-scheme:dark) { p { color: #fff } }</style></head>"
+            "<body><p>x</p><p>(prefers-color-scheme: dark) in text</p></body></html>")
+    dark = dark_variants(html)["dark"]
+    assert "@media (max-width: -1px) { p { color: #000 } }" in dark
+    assert "@media screen and (min-width: 0px) { p { color: #fff } }" in dark
+    assert "<p>(prefers-color-scheme: dark) in text</p>" in dark  # text is left alone
+    assert '<body data-ogsc="" data-ogsb="">' in dark

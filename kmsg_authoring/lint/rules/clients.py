@@ -7,7 +7,18 @@ from collections.abc import Iterator
 
 from kmsg_authoring.lint.caniemail import HARMLESS
 from kmsg_authoring.lint.context import Context, Finding
-from kmsg_authoring.lint.features import AT_RULE, CSS, HTML, IMAGE, SELECTOR, Use, applies, describe, lacking, scanned
+from kmsg_authoring.lint.features import (
+    AT_RULE,
+    CSS,
+    HTML,
+    IMAGE,
+    SELECTOR,
+    Use,
+    applies,
+    describe,
+    lacking,
+    scanned,
+)
 from kmsg_authoring.lint.registry import Option, rule
 
 
