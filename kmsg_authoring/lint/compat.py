@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.caniemail import HARMLESS, PARTIAL, SUPPORTED, UNSUPPORTED, Data, load
-from kmsg_authoring.lint.features import applies, scan
+from kmsg_authoring.lint.features import applies, lacking, scan
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -89,8 +89,9 @@ def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[
         row = rows.setdefault(use.feature, {"location": found.at(use), "uses": 0,
                                             "cells": dict.fromkeys(clients, NOT_READ)})
         row["uses"] += 1
+        missing, _ = lacking(feature, clients, use.inside) if use.inside else ([], [])
         for client in applies(use, clients, data):
-            value = feature.value(client)
+            value = UNSUPPORTED if client in missing else feature.value(client)
             if _RANK[value] > _RANK[row["cells"][client]]:
                 row["cells"][client] = value
     out_rows: list[FeatureRow] = []

@@ -17,6 +17,7 @@ from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.caniemail import MSO_CLIENT, PARTIAL, UNSUPPORTED, Data, Feature, load
 
@@ -53,6 +54,8 @@ class Use:
     offset: int  # in CompiledTemplate.rendered; `Located.at` turns it into the designer's file and line
     mso: bool | None = None  # True: only Outlook for Windows reads it; False: every client but it
     media: tuple[str, ...] = ()  # media features of the enclosing @media rules (ALL_MEDIA for any)
+    inside: str = ""  # "body" for a <style> in the <body>: partial support "not ... inside the <body>" is none
+    mark: str | None = None  # the element's source marker, for a use located at its start tag
 
 
 class _Scanner:
@@ -66,6 +69,7 @@ class _Scanner:
         self.css_files = read_css  # project-relative stylesheet -> its lines
         self._line_index: dict[str, list[tuple[str, int]]] | None = None
         self._located: dict[int, Location] = {}
+        self.in_body = False  # past the <body> start tag
         self._declared: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
 
     @property
@@ -148,6 +152,7 @@ class _Scanner:
                     self.scan_css(m.start("raw_text"), m.end("raw_text"), scope)
             elif m.lastgroup == "start":
                 name = m.group("start")
+                self.in_body = self.in_body or name.lower() == "body"
                 self.element(name.lower(), text[len(name) + 1:], m.start() + len(name) + 1, m.start(), scope)
 
     def element(self, tag: str, attrs_text: str, base: int, at: int, mso: bool | None) -> None:
@@ -157,11 +162,12 @@ class _Scanner:
             group = next((g for g in (2, 3, 4) if a.group(g) is not None), None)
             value = a.group(group) if group else ""
             attrs.setdefault(a.group(1).lower(), (value, base + (a.start(group) if group else a.start())))
-        attrs.pop("data-kmsg-loc", None)
+        mark = attrs.pop(MARK_ATTR, (None, 0))[0]
         for attr, value, slug in data.elements.get(tag, ()):
             if attr is None or attrs.get(attr, ("", 0))[0].strip().lower() == value:
                 shown = f"<{tag}>" if attr is None else f"<{tag} {attr}=\"{value}\">"
-                self.add((slug,), HTML, shown, at, mso)
+                inside = "body" if tag == "style" and self.in_body else ""
+                self.uses.append(Use(slug, HTML, "<style> in <body>" if inside else shown, at, mso, (), inside, mark))
         for name, (value, offset) in attrs.items():
             found = data.attributes.get(name)
             if found:
@@ -373,6 +379,10 @@ class Scan:
 
     def at(self, use: Use) -> Location:
         """The source location of a use: layout, partial, stylesheet or body, line and column."""
+        if use.mark is not None:
+            found = self._scanner.compiled.source_map.element_location(use.mark)
+            if found is not None:
+                return found
         return self._scanner.at(use.offset)
 
 
@@ -405,10 +415,19 @@ def applies(use: Use, clients: Sequence[str], data: Data) -> list[str]:
     return out
 
 
-def lacking(feature: Feature, clients: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(clients without support, clients with partial support) of a feature among `clients`."""
+def lacking(feature: Feature, clients: Sequence[str], inside: str = "") -> tuple[list[str], list[str]]:
+    """(clients without support, clients with partial support) of a feature among `clients`.
+
+    `inside` names where the use stands ("body"): a partial support whose note says it does not
+    work inside that element counts as none.
+    """
     missing = [c for c in clients if feature.value(c) == UNSUPPORTED]
     partial = [c for c in clients if feature.value(c) == PARTIAL]
+    if inside:
+        where = f"inside the <{inside}>"
+        gone = [c for c in partial if where in feature.on(c).note.replace("`", "").lower()]
+        missing += gone
+        partial = [c for c in partial if c not in gone]
     return missing, partial
 
 

@@ -278,3 +278,13 @@ def test_every_corpus_file_lints_with_the_data_driven_rules(tmp_path: Path) -> N
             assert p.location.path.startswith(f"templates_src/{p.template}/") and p.location.line >= 1, p
     for slug in slugs:
         assert summarize(compile_template(config, slug), config).overall
+
+
+def test_style_in_the_body_is_unsupported_where_the_data_says_so(lint_one: LintFn) -> None:
+    files = {"templates_src/_layouts/base.html": '<!DOCTYPE html>\n<html lang="en">\n<head>\n'
+             "<style>p { color: #111; }</style>\n</head>\n<body>\n{% block content %}{% endblock %}\n</body>\n</html>\n"}
+    body = ('{% extends "_layouts/base.html" %}{% block content %}\n<style>p { margin: 0; }</style>\n'
+            "<p>Hi {recipient.firstName}</p>{% endblock %}")
+    problems = only(lint_one(body=body, files=files, page=False, toml=clients_toml("gmail.desktop-webmail")), "KM604")
+    assert [(p.location.path, p.location.line) for p in problems] == [("templates_src/t/body.html", 2)]
+    assert problems[0].message.startswith("'<style> in <body>' (<style> element) unsupported in Gmail (Desktop Webmail)")

@@ -49,15 +49,15 @@ def check(ctx: Context, kind: str) -> Iterator[Finding]:
     ignore = set(ctx.options.get("ignore", []))
     report_partial = bool(ctx.options.get("partial", False))
     found = scanned(ctx)
-    judged: dict[tuple[str, bool | None, tuple[str, ...]], tuple[list[str], list[str]]] = {}
+    judged: dict[tuple[str, bool | None, tuple[str, ...], str], tuple[list[str], list[str]]] = {}
     by_place: dict[tuple[str, str], list[tuple[Use, list[str], list[str]]]] = {}
     for use in found.uses:
         if use.kind != kind or use.feature in ignore:
             continue
-        key = (use.feature, use.mso, use.media)
+        key = (use.feature, use.mso, use.media, use.inside)
         verdict = judged.get(key)
         if verdict is None:
-            verdict = judged[key] = lacking(data.features[use.feature], applies(use, clients, data))
+            verdict = judged[key] = lacking(data.features[use.feature], applies(use, clients, data), use.inside)
         missing, partial = verdict
         if not missing and not (partial and report_partial):
             continue
