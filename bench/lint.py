@@ -6,6 +6,8 @@
    Also the start-up share: a bare `python -c pass` and the import time of the lint path.
 2. Every file of ../shared/corpus as a template: templates per second for compile + lint
    (in-process, no cache), and for the lint rules alone on already compiled templates.
+3. The client-support rules (Can I email data, KM611-KM615): loading the data in a new process,
+   and their cost per template on the corpus (feature scan plus the five rules, data loaded).
 
     python bench/lint.py [--runs 7]
 """
@@ -28,9 +30,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kmsg_authoring.build import build_project
-from kmsg_authoring.source.config import load_config
+from kmsg_authoring.compile.types import CompiledTemplate
 from kmsg_authoring.lint import lint_template
 from kmsg_authoring.project_lint import lint_project
+from kmsg_authoring.source.config import Config, load_config
 from tests.conftest import CORPUS, EXAMPLES, corpus_files
 from tests.corpus_project import make_corpus_project
 
@@ -128,7 +131,45 @@ def main() -> int:
         print(f"   compile + lint: {elapsed:.2f} s, {len(slugs) / elapsed:.0f} templates/s (target > 50/s)")
         print(f"   lint rules alone: {rules_only:.2f} s, {len(compiled) / rules_only:.0f} templates/s, "
               f"{rules_only / len(compiled) * 1000:.1f} ms a template")
+        client_rules(config, list(compiled.values()))
     return 0
+
+
+def data_loading(runs: int = 7) -> tuple[float, float]:
+    """Median milliseconds, in a new process, to import the loader and to load and index the data."""
+    code = ("import time; t = time.perf_counter(); from kmsg_authoring.lint.caniemail import load; "
+            "a = time.perf_counter(); load(); b = time.perf_counter(); print(a - t, b - a)")
+    imports, loads = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], env=CACHED_ENV, capture_output=True, text=True,
+                             check=True).stdout.split()
+        imports.append(float(out[0]) * 1000)
+        loads.append(float(out[1]) * 1000)
+    return statistics.median(imports), statistics.median(loads)
+
+
+def client_rules(config: Config, compiled: list[CompiledTemplate]) -> None:
+    """Per-template cost of the client-support rules on compiled templates (data already loaded)."""
+    from kmsg_authoring.lint.context import Context
+    from kmsg_authoring.lint.registry import catalog
+    from kmsg_authoring.lint.settings import resolve
+
+    imported, loaded = data_loading()
+    rules = [r for code, r in catalog().items() if code.startswith("KM61") and r.check is not None]
+    costs = []
+    for c in compiled:
+        settings = resolve(config.lint)
+        ctx = Context(c, config)
+        start = time.perf_counter()
+        for r in rules:
+            ctx.options = settings[r.code].options
+            list(r.check(ctx))  # type: ignore[misc]
+        costs.append((time.perf_counter() - start) * 1000)
+    costs.sort()
+    print("\n3. client-support rules (KM611-KM615, Can I email data)")
+    print(f"   data in a new process: import {imported:.1f} ms, load and index {loaded:.1f} ms (median)")
+    print(f"   per template over {len(costs)} corpus templates: median {statistics.median(costs):.2f} ms, "
+          f"90th percentile {costs[int(len(costs) * 0.9)]:.2f} ms, max {costs[-1]:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
     KM507 = "error"
     [lint.options.subject-too-long]            # per-rule options, by code or name
     max-length = 60
+    clients = ["gmail.*", "outlook.windows"]   # the mail clients the client-support rules judge for
 
 A template.yaml takes the same keys under `kmsg: {lint: {...}}`; they apply after the project's.
 """
@@ -24,7 +25,7 @@ from kmsg_authoring.lint.problem import SEVERITIES
 from kmsg_authoring.lint.registry import Option, Rule, catalog, find_rule
 from kmsg_authoring.source.project import YamlDoc
 
-KEYS: tuple[str, ...] = ("disable", "enable", "severity", "options")
+KEYS: tuple[str, ...] = ("disable", "enable", "severity", "options", "clients")
 
 
 @dataclass(frozen=True)
@@ -154,3 +155,16 @@ def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> 
 
         _apply(template, "kmsg.lint", locate, settings)
     return settings
+
+
+def resolve_clients(project: Any, template: Any = None, meta: YamlDoc | None = None) -> tuple[str, ...]:
+    """The targeted mail clients (`family.platform`) of a template: its own `clients`, else the project's,
+    else the default list; globs are matched against the Can I email client list (loaded on first use)."""
+    from kmsg_authoring.lint.caniemail import DEFAULT_CLIENTS, targets
+
+    if isinstance(template, Mapping) and "clients" in template:
+        where = meta.locate("kmsg", "lint", "clients") if meta is not None else Location("template.yaml")
+        return targets(template["clients"], "kmsg.lint.clients", where)
+    if isinstance(project, Mapping) and "clients" in project:
+        return targets(project["clients"], "[lint] clients", Location(CONFIG_FILE))
+    return DEFAULT_CLIENTS

@@ -17,6 +17,11 @@ from kmsg_authoring.render.renderer import Rendering
 OVERLAY_ID = "kmsg-error-overlay"
 DESKTOP_WIDTH = 640  # the desktop pane starts at this width and can be widened (600 px and up)
 MOBILE_WIDTH = 375
+# The dark views: the template's own dark-mode rules applied, and full colour inversion.
+DARK_VIEWS: tuple[tuple[str, str], ...] = (
+    ("dark", "Dark mode (the template's dark styles)"),
+    ("inverted", "Dark mode (colours inverted, as the Gmail and Outlook apps do)"),
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class TemplateView:
     recipients: list[RecipientView] = field(default_factory=list)
     body: str | None = None
     payload: dict[str, Any] | None = None
+    compat: Any = None  # a lint.compat.TemplateCompat, or the KmsgError that kept it from being made
 
 
 def _when(ts: float | None) -> str:
@@ -193,7 +199,14 @@ def _recipient(i: int, view: RecipientView) -> str:
         f"<iframe id=\"r{i}-mobile\" class=\"email mobile\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
         f"referrerpolicy=\"no-referrer\" src=\"{src}\" style=\"width:{MOBILE_WIDTH}px\" "
         f"title=\"Email for {escape(r.user_id)}, mobile\"></iframe></figure>"
-        "</div></section>"
+        + "".join(
+            f"<figure class=\"{mode}\"><figcaption>{caption}</figcaption>"
+            f"<iframe id=\"r{i}-{mode}\" class=\"email {mode}\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
+            f"referrerpolicy=\"no-referrer\" src=\"{src}?view={mode}\" style=\"width:{DESKTOP_WIDTH}px\" "
+            f"title=\"Email for {escape(r.user_id)}, {caption}\"></iframe></figure>"
+            for mode, caption in DARK_VIEWS
+        )
+        + "</div></section>"
     )
 
 
@@ -208,6 +221,37 @@ def _findings(findings: Sequence[Finding]) -> str:
     )
     return ("<table class=\"findings cards\"><thead><tr><th>Where</th><th>Severity</th><th>Rule</th><th>Message</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+_CELL = {"y": ("supported", "yes"), "a": ("partial", "partial"), "n": ("unsupported", "no"),
+         "u": ("unknown", "?"), "-": ("not-read", "-")}
+
+
+def compat_matrix(compat: Any) -> str:
+    """The Compatibility tab: the overall line, then features by targeted client."""
+    if compat is None:
+        return "<p class=\"empty\">No compatibility summary.</p>"
+    if isinstance(compat, KmsgError):
+        return f"<p class=\"error\">{escape(str(compat))}</p>"
+    head = "".join(f"<th scope=\"col\">{escape(compat.names[c])}</th>" for c in compat.clients)
+    status = "".join(f"<td class=\"{escape(compat.status[c])}\">{escape(compat.status[c])}</td>"
+                     for c in compat.clients)
+    rows = []
+    for row in compat.rows:
+        cells = []
+        for c in compat.clients:
+            css, word = _CELL.get(row.cells[c], ("unknown", "?"))
+            note = row.notes.get(c, "")
+            title = f" title=\"{escape(note)}\"" if note else ""
+            cells.append(f"<td class=\"{css}\"{title}>{escape(word)}</td>")
+        rows.append(f"<tr><th scope=\"row\"><a href=\"{escape(row.url)}\" rel=\"noreferrer\" target=\"_blank\">"
+                    f"{escape(row.title)}</a> <code class=\"where\">{escape(str(row.location))}</code></th>"
+                    f"{''.join(cells)}</tr>")
+    notes = "".join(f"<li>{escape(n)}</li>" for n in compat.inliner)
+    return (f"<p class=\"overall\">{escape(compat.overall)}</p>"
+            + (f"<ul class=\"inliner\">{notes}</ul>" if notes else "")
+            + f"<table class=\"compat\"><thead><tr><th>Feature</th>{head}</tr>"
+            + f"<tr class=\"status\"><th>Overall</th>{status}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def template_page(view: TemplateView) -> str:
@@ -238,7 +282,7 @@ def template_page(view: TemplateView) -> str:
     parts = [_head(f"{view.slug}: kmsg-author preview", view.epoch, view.slug), header, overlay(view.errors, note)]
     if view.body is not None:
         parts.append(_tabs("main", [("preview", "Preview"), ("source", "HTML source"), ("payload", "API payload"),
-                                    ("lint", f"Lint ({len(view.findings)})")]))
+                                    ("lint", f"Lint ({len(view.findings)})"), ("compat", "Compatibility")]))
         recipients = "".join(_recipient(i, r) for i, r in enumerate(view.recipients))
         parts.append(
             "<section class=\"panel\" id=\"preview\" role=\"tabpanel\" data-group=\"main\">"
@@ -252,6 +296,8 @@ def template_page(view: TemplateView) -> str:
                      f"<pre class=\"code\"><code>{escape(payload)}</code></pre></section>")
         parts.append(f"<section class=\"panel\" id=\"lint\" role=\"tabpanel\" data-group=\"main\">"
                      f"{_findings(view.findings)}</section>")
+        parts.append(f"<section class=\"panel\" id=\"compat\" role=\"tabpanel\" data-group=\"main\">"
+                     f"{compat_matrix(view.compat)}</section>")
     parts.append(_FOOT)
     return "".join(parts)
 

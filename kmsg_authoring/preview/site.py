@@ -374,11 +374,11 @@ class PreviewSite:
             body = json.dumps(state.compiled.payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
         if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
-            return self._email(state, parts[2], parts[3])
+            return self._email(state, parts[2], parts[3], query.get("view", [""])[0])
         return self._not_found("No such page.")
 
-    def _email(self, state: TemplateState, sample_name: str, recipient: str) -> Response:
-        """Exactly the HTML a recipient's mail client receives."""
+    def _email(self, state: TemplateState, sample_name: str, recipient: str, view: str = "") -> Response:
+        """Exactly the HTML a recipient's mail client receives (view=dark or inverted: as darkened)."""
         if not recipient.endswith(".html") or not recipient[:-5].isdigit():
             return self._not_found("No such recipient.")
         try:
@@ -388,8 +388,16 @@ class PreviewSite:
         index = int(recipient[:-5])
         if index >= len(renderings):
             return self._not_found("No such recipient.")
+        # The dark views are the light view (placeholders included) as dark-mode clients show it.
+        body = with_image_placeholders(renderings[index].body)
+        if view in ("dark", "inverted"):
+            from kmsg_authoring.render.dark import dark_variants
+
+            body = dark_variants(body)[view]
+        elif view:
+            return self._not_found("No such view (dark or inverted).")
         # The email is shown as mail clients show it: no scripts run, whatever it holds.
-        return _html(200, with_image_placeholders(renderings[index].body),
+        return _html(200, body,
                      ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
     def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
@@ -412,6 +420,7 @@ class PreviewSite:
                     f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
                     self.current(state.slug), state.slug, links=[
                         (f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples]))
+            view.compat = _compat(self.config, compiled)
             view.body = compiled.body
             view.payload = compiled.payload
             try:
@@ -453,6 +462,14 @@ def with_image_placeholders(html: str) -> str:
     if at < 0:
         at = lower.find("<body")
     return html[:at] + _PLACEHOLDER_TAG + html[at:] if at >= 0 else _PLACEHOLDER_TAG + html
+def _compat(config: Config, compiled: CompiledTemplate) -> Any:
+    """The template's client-support summary, or the error that kept it from being made."""
+    from kmsg_authoring.lint.compat import summarize
+
+    try:
+        return summarize(compiled, config)
+    except KmsgError as exc:
+        return exc
 
 
 def _label(user: dict[str, Any], user_id: str) -> str:

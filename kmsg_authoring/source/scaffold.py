@@ -110,6 +110,16 @@ company = "Example Events"
 # region = "nvp1"                # nvp1 | irp2 | frp2, or url = "http://127.0.0.1:8090/api/v1" for `kmsg-author sandbox`
 # app_guid = "..."               # the App Registry GUID the templates belong to
 # ks_env = "KALTURA_KS"          # the environment variable holding an ADMIN KS
+
+[lint]
+# The mail clients the client-support rules judge for, as globs (`kmsg-author clients` lists them);
+# without it, a default list of the clients most mail is opened in applies.
+# clients = ["gmail.*", "outlook.windows", "apple-mail.*"]
+
+# The layout's @media rule only narrows the padding on phones: a client without @media keeps the
+# desktop padding, which reads fine, so it is not reported.
+[lint.options.client-unsupported-at-rule]
+ignore = ["css-at-media"]
 """
 
 _GITIGNORE = """\

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.compile.types import MARK_ATTR, CompiledTemplate
+from kmsg_authoring.errors import Location
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.lint.context import TAG_LEX, TAG_NAME_RE, Context, Segment, lex, segments
-from kmsg_authoring.lint.rules.css import _DECLARATION, _candidates
 from kmsg_authoring.lint.rules.references import _WANTED
 from tests.lint.conftest import LintFn, codes, template_files, write
 
@@ -111,12 +111,24 @@ STYLE_PIECES = [
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(STYLE_PIECES), max_size=8).map("".join), min_size=1, max_size=6))
-def test_css_candidates_are_every_style_the_declaration_pattern_matches(styles: list[str]) -> None:
+def test_feature_scan_finds_display_flex_exactly_where_a_style_declares_it(styles: list[str]) -> None:
+    from kmsg_authoring.compile.types import SourceMap
+    from kmsg_authoring.lint.context import style_declarations
+    from kmsg_authoring.lint.features import scan
+
     body = "".join(f'<div style="{escape(s)}">x</div>' for s in styles)
-    ctx = Context(cast(CompiledTemplate, SimpleNamespace(marked_body=f"<html><body>{body}</body></html>")))
-    expected = [s.lower() for _, s in ctx.styled if _DECLARATION.search(s.lower())]
-    assert [style for _, style in _candidates(ctx) if _DECLARATION.search(style)] == expected
-    assert all(el.get("style").lower() == style for el, style in _candidates(ctx))
+    compiled = cast(CompiledTemplate, SimpleNamespace(
+        rendered=f"<html><body>{body}</body></html>", source_map=SourceMap(), dependencies=(),
+        body_location=Location("templates_src/t/body.html", 1, 1)))
+    found = sum(1 for u in scan(compiled).uses if u.feature == "css-display-flex")
+    expected = 0
+    for s in styles:
+        decls = [d.partition(":") for d in s.split(";")]
+        expected += any(sep and p.strip().lower() == "display"
+                        and {"flex", "inline-flex"} & set(re.split(r"[\s,/()!]+", v.strip().lower()))
+                        for p, sep, v in decls)
+    assert found == expected
+    assert style_declarations  # the helper the rules use for inline styles stays importable
 
 
 def test_only_two_characters_besides_ascii_letters_lower_case_to_ascii_letters() -> None:

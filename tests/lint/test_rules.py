@@ -85,8 +85,6 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
               {"body": '<a href="https://events.example.com">Agenda</a>'}),
     "KM508": ({"body": '<a href="#">Agenda</a>'}, {"body": '<a href="https://events.example.com">Agenda</a>'}),
     "KM509": ({"body": BIG}, {"body": "<p>short</p>"}),
-    "KM510": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
-              {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
     "KM511": ({"body": "<div><p>Thanks</p></div></div>"}, {"body": "<div><p>Thanks</p></div>"}),
     "KM601": ({"body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] { width: 20px } }"
                        '</style><table><tr><td class="pusher">x</td></tr></table>'},
@@ -94,6 +92,23 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                        '{ width: 20px !important } }</style><table><tr><td class="pusher">x</td></tr></table>'}),
     "KM602": ({"body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'},
               {"body": '<link rel="preconnect" href="https://cdn.example.com"><p>x</p>'}),
+    "KM611": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
+              {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
+    "KM612": ({"body": "<style>@font-face { font-family: X; src: url(https://e.example.com/x.woff2); }</style><p>x</p>"},
+              {"body": "<p>x</p>"}),
+    "KM613": ({"body": "<style>a:hover { color: #0b5cad; }</style><p>x</p>"},
+              {"body": "<style>a { color: #0b5cad; }</style><p>x</p>"}),
+    "KM614": ({"body": '<svg width="10" height="10"></svg><p>x</p>'}, {"body": "<p>x</p>"}),
+    "KM615": ({"body": '<img src="https://e.example.com/a.webp" alt="A">'},
+              {"body": '<img src="https://e.example.com/a.jpg" alt="A">'}),
+    "KM621": ({"body": "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"},
+              {"body": '<meta name="color-scheme" content="light dark">'
+                       '<meta name="supported-color-schemes" content="light dark">'
+                       "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"}),
+    "KM622": ({"body": '<p style="color:#333333">x</p>'},
+              {"body": '<div style="background-color:#ffffff"><p style="color:#333333">x</p></div>'}),
+    "KM623": ({"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
+              {"body": '<div style="background-color:#ffffff"><img src="https://e.example.com/logo.png" alt="Logo"></div>'}),
 }
 
 

@@ -176,3 +176,38 @@ def test_an_image_that_cannot_load_is_a_neutral_box_of_its_declared_size(example
                 browser.close()
     finally:
         live.stop()
+def test_compatibility_tab_and_dark_views_in_chromium(preview: LivePreview) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(preview.url + "t/reminder")
+            # The Compatibility tab: the overall line and the matrix, Outlook for Windows lacking @media.
+            page.click("#tab-compat")
+            panel = page.locator("#compat")
+            expect(panel).to_be_visible()
+            expect(panel.locator(".overall")).to_contain_text("targeted clients")
+            expect(panel.locator("table.compat thead")).to_contain_text("Outlook (Windows)")
+            row = panel.locator("table.compat tbody tr", has_text="@media (prefers-color-scheme)")
+            expect(row.locator("td.unsupported").first).to_be_visible()
+
+            # Both dark views are there, and the dark one applies the template's own dark rules:
+            # .container turns #1f2933 under @media (prefers-color-scheme: dark).
+            page.click("#tab-preview")
+            light = page.frame_locator("#r0-desktop").locator("table.container")
+            dark = page.frame_locator("#r0-dark").locator("table.container")
+            inverted_html = page.frame_locator("#r0-inverted").locator("html")
+            expect(dark).to_have_count(1)
+
+            def bg(loc):  # type: ignore[no-untyped-def]
+                return loc.evaluate("el => getComputedStyle(el).backgroundColor")
+
+            expect(light).to_have_count(1)
+            assert bg(light) == "rgb(255, 255, 255)"
+            assert bg(dark) == "rgb(31, 41, 51)"
+            assert "invert(1)" in inverted_html.evaluate("el => getComputedStyle(el).filter")
+            assert bg(page.frame_locator("#r0-inverted").locator("table.container")) == "rgb(255, 255, 255)"
+        finally:
+            browser.close()

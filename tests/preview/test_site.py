@@ -53,7 +53,8 @@ def test_template_page_shows_envelope_tabs_frames_source_and_payload(site: Previ
     assert '<dd class="to" dir="auto">jane@example.com</dd>' in page
     assert '<dd class="to" dir="auto">li@example.com</dd>' in page
     assert "Jane Doe &lt;jane@example.com&gt;" in page and "李 小龙 &lt;li@example.com&gt;" in page
-    assert page.count('sandbox="allow-popups allow-popups-to-escape-sandbox"') == 4  # 2 recipients x 2 widths
+    # 2 recipients x (2 widths + 2 dark views)
+    assert page.count('sandbox="allow-popups allow-popups-to-escape-sandbox"') == 8
     assert 'style="width:640px"' in page and 'style="width:375px"' in page
     for tab in ("Preview", "HTML source", "API payload", "Lint (0)"):
         assert f">{tab}</button>" in page
@@ -302,3 +303,31 @@ def test_an_image_that_cannot_load_gets_a_neutral_placeholder_in_the_frame(site:
     status, email = text(site, "/t/reminder/email/default/0.html")
     assert status == 200 and email.count(IMAGE_PLACEHOLDER_CSS) == 1
     assert email.index(IMAGE_PLACEHOLDER_CSS) < email.index("</head>")
+def test_dark_views_of_an_email_and_the_compatibility_tab(site: PreviewSite) -> None:
+    from kmsg_authoring.render.dark import dark_variants
+
+    light = text(site, "/t/reminder/email/-/0.html")[1]
+    status, dark = text(site, "/t/reminder/email/-/0.html?view=dark")
+    assert status == 200 and dark == dark_variants(light)["dark"]
+    assert "prefers-color-scheme: dark" in light and "prefers-color-scheme: dark" not in dark
+    assert "(min-width: 0px)" in dark and 'data-ogsc=""' in dark
+    status, inverted = text(site, "/t/reminder/email/-/0.html?view=inverted")
+    assert status == 200 and "invert(1)" in inverted and "invert(1)" not in light
+    assert site.handle("/t/reminder/email/-/0.html?view=sepia").status == 404
+
+    page = text(site, "/t/reminder")[1]
+    assert 'id="r0-dark"' in page and 'id="r0-inverted"' in page and "?view=dark" in page
+    assert 'id="tab-compat"' in page and "targeted clients" in page and 'class="compat"' in page
+
+
+def test_dark_variants_rewrite_only_the_dark_and_light_media_conditions() -> None:
+    from kmsg_authoring.render.dark import dark_variants
+
+    html = ("<html><head><style>@media (prefers-color-scheme: light) { p { color: #000 } }\n"
+            "@media screen and (prefers-color-scheme:dark) { p { color: #fff } }</style></head>"
+            "<body><p>x</p><p>(prefers-color-scheme: dark) in text</p></body></html>")
+    dark = dark_variants(html)["dark"]
+    assert "@media (max-width: -1px) { p { color: #000 } }" in dark
+    assert "@media screen and (min-width: 0px) { p { color: #fff } }" in dark
+    assert "<p>(prefers-color-scheme: dark) in text</p>" in dark  # text is left alone
+    assert '<body data-ogsc="" data-ogsb="">' in dark

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from lxml import etree
+
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding, style_declarations, tag_of
@@ -34,7 +36,6 @@ SHORTHANDS = frozenset({
     "text-decoration", "overflow", "inset", "flex", "transition", "animation",
 })
 # Clients that ignore <link rel="stylesheet"> (Can I email, html-link).
-LINK_IGNORED_BY = "Gmail, Outlook.com, Yahoo Mail and Outlook for iOS and Android"
 _REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
 
@@ -243,17 +244,33 @@ def remote_stylesheet(ctx: Context) -> Iterator[Finding]:
         rules are inlined; `kmsg: {remote_stylesheets: error}` in template.yaml, or
         `remote_stylesheets = "error"` under `[build]` in kmsg.toml, makes it a build error instead.
     Why:
-        Gmail, Outlook.com, Yahoo Mail and Outlook for iOS and Android ignore `<link>` stylesheets:
-        whatever the stylesheet does only shows in the clients that load it. A web font needs a
-        fallback in the font-family list.
+        Many clients (Gmail, Outlook.com, Yahoo Mail, Outlook for iOS and Android) ignore `<link>`
+        stylesheets: whatever the stylesheet does only shows in the clients that load it. The
+        finding names the targeted clients (`[lint] clients`) that ignore it, from the Can I email
+        data's `<link>` feature, which client-unsupported-html then leaves to this rule. A web font
+        needs a fallback in the font-family list.
     Bad:
         <link rel="stylesheet" href="https://cdn.example.com/email.css">
     Good:
         <link rel="stylesheet" href="../_styles/email.css">  (a project file: inlined at build time)
     """
-    for el in ctx.by_tag("link"):
-        href = el.get("href") or ""
-        if "stylesheet" in (el.get("rel") or "").lower().split() and _REMOTE.match(href):
-            yield Finding(
-                f"remote stylesheet '{href}' is kept as written and never downloaded; {LINK_IGNORED_BY} "
-                "ignore <link> stylesheets", ctx.at_element(el))
+    links = remote_stylesheets(ctx)
+    if not links:
+        return
+    from kmsg_authoring.lint.caniemail import LINK_FEATURE, load
+    from kmsg_authoring.lint.features import describe, lacking, targeted
+
+    data = load()
+    feature = data.features[LINK_FEATURE]
+    missing, partial = lacking(feature, targeted(ctx))
+    ignored = (f"; <link> stylesheets are {describe(feature, missing, partial, data)}; see {feature.url}"
+               if missing or partial else "")
+    for el in links:
+        yield Finding(f"remote stylesheet '{el.get('href') or ''}' is kept as written and never downloaded"
+                      f"{ignored}", ctx.at_element(el))
+
+
+def remote_stylesheets(ctx: Context) -> list[etree._Element]:
+    """The `<link rel="stylesheet">` elements to a remote URL (remote-stylesheet reports each one)."""
+    return [el for el in ctx.by_tag("link")
+            if "stylesheet" in (el.get("rel") or "").lower().split() and _REMOTE.match(el.get("href") or "")]
