@@ -211,6 +211,14 @@ class _Cache:
 
 
 # -- outputs -------------------------------------------------------------------------------------
+CONTRACTS_DIR = "contracts"
+
+
+def contract_rel(slug: str) -> str:
+    """Where a template's contract (the JSON Schema of its msgParams) is written, relative to build/."""
+    return f"{CONTRACTS_DIR}/{slug}.schema.json"
+
+
 def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
     """The manifest's record of one template."""
     return {
@@ -218,6 +226,7 @@ def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
         "hash": c.content_hash,
         "numberOfTokenUsed": c.number_of_tokens_used,
         "tokens": [t.to_json() for t in c.tokens],
+        "contract": contract_rel(c.slug),
     }
 
 
@@ -247,13 +256,22 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
             manifest.pop(slug, None)
             for suffix in (".json", ".html"):
                 (out / f"{slug}{suffix}").unlink(missing_ok=True)
+            (out / contract_rel(slug)).unlink(missing_ok=True)
             continue
         if write_atomic(out / f"{slug}.json", dumps(c.payload)):
             report.written.append(f"{slug}.json")
         if write_atomic(out / f"{slug}.html", c.body):
             report.written.append(f"{slug}.html")
+        if write_atomic(out / contract_rel(slug), _contract_text(c)):
+            report.written.append(contract_rel(slug))
         manifest[slug] = manifest_entry(c)
     write_atomic(out / MANIFEST, manifest_text(manifest))
+
+
+def _contract_text(c: CompiledTemplate) -> str:
+    from kmsg_authoring.compile.contract import contract_schema
+
+    return dumps(contract_schema(c.payload, c.slug))
 
 
 # -- the build -----------------------------------------------------------------------------------
@@ -315,7 +333,8 @@ def build_project(
         compiled = None
         if cache is not None and cache.unchanged(slug):
             in_place = slug in manifest and all(
-                (config.build_dir / f"{slug}{suffix}").is_file() for suffix in (".json", ".html"))
+                (config.build_dir / f"{slug}{suffix}").is_file() for suffix in (".json", ".html")
+            ) and (config.build_dir / contract_rel(slug)).is_file()
             if not load_unchanged and not lint_cached and (in_place or not write):
                 report.unchanged.append(slug)
                 continue

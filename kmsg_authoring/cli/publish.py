@@ -52,6 +52,12 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="overwrite remote templates edited outside kmsg-author (drift) and take over same-named "
              "templates kmsg-author does not manage",
     )
+    parser.add_argument(
+        "--allow-breaking", action="store_true",
+        help="publish changes that break the services sending a template (a token added, a token's type "
+             "changed, a User field newly read, a cid: image newly required); without it they are refused "
+             "unless the template's kmsg: {contract: {allow_breaking: [...]}} names the token",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -115,7 +121,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         templates = pub.local_templates(config)
         plan = pub.make_plan(
             client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
-            force=args.force,
+            force=args.force, allow_breaking=args.allow_breaking,
         )
         if not apply:
             out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"

@@ -27,6 +27,18 @@ KMSG_SETTINGS: dict[str, Any] = {
             "description": "A <link rel=stylesheet> to a remote URL: an error (default), or kept as it is, never fetched.",
         },
         "lint": {"type": "object", "description": "Lint settings for this template, as [lint] in kmsg.toml."},
+        "contract": {
+            "type": "object",
+            "description": "The token contract with the services that send this template.",
+            "additionalProperties": False,
+            "properties": {
+                "allow_breaking": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Tokens (or 'token.field', 'cid:id') publish may change incompatibly for callers.",
+                },
+            },
+        },
     },
 }
 

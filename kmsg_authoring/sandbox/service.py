@@ -248,25 +248,11 @@ class Service:
 
     # -- messages ----------------------------------------------------------------------------
 
-    def _check_params(self, declared: Mapping[str, Any], params: Mapping[str, Any]) -> list[str]:
-        import jsonschema
+    def _check_params(self, declared: Mapping[str, Any], params: Mapping[str, Any]) -> list[Any]:
+        """The template's contract (the JSON Schema of its msgParams) against the sent msgParams."""
+        from kmsg_authoring.contract import params_schema, validate_params
 
-        from kmsg_authoring.render.samples import VALUE_SCHEMAS
-
-        problems = []
-        for name, decl in declared.items():
-            param = params.get(name)
-            if param is None:
-                problems.append(f"msgParams lacks '{name}', which the template declares ({decl.get('type')})")
-                continue
-            kind, want = param["type"], decl.get("type")
-            if kind != want and not (want == "Dynamic" and kind in ("String", "MagicLink")):
-                problems.append(f"msgParams.{name} is a {kind} token but the template declares {want}")
-                continue
-            for error in jsonschema.Draft202012Validator(VALUE_SCHEMAS[kind]).iter_errors(param["value"]):
-                where = "".join(f".{p}" for p in error.absolute_path)
-                problems.append(f"msgParams.{name}.value{where}: {error.message}")
-        return problems
+        return validate_params(params_schema(declared), params, base=("msgParams",))
 
     def message_send(self, partner: int, body: Doc) -> Doc:
         """message/send: render every recipient's message, keep them, answer with the bulk message."""
@@ -282,7 +268,8 @@ class Service:
         params = body["msgParams"]
         problems = self._check_params(template.get("msgParamsMap") or {}, params)
         if problems:
-            raise ApiProblem(400, "validationError", "; ".join(problems))
+            # The error body keeps the API's {code, message} shape: every problem, each at its JSON pointer.
+            raise ApiProblem(400, "validationError", "; ".join(map(str, problems)))
 
         if body["receiverType"] == "user":
             recipients = list(dict.fromkeys(body["userIds"]))
