@@ -348,3 +348,30 @@ def check_request(schema: Mapping[str, Any], document: Any, *, envelope: bool = 
     found.extend(missing_images(schema, document.get("attachments")))
     found.sort(key=lambda e: e.pointer)
     return redact(found, document)
+
+
+def _placeholders(node: Any) -> Any:
+    """A copy of msgParams with every signing secret replaced by a placeholder."""
+    if isinstance(node, Mapping):
+        return {k: SECRET_PLACEHOLDER if k == SECRET_FIELD else _placeholders(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_placeholders(v) for v in node]
+    return node
+
+
+def send_example(schema: Mapping[str, Any], msg_params: Mapping[str, Any], user_ids: Sequence[str], *,
+                 app_guid: str | None = None, template_id: str | None = None) -> dict[str, Any]:
+    """A ready-to-copy message/send body for a contract from sample values; secrets are placeholders."""
+    body: dict[str, Any] = {
+        "receiverType": "user",
+        "userIds": list(user_ids) or ["<user id>"],
+        "appGuid": app_guid or "<appGuid>",
+        "templateId": template_id or "<templateId>",
+        "type": "email",
+        "msgParams": _placeholders(dict(msg_params)),
+    }
+    images = schema.get(ANNOTATION, {}).get("inlineImages") or []
+    if images:
+        body["attachments"] = [{"fileName": f"{cid}.png", "content": "<base64 of the image>", "mimeType": "image/png",
+                                "disposition": "inline", "contentId": cid} for cid in images]
+    return body

@@ -20,6 +20,7 @@ from kmsg_authoring.errors import EXIT_FAILURE, EXIT_USAGE, KmsgError
 COMMANDS: tuple[str, ...] = (
     "build", "lint", "rules", "preview", "samples", "new", "schema",
     "plan", "publish", "pull", "send_test", "sandbox",
+    "contract", "check_params",
 )
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.contract import (
     ANNOTATION,
-    SENT_AS,
     USER,
     Schema,
     declared_types,
@@ -24,6 +23,7 @@ from kmsg_authoring.contract import (
     params_schema,
 )
 from kmsg_authoring.model import TOKEN_TEXT_FIELDS
+from kmsg_authoring.render.samples import SENT_AS
 
 # Where a token can be used, in the order the contract lists them.
 PLACES: tuple[str, ...] = (*TOKEN_TEXT_FIELDS, "body")

@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kmsg_authoring.compile.contract import Change
 from kmsg_authoring.contract import ANNOTATION, Schema
 
 FORMATS: tuple[str, ...] = ("json-schema", "markdown", "typescript")
@@ -69,25 +68,32 @@ def _ts(schema: Any, indent: str = "") -> str:
     return "unknown"
 
 
-def to_typescript(schema: Mapping[str, Any]) -> str:
-    """TypeScript types of a contract: one type per token type it uses, and the msgParams interface."""
-    info = schema.get(ANNOTATION, {})
-    slug = str(info.get("template", "template"))
-    lines = [f"// msgParams of the template '{info.get('name', slug)}' ({slug}), from its kmsg-author contract.", ""]
-    for name, sub in schema.get("$defs", {}).items():
+def to_typescript(schemas: Sequence[Mapping[str, Any]]) -> str:
+    """TypeScript types of contracts: each token type used once, then one msgParams interface per template."""
+    defs: dict[str, Any] = {}
+    for schema in schemas:
+        defs.update(schema.get("$defs", {}))
+    names = [str(s.get(ANNOTATION, {}).get("template", "template")) for s in schemas]
+    lines = [f"// msgParams of {', '.join(names)}, from the kmsg-author contract(s).", ""]
+    for name, sub in defs.items():
         if sub.get("description"):
             lines.append(f"/** {sub['description']} */")
         lines.append(f"export type {name} = {_ts(sub)};")
         lines.append("")
-    body = _ts({"type": "object", "properties": schema.get("properties", {}), "required": schema.get("required", [])})
-    lines.append(f"export interface {type_name(slug)} {body}")
-    images = info.get("inlineImages") or []
-    if images:
+    for schema in schemas:
+        info = schema.get(ANNOTATION, {})
+        slug = str(info.get("template", "template"))
+        body = _ts({"type": "object", "properties": schema.get("properties", {}),
+                    "required": schema.get("required", [])})
+        lines.append(f"/** msgParams of the template '{info.get('name', slug)}' ({slug}). */")
+        lines.append(f"export interface {type_name(slug)} {body}")
+        images = info.get("inlineImages") or []
+        if images:
+            lines.append("/** contentId of each inline image the request must attach (disposition \"inline\"). */")
+            lines.append(f"export const {type_name(slug)[:-len('MsgParams')]}InlineImages = "
+                         f"{json.dumps(images, ensure_ascii=False)} as const;")
         lines.append("")
-        lines.append("/** contentId of each inline image the request must attach (disposition \"inline\"). */")
-        lines.append(f"export const {type_name(slug)[:-len('MsgParams')]}InlineImages = "
-                     f"{json.dumps(images, ensure_ascii=False)} as const;")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _cell(text: str) -> str:
@@ -124,19 +130,13 @@ def to_markdown(schema: Mapping[str, Any], *, level: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_contract(schema: Schema, fmt: str) -> str:
-    """A contract in one of FORMATS."""
+def format_contracts(schemas: Sequence[Schema], fmt: str) -> str:
+    """Contracts in one of FORMATS; one template's JSON Schema alone, several under "contracts"."""
     if fmt == "markdown":
-        return to_markdown(schema)
+        return "\n".join(to_markdown(s) for s in schemas)
     if fmt == "typescript":
-        return to_typescript(schema)
-    return to_json(schema)
-
-
-def format_changes(changes: Sequence[Change], refused: Sequence[Change] = (), indent: str = "") -> list[str]:
-    """Contract changes as lines: breaking ones first, refused ones marked."""
-    lines = []
-    for change in sorted(changes, key=lambda c: (not c.breaking, c.subject)):
-        mark = " (refused)" if change in refused else ""
-        lines.append(f"{indent}{change.kind}{mark}: {change.message}")
-    return lines
+        return to_typescript(schemas)
+    if len(schemas) == 1:
+        return to_json(schemas[0])
+    by_slug = {str(s.get(ANNOTATION, {}).get("template")): s for s in schemas}
+    return json.dumps({"contracts": by_slug}, indent=2, ensure_ascii=False) + "\n"
