@@ -18,7 +18,6 @@ from kmsg_authoring.contract import (
     ANNOTATION,
     USER,
     Schema,
-    declared_types,
     inline_images,
     params_schema,
 )
@@ -176,8 +175,3 @@ def allow_list(settings: Mapping[str, Any]) -> list[str]:
     contract = settings.get("contract") if isinstance(settings, Mapping) else None
     names = contract.get("allow_breaking") if isinstance(contract, Mapping) else None
     return [str(n) for n in names] if isinstance(names, list) else []
-
-
-def declared(payload: Mapping[str, Any]) -> dict[str, str]:
-    """Token name -> declared type of a payload's msgParamsMap."""
-    return declared_types(payload.get("msgParamsMap"))

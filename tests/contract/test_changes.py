@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from kmsg_authoring.compile.contract import BREAKING, COMPATIBLE, allow_list, contract_schema, payload_changes, refused
+from kmsg_authoring.compile.contract import (
+    BREAKING,
+    COMPATIBLE,
+    allow_list,
+    contract_schema,
+    payload_changes,
+    refused,
+)
 
 BASE: dict[str, Any] = {
     "name": "Event Invitation",
@@ -52,20 +59,20 @@ CASES = [
                             body=BASE["body"].replace("{joinLink}", "https://x.example")),
      [(COMPATIBLE, "joinLink", "token 'joinLink' removed: callers may stop sending it")]),
     ("type changed", _edit(tokens={**BASE["msgParamsMap"], "eventName": {"type": "MagicLink"}}),
-     [(BREAKING, "eventName", "token 'eventName' changed type from String to MagicLink: callers must send a "
-                              "MagicLink value")]),
+     [(BREAKING, "eventName", ("token 'eventName' changed type from String to MagicLink: callers must send a "
+                              "MagicLink value"))]),
     ("type widened to Dynamic", _edit(tokens={**BASE["msgParamsMap"], "joinLink": {"type": "Dynamic"}}),
-     [(COMPATIBLE, "joinLink", "token 'joinLink' widened from MagicLink to Dynamic: a MagicLink value is still "
-                               "accepted")]),
+     [(COMPATIBLE, "joinLink", ("token 'joinLink' widened from MagicLink to Dynamic: a MagicLink value is still "
+                               "accepted"))]),
     ("User field newly read", _edit(body=BASE["body"] + "<p>{recipient.company}</p>"),
-     [(BREAKING, "recipient.company", "User field 'recipient.company' newly read: the recipients' profiles must "
-                                      "have company")]),
+     [(BREAKING, "recipient.company", ("User field 'recipient.company' newly read: the recipients' profiles must "
+                                      "have company"))]),
     ("User field no longer read", _edit(fromName="Acme"),
      [(COMPATIBLE, "host", "token 'host' is no longer used: callers may stop sending it once it is removed"),
       (COMPATIBLE, "host.firstName", "User field 'host.firstName' no longer read")]),
     ("cid image newly required", _edit(body=BASE["body"] + '<img src="cid:banner" alt="">'),
-     [(BREAKING, "cid:banner", "inline image cid:banner newly required: callers must attach it with contentId "
-                               "'banner'")]),
+     [(BREAKING, "cid:banner", ("inline image cid:banner newly required: callers must attach it with contentId "
+                               "'banner'"))]),
     ("cid image dropped", _edit(body=BASE["body"].replace('<img src="cid:logo" alt="">', "")),
      [(COMPATIBLE, "cid:logo", "inline image cid:logo no longer shown: callers may stop attaching it")]),
     ("wording only", _edit(subject="Join {eventName}!"), []),

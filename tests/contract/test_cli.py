@@ -93,15 +93,15 @@ def test_contract_prints_json_schema_markdown_and_typescript(project: Path, caps
 
 @pytest.mark.skipif(shutil.which("tsc") is None, reason="tsc (Debian's node-typescript) is not installed")
 def test_the_typescript_types_compile_and_type_a_real_request(project: Path, capsys: Any, tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "-C", str(project), "contract", "--format", "typescript")
+    _code, out, _ = run(capsys, "-C", str(project), "contract", "--format", "typescript")
     ts = tmp_path / "contract.ts"
     good = f"const params: InviteMsgParams = {json.dumps(VALID)};\n"
     ts.write_text(out + good, encoding="utf-8")
-    done = subprocess.run(["tsc", "--strict", "--noEmit", str(ts)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["tsc", "--strict", "--noEmit", str(ts)], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout
     bad = {**VALID, "joinLink": {"type": "MagicLink", "value": {"expiry": 48}}}
     ts.write_text(out + f"const params: InviteMsgParams = {json.dumps(bad)};\n", encoding="utf-8")
-    done = subprocess.run(["tsc", "--strict", "--noEmit", str(ts)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["tsc", "--strict", "--noEmit", str(ts)], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "baseURL" in done.stdout
 
 
@@ -116,8 +116,8 @@ def test_check_params_reports_a_missing_token_and_a_wrong_type_with_json_pointer
     code, out, _ = run(capsys, "-C", str(project), "check-params", "invite", str(fixture))
     assert code == 1
     assert out.splitlines() == [
-        f"{fixture}: /attachments: no attachment with contentId 'logo': the body shows cid:logo; attach the "
-        "image with disposition 'inline' and that contentId",
+        (f"{fixture}: /attachments: no attachment with contentId 'logo': the body shows cid:logo; attach the "
+        "image with disposition 'inline' and that contentId"),
         f"{fixture}: /msgParams/eventName/value: 2025 is not a string",
         f"{fixture}: /msgParams/joinLink: missing token 'joinLink' (the template declares a MagicLink token)",
         f"{fixture}: 3 problem(s) against the contract of 'Event Invitation' (message/send request)",
@@ -192,5 +192,6 @@ def test_contract_diff_classifies_the_changes_since_a_revision(project: Path, ca
     code, _, err = run(capsys, "-C", str(project), "contract", "--diff", "no-such-branch")
     assert code == 2 and "'no-such-branch' is not a revision" in err
     # The working tree and the repository are as they were: nothing checked out, no worktree left behind.
-    status = subprocess.run(["git", "worktree", "list"], cwd=project, capture_output=True, text=True, timeout=60)
+    status = subprocess.run(["git", "worktree", "list"], cwd=project, check=False, capture_output=True, text=True,
+                            timeout=60)
     assert len(status.stdout.strip().splitlines()) == 1

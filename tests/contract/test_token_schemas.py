@@ -122,8 +122,8 @@ def test_a_whole_request_is_checked_with_its_attachments_against_the_inline_imag
     body = {"receiverType": "user", "userIds": ["a@example.com"], "appGuid": "g", "templateId": "t",
             "type": "email", "msgParams": {"eventName": {"type": "String", "value": "x"}}}
     assert [str(e) for e in check_request(schema, body)] == [
-        "/attachments: no attachment with contentId 'logo': the body shows cid:logo; attach the image with "
-        "disposition 'inline' and that contentId"]
+        ("/attachments: no attachment with contentId 'logo': the body shows cid:logo; attach the image with "
+        "disposition 'inline' and that contentId")]
     attached = {**body, "attachments": [{"fileName": "logo.png", "content": "QQ==", "mimeType": "image/png",
                                          "disposition": "inline", "contentId": "logo"}]}
     assert check_request(schema, attached) == []

@@ -1,5 +1,7 @@
 """Breaking-change detection end to end: plan and publish against the local sandbox over real HTTP."""
 
+# ruff: noqa: F811 - `env` is the sandbox fixture of test_sandbox.py, imported to be shared
+
 from __future__ import annotations
 
 import json
