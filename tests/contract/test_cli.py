@@ -195,3 +195,12 @@ def test_contract_diff_classifies_the_changes_since_a_revision(project: Path, ca
     status = subprocess.run(["git", "worktree", "list"], cwd=project, check=False, capture_output=True, text=True,
                             timeout=60)
     assert len(status.stdout.strip().splitlines()) == 1
+
+
+def test_a_misspelled_contract_setting_is_an_error_at_its_line(make_project: Maker, capsys: Any) -> None:
+    root = make_project({"templates_src/invite/template.yaml": YAML + "kmsg: {contract: {allow_breakin: [venue]}}\n",
+                         "templates_src/invite/body.html": BODY})
+    code, out, err = run(capsys, "-C", str(root), "build")
+    assert code == 1
+    assert ("templates_src/invite/template.yaml:9:19: unknown kmsg setting 'allow_breakin' "
+            "(did you mean 'allow_breaking'?)") in out + err
