@@ -106,7 +106,7 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
     prefix = config.root.resolve().relative_to(top.resolve()).as_posix()
     archive = _git(["archive", "--format=tar", rev, "--", prefix or "."], top)
     from kmsg_authoring.build import build_project
-    from kmsg_authoring.source.config import load_config
+    from kmsg_authoring.source.config import CONFIG_FILE, load_config
 
     with tempfile.TemporaryDirectory(prefix="kmsg-contract-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
@@ -114,6 +114,9 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
         root = Path(tmp) / prefix if prefix not in ("", ".") else Path(tmp)
         if not root.is_dir():
             return {}, {}
+        if not (root / CONFIG_FILE).is_file():
+            # Pin the project root: without kmsg.toml the search would go on up, out of the temporary folder.
+            (root / CONFIG_FILE).write_text("", encoding="utf-8")
         try:
             old = load_config(root)
         except KmsgError as exc:

@@ -204,3 +204,19 @@ def test_a_misspelled_contract_setting_is_an_error_at_its_line(make_project: Mak
     assert code == 1
     assert ("templates_src/invite/template.yaml:9:19: unknown kmsg setting 'allow_breakin' "
             "(did you mean 'allow_breaking'?)") in out + err
+
+
+def test_contract_diff_builds_the_revision_as_its_own_project(
+        project: Path, capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A kmsg.toml above the temporary folder must not become the revision's project settings.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "kmsg.toml").write_text("[build]\ninliner = 'nope'\n", encoding="utf-8")
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "base")
+    code, out, err = run(capsys, "-C", str(project), "contract", "--diff", "main")
+    assert code == 0, out + err
+    assert out.splitlines() == ["contract changes since main:", "  none",
+                                "0 breaking (0 allowed by kmsg: contract: allow_breaking), 0 compatible"]
