@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kmsg_authoring.contract import ANNOTATION, Schema
+from kmsg_authoring.contract import ANNOTATION, Schema, token_def
 
 FORMATS: tuple[str, ...] = ("json-schema", "markdown", "typescript")
 
@@ -107,7 +107,7 @@ def rows(schema: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     out = []
     for name, token in info.get("tokens", {}).items():
         kind = str(token.get("type"))
-        value = str(defs.get(f"{kind}Token", {}).get("description", ""))
+        value = str(defs.get(token_def(kind), {}).get("description", ""))
         used = ", ".join(token.get("usedIn", [])) or "not referenced"
         out.append((name, kind, value, used, ", ".join(token.get("fields", []))))
     return out
