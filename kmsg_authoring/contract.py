@@ -346,8 +346,9 @@ def check_request(schema: Mapping[str, Any], document: Any, *, envelope: bool = 
             found.extend(p for p in _messages(error, {}, ()) if p not in found)
     found.extend(validate_params(schema, document["msgParams"], base=("msgParams",)))
     found.extend(missing_images(schema, document.get("attachments")))
-    found.sort(key=lambda e: e.pointer)
-    return redact(found, document)
+    unique = list(dict.fromkeys(found))  # a msgParams that is no object is wrong for both checks
+    unique.sort(key=lambda e: e.pointer)
+    return redact(unique, document)
 
 
 def _placeholders(node: Any) -> Any:

@@ -128,6 +128,7 @@ def test_a_whole_request_is_checked_with_its_attachments_against_the_inline_imag
                                          "disposition": "inline", "contentId": "logo"}]}
     assert check_request(schema, attached) == []
     assert [e.pointer for e in check_request(schema, {**attached, "receiverType": "everyone"})] == ["/receiverType"]
+    assert [str(e) for e in check_request(schema, {**attached, "msgParams": []})] == ["/msgParams: [] is not an object"]
 
 
 @pytest.mark.parametrize(("html", "found"), [
