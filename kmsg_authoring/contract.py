@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from kmsg_authoring.model import CURRENT_RECIPIENT, JWT_QR_FIELDS, TOKEN_TYPES
+from kmsg_authoring.model import CURRENT_RECIPIENT, JWT_QR_FIELDS, MAGIC_LINK_FIELDS, TOKEN_TYPES
 from kmsg_authoring.render.samples import HIDDEN, SENT_AS, VALUE_SCHEMAS
 
 Schema = dict[str, Any]
@@ -39,10 +39,10 @@ DESCRIPTIONS: dict[str, str] = {
     USER: f"a Kaltura user whose profile fields the template reads: a user id, or {CURRENT_RECIPIENT} "
           "for each recipient",
     STRING: "static text, inserted as written (HTML-escaped in the body)",
-    MAGIC_LINK: "an auto-login URL made at send time: {baseURL, expiry (hours), privileges}",
+    MAGIC_LINK: f"an auto-login URL made at send time: {{{', '.join(MAGIC_LINK_FIELDS)}}} (expiry in hours)",
     DYNAMIC: f"decided at send time: text (sent as {STRING}) or a {MAGIC_LINK} object",
     UNSUBSCRIBE_URI: "the CAN-SPAM unsubscribe link: an http(s) or mailto URI",
-    JWT_QR_CODE: "a QR code image of a JWT signed at send time: {payload, secret, options?}",
+    JWT_QR_CODE: f"a QR code image of a JWT signed at send time: {{{', '.join(JWT_QR_FIELDS)}}} (options optional)",
 }
 assert set(DESCRIPTIONS) == set(TOKEN_TYPES)
 
