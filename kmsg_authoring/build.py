@@ -284,6 +284,15 @@ class _Cache:
 
 
 # -- outputs -------------------------------------------------------------------------------------
+CONTRACTS_DIR = "contracts"
+CONTRACT_SUFFIX = ".schema.json"
+
+
+def contract_rel(slug: str) -> str:
+    """Where a template's contract (the JSON Schema of its msgParams) is written, relative to build/."""
+    return f"{CONTRACTS_DIR}/{slug}{CONTRACT_SUFFIX}"
+
+
 def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
     """The manifest's record of one template."""
     return {
@@ -291,6 +300,7 @@ def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
         "hash": c.content_hash,
         "numberOfTokenUsed": c.number_of_tokens_used,
         "tokens": [t.to_json() for t in c.tokens],
+        "contract": contract_rel(c.slug),
     }
 
 
@@ -320,11 +330,14 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
             manifest.pop(slug, None)
             for suffix in (".json", ".html"):
                 (out / f"{slug}{suffix}").unlink(missing_ok=True)
+            (out / contract_rel(slug)).unlink(missing_ok=True)
             continue
         if write_atomic(out / f"{slug}.json", dumps(c.payload)):
             report.written.append(f"{slug}.json")
         if write_atomic(out / f"{slug}.html", c.body):
             report.written.append(f"{slug}.html")
+        if write_atomic(out / contract_rel(slug), _contract_text(c)):
+            report.written.append(contract_rel(slug))
         manifest[slug] = manifest_entry(c)
     write_atomic(out / MANIFEST, manifest_text(manifest))
     _remove_stray_outputs(config, set(manifest))
@@ -332,14 +345,25 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
 
 def _remove_stray_outputs(config: Config, kept: set[str]) -> None:
     """build/ holds the outputs of the templates that exist and built: others (a removed or renamed
-    template's) go. Only <name>.json and <name>.html directly in build/ are touched, and only when
-    build/ is a folder of its own (not the project root or the sources)."""
+    template's) go. Only <name>.json and <name>.html directly in build/, and contracts/<name>.schema.json,
+    are touched, and only when build/ is a folder of its own (not the project root or the sources)."""
     out, root, src = config.build_dir.resolve(), config.root.resolve(), config.src_dir.resolve()
     if out == root or not out.is_relative_to(root) or src.is_relative_to(out) or out.is_relative_to(src):
         return
     for path in out.iterdir():
         if path.suffix in (".json", ".html") and path.name != MANIFEST and path.stem not in kept and path.is_file():
             path.unlink(missing_ok=True)
+    contracts = out / CONTRACTS_DIR
+    if contracts.is_dir() and not contracts.is_symlink():
+        for path in contracts.iterdir():
+            if path.name.endswith(CONTRACT_SUFFIX) and path.name[: -len(CONTRACT_SUFFIX)] not in kept and path.is_file():
+                path.unlink(missing_ok=True)
+
+
+def _contract_text(c: CompiledTemplate) -> str:
+    from kmsg_authoring.compile.contract import contract_schema
+
+    return dumps(contract_schema(c.payload, c.slug))
 
 
 # -- the build -----------------------------------------------------------------------------------
@@ -403,7 +427,8 @@ def build_project(
         compiled = None
         if cache is not None and cache.unchanged(slug):
             in_place = slug in manifest and all(
-                (config.build_dir / f"{slug}{suffix}").is_file() for suffix in (".json", ".html"))
+                (config.build_dir / f"{slug}{suffix}").is_file() for suffix in (".json", ".html")
+            ) and (config.build_dir / contract_rel(slug)).is_file()
             if not load_unchanged and not lint_cached and (in_place or not write):
                 report.unchanged.append(slug)
                 continue

@@ -11,6 +11,9 @@ EXIT_USAGE = 2  # usage or configuration error
 EXIT_CHANGES = 2  # plan --detailed-exitcode: there are changes to publish (as Terraform's plan)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT (128 + 2)
 
+# How a secret (the KS, a signing secret) is shown wherever a request, a value or an error is described.
+HIDDEN = "<hidden>"
+
 
 def exit_status(failed: bool) -> int:
     """EXIT_FAILURE when a command found problems or failed, else EXIT_OK."""

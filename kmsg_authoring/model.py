@@ -68,6 +68,7 @@ class TokenFacts:
     has_fields: bool = False  # referenced as {name.field}
     addresses: bool = False  # may hold the recipient's address (toAttributePath)
     resolves_as: tuple[TokenType, ...] = ()  # BY_VALUE: the types a value resolves (and may be sent) as
+    at_send: str = ""  # section 4.1, "Value at Send Time", as a caller reads it in the token contract
 
 
 _HEX_COLOR = {"type": "string", "pattern": r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"}
@@ -112,28 +113,36 @@ _STRING_VALUE: dict[str, Any] = {"type": "string"}
 TOKENS: dict[TokenType, TokenFacts] = {
     TokenType.USER: TokenFacts(
         {"type": "string", "minLength": 1}, f"a user id from `users`, or {CURRENT_RECIPIENT} for each recipient",
-        Renders.USER_FIELD, Placement.ANYWHERE, 254, has_fields=True, addresses=True),
+        Renders.USER_FIELD, Placement.ANYWHERE, 254, has_fields=True, addresses=True,
+        at_send="a Kaltura user whose profile fields the template reads: a user id, or "
+                f"{CURRENT_RECIPIENT} for each recipient"),
     TokenType.STRING: TokenFacts(
         _STRING_VALUE, "text (quote it if YAML would read a number or a boolean)",
-        Renders.TEXT, Placement.ANYWHERE, 500, addresses=True),
+        Renders.TEXT, Placement.ANYWHERE, 500, addresses=True,
+        at_send="static text, inserted as written (HTML-escaped in the body)"),
     TokenType.MAGIC_LINK: TokenFacts(
         _MAGIC_LINK_VALUE, "a mapping {baseURL: https://..., expiry: hours, privileges: ...}",
-        Renders.LOGIN_LINK, Placement.LINK_HREF, 800),
+        Renders.LOGIN_LINK, Placement.LINK_HREF, 800,
+        at_send=f"an auto-login URL made at send time: {{{', '.join(MAGIC_LINK_FIELDS)}}} (expiry in hours)"),
     # Section 4.1: a Dynamic token "is resolved as String or MagicLink based on the value provided", so a
     # send (and a sample) may also give it as either of those types.
     TokenType.DYNAMIC: TokenFacts(
         {"oneOf": [_STRING_VALUE, _MAGIC_LINK_VALUE]}, "text, or a MagicLink mapping {baseURL, expiry, privileges}",
         Renders.BY_VALUE, Placement.ANYWHERE, 800, addresses=True,
-        resolves_as=(TokenType.STRING, TokenType.MAGIC_LINK)),
+        resolves_as=(TokenType.STRING, TokenType.MAGIC_LINK),
+        at_send=f"decided at send time: text (sent as {TokenType.STRING}) or a {TokenType.MAGIC_LINK} object"),
     TokenType.UNSUBSCRIBE_URI: TokenFacts(
         {"type": "string", "pattern": r"^(https?://|mailto:)[^\s]+$"}, "an https:// (or mailto:) URI",
-        Renders.TEXT, Placement.LINK_HREF, 400),
+        Renders.TEXT, Placement.LINK_HREF, 400,
+        at_send="the CAN-SPAM unsubscribe link: an http(s) or mailto URI"),
     TokenType.JWT_QR_CODE: TokenFacts(
         _JWT_QR_VALUE,
         "a mapping {payload: {...}, secret: ..., options: {color: {dark: '#000000', light: '#ffffff'}}}",
-        Renders.QR_IMAGE, Placement.IMAGE_SRC, 1200),
+        Renders.QR_IMAGE, Placement.IMAGE_SRC, 1200,
+        at_send=f"a QR code image of a JWT signed at send time: {{{', '.join(JWT_QR_FIELDS)}}} (options optional)"),
 }
 assert set(TOKENS) == set(TokenType)
+assert all(facts.at_send for facts in TOKENS.values())
 assert set(_MAGIC_LINK_VALUE["properties"]) == set(MAGIC_LINK_FIELDS)
 assert set(_JWT_QR_VALUE["properties"]) == set(JWT_QR_FIELDS)
 

@@ -7,13 +7,18 @@ object (msgParamsMap, msgParams, customHeaders).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from kmsg_authoring.model import (
     ATTACHMENT_DISPOSITIONS,
+    ATTACHMENT_FIELDS,
     FIELD_TYPES,
     MESSAGE_TYPES,
     RECEIVER_TYPES,
+    REQUIRED_ATTACHMENT_FIELDS,
+    REQUIRED_SEND_FIELDS,
+    SEND_FIELDS,
     TEMPLATE_STATUSES,
     TOKEN_TYPES,
 )
@@ -66,3 +71,29 @@ def field_schema(name: str, *, closed: bool = True) -> Schema:
     helpful check (the linter's rule with its code).
     """
     return _refined(name, closed) or dict(JSON_TYPES[FIELD_TYPES[name]])
+
+
+def object_schema(fields: Iterable[str], required: Iterable[str] = (), *, nullable: bool = False,
+                  non_empty: Iterable[str] = ()) -> Schema:
+    """An object of API fields (each shaped by field_schema), closed to others; non_empty fields may not be empty."""
+    props: dict[str, Schema] = {}
+    for name in fields:
+        schema = field_schema(name)
+        if name in non_empty:
+            schema["minLength" if schema.get("type") == "string" else "minItems"] = 1
+        props[name] = {"anyOf": [schema, {"type": "null"}]} if nullable else schema
+    return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
+
+
+def send_request_schema() -> Schema:
+    """The JSON Schema of a message/send request body, attachments and recipients included."""
+    attachment = object_schema(ATTACHMENT_FIELDS, REQUIRED_ATTACHMENT_FIELDS, non_empty=REQUIRED_ATTACHMENT_FIELDS)
+    send = object_schema(SEND_FIELDS, REQUIRED_SEND_FIELDS, non_empty=("appGuid", "templateId"))
+    send["properties"]["attachments"] = {"type": "array", "items": attachment}
+    # The recipients a receiverType names must be listed, at least one.
+    send["allOf"] = [
+        {"if": {"properties": {"receiverType": {"const": kind}}, "required": ["receiverType"]},
+         "then": {"required": [ids], "properties": {ids: {"minItems": 1}}}}
+        for kind, ids in (("user", "userIds"), ("group", "groupIds"))
+    ]
+    return send

@@ -3,11 +3,13 @@
 Stages, earliest first (a module may import its own stage and earlier ones, never a later one;
 stages of the same rank are siblings and do not import each other):
 
-    0  model.py, errors.py, shapes.py    API facts, errors and exit codes, the API's field schemas
+    0  model.py, errors.py, shapes.py,   API facts, errors and exit codes, the API's field schemas,
+       contract.py                       the msgParams schema of a msgParamsMap (the token contract)
     1  source/                           project files in, configuration and template sources out
     2  compile/                          template sources in, compiled templates out
     3  lint/ | render/                   compiled template in, findings out | + sample, what a recipient sees
-    4  build.py, project_lint.py         compile then lint then write outputs; the project-wide lint
+    4  build.py, project_lint.py,        compile then lint then write outputs; the project-wide lint;
+       project_contracts.py              the project's contracts, now or at a Git revision
     5  preview/ | api/                   the live preview | the Messaging API client
     6  publish/                          built templates in, remote templates out
     7  sandbox/                          the local Messaging API: model and render only, never the compiler
@@ -37,12 +39,12 @@ ROOT = "kmsg_authoring"
 
 # Each stage: its rank and the package components (folders or root modules) it is made of.
 STAGES: dict[str, tuple[int, set[str]]] = {
-    "facts": (0, {"", "model", "errors", "shapes"}),
+    "facts": (0, {"", "model", "errors", "shapes", "contract"}),
     "source": (1, {"source"}),
     "compile": (2, {"compile"}),
     "lint": (3, {"lint"}),
     "render": (3, {"render"}),
-    "build": (4, {"build", "project_lint"}),
+    "build": (4, {"build", "project_lint", "project_contracts"}),
     "preview": (5, {"preview"}),
     "api": (5, {"api"}),
     "publish": (6, {"publish"}),

@@ -9,9 +9,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from kmsg_authoring.api.client import HIDDEN, AmbiguousWriteError, MessagingClient, check_ks
+from kmsg_authoring.api.client import AmbiguousWriteError, MessagingClient, check_ks
+from kmsg_authoring.errors import HIDDEN, ConfigError
 from kmsg_authoring.source.config import Config, Environment
-from kmsg_authoring.errors import ConfigError
 
 __all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "check_ks", "open_client", "read_ks"]
 

@@ -20,10 +20,9 @@ from typing import Any, Self
 
 import httpx
 
-from kmsg_authoring.errors import ApiError, ConfigError
+from kmsg_authoring.errors import HIDDEN, ApiError, ConfigError
 from kmsg_authoring.model import RETRY_DELAYS
 
-HIDDEN = "<hidden>"
 # Page size for list calls; the pager's default (30) would cost many requests for a big project.
 LIST_PAGE_SIZE = 500
 DEFAULT_TIMEOUT = 30.0

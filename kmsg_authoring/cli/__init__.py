@@ -20,6 +20,7 @@ from kmsg_authoring.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_
 COMMANDS: tuple[str, ...] = (
     "init", "build", "lint", "rules", "clients", "compat", "preview", "samples", "new", "schema",
     "plan", "publish", "pull", "send_test", "sandbox",
+    "contract", "check_params",
 )
 
 

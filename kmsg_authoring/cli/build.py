@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="compile templates into build/ (API payloads, HTML, manifest)",
         description=(
             "Compile every template under templates_src/ (or the named ones) into build/<slug>.json "
-            "(the email-template/add payload), build/<slug>.html (the body) and build/manifest.json. "
+            "(the email-template/add payload), build/<slug>.html (the body), build/contracts/<slug>.schema.json "
+            "(the JSON Schema of the msgParams a message/send caller passes) and build/manifest.json. "
             "Only templates whose sources changed are recompiled. A template with a compile or lint "
             "error gets no output; the others still build. Exit 0 when all built, 1 when any failed, "
             "2 for usage or configuration errors."

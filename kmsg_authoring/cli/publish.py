@@ -58,6 +58,12 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="limit to this template, by its name or its slug (repeatable); other templates are neither "
              "built, compared, published nor forced",
     )
+    parser.add_argument(
+        "--allow-breaking", action="store_true",
+        help="publish changes that break the services sending a template (a token added, a token's type "
+             "changed, a User field newly read, a cid: image newly required); without it they are refused "
+             "unless the template's kmsg: {contract: {allow_breaking: [...]}} names the token",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -135,6 +141,7 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         plan = pub.make_plan(
             client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
             force=args.force, only={t.name for t in templates} if only else None,
+            allow_breaking=args.allow_breaking,
         )
         if not apply:
             out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"

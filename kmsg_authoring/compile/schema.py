@@ -26,6 +26,18 @@ KMSG_SETTINGS: dict[str, Any] = {
             "with a lint warning), or a build error. Overrides [build] remote_stylesheets.",
         },
         "lint": {"type": "object", "description": "Lint settings for this template, as [lint] in kmsg.toml."},
+        "contract": {
+            "type": "object",
+            "description": "The token contract with the services that send this template.",
+            "additionalProperties": False,
+            "properties": {
+                "allow_breaking": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Tokens (or 'token.field', 'cid:id') publish may change incompatibly for callers.",
+                },
+            },
+        },
     },
 }
 
@@ -60,11 +72,14 @@ def validate_template_yaml(doc: YamlDoc) -> None:
     for problem in iter_problems(doc.data, _BUILD_SCHEMA):
         path = [str(p) for p in problem.path]
         if problem.keyword == "additionalProperties":
-            known = list(_BUILD_SCHEMA["properties"] if not path else KMSG_SETTINGS["properties"])
+            node = _BUILD_SCHEMA
+            for part in path:  # the object the unknown key stands in (kmsg, kmsg.contract, ...)
+                node = node["properties"][part]
+            known = list(node["properties"])
             key = problem.extra[0]
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
-            where = "kmsg setting" if path == ["kmsg"] else "field"
+            where = "kmsg setting" if path[:1] == ["kmsg"] else "field"
             raise SourceError(f"unknown {where} '{key}'{hint}", doc.locate(*path, key))
         field = ".".join(path) or "template.yaml"
         raise SourceError(f"{field}: {problem.message}", doc.locate(*path))

@@ -66,6 +66,18 @@ class RecipientView:
     unresolved_at: tuple[Location, ...] = ()  # source location of each unresolved reference, in order
 
 
+@dataclass(frozen=True)
+class ContractView:
+    """The Contract tab: the token table, a message/send example from the sample, the TypeScript types."""
+
+    rows: list[tuple[str, str, str, str, str]]  # token, type, value, used in, User fields read
+    user_fields: list[str]
+    images: list[str]
+    example: str  # JSON text, secrets as placeholders
+    typescript: str
+    schema_url: str
+
+
 @dataclass
 class TemplateView:
     """Everything the template page shows."""
@@ -83,6 +95,7 @@ class TemplateView:
     body: str | None = None
     payload: dict[str, Any] | None = None
     compat: Any = None  # a lint.compat.TemplateCompat, or the KmsgError that kept it from being made
+    contract: ContractView | None = None
 
 
 def _when(ts: float | None) -> str:
@@ -254,6 +267,33 @@ def compat_matrix(compat: Any) -> str:
             + f"<tr class=\"status\"><th>Overall</th>{status}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _contract(view: ContractView) -> str:
+    rows = "".join(
+        f"<tr><td><code>{escape(token)}</code></td><td>{escape(kind)}</td><td>{escape(value)}</td>"
+        f"<td>{escape(used)}</td><td>{escape(fields)}</td></tr>"
+        for token, kind, value, used, fields in view.rows
+    ) or "<tr><td colspan=\"5\">No tokens: msgParams may be empty.</td></tr>"
+    facts = []
+    if view.user_fields:
+        facts.append("<p>Recipients' profiles must have: "
+                     + ", ".join(f"<code>{escape(f)}</code>" for f in view.user_fields) + ".</p>")
+    if view.images:
+        facts.append("<p>Attach inline images (disposition <code>inline</code>) with contentId: "
+                     + ", ".join(f"<code>{escape(c)}</code>" for c in view.images) + ".</p>")
+    return (
+        "<section class=\"panel contract\" id=\"contract\" role=\"tabpanel\" data-group=\"main\">"
+        "<p>What a service calling <code>message/send</code> with this template must pass "
+        f"(<a href=\"{escape(view.schema_url)}\">JSON Schema</a>; "
+        "<code>kmsg-author check-params</code> checks a request against it).</p>"
+        "<table class=\"contract\"><thead><tr><th>Token</th><th>Type</th><th>Value</th><th>Used in</th>"
+        f"<th>User fields read</th></tr></thead><tbody>{rows}</tbody></table>{''.join(facts)}"
+        "<h3>message/send example (from the sample; secrets are placeholders)</h3>"
+        f"<pre class=\"code\"><code class=\"send-example\">{escape(view.example)}</code></pre>"
+        "<h3>TypeScript</h3>"
+        f"<pre class=\"code\"><code class=\"typescript\">{escape(view.typescript)}</code></pre></section>"
+    )
+
+
 def template_page(view: TemplateView) -> str:
     """A template: envelope and body per recipient, compiled source, API payload, lint findings."""
     samples = ""
@@ -282,7 +322,8 @@ def template_page(view: TemplateView) -> str:
     parts = [_head(f"{view.slug}: kmsg-author preview", view.epoch, view.slug), header, overlay(view.errors, note)]
     if view.body is not None:
         parts.append(_tabs("main", [("preview", "Preview"), ("source", "HTML source"), ("payload", "API payload"),
-                                    ("lint", f"Lint ({len(view.findings)})"), ("compat", "Compatibility")]))
+                                    ("lint", f"Lint ({len(view.findings)})"), ("compat", "Compatibility"),
+                                    *([("contract", "Contract")] if view.contract is not None else [])]))
         recipients = "".join(_recipient(i, r) for i, r in enumerate(view.recipients))
         parts.append(
             "<section class=\"panel\" id=\"preview\" role=\"tabpanel\" data-group=\"main\">"
@@ -298,6 +339,8 @@ def template_page(view: TemplateView) -> str:
                      f"{_findings(view.findings)}</section>")
         parts.append(f"<section class=\"panel\" id=\"compat\" role=\"tabpanel\" data-group=\"main\">"
                      f"{compat_matrix(view.compat)}</section>")
+        if view.contract is not None:
+            parts.append(_contract(view.contract))
     parts.append(_FOOT)
     return "".join(parts)
 

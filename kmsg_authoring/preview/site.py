@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from kmsg_authoring.errors import ConfigError, KmsgError, SourceError
 from kmsg_authoring.preview.pages import (
+    ContractView,
     Finding,
     IndexRow,
     RecipientView,
@@ -370,12 +371,21 @@ class PreviewSite:
             return self._not_found(f"No template '{slug}' (yet): this page shows it once its folder exists.", slug)
         if len(parts) == 1:
             return self._template_page(state, query.get("sample", [None])[0])
+        if parts[1:] == ["contract.schema.json"] and state.compiled is not None:
+            return self._contract_schema(state.compiled)
         if parts[1:] == ["payload.json"] and state.compiled is not None:
             body = json.dumps(state.compiled.payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
         if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
             return self._email(state, parts[2], parts[3], query.get("view", [""])[0])
         return self._not_found("No such page.")
+
+    def _contract_schema(self, compiled: CompiledTemplate) -> Response:
+        """The template's contract, as build/contracts/<slug>.schema.json holds it."""
+        from kmsg_authoring.compile.contract import contract_schema
+
+        body = json.dumps(contract_schema(compiled.payload, compiled.slug), indent=2, ensure_ascii=False) + "\n"
+        return Response(200, "application/schema+json; charset=utf-8", body.encode("utf-8"))
 
     def _email(self, state: TemplateState, sample_name: str, recipient: str, view: str = "") -> Response:
         """Exactly the HTML a recipient's mail client receives (view=dark or inverted: as darkened)."""
@@ -440,6 +450,7 @@ class PreviewSite:
                                   tuple(locate_unresolved(compiled, u) for u in r.unresolved))
                     for i, r in enumerate(renderings)
                 ]
+                view.contract = _contract_view(compiled, sample)
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
 
 
@@ -462,6 +473,8 @@ def with_image_placeholders(html: str) -> str:
     if at < 0:
         at = lower.find("<body")
     return html[:at] + _PLACEHOLDER_TAG + html[at:] if at >= 0 else _PLACEHOLDER_TAG + html
+
+
 def _compat(config: Config, compiled: CompiledTemplate) -> Any:
     """The template's client-support summary, or the error that kept it from being made."""
     from kmsg_authoring.lint.compat import summarize
@@ -470,6 +483,21 @@ def _compat(config: Config, compiled: CompiledTemplate) -> Any:
         return summarize(compiled, config)
     except KmsgError as exc:
         return exc
+
+
+def _contract_view(compiled: CompiledTemplate, sample: Sample) -> ContractView:
+    """The Contract tab of a template, its example made from the sample shown."""
+    from kmsg_authoring.compile.contract import contract_schema
+    from kmsg_authoring.compile.contract_formats import rows, to_typescript
+    from kmsg_authoring.contract import ANNOTATION, send_example
+
+    schema = contract_schema(compiled.payload, compiled.slug)
+    info = schema[ANNOTATION]
+    example = send_example(schema, sample.msg_params, sample.recipients,
+                           app_guid=str(compiled.payload.get("appGuid") or "") or None)
+    return ContractView(rows(schema), list(info["userFields"]), list(info["inlineImages"]),
+                        json.dumps(example, indent=2, ensure_ascii=False), to_typescript([schema]),
+                        f"/t/{quote(compiled.slug)}/contract.schema.json")
 
 
 def _label(user: dict[str, Any], user_id: str) -> str:

@@ -22,6 +22,7 @@ from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, FIELD_TYPES, MANAGE
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
+    from kmsg_authoring.compile.contract import Change
     from kmsg_authoring.source.config import Config
 
 # The fields the API stores for a template and the toolkit compares (appGuid is the match key).
@@ -122,6 +123,7 @@ class LocalTemplate:
     slug: str
     folder: str
     payload: Mapping[str, Any]
+    allow_breaking: tuple[str, ...] = ()  # kmsg: {contract: {allow_breaking: [...]}}
 
     @property
     def name(self) -> str:
@@ -169,6 +171,7 @@ class Action:
     drift: list[str] = field(default_factory=list)
     reason: str = ""
     send: dict[str, Any] = field(default_factory=dict)
+    contract: list[Change] = field(default_factory=list)  # how the update changes the callers' contract
 
     @property
     def writes(self) -> bool:
@@ -185,6 +188,7 @@ class Action:
             "changes": [c.to_json() for c in self.changes],
             "drift": list(self.drift),
             "reason": self.reason,
+            "contract": [c.to_json() for c in self.contract],
         }
 
 
@@ -256,6 +260,7 @@ def _plan_one(
     remotes: list[Mapping[str, Any]],
     app_guid: str,
     force: bool,
+    allow_breaking: bool = False,
 ) -> Action:
     norm = normalize(local.payload)
     action = Action(ADD, local.name, local.slug, local.folder)
@@ -317,6 +322,15 @@ def _plan_one(
             "template (or rename the local one) to publish it"
         )
         return action
+    refused = _contract_check(action, remote, local, allow_breaking)
+    if refused:
+        action.kind = CONFLICT
+        action.reason = (
+            "breaking change for the services that send this template ("
+            + "; ".join(c.message for c in refused)
+            + "); pass --allow-breaking, or name the token under kmsg: {contract: {allow_breaking: [...]}}"
+        )
+        return action
     action.kind = UPDATE
     # The record describes what the remote holds after the update: changed fields from the project,
     # the others as they are.
@@ -324,6 +338,16 @@ def _plan_one(
     action.send = {c.field: norm[c.field] for c in action.changes if c.field != "adminTags"}
     action.send["adminTags"] = tags_for(after)
     return action
+
+
+def _contract_check(
+    action: Action, remote: Mapping[str, Any], local: LocalTemplate, allow_breaking: bool
+) -> list[Change]:
+    """Classify how the update changes the published contract; the breaking changes not allowed."""
+    from kmsg_authoring.compile.contract import payload_changes, refused
+
+    action.contract = payload_changes(remote, local.payload, local.slug)
+    return refused(action.contract, local.allow_breaking, allow_all=allow_breaking)
 
 
 def compute_plan(
@@ -336,6 +360,7 @@ def compute_plan(
     prune: bool = False,
     force: bool = False,
     only: Collection[str] | None = None,
+    allow_breaking: bool = False,
 ) -> Plan:
     """The plan that makes the remote templates of app_guid match the local ones.
 
@@ -345,7 +370,7 @@ def compute_plan(
     for remote in remotes:
         if is_live(remote) and remote.get("appGuid", app_guid) == app_guid:
             by_name.setdefault(str(remote.get("name", "")), []).append(remote)
-    actions = [_plan_one(t, by_name.get(t.name, []), app_guid, force) for t in locals_]
+    actions = [_plan_one(t, by_name.get(t.name, []), app_guid, force, allow_breaking) for t in locals_]
     names = {t.name for t in locals_}
     for name, items in sorted(by_name.items()):
         if name in names:
@@ -379,8 +404,11 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
         raise PublishBlocked(
             "the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines)
         )
+    from kmsg_authoring.compile.contract import allow_list
+
     templates = [
-        LocalTemplate(slug, ct.folder, dict(ct.payload)) for slug, ct in sorted(report.compiled.items())
+        LocalTemplate(slug, ct.folder, dict(ct.payload), tuple(allow_list(ct.settings)))
+        for slug, ct in sorted(report.compiled.items())
     ]
     seen: dict[str, str] = {}
     for t in templates:
@@ -407,12 +435,13 @@ def make_plan(
     prune: bool = False,
     force: bool = False,
     only: Collection[str] | None = None,
+    allow_breaking: bool = False,
 ) -> Plan:
     """List the environment's templates and plan against them."""
     remotes = remote_templates(client, app_guid)
     return compute_plan(
         locals_, remotes, environment=environment, app_guid=app_guid, url=client.url, prune=prune,
-        force=force, only=only,
+        force=force, only=only, allow_breaking=allow_breaking,
     )
 
 
@@ -575,6 +604,9 @@ def format_action(action: Action, plan: Plan) -> str:
             after = f"{action.folder}/body.html (compiled)" if change.field == "body" else f"local {change.field}"
             lines.append(f"      {change.field}:")
             lines.append(_indent(change.diff(before, after), "        "))
+    if action.contract:
+        lines.append("      contract (for the services that send it):")
+        lines.extend(f"        {c}" for c in sorted(action.contract, key=lambda c: (not c.breaking, c.subject)))
     return "\n".join(lines)
 
 

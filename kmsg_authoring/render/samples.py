@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kmsg_authoring.errors import Location, SourceError, UsageError
+from kmsg_authoring.errors import HIDDEN, Location, SourceError, UsageError
 from kmsg_authoring.model import (
     CURRENT_RECIPIENT,
     SEND_FIELDS,
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLE = "default"
 SAMPLE_SUFFIX = ".yaml"
-# Printed where a secret would otherwise be shown; the real value only ever goes into a signed token.
-HIDDEN = "<hidden>"
 DEV_SECRET = "dev-only-secret-change-me"
 
 _USER_VALUE = {"type": ["string", "number", "boolean", "null"]}

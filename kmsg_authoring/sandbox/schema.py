@@ -14,14 +14,10 @@ import jsonschema
 
 from kmsg_authoring.model import (
     ADD_FIELDS,
-    ATTACHMENT_FIELDS,
     MESSAGE_LIST_FILTERS,
     READ_ONLY_FIELDS,
     REQUIRED_ADD_FIELDS,
-    REQUIRED_ATTACHMENT_FIELDS,
-    REQUIRED_SEND_FIELDS,
     REQUIRED_UNSUBSCRIBE_URI_FIELDS,
-    SEND_FIELDS,
     STATS_FIELDS,
     TEMPLATE_LIST_FILTERS,
     UNSUBSCRIBE_URI_ADD_FIELDS,
@@ -30,7 +26,7 @@ from kmsg_authoring.model import (
     UPDATE_FIELDS,
     USER_FIELDS,
 )
-from kmsg_authoring.shapes import Schema, field_schema
+from kmsg_authoring.shapes import Schema, field_schema, object_schema, send_request_schema
 
 _TYPE_NAMES = {
     "string": "a string", "integer": "an integer", "object": "an object", "array": "a list",
@@ -38,18 +34,7 @@ _TYPE_NAMES = {
 }
 
 
-def _object(fields: Iterable[str], required: Iterable[str] = (), *, nullable: bool = False,
-            non_empty: Iterable[str] = ()) -> Schema:
-    props: dict[str, Schema] = {}
-    for name in fields:
-        schema = field_schema(name)
-        if name in non_empty:
-            schema["minLength" if schema.get("type") == "string" else "minItems"] = 1
-        props[name] = {"anyOf": [schema, {"type": "null"}]} if nullable else schema
-    return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
-
-
-_ID = _object(("id",), ("id",), non_empty=("id",))
+_ID = object_schema(("id",), ("id",), non_empty=("id",))
 _PAGER: Schema = {
     "type": "object",
     "properties": {"offset": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 1}},
@@ -61,21 +46,13 @@ def _list(filters: Iterable[str]) -> Schema:
     return {
         "type": "object",
         "properties": {
-            "filter": {"anyOf": [_object(filters, nullable=True), {"type": "null"}]},
+            "filter": {"anyOf": [object_schema(filters, nullable=True), {"type": "null"}]},
             "pager": {"anyOf": [_PAGER, {"type": "null"}]},
         },
         "additionalProperties": False,
     }
 
 
-_ATTACHMENT = _object(ATTACHMENT_FIELDS, REQUIRED_ATTACHMENT_FIELDS, non_empty=REQUIRED_ATTACHMENT_FIELDS)
-_SEND = _object(SEND_FIELDS, REQUIRED_SEND_FIELDS, non_empty=("appGuid", "templateId"))
-_SEND["properties"]["attachments"] = {"type": "array", "items": _ATTACHMENT}
-_SEND["allOf"] = [
-    {"if": {"properties": {"receiverType": {"const": kind}}, "required": ["receiverType"]},
-     "then": {"required": [ids], "properties": {ids: {"minItems": 1}}}}
-    for kind, ids in (("user", "userIds"), ("group", "groupIds"))
-]
 # A sandbox user: the User fields of section 4.2 (text or numbers, as a Kaltura user record holds them),
 # and the groups a group send reaches them through.
 _USER: Schema = {
@@ -90,19 +67,19 @@ _USER: Schema = {
 }
 
 SCHEMAS: dict[str, Schema] = {
-    "email-template/add": _object(ADD_FIELDS, REQUIRED_ADD_FIELDS, non_empty=REQUIRED_ADD_FIELDS),
+    "email-template/add": object_schema(ADD_FIELDS, REQUIRED_ADD_FIELDS, non_empty=REQUIRED_ADD_FIELDS),
     "email-template/get": _ID,
-    "email-template/update": _object(("id", *UPDATE_FIELDS), ("id",), non_empty=("id", "name")),
+    "email-template/update": object_schema(("id", *UPDATE_FIELDS), ("id",), non_empty=("id", "name")),
     "email-template/list": _list(TEMPLATE_LIST_FILTERS),
     "email-template/delete": _ID,
-    "message/send": _SEND,
+    "message/send": send_request_schema(),
     "message/list": _list(MESSAGE_LIST_FILTERS),
-    "message/stats": _object(STATS_FIELDS, nullable=True),
-    "unsubscribe-uri/add": _object(
+    "message/stats": object_schema(STATS_FIELDS, nullable=True),
+    "unsubscribe-uri/add": object_schema(
         UNSUBSCRIBE_URI_ADD_FIELDS, REQUIRED_UNSUBSCRIBE_URI_FIELDS, non_empty=REQUIRED_UNSUBSCRIBE_URI_FIELDS
     ),
     "unsubscribe-uri/get": _ID,
-    "unsubscribe-uri/update": _object(("id", *UNSUBSCRIBE_URI_UPDATE_FIELDS), ("id",), non_empty=("id", "uri")),
+    "unsubscribe-uri/update": object_schema(("id", *UNSUBSCRIBE_URI_UPDATE_FIELDS), ("id",), non_empty=("id", "uri")),
     "unsubscribe-uri/list": _list(UNSUBSCRIBE_URI_LIST_FILTERS),
     "unsubscribe-uri/delete": _ID,
     "sandbox/users/add": {

@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kmsg_authoring.contract import ParamError, params_schema, validate_params
 from kmsg_authoring.model import (
     ADD_FIELDS,
     CURRENT_RECIPIENT,
     DEFAULT_PAGE_LIMIT,
     DEFAULT_STATUS,
     TEMPLATE_TYPE,
-    TOKENS,
     UNSUBSCRIBE_URI_ADD_FIELDS,
     UNSUBSCRIBE_URI_UPDATE_FIELDS,
     UPDATE_FIELDS,
@@ -31,9 +31,7 @@ from kmsg_authoring.model import (
     ErrorCode,
     TemplateStatus,
     number_of_tokens_used,
-    sent_as,
     token_facts,
-    token_type,
 )
 from kmsg_authoring.sandbox import schema
 from kmsg_authoring.sandbox.store import (
@@ -264,24 +262,10 @@ class Service:
 
     # -- messages ----------------------------------------------------------------------------
 
-    def _check_params(self, declared: Mapping[str, Any], params: Mapping[str, Any]) -> list[str]:
-        import jsonschema
+    def _check_params(self, declared: Mapping[str, Any], params: Mapping[str, Any]) -> list[ParamError]:
+        """The template's contract (the JSON Schema of its msgParams) against the sent msgParams."""
 
-        problems = []
-        for name, decl in declared.items():
-            param = params.get(name)
-            if param is None:
-                problems.append(f"msgParams lacks '{name}', which the template declares ({decl.get('type')})")
-                continue
-            kind, want = token_type(param["type"]), token_type(decl.get("type"))
-            if kind is None or want is None or kind not in sent_as(want):
-                problems.append(f"msgParams.{name} is a {param['type']} token but the template declares "
-                                f"{decl.get('type')}")
-                continue
-            for error in jsonschema.Draft202012Validator(TOKENS[kind].value_schema).iter_errors(param["value"]):
-                where = "".join(f".{p}" for p in error.absolute_path)
-                problems.append(f"msgParams.{name}.value{where}: {error.message}")
-        return problems
+        return validate_params(params_schema(declared), params, base=("msgParams",))
 
     def message_send(self, partner: int, body: Doc) -> Doc:
         """message/send: render every recipient's message, keep them, answer with the bulk message."""
@@ -297,7 +281,8 @@ class Service:
         params = body["msgParams"]
         problems = self._check_params(template.get("msgParamsMap") or {}, params)
         if problems:
-            raise ApiProblem(400, ErrorCode.VALIDATION, "; ".join(problems))
+            # The error body keeps the API's {code, message} shape: every problem, each at its JSON pointer.
+            raise ApiProblem(400, ErrorCode.VALIDATION, "; ".join(map(str, problems)))
 
         if body["receiverType"] == "user":
             recipients = list(dict.fromkeys(body["userIds"]))

@@ -144,7 +144,8 @@ def test_a_removed_template_leaves_no_outputs(make_project: Project, capsys: pyt
     assert main(["-C", str(root), "build"]) == 0
     capsys.readouterr()
     kept = sorted(p.name for p in (root / "build").iterdir() if not p.name.startswith(".cache"))
-    assert kept == ["a.html", "a.json", "manifest.json"]
+    assert kept == ["a.html", "a.json", "contracts", "manifest.json"]
+    assert sorted(p.name for p in (root / "build/contracts").iterdir()) == ["a.schema.json"]
     assert list(json.loads((root / "build/manifest.json").read_text())["templates"]) == ["a"]
 
 

@@ -176,6 +176,8 @@ def test_an_image_that_cannot_load_is_a_neutral_box_of_its_declared_size(example
                 browser.close()
     finally:
         live.stop()
+
+
 def test_compatibility_tab_and_dark_views_in_chromium(preview: LivePreview) -> None:
     from playwright.sync_api import expect, sync_playwright
 

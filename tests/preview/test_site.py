@@ -303,6 +303,8 @@ def test_an_image_that_cannot_load_gets_a_neutral_placeholder_in_the_frame(site:
     status, email = text(site, "/t/reminder/email/default/0.html")
     assert status == 200 and email.count(IMAGE_PLACEHOLDER_CSS) == 1
     assert email.index(IMAGE_PLACEHOLDER_CSS) < email.index("</head>")
+
+
 def test_dark_views_of_an_email_and_the_compatibility_tab(site: PreviewSite) -> None:
     from kmsg_authoring.render.dark import dark_variants
 

@@ -195,7 +195,7 @@ def test_json_plan_is_stable() -> None:
     data = plan.to_json()
     assert list(data) == ["environment", "appGuid", "prune", "force", "nothingToPublish", "summary", "templates"]
     assert [t["name"] for t in data["templates"]] == ["A", "B"]
-    assert list(data["templates"][0]) == ["name", "action", "slug", "id", "changes", "drift", "reason"]
+    assert list(data["templates"][0]) == ["name", "action", "slug", "id", "changes", "drift", "reason", "contract"]
     assert data["summary"] == {"add": 1, "update": 1, "unchanged": 0, "drift": 0, "conflict": 0, "prune": 0}
     assert json.loads(json.dumps(data)) == data
 
