@@ -14,7 +14,7 @@ from kmsg_authoring.source.config import Config, Environment, load_config
 from kmsg_authoring.errors import ApiError, ConfigError
 
 KS = "djJ8MTIzNDU2fFNFQ1JFVC1LUy1WQUxVRQ=="
-URL = "http://api.test/api/v1"
+URL = "https://api.test/api/v1"
 
 
 def make_client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> tuple[MessagingClient, list[float]]:

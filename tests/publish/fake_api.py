@@ -11,7 +11,7 @@ import httpx
 from kmsg_authoring.api import MessagingClient
 
 KS = "djJ8OTk5fGZha2Uta3Mtc2VjcmV0LXZhbHVl"
-URL = "http://fake.test/api/v1"
+URL = "https://fake.test/api/v1"
 READ_ONLY = {"id", "partnerId", "templateType", "numberOfTokenUsed", "version", "createdAt", "updatedAt"}
 
 
