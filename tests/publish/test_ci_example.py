@@ -65,3 +65,14 @@ def test_commands_parse_with_the_real_cli(job: str) -> None:
         assert args.format in ("sarif", "json", "text")
         if job != "lint":
             assert args.env == "production"
+
+
+def test_publishing_is_serialized_per_environment() -> None:
+    # Issue 9, item 2: two CI runs on two merges must not publish at once.
+    data = load()
+    publish = data["jobs"]["publish"]
+    group = publish["concurrency"]["group"]
+    assert publish["concurrency"]["cancel-in-progress"] is False  # never stop a publish half-way
+    # One group per environment, not per branch or run: every publish to it queues behind the running one.
+    assert "github.ref" not in group and "github.run" not in group and "github.sha" not in group
+    assert data["env"]["KMSG_ENV"] in group
