@@ -250,7 +250,8 @@ def _server_message(answer: _Answer, ks: str) -> str:
     try:
         data = parse_json(answer.content, ks)
     except _BadJson:
-        text = answer.text().strip()
+        # Hidden before it is cut, so a KS straddling the cut cannot leave half of itself.
+        text = answer.text().replace(ks, HIDDEN).strip()
         return " ".join(text[:300].split()) if text else "no message"
     if isinstance(data, dict):
         parts: list[str] = []
