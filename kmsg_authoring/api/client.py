@@ -332,6 +332,7 @@ class MessagingClient:
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
         self._deadline = _Deadline()
+        self._calls = threading.local()
         self.counts: Counter[str] = Counter()
         self._http = httpx.Client(
             base_url=self.url + "/",
@@ -483,7 +484,18 @@ class MessagingClient:
         before each retry, it returns what the earlier attempt stored (then the call returns that) or
         None (then the write is sent again). It must send at most one request and not retry itself.
         """
+        # A call made inside another (the lookup of `applied`) shares the outer call's deadline.
+        outer: float | None = getattr(self._calls, "deadline", None)
         deadline = self.clock() + self.deadline
+        deadline = deadline if outer is None else min(deadline, outer)
+        self._calls.deadline = deadline
+        try:
+            return self._call(endpoint, body, deadline, idempotent=idempotent, applied=applied, retry=retry)
+        finally:
+            self._calls.deadline = outer
+
+    def _call(self, endpoint: str, body: Mapping[str, Any], deadline: float, *, idempotent: bool,
+              applied: Callable[[], Any] | None, retry: bool) -> Any:
         failure: _Failure | None = None
         attempts = len(self.delays) + 1 if retry else 1
         made = 0
