@@ -195,8 +195,9 @@ class _BadJson(ValueError):
     """A body that is not JSON, or is JSON nested deeper than MAX_JSON_DEPTH."""
 
 
-def _cleaned(value: Any, ks: str) -> Any:
-    """value with the KS replaced in every string; _BadJson when it nests deeper than MAX_JSON_DEPTH."""
+def _cleaned(value: Any, ks: str | None) -> Any:
+    """value with the KS replaced in every string (ks None: none can hold it); _BadJson when it nests
+    deeper than MAX_JSON_DEPTH."""
     # Iterative: a hostile answer must not be able to exhaust the stack.
     root: list[Any] = [value]
     stack: list[tuple[Any, int]] = [(root, 0)]
@@ -206,23 +207,21 @@ def _cleaned(value: Any, ks: str) -> Any:
             raise _BadJson(f"nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(node, list):
             for i, item in enumerate(node):
-                if isinstance(item, str):
-                    if ks in item:
-                        node[i] = item.replace(ks, HIDDEN)
-                elif isinstance(item, (list, dict)):
+                if isinstance(item, (list, dict)):
                     stack.append((item, depth + 1))
-        elif isinstance(node, dict):
+                elif ks is not None and isinstance(item, str) and ks in item:
+                    node[i] = item.replace(ks, HIDDEN)
+        else:
             for key in list(node):
                 item = node[key]
-                if isinstance(key, str) and ks in key:
+                if ks is not None and ks in key:
                     del node[key]
                     key = key.replace(ks, HIDDEN)
                     node[key] = item
-                if isinstance(item, str):
-                    if ks in item:
-                        node[key] = item.replace(ks, HIDDEN)
-                elif isinstance(item, (list, dict)):
+                if isinstance(item, (list, dict)):
                     stack.append((item, depth + 1))
+                elif ks is not None and isinstance(item, str) and ks in item:
+                    node[key] = item.replace(ks, HIDDEN)
     return root[0]
 
 
@@ -233,7 +232,8 @@ def _no_constant(name: str) -> Any:
 def parse_json(content: bytes, ks: str) -> Any:
     """The decoded JSON of an answer with the KS hidden; _BadJson when it is not usable JSON."""
     try:
-        value = json.loads(content.decode("utf-8"), parse_constant=_no_constant)
+        text = content.decode("utf-8")
+        value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise _BadJson(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     except UnicodeDecodeError:
@@ -242,7 +242,9 @@ def parse_json(content: bytes, ks: str) -> Any:
         raise
     except ValueError as exc:
         raise _BadJson(f"not JSON ({exc})") from None
-    return _cleaned(value, ks)
+    # Strings are searched only when the text holds the KS, or escapes that could spell it.
+    spelled = ks in text or "\\u" in text or "\\/" in text
+    return _cleaned(value, ks if spelled else None)
 
 
 def _server_message(answer: _Answer, ks: str) -> str:

@@ -307,3 +307,11 @@ def test_a_ks_echoed_in_a_remote_body_is_hidden_in_the_plan_diff(
     assert code == 0
     assert "debug: Authorization: Bearer <hidden>" in text and "ks=<hidden>" in text
     assert KS not in text
+
+
+def test_a_ks_spelled_with_json_escapes_is_hidden_too() -> None:
+    escaped = "".join(f"\\u{ord(ch):04x}" for ch in KS)
+    body = ('{"id": "t1", "subject": "' + escaped + '", "body": "' + KS.replace("J", "\\/J") + '"}').encode()
+    with stub_server(lambda s: Reply(200, body)) as stub, client_for(stub.url) as client:
+        got = client.get_template("t1")
+    assert got["subject"] == "<hidden>" and KS not in json.dumps(got)
