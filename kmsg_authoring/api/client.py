@@ -392,18 +392,21 @@ class MessagingClient:
 
     def _post_once(self, endpoint: str, body: Mapping[str, Any], deadline: float) -> _Answer:
         """One POST, its answer read within the size cap and the deadline; _Failure when it failed."""
-        with self._lock:
-            self.counts[endpoint] += 1
         started = self.clock()
         request = f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})"
         left = deadline - started
         if left <= 0:
-            raise _Failure(ApiError(f"{endpoint}: no time left before the deadline ({self.deadline:.0f} s)"),
+            raise _Failure(ApiError(f"{endpoint}: no time left before the deadline ({self.deadline:g} s)"),
                            retryable=False, sent=False)
+        with self._lock:
+            self.counts[endpoint] += 1
         self._deadline.at = time.monotonic() + left
         try:
             with self._http.stream("POST", endpoint, json=body, timeout=min(self._timeout, left)) as response:
                 answer = self._read(endpoint, response, deadline)
+        except _Failure as failure:
+            self.log(f"{request} -> {failure.error.message} after {(self.clock() - started) * 1000:.0f} ms")
+            raise
         except httpx.HTTPError as exc:
             self.log(f"{request} -> {_describe(exc)} after {(self.clock() - started) * 1000:.0f} ms")
             sent = not isinstance(exc, _NOT_SENT)
@@ -414,7 +417,7 @@ class MessagingClient:
                                retryable=False, sent=False) from None
             if isinstance(exc, httpx.TimeoutException) and self.clock() >= deadline:
                 raise _Failure(ApiError(self.redact(
-                    f"{endpoint}: no complete answer within the deadline ({self.deadline:.0f} s) ({_describe(exc)})"
+                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) ({_describe(exc)})"
                 ), retryable=True), retryable=False, sent=sent) from None
             raise _Failure(ApiError(self.redact(f"{endpoint}: {_describe(exc)}"), retryable=True),
                            retryable=True, sent=sent) from None
@@ -439,7 +442,7 @@ class MessagingClient:
                 raise _Failure(too_big, retryable=False)
             if self.clock() >= deadline:
                 raise _Failure(ApiError(
-                    f"{endpoint}: no complete answer within the deadline ({self.deadline:.0f} s)", retryable=True
+                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s)", retryable=True
                 ), retryable=False)
             chunks.append(chunk)
         return _Answer(response.status_code, response.headers, b"".join(chunks))
