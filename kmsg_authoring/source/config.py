@@ -14,7 +14,7 @@ from kmsg_authoring.model import REGIONS, region_url
 
 CONFIG_FILE = "kmsg.toml"
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
-_SECTIONS = ("build", "brand", "lint", "environments")
+_SECTIONS = ("build", "brand", "lint", "environments", "snapshot")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Config:
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
+    snapshot: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # review.snapshot validates it
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -138,4 +139,5 @@ def load_config(root: Path | None = None) -> Config:
         brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),
+        snapshot=MappingProxyType(_table(data, "snapshot", CONFIG_FILE)),
     )

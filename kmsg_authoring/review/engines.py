@@ -1,0 +1,624 @@
+"""Browser engines that take full-page screenshots of an email, as mail clients render it.
+
+- chromium: Blink, as Gmail and Outlook on the web show mail in most readers' browsers. Headless
+  Chromium through Playwright (Debian's /usr/bin/chromium, else one from `playwright install`);
+  one browser per run, pages rendered in parallel.
+- webkit: WebKit, as Apple Mail renders it. WebKitGTK's MiniBrowser through its WebDriver
+  (Debian's webkit2gtk-driver) with Selenium, on a private Xvfb display.
+- firefox: Gecko, as Thunderbird renders it. Firefox ESR headless, driven through its built-in
+  Marionette protocol with Mozilla's marionette-driver client (neither Debian nor PyPI ships a
+  geckodriver for Linux, and `firefox --screenshot` would start one browser per image).
+
+Every engine gets the same offline page (review.page), a viewport exactly the snapshot width,
+device scale 1 and the scheme's prefers-color-scheme, and every screenshot is re-encoded by Pillow
+so that the same pixels always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kmsg_authoring.errors import ConfigError, KmsgError
+from kmsg_authoring.review.schemes import DARK, LIGHT
+
+CHROMIUM, WEBKIT, FIREFOX = "chromium", "webkit", "firefox"
+ENGINES: tuple[str, ...] = (CHROMIUM, WEBKIT, FIREFOX)
+# Which mail clients each engine stands for (README, report).
+CLIENTS: dict[str, str] = {
+    CHROMIUM: "Gmail and Outlook on the web in Chrome or Edge (Blink)",
+    WEBKIT: "Apple Mail on iOS and macOS (WebKit)",
+    FIREFOX: "Thunderbird and webmail in Firefox (Gecko)",
+}
+EXTRA = "pip install 'kmsg-author[browser]'"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update", "--hide-scrollbars",
+                 "--font-render-hinting=none", "--force-color-profile=srgb", "--disable-lcd-text"]
+VIEWPORT_HEIGHT = 800  # the initial window height; screenshots cover the whole page regardless
+PARALLEL_PAGES = 4
+LOAD_TIMEOUT = 30.0  # seconds for one page (everything is local; this only stops a hang)
+START_TIMEOUT = 30.0
+
+
+class BrowserMissing(ConfigError):
+    """An engine (or its Python driver) is not installed; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot to take: the offline page, the viewport width and the colour scheme."""
+
+    key: str
+    html: str
+    width: int
+    scheme: str
+
+
+def normalize_png(data: bytes) -> bytes:
+    """The screenshot re-encoded as an RGB PNG without metadata: the same pixels give the same bytes."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        rgb = img.convert("RGB")
+    out = io.BytesIO()
+    rgb.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def _stamp(path: str | None) -> str:
+    """A cheap identity of an installed program (path, size, mtime): a new version re-renders."""
+    if path is None:
+        return "default"
+    try:
+        st = os.stat(path)
+    except OSError:
+        return path
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
+class Engine:
+    """A browser engine: opened on first use, shoots pages, closed at the end of the run."""
+
+    name = ""
+
+    def identity(self) -> str:
+        """What the engine's output depends on besides the page (installed version)."""
+        raise NotImplementedError
+
+    def check(self) -> None:
+        """Raise BrowserMissing unless the engine can start (without starting it)."""
+        raise NotImplementedError
+
+    def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
+        """PNG bytes of every shot, by key."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the browser, if started."""
+
+
+# -- Chromium ----------------------------------------------------------------------------------
+def chromium_path() -> str | None:
+    """Debian's Chromium (or one named by KMSG_CHROMIUM), else None for Playwright's own."""
+    explicit = os.environ.get("KMSG_CHROMIUM")
+    if explicit:
+        return explicit
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _require_playwright() -> None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        raise BrowserMissing(
+            "snapshots need Playwright, which is not installed: run " + EXTRA
+            + " (and apt-get install chromium, or `playwright install chromium`)") from None
+
+
+def _chromium_missing(detail: str) -> BrowserMissing:
+    return BrowserMissing(
+        "cannot start Chromium: install Debian's package (apt-get install chromium) or run "
+        f"`playwright install chromium` ({detail.strip().splitlines()[0] if detail.strip() else 'not found'})")
+
+
+class ChromiumEngine(Engine):
+    """Headless Chromium through Playwright: one browser, one context per colour scheme, parallel pages."""
+
+    name = CHROMIUM
+
+    def __init__(self, parallel: int = PARALLEL_PAGES) -> None:
+        self.parallel = max(1, parallel)
+        self.executable = chromium_path()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pw: Any = None
+        self._browser: Any = None
+        self._contexts: dict[str, Any] = {}
+
+    def identity(self) -> str:
+        return f"chromium:{_stamp(self.executable)}"
+
+    def check(self) -> None:
+        _require_playwright()
+        if self.executable is not None and not Path(self.executable).is_file():
+            raise _chromium_missing(f"{self.executable} does not exist")
+
+    async def _open(self) -> Any:
+        if self._browser is None:
+            from playwright.async_api import async_playwright
+
+            self._pw = await async_playwright().start()
+            try:
+                self._browser = await self._pw.chromium.launch(
+                    executable_path=self.executable, args=CHROMIUM_ARGS, timeout=START_TIMEOUT * 1000)
+            except Exception as exc:  # noqa: BLE001 - any launch failure means the browser is missing or broken
+                await self._pw.stop()
+                self._pw = None
+                raise _chromium_missing(str(exc)) from None
+        return self._browser
+
+    async def context(self, scheme: str, *, javascript: bool = False) -> Any:
+        """The browser context of a colour scheme (network blocked, device scale 1)."""
+        key = f"{scheme}:{javascript}"
+        if key not in self._contexts:
+            browser = await self._open()
+            ctx = await browser.new_context(
+                viewport={"width": 600, "height": VIEWPORT_HEIGHT}, device_scale_factor=1,
+                color_scheme="dark" if scheme == DARK else "light", java_script_enabled=javascript,
+                reduced_motion="reduce", locale="en-US", timezone_id="UTC", service_workers="block")
+
+            async def block(route: Any) -> None:
+                if route.request.url.startswith(("data:", "about:")):
+                    await route.continue_()
+                else:
+                    await route.abort("blockedbyclient")
+
+            await ctx.route("**/*", block)
+            self._contexts[key] = ctx
+        return self._contexts[key]
+
+    async def page(self, shot: Shot, *, javascript: bool = False) -> Any:
+        """A page showing a shot, loaded and laid out at its width."""
+        ctx = await self.context(shot.scheme, javascript=javascript)
+        page = await ctx.new_page()
+        await page.set_viewport_size({"width": shot.width, "height": VIEWPORT_HEIGHT})
+        await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
+        return page
+
+    async def _shoot_all(self, shots: Sequence[Shot], progress: Callable[[str], None] | None) -> dict[str, bytes]:
+        await self._open()
+        gate = asyncio.Semaphore(self.parallel)
+        out: dict[str, bytes] = {}
+
+        async def one(shot: Shot) -> None:
+            async with gate:
+                page = await self.page(shot)
+                try:
+                    png = await page.screenshot(full_page=True, animations="disabled", caret="hide",
+                                                type="png", timeout=LOAD_TIMEOUT * 1000)
+                finally:
+                    await page.close()
+            out[shot.key] = normalize_png(png)
+            if progress:
+                progress(shot.key)
+
+        await asyncio.gather(*(one(s) for s in shots))
+        return out
+
+    def run(self, coro: Any) -> Any:
+        """Run a coroutine on the engine's event loop (the Playwright objects belong to it)."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(coro)
+
+    def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
+        self.check()
+        return dict(self.run(self._shoot_all(shots, progress))) if shots else {}
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+
+        async def stop() -> None:
+            for ctx in self._contexts.values():
+                await ctx.close()
+            if self._browser is not None:
+                await self._browser.close()
+            if self._pw is not None:
+                await self._pw.stop()
+
+        try:
+            self._loop.run_until_complete(stop())
+        finally:
+            self._contexts.clear()
+            self._browser = self._pw = None
+            self._loop.close()
+            self._loop = None
+
+
+# -- the engines driven by URL: WebKitGTK and Firefox -------------------------------------------
+class _FilePages:
+    """Pages written to a private temporary folder, loaded by file URL."""
+
+    def __init__(self) -> None:
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._count = 0
+
+    def url(self, html: str) -> str:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="kmsg-snap-")
+        self._count += 1
+        path = Path(self._dir.name) / f"page{self._count}.html"
+        path.write_text(html, encoding="utf-8")
+        return path.as_uri()
+
+    def close(self) -> None:
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+
+def _wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise KmsgError(f"{what} did not start within {timeout:.0f} s")
+        time.sleep(0.02)
+
+
+_MEASURE = ("return [window.innerWidth, window.innerHeight, window.outerWidth, window.outerHeight, "
+            "Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)]")
+
+
+def minibrowser_path() -> str | None:
+    """WebKitGTK's MiniBrowser (shipped with libwebkit2gtk, which webkit2gtk-driver depends on)."""
+    explicit = os.environ.get("KMSG_MINIBROWSER")
+    if explicit:
+        return explicit
+    found = sorted(glob.glob("/usr/lib/*/webkit2gtk-4.*/MiniBrowser"), reverse=True)
+    return found[0] if found else None
+
+
+class Xvfb:
+    """A private virtual X display for the run (WebKitGTK needs a display even without a screen)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.display = ""
+
+    def start(self) -> str:
+        if self.proc is not None:
+            return self.display
+        exe = shutil.which("Xvfb")
+        if exe is None:
+            raise BrowserMissing("the webkit engine runs on a virtual display: apt-get install xvfb")
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            [exe, "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        chunks: list[bytes] = []
+
+        def read() -> None:
+            with os.fdopen(read_fd, "rb") as fh:
+                chunks.append(fh.readline())
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT)
+        number = chunks[0].strip().decode() if chunks else ""
+        if not number.isdigit():
+            self.stop()
+            raise KmsgError("Xvfb did not start (no display number)")
+        self.display = f":{number}"
+        return self.display
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+class WebKitEngine(Engine):
+    """WebKitGTK's MiniBrowser through WebKitWebDriver and Selenium, on a private Xvfb display."""
+
+    name = WEBKIT
+
+    def __init__(self) -> None:
+        self.driver_path = os.environ.get("KMSG_WEBKIT_DRIVER") or shutil.which("WebKitWebDriver")
+        self.browser_path = minibrowser_path()
+        self.xvfb = Xvfb()
+        self.pages = _FilePages()
+        self._drivers: dict[str, Any] = {}
+        self._chrome: dict[str, tuple[int, int]] = {}
+
+    def identity(self) -> str:
+        return f"webkit:{_stamp(self.driver_path)}:{_stamp(self.browser_path)}"
+
+    def check(self) -> None:
+        if self.driver_path is None or self.browser_path is None:
+            raise BrowserMissing("the webkit engine needs WebKitGTK's WebDriver: apt-get install webkit2gtk-driver xvfb")
+        if shutil.which("Xvfb") is None:
+            raise BrowserMissing("the webkit engine runs on a virtual display: apt-get install xvfb")
+        try:
+            import selenium  # noqa: F401
+        except ImportError:
+            raise BrowserMissing("the webkit engine is driven with Selenium, which is not installed: run "
+                                 + EXTRA) from None
+
+    def _driver(self, scheme: str) -> Any:
+        # MiniBrowser takes dark mode at start-up only: one session per scheme.
+        if scheme not in self._drivers:
+            from selenium import webdriver
+            from selenium.webdriver.webkitgtk.options import Options
+            from selenium.webdriver.webkitgtk.service import Service
+
+            display = self.xvfb.start()
+            options = Options()
+            options.binary_location = str(self.browser_path)
+            options.add_argument("--automation")
+            options.add_argument("--proxy=http://127.0.0.1:9")  # a closed port: nothing leaves the machine
+            if scheme == DARK:
+                options.add_argument("--dark-mode")
+            env = {**os.environ, "DISPLAY": display, "GDK_BACKEND": "x11", "NO_AT_BRIDGE": "1"}
+            service = Service(executable_path=str(self.driver_path), env=env)
+            try:
+                self._drivers[scheme] = webdriver.WebKitGTK(options=options, service=service)
+            except Exception as exc:  # noqa: BLE001 - Selenium raises several kinds on a failed start
+                raise BrowserMissing(f"cannot start WebKitGTK through {self.driver_path} "
+                                     f"(apt-get install webkit2gtk-driver xvfb): {str(exc).strip()[:300]}") from None
+        return self._drivers[scheme]
+
+    def _shot(self, driver: Any, shot: Shot) -> bytes:
+        extra_w, extra_h = self._chrome.get(shot.scheme, (0, 0))
+        driver.set_window_rect(width=shot.width + extra_w, height=VIEWPORT_HEIGHT + extra_h)
+        driver.get(self.pages.url(shot.html))
+        inner_w, inner_h, outer_w, outer_h, full = driver.execute_script(_MEASURE)
+        extra_w, extra_h = outer_w - inner_w, outer_h - inner_h
+        self._chrome[shot.scheme] = (extra_w, extra_h)
+        # WebDriver screenshots cover the viewport only: the window is made as tall as the page.
+        driver.set_window_rect(width=shot.width + extra_w, height=int(full) + extra_h)
+        for _ in range(3):
+            inner_w, inner_h, _, _, full = driver.execute_script(_MEASURE)
+            if inner_w == shot.width and inner_h >= full:
+                break
+            driver.set_window_rect(width=shot.width + extra_w, height=int(full) + extra_h)
+        png: bytes = driver.get_screenshot_as_png()
+        return png
+
+    def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
+        self.check()
+        out: dict[str, bytes] = {}
+        for scheme in (LIGHT, DARK):
+            for shot in (s for s in shots if s.scheme == scheme):
+                out[shot.key] = normalize_png(self._shot(self._driver(scheme), shot))
+                if progress:
+                    progress(shot.key)
+        return out
+
+    def close(self) -> None:
+        for driver in self._drivers.values():
+            try:
+                driver.quit()
+            except Exception:  # noqa: BLE001 - the browser may already be gone
+                pass
+        self._drivers.clear()
+        self.xvfb.stop()
+        self.pages.close()
+
+
+FIREFOX_PREFS: dict[str, Any] = {
+    "marionette.port": 0,  # any free port; Firefox writes it to MarionetteActivePort in the profile
+    "network.proxy.type": 1,  # every request goes to a closed local port: nothing leaves the machine
+    "network.proxy.http": "127.0.0.1",
+    "network.proxy.http_port": 9,
+    "network.proxy.ssl": "127.0.0.1",
+    "network.proxy.ssl_port": 9,
+    "network.proxy.allow_hijacking_localhost": True,
+    "ui.useOverlayScrollbars": 1,  # a classic scrollbar would take width from the snapshot
+    "layout.css.prefers-color-scheme.content-override": 1,
+    "browser.shell.checkDefaultBrowser": False,
+    "browser.startup.homepage_override.mstone": "ignore",
+    "browser.aboutwelcome.enabled": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "toolkit.telemetry.reportingpolicy.firstRun": False,
+    "app.update.disabledForTesting": True,
+    "app.normandy.enabled": False,
+    "extensions.update.enabled": False,
+    "browser.safebrowsing.update.enabled": False,
+    "network.captive-portal-service.enabled": False,
+    "network.connectivity-service.enabled": False,
+    "gfx.font_rendering.opentype_svg.enabled": False,
+    "layout.css.devPixelsPerPx": "1.0",
+}
+
+
+def firefox_path() -> str | None:
+    """Firefox ESR (or Firefox), or one named by KMSG_FIREFOX."""
+    return os.environ.get("KMSG_FIREFOX") or shutil.which("firefox-esr") or shutil.which("firefox")
+
+
+def _pref_line(name: str, value: Any) -> str:
+    import json
+
+    return f"user_pref({json.dumps(name)}, {json.dumps(value)});\n"
+
+
+class FirefoxEngine(Engine):
+    """Firefox ESR headless, driven through its built-in Marionette protocol."""
+
+    name = FIREFOX
+
+    def __init__(self) -> None:
+        self.executable = firefox_path()
+        self.pages = _FilePages()
+        self._profile: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._client: Any = None
+        self._scheme = LIGHT
+
+    def identity(self) -> str:
+        return f"firefox:{_stamp(self.executable)}"
+
+    def check(self) -> None:
+        if self.executable is None:
+            raise BrowserMissing("the firefox engine needs Firefox ESR: apt-get install firefox-esr")
+        try:
+            import marionette_driver  # noqa: F401
+        except ImportError:
+            raise BrowserMissing("the firefox engine is driven with marionette-driver, which is not installed: run "
+                                 + EXTRA) from None
+
+    def _open(self) -> Any:
+        if self._client is None:
+            from marionette_driver.marionette import Marionette
+
+            self._profile = tempfile.TemporaryDirectory(prefix="kmsg-firefox-")
+            profile = Path(self._profile.name)
+            (profile / "user.js").write_text("".join(_pref_line(k, v) for k, v in FIREFOX_PREFS.items()),
+                                            encoding="utf-8")
+            env = {**os.environ, "MOZ_HEADLESS": "1", "MOZ_CRASHREPORTER_DISABLE": "1"}
+            try:
+                self._proc = subprocess.Popen(
+                    [str(self.executable), "--headless", "--marionette", "--no-remote", "--profile", str(profile),
+                     "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            except OSError as exc:
+                raise BrowserMissing(f"cannot start {self.executable} (apt-get install firefox-esr): {exc}") from None
+            port_file = profile / "MarionetteActivePort"
+
+            def port() -> int:
+                if self._proc is not None and self._proc.poll() is not None:
+                    raise BrowserMissing(f"{self.executable} exited at start-up (apt-get install firefox-esr)")
+                try:
+                    text = port_file.read_text(encoding="ascii").strip()
+                except OSError:
+                    return 0
+                return int(text) if text.isdigit() else 0
+
+            number = _wait_for(port, START_TIMEOUT, "Firefox")
+            client = Marionette(host="127.0.0.1", port=number)
+            client.start_session()
+            client.timeout.page_load = LOAD_TIMEOUT
+            self._client = client
+        return self._client
+
+    def _set_scheme(self, client: Any, scheme: str) -> None:
+        if scheme != self._scheme:
+            client.set_pref("layout.css.prefers-color-scheme.content-override", 0 if scheme == DARK else 1)
+            self._scheme = scheme
+
+    def _shot(self, client: Any, shot: Shot) -> bytes:
+        self._set_scheme(client, shot.scheme)
+        client.set_window_rect(width=shot.width, height=VIEWPORT_HEIGHT)
+        inner = client.execute_script("return window.innerWidth")
+        if inner != shot.width:
+            client.set_window_rect(width=2 * shot.width - int(inner), height=VIEWPORT_HEIGHT)
+        client.navigate(self.pages.url(shot.html))
+        png: bytes = client.screenshot(full=True, format="binary")
+        return png
+
+    def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
+        self.check()
+        if not shots:
+            return {}
+        client = self._open()
+        out: dict[str, bytes] = {}
+        for shot in sorted(shots, key=lambda s: s.scheme != LIGHT):
+            out[shot.key] = normalize_png(self._shot(client, shot))
+            if progress:
+                progress(shot.key)
+        return out
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.delete_session()
+            except Exception:  # noqa: BLE001 - the browser may already be gone
+                pass
+            self._client = None
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._profile is not None:
+            self._profile.cleanup()
+            self._profile = None
+        self.pages.close()
+
+
+FACTORIES: dict[str, Callable[[], Engine]] = {CHROMIUM: ChromiumEngine, WEBKIT: WebKitEngine, FIREFOX: FirefoxEngine}
+
+
+def parse_engines(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Engine names from `chromium,webkit` or a list; an unknown name is a usage error."""
+    from kmsg_authoring.errors import UsageError
+
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names = [str(n).strip().lower() for n in items if str(n).strip()]
+    for n in names:
+        if n not in ENGINES:
+            raise UsageError(f"unknown engine '{n}' (engines: {', '.join(ENGINES)})")
+    if not names:
+        raise UsageError(f"no engine given (engines: {', '.join(ENGINES)})")
+    return tuple(dict.fromkeys(names))
+
+
+class Engines:
+    """The engines of a run, each started once on first use and closed together."""
+
+    def __init__(self, names: Sequence[str], factories: dict[str, Callable[[], Engine]] | None = None) -> None:
+        made = factories or FACTORIES
+        self.engines: dict[str, Engine] = {n: made[n]() for n in names}
+
+    def check(self) -> None:
+        """Fail before any work when an engine is not installed."""
+        for engine in self.engines.values():
+            engine.check()
+
+    def shoot(self, shots: dict[str, list[Shot]],
+              progress: Callable[[str], None] | None = None) -> dict[str, dict[str, bytes]]:
+        """Shots per engine -> PNG bytes per engine and key; the engines work at the same time."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        work = {name: list(items) for name, items in shots.items() if items}
+        if not work:
+            return {}
+        if len(work) == 1:
+            name, items = next(iter(work.items()))
+            return {name: self.engines[name].shoot(items, progress)}
+        with ThreadPoolExecutor(max_workers=len(work)) as pool:
+            futures = {name: pool.submit(self.engines[name].shoot, items, progress) for name, items in work.items()}
+            return {name: f.result() for name, f in futures.items()}
+
+    def close(self) -> None:
+        """Stop every started browser."""
+        for engine in self.engines.values():
+            engine.close()
+
+    def __enter__(self) -> Engines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
