@@ -45,7 +45,11 @@ EXTRA = "pip install 'kmsg-author[browser]'"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update", "--hide-scrollbars",
                  "--font-render-hinting=none", "--force-color-profile=srgb", "--disable-lcd-text"]
-VIEWPORT_HEIGHT = 800  # the initial window height; screenshots cover the whole page regardless
+# The window starts this short, so that the document's height is the content's, not the window's;
+# it is then made exactly as tall as the document and the whole window is captured.
+VIEWPORT_HEIGHT = 100
+MAX_HEIGHT = 16384  # px; a taller email is cut at this height
+STABLE_TRIES = 6
 PARALLEL_PAGES = 4
 LOAD_TIMEOUT = 30.0  # seconds for one page (everything is local; this only stops a hang)
 START_TIMEOUT = 30.0
@@ -132,6 +136,10 @@ def _chromium_missing(detail: str) -> BrowserMissing:
         f"`playwright install chromium` ({detail.strip().splitlines()[0] if detail.strip() else 'not found'})")
 
 
+_HEIGHT = ("() => Math.max(document.documentElement.scrollHeight, "
+           "document.body ? document.body.scrollHeight : 0)")
+
+
 class ChromiumEngine(Engine):
     """Headless Chromium through Playwright: one browser, one context per colour scheme, parallel pages."""
 
@@ -204,8 +212,27 @@ class ChromiumEngine(Engine):
             async with gate:
                 page = await self.page(shot)
                 try:
-                    png = await page.screenshot(full_page=True, animations="disabled", caret="hide",
-                                                type="png", timeout=LOAD_TIMEOUT * 1000)
+                    # The viewport is made as tall as the document rather than using Playwright's
+                    # full_page capture, which stitched stale frames under load.
+                    height = VIEWPORT_HEIGHT
+                    for _ in range(4):
+                        full = min(int(await page.evaluate(_HEIGHT)), MAX_HEIGHT)
+                        if full == height:
+                            break
+                        height = full
+                        await page.set_viewport_size({"width": shot.width, "height": height})
+                    # As Playwright's to_have_screenshot does: capture until two consecutive frames
+                    # agree, since a busy machine can hand over a frame painted before the resize.
+                    png = b""
+                    for _ in range(STABLE_TRIES):
+                        last = png
+                        png = await page.screenshot(animations="disabled", caret="hide", type="png",
+                                                    timeout=LOAD_TIMEOUT * 1000)
+                        if png == last:
+                            break
+                    else:
+                        raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots "
+                                        "of the same page")
                 finally:
                     await page.close()
             out[shot.key] = normalize_png(png)
@@ -354,8 +381,11 @@ class WebKitEngine(Engine):
         return f"webkit:{_stamp(self.driver_path)}:{_stamp(self.browser_path)}"
 
     def check(self) -> None:
-        if self.driver_path is None or self.browser_path is None:
-            raise BrowserMissing("the webkit engine needs WebKitGTK's WebDriver: apt-get install webkit2gtk-driver xvfb")
+        for path in (self.driver_path, self.browser_path):
+            if path is None or not Path(path).is_file():
+                raise BrowserMissing("the webkit engine needs WebKitGTK's WebDriver and MiniBrowser: "
+                                     "apt-get install webkit2gtk-driver xvfb"
+                                     + (f" ({path} does not exist)" if path else ""))
         if shutil.which("Xvfb") is None:
             raise BrowserMissing("the webkit engine runs on a virtual display: apt-get install xvfb")
         try:
@@ -395,12 +425,14 @@ class WebKitEngine(Engine):
         extra_w, extra_h = outer_w - inner_w, outer_h - inner_h
         self._chrome[shot.scheme] = (extra_w, extra_h)
         # WebDriver screenshots cover the viewport only: the window is made as tall as the page.
-        driver.set_window_rect(width=shot.width + extra_w, height=int(full) + extra_h)
+        full = min(int(full), MAX_HEIGHT)
+        driver.set_window_rect(width=shot.width + extra_w, height=full + extra_h)
         for _ in range(3):
-            inner_w, inner_h, _, _, full = driver.execute_script(_MEASURE)
-            if inner_w == shot.width and inner_h >= full:
+            inner_w, inner_h, _, _, now = driver.execute_script(_MEASURE)
+            if inner_w == shot.width and inner_h == min(int(now), MAX_HEIGHT):
                 break
-            driver.set_window_rect(width=shot.width + extra_w, height=int(full) + extra_h)
+            full = min(int(now), MAX_HEIGHT)
+            driver.set_window_rect(width=shot.width + extra_w, height=full + extra_h)
         png: bytes = driver.get_screenshot_as_png()
         return png
 
@@ -479,8 +511,9 @@ class FirefoxEngine(Engine):
         return f"firefox:{_stamp(self.executable)}"
 
     def check(self) -> None:
-        if self.executable is None:
-            raise BrowserMissing("the firefox engine needs Firefox ESR: apt-get install firefox-esr")
+        if self.executable is None or not Path(self.executable).is_file():
+            raise BrowserMissing("the firefox engine needs Firefox ESR: apt-get install firefox-esr"
+                                 + (f" ({self.executable} does not exist)" if self.executable else ""))
         try:
             import marionette_driver  # noqa: F401
         except ImportError:
@@ -532,6 +565,13 @@ class FirefoxEngine(Engine):
         if inner != shot.width:
             client.set_window_rect(width=2 * shot.width - int(inner), height=VIEWPORT_HEIGHT)
         client.navigate(self.pages.url(shot.html))
+        width = client.window_rect["width"]
+        for _ in range(3):
+            inner_w, inner_h, _, _, full = client.execute_script(_MEASURE)
+            full = min(int(full), MAX_HEIGHT)
+            if inner_h == full:
+                break
+            client.set_window_rect(width=width, height=full)
         png: bytes = client.screenshot(full=True, format="binary")
         return png
 
