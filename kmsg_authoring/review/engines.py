@@ -274,6 +274,80 @@ class ChromiumEngine(Engine):
 
 
 # -- the engines driven by URL: WebKitGTK and Firefox -------------------------------------------
+def _stable(capture: Callable[[], bytes], key: str, engine: str, settle: Callable[[], Any] | None = None) -> bytes:
+    """Capture until two consecutive screenshots agree (a busy machine can hand over a stale frame)."""
+    png = b""
+    for _ in range(STABLE_TRIES):
+        if settle is not None:
+            settle()
+        last, png = png, bytes(capture())
+        if png == last:
+            return png
+    raise KmsgError(f"{key}: {engine} gave {STABLE_TRIES} different screenshots of the same page")
+
+
+FRAME_ID = "kmsg-email"
+# WebKitGTK's and Firefox's windows cannot be made as narrow as a phone (about 450 and 500 px at
+# least), so these engines show the email in an iframe of exactly the snapshot width, as webmail
+# clients do, and capture the iframe.
+FRAME_WINDOW = 640
+_FRAME_HEIGHT = ("var d = document.getElementById('kmsg-email').contentDocument; "
+                 "return Math.max(d.documentElement.scrollHeight, d.body ? d.body.scrollHeight : 0)")
+_FRAME_SIZE = "document.getElementById('kmsg-email').style.height = arguments[0] + 'px'"
+_FRAME_READY = ("var f = document.getElementById('kmsg-email'); var d = f && f.contentDocument; "
+                "return !!(d && d.readyState === 'complete' && d.body)")
+# Resolves after two animation frames: the layout and paint of the last change are done.
+SETTLE = ("var done = arguments[arguments.length - 1]; "
+          "requestAnimationFrame(function () { requestAnimationFrame(function () { done(true); }); });")
+
+
+def framed(html: str, width: int) -> str:
+    """A host page with the email in an iframe of the snapshot width (srcdoc, so it can be measured)."""
+    from html import escape
+
+    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            "<style>html,body{margin:0;padding:0;background:transparent}"
+            f"iframe{{display:block;border:0;margin:0;padding:0;width:{width}px;height:{VIEWPORT_HEIGHT}px}}</style>"
+            f"</head><body><iframe id=\"{FRAME_ID}\" scrolling=\"no\" srcdoc=\"{escape(html, quote=True)}\"></iframe>"
+            "</body></html>")
+
+
+def _framed_shot(shot: Shot, resize: Callable[[int, int], tuple[int, int]], load: Callable[[str], Any],
+                 script: Callable[..., Any], settle: Callable[[], Any], capture: Callable[[], bytes],
+                 pages: _FilePages, engine: str) -> bytes:
+    """Load the email framed at its width, make the frame (and the window) as tall as it, capture the frame."""
+    window = max(FRAME_WINDOW, shot.width)
+    extra_w, extra_h = resize(window, VIEWPORT_HEIGHT + 200)
+    load(pages.url(framed(shot.html, shot.width)))
+    _wait_for(lambda: script(_FRAME_READY), LOAD_TIMEOUT, f"{engine}: the email's frame")
+    height = VIEWPORT_HEIGHT
+    for _ in range(6):
+        settle()
+        full = min(int(script(_FRAME_HEIGHT)), MAX_HEIGHT)
+        if full == height:
+            break
+        height = full
+        script(_FRAME_SIZE, height)
+    # A screenshot covers what the window shows: the window is made taller than the frame.
+    resize(window + extra_w, height + extra_h + 20)
+    # The frame stands at the top left of the page: the window's screenshot is cut to it (element
+    # screenshots in WebKitGTK are shifted by the window's toolbar).
+    return _crop(_stable(capture, shot.key, engine, settle), shot.width, height)
+
+
+def _crop(png: bytes, width: int, height: int) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        if img.size[0] < width or img.size[1] < height:
+            raise KmsgError(f"the window's screenshot ({img.size[0]}x{img.size[1]}) is smaller than the email "
+                            f"({width}x{height})")
+        part = img.convert("RGB").crop((0, 0, width, height))
+    out = io.BytesIO()
+    part.save(out, format="PNG")
+    return out.getvalue()
+
+
 class _FilePages:
     """Pages written to a private temporary folder, loaded by file URL."""
 
@@ -418,23 +492,16 @@ class WebKitEngine(Engine):
         return self._drivers[scheme]
 
     def _shot(self, driver: Any, shot: Shot) -> bytes:
-        extra_w, extra_h = self._chrome.get(shot.scheme, (0, 0))
-        driver.set_window_rect(width=shot.width + extra_w, height=VIEWPORT_HEIGHT + extra_h)
-        driver.get(self.pages.url(shot.html))
-        inner_w, inner_h, outer_w, outer_h, full = driver.execute_script(_MEASURE)
-        extra_w, extra_h = outer_w - inner_w, outer_h - inner_h
-        self._chrome[shot.scheme] = (extra_w, extra_h)
-        # WebDriver screenshots cover the viewport only: the window is made as tall as the page.
-        full = min(int(full), MAX_HEIGHT)
-        driver.set_window_rect(width=shot.width + extra_w, height=full + extra_h)
-        for _ in range(3):
-            inner_w, inner_h, _, _, now = driver.execute_script(_MEASURE)
-            if inner_w == shot.width and inner_h == min(int(now), MAX_HEIGHT):
-                break
-            full = min(int(now), MAX_HEIGHT)
-            driver.set_window_rect(width=shot.width + extra_w, height=full + extra_h)
-        png: bytes = driver.get_screenshot_as_png()
-        return png
+        def resize(width: int, height: int) -> tuple[int, int]:
+            driver.set_window_rect(width=width, height=height)
+            inner_w, inner_h, outer_w, outer_h, _ = driver.execute_script(_MEASURE)
+            return outer_w - inner_w, outer_h - inner_h
+
+        def capture() -> bytes:
+            return bytes(driver.get_screenshot_as_png())
+
+        return _framed_shot(shot, resize, lambda url: driver.get(url), driver.execute_script,
+                            lambda: driver.execute_async_script(SETTLE), capture, self.pages, "WebKitGTK")
 
     def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
         self.check()
@@ -531,7 +598,8 @@ class FirefoxEngine(Engine):
             env = {**os.environ, "MOZ_HEADLESS": "1", "MOZ_CRASHREPORTER_DISABLE": "1"}
             try:
                 self._proc = subprocess.Popen(
-                    [str(self.executable), "--headless", "--marionette", "--no-remote", "--profile", str(profile),
+                    [str(self.executable), "--headless", "--marionette", "-remote-allow-system-access", "--no-remote",
+                     "--profile", str(profile),
                      "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             except OSError as exc:
                 raise BrowserMissing(f"cannot start {self.executable} (apt-get install firefox-esr): {exc}") from None
@@ -560,20 +628,20 @@ class FirefoxEngine(Engine):
 
     def _shot(self, client: Any, shot: Shot) -> bytes:
         self._set_scheme(client, shot.scheme)
-        client.set_window_rect(width=shot.width, height=VIEWPORT_HEIGHT)
-        inner = client.execute_script("return window.innerWidth")
-        if inner != shot.width:
-            client.set_window_rect(width=2 * shot.width - int(inner), height=VIEWPORT_HEIGHT)
-        client.navigate(self.pages.url(shot.html))
-        width = client.window_rect["width"]
-        for _ in range(3):
-            inner_w, inner_h, _, _, full = client.execute_script(_MEASURE)
-            full = min(int(full), MAX_HEIGHT)
-            if inner_h == full:
-                break
-            client.set_window_rect(width=width, height=full)
-        png: bytes = client.screenshot(full=True, format="binary")
-        return png
+
+        def resize(width: int, height: int) -> tuple[int, int]:
+            client.set_window_rect(width=width, height=height)
+            inner_w, inner_h, outer_w, outer_h, _ = client.execute_script(_MEASURE)
+            return outer_w - inner_w, outer_h - inner_h
+
+        def script(js: str, *args: Any) -> Any:
+            return client.execute_script(js, script_args=list(args))
+
+        def capture() -> bytes:
+            return bytes(client.screenshot(full=False, format="binary"))
+
+        return _framed_shot(shot, resize, client.navigate, script, lambda: client.execute_async_script(SETTLE),
+                            capture, self.pages, "Firefox")
 
     def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
         self.check()
