@@ -37,8 +37,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--threshold", metavar="SHARE", default="0",
                    help="share of pixels an image may change and still count as unchanged: 0.001 or 0.1%% "
                         "(default 0: any changed pixel)")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text (default) or json (the comparison, for CI)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="text (default), json (the comparison, for CI) or markdown (a pull-request comment "
+                        "with thumbnails of the differences)")
+    p.add_argument("--image-url", metavar="URL", default="",
+                   help="with --format markdown: the URL the output folder's images are published at")
     p.add_argument("--no-cache", action="store_true", help="render every image again, even unchanged ones")
     p.set_defaults(func=run)
 
@@ -106,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
     folder = config.rel(snap.out_dir)
     if args.format == "json":
         sys.stdout.write(review.comparison.to_json())
+    elif args.format == "markdown":
+        from kmsg_authoring.review.compare import markdown_summary
+
+        sys.stdout.write(markdown_summary(review.comparison, image_url=args.image_url, baseline=args.compare or ""))
     else:
         out(f"{len(snap.images)} snapshot(s) in {folder}/ ({len(snap.rendered)} rendered, "
             f"{len(snap.reused)} unchanged HTML kept)")

@@ -209,3 +209,32 @@ def parse_threshold(text: str) -> float:
     if not 0 <= number < 1:
         raise ValueError(f"'{text}' must be at least 0 and less than 1 (100%)")
     return number
+
+
+def markdown_summary(comparison: Comparison, *, image_url: str = "", baseline: str = "", limit: int = 30) -> str:
+    """A pull-request comment: the changed templates with a thumbnail of each difference.
+
+    image_url is where the output folder's images can be fetched from (a URL prefix); without it the
+    images are referred to by their path in the folder.
+    """
+    prefix = image_url.rstrip("/") + "/" if image_url else ""
+    lines = ["### Email snapshots" + (f" against `{baseline}`" if baseline else ""), "",
+             comparison.summary() + "."]
+    changed = [c for c in comparison.changes if c.status != UNCHANGED]
+    if not changed:
+        lines += ["", "No email looks different."]
+        return "\n".join(lines) + "\n"
+    lines += ["", "| template | view | change | difference |", "| --- | --- | --- | --- |"]
+    for c in changed[:limit]:
+        e = c.entry
+        view = f"{e.get('recipient')}, {e.get('width')} px, {e.get('scheme')}, {e.get('engine')}"
+        what = c.status
+        if c.status == CHANGED and c.diff is not None and c.diff.bbox is not None:
+            x, y, w, h = c.diff.bbox
+            what = f"{c.diff.share * 100:.2f}% of pixels, {w}x{h} at ({x}, {y})"
+        shown = c.diff_file or (c.after or c.before or {}).get("file")
+        image = f'<img src="{prefix}{shown}" width="200" alt="{c.key}">' if shown and c.status != REMOVED else ""
+        lines.append(f"| `{e.get('template')}` | {view} | {what} | {image} |")
+    if len(changed) > limit:
+        lines += ["", f"... and {len(changed) - limit} more: see the report artifact."]
+    return "\n".join(lines) + "\n"

@@ -203,43 +203,54 @@ class ChromiumEngine(Engine):
         await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
         return page
 
+    async def _capture(self, page: Any, shot: Shot) -> bytes:
+        """Size the viewport to the shot's width and the document's height; capture until two frames agree."""
+        # The viewport is made as tall as the document rather than using Playwright's full_page
+        # capture, which stitched stale frames under load.
+        await page.set_viewport_size({"width": shot.width, "height": VIEWPORT_HEIGHT})
+        height = VIEWPORT_HEIGHT
+        for _ in range(4):
+            full = min(int(await page.evaluate(_HEIGHT)), MAX_HEIGHT)
+            if full == height:
+                break
+            height = full
+            await page.set_viewport_size({"width": shot.width, "height": height})
+        # As Playwright's to_have_screenshot does: capture until two consecutive frames agree, since
+        # a busy machine can hand over a frame painted before the resize.
+        png = b""
+        for _ in range(STABLE_TRIES):
+            last = png
+            png = await page.screenshot(animations="disabled", caret="hide", type="png",
+                                        timeout=LOAD_TIMEOUT * 1000)
+            if png == last:
+                return bytes(png)
+        raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots of the same page")
+
     async def _shoot_all(self, shots: Sequence[Shot], progress: Callable[[str], None] | None) -> dict[str, bytes]:
         await self._open()
         gate = asyncio.Semaphore(self.parallel)
         out: dict[str, bytes] = {}
+        # Shots of the same HTML (widths, schemes) share one page: it is loaded once, and the scheme
+        # is switched by media emulation.
+        groups: dict[str, list[Shot]] = {}
+        for shot in shots:
+            groups.setdefault(shot.html, []).append(shot)
 
-        async def one(shot: Shot) -> None:
+        async def group(items: list[Shot]) -> None:
             async with gate:
-                page = await self.page(shot)
+                first = items[0]
+                page = await self.page(first)
                 try:
-                    # The viewport is made as tall as the document rather than using Playwright's
-                    # full_page capture, which stitched stale frames under load.
-                    height = VIEWPORT_HEIGHT
-                    for _ in range(4):
-                        full = min(int(await page.evaluate(_HEIGHT)), MAX_HEIGHT)
-                        if full == height:
-                            break
-                        height = full
-                        await page.set_viewport_size({"width": shot.width, "height": height})
-                    # As Playwright's to_have_screenshot does: capture until two consecutive frames
-                    # agree, since a busy machine can hand over a frame painted before the resize.
-                    png = b""
-                    for _ in range(STABLE_TRIES):
-                        last = png
-                        png = await page.screenshot(animations="disabled", caret="hide", type="png",
-                                                    timeout=LOAD_TIMEOUT * 1000)
-                        if png == last:
-                            break
-                    else:
-                        raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots "
-                                        "of the same page")
+                    for shot in sorted(items, key=lambda s: (s.scheme != first.scheme, s.scheme, -s.width)):
+                        await page.emulate_media(color_scheme="dark" if shot.scheme == DARK else "light")
+                        # Chromium's PNG encoder gives the same bytes for the same pixels: no re-encoding.
+                        out[shot.key] = await self._capture(page, shot)
+                        if progress:
+                            progress(shot.key)
                 finally:
                     await page.close()
-            out[shot.key] = normalize_png(png)
-            if progress:
-                progress(shot.key)
 
-        await asyncio.gather(*(one(s) for s in shots))
+        await asyncio.gather(*(group(items) for items in groups.values()))
         return out
 
     def run(self, coro: Any) -> Any:
@@ -328,8 +339,18 @@ def _framed_shot(shot: Shot, resize: Callable[[int, int], tuple[int, int]], load
             break
         height = full
         script(_FRAME_SIZE, height)
-    # A screenshot covers what the window shows: the window is made taller than the frame.
-    resize(window + extra_w, height + extra_h + 20)
+    # A screenshot covers what the window shows: the window is made taller than the frame (and
+    # checked, since a window manager-less X server may apply the size late).
+    for _ in range(10):
+        resize(window + extra_w, height + extra_h + 20)
+        settle()
+        inner = int(script("return window.innerHeight"))
+        if inner >= height:
+            break
+        extra_h += height - inner  # the toolbar was measured before the first size took effect
+        time.sleep(0.1)
+    else:
+        raise KmsgError(f"{shot.key}: {engine} would not make its window {height} px tall")
     # The frame stands at the top left of the page: the window's screenshot is cut to it (element
     # screenshots in WebKitGTK are shifted by the window's toolbar).
     return _crop(_stable(capture, shot.key, engine, settle), shot.width, height)

@@ -76,3 +76,21 @@ def test_parse_threshold(text: str, value: float) -> None:
 def test_parse_threshold_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_threshold(text)
+
+
+def test_markdown_summary_lists_changes_with_thumbnails(tmp_path: Path) -> None:
+    from kmsg_authoring.review.compare import markdown_summary
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    old = _png(before / "t/a.png", (100, 50))
+    new = _png(after / "t/a.png", (100, 50), (0, 0, 10, 10))
+    same = _png(before / "u/b.png", (10, 10))
+    _png(after / "u/b.png", (10, 10))
+    write_manifest(before, {"t/a": _entry("t/a.png", old), "u/b": _entry("u/b.png", same, "u")})
+    write_manifest(after, {"t/a": _entry("t/a.png", new), "u/b": _entry("u/b.png", same, "u")})
+    text = markdown_summary(compare_sets(before, after, out_dir=after), image_url="https://img.example/pr-1/",
+                            baseline="origin/main")
+    assert text.startswith("### Email snapshots against `origin/main`")
+    assert "| `t` | a@example.com, 100 px, light, chromium | 2.00% of pixels, 10x10 at (0, 0) |" in text
+    assert '<img src="https://img.example/pr-1/_diff/t/a.png" width="200"' in text
+    assert "`u`" not in text
