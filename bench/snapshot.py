@@ -26,9 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kmsg_authoring.review.engines import Engines  # noqa: E402
-from kmsg_authoring.review.snapshot import take_snapshots  # noqa: E402
-from kmsg_authoring.source.config import load_config  # noqa: E402
+from kmsg_authoring.review.engines import Engines
+from kmsg_authoring.review.snapshot import take_snapshots
+from kmsg_authoring.source.config import load_config
 
 
 def main() -> int:

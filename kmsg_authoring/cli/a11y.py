@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kmsg_authoring.lint.problem import Problem
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _new_since(problems: tuple, baseline: list) -> list:  # type: ignore[type-arg]
+def _new_since(problems: Sequence[Problem], baseline: Sequence[Problem]) -> list[Problem]:
     """Problems absent from the baseline; lines move when a file is edited, so they are matched without them."""
     known = {(p.template, p.code, p.location.path, p.message) for p in baseline}
     return [p for p in problems if (p.template, p.code, p.location.path, p.message) not in known]

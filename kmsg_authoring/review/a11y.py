@@ -233,7 +233,8 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
         args = {"rules": sorted(r for r, code in AXE_RULES.items() if code in enabled),
                 "layoutTables": LAYOUT_TABLE in enabled, "minSize": min_size}
         marked = {**c.payload, "body": c.marked_body}
-        for name in list(sample_names(config, c.folder)) or [None]:
+        names: list[str | None] = list(sample_names(config, c.folder)) or [None]
+        for name in names:
             try:
                 sample = load_sample(config, c, name)
             except KmsgError as exc:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from kmsg_authoring.errors import ConfigError, KmsgError
 from kmsg_authoring.review.schemes import DARK, LIGHT
@@ -538,7 +538,7 @@ class WebKitEngine(Engine):
         for driver in self._drivers.values():
             try:
                 driver.quit()
-            except Exception:  # noqa: BLE001 - the browser may already be gone
+            except Exception:  # noqa: BLE001, S110 - the browser may already be gone
                 pass
         self._drivers.clear()
         self.xvfb.stop()
@@ -680,7 +680,7 @@ class FirefoxEngine(Engine):
         if self._client is not None:
             try:
                 self._client.delete_session()
-            except Exception:  # noqa: BLE001 - the browser may already be gone
+            except Exception:  # noqa: BLE001, S110 - the browser may already be gone
                 pass
             self._client = None
         if self._proc is not None:
@@ -746,7 +746,7 @@ class Engines:
         for engine in self.engines.values():
             engine.close()
 
-    def __enter__(self) -> Engines:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -14,7 +14,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from kmsg_authoring.review.compare import ADDED, CHANGED, REMOVED, STATUSES, UNCHANGED, Comparison, ImageChange
+from kmsg_authoring.review.compare import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    STATUSES,
+    UNCHANGED,
+    Comparison,
+    ImageChange,
+)
 from kmsg_authoring.review.engines import CLIENTS, ENGINES
 
 REPORT = "report.html"

@@ -13,7 +13,13 @@ from kmsg_authoring.review.baseline import copy_snapshot_folder, is_snapshot_fol
 from kmsg_authoring.review.compare import ADDED, DIFF_DIR, Comparison, ImageChange, compare_sets
 from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.report import write_report
-from kmsg_authoring.review.snapshot import SnapshotResult, default_out, read_manifest, snapshot_settings, take_snapshots
+from kmsg_authoring.review.snapshot import (
+    SnapshotResult,
+    default_out,
+    read_manifest,
+    snapshot_settings,
+    take_snapshots,
+)
 
 if TYPE_CHECKING:
     from kmsg_authoring.source.config import Config

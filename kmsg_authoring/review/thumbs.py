@@ -33,8 +33,8 @@ def _first(manifest: Mapping[str, Mapping[str, Any]], slug: str) -> Mapping[str,
     mine = [v for v in manifest.values() if v.get("template") == slug]
     if not mine:
         return None
-    return sorted(mine, key=lambda v: (str(v.get("file")).split("/")[1:3], -int(v.get("width") or 0),
-                                       v.get("scheme") != "light", v.get("engine") != "chromium"))[0]
+    return min(mine, key=lambda v: (str(v.get("file")).split("/")[1:3], -int(v.get("width") or 0),
+                                    v.get("scheme") != "light", v.get("engine") != "chromium"))
 
 
 class Thumbnails:

@@ -10,8 +10,8 @@ from PIL import Image
 
 from kmsg_authoring.cli import main
 from kmsg_authoring.review.engines import ENGINES, VIEWPORT_HEIGHT, BrowserMissing, Engines
-from kmsg_authoring.source.config import load_config
 from kmsg_authoring.review.snapshot import take_snapshots
+from kmsg_authoring.source.config import load_config
 from tests.review.conftest import needs
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kmsg_authoring.preview.site import PreviewSite
-from kmsg_authoring.review.thumbs import Thumbnails
 from kmsg_authoring.review.run import snapshot_review
+from kmsg_authoring.review.thumbs import Thumbnails
 from kmsg_authoring.source.config import load_config
 from tests.review.conftest import needs
 
