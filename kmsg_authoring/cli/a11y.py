@@ -46,14 +46,11 @@ def _new_since(problems: Sequence[Problem], baseline: Sequence[Problem]) -> list
 
 def run(args: argparse.Namespace) -> int:
     """Run the a11y command."""
-    import sys
     from pathlib import Path
 
-    from kmsg_authoring.cli._common import config_from, err, use_color
+    from kmsg_authoring.cli._common import config_from, err, write_findings
     from kmsg_authoring.cli.snapshot import _ints, _schemes
     from kmsg_authoring.errors import UsageError
-    from kmsg_authoring.lint.formats import formatter
-    from kmsg_authoring.lint.report import summary
     from kmsg_authoring.review.a11y import check_accessibility, problems_for
 
     config = config_from(args)
@@ -70,12 +67,7 @@ def run(args: argparse.Namespace) -> int:
         for e in errors:
             err(f"{e} (template {slug} was not checked)" if e.location else f"{slug}: {e}")
     report = result.report
-    render = formatter(args.format)
-    if args.output:
-        Path(args.output).write_text(render(report), encoding="utf-8")
-        err(f"{summary(report)}; report written to {args.output}")
-    else:
-        sys.stdout.write(render(report, color=args.format == "text" and use_color(sys.stdout)))
+    write_findings(report, args.format, args.output)
     if result.failures:
         return 1
     if baseline is not None:

@@ -208,8 +208,7 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
     from kmsg_authoring.lint import sort_problems
     from kmsg_authoring.lint.report import LintReport
     from kmsg_authoring.render.renderer import render_all
-    from kmsg_authoring.render.samples import load_sample, sample_names
-    from kmsg_authoring.review.snapshot import _compile, snapshot_settings
+    from kmsg_authoring.review.snapshot import _compile, samples_of, snapshot_settings
 
     settings = snapshot_settings(config)
     widths = tuple(widths or settings.widths)
@@ -233,13 +232,7 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
         args = {"rules": sorted(r for r, code in AXE_RULES.items() if code in enabled),
                 "layoutTables": LAYOUT_TABLE in enabled, "minSize": min_size}
         marked = {**c.payload, "body": c.marked_body}
-        names: list[str | None] = list(sample_names(config, c.folder)) or [None]
-        for name in names:
-            try:
-                sample = load_sample(config, c, name)
-            except KmsgError as exc:
-                result.failures.setdefault(slug, []).append(exc)
-                continue
+        for sample in samples_of(config, c, result.failures):
             for rendering in render_all(marked, sample.msg_params, sample.users, sample.recipients):
                 for scheme in schemes:
                     page = offline_page(scheme_html(rendering.body, scheme))

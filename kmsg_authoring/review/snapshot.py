@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from kmsg_authoring.review.schemes import SCHEMES, scheme_html
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
     from kmsg_authoring.render.renderer import Unresolved
+    from kmsg_authoring.render.samples import Sample
     from kmsg_authoring.source.config import Config
 
 MANIFEST = "manifest.json"
@@ -160,11 +161,22 @@ def _compile(config: Config, slugs: Sequence[str] | None) -> tuple[list[str], di
     return targets, report.compiled, report.failures
 
 
+def samples_of(config: Config, compiled: CompiledTemplate, failures: dict[str, list[KmsgError]]) -> Iterator[Sample]:
+    """Every sample of a template (a generated one without sample files); broken ones go to failures."""
+    from kmsg_authoring.render.samples import load_sample, sample_names
+
+    names: list[str | None] = list(sample_names(config, compiled.folder)) or [None]
+    for name in names:
+        try:
+            yield load_sample(config, compiled, name)
+        except KmsgError as exc:
+            failures.setdefault(compiled.slug, []).append(exc)
+
+
 def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence[int], schemes: Sequence[str],
          engines: Sequence[str], result: SnapshotResult | None = None) -> tuple[list[Job], SnapshotResult]:
     """Every image to have for the templates (all by default), with the offline page of each."""
     from kmsg_authoring.render.renderer import locate_unresolved, render_sample
-    from kmsg_authoring.render.samples import load_sample, sample_names
 
     result = result or SnapshotResult(out_dir=Path())
     targets, compiled, failures = _compile(config, slugs)
@@ -175,13 +187,7 @@ def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence
         c = compiled.get(slug)
         if c is None:
             continue
-        names: list[str | None] = list(sample_names(config, c.folder)) or [None]
-        for name in names:
-            try:
-                sample = load_sample(config, c, name)
-            except KmsgError as exc:
-                result.failures.setdefault(slug, []).append(exc)
-                continue
+        for sample in samples_of(config, c, result.failures):
             for i, rendering in enumerate(render_sample(c, sample)):
                 result.unresolved.extend((locate_unresolved(c, u), rendering.user_id, u) for u in rendering.unresolved)
                 label = recipient_label(i, rendering.user_id)
