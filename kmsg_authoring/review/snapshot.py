@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+# Bumped when the way pages are prepared or captured changes: older images are then rendered again.
+RENDER_FORMAT = 2
 DEFAULT_WIDTHS: tuple[int, ...] = (600, 375)
 DEFAULT_ENGINES: tuple[str, ...] = (CHROMIUM,)
 MIN_WIDTH, MAX_WIDTH = 200, 2000
@@ -227,7 +229,7 @@ def take_snapshots(config: Config, slugs: Sequence[str] | None = None, *, out_di
         for job in jobs:
             entry = {"file": job.file, "template": job.template, "sample": job.sample, "recipient": job.recipient,
                      "width": job.width, "scheme": job.scheme, "engine": job.engine, "html": job.html_hash,
-                     "engineId": identities[job.engine]}
+                     "engineId": identities[job.engine], "render": RENDER_FORMAT}
             old = previous.get(job.key)
             if old is not None and all(old.get(k) == v for k, v in entry.items()) and _intact(out, old):
                 entries[job.key] = old

@@ -123,6 +123,9 @@ def test_unchanged_html_is_not_rendered_again_and_a_folder_is_a_baseline(
     assert "changed  three/default/01-jane@example.com/400-light-chromium" in out
     assert "2 images: 2 changed" in out  # only the template named is compared
     assert (current / "_baseline/manifest.json").is_file()
+    # Back in the first folder, only the edited template's emails are rendered again.
+    code, out, _ = run_cli(capsys, "-C", str(root), "snapshot", "--out", str(base), "--width", "400,320")
+    assert "(2 rendered, 4 unchanged HTML kept)" in out
 
 
 def test_missing_chromium_says_what_to_install(make_project: Callable[[dict[str, str | bytes]], Path],
