@@ -52,6 +52,11 @@ def snapshot_review(config: Config, slugs: Sequence[str] | None = None, *, out_d
                     engines: Engines | None = None) -> Review:
     """Snapshot templates into out_dir; with compare (a snapshot folder or Git revision), compare and report."""
     settings = snapshot_settings(config)
+    if not slugs:
+        from kmsg_authoring.source.project import discover
+
+        if not discover(config.src_dir):
+            raise UsageError(f"no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
     out = (out_dir if out_dir is not None else default_out(config)).resolve()
     names = tuple(engine_names or settings.engines)
     widths = tuple(widths or settings.widths)

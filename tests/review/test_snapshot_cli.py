@@ -159,3 +159,9 @@ def test_bad_snapshot_settings_are_config_errors(make_project: Callable[[dict[st
     root = make_project({**project_files(), "kmsg.toml": toml})
     code, _, err = run_cli(capsys, "-C", str(root), "snapshot")
     assert code == 2 and "kmsg.toml" in err and words in err
+
+
+def test_a_project_without_templates_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "templates_src").mkdir()
+    code, _, err = run_cli(capsys, "-C", str(tmp_path), "snapshot")
+    assert code == 2 and "no templates in templates_src/" in err
