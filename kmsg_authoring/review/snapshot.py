@@ -154,12 +154,12 @@ def write_manifest(folder: Path, images: Mapping[str, Mapping[str, Any]]) -> Non
     write_atomic(folder / MANIFEST, text)
 
 
-def _compile(config: Config, slugs: Sequence[str] | None) -> tuple[list[str], dict[str, CompiledTemplate],
-                                                                  dict[str, list[KmsgError]]]:
+def _compile(config: Config, slugs: Sequence[str] | None, *, build_cache: bool = True
+             ) -> tuple[list[str], dict[str, CompiledTemplate], dict[str, list[KmsgError]]]:
     from kmsg_authoring.build import build_project, resolve_slugs
 
     targets = resolve_slugs(config, slugs)
-    report = build_project(config, targets, write=False, lint=False)
+    report = build_project(config, targets, write=False, lint=False, use_cache=build_cache)
     return targets, report.compiled, report.failures
 
 
@@ -176,12 +176,13 @@ def samples_of(config: Config, compiled: CompiledTemplate, failures: dict[str, l
 
 
 def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence[int], schemes: Sequence[str],
-         engines: Sequence[str], result: SnapshotResult | None = None) -> tuple[list[Job], SnapshotResult]:
+         engines: Sequence[str], result: SnapshotResult | None = None,
+         build_cache: bool = True) -> tuple[list[Job], SnapshotResult]:
     """Every image to have for the templates (all by default), with the offline page of each."""
     from kmsg_authoring.render.renderer import locate_unresolved, render_sample
 
     result = result or SnapshotResult(out_dir=Path())
-    targets, compiled, failures = _compile(config, slugs)
+    targets, compiled, failures = _compile(config, slugs, build_cache=build_cache)
     result.templates = list(targets)
     result.failures.update(failures)
     jobs: list[Job] = []
@@ -206,7 +207,8 @@ def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence
 def take_snapshots(config: Config, slugs: Sequence[str] | None = None, *, out_dir: Path | None = None,
                    widths: Sequence[int] | None = None, schemes: Sequence[str] | None = None,
                    engines: Engines | None = None, engine_names: Sequence[str] | None = None,
-                   use_cache: bool = True, progress: Callable[[str], None] | None = None) -> SnapshotResult:
+                   use_cache: bool = True, progress: Callable[[str], None] | None = None,
+                   build_cache: bool = True) -> SnapshotResult:
     """Snapshot templates (all by default) into out_dir; images whose HTML is unchanged are kept.
 
     Raises BrowserMissing (exit 2) when an engine that has something to render is not installed.
@@ -217,7 +219,7 @@ def take_snapshots(config: Config, slugs: Sequence[str] | None = None, *, out_di
     names = tuple(engine_names or (tuple(engines.engines) if engines else settings.engines))
     result = SnapshotResult(out_dir=out)
     jobs, result = plan(config, slugs, widths=widths or settings.widths, schemes=schemes or settings.schemes,
-                        engines=names, result=result)
+                        engines=names, result=result, build_cache=build_cache)
     owned = engines is None
     runner = engines if engines is not None else Engines(names)
     try:

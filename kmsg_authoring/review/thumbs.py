@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from kmsg_authoring.errors import KmsgError
 from kmsg_authoring.review.compare import CHANGED, UNCHANGED, Comparison, compare_sets
 from kmsg_authoring.review.snapshot import default_out, read_manifest
 
@@ -141,13 +140,14 @@ class Thumbnails:
         if not slugs or self.error is not None:
             return
         try:
-            take(self.config, sorted(slugs), out_dir=self.live_dir, engines=engines)
+            # The build cache is left to the commands: the preview compiles in memory, as its builder does.
+            take(self.config, sorted(slugs), out_dir=self.live_dir, engines=engines, build_cache=False)
             found = compare_sets(self.base_dir, self.live_dir, out_dir=self.live_dir, templates=slugs)
         except missing as exc:
             self.error = f"Live snapshots are off: {exc}"
             return
-        except KmsgError as exc:
-            self.error = f"Live snapshots failed: {exc}"
+        except Exception as exc:  # noqa: BLE001 - the preview outlives its snapshots, and says why they stopped
+            self.error = f"Live snapshots failed: {type(exc).__name__}: {exc}"
             return
         with self._lock:
             for slug in slugs:
