@@ -12,9 +12,9 @@ from kmsg_authoring.review.thumbs import Thumbnails
 from kmsg_authoring.source.config import load_config
 from tests.review.conftest import needs
 
-pytestmark = [pytest.mark.browser, needs("chromium")]
 
-
+@pytest.mark.browser
+@needs("chromium")
 def test_thumbnails_and_changes_view_follow_rebuilds(example_project: Path) -> None:
     toml = example_project / "kmsg.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + '\n[snapshot]\nwidths = [600]\nschemes = ["light"]\n',
@@ -62,3 +62,32 @@ def test_without_a_baseline_there_is_no_changes_view(example_project: Path) -> N
     assert 'data-target="changes"' not in site.handle("/t/reminder").body.decode()
     assert "<th>Snapshot</th>" not in site.handle("/").body.decode()
     site.thumbnails.stop()
+
+
+def test_without_a_browser_the_baseline_images_are_shown_and_the_reason_given(
+        example_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    from kmsg_authoring.review.snapshot import write_manifest
+
+    monkeypatch.setenv("KMSG_CHROMIUM", str(example_project / "no-chromium"))
+    config = load_config(example_project)
+    base = config.build_dir / "snapshots"
+    file = "reminder/default/01-jane@example.com/600-light-chromium.png"
+    (base / file).parent.mkdir(parents=True)
+    Image.new("RGB", (600, 300), (255, 255, 255)).save(base / file)
+    write_manifest(base, {file[:-4]: {"file": file, "template": "reminder", "sample": "default",
+                                      "recipient": "jane@example.com", "width": 600, "scheme": "light",
+                                      "engine": "chromium"}})
+    site = PreviewSite(config, poll_timeout=0.01)
+    site.thumbnails = Thumbnails(config, on_done=site.on_thumbnails)
+    try:
+        site.build_all()
+        site.thumbnails.wait_idle()
+        assert "/snapshots/base/reminder/default/01-jane%40example.com/600-light-chromium.png" in site.handle(
+            "/").body.decode()
+        page = site.handle("/t/reminder").body.decode()
+        assert 'data-target="changes"' in page
+        assert "Live snapshots are off" in page and "apt-get install chromium" in page
+    finally:
+        site.thumbnails.stop()
