@@ -414,6 +414,18 @@ def minibrowser_path() -> str | None:
     return found[0] if found else None
 
 
+def _end(proc: subprocess.Popen[bytes] | None) -> None:
+    """Stop a process this run started: politely, then for good."""
+    if proc is None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Xvfb:
     """A private virtual X display for the run (WebKitGTK needs a display even without a screen)."""
 
@@ -449,14 +461,8 @@ class Xvfb:
         return self.display
 
     def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+        _end(self.proc)
+        self.proc = None
 
 
 class WebKitEngine(Engine):
@@ -683,14 +689,8 @@ class FirefoxEngine(Engine):
             except Exception:  # noqa: BLE001, S110 - the browser may already be gone
                 pass
             self._client = None
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
+        _end(self._proc)
+        self._proc = None
         if self._profile is not None:
             self._profile.cleanup()
             self._profile = None
