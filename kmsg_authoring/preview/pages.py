@@ -49,6 +49,7 @@ class IndexRow:
     errors: list[KmsgError]
     findings: list[Finding]
     built_at: float | None
+    thumbnail: str | None = None  # URL of a snapshot of the template (review.thumbs)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class TemplateView:
     recipients: list[RecipientView] = field(default_factory=list)
     body: str | None = None
     payload: dict[str, Any] | None = None
+    changes: str | None = None  # HTML of the Changes view against the last snapshots (review.thumbs)
 
 
 def _when(ts: float | None) -> str:
@@ -128,11 +130,13 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
             f"<td class=\"num errors\" data-label=\"Errors\">{errors}</td>"
             f"<td class=\"num warnings\" data-label=\"Warnings\">{warnings}</td>"
             f"<td data-label=\"Status\">{'build failed' if row.errors else 'built'}</td>"
-            f"<td data-label=\"Last build\">{_when(row.built_at)}</td></tr>"
+            f"<td data-label=\"Last build\">{_when(row.built_at)}</td>"
+            + (_thumb(row) if any(r.thumbnail for r in rows) else "") + "</tr>"
         )
+    snapshot_head = "<th>Snapshot</th>" if any(r.thumbnail for r in rows) else ""
     table = (
         "<table class=\"index cards\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
-        f"<th>Status</th><th>Last build</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<th>Status</th><th>Last build</th>{snapshot_head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         if rows else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
     )
     return (
@@ -141,6 +145,14 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
         + f"<header><h1>Templates</h1><p class=\"muted\">{len(rows)} template(s); updates live.</p></header>"
         + f"<main>{table}</main>" + _FOOT
     )
+
+
+def _thumb(row: IndexRow) -> str:
+    if not row.thumbnail:
+        return "<td class=\"thumb\" data-label=\"Snapshot\"></td>"
+    return (f"<td class=\"thumb\" data-label=\"Snapshot\"><a href=\"/t/{quote(row.slug)}\">"
+            f"<img src=\"{escape(row.thumbnail)}\" alt=\"Snapshot of {escape(row.slug)}\" width=\"120\" "
+            "loading=\"lazy\"></a></td>")
 
 
 def not_found_page(message: str, epoch: int, slug: str | None = None,
@@ -238,7 +250,8 @@ def template_page(view: TemplateView) -> str:
     parts = [_head(f"{view.slug}: kmsg-author preview", view.epoch, view.slug), header, overlay(view.errors, note)]
     if view.body is not None:
         parts.append(_tabs("main", [("preview", "Preview"), ("source", "HTML source"), ("payload", "API payload"),
-                                    ("lint", f"Lint ({len(view.findings)})")]))
+                                    ("lint", f"Lint ({len(view.findings)})"),
+                                    *([("changes", "Changes")] if view.changes is not None else [])]))
         recipients = "".join(_recipient(i, r) for i, r in enumerate(view.recipients))
         parts.append(
             "<section class=\"panel\" id=\"preview\" role=\"tabpanel\" data-group=\"main\">"
@@ -252,6 +265,9 @@ def template_page(view: TemplateView) -> str:
                      f"<pre class=\"code\"><code>{escape(payload)}</code></pre></section>")
         parts.append(f"<section class=\"panel\" id=\"lint\" role=\"tabpanel\" data-group=\"main\">"
                      f"{_findings(view.findings)}</section>")
+        if view.changes is not None:
+            parts.append(f"<section class=\"panel\" id=\"changes\" role=\"tabpanel\" data-group=\"main\">"
+                         f"{view.changes}</section>")
     parts.append(_FOOT)
     return "".join(parts)
 

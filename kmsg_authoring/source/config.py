@@ -20,7 +20,7 @@ REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 # hundred kilobytes; a loop that never ends or output that multiplies is stopped and reported.
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
-_SECTIONS = ("build", "brand", "lint", "environments")
+_SECTIONS = ("build", "brand", "lint", "environments", "snapshot")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Config:
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
+    snapshot: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # review.snapshot validates it
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -176,4 +177,5 @@ def load_config(root: Path | None = None) -> Config:
         brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),
+        snapshot=MappingProxyType(_table(data, "snapshot", CONFIG_FILE)),
     )
