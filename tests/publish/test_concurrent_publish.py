@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from kmsg_authoring.api import MessagingClient
+from kmsg_authoring.model import TemplateStatus
 from kmsg_authoring.sandbox import Faults, make_ks, start_sandbox
 from tests.api.stub_server import write_project
 
@@ -39,10 +40,10 @@ def test_two_publishes_at_once_leave_exactly_one_copy_of_each_template(tmp_path:
         adds = Counter(sb.request_log.snapshot())["email-template/add"]
         sb.faults.latency_ms = 0
         with MessagingClient(sb.url, ks) as client:
-            live = [t for t in client.list_templates(appGuidIn=[GUID]) if t.get("status") != "deleted"]
+            live = [t for t in client.list_templates(appGuidIn=[GUID]) if t.get("status") != TemplateStatus.DELETED]
         again = subprocess.run([*kmsg_author(), "-C", str(roots[0]), "publish", "--env", "stub"],
                                capture_output=True, text=True, env=env, timeout=300, check=False)
-    for proc, (out, err) in zip(procs, results):
+    for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, out + err
         assert ks not in out + err
     assert sorted(t["name"] for t in live) == NAMES, f"{adds} adds served"  # exactly one copy each
