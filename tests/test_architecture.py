@@ -10,8 +10,8 @@ stages of the same rank are siblings and do not import each other):
     3  lint/ | render/                   compiled template in, findings out | + sample, what a recipient sees
     4  build.py, project_lint.py,        compile then lint then write outputs; the project-wide lint;
        project_contracts.py              the project's contracts, now or at a Git revision
-    5  preview/ | api/                   the live preview | the Messaging API client
-    6  publish/                          built templates in, remote templates out
+    5  review/ | api/                    rendered emails in browser engines (snapshots, a11y) | the API client
+    6  preview/ | publish/               the live preview (with snapshot thumbnails) | remote templates out
     7  sandbox/                          the local Messaging API: model and render only, never the compiler
     8  cli/, __main__.py                 argument parsing and dispatch
 
@@ -45,8 +45,10 @@ STAGES: dict[str, tuple[int, set[str]]] = {
     "lint": (3, {"lint"}),
     "render": (3, {"render"}),
     "build": (4, {"build", "project_lint", "project_contracts"}),
-    "preview": (5, {"preview"}),
+    # review/ puts rendered emails in front of browser engines; preview/ shows its thumbnails, so comes after.
+    "review": (5, {"review"}),
     "api": (5, {"api"}),
+    "preview": (6, {"preview"}),
     "publish": (6, {"publish"}),
     "sandbox": (7, {"sandbox"}),
     "cli": (8, {"cli", "__main__"}),

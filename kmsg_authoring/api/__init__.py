@@ -9,11 +9,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from kmsg_authoring.api.client import AmbiguousWriteError, MessagingClient, check_ks
+from kmsg_authoring.api.client import AmbiguousWriteError, MessagingClient, check_ks, check_url
 from kmsg_authoring.errors import HIDDEN, ConfigError
 from kmsg_authoring.source.config import Config, Environment
 
-__all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "check_ks", "open_client", "read_ks"]
+__all__ = ["HIDDEN", "AmbiguousWriteError", "MessagingClient", "check_ks", "check_url", "open_client", "read_ks"]
 
 
 def read_ks(env: Environment, environ: Mapping[str, str] | None = None) -> str:
@@ -30,6 +30,11 @@ def read_ks(env: Environment, environ: Mapping[str, str] | None = None) -> str:
 def open_client(
     config: Config, env_name: str, *, environ: Mapping[str, str] | None = None, **options: Any
 ) -> tuple[Environment, MessagingClient]:
-    """The named environment and a client for it; options go to MessagingClient (transport, sleep...)."""
+    """The named environment and a client for it; options go to MessagingClient (transport, sleep...).
+
+    A plain http:// url to a host that is not loopback is refused (ConfigError) unless the environment
+    sets allow_insecure = true, before the KS is read.
+    """
     env = config.environment(env_name)
-    return env, MessagingClient(env.url, read_ks(env, environ), **options)
+    check_url(env.url, allow_insecure=env.allow_insecure, where=f"[environments.{env.name}] of kmsg.toml")
+    return env, MessagingClient(env.url, read_ks(env, environ), allow_insecure=env.allow_insecure, **options)

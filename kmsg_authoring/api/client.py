@@ -2,22 +2,30 @@
 
 Every call is a JSON POST to `<url>/<endpoint>` with `Authorization: Bearer <KS>`. Transient failures
 (HTTP 5xx, timeouts, dropped connections) are retried as section 13 of the API guide asks: after 1 s,
-2 s and 4 s, each with jitter, at most 3 retries. Client errors are never retried. A call that is not
-idempotent (email-template/add) is retried only when the request certainly never reached the server;
-otherwise it raises AmbiguousWriteError and the caller decides (the publisher looks the name up first).
+2 s and 4 s, each with jitter, at most 3 retries, all in the one loop of `MessagingClient.call`. Client
+errors are never retried. A call that is not idempotent (email-template/add) is retried only when the
+request certainly never reached the server, or when the caller's `applied` check finds it was not applied.
 
-The KS is shown as `<hidden>` in every message, repr and log line this module produces.
+What the client refuses, because it holds an ADMIN KS: plain http:// to a host that is not a loopback
+address (unless the environment sets allow_insecure); following a redirect (any 3xx is an error); an
+answer larger than `max_response_bytes`, slower than `deadline` seconds in all, nested too deeply, or
+paged inconsistently. The KS is shown as `<hidden>` in every message, repr and log line this module
+produces, and it is replaced by `<hidden>` in every answer before the answer leaves the client.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import random
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, Self
+from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from kmsg_authoring.errors import HIDDEN, ApiError, ConfigError
@@ -25,10 +33,21 @@ from kmsg_authoring.model import RETRY_DELAYS
 
 # Page size for list calls; the pager's default (30) would cost many requests for a big project.
 LIST_PAGE_SIZE = 500
+# Seconds one socket operation may wait.
 DEFAULT_TIMEOUT = 30.0
+# Seconds a whole logical request may take, retries and their waits included: a server trickling a
+# byte at a time cannot hold a publish for minutes.
+DEFAULT_DEADLINE = 120.0
+# A page of 500 templates at the guide's largest bodies stays well below this.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# No answer of the API nests deeper than a handful of levels; a deeper one is not the API.
+MAX_JSON_DEPTH = 64
+# A list that keeps producing new objects past this is not a project's templates.
+MAX_LIST_OBJECTS = 100_000
 
 # Connection failures that happen before a request is sent: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_LOOPBACK_NAMES = ("localhost",)
 
 
 class AmbiguousWriteError(ApiError):
@@ -50,29 +69,213 @@ def check_ks(ks: str, where: str = "the KS") -> str:
     return ks
 
 
+def is_loopback(host: str | None) -> bool:
+    """Whether host names this machine without leaving it: localhost or a loopback IP literal."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, *, allow_insecure: bool = False, where: str = "the environment's table of kmsg.toml") -> str:
+    """url itself, or a ConfigError when the KS would travel in clear text to another machine."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"url '{url}' is not an http(s) URL")
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"refusing to send the KS in clear text to {url}: http:// is allowed only for a loopback host "
+            f"(localhost, 127.0.0.1, ::1); use https://, or set allow_insecure = true in {where} "
+            "if this network is trusted"
+        )
+    return url
+
+
 def default_jitter(delay: float) -> float:
     """The guide's delay plus up to a quarter more, so parallel clients do not retry in step."""
     return delay + random.uniform(0.0, delay / 4)
 
 
-def _server_message(response: httpx.Response) -> str:
-    """The error text of a failed response: a JSON message field when there is one, else the text."""
+class _Deadline(threading.local):
+    """The monotonic time by which the current thread's request must be done (None: no request)."""
+
+    at: float | None = None
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every wait is cut to the time left before the request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: _DeadlineBackend) -> None:
+        self._inner, self._backend = inner, backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._backend.clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._backend.clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        left = self._backend.clamp(timeout, httpcore.ConnectTimeout)
+        inner = self._inner.start_tls(ssl_context, server_hostname, left)
+        return _DeadlineStream(inner, self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every socket wait bounded by the thread's request deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: _Deadline) -> None:
+        self._inner, self._deadline = inner, deadline
+
+    def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
+        """timeout, cut to what is left before the deadline; error when nothing is left."""
+        at = self._deadline.at
+        if at is None:
+            return timeout
+        left = at - time.monotonic()
+        if left <= 0:
+            raise error("the request took longer than its deadline")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, self.clamp(timeout, httpcore.ConnectTimeout),
+                                         local_address, socket_options)
+        return _DeadlineStream(stream, self)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(path, self.clamp(timeout, httpcore.ConnectTimeout), socket_options)
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _install_deadline(client: httpx.Client, deadline: _Deadline) -> bool:
+    """Wrap the network backend of every connection pool of client; False when none was found.
+
+    httpx offers no public hook for this; its transports keep an httpcore pool whose backend is used for
+    every new connection, so wrapping it before the first request bounds every socket wait.
+    """
+    installed = False
+    transports = [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]
+    for transport in transports:
+        pool: Any = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend):
+            pool._network_backend = _DeadlineBackend(backend, deadline)
+            installed = True
+    return installed
+
+
+class _Answer:
+    """A finished HTTP answer: status, headers and the body bytes (read within the limits)."""
+
+    def __init__(self, status: int, headers: httpx.Headers, content: bytes) -> None:
+        self.status, self.headers, self.content = status, headers, content
+
+    def text(self) -> str:
+        """The body as text, undecodable bytes replaced."""
+        return self.content.decode("utf-8", errors="replace")
+
+
+class _BadJson(ValueError):
+    """A body that is not JSON, or is JSON nested deeper than MAX_JSON_DEPTH."""
+
+
+def _cleaned(value: Any, ks: str | None) -> Any:
+    """value with the KS replaced in every string (ks None: none can hold it); _BadJson when it nests
+    deeper than MAX_JSON_DEPTH."""
+    # Iterative: a hostile answer must not be able to exhaust the stack.
+    root: list[Any] = [value]
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _BadJson(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                if isinstance(item, (list, dict)):
+                    stack.append((item, depth + 1))
+                elif ks is not None and isinstance(item, str) and ks in item:
+                    node[i] = item.replace(ks, HIDDEN)
+        else:
+            for key in list(node):
+                item = node[key]
+                if ks is not None and ks in key:
+                    del node[key]
+                    key = key.replace(ks, HIDDEN)
+                    node[key] = item
+                if isinstance(item, (list, dict)):
+                    stack.append((item, depth + 1))
+                elif ks is not None and isinstance(item, str) and ks in item:
+                    node[key] = item.replace(ks, HIDDEN)
+    return root[0]
+
+
+def _no_constant(name: str) -> Any:
+    raise _BadJson(f"{name} is not a JSON number")
+
+
+def parse_json(content: bytes, ks: str) -> Any:
+    """The decoded JSON of an answer with the KS hidden; _BadJson when it is not usable JSON."""
     try:
-        data = response.json()
-    except ValueError:
-        text = response.text.strip()
-        return text[:300] if text else response.reason_phrase
+        text = content.decode("utf-8")
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise _BadJson(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except UnicodeDecodeError:
+        raise _BadJson("not UTF-8") from None
+    except _BadJson:
+        raise
+    except ValueError as exc:
+        raise _BadJson(f"not JSON ({exc})") from None
+    # Strings are searched only when the text holds the KS, or escapes that could spell it.
+    spelled = ks in text or "\\u" in text or "\\/" in text
+    return _cleaned(value, ks if spelled else None)
+
+
+def _server_message(answer: _Answer, ks: str) -> str:
+    """The error text of a failed answer: a JSON message field when there is one, else the text."""
+    try:
+        data = parse_json(answer.content, ks)
+    except _BadJson:
+        # Hidden before it is cut, so a KS straddling the cut cannot leave half of itself.
+        text = answer.text().replace(ks, HIDDEN).strip()
+        return " ".join(text[:300].split()) if text else "no message"
     if isinstance(data, dict):
-        parts = []
+        parts: list[str] = []
         for key in ("message", "error", "errorEnum", "errorDescription", "code", "detail"):
             value = data.get(key)
             if isinstance(value, (str, int)) and str(value) not in parts:
-                parts.append(str(value))
+                parts.append(str(value)[:300])
             elif isinstance(value, dict) and isinstance(value.get("message"), str):
-                parts.append(value["message"])
+                parts.append(value["message"][:300])
         if parts:
             return ": ".join(parts)
-    return str(data)[:300]
+    return json.dumps(data, ensure_ascii=False)[:300]
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connection failure is a refusal: nothing listens at that address."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _describe(exc: httpx.HTTPError) -> str:
@@ -91,6 +294,14 @@ def _describe(exc: httpx.HTTPError) -> str:
     return f"{kind} ({detail})" if detail and detail != kind else kind
 
 
+class _Failure(Exception):
+    """One attempt failed; retryable says whether another attempt may help, sent whether it left."""
+
+    def __init__(self, error: ApiError, *, retryable: bool, sent: bool = True) -> None:
+        super().__init__(error.message)
+        self.error, self.retryable, self.sent = error, retryable, sent
+
+
 class MessagingClient:
     """The Messaging API over HTTP, with retries, paging, request counts and a redacted KS."""
 
@@ -101,6 +312,9 @@ class MessagingClient:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        allow_insecure: bool = False,
         delays: tuple[float, ...] = RETRY_DELAYS,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[float], float] = default_jitter,
@@ -108,23 +322,33 @@ class MessagingClient:
         log: Callable[[str], None] | None = None,
         max_connections: int = 10,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.url = check_url(url.rstrip("/"), allow_insecure=allow_insecure)
         self._ks = check_ks(ks)
         self.delays = delays
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self.sleep = sleep
         self.jitter = jitter
         self.clock = clock
         self._log = log
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
+        self._deadline = _Deadline()
+        self._calls = threading.local()
         self.counts: Counter[str] = Counter()
         self._http = httpx.Client(
             base_url=self.url + "/",
             headers={"Authorization": f"Bearer {ks}", "Accept": "application/json"},
             timeout=timeout,
             transport=transport,
+            # A redirect would carry the Authorization header elsewhere: never followed (and an error).
+            follow_redirects=False,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
+        self._timeout = timeout
+        # With the default transport every socket wait is bounded by the deadline; an injected one
+        # (tests) is bounded between body chunks only.
+        self.socket_deadline = _install_deadline(self._http, self._deadline) if transport is None else False
 
     def __repr__(self) -> str:
         return f"MessagingClient(url={self.url!r}, ks={HIDDEN!r})"
@@ -151,11 +375,14 @@ class MessagingClient:
             with self._log_lock:
                 self._log(self.redact(text))
 
-    def backoff(self, attempt: int, what: str = "") -> None:
-        """Wait before retry number attempt (0-based), as section 13 asks."""
+    def _wait(self, attempt: int, what: str, deadline: float) -> bool:
+        """Wait before retry number attempt (0-based), as section 13 asks; False when the deadline is too near."""
         delay = self.jitter(self.delays[min(attempt, len(self.delays) - 1)])
+        if self.clock() + delay >= deadline:
+            return False
         self.log(f"retry {attempt + 1} of {len(self.delays)}{f' ({what})' if what else ''} in {delay:.1f} s")
         self.sleep(delay)
+        return True
 
     @property
     def request_count(self) -> int:
@@ -163,102 +390,230 @@ class MessagingClient:
         with self._lock:
             return sum(self.counts.values())
 
-    def _post_once(self, endpoint: str, body: Mapping[str, Any]) -> httpx.Response:
-        with self._lock:
-            self.counts[endpoint] += 1
+    def _post_once(self, endpoint: str, body: Mapping[str, Any], deadline: float) -> _Answer:
+        """One POST, its answer read within the size cap and the deadline; _Failure when it failed."""
         started = self.clock()
         request = f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})"
+        left = deadline - started
+        if left <= 0:
+            raise _Failure(ApiError(f"{endpoint}: no time left before the deadline ({self.deadline:g} s)"),
+                           retryable=False, sent=False)
+        with self._lock:
+            self.counts[endpoint] += 1
+        self._deadline.at = time.monotonic() + left
         try:
-            response = self._http.post(endpoint, json=body)
+            with self._http.stream("POST", endpoint, json=body, timeout=min(self._timeout, left)) as response:
+                answer = self._read(endpoint, response, deadline)
+        except _Failure as failure:
+            self.log(f"{request} -> {failure.error.message} after {(self.clock() - started) * 1000:.0f} ms")
+            raise
         except httpx.HTTPError as exc:
             self.log(f"{request} -> {_describe(exc)} after {(self.clock() - started) * 1000:.0f} ms")
-            raise
-        self.log(f"{request} -> HTTP {response.status_code} in {(self.clock() - started) * 1000:.0f} ms")
-        return response
+            sent = not isinstance(exc, _NOT_SENT)
+            if isinstance(exc, httpx.ConnectError) and _refused(exc):
+                hint = ("is `kmsg-author sandbox` running?" if is_loopback(urlsplit(self.url).hostname)
+                        else "check url in kmsg.toml")
+                raise _Failure(ApiError(f"{endpoint}: nothing is listening at {self.url}; {hint}"),
+                               retryable=False, sent=False) from None
+            if isinstance(exc, httpx.TimeoutException) and self.clock() >= deadline:
+                raise _Failure(ApiError(self.redact(
+                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) ({_describe(exc)})"
+                ), retryable=True), retryable=False, sent=sent) from None
+            raise _Failure(ApiError(self.redact(f"{endpoint}: {_describe(exc)}"), retryable=True),
+                           retryable=True, sent=sent) from None
+        finally:
+            self._deadline.at = None
+        self.log(f"{request} -> HTTP {answer.status} in {(self.clock() - started) * 1000:.0f} ms")
+        return answer
 
-    def call(self, endpoint: str, body: Mapping[str, Any], *, idempotent: bool = True) -> Any:
-        """POST body to endpoint and return the decoded JSON answer, retrying transient failures."""
-        failure: ApiError | None = None
-        for attempt in range(len(self.delays) + 1):
-            if attempt:
-                self.backoff(attempt - 1, endpoint)
-            reached = True
+    def _read(self, endpoint: str, response: httpx.Response, deadline: float) -> _Answer:
+        """The body of a streamed response, refusing more than max_response_bytes or past the deadline."""
+        cap = self.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        too_big = ApiError(f"{endpoint}: HTTP {response.status_code} answer larger than {cap} bytes; not read",
+                           response.status_code)
+        if declared.isdigit() and int(declared) > cap:
+            raise _Failure(too_big, retryable=False)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _Failure(too_big, retryable=False)
+            if self.clock() >= deadline:
+                raise _Failure(ApiError(
+                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s)", retryable=True
+                ), retryable=False)
+            chunks.append(chunk)
+        return _Answer(response.status_code, response.headers, b"".join(chunks))
+
+    def _judge(self, endpoint: str, answer: _Answer) -> Any:
+        """The decoded JSON of a 2xx answer; _Failure for anything else."""
+        status = answer.status
+        if 300 <= status < 400:
+            where = self.redact(answer.headers.get("Location", "")[:200]) or "no Location"
+            raise _Failure(ApiError(
+                f"{endpoint}: HTTP {status} redirect ({where}); kmsg-author never follows a redirect, which "
+                "would send the KS elsewhere: set url in kmsg.toml to the address that answers", status,
+            ), retryable=False)
+        if 200 <= status < 300:
             try:
-                response = self._post_once(endpoint, body)
-            except httpx.HTTPError as exc:
-                reached = not isinstance(exc, _NOT_SENT)
-                failure = ApiError(self.redact(f"{endpoint}: {_describe(exc)}"), retryable=True)
-            else:
-                status = response.status_code
-                if status < 400:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        raise ApiError(
-                            self.redact(f"{endpoint}: HTTP {status} with a body that is not JSON"), status
-                        ) from None
-                message = self.redact(_server_message(response))
-                if status in (401, 403):
-                    raise ApiError(
-                        f"{endpoint}: HTTP {status}: invalid or expired KS ({message}); "
-                        "the environment variable must hold a valid ADMIN KS (type=2)",
-                        status,
-                    )
-                if status < 500:
-                    raise ApiError(f"{endpoint}: HTTP {status}: {message}", status)
-                failure = ApiError(f"{endpoint}: HTTP {status}: {message}", status, retryable=True)
-            if reached and not idempotent:
+                return parse_json(answer.content, self._ks)
+            except _BadJson as exc:
+                raise _Failure(ApiError(f"{endpoint}: HTTP {status} with a body that is {exc}", status),
+                               retryable=False) from None
+        message = self.redact(_server_message(answer, self._ks))
+        if status in (401, 403):
+            raise _Failure(ApiError(
+                f"{endpoint}: HTTP {status}: invalid or expired KS ({message}); "
+                "the environment variable must hold a valid ADMIN KS (type=2)",
+                status,
+            ), retryable=False)
+        if status < 500:
+            raise _Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status), retryable=False)
+        raise _Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status, retryable=True), retryable=True)
+
+    def call(
+        self,
+        endpoint: str,
+        body: Mapping[str, Any],
+        *,
+        idempotent: bool = True,
+        applied: Callable[[], Any] | None = None,
+        retry: bool = True,
+    ) -> Any:
+        """POST body to endpoint and return the decoded JSON answer, retrying transient failures.
+
+        This is the one retry loop: at most len(delays) retries, all within `deadline` seconds. A write
+        that is not idempotent and may have reached the server is retried only through `applied`: called
+        before each retry, it returns what the earlier attempt stored (then the call returns that) or
+        None (then the write is sent again). It must send at most one request and not retry itself.
+        """
+        # A call made inside another (the lookup of `applied`) shares the outer call's deadline.
+        outer: float | None = getattr(self._calls, "deadline", None)
+        deadline = self.clock() + self.deadline
+        deadline = deadline if outer is None else min(deadline, outer)
+        self._calls.deadline = deadline
+        try:
+            return self._call(endpoint, body, deadline, idempotent=idempotent, applied=applied, retry=retry)
+        finally:
+            self._calls.deadline = outer
+
+    def _call(self, endpoint: str, body: Mapping[str, Any], deadline: float, *, idempotent: bool,
+              applied: Callable[[], Any] | None, retry: bool) -> Any:
+        failure: _Failure | None = None
+        attempts = len(self.delays) + 1 if retry else 1
+        made = 0
+        for attempt in range(attempts):
+            if attempt:
+                assert failure is not None
+                if not self._wait(attempt - 1, endpoint, deadline):
+                    break
+            made += 1
+            try:
+                if failure is not None and failure.sent and not idempotent:
+                    assert applied is not None
+                    found = applied()
+                    if found is not None:
+                        self.log(f"{endpoint}: the earlier attempt was applied; not sending it again")
+                        return found
+                return self._judge(endpoint, self._post_once(endpoint, body, deadline))
+            except _Failure as exc:
+                failure = exc
+            except ApiError as exc:
+                # From `applied`: its one request failed; it counts as this attempt.
+                assert failure is not None
+                failure = _Failure(exc, retryable=exc.retryable, sent=True)
+            if not failure.retryable:
+                raise failure.error
+            if failure.sent and not idempotent and applied is None:
                 raise AmbiguousWriteError(
-                    f"{failure.message} (the server may or may not have applied it)", failure.status
+                    f"{failure.error.message} (the server may or may not have applied it)", failure.error.status
                 )
         assert failure is not None
-        raise ApiError(
-            f"{failure.message} (gave up after {len(self.delays)} retries)", failure.status, retryable=True
-        )
+        error = failure.error
+        if not retry:
+            raise error
+        if failure.sent and not idempotent:
+            raise AmbiguousWriteError(
+                f"{error.message} (gave up after {made - 1} retries; the server may or may not have applied it)",
+                error.status,
+            )
+        raise ApiError(f"{error.message} (gave up after {made - 1} retries)", error.status, retryable=True)
 
-    def list_all(self, endpoint: str, filter: Mapping[str, Any], *, page_size: int = LIST_PAGE_SIZE) -> list[Any]:
-        """Every object a list endpoint has for filter, paging until totalCount objects are read."""
+    def list_all(self, endpoint: str, filter: Mapping[str, Any], *, page_size: int = LIST_PAGE_SIZE,
+                 retry: bool = True) -> list[Any]:
+        """Every object a list endpoint has for filter, paging until totalCount objects are read.
+
+        Paging stops with an ApiError when the server repeats a page, sends more than a page, ends
+        before totalCount, gives objects without a usable id, or keeps going past MAX_LIST_OBJECTS.
+        """
         objects: list[Any] = []
-        seen: set[Any] = set()
+        seen: set[str | int] = set()
         offset = 0
         while True:
-            page = self.call(endpoint, {"filter": dict(filter), "pager": {"offset": offset, "limit": page_size}})
+            page = self.call(endpoint, {"filter": dict(filter), "pager": {"offset": offset, "limit": page_size}},
+                             retry=retry)
+            where = f"{endpoint} (offset {offset})"
             if not isinstance(page, dict) or not isinstance(page.get("objects", []), list):
-                raise ApiError(f"{endpoint}: unexpected answer (no objects list)")
+                raise ApiError(f"{where}: unexpected answer (no objects list)")
             items = page.get("objects") or []
+            total = page.get("totalCount")
+            if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+                raise ApiError(f"{where}: unexpected answer (totalCount is not a count)")
+            if len(items) > page_size:
+                raise ApiError(f"{where}: the server sent {len(items)} objects for a page of {page_size}")
+            fresh = 0
             for item in items:
                 key = item.get("id") if isinstance(item, dict) else None
-                if key is None or key not in seen:
+                if isinstance(key, bool) or not isinstance(key, (str, int)) or key == "":
+                    raise ApiError(f"{where}: unexpected answer (an object without a string id)")
+                if key not in seen:
                     seen.add(key)
                     objects.append(item)
+                    fresh += 1
+            if items and not fresh:
+                raise ApiError(f"{where}: the server sent the same page again; stopped paging")
             offset += len(items)
-            total = page.get("totalCount")
-            if not items or not isinstance(total, int) or offset >= total:
+            if not items:
+                if offset < total:
+                    raise ApiError(
+                        f"{where}: totals do not add up (totalCount {total}, but the pages ended after {offset})"
+                    )
                 return objects
+            if offset >= total:
+                return objects
+            if len(objects) >= MAX_LIST_OBJECTS:
+                raise ApiError(f"{where}: more than {MAX_LIST_OBJECTS} objects (totalCount {total}); stopped paging")
 
     # -- endpoints ---------------------------------------------------------------------------------
 
-    def add_template(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """email-template/add; raises AmbiguousWriteError when it may or may not have been applied."""
-        return self._object("email-template/add", self.call("email-template/add", fields, idempotent=False))
+    def add_template(self, fields: Mapping[str, Any], *,
+                     applied: Callable[[], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+        """email-template/add; after a failure that may have been applied, retried only through `applied`.
+
+        Without `applied`, such a failure raises AmbiguousWriteError and the caller decides.
+        """
+        answer = self.call("email-template/add", fields, idempotent=False, applied=applied)
+        return self._object("email-template/add", answer, need_id=True)
 
     def get_template(self, template_id: str) -> dict[str, Any]:
         """email-template/get."""
-        return self._object("email-template/get", self.call("email-template/get", {"id": template_id}))
+        return self._object("email-template/get", self.call("email-template/get", {"id": template_id}), need_id=True)
 
     def update_template(self, template_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """email-template/update with only the given fields (setting them again is harmless)."""
         answer = self.call("email-template/update", {"id": template_id, **fields})
-        return self._object("email-template/update", answer)
+        return self._object("email-template/update", answer, need_id=True)
 
     def delete_template(self, template_id: str) -> dict[str, Any]:
         """email-template/delete (sets the status to deleted)."""
         answer = self.call("email-template/delete", {"id": template_id})
         return answer if isinstance(answer, dict) else {}
 
-    def list_templates(self, **filter: Any) -> list[dict[str, Any]]:
-        """email-template/list, every page."""
-        return self.list_all("email-template/list", filter)
+    def list_templates(self, *, retry: bool = True, **filter: Any) -> list[dict[str, Any]]:
+        """email-template/list, every page (retry=False: one attempt per page, for a lookup inside a retry)."""
+        return self.list_all("email-template/list", filter, retry=retry)
 
     def send_message(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """message/send; never retried after it may have reached the server (it would send twice)."""
@@ -278,7 +633,11 @@ class MessagingClient:
         return self.list_all("unsubscribe-uri/list", filter)
 
     @staticmethod
-    def _object(endpoint: str, answer: Any) -> dict[str, Any]:
+    def _object(endpoint: str, answer: Any, *, need_id: bool = False) -> dict[str, Any]:
         if not isinstance(answer, dict):
             raise ApiError(f"{endpoint}: unexpected answer (not a JSON object)")
+        if need_id:
+            key = answer.get("id")
+            if isinstance(key, bool) or not isinstance(key, (str, int)) or key == "":
+                raise ApiError(f"{endpoint}: unexpected answer (the object has no string id)")
         return answer

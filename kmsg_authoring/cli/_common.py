@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from kmsg_authoring.source.config import Config, load_config
 
@@ -30,3 +30,16 @@ def out(text: str = "") -> None:
 def err(text: str) -> None:
     """Write a line to standard error."""
     print(text, file=sys.stderr)
+
+
+def write_findings(report: Any, fmt: str, output: str | None) -> None:
+    """Print a LintReport in a linter format, or write it to a file and print its summary."""
+    from kmsg_authoring.lint.formats import formatter
+    from kmsg_authoring.lint.report import summary
+
+    render = formatter(fmt)
+    if output:
+        Path(output).write_text(render(report), encoding="utf-8")
+        err(f"{summary(report)}; report written to {output}")
+    else:
+        sys.stdout.write(render(report, color=fmt == "text" and use_color(sys.stdout)))

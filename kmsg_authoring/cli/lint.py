@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from kmsg_authoring.errors import EXIT_USAGE
@@ -52,10 +51,8 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.build import resolve_slugs
-    from kmsg_authoring.cli._common import err, use_color
-    from kmsg_authoring.lint.formats import formatter
+    from kmsg_authoring.cli._common import err, write_findings
     from kmsg_authoring.project_lint import lint_project
-    from kmsg_authoring.lint.report import summary
     from kmsg_authoring.source.project import discover
 
     config = _config(args)
@@ -81,10 +78,5 @@ def run(args: argparse.Namespace) -> int:
                 "(create one with `kmsg-author new SLUG`)")
             return EXIT_USAGE
     report = lint_project(config, sorted(slugs), use_cache=not args.no_cache)
-    render = formatter(args.format)
-    if args.output:
-        Path(args.output).write_text(render(report), encoding="utf-8")
-        err(f"{summary(report)}; report written to {args.output}")
-    else:
-        sys.stdout.write(render(report, color=args.format == "text" and use_color(sys.stdout)))
+    write_findings(report, args.format, args.output)
     return report.exit_code(args.strict)

@@ -42,6 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="address to serve on (default 127.0.0.1; widen it only on a trusted network)")
     p.add_argument("--port", type=_port, default=8025, help="port to serve on (default 8025; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the preview in the default browser")
+    p.add_argument("--no-snapshots", action="store_true",
+                   help="with --watch: no live snapshots (thumbnails and the Changes view use a browser; "
+                        "they need pip install 'kmsg-author[browser]')")
     p.set_defaults(func=run)
 
 
@@ -118,7 +121,12 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from kmsg_authoring.preview.server import LivePreview
     from kmsg_authoring.preview.site import PreviewSite
 
-    live = LivePreview(PreviewSite(config, on_rebuild=_rebuilt_printer()), host=args.host, port=args.port)
+    site = PreviewSite(config, on_rebuild=_rebuilt_printer())
+    if not args.no_snapshots:
+        from kmsg_authoring.review.thumbs import Thumbnails
+
+        site.thumbnails = Thumbnails(config, on_done=site.on_thumbnails)
+    live = LivePreview(site, host=args.host, port=args.port)
     live.start()
     url = live.url + (f"t/{quote(args.template)}" if args.template else "")
     out(f"Previewing {len(live.site.templates)} template(s) at {url} (Ctrl-C to stop)")
@@ -130,6 +138,8 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
         out("stopped")
     finally:
         live.stop()
+        if site.thumbnails is not None:
+            site.thumbnails.stop()
     return EXIT_OK
 
 

@@ -29,11 +29,10 @@ def add_env_options(parser: argparse.ArgumentParser, purpose: str) -> None:
 
 def connect(args: argparse.Namespace, **options: Any) -> tuple[Config, Environment, MessagingClient]:
     """The project, the --env environment and a client for it (--verbose logs requests)."""
-    from kmsg_authoring.api import MessagingClient, read_ks
+    from kmsg_authoring.api import open_client
 
     config = config_from(args)
-    env = config.environment(args.env)
-    client = MessagingClient(env.url, read_ks(env), log=err if args.verbose else None, **options)
+    env, client = open_client(config, args.env, log=err if args.verbose else None, **options)
     return config, env, client
 
 

@@ -54,6 +54,7 @@ class IndexRow:
     errors: list[KmsgError]
     findings: list[Finding]
     built_at: float | None
+    thumbnail: str | None = None  # URL of a snapshot of the template (review.thumbs)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class TemplateView:
     payload: dict[str, Any] | None = None
     compat: Any = None  # a lint.compat.TemplateCompat, or the KmsgError that kept it from being made
     contract: ContractView | None = None
+    changes: str | None = None  # HTML of the Changes view against the last snapshots (review.thumbs)
 
 
 def _when(ts: float | None) -> str:
@@ -147,11 +149,13 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
             f"<td class=\"num errors\" data-label=\"Errors\">{errors}</td>"
             f"<td class=\"num warnings\" data-label=\"Warnings\">{warnings}</td>"
             f"<td data-label=\"Status\">{'build failed' if row.errors else 'built'}</td>"
-            f"<td data-label=\"Last build\">{_when(row.built_at)}</td></tr>"
+            f"<td data-label=\"Last build\">{_when(row.built_at)}</td>"
+            + (_thumb(row) if any(r.thumbnail for r in rows) else "") + "</tr>"
         )
+    snapshot_head = "<th>Snapshot</th>" if any(r.thumbnail for r in rows) else ""
     table = (
         "<table class=\"index cards\"><thead><tr><th>Template</th><th>Name</th><th>Errors</th><th>Warnings</th>"
-        f"<th>Status</th><th>Last build</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<th>Status</th><th>Last build</th>{snapshot_head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         if rows else "<p class=\"empty\">No templates yet: add a folder with a template.yaml under the source folder.</p>"
     )
     return (
@@ -160,6 +164,14 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
         + f"<header><h1>Templates</h1><p class=\"muted\">{len(rows)} template(s); updates live.</p></header>"
         + f"<main>{table}</main>" + _FOOT
     )
+
+
+def _thumb(row: IndexRow) -> str:
+    if not row.thumbnail:
+        return "<td class=\"thumb\" data-label=\"Snapshot\"></td>"
+    return (f"<td class=\"thumb\" data-label=\"Snapshot\"><a href=\"/t/{quote(row.slug)}\">"
+            f"<img src=\"{escape(row.thumbnail)}\" alt=\"Snapshot of {escape(row.slug)}\" width=\"120\" "
+            "loading=\"lazy\"></a></td>")
 
 
 def not_found_page(message: str, epoch: int, slug: str | None = None,
@@ -323,7 +335,8 @@ def template_page(view: TemplateView) -> str:
     if view.body is not None:
         parts.append(_tabs("main", [("preview", "Preview"), ("source", "HTML source"), ("payload", "API payload"),
                                     ("lint", f"Lint ({len(view.findings)})"), ("compat", "Compatibility"),
-                                    *([("contract", "Contract")] if view.contract is not None else [])]))
+                                    *([("contract", "Contract")] if view.contract is not None else []),
+                                    *([("changes", "Changes")] if view.changes is not None else [])]))
         recipients = "".join(_recipient(i, r) for i, r in enumerate(view.recipients))
         parts.append(
             "<section class=\"panel\" id=\"preview\" role=\"tabpanel\" data-group=\"main\">"
@@ -341,6 +354,9 @@ def template_page(view: TemplateView) -> str:
                      f"{compat_matrix(view.compat)}</section>")
         if view.contract is not None:
             parts.append(_contract(view.contract))
+        if view.changes is not None:
+            parts.append(f"<section class=\"panel\" id=\"changes\" role=\"tabpanel\" data-group=\"main\">"
+                         f"{view.changes}</section>")
     parts.append(_FOOT)
     return "".join(parts)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,13 +15,71 @@ from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8025
+# Names always accepted in the Host header, besides the address the server is bound to.
+_LOCAL_NAMES = ("localhost", "127.0.0.1")
+_WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def _ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_allowed(header: str | None, bound: str, port: int) -> bool:
+    """Whether a request's Host header names this server: its bound address or localhost, with its port.
+
+    A page that rebinds its own domain name to 127.0.0.1 (DNS rebinding) sends its domain name here,
+    so it is refused. A server bound to every address also answers to any IP literal with its port.
+    """
+    if not header:
+        return False
+    header = header.strip().lower()
+    port_text: str | None = None
+    if header.startswith("["):
+        name, _, rest = header[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            return False
+        port_text = rest[1:] if rest else None
+    elif header.count(":") == 1:
+        name, port_text = header.split(":")
+    elif ":" in header:
+        return False
+    else:
+        name = header
+    if port_text is None:
+        if port != 80:
+            return False
+    elif not port_text.isdigit() or int(port_text) != port:
+        return False
+    bound = bound.strip("[]").lower()
+    if name in _LOCAL_NAMES or name == bound:
+        return True
+    return bound in _WILDCARDS and _ip_literal(name)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: PreviewHTTPServer
     protocol_version = "HTTP/1.1"
 
+    def _misdirected(self, with_body: bool) -> None:
+        body = (f"421 Misdirected Request: this preview answers only to {self.server.url_hint()}\n").encode()
+        self.send_response(421)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if with_body:
+            self.wfile.write(body)
+
     def _answer(self, with_body: bool) -> None:
+        if not host_allowed(self.headers.get("Host"), self.server.bound_host, self.server.server_port):
+            self._misdirected(with_body)
+            return
         try:
             response = self.server.site.handle(self.path)
         except Exception as exc:  # noqa: BLE001 - one bad page must not print a traceback or stop the server
@@ -57,7 +116,14 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, site: PreviewSite, host: str, port: int) -> None:
         self.site = site
+        self.bound_host = host
         super().__init__((host, port), _Handler)
+
+    def url_hint(self) -> str:
+        """The addresses a Host header may name, for the refusal message."""
+        host = self.bound_host if self.bound_host not in _WILDCARDS else "<this machine's IP address>"
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.server_port}/ or http://localhost:{self.server_port}/"
 
 
 class LivePreview:

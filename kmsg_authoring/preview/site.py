@@ -14,7 +14,7 @@ import posixpath
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -124,9 +124,10 @@ class PreviewSite:
     def __init__(self, config: Config, *, builder: Builder = default_builder,
                  clock: Callable[[], float] = time.time, qr_encoder: QrEncoder = segno_qr,
                  poll_timeout: float = POLL_TIMEOUT,
-                 on_rebuild: Callable[[Rebuilt], None] | None = None) -> None:
+                 on_rebuild: Callable[[Rebuilt], None] | None = None, thumbnails: Any = None) -> None:
         self.config = config
         self.on_rebuild = on_rebuild
+        self.thumbnails = thumbnails  # review.thumbs.Thumbnails: live snapshots and their changes, or None
         self.builder = builder
         self.clock = clock
         self.qr_encoder = qr_encoder
@@ -184,6 +185,17 @@ class PreviewSite:
             self._cond.notify_all()
         if self.on_rebuild is not None and ordered:
             self.on_rebuild(Rebuilt(tuple(ordered), seconds, tuple(p for p in problems if p.is_error)))
+        if self.thumbnails is not None:
+            self.thumbnails.refresh(s for s in ordered if self.templates[s].compiled is not None)
+
+    def on_thumbnails(self, slugs: Iterable[str]) -> None:
+        """New snapshots of these templates were taken: their pages and the index reload."""
+        with self._cond:
+            self.epoch += 1
+            for slug in slugs:
+                if slug in self.templates:
+                    self.templates[slug].epoch = self.epoch
+            self._cond.notify_all()
 
     def _drop(self, slugs: Iterable[str]) -> None:
         with self._cond:
@@ -330,6 +342,8 @@ class PreviewSite:
                 return Response(204, "image/x-icon", b"")
             if path.startswith("/t/"):
                 return self._template_route(path[len("/t/"):], query)
+            if path.startswith("/snapshots/") and self.thumbnails is not None:
+                return self._snapshot_file(path[len("/snapshots/"):])
         except (ValueError, KeyError):
             pass
         return self._not_found("No such page.")
@@ -346,7 +360,17 @@ class PreviewSite:
             ]
             epoch = self.epoch
             site_errors = list(self.site_errors)
+        if self.thumbnails is not None:
+            rows = [replace(row, thumbnail=self.thumbnails.thumbnail(row.slug)) for row in rows]
         return _html(200, index_page(rows, epoch, site_errors), ("Cache-Control", "no-store"))
+
+    def _snapshot_file(self, rest: str) -> Response:
+        which, _, rel = rest.partition("/")
+        folder = self.thumbnails.folder(which) if self.thumbnails is not None else None
+        path = safe_join(folder, rel) if folder is not None and rel.endswith(".png") else None
+        if path is None:
+            return self._not_found("No such snapshot.")
+        return Response(200, "image/png", path.read_bytes(), (("Cache-Control", "no-store"),))
 
     def _livereload(self, query: dict[str, list[str]]) -> Response:
         since = int(query.get("since", ["0"])[0])
@@ -421,6 +445,8 @@ class PreviewSite:
                 epoch=state.epoch, built_at=state.built_at, errors=[*self.site_errors, *state.errors],
                 findings=list(state.findings),
             )
+        if compiled is not None and self.thumbnails is not None:
+            view.changes = self.thumbnails.changes_panel(state.slug)
         if compiled is not None:
             view.samples = sample_names(self.config, compiled.folder)
             if sample_name is not None and sample_name not in view.samples:

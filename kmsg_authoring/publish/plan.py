@@ -113,6 +113,11 @@ def is_live(remote: Mapping[str, Any]) -> bool:
     return remote.get("status") != TemplateStatus.DELETED
 
 
+def created_first(remote: Mapping[str, Any]) -> tuple[str, str]:
+    """Sort key putting the copy created first in front; every publisher orders copies the same way."""
+    return str(remote.get("createdAt") or ""), str(remote.get("id"))
+
+
 # -- the plan -------------------------------------------------------------------------------------
 
 
@@ -370,8 +375,20 @@ def compute_plan(
     for remote in remotes:
         if is_live(remote) and remote.get("appGuid", app_guid) == app_guid:
             by_name.setdefault(str(remote.get("name", "")), []).append(remote)
-    actions = [_plan_one(t, by_name.get(t.name, []), app_guid, force, allow_breaking) for t in locals_]
     names = {t.name for t in locals_}
+    duplicates: list[Action] = []
+    for name, items in by_name.items():
+        if name in names and len(items) > 1 and all(is_managed(r) for r in items):
+            # Left by publishes that ran at once: every run keeps the copy created first.
+            kept, *extra = sorted(items, key=created_first)
+            by_name[name] = [kept]
+            reason = f"a duplicate of id {kept.get('id')} (the copy created first, which is kept)"
+            duplicates.extend(
+                Action(PRUNE, name, remote_id=str(r.get("id")),
+                       reason=reason if prune else f"{reason}; deleted only with --prune")
+                for r in extra
+            )
+    actions = [_plan_one(t, by_name.get(t.name, []), app_guid, force, allow_breaking) for t in locals_] + duplicates
     for name, items in sorted(by_name.items()):
         if name in names:
             continue
@@ -448,6 +465,8 @@ def make_plan(
 # -- applying it ----------------------------------------------------------------------------------
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
+# An add another publish made at the same time: its copy was created first and is kept, this run's deleted.
+SUPERSEDED = "superseded"
 
 
 @dataclass
@@ -455,9 +474,11 @@ class Outcome:
     """What happened to one action."""
 
     action: Action
-    status: str  # done | failed | skipped | unchanged
+    status: str  # done | failed | skipped | unchanged | superseded
     message: str = ""
     remote: dict[str, Any] | None = None
+    # An add whose template this run created (not one found stored after an ambiguous failure).
+    created: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -489,6 +510,7 @@ class PublishResult:
             "nothingToPublish": self.plan.nothing_to_publish,
             "summary": {
                 "added": len(self.where(DONE, ADD)),
+                "addedElsewhere": len(self.where(SUPERSEDED)),
                 "updated": len(self.where(DONE, UPDATE)),
                 "deleted": len(self.where(DONE, PRUNE)),
                 "unchanged": len(self.where(UNCHANGED)),
@@ -500,29 +522,29 @@ class PublishResult:
 
 
 def _find_published(client: MessagingClient, app_guid: str, name: str) -> dict[str, Any] | None:
-    found = client.list_templates(appGuidIn=[app_guid], nameEq=name)
+    """The managed copy of name created first, in one list request that is not retried on its own."""
+    found = client.list_templates(appGuidIn=[app_guid], nameEq=name, retry=False)
     live = [r for r in found if isinstance(r, dict) and is_live(r) and r.get("name") == name and is_managed(r)]
-    return live[0] if live else None
+    return min(live, key=created_first) if live else None
 
 
-def _add(client: MessagingClient, plan: Plan, action: Action) -> dict[str, Any]:
-    """Add a template; after an ambiguous failure, look the name up before trying again."""
-    from kmsg_authoring.api import AmbiguousWriteError
+def _add(client: MessagingClient, plan: Plan, action: Action) -> tuple[dict[str, Any], bool]:
+    """Add a template: the stored object and whether this run created it.
 
-    failure: AmbiguousWriteError | None = None
-    for attempt in range(len(client.delays) + 1):
-        if failure is not None:
-            client.backoff(attempt - 1, f"adding '{action.name}', looking it up first")
-            found = _find_published(client, plan.app_guid, action.name)
-            if found is not None:
-                client.log(f"'{action.name}' was added by the earlier attempt (id {found.get('id')})")
-                return found
-        try:
-            return client.add_template(action.send)
-        except AmbiguousWriteError as exc:
-            failure = exc
-    assert failure is not None
-    raise ApiError(f"{failure.message}; gave up after {len(client.delays)} retries", failure.status)
+    After a failure that may have been applied, the client's one retry loop looks the name up before
+    sending the add again; a template found that way may be another publish's, so it is not claimed.
+    """
+    recovered: list[dict[str, Any]] = []
+
+    def applied() -> dict[str, Any] | None:
+        found = _find_published(client, plan.app_guid, action.name)
+        if found is not None:
+            client.log(f"'{action.name}' is stored (id {found.get('id')}); not adding it again")
+            recovered.append(found)
+        return found
+
+    remote = client.add_template(action.send, applied=applied)
+    return remote, not recovered
 
 
 def _delete(client: MessagingClient, action: Action) -> dict[str, Any]:
@@ -542,8 +564,8 @@ def _delete(client: MessagingClient, action: Action) -> dict[str, Any]:
 def _apply_one(client: MessagingClient, plan: Plan, action: Action) -> Outcome:
     try:
         if action.kind == ADD:
-            remote = _add(client, plan, action)
-            return Outcome(action, DONE, f"added (id {remote.get('id')})", remote)
+            remote, ours = _add(client, plan, action)
+            return Outcome(action, DONE, f"added (id {remote.get('id')})", remote, created=ours)
         if action.kind == UPDATE:
             assert action.remote_id is not None
             remote = client.update_template(action.remote_id, action.send)
@@ -578,9 +600,59 @@ def apply_plan(
                 outcomes.append(outcome)
                 if on_done is not None:
                     on_done(outcome)
+    converge(client, plan, outcomes)
     order = {id(a): i for i, a in enumerate(plan.actions)}
     outcomes.sort(key=lambda o: order[id(o.action)])
     return PublishResult(plan, outcomes)
+
+
+def converge(client: MessagingClient, plan: Plan, outcomes: Sequence[Outcome]) -> None:
+    """After adding, list the names again; where another publish added the same name at once, keep the
+    copy created first and delete this run's own, so every run ends on the same single template.
+
+    Outcomes change in place: an add whose copy lost becomes superseded (or failed when the copy kept
+    holds other content, or this run's copy could not be deleted).
+    """
+    added = [o for o in outcomes if o.action.kind == ADD and o.status == DONE and o.created and o.remote]
+    if not added:
+        return
+    try:
+        # One paged list after every add finished: each name is listed again after its add.
+        remotes = remote_templates(client, plan.app_guid)
+    except KmsgError as exc:
+        for o in added:
+            o.status = FAILED
+            o.message = (f"added (id {o.remote.get('id') if o.remote else '?'}) but could not list the names "
+                         f"again to check for a publish running at the same time: {exc.message}")
+        return
+    copies: dict[str, list[dict[str, Any]]] = {}
+    for r in remotes:
+        if is_managed(r):
+            copies.setdefault(str(r.get("name", "")), []).append(r)
+    for o in added:
+        assert o.remote is not None
+        mine = str(o.remote.get("id"))
+        found = sorted(copies.get(o.action.name, []), key=created_first)
+        if not found or str(found[0].get("id")) == mine:
+            continue
+        kept = found[0]
+        if any(str(r.get("id")) == mine for r in found):
+            try:
+                client.delete_template(mine)
+            except KmsgError as exc:
+                o.status = FAILED
+                o.message = (f"another publish added it at the same time (id {kept.get('id')}, kept); deleting "
+                             f"this run's copy (id {mine}) failed: {exc.message}")
+                continue
+        o.remote = kept
+        if _changes(normalize(kept), normalize(o.action.send)):
+            o.status = FAILED
+            o.message = (f"another publish added it at the same time with other content (id {kept.get('id')}, "
+                         f"kept; this run's copy {mine} deleted); publish again to send this project's version")
+        else:
+            o.status = SUPERSEDED
+            o.message = (f"another publish added it at the same time (id {kept.get('id')}, kept); "
+                         f"this run's copy (id {mine}) was deleted")
 
 
 # -- text -----------------------------------------------------------------------------------------
@@ -638,6 +710,8 @@ def format_result(result: PublishResult) -> str:
             f"published to {plan.environment}: {summary['added']} added, {summary['updated']} updated, "
             f"{summary['deleted']} deleted, {summary['unchanged']} unchanged"
         )
+        if summary["addedElsewhere"]:
+            head += f", {summary['addedElsewhere']} added by another publish at the same time"
         lines = [head]
     failed = result.where(FAILED)
     skipped = result.where(SKIPPED)
@@ -649,10 +723,18 @@ def format_result(result: PublishResult) -> str:
         lines.append("left untouched: " + ", ".join(sorted(o.action.name for o in untouched)))
         for o in skipped:
             lines.append(f"  {o.action.name}: {o.action.kind}: {o.message}")
-    orphans = plan.of(PRUNE) if not plan.prune else []
+    local_names = {a.name for a in plan.actions if a.kind != PRUNE}
+    kept = plan.of(PRUNE) if not plan.prune else []
+    orphans = [a for a in kept if a.name not in local_names]
     if orphans:
         lines.append(
             f"{len(orphans)} managed remote template(s) not in the project, kept (use --prune to delete): "
             + ", ".join(a.name for a in orphans)
+        )
+    duplicates = [a for a in kept if a.name in local_names]
+    if duplicates:
+        lines.append(
+            f"{len(duplicates)} duplicate managed copies (the one created first is used), kept (use --prune "
+            "to delete): " + ", ".join(f"{a.name} (id {a.remote_id})" for a in duplicates)
         )
     return "\n".join(lines)

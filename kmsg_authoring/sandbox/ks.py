@@ -15,6 +15,9 @@ import re
 import secrets
 
 ADMIN_KS_TYPE = 2
+# Partner ids are stored as SQLite integers; a longer one is not a partner id (and int() of thousands of
+# digits is refused by Python itself).
+MAX_PARTNER_ID = 2**63 - 1
 _V1_FIELDS = re.compile(rb"\A[0-9a-fA-F]+\|(\d+);\d+;\d*;(\d+);")
 
 
@@ -41,17 +44,23 @@ def _decode(ks: str) -> bytes:
         raise KsError("the KS is not base64") from None
 
 
+def _partner(digits: bytes) -> int:
+    if len(digits) > len(str(MAX_PARTNER_ID)) or int(digits) > MAX_PARTNER_ID:
+        raise KsError(f"the KS names a partner id of {len(digits)} digits, beyond any partner id")
+    return int(digits)
+
+
 def partner_from_ks(ks: str) -> int:
     """The partner id a KS belongs to; KsError when it is not a KS."""
     raw = _decode(ks)
     if raw.startswith(b"v2|"):
         parts = raw.split(b"|", 2)
         if len(parts) == 3 and parts[1].isdigit() and parts[2]:
-            return int(parts[1])
+            return _partner(parts[1])
         raise KsError("the KS is not a version 2 KS (v2|<partnerId>|...)")
     m = _V1_FIELDS.match(raw)
     if m:
-        if int(m.group(2)) != ADMIN_KS_TYPE:
+        if len(m.group(2)) > 3 or int(m.group(2)) != ADMIN_KS_TYPE:
             raise KsError(f"an ADMIN KS (type={ADMIN_KS_TYPE}) is required")
-        return int(m.group(1))
+        return _partner(m.group(1))
     raise KsError("the KS is not a Kaltura session (neither version 1 nor version 2)")

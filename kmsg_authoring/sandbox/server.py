@@ -33,11 +33,34 @@ SANDBOX_ONLY = "sandbox/"
 
 # A request body larger than this is refused without being read (attachments are base64 in the JSON).
 MAX_BODY_BYTES = 32 * 1024 * 1024
+# No request of the API nests deeper than a JwtQrCode payload inside msgParams; deeper is refused (400).
+MAX_BODY_DEPTH = 64
+# Integers are stored in SQLite, whose integers are 64-bit; a larger one is refused (400), never a 500.
+MAX_INTEGER = 2**63 - 1
 # Called after each request with method, path (no query, no headers), HTTP status (0: dropped), milliseconds.
 RequestHook = Callable[[str, str, int, float], None]
 
 _REASONS = {500: ErrorCode.INTERNAL, 502: ErrorCode.BAD_GATEWAY, 503: ErrorCode.SERVICE_UNAVAILABLE,
             504: ErrorCode.GATEWAY_TIMEOUT}
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def body_problem(body: Any) -> str | None:
+    """Why a parsed request body cannot be processed (too deep, an integer beyond 64 bits), or None."""
+    # Iterative: the body is the client's, so its depth must not decide this server's stack.
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_BODY_DEPTH:
+                return f"is nested deeper than {MAX_BODY_DEPTH} levels"
+            stack.extend((item, depth + 1) for item in (node.values() if isinstance(node, dict) else node))
+        elif isinstance(node, int) and not isinstance(node, bool) and not -MAX_INTEGER - 1 <= node <= MAX_INTEGER:
+            return f"holds an integer of {len(str(abs(node)))} digits, beyond 64 bits"
+    return None
 
 
 class RequestLog(list[str]):
@@ -290,9 +313,15 @@ class Sandbox:
         except KsError as exc:
             return 401, {"code": ErrorCode.INVALID_KS, "message": f"invalid KS: {exc}"}, challenge
         try:
-            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+            body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant) if raw.strip() else {}
+        except RecursionError:
+            return 400, {"code": ErrorCode.VALIDATION,
+                         "message": f"the request body is nested deeper than {MAX_BODY_DEPTH} levels"}, {}
         except (UnicodeDecodeError, ValueError) as exc:
             return 400, {"code": ErrorCode.VALIDATION, "message": f"the request body is not JSON ({exc})"}, {}
+        unusable = body_problem(body)
+        if unusable:
+            return 400, {"code": ErrorCode.VALIDATION, "message": f"the request body {unusable}"}, {}
         try:
             return 200, self.service.call(endpoint, partner, body), {}
         except ApiProblem as problem:

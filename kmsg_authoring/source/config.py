@@ -20,7 +20,7 @@ REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 # hundred kilobytes; a loop that never ends or output that multiplies is stopped and reported.
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
-_SECTIONS = ("build", "brand", "lint", "environments")
+_SECTIONS = ("build", "brand", "lint", "environments", "snapshot")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Environment:
     url: str
     app_guid: str
     ks_env: str = "KALTURA_KS"
+    # Plain http:// to a host that is not loopback sends the KS in clear text: refused unless set.
+    allow_insecure: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Config:
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
+    snapshot: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # review.snapshot validates it
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -92,7 +95,7 @@ def _positive(table: dict[str, Any], key: str, default: float) -> float:
 def _environment(name: str, raw: Any, where: str) -> Environment:
     if not isinstance(raw, dict):
         raise ConfigError(f"[environments.{name}] must be a table", Location(where))
-    unknown = set(raw) - {"region", "url", "app_guid", "ks_env"}
+    unknown = set(raw) - {"region", "url", "app_guid", "ks_env", "allow_insecure"}
     if unknown:
         raise ConfigError(f"[environments.{name}]: unknown key '{min(unknown)}'", Location(where))
     if "url" in raw:
@@ -112,7 +115,11 @@ def _environment(name: str, raw: Any, where: str) -> Environment:
     ks_env = raw.get("ks_env", "KALTURA_KS")
     if not isinstance(ks_env, str) or not ks_env:
         raise ConfigError(f"[environments.{name}] ks_env must name an environment variable", Location(where))
-    return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env)
+    allow_insecure = raw.get("allow_insecure", False)
+    if not isinstance(allow_insecure, bool):
+        raise ConfigError(f"[environments.{name}] allow_insecure must be true or false", Location(where))
+    return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env,
+                       allow_insecure=allow_insecure)
 
 
 def load_config(root: Path | None = None) -> Config:
@@ -170,4 +177,5 @@ def load_config(root: Path | None = None) -> Config:
         brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),
+        snapshot=MappingProxyType(_table(data, "snapshot", CONFIG_FILE)),
     )

@@ -14,7 +14,7 @@ from kmsg_authoring.source.config import Config, Environment, load_config
 from kmsg_authoring.errors import ApiError, ConfigError
 
 KS = "djJ8MTIzNDU2fFNFQ1JFVC1LUy1WQUxVRQ=="
-URL = "http://api.test/api/v1"
+URL = "https://api.test/api/v1"
 
 
 def make_client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> tuple[MessagingClient, list[float]]:
@@ -162,9 +162,11 @@ def test_list_pages_through_total_count() -> None:
     assert client.counts["email-template/list"] == 3
 
 
-def test_list_stops_on_an_empty_page_even_if_total_count_lies() -> None:
+def test_an_empty_page_before_total_count_is_an_error_not_a_short_list() -> None:
+    # A short list would make the publisher add templates that exist: paging must not end quietly.
     client, _ = make_client(lambda r: httpx.Response(200, json={"objects": [], "totalCount": 10}))
-    assert client.list_templates() == []
+    with pytest.raises(ApiError, match="totals do not add up"):
+        client.list_templates()
     assert client.counts["email-template/list"] == 1
 
 

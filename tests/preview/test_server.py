@@ -114,3 +114,38 @@ def test_an_unexpected_failure_is_a_500_page_and_the_server_keeps_serving(
     status, page = get(preview.url + "t/reminder/email/default/0.html")
     assert status == 500 and "RuntimeError: renderer exploded" in page and "Traceback" not in page
     assert get(preview.url)[0] == 200
+
+
+def _get_with_host(preview: LivePreview, host: str | None, path: str = "/") -> tuple[int, str]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        if host is not None:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("host", ["attacker.example:{port}", "attacker.example", "127.0.0.1.nip.io:{port}",
+                                  "127.0.0.1:1", "localhost", None],
+                         ids=["rebound-name", "no-port", "lookalike", "other-port", "localhost-no-port", "absent"])
+def test_a_page_reached_through_another_host_name_is_refused(live: tuple[LivePreview, FakeWatcher],
+                                                               host: str | None) -> None:
+    # Issue 9, item 8: a page whose domain was rebound to 127.0.0.1 must not read the preview or a payload.
+    preview, _ = live
+    for path in ("/", "/t/reminder", "/t/reminder/payload.json"):
+        status, text = _get_with_host(preview, None if host is None else host.format(port=preview.port), path)
+        assert status == 421, path
+        assert "Hi " not in text and "reminder" not in text
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}"])
+def test_the_bound_address_and_localhost_are_served(live: tuple[LivePreview, FakeWatcher], host: str) -> None:
+    preview, _ = live
+    status, page = _get_with_host(preview, host.format(port=preview.port), "/t/reminder")
+    assert status == 200 and "reminder" in page

@@ -11,7 +11,7 @@ import httpx
 from kmsg_authoring.api import MessagingClient
 
 KS = "djJ8OTk5fGZha2Uta3Mtc2VjcmV0LXZhbHVl"
-URL = "http://fake.test/api/v1"
+URL = "https://fake.test/api/v1"
 READ_ONLY = {"id", "partnerId", "templateType", "numberOfTokenUsed", "version", "createdAt", "updatedAt"}
 
 
@@ -57,7 +57,9 @@ class FakeApi:
         if endpoint == "email-template/add":
             tid = f"t{self._next}"
             self._next += 1
-            self.templates[tid] = {"status": "enabled", **body, "id": tid, "version": 1, "templateType": "email"}
+            created = f"2026-01-01T00:00:{self._next:06.3f}Z"  # later adds, later times
+            self.templates[tid] = {"status": "enabled", **body, "id": tid, "version": 1, "templateType": "email",
+                                   "createdAt": created}
             return httpx.Response(200, json=self.templates[tid])
         if endpoint in ("email-template/get", "email-template/update", "email-template/delete"):
             found = self.templates.get(body.get("id", ""))

@@ -9,6 +9,7 @@ from kmsg_authoring.publish.plan import (
     DONE,
     FAILED,
     SKIPPED,
+    SUPERSEDED,
     LocalTemplate,
     PublishResult,
     apply_plan,
@@ -66,6 +67,7 @@ def test_add_dropped_after_the_write_is_looked_up_not_repeated() -> None:
     result = publish(api, [local("A")])
     assert result.ok
     assert len(api.live()) == 1
+    # The lookup finds it; the run did not create it itself, so no convergence list follows.
     assert api.calls == ["email-template/list", "email-template/add", "email-template/list"]
 
 
@@ -76,7 +78,7 @@ def test_add_dropped_before_the_write_is_retried_once_the_name_is_not_found() ->
     assert result.ok and len(api.live()) == 1
     assert api.calls == [
         "email-template/list", "email-template/add", "email-template/list", "email-template/list",
-        "email-template/add",
+        "email-template/add", "email-template/list",  # the last: the names listed again after adding
     ]
 
 
@@ -161,3 +163,56 @@ def test_adopting_a_stranger_with_force_marks_it_managed() -> None:
     assert publish(api, [local("A")], force=True).ok
     (stored,) = api.live()
     assert MANAGED_TAG in stored["adminTags"].split(",") and stored["subject"] == "A for {recipient.firstName}"
+
+
+def test_two_runs_planned_at_once_converge_on_the_copy_created_first() -> None:
+    # Issue 9, item 2: both runs list before either adds, so both add every template.
+    api = FakeApi()
+    templates = [local(f"T{i}") for i in range(4)]
+    first_client, second_client = api.client(), api.client()
+    first_plan = make_plan(first_client, templates, environment="test", app_guid=GUID)
+    second_plan = make_plan(second_client, templates, environment="test", app_guid=GUID)
+    first = apply_plan(first_client, first_plan)
+    second = apply_plan(second_client, second_plan)
+    names = sorted(t["name"] for t in api.live())
+    assert names == [f"T{i}" for i in range(4)]  # one copy each
+    assert first.ok and len(first.where(DONE, "add")) == 4
+    # The second run deleted only its own copies, and says so: exit 0, nothing added by it.
+    assert second.ok and [o.status for o in second.outcomes] == [SUPERSEDED] * 4
+    kept = {t["name"]: t["id"] for t in api.live()}
+    for o in second.outcomes:
+        assert f"id {kept[o.action.name]}, kept" in o.message
+    assert second.to_json()["summary"]["added"] == 0 and second.to_json()["summary"]["addedElsewhere"] == 4
+    assert "4 added by another publish at the same time" in format_result(second)
+    api.calls.clear()
+    assert publish(api, templates).plan.nothing_to_publish  # no conflict left behind
+
+
+def test_a_run_whose_copy_lost_to_other_content_fails_and_says_why() -> None:
+    api = FakeApi()
+    mine, theirs = api.client(), api.client()
+    plan_mine = make_plan(mine, [local("A")], environment="test", app_guid=GUID)
+    plan_theirs = make_plan(theirs, [local("A", body="<p>other version</p>")], environment="test", app_guid=GUID)
+    assert apply_plan(theirs, plan_theirs).ok
+    result = apply_plan(mine, plan_mine)
+    (outcome,) = result.outcomes
+    assert not result.ok and outcome.status == FAILED
+    assert "with other content" in outcome.message and "publish again" in outcome.message
+    (stored,) = api.live()
+    assert stored["body"] == "<p>other version</p>"  # the first copy stays; this run's was deleted
+    again = publish(api, [local("A")])
+    assert again.ok and [o.action.kind for o in again.outcomes] == ["update"]
+
+
+def test_a_later_run_uses_the_first_copy_and_deletes_others_only_with_prune() -> None:
+    api = FakeApi()
+    client = api.client()
+    plan = make_plan(client, [local("A")], environment="test", app_guid=GUID)
+    assert apply_plan(client, plan).ok
+    # Another publish's later copy appears: this run's copy was first, so it keeps it and touches nothing.
+    api.client().add_template(plan.actions[0].send)
+    api.calls.clear()
+    assert publish(api, [local("A")]).ok
+    assert api.writes() == [] and len(api.live()) == 2
+    pruned = publish(api, [local("A")], prune=True)
+    assert pruned.ok and len(api.live()) == 1 and api.live()[0]["id"] == "t1"

@@ -77,3 +77,14 @@ def test_every_job_installs_the_tool_the_way_the_readme_says() -> None:
     for name, job in data["jobs"].items():
         installs = [str(s["run"]) for s in job["steps"] if "pip install" in str(s.get("run", ""))]
         assert installs == ['pip install "$KMSG_AUTHOR"'], name
+
+
+def test_publishing_is_serialized_per_environment() -> None:
+    # Issue 9, item 2: two CI runs on two merges must not publish at once.
+    data = load()
+    publish = data["jobs"]["publish"]
+    group = publish["concurrency"]["group"]
+    assert publish["concurrency"]["cancel-in-progress"] is False  # never stop a publish half-way
+    # One group per environment, not per branch or run: every publish to it queues behind the running one.
+    assert "github.ref" not in group and "github.run" not in group and "github.sha" not in group
+    assert data["env"]["KMSG_ENV"] in group

@@ -184,8 +184,22 @@ def test_prune_lists_only_managed_live_templates_missing_locally() -> None:
     assert [a.name for a in pruning.todo] == ["Gone"] and not pruning.nothing_to_publish
 
 
-def test_two_remote_templates_with_the_name_are_a_conflict() -> None:
-    a, b = published(local()), {**published(local()), "id": "other"}
+def test_two_managed_copies_of_a_name_use_the_first_created_and_list_the_other() -> None:
+    # Left by two publishes at once: every later run uses the copy created first, the same one.
+    later = published(local(), id="zz-later", createdAt="2026-04-09T04:56:28.000Z")
+    first = published(local(), id="zz-first", createdAt="2026-04-09T04:56:27.000Z")
+    plan = plan_for([local()], [later, first])
+    used, duplicate = plan.actions
+    assert (used.kind, used.remote_id) == (UNCHANGED, "zz-first")
+    assert (duplicate.kind, duplicate.remote_id) == (PRUNE, "zz-later")
+    assert "duplicate of id zz-first" in duplicate.reason and "--prune" in duplicate.reason
+    assert plan.nothing_to_publish
+    assert [a.remote_id for a in plan_for([local()], [later, first], prune=True).todo] == ["zz-later"]
+
+
+def test_a_managed_and_an_unmanaged_template_with_the_name_are_a_conflict() -> None:
+    a = published(local())
+    b = {**published(local()), "id": "other", "adminTags": "theirs"}
     (action,) = plan_for([local()], [a, b]).actions
     assert action.kind == CONFLICT and "2 remote templates" in action.reason
 
