@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.cli._common import config_from, err, out
-from kmsg_authoring.errors import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exit_status
+from kmsg_authoring.errors import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK, exit_status
+from kmsg_authoring.publish.run import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
-    from kmsg_authoring.api import MessagingClient
-    from kmsg_authoring.source.config import Config, Environment
+    from kmsg_authoring.publish.plan import Plan
 
-DEFAULT_CONCURRENCY = 4
 
 
 def add_env_options(parser: argparse.ArgumentParser, purpose: str) -> None:
@@ -25,15 +23,6 @@ def add_env_options(parser: argparse.ArgumentParser, purpose: str) -> None:
         "-v", "--verbose", action="store_true",
         help="log every request to standard error (the KS is shown as <hidden>)",
     )
-
-
-def connect(args: argparse.Namespace, **options: Any) -> tuple[Config, Environment, MessagingClient]:
-    """The project, the --env environment and a client for it (--verbose logs requests)."""
-    from kmsg_authoring.api import open_client
-
-    config = config_from(args)
-    env, client = open_client(config, args.env, log=err if args.verbose else None, **options)
-    return config, env, client
 
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
@@ -107,12 +96,7 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _log_counts(counts: Mapping[str, int], log: Callable[[str], None] | None) -> None:
-    if log is not None:
-        log("requests: " + (", ".join(f"{e} {n}" for e, n in sorted(counts.items())) or "none"))
-
-
-def plan_exit_code(plan: Any, *, detailed: bool = False) -> int:
+def plan_exit_code(plan: Plan, *, detailed: bool = False) -> int:
     """1 when publish would refuse something (drift, conflict); with detailed, 2 when it would write, else 0."""
     if plan.blocked:
         return EXIT_FAILURE
@@ -121,45 +105,30 @@ def plan_exit_code(plan: Any, *, detailed: bool = False) -> int:
 
 def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
     """Plan (and with apply, publish) as the options ask; returns the exit code."""
-    from kmsg_authoring.publish import plan as pub
+    from kmsg_authoring.publish.format import format_plan, format_result
+    from kmsg_authoring.publish.run import publish_to
 
-    concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
-    if concurrency < 1:
-        err("kmsg-author: --concurrency must be at least 1")
-        return EXIT_USAGE
-    config, env, client = connect(args, max_connections=concurrency)
-    log = err if args.verbose else None
-    with client:
-        only = getattr(args, "only", None) or None
-        if only:
-            from kmsg_authoring.publish.select import select_slugs
+    text = args.format == "text"
+    progress = _Progress(0, False)
 
-            templates = pub.local_templates(config, select_slugs(config, only))
-        else:
-            templates = pub.local_templates(config)
-        plan = pub.make_plan(
-            client, templates, environment=env.name, app_guid=env.app_guid, prune=args.prune,
-            force=args.force, only={t.name for t in templates} if only else None,
-            allow_breaking=args.allow_breaking,
-        )
-        if not apply:
-            out(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.format == "json"
-                else pub.format_plan(plan))
-            _log_counts(client.counts, log)
-            return plan_exit_code(plan, detailed=getattr(args, "detailed_exitcode", False))
-        if args.format == "text" and not plan.nothing_to_publish:
-            out(pub.format_plan(plan))
-        progress = _Progress(len(plan.todo), sys.stderr.isatty() and args.format == "text" and not args.verbose)
-        result = pub.apply_plan(
-            client, plan, concurrency=concurrency, on_done=lambda o: progress.step(o.action.name)
-        )
-        progress.close()
-        _log_counts(client.counts, log)
-    if args.format == "json":
-        out(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        out(pub.format_result(result))
-    return exit_status(not result.ok)
+    def on_plan(plan: Plan) -> None:
+        nonlocal progress
+        if apply and text and not plan.nothing_to_publish:
+            out(format_plan(plan))
+        progress = _Progress(len(plan.todo), apply and sys.stderr.isatty() and text and not args.verbose)
+
+    run = publish_to(
+        config_from(args), args.env, apply=apply, only=getattr(args, "only", None) or (), prune=args.prune,
+        force=args.force, allow_breaking=args.allow_breaking,
+        concurrency=getattr(args, "concurrency", DEFAULT_CONCURRENCY), log=err if args.verbose else None,
+        on_plan=on_plan, on_done=lambda o: progress.step(o.action.name),
+    )
+    progress.close()
+    if run.result is None:
+        out(json.dumps(run.plan.to_json(), indent=2, ensure_ascii=False) if not text else format_plan(run.plan))
+        return plan_exit_code(run.plan, detailed=getattr(args, "detailed_exitcode", False))
+    out(json.dumps(run.result.to_json(), indent=2, ensure_ascii=False) if not text else format_result(run.result))
+    return exit_status(not run.result.ok)
 
 
 def run(args: argparse.Namespace) -> int:

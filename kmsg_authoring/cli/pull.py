@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kmsg_authoring.cli._common import out
-from kmsg_authoring.cli.publish import add_env_options, connect
+from kmsg_authoring.cli._common import config_from, err, out
+from kmsg_authoring.cli.publish import add_env_options
 from kmsg_authoring.errors import EXIT_OK
 
 
@@ -35,12 +35,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pull and list what was written."""
-    from kmsg_authoring.publish.pull import pull
+    from kmsg_authoring.publish.run import pull_from
 
-    config, env, client = connect(args)
-    with client:
-        result = pull(client, config, app_guid=env.app_guid, names=args.name, force=args.force,
-                      origin=f"environment {env.name}")
+    config = config_from(args)
+    env, result = pull_from(config, args.env, names=args.name, force=args.force, log=err if args.verbose else None)
     for slug, name in result.written:
         out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
     if result.adopted:

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from kmsg_authoring.cli._common import err, out
-from kmsg_authoring.cli.publish import add_env_options, connect
+from kmsg_authoring.cli._common import config_from, err, out
+from kmsg_authoring.cli.publish import add_env_options
 from kmsg_authoring.errors import exit_status
 from kmsg_authoring.model import POLL_INTERVALS
 
@@ -43,16 +43,15 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Send, wait, report."""
-    from kmsg_authoring.publish.sendtest import format_delivery, send_test
+    from kmsg_authoring.publish.format import format_delivery
+    from kmsg_authoring.publish.run import send_test_to
 
     progress = args.format == "text"
-    config, env, client = connect(args)
-    with client:
-        delivery = send_test(
-            client, config, app_guid=env.app_guid, slug=args.slug, to=args.to, sample=args.sample,
-            session=args.session, timeout=args.timeout,
-            on_poll=(lambda d: err(f"  {d.status} after {d.waited:.0f} s")) if progress else None,
-            on_wait=(lambda s: err(f"  waiting {s:g} s for delivery...")) if progress else None,
-        )
+    delivery = send_test_to(
+        config_from(args), args.env, slug=args.slug, to=args.to, sample=args.sample, session=args.session,
+        timeout=args.timeout, log=err if args.verbose else None,
+        on_poll=(lambda d: err(f"  {d.status} after {d.waited:.0f} s")) if progress else None,
+        on_wait=(lambda s: err(f"  waiting {s:g} s for delivery...")) if progress else None,
+    )
     out(json.dumps(delivery.to_json(), indent=2) if args.format == "json" else format_delivery(delivery))
     return exit_status(not delivery.ok)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from kmsg_authoring.errors import KmsgError, UsageError
-from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS, TemplateStatus
-from kmsg_authoring.publish.plan import is_managed, normalize, parse_record, remote_templates, tags_for
+from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS
+from kmsg_authoring.publish.remote import find_live, is_managed, normalize, parse_record, remote_templates, tags_for
 from kmsg_authoring.publish.select import local_names
 from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE
 
@@ -104,8 +104,7 @@ def pull(
     """
     remotes: list[dict[str, Any]]
     if names:
-        remotes = [r for n in names for r in client.list_templates(appGuidIn=[app_guid], nameEq=n)
-                   if r.get("status") != TemplateStatus.DELETED and r.get("name") == n]
+        remotes = [r for n in names for r in find_live(client, app_guid, n)]
         missing = sorted(set(names) - {str(r.get("name")) for r in remotes})
         if missing:
             raise UsageError(f"no template named {', '.join(repr(m) for m in missing)} in appGuid {app_guid}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import UsageError
 from kmsg_authoring.model import BULK_STATUSES, POLL_INTERVALS, BulkStatus, DiscreteStatus
-from kmsg_authoring.publish.plan import is_live, is_managed
+from kmsg_authoring.publish.remote import find_live
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -39,13 +39,9 @@ def session_label(slug: str, now: datetime | None = None) -> str:
 
 def find_published(client: MessagingClient, app_guid: str, name: str) -> dict[str, Any]:
     """The remote template of a name in app_guid (a managed one first)."""
-    found = [
-        r for r in client.list_templates(appGuidIn=[app_guid], nameEq=name)
-        if isinstance(r, dict) and is_live(r) and r.get("name") == name
-    ]
+    found = find_live(client, app_guid, name)
     if not found:
         raise UsageError(f"template '{name}' is not published in appGuid {app_guid}; run `kmsg-author publish` first")
-    found.sort(key=lambda r: not is_managed(r))
     return found[0]
 
 
@@ -160,22 +156,3 @@ def send_test(
     else:
         delivery.stats = client.message_stats(session=delivery.session)
     return delivery
-
-
-def format_delivery(delivery: Delivery) -> str:
-    """The delivery status as text."""
-    lines = [
-        (
-            f"sent '{delivery.name}' (template {delivery.template_id}) to {', '.join(delivery.recipients)} "
-            f"with sample '{delivery.sample}', session {delivery.session}"
-        ),
-        f"bulk {delivery.bulk_id or '?'}: {delivery.status}"
-        + (f" ({delivery.error})" if delivery.error else "")
-        + (f"; still not finished after {delivery.waited:.0f} s" if delivery.timed_out else ""),
-    ]
-    counts = {k: v for k, v in delivery.stats.items() if isinstance(v, int)}
-    if counts:
-        lines.append("delivery: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    else:
-        lines.append("delivery: no statistics yet")
-    return "\n".join(lines)

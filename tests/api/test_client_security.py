@@ -220,7 +220,8 @@ def test_one_add_is_posted_at_most_four_times_whatever_fails() -> None:
             raise httpx.ConnectError("network unreachable")
         return httpx.Response(503, json={"message": "busy"})
 
-    from kmsg_authoring.publish.plan import FAILED, LocalTemplate, apply_plan, make_plan
+    from kmsg_authoring.publish.apply import FAILED, apply_plan
+    from kmsg_authoring.publish.plan import LocalTemplate, make_plan
 
     sleeps: list[float] = []
     client = MessagingClient("https://api.test/api/v1", KS, transport=httpx.MockTransport(handler),

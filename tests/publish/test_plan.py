@@ -20,12 +20,9 @@ from kmsg_authoring.publish.plan import (
     LocalTemplate,
     Plan,
     compute_plan,
-    format_plan,
-    normalize,
-    parse_record,
-    record_tag,
-    tags_for,
 )
+from kmsg_authoring.publish.format import format_plan
+from kmsg_authoring.publish.remote import normalize, parse_record, record_tag, tags_for
 
 GUID = "app-1"
 BODY = "<html>\n<body>\n<p>Hi {recipient.firstName}</p>\n</body>\n</html>"

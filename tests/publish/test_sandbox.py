@@ -211,6 +211,7 @@ def test_a_400_is_not_retried(env: Env) -> None:
 
 def test_fifty_templates_through_faults_end_as_exactly_fifty(env: Env, make_project: Any) -> None:
     from kmsg_authoring.publish import plan as pub
+    from kmsg_authoring.publish.apply import apply_plan
 
     files = {"kmsg.toml": f'[environments.sandbox]\nurl = "{env.sb.url}"\napp_guid = "{GUID}"\n'}
     for i in range(50):
@@ -229,7 +230,7 @@ def test_fifty_templates_through_faults_end_as_exactly_fifty(env: Env, make_proj
     with env.client(max_connections=4) as client:
         for _ in range(5):  # a run may leave a template whose every retry failed; the next converges
             plan = pub.make_plan(client, templates, environment="sandbox", app_guid=GUID)
-            result = pub.apply_plan(client, plan, concurrency=4)
+            result = apply_plan(client, plan, concurrency=4)
             runs.append(result)
             if result.ok:
                 break

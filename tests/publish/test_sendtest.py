@@ -9,8 +9,10 @@ import pytest
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.errors import UsageError
 from kmsg_authoring.model import POLL_INTERVALS
-from kmsg_authoring.publish.plan import apply_plan, local_templates, make_plan
-from kmsg_authoring.publish.sendtest import SESSION_PREFIX, format_delivery, send_test
+from kmsg_authoring.publish.apply import apply_plan
+from kmsg_authoring.publish.format import format_delivery
+from kmsg_authoring.publish.plan import local_templates, make_plan
+from kmsg_authoring.publish.sendtest import SESSION_PREFIX, send_test
 from tests.publish.fake_api import FakeApi
 
 GUID = "app-1"
