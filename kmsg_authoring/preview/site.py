@@ -12,8 +12,9 @@ import json
 import mimetypes
 import posixpath
 import threading
+from contextlib import contextmanager
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,8 +162,7 @@ class PreviewSite:
         # Every finding as lint reports it (compile and sample errors as KM001 and KM002), so the
         # header, the Lint tab and the terminal count the same things.
         problems = build_problems(self.config, report, ordered) if report is not None else []
-        with self._cond:
-            self.epoch += 1
+        with self._new_epoch() as epoch:
             for slug in ordered:
                 assert report is not None
                 state = self.templates.get(slug) or TemplateState(slug)
@@ -178,11 +178,10 @@ class PreviewSite:
                     state.errors = list(failures) or [KmsgError("the template did not build")]
                 state.findings = [finding_from(p) for p in problems if p.template == slug]
                 state.built_at = now
-                state.epoch = self.epoch
+                state.epoch = epoch
                 self.templates[slug] = state
                 self._gone.pop(slug, None)
             self._renders = {k: v for k, v in self._renders.items() if k[0] not in slugs}
-            self._cond.notify_all()
         if self.on_rebuild is not None and ordered:
             self.on_rebuild(Rebuilt(tuple(ordered), seconds, tuple(p for p in problems if p.is_error)))
         if self.thumbnails is not None:
@@ -190,20 +189,31 @@ class PreviewSite:
 
     def on_thumbnails(self, slugs: Iterable[str]) -> None:
         """New snapshots of these templates were taken: their pages and the index reload."""
-        with self._cond:
-            self.epoch += 1
+        with self._new_epoch() as epoch:
             for slug in slugs:
                 if slug in self.templates:
-                    self.templates[slug].epoch = self.epoch
-            self._cond.notify_all()
+                    self.templates[slug].epoch = epoch
 
     def _drop(self, slugs: Iterable[str]) -> None:
-        with self._cond:
-            self.epoch += 1
+        with self._new_epoch() as epoch:
             for slug in slugs:
                 self.templates.pop(slug, None)
-                self._gone[slug] = self.epoch
+                self._gone[slug] = epoch
+
+    @contextmanager
+    def _new_epoch(self) -> Iterator[int]:
+        """Hold the lock and count a new epoch for the block's changes; the waiting pages wake when it ends."""
+        with self._cond:
+            self.epoch += 1
+            yield self.epoch
             self._cond.notify_all()
+
+    def _show_site_error(self, error: KmsgError) -> None:
+        """Show an error on every page (a new epoch for all of them)."""
+        with self._new_epoch() as epoch:
+            self.site_errors = [error]
+            for state in self.templates.values():
+                state.epoch = epoch
 
     def affected(self, paths: Iterable[str]) -> tuple[set[str], bool]:
         """(templates to rebuild, whether the set of templates may have changed) for changed project paths."""
@@ -263,12 +273,7 @@ class PreviewSite:
         try:
             self.config = load_config(self.config.root)
         except ConfigError as exc:
-            with self._cond:
-                self.site_errors = [exc]
-                self.epoch += 1
-                for state in self.templates.values():
-                    state.epoch = self.epoch
-                self._cond.notify_all()
+            self._show_site_error(exc)
             return set()
         with self._cond:
             self.site_errors = []
@@ -276,12 +281,7 @@ class PreviewSite:
 
     def report_crash(self, exc: Exception) -> None:
         """Show an unexpected failure of a rebuild on every page; the server keeps running."""
-        with self._cond:
-            self.site_errors = [KmsgError(f"rebuild failed unexpectedly: {type(exc).__name__}: {exc}")]
-            self.epoch += 1
-            for state in self.templates.values():
-                state.epoch = self.epoch
-            self._cond.notify_all()
+        self._show_site_error(KmsgError(f"rebuild failed unexpectedly: {type(exc).__name__}: {exc}"))
         if self.on_rebuild is not None:
             self.on_rebuild(Rebuilt((), 0.0, (), crashed=str(self.site_errors[0])))
 
