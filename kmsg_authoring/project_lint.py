@@ -6,15 +6,16 @@ never calls the build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from kmsg_authoring.build import BuildReport, build_project
-from kmsg_authoring.errors import Location
+from kmsg_authoring.build import BuildReport, build_project, resolve_slugs
+from kmsg_authoring.errors import Location, UsageError
 from kmsg_authoring.lint import compile_problem, sort_problems
 from kmsg_authoring.lint.problem import ERROR, SAMPLE_ERROR, Problem
 from kmsg_authoring.lint.registry import catalog
 from kmsg_authoring.lint.report import LintReport
-from kmsg_authoring.source.config import Config
+from kmsg_authoring.source.config import CONFIG_FILE, Config, find_root, load_config
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
 
 
@@ -26,6 +27,49 @@ def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cach
     targets = sorted(set(slugs)) if slugs is not None else discover(config.src_dir)
     report = build_project(config, targets, write=False, use_cache=use_cache, lint=True, lint_cached=True)
     return LintReport(tuple(build_problems(config, report, targets)), tuple(targets))
+
+
+def lint_paths(paths: Sequence[str] = (), *, project: Path | None = None, use_cache: bool = True) -> LintReport:
+    """Lint the templates named by paths as `kmsg-author lint` takes them (default: every template).
+
+    The project is the one of project, else the nearest kmsg.toml above the first path, else the
+    current folder's.
+    """
+    config = load_config(project) if project is not None or not paths else config_near(paths[0])
+    return lint_project(config, templates_for_paths(config, paths), use_cache=use_cache)
+
+
+def config_near(path: str) -> Config:
+    """The project of a path: the nearest kmsg.toml above it, else the current folder's."""
+    first = Path(path)
+    root = find_root(first if first.is_dir() else first.parent)
+    return load_config(root if (root / CONFIG_FILE).is_file() else None)
+
+
+def templates_for_paths(config: Config, paths: Sequence[str]) -> list[str]:
+    """The slugs paths name: slugs, template folders, files inside them, the source folder (every template).
+
+    A file under a folder starting with '_' (layout, partial, stylesheet) names every template; a file
+    beside the templates names none. No paths: every template, UsageError when there is none.
+    """
+    src = config.src_dir.resolve()
+    slugs: set[str] = set()
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            # A template slug, as build, preview and samples take (unknown names are a usage error).
+            slugs.update(resolve_slugs(config, [name]))
+            continue
+        resolved = path.resolve()
+        if resolved == src:
+            slugs.update(discover(config.src_dir))
+        elif not (resolved.parent == src and resolved.is_file()):  # a README beside the templates: none
+            slugs.update(resolve_slugs(config, [name]))
+    if not paths:
+        slugs.update(discover(config.src_dir))
+        if not slugs:
+            raise UsageError(f"no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
+    return sorted(slugs)
 
 
 def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) -> list[Problem]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kmsg_authoring.errors import EXIT_USAGE
-
 FORMAT_CHOICES = ("text", "json", "sarif", "github")
 
 
@@ -36,47 +34,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The project of the paths given (nearest kmsg.toml above the first), else of --project or the cwd."""
-    from kmsg_authoring.cli._common import config_from
-    from kmsg_authoring.source.config import CONFIG_FILE, find_root, load_config
-
-    if args.project is None and args.paths:
-        first = Path(args.paths[0])
-        root = find_root(first if first.is_dir() else first.parent)
-        if (root / CONFIG_FILE).is_file():
-            return load_config(root)
-    return config_from(args)
-
-
 def run(args: argparse.Namespace) -> int:
-    from kmsg_authoring.build import resolve_slugs
-    from kmsg_authoring.cli._common import err, write_findings
-    from kmsg_authoring.project_lint import lint_project
-    from kmsg_authoring.source.project import discover
+    """Lint the templates the paths name and write the findings in the chosen format."""
+    from kmsg_authoring.cli._common import write_findings
+    from kmsg_authoring.project_lint import lint_paths
 
-    config = _config(args)
-    src = config.src_dir.resolve()
-    slugs: set[str] = set()
-    for name in args.paths:
-        path = Path(name)
-        if not path.exists():
-            # A template slug, as build, preview and samples take (unknown names are a usage error).
-            slugs.update(resolve_slugs(config, [name]))
-            continue
-        resolved = path.resolve()
-        if resolved == src:
-            slugs.update(discover(config.src_dir))
-            continue
-        if resolved.parent == src and resolved.is_file():
-            continue  # a file beside the templates (README...) belongs to none of them
-        slugs.update(resolve_slugs(config, [name]))
-    if not args.paths:
-        slugs.update(discover(config.src_dir))
-        if not slugs:
-            err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/ "
-                "(create one with `kmsg-author new SLUG`)")
-            return EXIT_USAGE
-    report = lint_project(config, sorted(slugs), use_cache=not args.no_cache)
+    report = lint_paths(args.paths, project=Path(args.project) if args.project else None,
+                        use_cache=not args.no_cache)
     write_findings(report, args.format, args.output)
     return report.exit_code(args.strict)

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import EXIT_OK, EXIT_USAGE, exit_status
-
-if TYPE_CHECKING:
-    from kmsg_authoring.source.config import Config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,27 +42,13 @@ def _help(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-def _template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
-    """(project-relative folder, template.yaml data) of a template, read without compiling it."""
-    from kmsg_authoring.errors import UsageError
-    from kmsg_authoring.source.project import TEMPLATE_FILE, discover, load_yaml, read_text
-
-    slugs = discover(config.src_dir)
-    if slug not in slugs:
-        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
-    folder = config.rel(config.src_dir / slug)
-    rel = f"{folder}/{TEMPLATE_FILE}"
-    return folder, load_yaml(read_text(config.root / rel, rel, root=config.root), rel).data
-
-
 def run_init(args: argparse.Namespace) -> int:
     """Write a template's default sample."""
     from kmsg_authoring.cli._common import config_from, out
-    from kmsg_authoring.render.samples import init_sample
+    from kmsg_authoring.render.samples import init_template_sample
 
     config = config_from(args)
-    folder, data = _template_doc(config, args.template)
-    path = init_sample(config, folder, data, name=args.name, force=args.force)
+    path = init_template_sample(config, args.template, name=args.name, force=args.force)
     out(f"wrote {config.rel(path)}")
     return EXIT_OK
 
@@ -74,19 +56,11 @@ def run_init(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """Validate sample files."""
     from kmsg_authoring.cli._common import config_from, err, out
-    from kmsg_authoring.render.samples import check_sample_files, sample_names
-    from kmsg_authoring.source.project import discover
+    from kmsg_authoring.render.samples import check_template_samples
 
-    config = config_from(args)
-    slugs = args.templates or discover(config.src_dir)
-    problems = 0
-    files = 0
-    for slug in slugs:
-        folder, data = _template_doc(config, slug)
-        files += len(sample_names(config, folder))
-        for error in check_sample_files(config, folder, data):
-            err(str(error))
-            problems += 1
-    out(f"checked {files} sample file(s) of {len(slugs)} template(s): "
-        + (f"{problems} problem(s)" if problems else "all valid"))
-    return exit_status(bool(problems))
+    checked = check_template_samples(config_from(args), args.templates)
+    for error in checked.errors:
+        err(str(error))
+    out(f"checked {checked.files} sample file(s) of {checked.templates} template(s): "
+        + (f"{len(checked.errors)} problem(s)" if checked.errors else "all valid"))
+    return exit_status(bool(checked.errors))

@@ -9,7 +9,7 @@ sample lacks is reported at the line of the sample file the designer edits.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from kmsg_authoring.model import (
     sent_as,
     token_type,
 )
-from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, load_yaml, read_text
+from kmsg_authoring.source.project import SAMPLES_DIR, TEMPLATE_FILE, YamlDoc, discover, load_yaml, read_text
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -364,3 +364,40 @@ def init_sample(config: Config, folder: str, payload: Mapping[str, Any], *, name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(sample_yaml(payload), encoding="utf-8")
     return path
+
+
+def template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
+    """(project-relative folder, template.yaml data) of a template, read without compiling it."""
+    slugs = discover(config.src_dir)
+    if slug not in slugs:
+        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
+    folder = config.rel(config.src_dir / slug)
+    rel = f"{folder}/{TEMPLATE_FILE}"
+    return folder, load_yaml(read_text(config.root / rel, rel, root=config.root), rel).data
+
+
+def init_template_sample(config: Config, slug: str, *, name: str = DEFAULT_SAMPLE, force: bool = False) -> Path:
+    """Write the default sample of a template (by slug) to its samples/<name>.yaml."""
+    folder, data = template_doc(config, slug)
+    return init_sample(config, folder, data, name=name, force=force)
+
+
+@dataclass
+class SamplesCheck:
+    """What checking the sample files of some templates found."""
+
+    templates: int
+    files: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+
+
+def check_template_samples(config: Config, slugs: Sequence[str] = ()) -> SamplesCheck:
+    """Validate every sample file of the given templates (default: all) against its template."""
+    slugs = list(slugs) or discover(config.src_dir)
+    result = SamplesCheck(len(slugs))
+    for slug in slugs:
+        folder, data = template_doc(config, slug)
+        result.files += len(sample_names(config, folder))
+        result.errors.extend(check_sample_files(config, folder, data))
+    return result
+
