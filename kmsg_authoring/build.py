@@ -13,7 +13,7 @@ from typing import Any
 from kmsg_authoring import __version__
 from kmsg_authoring.compile.types import CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
-from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError, UsageError
+from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.lint.problem import Problem
 from kmsg_authoring.source.files import write_atomic
 from kmsg_authoring.source.project import (
@@ -22,7 +22,6 @@ from kmsg_authoring.source.project import (
     confine,
     digest,
     discover,
-    is_template_dir,
     read_bytes,
     recording_reads,
 )
@@ -367,31 +366,6 @@ def _contract_text(c: CompiledTemplate) -> str:
 
 
 # -- the build -----------------------------------------------------------------------------------
-def resolve_slugs(config: Config, names: Iterable[str] | None) -> list[str]:
-    """Slugs from names given by the user (slugs, template folders or files inside one)."""
-    if not names:
-        return discover(config.src_dir)
-    from kmsg_authoring.source.project import slug_for_path
-
-    slugs: list[str] = []
-    for name in names:
-        path = Path(name)
-        if is_template_dir(config.src_dir / name):
-            slug = name
-        elif path.exists():
-            resolved, src = path.resolve(), config.src_dir.resolve()
-            inside = resolved.relative_to(src).parts if resolved.is_relative_to(src) else ()
-            if inside and inside[0].startswith("_"):
-                # A shared layout, partial or stylesheet: every template may use it.
-                slugs.extend(discover(config.src_dir))
-                continue
-            slug = slug_for_path(config.src_dir, path)
-        else:
-            raise UsageError(f"no template '{name}' in {config.rel(config.src_dir)}/")
-        slugs.append(slug)
-    return sorted(set(slugs))
-
-
 def build_project(
     config: Config,
     slugs: Iterable[str] | None = None,

@@ -40,7 +40,8 @@ class TemplateContract:
 
 def project_contracts(config: Config, slugs: Sequence[str] | None = None) -> dict[str, TemplateContract]:
     """The contract of every template (or the named ones); BuildError naming each template that fails."""
-    from kmsg_authoring.build import build_project, resolve_slugs
+    from kmsg_authoring.build import build_project
+    from kmsg_authoring.source.targets import resolve_slugs
 
     targets = resolve_slugs(config, slugs) if slugs else None
     report = build_project(config, targets, write=False, lint=False)

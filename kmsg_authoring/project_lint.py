@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kmsg_authoring.build import BuildReport, build_project, resolve_slugs
-from kmsg_authoring.errors import Location, UsageError
+from kmsg_authoring.build import BuildReport, build_project
+from kmsg_authoring.errors import KmsgError, Location, UsageError
 from kmsg_authoring.lint import compile_problem, sort_problems
 from kmsg_authoring.lint.problem import ERROR, SAMPLE_ERROR, Problem
 from kmsg_authoring.lint.registry import catalog
 from kmsg_authoring.lint.report import LintReport
 from kmsg_authoring.source.config import CONFIG_FILE, Config, find_root, load_config
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
+from kmsg_authoring.source.targets import resolve_slugs
+
+if TYPE_CHECKING:
+    from kmsg_authoring.lint.compat import TemplateCompat
 
 
 def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cache: bool = True) -> LintReport:
@@ -97,3 +102,18 @@ def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) ->
     # A finding in a shared layout or partial is the same for every template that includes it.
     unique = {(p.location, p.code, p.severity, p.message): p for p in reversed(problems)}
     return sort_problems(list(unique.values()))
+
+
+def compat_report(
+    config: Config, names: Sequence[str] = ()
+) -> tuple[list[TemplateCompat], list[tuple[str, KmsgError]]]:
+    """Each named template's mail-client support (default: all), and (slug, error) of those that did not compile."""
+    from kmsg_authoring.lint.compat import summarize
+
+    slugs = sorted(resolve_slugs(config, names) if names else discover(config.src_dir))
+    if not slugs:
+        raise UsageError(f"no templates in {config.rel(config.src_dir)}/")
+    report = build_project(config, slugs, write=False, use_cache=True, lint=False)
+    failed = [(slug, exc) for slug in slugs if slug not in report.compiled for exc in report.failures.get(slug, [])]
+    return [summarize(report.compiled[s], config) for s in slugs if s in report.compiled], failed
+

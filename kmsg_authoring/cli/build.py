@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kmsg_authoring.build import build_project, resolve_slugs
+    from kmsg_authoring.build import build_project
+    from kmsg_authoring.source.targets import resolve_slugs
     from kmsg_authoring.cli._common import config_from, err, out, use_color
     from kmsg_authoring.lint.formats.text_format import line
     from kmsg_authoring.project_lint import build_problems

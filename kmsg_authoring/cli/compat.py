@@ -24,26 +24,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the support summary of each template."""
     import sys
 
-    from kmsg_authoring.build import build_project, resolve_slugs
     from kmsg_authoring.cli._common import config_from, err
-    from kmsg_authoring.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-    from kmsg_authoring.lint.compat import FORMATS, summarize
-    from kmsg_authoring.source.project import discover
+    from kmsg_authoring.errors import exit_status
+    from kmsg_authoring.lint.compat import FORMATS
+    from kmsg_authoring.project_lint import compat_report
 
-    config = config_from(args)
-    slugs = resolve_slugs(config, args.templates) if args.templates else discover(config.src_dir)
-    if not slugs:
-        err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/")
-        return EXIT_USAGE
-    report = build_project(config, sorted(slugs), write=False, use_cache=True, lint=False)
-    failed = 0
-    for slug in sorted(slugs):
-        for exc in report.failures.get(slug, []):
-            if slug not in report.compiled:
-                err(f"{exc.location or slug}: {exc.message}")
-                failed += 1
-    summaries = [summarize(report.compiled[s], config) for s in sorted(slugs) if s in report.compiled]
+    summaries, failed = compat_report(config_from(args), args.templates)
+    for slug, exc in failed:
+        err(f"{exc.location or slug}: {exc.message}")
     sys.stdout.write(FORMATS[args.format](summaries))
-    return EXIT_FAILURE if failed else EXIT_OK
+    return exit_status(bool(failed))

@@ -181,3 +181,30 @@ def format_markdown(summaries: list[TemplateCompat]) -> str:
 
 
 FORMATS = {"text": format_text, "json": format_json, "markdown": format_markdown}
+
+
+@dataclass
+class ClientTargets:
+    """The mail clients of the Can I email data, which ones are targeted and where that choice comes from."""
+
+    clients: dict[str, str]  # family.platform -> name
+    chosen: set[str]
+    source: str
+
+
+def targeted_clients(config: Config, template: str | None = None) -> ClientTargets:
+    """The clients the project targets, or a template's (by slug or folder) when one is named."""
+    from kmsg_authoring.lint.settings import resolve_clients
+    from kmsg_authoring.source.targets import resolve_slugs, template_doc
+
+    template_lint = None
+    meta = None
+    if template:
+        _, meta = template_doc(config, resolve_slugs(config, [template])[0])
+        kmsg = meta.data.get("kmsg") if isinstance(meta.data, dict) else None
+        template_lint = kmsg.get("lint") if isinstance(kmsg, dict) else None
+    chosen = set(resolve_clients(config.lint, template_lint, meta))
+    source = ("the template's kmsg.lint.clients" if isinstance(template_lint, dict) and "clients" in template_lint
+              else "[lint] clients in kmsg.toml" if "clients" in config.lint else "the default list")
+    return ClientTargets(dict(load().clients), chosen, source)
+

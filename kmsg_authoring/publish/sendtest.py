@@ -102,7 +102,7 @@ def send_test(
     The status is checked right after the send, then after each of `intervals` (the last repeating);
     on_wait is told each wait before it starts, on_poll each status read.
     """
-    from kmsg_authoring.build import resolve_slugs
+    from kmsg_authoring.source.targets import resolve_slugs
     from kmsg_authoring.compile import compile_template
     from kmsg_authoring.render.samples import load_sample
 

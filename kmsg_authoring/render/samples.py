@@ -27,7 +27,8 @@ from kmsg_authoring.model import (
     sent_as,
     token_type,
 )
-from kmsg_authoring.source.project import SAMPLES_DIR, TEMPLATE_FILE, YamlDoc, discover, load_yaml, read_text
+from kmsg_authoring.source.project import SAMPLES_DIR, YamlDoc, discover, load_yaml, read_text
+from kmsg_authoring.source.targets import template_doc
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -366,20 +367,10 @@ def init_sample(config: Config, folder: str, payload: Mapping[str, Any], *, name
     return path
 
 
-def template_doc(config: Config, slug: str) -> tuple[str, dict[str, Any]]:
-    """(project-relative folder, template.yaml data) of a template, read without compiling it."""
-    slugs = discover(config.src_dir)
-    if slug not in slugs:
-        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {', '.join(slugs) or 'none'})")
-    folder = config.rel(config.src_dir / slug)
-    rel = f"{folder}/{TEMPLATE_FILE}"
-    return folder, load_yaml(read_text(config.root / rel, rel, root=config.root), rel).data
-
-
 def init_template_sample(config: Config, slug: str, *, name: str = DEFAULT_SAMPLE, force: bool = False) -> Path:
     """Write the default sample of a template (by slug) to its samples/<name>.yaml."""
-    folder, data = template_doc(config, slug)
-    return init_sample(config, folder, data, name=name, force=force)
+    folder, doc = template_doc(config, slug)
+    return init_sample(config, folder, doc.data, name=name, force=force)
 
 
 @dataclass
@@ -396,8 +387,8 @@ def check_template_samples(config: Config, slugs: Sequence[str] = ()) -> Samples
     slugs = list(slugs) or discover(config.src_dir)
     result = SamplesCheck(len(slugs))
     for slug in slugs:
-        folder, data = template_doc(config, slug)
+        folder, doc = template_doc(config, slug)
         result.files += len(sample_names(config, folder))
-        result.errors.extend(check_sample_files(config, folder, data))
+        result.errors.extend(check_sample_files(config, folder, doc.data))
     return result
 
