@@ -75,6 +75,33 @@ def load_contract(config: Config, name: str) -> TemplateContract:
     return next(iter(contracts.values()))
 
 
+@dataclass
+class DocumentCheck:
+    """One JSON document checked against a contract: what it is and its problems (or why it is not JSON)."""
+
+    label: str
+    what: str = ""  # "message/send request" or "msgParams"
+    problems: list[Any] = field(default_factory=list)
+    error: SourceError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the document is JSON and matches the contract."""
+        return self.error is None and not self.problems
+
+
+def check_document(contract: TemplateContract, label: str, text: str) -> DocumentCheck:
+    """Check a message/send request, or just its msgParams, given as JSON text, against a contract."""
+    from kmsg_authoring.contract import check_request, is_send_request
+
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return DocumentCheck(label, error=SourceError(f"not JSON: {exc.msg}", Location(label, exc.lineno, exc.colno)))
+    what = "message/send request" if is_send_request(document) else "msgParams"
+    return DocumentCheck(label, what, list(check_request(contract.schema, document)))
+
+
 # -- a revision's contracts -------------------------------------------------------------------------
 
 
@@ -175,6 +202,16 @@ def diff_contracts(
         out.append(TemplateDiff(slug, new.name, "changed" if changes else "unchanged", changes,
                                 refused(changes, new.allow_breaking)))
     return out
+
+
+def contract_changes(config: Config, rev: str, names: Sequence[str] | None = None) -> list[TemplateDiff]:
+    """How the contracts of the templates (default: all; names: slugs or folders) changed since a Git revision."""
+    current = project_contracts(config, names)
+    before, failures = revision_contracts(config, rev)
+    if names:
+        before = {k: v for k, v in before.items() if k in current}
+        failures = {k: v for k, v in failures.items() if k in current}
+    return diff_contracts(before, current, failures)
 
 
 def format_diff(diffs: Sequence[TemplateDiff], rev: str) -> str:

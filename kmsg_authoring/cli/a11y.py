@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from kmsg_authoring.errors import EXIT_FAILURE, exit_status
-
-if TYPE_CHECKING:
-    from kmsg_authoring.lint.problem import Problem
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,28 +35,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _new_since(problems: Sequence[Problem], baseline: Sequence[Problem]) -> list[Problem]:
-    """Problems absent from the baseline; lines move when a file is edited, so they are matched without them."""
-    known = {(p.template, p.code, p.location.path, p.message) for p in baseline}
-    return [p for p in problems if (p.template, p.code, p.location.path, p.message) not in known]
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the a11y command."""
-    from pathlib import Path
-
     from kmsg_authoring.cli._common import config_from, err, write_findings
     from kmsg_authoring.cli.snapshot import _ints, _schemes
-    from kmsg_authoring.errors import UsageError
-    from kmsg_authoring.review.a11y import check_accessibility, problems_for
+    from kmsg_authoring.review.a11y import check_accessibility, load_baseline, new_since
 
     config = config_from(args)
-    baseline = None
-    if args.baseline:
-        try:
-            baseline = problems_for(Path(args.baseline))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"--baseline {args.baseline}: not an a11y JSON report ({exc})") from None
+    baseline = load_baseline(args.baseline) if args.baseline else None
     result = check_accessibility(config, args.templates or None,
                                  widths=_ints(args.width) if args.width else None,
                                  schemes=_schemes(args.scheme) if args.scheme else None)
@@ -73,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if result.failures:
         return EXIT_FAILURE
     if baseline is not None:
-        new = _new_since(report.problems, baseline)
+        new = new_since(report.problems, baseline)
         new_errors = [p for p in new if p.is_error or (args.strict and not p.is_error)]
         if new_errors:
             err(f"{len(new_errors)} accessibility finding(s) not in {args.baseline}")

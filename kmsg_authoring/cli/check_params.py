@@ -28,12 +28,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every file; print its problems."""
-    import json
-
     from kmsg_authoring.cli._common import config_from, err, out
-    from kmsg_authoring.contract import check_request, is_send_request
-    from kmsg_authoring.project_contracts import load_contract
-    from kmsg_authoring.errors import Location, SourceError, UsageError, exit_status
+    from kmsg_authoring.errors import UsageError, exit_status
+    from kmsg_authoring.project_contracts import check_document, load_contract
 
     contract = load_contract(config_from(args), args.template)
     bad = 0
@@ -43,19 +40,16 @@ def run(args: argparse.Namespace) -> int:
             text = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()  # noqa: SIM115
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{label}: cannot read: {exc}") from None
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            err(str(SourceError(f"not JSON: {exc.msg}", Location(label, exc.lineno, exc.colno))))
-            bad += 1
+        checked = check_document(contract, label, text)
+        bad += not checked.ok
+        if checked.error is not None:
+            err(str(checked.error))
             continue
-        problems = check_request(contract.schema, document)
-        what = "message/send request" if is_send_request(document) else "msgParams"
-        if problems:
-            bad += 1
-            for problem in problems:
-                out(f"{label}: {problem}")
-            out(f"{label}: {len(problems)} problem(s) against the contract of '{contract.name}' ({what})")
+        for problem in checked.problems:
+            out(f"{label}: {problem}")
+        if checked.problems:
+            out(f"{label}: {len(checked.problems)} problem(s) against the contract of '{contract.name}' "
+                f"({checked.what})")
         else:
-            out(f"{label}: ok: the {what} matches the contract of '{contract.name}'")
+            out(f"{label}: ok: the {checked.what} matches the contract of '{contract.name}'")
     return exit_status(bool(bad))

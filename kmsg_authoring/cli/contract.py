@@ -36,21 +36,17 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import config_from, out
     from kmsg_authoring.errors import EXIT_OK, exit_status
     from kmsg_authoring.compile.contract_formats import format_contracts
-    from kmsg_authoring.project_contracts import diff_contracts, format_diff, project_contracts, revision_contracts
+    from kmsg_authoring.project_contracts import contract_changes, format_diff, project_contracts
 
     config = config_from(args)
     names = [args.template] if args.template else None
-    current = project_contracts(config, names)
     if args.diff is None:
+        current = project_contracts(config, names)
         if not current:
             out("no templates")
             return EXIT_OK
         out(format_contracts([c.schema for c in current.values()], args.format).rstrip("\n"))
         return EXIT_OK
-    before, failures = revision_contracts(config, args.diff)
-    if names:
-        before = {k: v for k, v in before.items() if k in current}
-        failures = {k: v for k, v in failures.items() if k in current}
-    diffs = diff_contracts(before, current, failures)
+    diffs = contract_changes(config, args.diff, names)
     out(format_diff(diffs, args.diff))
     return exit_status(any(d.refused for d in diffs))

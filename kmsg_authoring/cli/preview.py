@@ -94,7 +94,7 @@ def _all(config: Config, args: argparse.Namespace) -> int:
     files = sum(len(e.files) for e in result.exports)
     out(f"wrote {files} preview(s) of {len(result.exports)} template(s) and {config.rel(result.index)}"
         + (f"; {len(result.failures)} failed" if result.failures else ""))
-    return 1 if result.failures or any(e.unresolved for e in result.exports) else 0
+    return exit_status(bool(result.failures) or any(e.unresolved for e in result.exports))
 
 
 def _once(config: Config, args: argparse.Namespace) -> int:

@@ -286,3 +286,20 @@ def problems_for(path: Path) -> list[Problem]:
 
     data = json.loads(path.read_text(encoding="utf-8"))
     return [Problem.from_json(p) for p in data.get("problems", [])]
+
+
+def load_baseline(path: str) -> list[Problem]:
+    """The problems of a baseline a11y JSON report; UsageError when the file is not one."""
+    from kmsg_authoring.errors import UsageError
+
+    try:
+        return problems_for(Path(path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--baseline {path}: not an a11y JSON report ({exc})") from None
+
+
+def new_since(problems: Sequence[Problem], baseline: Sequence[Problem]) -> list[Problem]:
+    """Problems absent from the baseline; lines move when a file is edited, so they are matched without them."""
+    known = {(p.template, p.code, p.location.path, p.message) for p in baseline}
+    return [p for p in problems if (p.template, p.code, p.location.path, p.message) not in known]
+
