@@ -15,8 +15,6 @@ produces, and it is replaced by `<hidden>` in every answer before the answer lea
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import random
 import threading
 import time
@@ -25,10 +23,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-import httpcore
 import httpx
 
-from kmsg_authoring.errors import HIDDEN, ApiError, ConfigError
+from kmsg_authoring.errors import HIDDEN, ApiError
+from kmsg_authoring.api.answers import Answer, BadJson, describe, is_refused, parse_json, server_message
+from kmsg_authoring.api.deadline import Deadline, install_deadline
+from kmsg_authoring.api.guards import check_ks, check_url, is_loopback
 from kmsg_authoring.model import RETRY_DELAYS
 
 # Page size for list calls; the pager's default (30) would cost many requests for a big project.
@@ -40,14 +40,11 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_DEADLINE = 120.0
 # A page of 500 templates at the guide's largest bodies stays well below this.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-# No answer of the API nests deeper than a handful of levels; a deeper one is not the API.
-MAX_JSON_DEPTH = 64
 # A list that keeps producing new objects past this is not a project's templates.
 MAX_LIST_OBJECTS = 100_000
 
 # Connection failures that happen before a request is sent: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_LOOPBACK_NAMES = ("localhost",)
 
 
 class AmbiguousWriteError(ApiError):
@@ -57,241 +54,9 @@ class AmbiguousWriteError(ApiError):
         super().__init__(message, status=status, retryable=True)
 
 
-def check_ks(ks: str, where: str = "the KS") -> str:
-    """ks itself, or a ConfigError (that never quotes it) when it cannot go into an HTTP header."""
-    if not ks:
-        raise ConfigError(f"{where} is empty")
-    if not all("!" <= ch <= "~" for ch in ks):
-        raise ConfigError(
-            f"{where} holds spaces, line breaks or non-ASCII characters, which a KS never has; "
-            "check how it was copied"
-        )
-    return ks
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether host names this machine without leaving it: localhost or a loopback IP literal."""
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url(url: str, *, allow_insecure: bool = False, where: str = "the environment's table of kmsg.toml") -> str:
-    """url itself, or a ConfigError when the KS would travel in clear text to another machine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"url '{url}' is not an http(s) URL")
-    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"refusing to send the KS in clear text to {url}: http:// is allowed only for a loopback host "
-            f"(localhost, 127.0.0.1, ::1); use https://, or set allow_insecure = true in {where} "
-            "if this network is trusted"
-        )
-    return url
-
-
 def default_jitter(delay: float) -> float:
     """The guide's delay plus up to a quarter more, so parallel clients do not retry in step."""
     return delay + random.uniform(0.0, delay / 4)
-
-
-class _Deadline(threading.local):
-    """The monotonic time by which the current thread's request must be done (None: no request)."""
-
-    at: float | None = None
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A socket whose every wait is cut to the time left before the request's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream, backend: _DeadlineBackend) -> None:
-        self._inner, self._backend = inner, backend
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._backend.clamp(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._backend.clamp(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        left = self._backend.clamp(timeout, httpcore.ConnectTimeout)
-        inner = self._inner.start_tls(ssl_context, server_hostname, left)
-        return _DeadlineStream(inner, self._backend)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's network backend with every socket wait bounded by the thread's request deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend, deadline: _Deadline) -> None:
-        self._inner, self._deadline = inner, deadline
-
-    def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
-        """timeout, cut to what is left before the deadline; error when nothing is left."""
-        at = self._deadline.at
-        if at is None:
-            return timeout
-        left = at - time.monotonic()
-        if left <= 0:
-            raise error("the request took longer than its deadline")
-        return left if timeout is None else min(timeout, left)
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(host, port, self.clamp(timeout, httpcore.ConnectTimeout),
-                                         local_address, socket_options)
-        return _DeadlineStream(stream, self)
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Any = None) -> httpcore.NetworkStream:
-        stream = self._inner.connect_unix_socket(path, self.clamp(timeout, httpcore.ConnectTimeout), socket_options)
-        return _DeadlineStream(stream, self)
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _install_deadline(client: httpx.Client, deadline: _Deadline) -> bool:
-    """Wrap the network backend of every connection pool of client; False when none was found.
-
-    httpx offers no public hook for this; its transports keep an httpcore pool whose backend is used for
-    every new connection, so wrapping it before the first request bounds every socket wait.
-    """
-    installed = False
-    transports = [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]
-    for transport in transports:
-        pool: Any = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend):
-            pool._network_backend = _DeadlineBackend(backend, deadline)
-            installed = True
-    return installed
-
-
-class _Answer:
-    """A finished HTTP answer: status, headers and the body bytes (read within the limits)."""
-
-    def __init__(self, status: int, headers: httpx.Headers, content: bytes) -> None:
-        self.status, self.headers, self.content = status, headers, content
-
-    def text(self) -> str:
-        """The body as text, undecodable bytes replaced."""
-        return self.content.decode("utf-8", errors="replace")
-
-
-class _BadJson(ValueError):
-    """A body that is not JSON, or is JSON nested deeper than MAX_JSON_DEPTH."""
-
-
-def _cleaned(value: Any, ks: str | None) -> Any:
-    """value with the KS replaced in every string (ks None: none can hold it); _BadJson when it nests
-    deeper than MAX_JSON_DEPTH."""
-    # Iterative: a hostile answer must not be able to exhaust the stack.
-    root: list[Any] = [value]
-    stack: list[tuple[Any, int]] = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise _BadJson(f"nested deeper than {MAX_JSON_DEPTH} levels")
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                if isinstance(item, (list, dict)):
-                    stack.append((item, depth + 1))
-                elif ks is not None and isinstance(item, str) and ks in item:
-                    node[i] = item.replace(ks, HIDDEN)
-        else:
-            for key in list(node):
-                item = node[key]
-                if ks is not None and ks in key:
-                    del node[key]
-                    key = key.replace(ks, HIDDEN)
-                    node[key] = item
-                if isinstance(item, (list, dict)):
-                    stack.append((item, depth + 1))
-                elif ks is not None and isinstance(item, str) and ks in item:
-                    node[key] = item.replace(ks, HIDDEN)
-    return root[0]
-
-
-def _no_constant(name: str) -> Any:
-    raise _BadJson(f"{name} is not a JSON number")
-
-
-def parse_json(content: bytes, ks: str) -> Any:
-    """The decoded JSON of an answer with the KS hidden; _BadJson when it is not usable JSON."""
-    try:
-        text = content.decode("utf-8")
-        value = json.loads(text, parse_constant=_no_constant)
-    except RecursionError:
-        raise _BadJson(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-    except UnicodeDecodeError:
-        raise _BadJson("not UTF-8") from None
-    except _BadJson:
-        raise
-    except ValueError as exc:
-        raise _BadJson(f"not JSON ({exc})") from None
-    # Strings are searched only when the text holds the KS, or escapes that could spell it.
-    spelled = ks in text or "\\u" in text or "\\/" in text
-    return _cleaned(value, ks if spelled else None)
-
-
-def _server_message(answer: _Answer, ks: str) -> str:
-    """The error text of a failed answer: a JSON message field when there is one, else the text."""
-    try:
-        data = parse_json(answer.content, ks)
-    except _BadJson:
-        # Hidden before it is cut, so a KS straddling the cut cannot leave half of itself.
-        text = answer.text().replace(ks, HIDDEN).strip()
-        return " ".join(text[:300].split()) if text else "no message"
-    if isinstance(data, dict):
-        parts: list[str] = []
-        for key in ("message", "error", "errorEnum", "errorDescription", "code", "detail"):
-            value = data.get(key)
-            if isinstance(value, (str, int)) and str(value) not in parts:
-                parts.append(str(value)[:300])
-            elif isinstance(value, dict) and isinstance(value.get("message"), str):
-                parts.append(value["message"][:300])
-        if parts:
-            return ": ".join(parts)
-    return json.dumps(data, ensure_ascii=False)[:300]
-
-
-def _refused(exc: BaseException) -> bool:
-    """Whether a connection failure is a refusal: nothing listens at that address."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    kinds: dict[type[Exception], str] = {
-        httpx.ConnectError: "cannot connect",
-        httpx.ConnectTimeout: "connection timed out",
-        httpx.ReadTimeout: "timed out waiting for the response",
-        httpx.WriteTimeout: "timed out sending the request",
-        httpx.PoolTimeout: "no free connection",
-        httpx.RemoteProtocolError: "connection dropped",
-        httpx.ReadError: "connection dropped",
-        httpx.WriteError: "connection dropped",
-    }
-    kind = kinds.get(type(exc), type(exc).__name__)
-    detail = str(exc).strip()
-    return f"{kind} ({detail})" if detail and detail != kind else kind
 
 
 class _Failure(Exception):
@@ -333,7 +98,7 @@ class MessagingClient:
         self._log = log
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
-        self._deadline = _Deadline()
+        self._deadline = Deadline()
         self._calls = threading.local()
         self.counts: Counter[str] = Counter()
         self._http = httpx.Client(
@@ -348,7 +113,7 @@ class MessagingClient:
         self._timeout = timeout
         # With the default transport every socket wait is bounded by the deadline; an injected one
         # (tests) is bounded between body chunks only.
-        self.socket_deadline = _install_deadline(self._http, self._deadline) if transport is None else False
+        self.socket_deadline = install_deadline(self._http, self._deadline) if transport is None else False
 
     def __repr__(self) -> str:
         return f"MessagingClient(url={self.url!r}, ks={HIDDEN!r})"
@@ -390,7 +155,7 @@ class MessagingClient:
         with self._lock:
             return sum(self.counts.values())
 
-    def _post_once(self, endpoint: str, body: Mapping[str, Any], deadline: float) -> _Answer:
+    def _post_once(self, endpoint: str, body: Mapping[str, Any], deadline: float) -> Answer:
         """One POST, its answer read within the size cap and the deadline; _Failure when it failed."""
         started = self.clock()
         request = f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})"
@@ -408,25 +173,25 @@ class MessagingClient:
             self.log(f"{request} -> {failure.error.message} after {(self.clock() - started) * 1000:.0f} ms")
             raise
         except httpx.HTTPError as exc:
-            self.log(f"{request} -> {_describe(exc)} after {(self.clock() - started) * 1000:.0f} ms")
+            self.log(f"{request} -> {describe(exc)} after {(self.clock() - started) * 1000:.0f} ms")
             sent = not isinstance(exc, _NOT_SENT)
-            if isinstance(exc, httpx.ConnectError) and _refused(exc):
+            if isinstance(exc, httpx.ConnectError) and is_refused(exc):
                 hint = ("is `kmsg-author sandbox` running?" if is_loopback(urlsplit(self.url).hostname)
                         else "check url in kmsg.toml")
                 raise _Failure(ApiError(f"{endpoint}: nothing is listening at {self.url}; {hint}"),
                                retryable=False, sent=False) from None
             if isinstance(exc, httpx.TimeoutException) and self.clock() >= deadline:
                 raise _Failure(ApiError(self.redact(
-                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) ({_describe(exc)})"
+                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) ({describe(exc)})"
                 ), retryable=True), retryable=False, sent=sent) from None
-            raise _Failure(ApiError(self.redact(f"{endpoint}: {_describe(exc)}"), retryable=True),
+            raise _Failure(ApiError(self.redact(f"{endpoint}: {describe(exc)}"), retryable=True),
                            retryable=True, sent=sent) from None
         finally:
             self._deadline.at = None
         self.log(f"{request} -> HTTP {answer.status} in {(self.clock() - started) * 1000:.0f} ms")
         return answer
 
-    def _read(self, endpoint: str, response: httpx.Response, deadline: float) -> _Answer:
+    def _read(self, endpoint: str, response: httpx.Response, deadline: float) -> Answer:
         """The body of a streamed response, refusing more than max_response_bytes or past the deadline."""
         cap = self.max_response_bytes
         declared = response.headers.get("Content-Length", "")
@@ -445,9 +210,9 @@ class MessagingClient:
                     f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s)", retryable=True
                 ), retryable=False)
             chunks.append(chunk)
-        return _Answer(response.status_code, response.headers, b"".join(chunks))
+        return Answer(response.status_code, response.headers, b"".join(chunks))
 
-    def _judge(self, endpoint: str, answer: _Answer) -> Any:
+    def _judge(self, endpoint: str, answer: Answer) -> Any:
         """The decoded JSON of a 2xx answer; _Failure for anything else."""
         status = answer.status
         if 300 <= status < 400:
@@ -459,10 +224,10 @@ class MessagingClient:
         if 200 <= status < 300:
             try:
                 return parse_json(answer.content, self._ks)
-            except _BadJson as exc:
+            except BadJson as exc:
                 raise _Failure(ApiError(f"{endpoint}: HTTP {status} with a body that is {exc}", status),
                                retryable=False) from None
-        message = self.redact(_server_message(answer, self._ks))
+        message = self.redact(server_message(answer, self._ks))
         if status in (401, 403):
             raise _Failure(ApiError(
                 f"{endpoint}: HTTP {status}: invalid or expired KS ({message}); "
