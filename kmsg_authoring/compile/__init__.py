@@ -6,12 +6,11 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.compile.extract import DEPTH_CHECK_FROM, Context, TooDeep, contexts, parse_complete
 from kmsg_authoring.compile.inline import inline_css
+from kmsg_authoring.compile.jinja_errors import jinja_error
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.schema import validate_template_yaml
 from kmsg_authoring.compile.tokens import (
@@ -58,7 +57,6 @@ _LINK_SCAN = re.compile(
 )
 _ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
-_UNDEFINED = re.compile(r"'([^']+)' is undefined")
 
 
 class CompileEnv:
@@ -87,17 +85,6 @@ def _attrs(tag: str) -> dict[str, str]:
     return {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
 
 
-def _template_frame(tb: TracebackType | None, files: set[str]) -> tuple[str, int] | None:
-    """The innermost frame of a traceback that stands in a template file."""
-    found = None
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name in files:
-            found = (name, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
-
-
 class _Compiler:
     """Compiles one template; holds the per-template state of the pipeline."""
 
@@ -113,76 +100,10 @@ class _Compiler:
         self.deps: set[str] = {self.meta_rel, self.body_rel}
 
     # -- errors ---------------------------------------------------------------------------------
-    def _template_files(self) -> set[str]:
-        return {str(self.config.src_dir / n) for n in self.env.jinja.loaded}
-
     def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
-        import jinja2
-
-        from kmsg_authoring.compile.jinja_env import RenderLimitError
-
-        if isinstance(exc, KmsgError):
-            return exc
-        if isinstance(exc, jinja2.TemplateSyntaxError):
-            path = self.config.rel(Path(exc.filename)) if exc.filename else default.path
-            line = exc.lineno + (default.line - 1 if not exc.filename else 0)
-            return SourceError(f"Jinja syntax error: {exc.message}", Location(path, line, 1))
-        frame = _template_frame(exc.__traceback__, self._template_files()) or getattr(exc, "where", None)
-        loc = Location(self.config.rel(Path(frame[0])), frame[1], 1) if frame else default
-        if isinstance(exc, jinja2.TemplateNotFound):
-            return SourceError(
-                f"template '{exc.name}' not found (names are relative to {self.config.rel(self.config.src_dir)}/)", loc
-            )
-        if isinstance(exc, jinja2.UndefinedError):
-            loc = self._undefined_column(str(exc.message or exc), loc)
-            return SourceError(self._undefined_message(str(exc.message or exc), loc), loc)
-        if isinstance(exc, RecursionError):
-            return SourceError("circular {% include %}, {% extends %} or macro call: a template or macro "
-                               "calls itself without end", loc)
-        if isinstance(exc, RenderLimitError):
-            return SourceError(str(exc), loc)
-        if isinstance(exc, jinja2.exceptions.SecurityError):
-            return SourceError(f"not allowed in a template: {exc}", loc)
-        return SourceError(f"error while rendering: {type(exc).__name__}: {exc}", loc)
-
-    def _undefined_column(self, message: str, loc: Location) -> Location:
-        """The location of the `{{` whose expression uses the undefined name (Jinja gives the line only)."""
-        m = _UNDEFINED.search(message)
-        if not m or loc.col != 1:
-            return loc
-        try:
-            line = (self.config.root / loc.path).read_text(encoding="utf-8").splitlines()[loc.line - 1]
-        except (OSError, IndexError, UnicodeDecodeError):
-            return loc
-        used = re.search(r"\{\{-?\s*" + re.escape(m.group(1)) + r"\b", line) or re.search(
-            r"\b" + re.escape(m.group(1)) + r"\b", line)
-        return Location(loc.path, loc.line, used.start() + 1) if used else loc
-
-    def _undefined_message(self, message: str, loc: Location) -> str:
-        m = _UNDEFINED.search(message)
-        if not m:
-            return f"{message} at build time"
-        name = m.group(1)
-        suggestion = None
-        try:
-            text = read_text(self.config.root / loc.path, loc.path, root=self.config.root)
-            line = text.splitlines()[loc.line - 1]
-            used = re.search(r"\{\{-?\s*(" + re.escape(name) + r"(?:\.\w+)?)\s*-?\}\}", line)
-            if used:
-                suggestion = used.group(1)
-        except (KmsgError, IndexError):
-            pass
-        declared = isinstance(self.meta.data.get("msgParamsMap"), dict) and name in self.meta.data["msgParamsMap"]
-        token = "{" + (suggestion or name) + "}"
-        if declared:
-            return (f"'{name}' is undefined at build time; for a send-time token write single braces: "
-                    f"{token} instead of {{{token}}}")
-        if name in ("brand", "template"):
-            return (f"'{name}' is undefined here; a macro sees build-time variables only when imported "
-                    f"'with context' ({{% from \"...\" import macro with context %}})")
-        hint = f"; if it is a send-time token, declare it in msgParamsMap and write {token}" if suggestion else ""
-        return (f"'{name}' is undefined at build time (variables: brand.* from kmsg.toml, template.slug, "
-                f"template.name){hint}")
+        declared = self.meta.data.get("msgParamsMap")
+        return jinja_error(exc, default, self.config, self.env.jinja.loaded,
+                           declared if isinstance(declared, dict) else {})
 
     # -- fields -----------------------------------------------------------------------------------
     def _field_location(self, field: str, raw: str, nth: int) -> Location:
