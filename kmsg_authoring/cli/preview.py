@@ -118,16 +118,10 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
     from kmsg_authoring.cli._common import out
-    from kmsg_authoring.preview.server import LivePreview
-    from kmsg_authoring.preview.site import PreviewSite
+    from kmsg_authoring.preview.server import start_live_preview
 
-    site = PreviewSite(config, on_rebuild=_rebuilt_printer())
-    if not args.no_snapshots:
-        from kmsg_authoring.review.thumbs import Thumbnails
-
-        site.thumbnails = Thumbnails(config, on_done=site.on_thumbnails)
-    live = LivePreview(site, host=args.host, port=args.port)
-    live.start()
+    live = start_live_preview(config, host=args.host, port=args.port, snapshots=not args.no_snapshots,
+                              on_rebuild=_rebuilt_printer())
     url = live.url + (f"t/{quote(args.template)}" if args.template else "")
     out(f"Previewing {len(live.site.templates)} template(s) at {url} (Ctrl-C to stop)")
     if args.open:
@@ -138,8 +132,6 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
         out("stopped")
     finally:
         live.stop()
-        if site.thumbnails is not None:
-            site.thumbnails.stop()
     return EXIT_OK
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.source.config import CONFIG_FILE
 from kmsg_authoring.errors import UsageError
-from kmsg_authoring.preview.site import PreviewSite, internal_error
+from kmsg_authoring.preview.site import PreviewSite, Rebuilt, internal_error
 from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher
+
+if TYPE_CHECKING:
+    from kmsg_authoring.source.config import Config
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8025
@@ -182,3 +186,19 @@ class LivePreview:
             self.server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self.site.thumbnails is not None:
+            self.site.thumbnails.stop()
+
+
+def start_live_preview(config: Config, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, snapshots: bool = True,
+                       on_rebuild: Callable[[Rebuilt], None] | None = None) -> LivePreview:
+    """Build every template, then serve and watch (with live snapshot thumbnails unless snapshots is False)."""
+    site = PreviewSite(config, on_rebuild=on_rebuild)
+    if snapshots:
+        from kmsg_authoring.review.thumbs import Thumbnails
+
+        site.thumbnails = Thumbnails(config, on_done=site.on_thumbnails)
+    live = LivePreview(site, host=host, port=port)
+    live.start()
+    return live
+
