@@ -6,7 +6,8 @@ never calls the build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,25 @@ def templates_for_paths(config: Config, paths: Sequence[str]) -> list[str]:
         if not slugs:
             raise UsageError(f"no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
     return sorted(slugs)
+
+
+@dataclass
+class ProjectBuild:
+    """What `kmsg-author build` did: the templates it was asked for, the build report and every finding."""
+
+    slugs: list[str]
+    report: BuildReport
+    problems: list[Problem]
+
+
+def build_templates(config: Config, names: Sequence[str] = (), *, use_cache: bool = True,
+                    progress: Callable[[str, int, int], None] | None = None) -> ProjectBuild:
+    """Build the named templates (default: all) into build/, with their findings; UsageError when there is none."""
+    slugs = resolve_slugs(config, names)
+    if not slugs:
+        raise UsageError(f"no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
+    report = build_project(config, slugs, use_cache=use_cache, load_unchanged=False, progress=progress)
+    return ProjectBuild(slugs, report, build_problems(config, report, slugs))
 
 
 def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) -> list[Problem]:

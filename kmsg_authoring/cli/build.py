@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from kmsg_authoring.errors import EXIT_USAGE, exit_status
+from kmsg_authoring.errors import exit_status
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,30 +30,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kmsg_authoring.build import build_project
-    from kmsg_authoring.source.targets import resolve_slugs
     from kmsg_authoring.cli._common import config_from, err, out, use_color
     from kmsg_authoring.lint.formats.text_format import line
-    from kmsg_authoring.project_lint import build_problems
+    from kmsg_authoring.project_lint import build_templates
 
     config = config_from(args)
-    slugs = resolve_slugs(config, args.templates)
-    if not slugs:
-        err(f"kmsg-author: no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
-        return EXIT_USAGE
-    show_progress = not args.quiet and sys.stderr.isatty() and len(slugs) > 1
+    shown = [False]
 
     def progress(slug: str, i: int, n: int) -> None:
-        sys.stderr.write(f"\r[{i + 1}/{n}] {slug[:60]:<60}")
-        sys.stderr.flush()
+        if not args.quiet and n > 1 and sys.stderr.isatty():
+            shown[0] = True
+            sys.stderr.write(f"\r[{i + 1}/{n}] {slug[:60]:<60}")
+            sys.stderr.flush()
 
     start = time.perf_counter()
-    report = build_project(config, slugs, use_cache=not args.no_cache, load_unchanged=False,
-                           progress=progress if show_progress else None)
-    if show_progress:
+    built_project = build_templates(config, args.templates, use_cache=not args.no_cache, progress=progress)
+    slugs, report = built_project.slugs, built_project.report
+    if shown[0]:
         sys.stderr.write("\r" + " " * 72 + "\r")
     color = use_color(sys.stderr)
-    for p in build_problems(config, report, slugs):
+    for p in built_project.problems:
         if p.is_error or not args.quiet:
             err(line(p, color=color))
     for note in report.notes:
