@@ -23,19 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import out
-    from kmsg_authoring.errors import UsageError
-    from kmsg_authoring.lint import catalog, find_rule
-    from kmsg_authoring.lint.explain import explain, listing
+    from kmsg_authoring.lint import catalog
+    from kmsg_authoring.lint.explain import explain, listing, rule_named
 
-    if args.rule is None:
-        out(listing(catalog()))
-        return EXIT_OK
-    found = find_rule(args.rule)
-    if found is None:
-        from kmsg_authoring.lint.context import did_you_mean
-
-        names = [*catalog(), *(r.name for r in catalog().values())]
-        raise UsageError(f"unknown rule '{args.rule}'{did_you_mean(args.rule, names)}; "
-                         "`kmsg-author rules` lists them")
-    out(explain(found))
+    out(listing(catalog()) if args.rule is None else explain(rule_named(args.rule)))
     return EXIT_OK

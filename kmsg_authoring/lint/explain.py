@@ -43,6 +43,19 @@ def explain(rule: Rule) -> str:
     return "\n\n".join(parts)
 
 
+def rule_named(name: str) -> Rule:
+    """The rule with this code or name; UsageError (with the closest names) for an unknown one."""
+    from kmsg_authoring.errors import UsageError
+    from kmsg_authoring.lint.context import did_you_mean
+    from kmsg_authoring.lint.registry import catalog, find_rule
+
+    found = find_rule(name)
+    if found is None:
+        names = [*catalog(), *(r.name for r in catalog().values())]
+        raise UsageError(f"unknown rule '{name}'{did_you_mean(name, names)}; `kmsg-author rules` lists them")
+    return found
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
