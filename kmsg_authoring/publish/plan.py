@@ -265,6 +265,7 @@ def _update_reason(s: Situation) -> str:
 class Rule:
     """A row of the planning table: when `when` holds, the action is `kind` for `reason`, sending `send`."""
 
+    name: str  # the situation, in words
     kind: str
     when: Callable[[Situation], bool]
     reason: Callable[[Situation], str] = lambda s: ""
@@ -274,30 +275,43 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(CONFLICT, lambda s: s.declared_guid not in (None, "", s.app_guid), compared=False, reason=lambda s: (
-        f"template.yaml names appGuid '{s.declared_guid}' but this environment publishes to "
-        f"'{s.app_guid}'; remove appGuid from template.yaml or publish to its environment")),
-    Rule(ADD, lambda s: not s.remotes, send=_add_request, compared=False),
-    Rule(CONFLICT, lambda s: len(s.remotes) > 1, compared=False, reason=lambda s: (
-        f"{len(s.remotes)} remote templates share this name (ids {', '.join(str(r.get('id')) for r in s.remotes)})")),
-    Rule(UNCHANGED, lambda s: s.managed and not s.changes and s.recorded and not s.drift),
+    Rule("template.yaml names another appGuid", CONFLICT,
+         lambda s: s.declared_guid not in (None, "", s.app_guid), compared=False, reason=lambda s: (
+             f"template.yaml names appGuid '{s.declared_guid}' but this environment publishes to "
+             f"'{s.app_guid}'; remove appGuid from template.yaml or publish to its environment")),
+    Rule("not published yet", ADD,
+         lambda s: not s.remotes, send=_add_request, compared=False),
+    Rule("several remote templates share the name", CONFLICT,
+         lambda s: len(s.remotes) > 1, compared=False, reason=lambda s: (
+             f"{len(s.remotes)} remote templates share this name "
+             f"(ids {', '.join(str(r.get('id')) for r in s.remotes)})")),
+    Rule("managed, same content, recorded", UNCHANGED,
+         lambda s: s.managed and not s.changes and s.recorded and not s.drift),
     # Edited elsewhere to what the project holds, or published without a record: record it now.
-    Rule(UPDATE, lambda s: s.managed and not s.changes, send=_refresh_request,
+    Rule("managed, same content, record stale or missing", UPDATE,
+         lambda s: s.managed and not s.changes, send=_refresh_request,
          reason=lambda s: "refresh the publish record"),
-    Rule(DRIFT, lambda s: s.managed and bool(s.drift) and not s.force, reason=lambda s: (
-        f"edited outside kmsg-author since the last publish ({', '.join(s.drift)}); pass --force to overwrite")),
-    Rule(UNCHANGED, lambda s: not s.managed and not s.changes, reason=lambda s: "not managed by kmsg-author"),
-    Rule(CONFLICT, lambda s: not s.managed and not s.force, reason=lambda s: (
-        f"a template with this name exists but is not managed by kmsg-author (no '{MANAGED_TAG}' "
-        "in its adminTags); pass --force to take it over")),
-    Rule(CONFLICT, lambda s: bool(s.frozen), reason=lambda s: (
-        f"{', '.join(s.frozen)} cannot be changed by email-template/update; delete the remote "
-        "template (or rename the local one) to publish it")),
-    Rule(CONFLICT, lambda s: bool(s.refused), contract=True, reason=lambda s: (
-        "breaking change for the services that send this template ("
-        + "; ".join(c.message for c in s.refused)
-        + "); pass --allow-breaking, or name the token under kmsg: {contract: {allow_breaking: [...]}}")),
-    Rule(UPDATE, lambda s: True, send=_update_request, reason=_update_reason, contract=True),
+    Rule("managed, edited elsewhere, not forced", DRIFT,
+         lambda s: s.managed and bool(s.drift) and not s.force, reason=lambda s: (
+             f"edited outside kmsg-author since the last publish ({', '.join(s.drift)}); "
+             "pass --force to overwrite")),
+    Rule("not managed, same content", UNCHANGED,
+         lambda s: not s.managed and not s.changes, reason=lambda s: "not managed by kmsg-author"),
+    Rule("not managed, not forced", CONFLICT,
+         lambda s: not s.managed and not s.force, reason=lambda s: (
+             f"a template with this name exists but is not managed by kmsg-author (no '{MANAGED_TAG}' "
+             "in its adminTags); pass --force to take it over")),
+    Rule("a changed field that an update cannot change", CONFLICT,
+         lambda s: bool(s.frozen), reason=lambda s: (
+             f"{', '.join(s.frozen)} cannot be changed by email-template/update; delete the remote "
+             "template (or rename the local one) to publish it")),
+    Rule("a breaking contract change not allowed", CONFLICT,
+         lambda s: bool(s.refused), contract=True, reason=lambda s: (
+             "breaking change for the services that send this template ("
+             + "; ".join(c.message for c in s.refused)
+             + "); pass --allow-breaking, or name the token under kmsg: {contract: {allow_breaking: [...]}}")),
+    Rule("otherwise: an update", UPDATE,
+         lambda s: True, send=_update_request, reason=_update_reason, contract=True),
 )
 
 
