@@ -219,6 +219,10 @@ def _check_aliases(top: yaml.Node, rel: str) -> None:
         stack.extend((child, False) for child in reversed(_children(node)))
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]], rel: str) -> None:
     """Note where each key and item stands; refuse duplicate keys and deep nesting on the way."""
     if len(prefix) > MAX_YAML_DEPTH:
@@ -227,6 +231,17 @@ def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...],
     if isinstance(node, yaml.MappingNode):
         seen: dict[tuple[str, Any], yaml.Node] = {}
         for key_node, value_node in node.value:
+            if key_node.tag not in (_STR_TAG, _MERGE_TAG):
+                # Every key here names a field, a token or a header: `on:` or `yes:` would be read as a
+                # boolean and `1:` as a number, which no API field is (and which breaks sorting JSON).
+                line, col = _mark(key_node)
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a non-scalar key"
+                raise SourceError(
+                    f"key '{shown}' is not read as text ({key_node.tag.rsplit(':', 1)[-1]}); "
+                    f"quote it: '{shown}':" if isinstance(key_node, yaml.ScalarNode)
+                    else f"{shown} in a mapping; keys name fields and must be text",
+                    Location(rel, line, col),
+                )
             if isinstance(key_node, yaml.ScalarNode):
                 first = seen.setdefault((key_node.tag, key_node.value), key_node)
                 if first is not key_node:
