@@ -53,6 +53,7 @@ _HTML_SCAN = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _STYLE_START = re.compile(r"<style\b", re.IGNORECASE)
+_MJ_START = re.compile(r"<(mj-(?!raw\b)[a-z-]+|mjml)\b")
 
 
 @dataclass
@@ -98,12 +99,14 @@ class _Stage:
         self.on_read = on_read
         self.styles: list[_Node] = []
         self.extra_head: list[_Node] = []
-        self.spans: list[tuple[int, Location]] = []  # (offset in MRML's input, source location)
+        self.spans: list[tuple[int, str, int]] = []  # (offset in MRML's input, node text, node start)
         self.attr_placeholders: set[str] = set()
 
     # -- locations ------------------------------------------------------------------------------
     def loc(self, text: str, offset: int) -> Location:
-        return self.marks.locate(text, offset) or self.default
+        # Placeholders put back as written first, so that columns count what the designer typed.
+        before = self.shield.restore(text[:offset])
+        return self.marks.locate(before, len(before)) or self.default
 
     def error(self, message: str, text: str, offset: int) -> SourceError:
         return SourceError(message, self.loc(text, offset))
@@ -127,10 +130,19 @@ class _Stage:
             elif m.group("open") is not None:
                 node = self._element(m, text)
                 comp = COMPONENTS.get(node.name)
+                if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
+                    raise self.error(f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}",
+                                     text, m.start())
                 if comp is not None and comp.ending and not node.selfclose:
                     close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
                     if close is None:
                         raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, m.start())
+                    # MJML inside HTML content is always a missing close tag, never content.
+                    inner = _MJ_START.search(text, m.end(), close.start())
+                    if inner is not None:
+                        where = self.loc(text, inner.start())
+                        raise self.error(f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
+                                         f"comes before its </{node.name}>", text, m.start())
                     node.content = text[m.end():close.start()]
                     node.content_start = m.end()
                     pos = close.end()
@@ -143,9 +155,9 @@ class _Stage:
                     stack.pop()
                 elif any(n.name == name for n in stack[1:]):
                     open_node = stack[-1]
-                    where = self.loc(text, open_node.start)
-                    raise self.error(f"<{open_node.name}> (line {where.line}) is not closed before </{name}>",
-                                     text, m.start())
+                    where = self.loc(text, m.start())
+                    raise self.error(f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
+                                     f"before its </{open_node.name}>", text, open_node.start)
                 else:
                     raise self.error(f"</{name}> closes no open element", text, m.start())
             elif text.startswith("<!--", m.start()):
@@ -314,7 +326,7 @@ class _Stage:
             if node.name == "mj-style":
                 self.styles.append(node)
                 continue
-            self.spans.append((size[0], self.loc(node.text, node.start)))
+            self.spans.append((size[0], node.text, node.start))
             comp = COMPONENTS.get(node.name)
             body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
             if node.mark is not None and body_component and parent not in (ATTRIBUTE_DEFAULTS, "mj-carousel"):
@@ -358,8 +370,8 @@ class _Stage:
             where = self.default
             if m is not None:
                 offset = int(m.group(1))
-                before = [loc for start, loc in self.spans if start <= offset]
-                where = before[-1] if before else self.default
+                before = [(text, start) for at, text, start in self.spans if at <= offset]
+                where = self.loc(*before[-1]) if before else self.default
                 message = message[:m.start()] + message[m.end():]
             raise SourceError(f"MJML: {message.strip()}", where) from None
 

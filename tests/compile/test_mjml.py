@@ -1,0 +1,371 @@
+"""MJML bodies: compiled through MRML after Jinja, checked at the designer's line, tokens kept verbatim."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kmsg_authoring.build import build_project
+from kmsg_authoring.cli import main
+from kmsg_authoring.compile import compile_template
+from kmsg_authoring.compile.mjml import minify
+from kmsg_authoring.errors import ConfigError, SourceError
+from kmsg_authoring.model import TOKEN_TYPES, find_tokens
+from kmsg_authoring.source.config import load_config
+
+# The test set: several sections, columns, buttons, images, mj-attributes, mj-style inline="inline",
+# mj-raw with an MSO comment, and a token of every type in text and in attributes.
+LAYOUT = """\
+<mjml lang="en">
+  <mj-head>
+    <mj-title>{% block title %}{% endblock %}</mj-title>
+    <mj-attributes>
+      <mj-all font-family="Helvetica, Arial, sans-serif" />
+      <mj-text font-size="16px" line-height="24px" color="#1f2933" />
+      <mj-class name="cta" background-color="#1a237e" color="#ffffff" />
+    </mj-attributes>
+    <mj-style inline="inline">.lead { font-weight: bold; }</mj-style>
+    <mj-style>@media (max-width: 480px) { .lead { font-size: 18px !important; } }</mj-style>
+  </mj-head>
+  <mj-body background-color="#f4f5f7">
+{% block content %}{% endblock %}
+    <mj-section>
+      <mj-column>
+{% include "_partials/footer.mjml" %}
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+"""
+FOOTER = """\
+        <mj-text font-size="12px"><p><a href="{unsub}">Unsubscribe</a></p></mj-text>
+"""
+BODY = """\
+{% extends "_layouts/base.mjml" %}
+{% block title %}Hello {recipient.firstName}{% endblock %}
+{% block content %}
+    <mj-section background-url="https://img.example.com/{eventName}.png" css-class="hero">
+      <mj-column>
+        <mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.</mj-text>
+        <mj-button mj-class="cta" href="{magic}">Sign in</mj-button>
+      </mj-column>
+      <mj-column css-class="col {eventName}">
+        <mj-image src="{qr}" alt="Check-in code" width="200px" />
+        <mj-button href="{more}">Details</mj-button>
+      </mj-column>
+    </mj-section>
+    <mj-section>
+      <mj-column>
+        <mj-image src="https://img.example.com/logo.png" alt="Logo" width="120px" href="{more}" />
+        <mj-raw><!--[if mso]><p>Outlook readers: {eventName}</p><![endif]--></mj-raw>
+      </mj-column>
+    </mj-section>
+{% endblock %}
+"""
+YAML = """\
+name: MJML News
+subject: "News for {recipient.firstName}"
+from: events@example.com
+toAttributePath: "{recipient.email}"
+msgParamsMap:
+  recipient: {type: User}
+  eventName: {type: String}
+  magic: {type: MagicLink}
+  more: {type: Dynamic}
+  unsub: {type: UnsubscribeUri}
+  qr: {type: JwtQrCode}
+unsubscribeGroups: [news]
+"""
+SAMPLE = """\
+users:
+  - {id: jane@example.com, firstName: Jane, lastName: Doe, email: jane@example.com}
+msgParams:
+  recipient: {type: User, value: Message.userId}
+  eventName: {type: String, value: Summit}
+  magic: {type: MagicLink, value: {baseURL: "https://events.example.com/in", expiry: 48}}
+  more: {type: Dynamic, value: "https://events.example.com/more"}
+  unsub: {type: UnsubscribeUri, value: "https://events.example.com/unsub"}
+  qr: {type: JwtQrCode, value: {payload: {id: "1"}, secret: dev-only-secret}}
+"""
+
+
+def mjml_files(slug: str = "news") -> dict[str, str | bytes]:
+    return {
+        "kmsg.toml": '[brand]\ncompany = "Acme"\n',
+        "templates_src/_layouts/base.mjml": LAYOUT,
+        "templates_src/_partials/footer.mjml": FOOTER,
+        f"templates_src/{slug}/body.mjml": BODY,
+        f"templates_src/{slug}/template.yaml": YAML,
+        f"templates_src/{slug}/samples/default.yaml": SAMPLE,
+    }
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_the_test_set_covers_every_token_type() -> None:
+    declared = set(re.findall(r"type: (\w+)", YAML))
+    assert declared == set(TOKEN_TYPES)
+
+
+def test_mjml_test_set_builds_lints_clean_and_tokens_keep_their_mjml_lines(make_project: Any, capsys: Any) -> None:
+    root = make_project(mjml_files())
+    assert main(["-C", str(root), "build"]) == 0
+    assert main(["-C", str(root), "lint"]) == 0, capsys.readouterr().out
+    payload = json.loads((root / "build/news.json").read_text(encoding="utf-8"))
+    body = payload["body"]
+    assert "<mj-" not in body and "kmsgtk" not in body and "data-kmsg-loc" not in body and "kmsgloc" not in body
+    # Verbatim in the payload, wherever MRML put them.
+    for token in ("{recipient.firstName}", "{eventName}", "{magic}", "{more}", "{unsub}", "{qr}"):
+        assert token in body, token
+    assert 'href="{magic}"' in body and 'src="{qr}"' in body and 'href="{unsub}"' in body
+    assert "url('https://img.example.com/{eventName}.png')" in body  # background-url, as CSS
+    assert 'background="https://img.example.com/{eventName}.png"' in body  # and as a table attribute
+    assert "<!--[if mso]><p>Outlook readers: {eventName}</p><![endif]-->" in body
+    assert re.search(r'class="[^"]*\bcol \{eventName\}"', body)  # css-class, on the column's div
+    # mj-style inline="inline" is inlined; the other mj-style stays in the head.
+    assert re.search(r'class="lead"[^>]*style="font-weight: bold', body)
+    assert "@media (max-width: 480px) { .lead" in body
+    manifest = json.loads((root / "build/manifest.json").read_text(encoding="utf-8"))["templates"]["news"]
+    by = {}
+    for t in manifest["tokens"]:
+        by.setdefault((t["raw"], t["element"], t["attribute"]), t)
+    assert by[("{magic}", "a", "href")]["path"] == "templates_src/news/body.mjml"
+    assert by[("{magic}", "a", "href")]["line"] == line_of(BODY, "{magic}")
+    assert by[("{qr}", "img", "src")]["line"] == line_of(BODY, "{qr}")
+    assert by[("{qr}", "img", "src")]["col"] == BODY.splitlines()[line_of(BODY, "{qr}") - 1].index("{qr}") + 1
+    assert by[("{unsub}", "a", "href")]["path"] == "templates_src/_partials/footer.mjml"
+    bg = [t for t in manifest["tokens"] if t["raw"] == "{eventName}" and t["line"] == line_of(BODY, "background-url")]
+    assert {(t["element"], t["attribute"]) for t in bg} >= {("div", "style"), ("table", "background"),
+                                                          ("v:fill", "src")}
+    assert any(t["mso"] for t in bg)
+
+
+def test_every_token_in_the_mjml_reaches_the_payload_once_per_place_mrml_writes_it(make_project: Any) -> None:
+    root = make_project(mjml_files())
+    compiled = compile_template(load_config(root), "news")
+    written = [t for t in compiled.tokens if t.location.path.endswith(".mjml")]
+    # Every reference written in the MJML is in the manifest at its line, and in the body.
+    for raw, line in (("{magic}", line_of(BODY, "{magic}")), ("{qr}", line_of(BODY, "{qr}")),
+                      ("{more}", line_of(BODY, 'href="{more}"'))):
+        assert any(t.raw == raw and t.location.line == line for t in written), raw
+    assert compiled.body.count("{magic}") == 1 and compiled.body.count("{qr}") == 1
+    assert compiled.body.count("{eventName} starts soon") == 1
+    # None invented: the references in the body are exactly the ones the manifest lists.
+    assert len(list(find_tokens(compiled.body))) == sum(1 for t in compiled.tokens if t.offset >= 0)
+
+
+def test_lint_findings_point_at_the_mjml_element(make_project: Any, capsys: Any) -> None:
+    files = mjml_files()
+    files["templates_src/news/body.mjml"] = BODY.replace('alt="Logo" ', "")
+    root = make_project(files)
+    main(["-C", str(root), "lint", "--format", "json"])
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    alt = [p for p in problems if "alt" in p["message"]]
+    assert alt, problems
+    assert alt[0]["path"] == "templates_src/news/body.mjml"
+    assert alt[0]["line"] == line_of(BODY, 'src="https://img.example.com/logo.png"')
+
+
+def test_token_findings_point_at_the_exact_mjml_position(make_project: Any, capsys: Any) -> None:
+    files = mjml_files()
+    files["templates_src/news/body.mjml"] = BODY.replace('href="{more}">Details', 'href="{mroe}">Details')
+    root = make_project(files)
+    assert main(["-C", str(root), "lint"]) == 1
+    out = capsys.readouterr().out
+    text = files["templates_src/news/body.mjml"]
+    assert isinstance(text, str)
+    line = line_of(text, "{mroe}")
+    col = text.splitlines()[line - 1].index("{mroe}") + 1
+    assert f"templates_src/news/body.mjml:{line}:{col}:" in out, out
+
+
+BAD = [
+    ("unknown-tag", "<mj-button mj-class", "<mj-buton mj-class",
+     "unknown MJML tag <mj-buton> (did you mean 'mj-button'?)", "<mj-buton"),
+    ("unclosed-tag", '<mj-column css-class="col {eventName}">',
+     '<mj-column css-class="col {eventName}"><mj-column css-class="inner">',
+     "<mj-column> is never closed: </mj-section> (line 13) comes before its </mj-column>",
+     '<mj-column css-class="col'),  # the inner column takes the outer one's </mj-column>
+    ("unclosed-text", '<mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.</mj-text>',
+     '<mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.',
+     "<mj-text> is never closed: <mj-button> (line 7) comes before its </mj-text>",
+     '<mj-text css-class="lead">'),
+    ("bad-value", 'width="200px"', 'width="wide"',
+     "invalid value 'wide' for width on <mj-image>: expected a length in px", "wide"),
+    ("bad-attribute", '<mj-column css-class="col', '<mj-column colr="red" css-class="col',
+     "unknown attribute 'colr' on <mj-column>", "colr"),
+    ("misplaced", '<mj-image src="{qr}"', '<mj-section><mj-text>x</mj-text></mj-section><mj-image src="{qr}"',
+     "<mj-section> cannot stand in <mj-column>", "<mj-section><mj-text>"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message", "at"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_mjml_is_a_located_error_with_no_output_and_the_others_still_build(
+        make_project: Any, capsys: Any, old: str, new: str, message: str, at: str) -> None:
+    files = {**mjml_files("news"), **{k.replace("/news/", "/bad/"): v for k, v in mjml_files("news").items()
+                                      if "/news/" in k}}
+    bad = BODY.replace(old, new, 1)
+    assert bad != BODY
+    files["templates_src/bad/body.mjml"] = bad
+    files["templates_src/bad/template.yaml"] = YAML.replace("MJML News", "Bad")
+    root = make_project(files)
+    assert main(["-C", str(root), "build"]) == 1
+    err = capsys.readouterr()
+    text = err.out + err.err
+    line = line_of(bad, at)
+    col = bad.splitlines()[line - 1].index(at) + 1
+    assert f"templates_src/bad/body.mjml:{line}:{col}:" in text and message in text, text
+    assert (root / "build/news.json").is_file() and not (root / "build/bad.json").exists()
+    assert "Traceback" not in text
+
+
+def test_both_bodies_is_an_error(make_project: Any) -> None:
+    files = mjml_files()
+    files["templates_src/news/body.html"] = "<p>hi</p>\n"
+    root = make_project(files)
+    with pytest.raises(SourceError, match=r"both body\.html and body\.mjml") as info:
+        compile_template(load_config(root), "news")
+    assert info.value.location is not None and info.value.location.path == "templates_src/news/body.mjml"
+
+
+def test_mj_include_reads_project_files_and_no_others(make_project: Any, tmp_path: Path) -> None:
+    files = mjml_files()
+    files["templates_src/news/body.mjml"] = BODY.replace(
+        "    <mj-section>\n      <mj-column>\n        <mj-image src=\"https://img.example.com/logo.png\"",
+        '    <mj-include path="../_partials/banner.mjml" />\n    <mj-include path="../_styles/extra.css" type="css" '
+        'css-inline="inline" />\n    <mj-section>\n      <mj-column>\n        <mj-image src="https://img.example.com/logo.png"')
+    files["templates_src/_partials/banner.mjml"] = (
+        '<mj-section>\n  <mj-column>\n    <mj-text css-class="banner">Banner for {eventName}</mj-text>\n'
+        "  </mj-column>\n</mj-section>\n")
+    files["templates_src/_styles/extra.css"] = ".banner { color: #333333; }\n"
+    root = make_project(files)
+    compiled = compile_template(load_config(root), "news")
+    assert "Banner for {eventName}" in compiled.body
+    assert re.search(r'class="banner"[^>]*style="color: #333333', compiled.body)
+    assert "templates_src/_partials/banner.mjml" in compiled.dependencies
+    ref = next(t for t in compiled.tokens if t.location.path == "templates_src/_partials/banner.mjml")
+    assert (ref.raw, ref.location.line) == ("{eventName}", 3)
+    # A path leading out of the project (directly, or through a symlink) is refused where it is written.
+    (tmp_path / "secret.mjml").write_text("<mj-section><mj-column><mj-text>secret</mj-text></mj-column></mj-section>")
+    body = root / "templates_src/news/body.mjml"
+    for path in ("../../../secret.mjml", str(tmp_path / "secret.mjml"), "../_partials/link.mjml"):
+        (root / "templates_src/_partials/link.mjml").unlink(missing_ok=True)
+        (root / "templates_src/_partials/link.mjml").symlink_to(tmp_path / "secret.mjml")
+        body.write_text(files["templates_src/news/body.mjml"].replace("../_partials/banner.mjml", path))
+        with pytest.raises(SourceError, match="outside the project") as info:
+            compile_template(load_config(root), "news")
+        assert info.value.location is not None
+        assert info.value.location.path == "templates_src/news/body.mjml"
+        assert info.value.location.line == line_of(body.read_text(), "<mj-include")
+
+
+def test_mjml_options_in_kmsg_toml(make_project: Any) -> None:
+    files = mjml_files()
+    files["templates_src/news/body.mjml"] = BODY.replace(
+        '<mj-text css-class="lead">', '<!-- a note for designers -->\n        <mj-text css-class="lead" '
+        'font-family="Lato, sans-serif">')
+    root = make_project(files)
+    default = compile_template(load_config(root), "news").body
+    assert "<!-- a note for designers -->" in default and "fonts.googleapis.com/css?family=Lato" in default
+    (root / "kmsg.toml").write_text('[brand]\ncompany = "Acme"\n[build.mjml]\nkeep_comments = false\nminify = true\n'
+                                    "fonts = {}\n")
+    other = compile_template(load_config(root), "news").body
+    assert "a note for designers" not in other and "fonts.googleapis.com" not in other
+    assert "<!--[if mso]><p>Outlook readers: {eventName}</p><![endif]-->" in other  # conditional comments stay
+    assert "\n\n" not in other and len(other) < len(default)
+    # Deterministic: the same sources give the same bytes.
+    assert compile_template(load_config(root), "news").body == other
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[build.mjml]\nkeep_comment = true\n", "unknown key 'keep_comment'"),
+    ('[build.mjml]\nminify = "yes"\n', "minify must be true or false"),
+    ('[build.mjml]\nfonts = ["Lato"]\n', "fonts must be a table"),
+    ('[build.mjml]\nfonts = {Lato = "file:///etc/passwd"}\n', "fonts must be a table"),
+    ("[build]\nmjml = 3\n", "[mjml] must be a table"),
+])
+def test_mjml_options_are_validated(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "kmsg.toml").write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert message in str(info.value)
+
+
+def test_minify_keeps_preformatted_text_and_comments() -> None:
+    html = "<p>a\n   b</p>\n\n<pre>x\n  y</pre><!--[if mso]>\n  <b>k</b>\n<![endif]-->"
+    assert minify(html) == "<p>a b</p> <pre>x\n  y</pre><!--[if mso]>\n  <b>k</b>\n<![endif]-->"
+
+
+def test_build_is_deterministic_and_cached(make_project: Any) -> None:
+    root = make_project(mjml_files())
+    first = build_project(load_config(root))
+    body = (root / "build/news.json").read_bytes()
+    shutil.rmtree(root / "build")
+    second = build_project(load_config(root))
+    assert first.ok and second.ok and (root / "build/news.json").read_bytes() == body
+
+
+def test_new_mjml_scaffolds_a_template_that_builds_and_lints_clean(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "kmsg.toml").write_text("")
+    assert main(["-C", str(tmp_path), "new", "hello", "--mjml"]) == 0
+    assert "created templates_src/_layouts/base.mjml" in capsys.readouterr().out
+    assert (tmp_path / "templates_src/hello/body.mjml").is_file()
+    assert not (tmp_path / "templates_src/hello/body.html").exists()
+    assert main(["-C", str(tmp_path), "build"]) == 0
+    assert main(["-C", str(tmp_path), "lint"]) == 0
+    assert "<h1>Hello {recipient.firstName}</h1>" in json.loads(
+        (tmp_path / "build/hello.json").read_text())["body"]
+
+
+def test_preview_export_of_an_mjml_template(make_project: Any) -> None:
+    root = make_project(mjml_files())
+    assert main(["-C", str(root), "preview", "news"]) == 0
+    page = (root / "preview-out/news/01-jane@example.com.html").read_text(encoding="utf-8")
+    assert "Hi Jane, Summit starts soon." in page and "https://events.example.com/unsub" in page
+
+
+# -- publishing to the sandbox ------------------------------------------------------------------
+sandbox = pytest.importorskip("kmsg_authoring.sandbox", reason="the sandbox package is not available")
+
+
+@pytest.fixture
+def sandboxed(make_project: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
+    ks = sandbox.make_ks(4242)
+    monkeypatch.setenv("KALTURA_KS", ks)
+    with sandbox.start_sandbox(tmp_path / "sandbox.sqlite") as sb:
+        files = mjml_files()
+        files["kmsg.toml"] = (f'[brand]\ncompany = "Acme"\n[environments.sandbox]\nurl = "{sb.url}"\n'
+                              'app_guid = "g"\nks_env = "KALTURA_KS"\n')
+        yield make_project(files), sb
+
+
+def test_mjml_template_publishes_to_the_sandbox_with_tokens_verbatim(sandboxed: tuple[Path, Any], capsys: Any) -> None:
+    from kmsg_authoring.api import MessagingClient
+
+    root, sb = sandboxed
+    assert main(["-C", str(root), "publish", "--env", "sandbox"]) == 0, capsys.readouterr()
+    with MessagingClient(sb.url, sandbox.make_ks(4242), sleep=lambda s: None) as client:
+        [remote] = [t for t in client.list_templates(appGuidIn=["g"]) if t["name"] == "MJML News"]
+    local = json.loads((root / "build/news.json").read_text(encoding="utf-8"))
+    assert remote["body"] == local["body"]
+    for token in ("{recipient.firstName}", "{eventName}", "{magic}", "{more}", "{unsub}", "{qr}"):
+        assert token in remote["body"]
+    # Published once: nothing to publish the second time (the MJML output is deterministic).
+    capsys.readouterr()
+    assert main(["-C", str(root), "publish", "--env", "sandbox"]) == 0
+    assert "nothing to publish" in capsys.readouterr().out
+
+    # Pull keeps working: it writes the HTML as stored; --force over the MJML folder replaces body.mjml.
+    folder = root / "templates_src/news"
+    assert main(["-C", str(root), "pull", "--env", "sandbox", "--force"]) == 0, capsys.readouterr()
+    assert (folder / "body.html").read_text(encoding="utf-8") == remote["body"]
+    assert not (folder / "body.mjml").exists()
+    assert main(["-C", str(root), "build"]) == 0
