@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kmsg_authoring.build import build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.compile.mjml import minify
-from kmsg_authoring.errors import ConfigError, SourceError
+from kmsg_authoring.errors import BuildError, ConfigError, Location, SourceError
 from kmsg_authoring.model import TOKEN_TYPES, find_tokens
 from kmsg_authoring.source.config import load_config
 
@@ -369,3 +373,67 @@ def test_mjml_template_publishes_to_the_sandbox_with_tokens_verbatim(sandboxed: 
     assert (folder / "body.html").read_text(encoding="utf-8") == remote["body"]
     assert not (folder / "body.mjml").exists()
     assert main(["-C", str(root), "build"]) == 0
+
+
+# -- the token guarantees through MRML ------------------------------------------------------------
+def test_a_token_mjml_does_not_render_is_an_error_at_its_line(make_project: Any) -> None:
+    files = mjml_files()
+    files["templates_src/_layouts/base.mjml"] = LAYOUT.replace(
+        '<mj-class name="cta"', '<mj-class name="unused" href="{more}" />\n      <mj-class name="cta"')
+    root = make_project(files)
+    with pytest.raises(BuildError, match=r"MJML dropped token \{more\} \(1 before, 0 after\)") as info:
+        compile_template(load_config(root), "news")
+    assert info.value.location == Location("templates_src/_layouts/base.mjml", 7, 37)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda html: html.replace("starts soon", "starts soon kmsgtk3q"), "duplicated token"),
+    (lambda html: html.replace("starts soon", "starts soon {made.up}"), r"made up a token reference \{made\.up\}"),
+    (lambda html: html.replace("starts soon", "starts soon kmsgtk999q"), "unknown placeholder"),
+], ids=["duplicated", "invented", "unknown-placeholder"])
+def test_mrml_output_that_breaks_the_token_guarantees_is_refused(
+        make_project: Any, monkeypatch: pytest.MonkeyPatch, change: Any, message: str) -> None:
+    from kmsg_authoring.compile import mjml as stage
+
+    real = stage._Stage.mrml
+    monkeypatch.setattr(stage._Stage, "mrml", lambda self, source: change(real(self, source)))
+    root = make_project(mjml_files())
+    # The body's first reference, {recipient.firstName} in the title, is placeholder 3 (the fields take 0-2).
+    with pytest.raises(BuildError, match=message):
+        compile_template(load_config(root), "news")
+
+
+NAMES = st.from_regex(r"[a-z][a-zA-Z0-9_]{0,8}", fullmatch=True)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(NAMES, min_size=1, max_size=4), href=NAMES, src=NAMES, css=NAMES, bg=NAMES)
+def test_tokens_anywhere_come_through_mrml_verbatim(tmp_path: Path, text: list[str], href: str, src: str,
+                                                    css: str, bg: str) -> None:
+    names = sorted({*text, href, src, css, bg})
+    body = (
+        "<mjml><mj-body>\n"
+        f'<mj-section background-url="https://x.example/{{{bg}}}.png"><mj-column css-class="c {{{css}}}">\n'
+        f"<mj-text>{' and '.join('{' + n + '}' for n in text)}</mj-text>\n"
+        f'<mj-button href="https://x.example/?a={{{href}}}&b=1">Go</mj-button>\n'
+        f'<mj-image src="{{{src}}}" alt="" />\n'
+        "</mj-column></mj-section>\n</mj-body></mjml>\n"
+    )
+    yaml_text = "name: P\nmsgParamsMap:\n" + "".join(f"  {n}: {{type: String}}\n" for n in names)
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    (root / "templates_src/p").mkdir(parents=True)
+    (root / "templates_src/p/body.mjml").write_text(body)
+    (root / "templates_src/p/template.yaml").write_text(yaml_text)
+    compiled = compile_template(load_config(root), "p")
+    out = compiled.body
+    assert " and ".join("{" + n + "}" for n in text) in out
+    # The inliner writes & in an attribute as &amp;, as for HTML bodies.
+    assert f'href="https://x.example/?a={{{href}}}&amp;b=1"' in out and f'src="{{{src}}}"' in out
+    assert f"url('https://x.example/{{{bg}}}.png')" in out and f"c {{{css}}}" in out
+    # Every reference in the body is listed, each at the line of the MJML it was written on.
+    found = Counter(t.raw for t in find_tokens(out))
+    listed = Counter(t.raw for t in compiled.tokens if t.offset >= 0)
+    assert found == listed
+    lines = body.splitlines()
+    for t in compiled.tokens:
+        assert t.raw in lines[t.location.line - 1][t.location.col - 1:], t
