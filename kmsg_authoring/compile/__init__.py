@@ -50,7 +50,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.DOTALL)
 _KEEP_STYLE = '<style data-css-inline="ignore">'
 # Blocks the inliner was told to leave alone (token rules copied above, MRML's own head styles) lose the mark after.
-_KEPT_STYLE = re.compile(r'<style data-css-inline="ignore"')
+_KEPT_STYLE = re.compile(r'<style data-css-inline="ignore"(?: data-premailer="ignore")?')
 _LINK_START = re.compile(r"<link\b", re.IGNORECASE)
 # A <link> element, or what an HTML parser never looks inside for one: a comment, or the raw text
 # of <script>, <style>, <title> and <textarea>.
@@ -462,7 +462,8 @@ class _Compiler:
             inlined = _KEPT_STYLE.sub("<style", inline_css(self._keep_css_tokens(rendered), self.config.inliner))
             self._check_preserved(rendered, inlined)
         else:
-            inlined = rendered
+            # MRML's own head styles were marked for the inliner; without one, the mark goes all the same.
+            inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)
         rendered_out = self.env.shield.restore(rendered)

@@ -31,7 +31,8 @@ from kmsg_authoring.source.config import MjmlOptions
 from kmsg_authoring.source.project import confine, lexical_rel, read_text
 
 MAX_INCLUDE_DEPTH = 20
-KEEP_STYLE_ATTR = ' data-css-inline="ignore"'
+# Both inliners leave a <style> so marked alone (premailer drops its own attribute as it skips one).
+KEEP_STYLE_ATTR = ' data-css-inline="ignore" data-premailer="ignore"'
 _MARKER = "kmsgloc"
 _MARKER_RE = re.compile(r"<!--kmsgloc (\d+)-->")
 _LEX = re.compile(

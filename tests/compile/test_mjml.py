@@ -351,3 +351,21 @@ def test_tokens_anywhere_come_through_mrml_verbatim(tmp_path: Path, text: list[s
     lines = body.splitlines()
     for t in compiled.tokens:
         assert t.raw in lines[t.location.line - 1][t.location.col - 1:], t
+
+
+@pytest.mark.parametrize("toml", ['[build]\ninliner = "css-inline"\n', '[build]\ninliner = "premailer"\n', None],
+                         ids=["css-inline", "premailer", "no-inlining"])
+def test_mrml_head_styles_stay_and_inline_mj_style_is_inlined(make_project: Any, toml: str | None) -> None:
+    files = mjml_files()
+    if toml is None:
+        files["templates_src/news/template.yaml"] = YAML + "kmsg: {inline_css: false}\n"
+    else:
+        files["kmsg.toml"] = toml + '[brand]\ncompany = "Acme"\n'
+    root = make_project(files)
+    body = compile_template(load_config(root), "news").body
+    assert "data-css-inline" not in body and "data-premailer" not in body
+    # MRML's resets and responsive widths stay in the head, as MJML leaves them.
+    assert re.search(r"<style[^>]*>\s*#outlook a \{ padding: 0; \}", body)
+    assert re.search(r"\.mj-column-per-50 \{ width:50% !important; max-width: ?50%; \}", body)
+    inlined = re.search(r'class="lead"[^>]*style="[^"]*font-weight: ?bold', body) is not None
+    assert inlined == (toml is not None)
