@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from kmsg_authoring.compile.loader import prepare
-from kmsg_authoring.compile.mjml_lang import ATTRIBUTE_DEFAULTS, COMPONENTS, Component, suggest
+from kmsg_authoring.compile.mjml_lang import (
+    ATTRIBUTE_DEFAULTS,
+    COMPONENTS,
+    NO_COMMENTS,
+    UNSUPPORTED,
+    Component,
+    suggest,
+)
 from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, TOKEN_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
@@ -131,6 +138,9 @@ class _Stage:
             elif m.group("open") is not None:
                 node = self._element(m, text)
                 comp = COMPONENTS.get(node.name)
+                if node.name in UNSUPPORTED:
+                    raise self.error(f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses",
+                                     text, m.start())
                 if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
                     raise self.error(f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}",
                                      text, m.start())
@@ -321,6 +331,8 @@ class _Stage:
                 continue
             if node.name == "#comment":
                 body = node.raw[4:-3] if node.raw.startswith("<!--") else ""
+                if parent in NO_COMMENTS:
+                    continue
                 if self.options.keep_comments or _is_conditional(body) or not node.raw.startswith("<!--"):
                     put(node.raw)
                 continue
@@ -330,7 +342,7 @@ class _Stage:
             self.spans.append((size[0], node.text, node.start))
             comp = COMPONENTS.get(node.name)
             body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
-            if node.mark is not None and body_component and parent not in (ATTRIBUTE_DEFAULTS, "mj-carousel"):
+            if node.mark is not None and body_component and parent not in NO_COMMENTS:
                 put(f"<!--{_MARKER} {node.mark}-->")
             put("<" + node.name + "".join(a.raw for a in node.attrs))
             if node.selfclose:

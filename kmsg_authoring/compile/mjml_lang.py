@@ -95,7 +95,6 @@ COMPONENTS: dict[str, Component] = {
     "mj-attributes": Component(("mj-head",), {}, head=True),
     "mj-breakpoint": Component(("mj-head",), {"width": PX}, head=True),
     "mj-font": Component(("mj-head",), {"name": TEXT, "href": TEXT}, head=True),
-    "mj-html-attributes": Component(("mj-head",), {}, head=True),
     "mj-preview": Component(("mj-head",), {}, ending=True, head=True),
     "mj-style": Component(("mj-head",), {"inline": _enum("inline")}, ending=True, head=True),
     "mj-title": Component(("mj-head",), {}, ending=True, head=True),
@@ -179,8 +178,12 @@ COMPONENTS: dict[str, Component] = {
         "border-radius": TEXT, "tb-border": TEXT, "tb-border-radius": TEXT, **COMMON}),
     "mj-include": Component((), {"path": TEXT, "type": _enum("mjml", "css", "html"), "css-inline": _enum("inline")}),
 }
+# MJML tags MRML does not implement: an error that says so, rather than "unknown".
+UNSUPPORTED = frozenset({"mj-html-attributes", "mj-selector", "mj-html-attribute"})
 # Children of mj-attributes: a default for every tag (mj-all), a named class (mj-class), or a tag's defaults.
 ATTRIBUTE_DEFAULTS = "mj-attributes"
+# Parents in which MRML fails on a comment (it wants only its own children there): no marks, no comments.
+NO_COMMENTS = frozenset({"mj-carousel", "mj-accordion-element", ATTRIBUTE_DEFAULTS})
 BODY_PARENTS = frozenset(n for n, c in COMPONENTS.items() if not c.head) - {"mjml", "mj-head", "mj-include"}
 
 

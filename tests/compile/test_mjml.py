@@ -369,3 +369,69 @@ def test_mrml_head_styles_stay_and_inline_mj_style_is_inlined(make_project: Any,
     assert re.search(r"\.mj-column-per-50 \{ width:50% !important; max-width: ?50%; \}", body)
     inlined = re.search(r'class="lead"[^>]*style="[^"]*font-weight: ?bold', body) is not None
     assert inlined == (toml is not None)
+
+
+def test_every_component_compiles_and_comments_never_break_mrml(make_project: Any) -> None:
+    """Carousel, accordion, navbar, social, hero, wrapper, group, table, divider, spacer; a comment anywhere."""
+    body = """\
+<mjml>
+  <mj-head><mj-font name="Lato" href="https://fonts.example.com/lato.css" /><mj-breakpoint width="320px" /></mj-head>
+  <mj-body>
+    <!-- hero -->
+    <mj-hero background-url="https://img.example.com/{eventName}.png" background-height="200px"
+             background-width="600px">
+      <mj-text>Hero for {eventName}</mj-text>
+    </mj-hero>
+    <mj-wrapper padding="10px">
+      <mj-section>
+        <mj-group>
+          <!-- a column -->
+          <mj-column><mj-divider border-color="#cccccc" /><mj-spacer height="10px" /></mj-column>
+          <mj-column><mj-table><tr><td>{eventName}</td></tr></mj-table></mj-column>
+        </mj-group>
+      </mj-section>
+    </mj-wrapper>
+    <mj-section>
+      <mj-column>
+        <mj-carousel>
+          <!-- slides -->
+          <mj-carousel-image src="https://img.example.com/a.png" alt="" href="{more}" />
+          <mj-carousel-image src="https://img.example.com/b.png" alt="" />
+        </mj-carousel>
+        <mj-accordion>
+          <!-- questions -->
+          <mj-accordion-element>
+            <!-- one -->
+            <mj-accordion-title>Why {eventName}?</mj-accordion-title>
+            <mj-accordion-text>Because.</mj-accordion-text>
+          </mj-accordion-element>
+        </mj-accordion>
+        <mj-navbar><mj-navbar-link href="{more}">More</mj-navbar-link></mj-navbar>
+        <mj-social><mj-social-element name="facebook" href="{more}">Share</mj-social-element></mj-social>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+"""
+    root = make_project({
+        "templates_src/all/body.mjml": body,
+        "templates_src/all/template.yaml": "name: All\nmsgParamsMap:\n  eventName: {type: String}\n"
+                                           "  more: {type: Dynamic}\n",
+    })
+    compiled = compile_template(load_config(root), "all")
+    assert "Hero for {eventName}" in compiled.body and "Why {eventName}?" in compiled.body
+    assert 'href="{more}"' in compiled.body and "<!-- hero -->" in compiled.body
+    lines = body.splitlines()
+    for t in compiled.tokens:
+        assert t.raw in lines[t.location.line - 1], t
+
+
+def test_mjml_tags_mrml_lacks_are_named_as_such(make_project: Any) -> None:
+    root = make_project({
+        "templates_src/t/body.mjml": "<mjml>\n  <mj-head>\n    <mj-html-attributes></mj-html-attributes>\n"
+                                     "  </mj-head>\n  <mj-body></mj-body>\n</mjml>\n",
+        "templates_src/t/template.yaml": "name: T\nmsgParamsMap: {}\n",
+    })
+    with pytest.raises(SourceError, match="not supported by MRML") as info:
+        compile_template(load_config(root), "t")
+    assert info.value.location == Location("templates_src/t/body.mjml", 3, 5)
