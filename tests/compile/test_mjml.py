@@ -435,3 +435,22 @@ def test_mjml_tags_mrml_lacks_are_named_as_such(make_project: Any) -> None:
     with pytest.raises(SourceError, match="not supported by MRML") as info:
         compile_template(load_config(root), "t")
     assert info.value.location == Location("templates_src/t/body.mjml", 3, 5)
+
+
+def test_an_error_mrml_reports_is_located_at_the_mjml_element(make_project: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import mjml
+
+    def refuse(source: str, **options: Any) -> str:
+        at = len(source[: source.index('<mj-button href="kmsgtk')].encode("utf-8"))
+        raise ValueError(f"unexpected element in root template at position {at}:{at + 9}")
+
+    monkeypatch.setattr(mjml, "mjml2html", refuse)
+    files = mjml_files()
+    files["templates_src/news/body.mjml"] = BODY.replace("Sign in", "Entrée ✓")  # byte offsets, not characters
+    root = make_project(files)
+    with pytest.raises(SourceError) as info:
+        compile_template(load_config(root), "news")
+    assert info.value.message == "MJML: unexpected element in root template"
+    line = line_of(BODY, '<mj-button href="{more}"')
+    assert info.value.location == Location("templates_src/news/body.mjml", line, 9)
