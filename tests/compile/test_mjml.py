@@ -447,7 +447,7 @@ def test_an_error_mrml_reports_is_located_at_the_mjml_element(make_project: Any,
 
     monkeypatch.setattr(mjml, "mjml2html", refuse)
     files = mjml_files()
-    files["templates_src/news/body.mjml"] = BODY.replace("Sign in", "Entrée ✓")  # byte offsets, not characters
+    files["templates_src/news/body.mjml"] = BODY.replace("Sign in", "Entrée " + "✓" * 300)  # bytes, not characters
     root = make_project(files)
     with pytest.raises(SourceError) as info:
         compile_template(load_config(root), "news")
