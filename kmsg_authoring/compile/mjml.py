@@ -108,7 +108,7 @@ class _Stage:
         self.styles: list[_Node] = []
         self.extra_head: list[_Node] = []
         self.spans: list[tuple[int, str, int]] = []  # (offset in MRML's input, node text, node start)
-        self.attr_placeholders: set[str] = set()
+        self.attr_placeholders: dict[str, tuple[str, str]] = {}  # placeholder -> (tag, attribute)
 
     # -- locations ------------------------------------------------------------------------------
     def loc(self, text: str, offset: int) -> Location:
@@ -245,7 +245,7 @@ class _Stage:
             if a.value is None:
                 raise self.error(f"attribute '{a.name}' on <{tag}> needs a value", node.text, a.value_start)
             if PLACEHOLDER_RE.search(a.value):
-                self.attr_placeholders.update(PLACEHOLDER_RE.findall(a.value))
+                self.attr_placeholders.update((i, (tag, a.name)) for i in PLACEHOLDER_RE.findall(a.value))
                 continue  # a send-time token: its value is only known at send time
             if not kind.accepts(a.value):
                 raise self.error(f"invalid value '{a.value}' for {a.name} on <{tag}>: expected {kind.name}",
@@ -502,14 +502,18 @@ def _check_tokens(stage: _Stage, source: str, html: str) -> None:
     before = _placeholders([source])
     after = _placeholders([html])
     titles = {i for t in re.findall(r"<mj-title\b.*?</mj-title>", source, re.DOTALL) for i in PLACEHOLDER_RE.findall(t)}
-    repeatable = stage.attr_placeholders | titles
+    repeatable = set(stage.attr_placeholders) | titles
     for index, count in sorted(before.items(), key=lambda kv: int(kv[0])):
         kept = after.get(index, 0)
         if kept == count or (index in repeatable and kept >= 1):
             continue
         entry = stage.shield.entries[int(index)]
         what = "dropped" if kept < count else "duplicated"
-        hint = " (is it in an attribute this component does not render, or an unused mj-class?)" if kept == 0 else ""
+        hint = ""
+        if kept == 0 and index in stage.attr_placeholders:
+            tag, attr = stage.attr_placeholders[index]
+            hint = (f": MRML does not write {attr} of <{tag}> into the HTML here (it leaves out a few attributes "
+                    "MJML knows, one that needs another, such as target without href, and an unused mj-class)")
         raise BuildError(f"MJML {what} token {entry.raw} ({count} before, {kept} after){hint}",
                          Location(entry.path or stage.default.path, entry.line, entry.col))
     unknown = set(after) - set(before)

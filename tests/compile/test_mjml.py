@@ -290,12 +290,24 @@ def test_mjml_template_publishes_to_the_sandbox_with_tokens_verbatim(sandboxed: 
 
 
 # -- the token guarantees through MRML ------------------------------------------------------------
+def test_a_token_in_an_attribute_mrml_leaves_out_is_an_error_that_says_so(make_project: Any) -> None:
+    root = make_project({
+        "templates_src/t/body.mjml": '<mjml><mj-body><mj-section><mj-column>\n<mj-button href="https://x.example/" '
+                                     'title="{t}">Go</mj-button>\n</mj-column></mj-section></mj-body></mjml>\n',
+        "templates_src/t/template.yaml": "name: T\nmsgParamsMap:\n  t: {type: String}\n",
+    })
+    with pytest.raises(BuildError, match=r"dropped token \{t\} .*MRML does not write title of <mj-button>") as info:
+        compile_template(load_config(root), "t")
+    assert info.value.location == Location("templates_src/t/body.mjml", 2, 45)
+
+
 def test_a_token_mjml_does_not_render_is_an_error_at_its_line(make_project: Any) -> None:
     files = mjml_files()
     files["templates_src/_layouts/base.mjml"] = LAYOUT.replace(
         '<mj-class name="cta"', '<mj-class name="unused" href="{more}" />\n      <mj-class name="cta"')
     root = make_project(files)
-    with pytest.raises(BuildError, match=r"MJML dropped token \{more\} \(1 before, 0 after\)") as info:
+    with pytest.raises(BuildError, match=r"MJML dropped token \{more\} \(1 before, 0 after\): MRML does not write "
+                       r"href of <mj-class> into the HTML here") as info:
         compile_template(load_config(root), "news")
     assert info.value.location == Location("templates_src/_layouts/base.mjml", 7, 37)
 
@@ -454,3 +466,32 @@ def test_an_error_mrml_reports_is_located_at_the_mjml_element(make_project: Any,
     assert info.value.message == "MJML: unexpected element in root template"
     line = line_of(BODY, '<mj-button href="{more}"')
     assert info.value.location == Location("templates_src/news/body.mjml", line, 9)
+
+
+ATTRIBUTE_CASES = [
+    ('<mj-image src="https://x.example/i.png" alt="Photo of {t}" />', "img", "alt"),
+    ('<mj-image src="https://x.example/i.png" alt="" title="{t}" />', "img", "title"),
+    ('<mj-image src="https://x.example/i.png" alt="" href="https://x.example/{t}" />', "a", "href"),
+    ('<mj-button href="https://x.example/?id={t}">Go</mj-button>', "a", "href"),
+    ('<mj-social><mj-social-element name="facebook" href="{t}">F</mj-social-element></mj-social>', "a", "href"),
+    ('<mj-navbar><mj-navbar-link href="{t}">L</mj-navbar-link></mj-navbar>', "a", "href"),
+    ('<mj-carousel><mj-carousel-image src="https://x.example/{t}.png" alt="" /></mj-carousel>', "img", "src"),
+    ('<mj-text css-class="box-{t} x">Hi</mj-text>', "td", "class"),
+]
+
+
+@pytest.mark.parametrize(("snippet", "element", "attribute"), ATTRIBUTE_CASES,
+                         ids=[f"{c[0].split()[0][1:]}-{c[2]}" for c in ATTRIBUTE_CASES])
+def test_a_token_in_an_mjml_attribute_lands_on_the_element_mrml_writes_it_to(
+        make_project: Any, snippet: str, element: str, attribute: str) -> None:
+    body = (f"<mjml>\n<mj-body>\n<mj-section>\n<mj-column>\n  {snippet}\n</mj-column>\n</mj-section>\n"
+            "</mj-body>\n</mjml>\n")
+    root = make_project({
+        "templates_src/t/body.mjml": body,
+        "templates_src/t/template.yaml": "name: T\nmsgParamsMap:\n  t: {type: String}\n",
+    })
+    compiled = compile_template(load_config(root), "t")
+    refs = [r for r in compiled.tokens if r.raw == "{t}"]
+    assert refs and all(r.location == Location("templates_src/t/body.mjml", 5, snippet.index("{t}") + 3) for r in refs)
+    assert any((r.element, r.attribute) == (element, attribute) for r in refs), [(r.element, r.attribute) for r in refs]
+    assert len(list(find_tokens(compiled.body))) == len(refs)
