@@ -345,7 +345,8 @@ def test_tokens_anywhere_come_through_mrml_verbatim(tmp_path: Path, text: list[s
         f'<mj-image src="{{{src}}}" alt="" />\n'
         "</mj-column></mj-section>\n</mj-body></mjml>\n"
     )
-    yaml_text = "name: P\nmsgParamsMap:\n" + "".join(f"  {n}: {{type: String}}\n" for n in names)
+    # Quoted: YAML reads a bare on, no or yes as a boolean.
+    yaml_text = "name: P\nmsgParamsMap:\n" + "".join(f'  "{n}": {{type: String}}\n' for n in names)
     root = Path(tempfile.mkdtemp(dir=tmp_path))
     (root / "templates_src/p").mkdir(parents=True)
     (root / "templates_src/p/body.mjml").write_text(body)
