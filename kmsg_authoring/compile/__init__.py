@@ -351,6 +351,8 @@ class _Compiler:
         def copy(m: re.Match[str]) -> str:
             if PLACEHOLDER_PREFIX not in m.group(0) or any(a <= m.start() < b for a, b in comments):
                 return m.group(0)
+            if _KEPT_STYLE.match(m.group(0)):  # never inlined, so nothing to keep a copy of
+                return m.group(0)
             rules = self._token_rules(m.group(0)[m.group(0).index(">") + 1:])
             return m.group(0) + (_KEEP_STYLE + "\n".join(rules) + "</style>" if rules else "")
 

@@ -496,3 +496,13 @@ def test_a_token_in_an_mjml_attribute_lands_on_the_element_mrml_writes_it_to(
     assert refs and all(r.location == Location("templates_src/t/body.mjml", 5, snippet.index("{t}") + 3) for r in refs)
     assert any((r.element, r.attribute) == (element, attribute) for r in refs), [(r.element, r.attribute) for r in refs]
     assert len(list(find_tokens(compiled.body))) == len(refs)
+
+
+def test_a_token_in_a_head_mj_style_is_kept_once(make_project: Any) -> None:
+    files = mjml_files()
+    files["templates_src/_layouts/base.mjml"] = LAYOUT.replace(
+        "<mj-style>@media", "<mj-style>.hero { background-image: url('https://img.example.com/{eventName}.jpg'); }\n"
+        "@media")
+    root = make_project(files)
+    body = compile_template(load_config(root), "news").body
+    assert body.count("url('https://img.example.com/{eventName}.jpg')") == 1
