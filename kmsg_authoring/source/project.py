@@ -28,6 +28,7 @@ MAX_YAML_DEPTH = 100
 
 TEMPLATE_FILE = "template.yaml"
 BODY_FILE = "body.html"
+BODY_MJML = "body.mjml"  # a body written in MJML, compiled to HTML by MRML
 SAMPLES_DIR = "samples"
 
 
@@ -288,6 +289,22 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
     if require_mapping and not isinstance(data, dict):
         raise SourceError("expected a mapping of field names to values", Location(rel))
     return YamlDoc(rel, data, positions)
+
+
+def body_file(folder: Path, rel_folder: str) -> str:
+    """The body file of a template folder: body.html or body.mjml (never both, at least one)."""
+    html, mjml = (folder / BODY_FILE).is_file(), (folder / BODY_MJML).is_file()
+    # Looked for and absent: creating it later changes what the template is compiled from.
+    for name, present in ((BODY_FILE, html), (BODY_MJML, mjml)):
+        if not present:
+            note_read(f"{rel_folder}/{name}", None)
+    if html and mjml:
+        raise SourceError(f"both {BODY_FILE} and {BODY_MJML}: a template has one body; remove one of them",
+                          Location(f"{rel_folder}/{BODY_MJML}"))
+    if not (html or mjml):
+        raise SourceError(f"missing {BODY_FILE} (or {BODY_MJML} for a body written in MJML)",
+                          Location(f"{rel_folder}/{BODY_FILE}"))
+    return BODY_MJML if mjml else BODY_FILE
 
 
 def is_template_dir(path: Path) -> bool:
