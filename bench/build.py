@@ -1,4 +1,5 @@
-"""Benchmark `kmsg-author build` on a project made from ../shared/corpus (each file one template).
+"""Benchmark `kmsg-author build` on a project made from ../shared/corpus (each file one template),
+and on as many MJML templates (the suite's MJML test set, tests/mjml_project.py), side by side.
 
 Prints, for each CSS inliner: the cold build's CPU time per template (in-process, beyond start-up:
 modules imported and one warm-up template compiled before timing), templates per second, and the
@@ -29,6 +30,60 @@ from kmsg_authoring.build import build_project
 from kmsg_authoring.source.config import load_config
 from tests.conftest import CORPUS, corpus_files
 from tests.corpus_project import make_corpus_project
+from tests.mjml_project import mjml_files
+
+
+def make_mjml_project(root: Path, count: int) -> None:
+    """count MJML templates on one MJML layout (each its own folder, name and body text)."""
+    for rel, text in mjml_files().items():
+        if "/news/" not in rel:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(str(text), encoding="utf-8")
+    for i in range(count):
+        for rel, text in mjml_files(f"mjml-{i:03d}").items():
+            if f"/mjml-{i:03d}/" in rel:
+                body = str(text).replace("MJML News", f"MJML News {i}").replace("starts soon", f"starts soon ({i})")
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                (root / rel).write_text(body, encoding="utf-8")
+
+
+def mjml_stage_only(root: Path) -> float:
+    """CPU milliseconds per template of the MJML stage alone (checks, MRML, marks), on the Jinja output."""
+    from kmsg_authoring.compile import CompileEnv, _Compiler
+
+    config = load_config(root)
+    env = CompileEnv(config)
+    sources = []
+    for slug in sorted(p.name for p in config.src_dir.iterdir() if p.name.startswith("mjml-")):
+        compiler = _Compiler(env, slug)
+        compiler.compile()  # loads and prepares the sources; the stage is timed below on its input
+        env.jinja.start_budget()
+        sources.append((compiler, compiler._render_body(True, {"brand": dict(config.brand), "template": {
+            "slug": slug, "name": slug}})))
+    start = time.process_time()
+    for compiler, mjml in sources:
+        compiler._mjml(mjml)
+    return (time.process_time() - start) / len(sources) * 1000
+
+
+def bench_mjml(count: int, runs: int, html_rate: dict[bool, float]) -> None:
+    """MJML templates per second beside the corpus's HTML ones (css-inline, cold builds, files written)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "mjml"
+        make_mjml_project(root, count)
+        build_project(load_config(root), ["mjml-000"], write=False, use_cache=False)  # warm-up
+        print(f"[mjml] MJML stage alone (checks, MRML, marks): {mjml_stage_only(root):.2f} ms CPU per template")
+        for lint in (False, True):
+            cpus, walls = [], []
+            for _ in range(runs):
+                cpu, wall, n = cold_build(root, lint)
+                cpus.append(cpu)
+                walls.append(wall)
+            label = "compile+lint" if lint else "compile only"
+            print(f"[mjml] cold build ({label}, files written): {min(cpus) / n * 1000:.2f} ms CPU per template "
+                  f"(best; median {statistics.median(cpus) / n * 1000:.2f}), "
+                  f"{n / statistics.median(walls):.0f} MJML templates/s wall ({n} templates) "
+                  f"beside {html_rate[lint]:.0f} HTML templates/s")
 
 
 def cold_build(root: Path, lint: bool) -> tuple[float, float, int]:
@@ -87,6 +142,7 @@ def main() -> int:
           f"{platform.platform()}")
     print(f"corpus: {len(files)} templates from {CORPUS}")
     per_template: dict[str, float] = {}
+    html_rate: dict[bool, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for engine in ("css-inline", "premailer"):
             root = Path(tmp) / engine
@@ -116,10 +172,13 @@ def main() -> int:
                       f"{n / statistics.median(walls):.0f} templates/s wall ({n} templates)")
                 if lint:
                     per_template[engine] = cpu_ms
+                if engine == "css-inline":
+                    html_rate[lint] = n / statistics.median(walls)
             slug = min(p.name for p in (root / "templates_src").iterdir())
             times = rebuild_after_edit(root, slug, args.runs)
             print(f"[{engine}] one-template rebuild after an edit (new process): median "
                   f"{statistics.median(times) * 1000:.0f} ms wall, max {max(times) * 1000:.0f} ms")
+    bench_mjml(len(files), args.runs, html_rate)
     ratio = per_template["premailer"] / per_template["css-inline"]
     print(f"css-inline is {ratio:.0f}x faster than premailer per template (CPU, compile+lint)")
     print("targets: cold build < 5 ms CPU per template (css-inline); one-template rebuild < 300 ms wall")

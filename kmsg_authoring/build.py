@@ -82,7 +82,7 @@ def _settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
     return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, config.remote_stylesheets, dict(config.brand),
                        dict(config.lint), str(config.src_dir), config.render_time_limit,
-                       config.render_size_limit]).encode())
+                       config.render_size_limit, repr(config.mjml)]).encode())
 
 
 def _sample_files(config: Config, slug: str) -> list[str]:

@@ -17,6 +17,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("slug", metavar="SLUG", help="folder name of the template: lowercase letters, digits and '-'")
+    p.add_argument("--mjml", action="store_true",
+                   help="write the body in MJML: body.mjml on an MJML layout (_layouts/base.mjml), compiled by MRML")
     p.set_defaults(func=run)
 
 
@@ -25,6 +27,6 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.source.scaffold import new_template
 
     config = config_from(args)
-    for rel in new_template(config, args.slug):
+    for rel in new_template(config, args.slug, mjml=args.mjml):
         out(f"created {rel}")
     return EXIT_OK

@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
         "--name", action="append", default=[], metavar="NAME",
         help="pull only the template with this exact name (repeatable)",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite template.yaml and body.html of existing folders")
+    parser.add_argument("--force", action="store_true", help="overwrite template.yaml and body.html of existing folders "
+                        "(over a template written in MJML, the HTML as stored replaces body.mjml)")
     parser.set_defaults(func=run)
 
 

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from kmsg_authoring.compile.jinja_env import TrackingEnvironment
 from kmsg_authoring.source.project import (
     BODY_FILE,
+    BODY_MJML,
     TEMPLATE_FILE,
+    body_file,
     LineIndex,
     YamlDoc,
     confine,
@@ -46,6 +48,8 @@ _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.DOTALL | re.IGNORE
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.DOTALL)
 _KEEP_STYLE = '<style data-css-inline="ignore">'
+# Blocks the inliner was told to leave alone (token rules copied above, MRML's own head styles) lose the mark after.
+_KEPT_STYLE = re.compile(r'<style data-css-inline="ignore"(?: data-premailer="ignore")?')
 _LINK_START = re.compile(r"<link\b", re.IGNORECASE)
 # A <link> element, or what an HTML parser never looks inside for one: a comment, or the raw text
 # of <script>, <style>, <title> and <textarea>.
@@ -96,7 +100,10 @@ class _Compiler:
         # A template folder symlinked outside the project is refused before anything in it is read.
         self.rel_folder = confine(self.config.root, self.folder, lexical_rel(self.config.root, self.folder))
         self.meta_rel = f"{self.rel_folder}/{TEMPLATE_FILE}"
-        self.body_rel = f"{self.rel_folder}/{BODY_FILE}"
+        # body.mjml alone makes an MJML template; which body it has is checked when the body is read.
+        only_mjml = (self.folder / BODY_MJML).is_file() and not (self.folder / BODY_FILE).is_file()
+        self.body_name = BODY_MJML if only_mjml else BODY_FILE
+        self.body_rel = f"{self.rel_folder}/{self.body_name}"
         self.deps: set[str] = {self.meta_rel, self.body_rel}
 
     # -- errors ---------------------------------------------------------------------------------
@@ -150,21 +157,27 @@ class _Compiler:
 
     # -- body ---------------------------------------------------------------------------------------
     def _render_body(self, jinja_on: bool, variables: dict[str, Any]) -> str:
-        if not (self.folder / BODY_FILE).is_file():
-            raise SourceError(f"missing {BODY_FILE}", Location(self.body_rel))
+        body_file(self.folder, self.rel_folder)
         if not jinja_on:
-            text = read_text(self.folder / BODY_FILE, self.body_rel, root=self.config.root)
+            text = read_text(self.folder / self.body_name, self.body_rel, root=self.config.root)
             return prepare(text, self.body_rel, self.env.shield, self.env.marks, jinja=False)
         jinja = self.env.jinja
         jinja.loaded.clear()
         jinja.default_location = Location(self.body_rel)
         try:
-            template = jinja.get_template(f"{self.slug}/{BODY_FILE}")
+            template = jinja.get_template(f"{self.slug}/{self.body_name}")
             return jinja.render_limited(template, variables)
         except Exception as exc:  # noqa: BLE001 - every Jinja failure becomes a located error
             raise self._jinja_error(exc, Location(self.body_rel)) from None
         finally:
             self.deps.update(self.config.rel(self.config.src_dir / n) for n in jinja.loaded)
+
+    def _mjml(self, mjml: str) -> str:
+        """MJML (tokens shielded, elements marked) -> HTML through MRML; see compile/mjml.py."""
+        from kmsg_authoring.compile.mjml import to_html
+
+        return to_html(mjml, root=self.config.root, marks=self.env.marks, shield=self.env.shield,
+                       options=self.config.mjml, default=Location(self.body_rel), on_read=self.deps.add)
 
     def _refuse_unshielded(self, html: str) -> None:
         """Every reference was shielded where it was written (sources) or produced (Jinja output).
@@ -258,6 +271,8 @@ class _Compiler:
 
         def copy(m: re.Match[str]) -> str:
             if PLACEHOLDER_PREFIX not in m.group(0) or any(a <= m.start() < b for a, b in comments):
+                return m.group(0)
+            if _KEPT_STYLE.match(m.group(0)):  # never inlined, so nothing to keep a copy of
                 return m.group(0)
             rules = self._token_rules(m.group(0)[m.group(0).index(">") + 1:])
             return m.group(0) + (_KEEP_STYLE + "\n".join(rules) + "</style>" if rules else "")
@@ -362,13 +377,16 @@ class _Compiler:
         rendered = self._render_body(jinja_on, variables)
         if jinja_on:
             self._refuse_unshielded(rendered)
+        if self.body_name == BODY_MJML:
+            rendered = self._mjml(rendered)
         rendered = self._link_stylesheets(rendered, settings)
         self._refuse_too_deep(rendered)
         if settings.get("inline_css", True):
-            inlined = inline_css(self._keep_css_tokens(rendered), self.config.inliner).replace(_KEEP_STYLE, "<style>")
+            inlined = _KEPT_STYLE.sub("<style", inline_css(self._keep_css_tokens(rendered), self.config.inliner))
             self._check_preserved(rendered, inlined)
         else:
-            inlined = rendered
+            # MRML's own head styles were marked for the inliner; without one, the mark goes all the same.
+            inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)
         rendered_out = self.env.shield.restore(rendered)

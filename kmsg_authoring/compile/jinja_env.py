@@ -238,7 +238,7 @@ def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, mar
     return TrackingEnvironment(
         loader=ShieldingLoader(root, rel, shield, marks, project_root),
         undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "htm"], default_for_string=False),
+        autoescape=jinja2.select_autoescape(["html", "htm", "mjml"], default_for_string=False),
         keep_trailing_newline=True,
         finalize=_shielding_finalize(shield, rel),
         time_limit=time_limit,

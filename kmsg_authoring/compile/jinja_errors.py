@@ -66,8 +66,8 @@ def _undefined_column(config: Config, message: str, loc: Location) -> Location:
     if not m or loc.col != 1:
         return loc
     try:
-        line = (config.root / loc.path).read_text(encoding="utf-8").splitlines()[loc.line - 1]
-    except (OSError, IndexError, UnicodeDecodeError):
+        line = read_text(config.root / loc.path, loc.path, root=config.root).splitlines()[loc.line - 1]
+    except (SourceError, IndexError):
         return loc
     used = re.search(r"\{\{-?\s*" + re.escape(m.group(1)) + r"\b", line) or re.search(
         r"\b" + re.escape(m.group(1)) + r"\b", line)

@@ -133,5 +133,6 @@ class CompiledTemplate:
 
     @property
     def body_location(self) -> Location:
-        """The template's body.html."""
-        return Location(f"{self.folder}/body.html", 1, 1)
+        """The template's body file: body.html, or body.mjml for a body written in MJML."""
+        mjml = f"{self.folder}/body.mjml"
+        return Location(mjml if mjml in self.dependencies else f"{self.folder}/body.html", 1, 1)

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kmsg_authoring.compile.types import MARK_ATTR
-from kmsg_authoring.errors import Location
+from kmsg_authoring.errors import Location, SourceError
 from kmsg_authoring.lint.caniemail import Data, load
+from kmsg_authoring.source.project import read_text
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -353,7 +354,7 @@ def stylesheets(compiled: CompiledTemplate, root: Path | None) -> dict[str, list
         for dep in compiled.dependencies:
             if dep.endswith(".css"):
                 try:
-                    css_files[dep] = (root / dep).read_text(encoding="utf-8").splitlines()
-                except (OSError, UnicodeDecodeError):
+                    css_files[dep] = read_text(root / dep, dep, root=root).splitlines()  # confined
+                except SourceError:
                     continue  # the build read it; if it is gone now the body's own location stands
     return css_files

@@ -20,7 +20,7 @@ from kmsg_authoring.errors import KmsgError, UsageError
 from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS
 from kmsg_authoring.publish.remote import find_live, is_managed, normalize, parse_record, remote_templates, tags_for
 from kmsg_authoring.publish.select import local_names
-from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE
+from kmsg_authoring.source.project import BODY_FILE, BODY_MJML, TEMPLATE_FILE
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -66,6 +66,9 @@ def write_template(folder: Path, remote: Mapping[str, Any], *, origin: str = "")
     (folder / TEMPLATE_FILE).write_text(template_yaml(remote, origin=origin), encoding="utf-8")
     # Bytes, so that line endings stay exactly as stored remotely.
     (folder / BODY_FILE).write_bytes(str(remote.get("body") or "").encode("utf-8"))
+    # The API stores compiled HTML, never the MJML: over a template written in MJML (only with --force),
+    # the pulled HTML becomes its body, and a folder holds one body.
+    (folder / BODY_MJML).unlink(missing_ok=True)
 
 
 @dataclass

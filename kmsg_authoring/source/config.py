@@ -36,6 +36,19 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class MjmlOptions:
+    """[build.mjml]: the options MJML users know, passed to MRML for bodies written in MJML."""
+
+    keep_comments: bool = True  # the designer's comments reach the HTML (conditional comments always do)
+    minify: bool = False  # runs of white space in text collapse to one space
+    fonts: Mapping[str, str] | None = None  # font name -> CSS URL, imported when used; None: MJML's defaults
+    social_icon_origin: str | None = None  # where mj-social-element icons are loaded from; None: MJML's
+
+
+MJML_KEYS = ("keep_comments", "minify", "fonts", "social_icon_origin")
+
+
+@dataclass(frozen=True)
 class Config:
     """Project settings; every path is absolute."""
 
@@ -50,6 +63,7 @@ class Config:
     lint: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
     snapshot: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # review.snapshot validates it
+    mjml: MjmlOptions = field(default_factory=MjmlOptions)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -122,6 +136,33 @@ def _environment(name: str, raw: Any, where: str) -> Environment:
                        allow_insecure=allow_insecure)
 
 
+def _mjml(build: dict[str, Any]) -> MjmlOptions:
+    """[build.mjml], every key checked: a typo or a wrong type is an error, not a silent default."""
+    raw = _table(build, "mjml", CONFIG_FILE)
+    unknown = set(raw) - set(MJML_KEYS)
+    if unknown:
+        raise ConfigError(f"[build.mjml]: unknown key '{min(unknown)}' (known: {', '.join(MJML_KEYS)})",
+                          Location(CONFIG_FILE))
+    for key in ("keep_comments", "minify"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise ConfigError(f"[build.mjml] {key} must be true or false", Location(CONFIG_FILE))
+    fonts = raw.get("fonts")
+    if fonts is not None and (not isinstance(fonts, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v.startswith(("https://", "http://"))
+            for k, v in fonts.items())):
+        raise ConfigError('[build.mjml] fonts must be a table of font name = "https://..." CSS URL '
+                          '(an empty table imports no web font)', Location(CONFIG_FILE))
+    origin = raw.get("social_icon_origin")
+    if origin is not None and (not isinstance(origin, str) or not origin.startswith(("https://", "http://"))):
+        raise ConfigError("[build.mjml] social_icon_origin must be an http(s) URL", Location(CONFIG_FILE))
+    return MjmlOptions(
+        keep_comments=raw.get("keep_comments", True),
+        minify=raw.get("minify", False),
+        fonts=MappingProxyType(dict(sorted(fonts.items()))) if fonts is not None else None,
+        social_icon_origin=origin,
+    )
+
+
 def load_config(root: Path | None = None) -> Config:
     """Read kmsg.toml at the project root (defaults when absent)."""
     root = find_root(root or Path.cwd())
@@ -178,4 +219,5 @@ def load_config(root: Path | None = None) -> Config:
         lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
         environments=MappingProxyType(envs),
         snapshot=MappingProxyType(_table(data, "snapshot", CONFIG_FILE)),
+        mjml=_mjml(build),
     )

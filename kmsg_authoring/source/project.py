@@ -28,6 +28,7 @@ MAX_YAML_DEPTH = 100
 
 TEMPLATE_FILE = "template.yaml"
 BODY_FILE = "body.html"
+BODY_MJML = "body.mjml"  # a body written in MJML, compiled to HTML by MRML
 SAMPLES_DIR = "samples"
 
 
@@ -219,6 +220,10 @@ def _check_aliases(top: yaml.Node, rel: str) -> None:
         stack.extend((child, False) for child in reversed(_children(node)))
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]], rel: str) -> None:
     """Note where each key and item stands; refuse duplicate keys and deep nesting on the way."""
     if len(prefix) > MAX_YAML_DEPTH:
@@ -227,6 +232,17 @@ def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...],
     if isinstance(node, yaml.MappingNode):
         seen: dict[tuple[str, Any], yaml.Node] = {}
         for key_node, value_node in node.value:
+            if key_node.tag not in (_STR_TAG, _MERGE_TAG):
+                # Every key here names a field, a token or a header: `on:` or `yes:` would be read as a
+                # boolean and `1:` as a number, which no API field is (and which breaks sorting JSON).
+                line, col = _mark(key_node)
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a non-scalar key"
+                raise SourceError(
+                    f"key '{shown}' is not read as text ({key_node.tag.rsplit(':', 1)[-1]}); "
+                    f"quote it: '{shown}':" if isinstance(key_node, yaml.ScalarNode)
+                    else f"{shown} in a mapping; keys name fields and must be text",
+                    Location(rel, line, col),
+                )
             if isinstance(key_node, yaml.ScalarNode):
                 first = seen.setdefault((key_node.tag, key_node.value), key_node)
                 if first is not key_node:
@@ -273,6 +289,22 @@ def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
     if require_mapping and not isinstance(data, dict):
         raise SourceError("expected a mapping of field names to values", Location(rel))
     return YamlDoc(rel, data, positions)
+
+
+def body_file(folder: Path, rel_folder: str) -> str:
+    """The body file of a template folder: body.html or body.mjml (never both, at least one)."""
+    html, mjml = (folder / BODY_FILE).is_file(), (folder / BODY_MJML).is_file()
+    # Looked for and absent: creating it later changes what the template is compiled from.
+    for name, present in ((BODY_FILE, html), (BODY_MJML, mjml)):
+        if not present:
+            note_read(f"{rel_folder}/{name}", None)
+    if html and mjml:
+        raise SourceError(f"both {BODY_FILE} and {BODY_MJML}: a template has one body; remove one of them",
+                          Location(f"{rel_folder}/{BODY_MJML}"))
+    if not (html or mjml):
+        raise SourceError(f"missing {BODY_FILE} (or {BODY_MJML} for a body written in MJML)",
+                          Location(f"{rel_folder}/{BODY_FILE}"))
+    return BODY_MJML if mjml else BODY_FILE
 
 
 def is_template_dir(path: Path) -> bool:

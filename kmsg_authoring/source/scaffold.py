@@ -11,6 +11,37 @@ from kmsg_authoring.source.files import write_atomic
 
 SLUG_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")
 LAYOUT = "_layouts/base.html"
+MJML_LAYOUT = "_layouts/base.mjml"
+
+_MJML_LAYOUT_TEXT = """\
+<mjml lang="en">
+  <mj-head>
+    <mj-title>{% block title %}{% endblock %}</mj-title>
+    <mj-attributes>
+      <mj-all font-family="Helvetica, Arial, sans-serif" />
+      <mj-text font-size="16px" line-height="24px" color="#1f2933" />
+    </mj-attributes>
+  </mj-head>
+  <mj-body background-color="#f4f5f7">
+    <mj-section background-color="#ffffff" padding="32px 0">
+      <mj-column>
+{% block content %}{% endblock %}
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+"""
+
+_MJML_BODY = """\
+{{% extends "{layout}" %}}
+{{% block title %}}{{eventName}}{{% endblock %}}
+{{% block content %}}
+<mj-text>
+  <h1>Hello {{recipient.firstName}}</h1>
+  <p>This is about {{eventName}}.</p>
+</mj-text>
+{{% endblock %}}
+"""
 
 _LAYOUT_TEXT = """\
 <!DOCTYPE html>
@@ -69,22 +100,26 @@ msgParams:
 """
 
 
-def new_template(config: Config, slug: str) -> list[str]:
-    """Create templates_src/<slug>/ (and the shared layout if the project has none); the files written."""
+def new_template(config: Config, slug: str, *, mjml: bool = False) -> list[str]:
+    """Create templates_src/<slug>/ (and the shared layout if the project has none); the files written.
+
+    With mjml, the body is body.mjml on an MJML layout (_layouts/base.mjml).
+    """
     if not SLUG_RE.match(slug):
         raise UsageError(f"'{slug}' is not a valid slug: use lowercase letters, digits and '-'")
     folder = config.src_dir / slug
     if folder.exists():
         raise UsageError(f"{config.rel(folder)} already exists")
     written = []
-    layout = config.src_dir / LAYOUT
+    layout_name, layout_text = (MJML_LAYOUT, _MJML_LAYOUT_TEXT) if mjml else (LAYOUT, _LAYOUT_TEXT)
+    layout = config.src_dir / layout_name
     if not layout.exists():
-        write_atomic(layout, _LAYOUT_TEXT)
+        write_atomic(layout, layout_text)
         written.append(config.rel(layout))
     title = slug.replace("-", " ").capitalize()
     files = {
         folder / "template.yaml": _YAML.format(title=title),
-        folder / "body.html": _BODY.format(layout=LAYOUT),
+        folder / ("body.mjml" if mjml else "body.html"): (_MJML_BODY if mjml else _BODY).format(layout=layout_name),
         folder / "samples" / "default.yaml": _SAMPLE,
     }
     for path, text in files.items():

@@ -74,10 +74,13 @@ def test_incremental_rebuild_recompiles_only_what_changed(example_project: Path)
     button = example_project / "templates_src/_partials/button.html"
     button.write_text(button.read_text().replace('class="button"', 'class="button cta"'))
     assert sorted(build_project(config).rebuilt) == ["event-invitation", "follow-up", "reminder"]
-    # The shared stylesheet reaches every template.
+    # The shared stylesheet reaches every HTML template; the MJML one has its styles in its own layout.
     css = example_project / "templates_src/_styles/main.css"
     css.write_text(css.read_text().replace("#f4f5f7", "#f5f5f5"))
-    assert len(build_project(config).rebuilt) == 4
+    assert sorted(build_project(config).rebuilt) == ["event-invitation", "follow-up", "reminder"]
+    layout = example_project / "templates_src/_layouts/base.mjml"
+    layout.write_text(layout.read_text().replace("#f4f5f7", "#f5f5f5"))
+    assert build_project(config).rebuilt == ["attendance-confirmation"]
     # A new sample file is a change too (samples are validated by the build).
     sample = example_project / "templates_src/follow-up/samples/other.yaml"
     sample.write_text((example_project / "templates_src/follow-up/samples/default.yaml").read_text())

@@ -236,11 +236,22 @@ def test_duplicate_yaml_keys_are_located_errors(make_project: Project, capsys: p
     ("a: " + "[" * 150 + "]" * 150 + "\n", "YAML nested too deeply"),
     ("m:\n  k: 1\n  k: 2\n", "3:3: duplicate key 'k'"),
     ("a: &big " + "x" * (ALIAS_BUDGET // 2) + "\nb: [*big, *big, *big, *big]\n", "2:4: YAML aliases expand too far"),
-], ids=["recursive", "deep", "nested-duplicate", "long-string-aliased"])
+    ("msgParamsMap:\n  name: {type: String}\n  on: {type: String}\n", "3:3: key 'on' is not read as text (bool)"),
+    ("m:\n  1: x\n", "2:3: key '1' is not read as text (int)"),
+], ids=["recursive", "deep", "nested-duplicate", "long-string-aliased", "boolean-key", "number-key"])
 def test_yaml_limits(text: str, message: str) -> None:
     with pytest.raises(SourceError) as info:
         load_yaml(text, "f.yaml")
     assert message in str(info.value)
+
+
+def test_a_key_yaml_reads_as_a_boolean_fails_the_build_at_its_line(make_project: Project) -> None:
+    # `on:` next to ordinary keys used to crash the build while it sorted the payload's keys.
+    root = make_project({**minimal(), "templates_src/t/template.yaml": MINIMAL_YAML.replace(
+        "msgParamsMap:\n", "msgParamsMap:\n  on: {type: String}\n")})
+    proc = run_subprocess(root, "build")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "templates_src/t/template.yaml:" in proc.stderr and "key 'on' is not read as text" in proc.stderr
 
 
 def test_ordinary_anchors_and_merge_keys_still_work() -> None:

@@ -54,7 +54,7 @@ def test_live_preview_in_chromium(preview: LivePreview) -> None:
             expect(page.frame_locator("#r0-mobile").locator("h1")).to_have_text("See you there, Jane!")
 
             # A save on disk shows up without touching the page.
-            body = root / "templates_src/attendance-confirmation/body.html"
+            body = root / "templates_src/attendance-confirmation/body.mjml"  # the example written in MJML
             body.write_text(body.read_text(encoding="utf-8").replace("See you there", "Welcome aboard"),
                             encoding="utf-8")
             expect(page.frame_locator("#r0-desktop").locator("h1")).to_have_text("Welcome aboard, Jane!",

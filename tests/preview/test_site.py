@@ -122,7 +122,10 @@ def test_a_change_rebuilds_exactly_the_templates_that_depend_on_it(site: Preview
     assert site.affected([f"{SRC}/event-invitation/body.html"]) == ({"event-invitation"}, False)
     assert site.affected([f"{SRC}/reminder/samples/default.yaml"]) == ({"reminder"}, False)
     assert site.affected([f"{SRC}/_partials/button.html"]) == (ALL - {"attendance-confirmation"}, False)
-    assert site.affected([f"{SRC}/_layouts/base.html"]) == (ALL, False)
+    # attendance-confirmation is written in MJML, on its own layout; the HTML footer partial serves both.
+    assert site.affected([f"{SRC}/_layouts/base.html"]) == (ALL - {"attendance-confirmation"}, False)
+    assert site.affected([f"{SRC}/_layouts/base.mjml"]) == ({"attendance-confirmation"}, False)
+    assert site.affected([f"{SRC}/_partials/footer.html"]) == (ALL, False)
     assert site.affected([f"{SRC}/reminder/.body.html.swp", f"{SRC}/reminder/body.html~"]) == (set(), False)
     assert site.affected([f"{SRC}/new-one/template.yaml"]) == (set(), True)
     assert site.affected([f"{SRC}/follow-up"]) == (set(), True)

@@ -11,10 +11,10 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from kmsg_authoring.compile.types import MARK_ATTR
-from kmsg_authoring.errors import Location
+from kmsg_authoring.errors import Location, SourceError
 from kmsg_authoring.lint.context import Context, Finding, style_declarations, tag_of
 from kmsg_authoring.lint.registry import rule
-from kmsg_authoring.source.project import LineIndex
+from kmsg_authoring.source.project import LineIndex, read_text
 
 # <style> blocks outside comments (those inside <!--[if mso]> speak to Outlook alone, never inlined).
 # The style's text is scanned as runs of characters other than '<' (the regex engine's tight loop)
@@ -139,8 +139,8 @@ def _source_line(ctx: Context, loc: Location, selector: str, at_rule: str) -> Lo
 
     def read(rel: str) -> str | None:
         try:
-            return (root / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return read_text(root / rel, rel, root=root)  # confined, as every read of a project file
+        except SourceError:
             return None
 
     text = read(loc.path)

@@ -1,0 +1,524 @@
+"""The MJML stage: an MJML body (after Jinja, tokens shielded, elements marked) -> HTML, through MRML.
+
+MRML renders whatever it is given and says little when the input is wrong, so before it runs the
+MJML is parsed here: unknown tags, attributes MJML does not know, invalid values, elements that are
+never closed and `mj-include`s are handled at the line and column the designer wrote. Includes of
+project files are read through the confined reader, like every other read.
+
+Element marks: MRML drops attributes it does not know, so the mark an `mj-*` element carries is
+moved into a comment just before it (`<!--kmsgloc N-->`); MRML copies comments through, and after
+it runs each one becomes the mark of the first element the component produced. Inside `mj-text`,
+`mj-button`, `mj-raw` and the other components whose content is HTML, the elements keep their own
+marks. What carries no mark (MRML's own head, a component inside `mj-carousel`) is located at the
+nearest marked element before it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kmsg_authoring.compile.loader import prepare
+from kmsg_authoring.compile.mjml_lang import (
+    ATTRIBUTE_DEFAULTS,
+    COMPONENTS,
+    NO_COMMENTS,
+    UNSUPPORTED,
+    Component,
+    suggest,
+)
+from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, TOKEN_RE, Shield
+from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
+from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
+from kmsg_authoring.source.config import MjmlOptions
+from kmsg_authoring.source.project import confine, lexical_rel, read_text
+
+MAX_INCLUDE_DEPTH = 20
+# Both inliners leave a <style> so marked alone (premailer drops its own attribute as it skips one).
+KEEP_STYLE_ATTR = ' data-css-inline="ignore" data-premailer="ignore"'
+_MARKER = "kmsgloc"
+_MARKER_RE = re.compile(r"<!--kmsgloc (\d+)-->")
+_LEX = re.compile(
+    r"<!--(?P<comment>.*?)-->"
+    r"|<!\[CDATA\[.*?\]\]>"
+    r"|<\?.*?\?>"
+    r"|</(?P<close>[A-Za-z][\w:.-]*)\s*>"
+    r"|<(?P<open>[A-Za-z][\w:.-]*)(?P<attrs>(?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)"
+    r"\s*(?P<selfclose>/?)>"
+    r"|<",
+    re.DOTALL,
+)
+_ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+_POSITION = re.compile(r"\s*at position (\d+):(\d+)")
+_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+# For marks and minifying: comments whole, raw-text elements whole, start tags.
+_HTML_SCAN = re.compile(
+    r"<!--.*?-->|<(pre|textarea|script|style)\b.*?</\1\s*>|<[A-Za-z][^\s/>]*",
+    re.DOTALL | re.IGNORECASE,
+)
+_STYLE_START = re.compile(r"<style\b", re.IGNORECASE)
+_MJ_START = re.compile(r"<(mj-(?!raw\b)[a-z-]+|mjml)\b")
+
+
+@dataclass
+class _Attr:
+    name: str
+    value: str | None
+    raw: str  # as written, with its leading space
+    value_start: int  # offset of the value in the node's text
+
+
+@dataclass
+class _Node:
+    name: str  # a tag name, "#text" or "#comment"
+    start: int
+    text: str  # the (prepared) text of the file the node was written in
+    raw: str = ""  # text and comments: as written
+    attrs: list[_Attr] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+    content: str | None = None  # components whose content is HTML: the content as written
+    content_start: int = 0
+    mark: str | None = None
+    selfclose: bool = False
+
+    def attr(self, name: str) -> str | None:
+        return next((a.value for a in self.attrs if a.name == name), None)
+
+
+def _is_conditional(body: str) -> bool:
+    """A comment Outlook or IE reads (<!--[if mso]>...<![endif]-->, <!--<![endif]-->), never dropped."""
+    return body.startswith(("[if ", "<![endif]", "[endif]")) or body.endswith("<![endif]") or body.startswith("<!")
+
+
+class _Stage:
+    """Parses, checks and renders one MJML body."""
+
+    def __init__(self, *, root: Path, marks: SourceMap, shield: Shield, options: MjmlOptions,
+                 default: Location, on_read: Callable[[str], None]) -> None:
+        self.root = root
+        self.marks = marks
+        self.shield = shield
+        self.options = options
+        self.default = default
+        self.on_read = on_read
+        self.styles: list[_Node] = []
+        self.extra_head: list[_Node] = []
+        self.spans: list[tuple[int, str, int]] = []  # (offset in MRML's input, node text, node start)
+        self.attr_placeholders: dict[str, tuple[str, str]] = {}  # placeholder -> (tag, attribute)
+
+    # -- locations ------------------------------------------------------------------------------
+    def loc(self, text: str, offset: int) -> Location:
+        # Placeholders put back as written first, so that columns count what the designer typed.
+        before = self.shield.restore(text[:offset])
+        return self.marks.locate(before, len(before)) or self.default
+
+    def error(self, message: str, text: str, offset: int) -> SourceError:
+        return SourceError(message, self.loc(text, offset))
+
+    # -- parsing ----------------------------------------------------------------------------------
+    def parse(self, text: str) -> list[_Node]:
+        """The nodes of a text; elements nest, and every element is closed."""
+        top = _Node("#root", 0, text)
+        stack = [top]
+        pos = 0
+        while pos < len(text):
+            m = _LEX.search(text, pos)
+            if m is None:
+                stack[-1].children.append(_Node("#text", pos, text, raw=text[pos:]))
+                break
+            if m.start() > pos:
+                stack[-1].children.append(_Node("#text", pos, text, raw=text[pos:m.start()]))
+            pos = m.end()
+            if m.group("comment") is not None or m.group(0).startswith(("<![CDATA[", "<?")):
+                stack[-1].children.append(_Node("#comment", m.start(), text, raw=m.group(0)))
+            elif m.group("open") is not None:
+                node = self._element(m, text)
+                comp = COMPONENTS.get(node.name)
+                if node.name in UNSUPPORTED:
+                    raise self.error(f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses",
+                                     text, m.start())
+                if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
+                    raise self.error(f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}",
+                                     text, m.start())
+                if comp is not None and comp.ending and not node.selfclose:
+                    close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
+                    if close is None:
+                        raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, m.start())
+                    # MJML inside HTML content is always a missing close tag, never content.
+                    inner = _MJ_START.search(text, m.end(), close.start())
+                    if inner is not None:
+                        where = self.loc(text, inner.start())
+                        raise self.error(f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
+                                         f"comes before its </{node.name}>", text, m.start())
+                    node.content = text[m.end():close.start()]
+                    node.content_start = m.end()
+                    pos = close.end()
+                stack[-1].children.append(node)
+                if node.content is None and not node.selfclose:
+                    stack.append(node)
+            elif m.group("close") is not None:
+                name = m.group("close")
+                if stack[-1].name == name:
+                    stack.pop()
+                elif any(n.name == name for n in stack[1:]):
+                    open_node = stack[-1]
+                    where = self.loc(text, m.start())
+                    raise self.error(f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
+                                     f"before its </{open_node.name}>", text, open_node.start)
+                else:
+                    raise self.error(f"</{name}> closes no open element", text, m.start())
+            elif text.startswith("<!--", m.start()):
+                raise self.error("comment is never closed (no -->)", text, m.start())
+            else:
+                raise self.error("malformed tag: '<' that starts no element (write &lt; for a literal <)",
+                                 text, m.start())
+        if len(stack) > 1:
+            node = stack[-1]
+            raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, node.start)
+        return top.children
+
+    def _element(self, m: re.Match[str], text: str) -> _Node:
+        node = _Node(m.group("open"), m.start(), text, selfclose=bool(m.group("selfclose")))
+        base = m.start("attrs")
+        for a in _ATTR.finditer(m.group("attrs")):
+            value = next((g for g in a.groups()[1:] if g is not None), None)
+            value_at = base + next((a.start(i) for i in (2, 3, 4) if a.group(i) is not None), a.start())
+            if a.group(1) == MARK_ATTR:
+                node.mark = value
+                continue
+            # The raw text keeps the designer's spacing before the attribute (one space is enough).
+            node.attrs.append(_Attr(a.group(1), value, " " + a.group(0), value_at))
+        return node
+
+    # -- checks -------------------------------------------------------------------------------------
+    def check(self, nodes: list[_Node], parent: str, depth: int = 0) -> list[_Node]:
+        """Check nodes standing in parent, with mj-include replaced by what it includes."""
+        out: list[_Node] = []
+        for node in nodes:
+            if node.name == "#comment":
+                out.append(node)
+            elif node.name == "#text":
+                stripped = node.raw.strip()
+                if stripped and parent not in (ATTRIBUTE_DEFAULTS,):
+                    offset = node.start + node.raw.index(stripped[0])
+                    raise self.error(f"text must be inside <mj-text> or another content component "
+                                     f"(found '{stripped[:30]}' directly in <{parent}>)", node.text, offset)
+                out.append(node)
+            elif node.name == "mj-include":
+                out.extend(self.include(node, parent, depth))
+            elif parent == ATTRIBUTE_DEFAULTS:
+                self._check_default(node)
+                out.append(node)
+            else:
+                self._check_element(node, parent)
+                node.children = self.check(node.children, node.name, depth)
+                out.append(node)
+        return out
+
+    def _check_element(self, node: _Node, parent: str) -> None:
+        comp = COMPONENTS.get(node.name)
+        if comp is None:
+            if node.name.startswith("mj-") or node.name == "mjml":
+                raise self.error(f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}",
+                                 node.text, node.start)
+            raise self.error(f"HTML element <{node.name}> must be inside <mj-text>, <mj-button>, <mj-table> "
+                             f"or <mj-raw> (found in <{parent}>)", node.text, node.start)
+        if comp.parents and parent not in comp.parents:
+            raise self.error(f"<{node.name}> cannot stand in <{parent}> (it goes in "
+                             f"{', '.join('<' + p + '>' for p in comp.parents)})", node.text, node.start)
+        if not comp.parents and node.name == "mjml" and parent != "#root":
+            raise self.error("<mjml> can only be the outermost element", node.text, node.start)
+        self._check_attributes(node, comp)
+
+    def _check_attributes(self, node: _Node, comp: Component, *, tag: str | None = None) -> None:
+        tag = tag or node.name
+        for a in node.attrs:
+            kind = comp.attributes.get(a.name)
+            if kind is None:
+                raise self.error(
+                    f"unknown attribute '{a.name}' on <{tag}>{suggest(a.name, sorted(comp.attributes))}",
+                    node.text, a.value_start if a.value is None else a.value_start - len(a.name) - 2)
+            if a.value is None:
+                raise self.error(f"attribute '{a.name}' on <{tag}> needs a value", node.text, a.value_start)
+            if PLACEHOLDER_RE.search(a.value):
+                self.attr_placeholders.update((i, (tag, a.name)) for i in PLACEHOLDER_RE.findall(a.value))
+                continue  # a send-time token: its value is only known at send time
+            if not kind.accepts(a.value):
+                raise self.error(f"invalid value '{a.value}' for {a.name} on <{tag}>: expected {kind.name}",
+                                 node.text, a.value_start)
+
+    def _check_default(self, node: _Node) -> None:
+        """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults."""
+        if node.name in ("mj-all", "mj-class"):
+            known: dict[str, Any] = {}
+            for c in COMPONENTS.values():
+                if not c.head:
+                    known.update(c.attributes)
+            if node.name == "mj-class":
+                if not node.attr("name"):
+                    raise self.error("<mj-class> needs a name attribute", node.text, node.start)
+                known = {**known, "name": COMPONENTS["mj-font"].attributes["name"]}
+            self._check_attributes(node, Component((), known), tag=node.name)
+            return
+        comp = COMPONENTS.get(node.name)
+        if comp is None or comp.head or node.name in ("mjml", "mj-body", "mj-include"):
+            raise self.error(f"<{node.name}> cannot stand in <mj-attributes> (use mj-all, mj-class or a body "
+                             f"component's tag){suggest(node.name, sorted(COMPONENTS))}", node.text, node.start)
+        self._check_attributes(node, comp)
+
+    # -- includes -----------------------------------------------------------------------------------
+    def include(self, node: _Node, parent: str, depth: int) -> list[_Node]:
+        """What an mj-include stands for, read from the project (confined) and checked in place."""
+        self._check_attributes(node, COMPONENTS["mj-include"])
+        path = node.attr("path")
+        where = self.loc(node.text, node.start)
+        if not path:
+            raise SourceError("<mj-include> needs a path attribute", where)
+        if depth >= MAX_INCLUDE_DEPTH:
+            raise SourceError(f"mj-include nested deeper than {MAX_INCLUDE_DEPTH} levels (does a file include "
+                              "itself?)", where)
+        base = (self.root / where.path).parent if where.path else self.root
+        target = base / path
+        if not target.suffix and node.attr("type") in (None, "mjml"):
+            target = target.with_suffix(".mjml")
+        rel = lexical_rel(self.root, target)
+        try:
+            rel = confine(self.root, target, rel)
+            if not target.is_file():
+                raise SourceError("file not found", Location(rel))
+            text = read_text(target, rel, root=self.root)
+        except KmsgError as exc:
+            raise SourceError(f"mj-include path '{path}': {exc.message}", where) from None
+        self.on_read(rel)
+        kind = node.attr("type") or "mjml"
+        if kind == "css":
+            css = prepare(text, rel, self.shield, None, jinja=False)
+            style = _Node("mj-style", node.start, node.text, mark=node.mark, content=css)
+            if node.attr("css-inline") == "inline":
+                style.attrs.append(_Attr("inline", "inline", ' inline="inline"', 0))
+            self.styles.append(style)
+            return []
+        prepared = prepare(text, rel, self.shield, self.marks, jinja=False)
+        if kind == "html":
+            return [_Node("mj-raw", node.start, node.text, mark=node.mark, content=prepared)]
+        nodes = self.parse(prepared)
+        top = [n for n in nodes if n.name not in ("#text", "#comment")]
+        if len(top) == 1 and top[0].name == "mjml":
+            body: list[_Node] = []
+            for section in top[0].children:
+                if section.name == "mj-body":
+                    body.extend(section.children)
+                elif section.name == "mj-head":
+                    self.extra_head.extend(self.check(section.children, "mj-head", depth + 1))
+            nodes = body
+        return self.check(nodes, parent, depth + 1)
+
+    # -- rendering ----------------------------------------------------------------------------------
+    def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int]) -> None:
+        """The MJML MRML is given: marks as comments, mj-style taken out (put in the head afterwards)."""
+
+        def put(text: str) -> None:
+            out.append(text)
+            size[0] += len(text.encode("utf-8"))
+
+        for node in nodes:
+            if node.name == "#text":
+                put(node.raw)
+                continue
+            if node.name == "#comment":
+                body = node.raw[4:-3] if node.raw.startswith("<!--") else ""
+                if parent in NO_COMMENTS:
+                    continue
+                if self.options.keep_comments or _is_conditional(body) or not node.raw.startswith("<!--"):
+                    put(node.raw)
+                continue
+            if node.name == "mj-style":
+                self.styles.append(node)
+                continue
+            self.spans.append((size[0], node.text, node.start))
+            comp = COMPONENTS.get(node.name)
+            body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
+            if node.mark is not None and body_component and parent not in NO_COMMENTS:
+                put(f"<!--{_MARKER} {node.mark}-->")
+            put("<" + node.name + "".join(a.raw for a in node.attrs))
+            if node.selfclose:
+                put("/>")
+                continue
+            put(">")
+            if node.name == "mj-head" and self.extra_head:
+                self.emit(self.extra_head, "mj-head", out, size)
+                self.extra_head = []
+            if node.content is not None:
+                content = node.content
+                if not self.options.keep_comments and node.name != "mj-raw":
+                    content = _COMMENT.sub(lambda c: c.group(0) if _is_conditional(c.group(1)) else "", content)
+                put(content)
+            else:
+                self.emit(node.children, node.name, out, size)
+            put(f"</{node.name}>")
+
+    def mrml(self, mjml: str) -> str:
+        from mjml import mjml2html
+
+        def refuse(path: str) -> str:
+            raise ValueError(f"unable to load included template '{path}'")
+
+        try:
+            return str(mjml2html(
+                mjml,
+                disable_comments=False,  # the marks travel in comments; keep_comments is applied here
+                social_icon_origin=self.options.social_icon_origin,
+                fonts=dict(self.options.fonts) if self.options.fonts is not None else None,
+                include_loader=refuse,
+            ))
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            message = str(exc) or type(exc).__name__
+            m = _POSITION.search(message)
+            where = self.default
+            if m is not None:
+                offset = int(m.group(1))
+                before = [(text, start) for at, text, start in self.spans if at <= offset]
+                where = self.loc(*before[-1]) if before else self.default
+                message = message[:m.start()] + message[m.end():]
+            raise SourceError(f"MJML: {message.strip()}", where) from None
+
+
+def _marks_to_elements(html: str) -> str:
+    """Each <!--kmsgloc N--> becomes the mark of the next element outside comments (before the next one)."""
+    out: list[str] = []
+    last = 0
+    pending: str | None = None
+    for m in _HTML_SCAN.finditer(html):
+        token = m.group(0)
+        if token.startswith("<!--"):
+            marker = _MARKER_RE.fullmatch(token)
+            if marker is not None:
+                out.append(html[last:m.start()])
+                last = m.end()
+                pending = marker.group(1)
+            continue
+        if pending is not None:
+            end = m.start() + (len(token) if m.group(1) is None else 1 + len(m.group(1)))
+            out.append(html[last:end])
+            out.append(f' {MARK_ATTR}="{pending}"')
+            last = end
+            pending = None
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _mark_tag(html: str, tag: str, mark: str | None) -> str:
+    if mark is None:
+        return html
+    m = re.search(rf"<{tag}\b", html, re.IGNORECASE)
+    if m is None:
+        return html
+    return html[:m.end()] + f' {MARK_ATTR}="{mark}"' + html[m.end():]
+
+
+def minify(html: str) -> str:
+    """Runs of white space in text collapse to one space; comments and pre, textarea, script, style are kept."""
+    out: list[str] = []
+    last = 0
+    for m in re.finditer(r"<!--.*?-->|<(pre|textarea|script|style)\b.*?</\1\s*>|<[^>]*>", html,
+                         re.DOTALL | re.IGNORECASE):
+        out.append(re.sub(r"\s+", " ", html[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(re.sub(r"\s+", " ", html[last:]))
+    return "".join(out)
+
+
+def _placeholders(texts: Iterator[str] | list[str]) -> Counter[str]:
+    return Counter(i for t in texts for i in PLACEHOLDER_RE.findall(t))
+
+
+def to_html(mjml: str, *, root: Path, marks: SourceMap, shield: Shield, options: MjmlOptions,
+            default: Location, on_read: Callable[[str], None]) -> str:
+    """Compile a prepared MJML body (tokens shielded, elements marked) to marked HTML with placeholders."""
+    stage = _Stage(root=root, marks=marks, shield=shield, options=options, default=default, on_read=on_read)
+    nodes = stage.parse(mjml)
+    elements = [n for n in nodes if n.name not in ("#text", "#comment")]
+    if not elements or elements[0].name != "mjml" or len(elements) > 1:
+        first = elements[0] if elements else None
+        raise stage.error("an MJML body is one <mjml> element (with <mj-head> and <mj-body> in it)", mjml,
+                          first.start if first is not None else 0)
+    root_node = elements[0]
+    root_node.children = stage.check(root_node.children, "mjml")
+    sections = [n.name for n in root_node.children if n.name not in ("#text", "#comment")]
+    if "mj-body" not in sections:
+        raise stage.error("<mjml> has no <mj-body>", mjml, root_node.start)
+    for name in ("mj-head", "mj-body"):
+        if sections.count(name) > 1:
+            second = [n for n in root_node.children if n.name == name][1]
+            raise stage.error(f"a second <{name}> (MJML takes one)", second.text, second.start)
+    out: list[str] = []
+    stage.emit([root_node], "#root", out, [0])
+    source = "".join(out)
+    if stage.extra_head:  # included head elements and no <mj-head> of its own
+        source = source.replace("<mj-body", "<mj-head>" + _emit_text(stage, stage.extra_head) + "</mj-head><mj-body", 1)
+    styles = list(stage.styles)
+    html = stage.mrml(source)
+    _check_tokens(stage, source, html)
+    html = _marks_to_elements(html)
+    head = next((n for n in root_node.children if n.name == "mj-head"), None)
+    body = next(n for n in root_node.children if n.name == "mj-body")
+    html = _mark_tag(html, "html", root_node.mark)
+    html = _mark_tag(html, "head", head.mark if head is not None else None)
+    html = _mark_tag(html, "body", body.mark)
+    html = _STYLE_START.sub("<style" + KEEP_STYLE_ATTR, html)
+    if styles:
+        blocks = []
+        for style in styles:
+            keep = "" if style.attr("inline") == "inline" else KEEP_STYLE_ATTR
+            mark = f' {MARK_ATTR}="{style.mark}"' if style.mark is not None else ""
+            blocks.append(f'<style{keep} type="text/css"{mark}>{style.content}</style>')
+        at = html.lower().rfind("</head>")
+        html = html[:at] + "".join(blocks) + html[at:] if at != -1 else "".join(blocks) + html
+    if options.minify:
+        html = minify(html)
+    return html
+
+
+def _emit_text(stage: _Stage, nodes: list[_Node]) -> str:
+    out: list[str] = []
+    stage.emit(nodes, "mj-head", out, [0])
+    return "".join(out)
+
+
+def _check_tokens(stage: _Stage, source: str, html: str) -> None:
+    """MRML kept every shielded reference and made none up.
+
+    A reference in an mj-* attribute (or mj-title) may come out more than once: MRML writes such a
+    value in several places (a background image in CSS, in a table attribute and in Outlook's VML).
+    A reference in content (text, HTML in mj-text, mj-raw) comes out exactly as often as it went in.
+    """
+    before = _placeholders([source])
+    after = _placeholders([html])
+    titles = {i for t in re.findall(r"<mj-title\b.*?</mj-title>", source, re.DOTALL) for i in PLACEHOLDER_RE.findall(t)}
+    repeatable = set(stage.attr_placeholders) | titles
+    for index, count in sorted(before.items(), key=lambda kv: int(kv[0])):
+        kept = after.get(index, 0)
+        if kept == count or (index in repeatable and kept >= 1):
+            continue
+        entry = stage.shield.entries[int(index)]
+        what = "dropped" if kept < count else "duplicated"
+        hint = ""
+        if kept == 0 and index in stage.attr_placeholders:
+            tag, attr = stage.attr_placeholders[index]
+            hint = (f": MRML does not write {attr} of <{tag}> into the HTML here (it leaves out a few attributes "
+                    "MJML knows, one that needs another, such as target without href, and an unused mj-class)")
+        raise BuildError(f"MJML {what} token {entry.raw} ({count} before, {kept} after){hint}",
+                         Location(entry.path or stage.default.path, entry.line, entry.col))
+    unknown = set(after) - set(before)
+    if unknown:
+        raise BuildError(f"MJML produced an unknown placeholder {min(unknown)}", stage.default)
+    made_up = TOKEN_RE.search(html)
+    if made_up is not None:
+        raise BuildError(f"MJML made up a token reference {made_up.group(0)}", stage.default)
