@@ -174,7 +174,7 @@ class _Compiler:
 
     def _mjml(self, mjml: str) -> str:
         """MJML (tokens shielded, elements marked) -> HTML through MRML; see compile/mjml.py."""
-        from kmsg_authoring.compile.mjml import to_html
+        from kmsg_authoring.compile.mjml_html import to_html
 
         return to_html(mjml, root=self.config.root, marks=self.env.marks, shield=self.env.shield,
                        options=self.config.mjml, default=Location(self.body_rel), on_read=self.deps.add)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from kmsg_authoring.build import build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.compile import compile_template
-from kmsg_authoring.compile.mjml import minify
+from kmsg_authoring.compile.mjml_html import minify
 from kmsg_authoring.errors import BuildError, ConfigError, Location, SourceError
 from kmsg_authoring.model import TOKEN_TYPES, find_tokens
 from kmsg_authoring.source.config import load_config
