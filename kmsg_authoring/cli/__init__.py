@@ -19,7 +19,7 @@ from kmsg_authoring.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_
 # Order is the order of `kmsg-author --help`.
 COMMANDS: tuple[str, ...] = (
     "init", "build", "lint", "rules", "preview", "samples", "new", "schema",
-    "plan", "publish", "pull", "send_test", "sandbox",
+    "plan", "publish", "pull", "send_test", "sandbox", "i18n", "ids",
 )
 
 
