@@ -106,7 +106,9 @@ def read_catalog(config: Config, path: Path, locale: str | None) -> tuple[Catalo
     try:
         catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True, charset="utf-8")
     except PoFileError as exc:
-        raise SourceError(f"not a valid PO file: {exc}", Location(rel, getattr(exc, "lineno", 1) or 1)) from None
+        # Babel counts lines from 0.
+        raise SourceError(f"not a valid PO file: {exc.args[0] if exc.args else exc}",
+                          Location(rel, int(getattr(exc, "lineno", 0) or 0) + 1)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise SourceError(f"not a valid PO file: {exc}", Location(rel)) from None
     return catalog, rel, digest(data)
