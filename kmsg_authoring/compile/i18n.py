@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, TOKEN_RE, Shield, Shielded
 from kmsg_authoring.errors import Location, SourceError, UsageError
-from kmsg_authoring.source.project import BODY_FILE, TEMPLATE_FILE, digest, discover, note_read, read_bytes
+from kmsg_authoring.compile.types import MARK_RE
+from kmsg_authoring.source.project import (
+    BODY_FILE,
+    TEMPLATE_FILE,
+    digest,
+    discover,
+    load_yaml,
+    note_read,
+    read_bytes,
+    read_text,
+)
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -33,6 +43,8 @@ DOMAIN = "messages"
 # The keywords Babel's extractor and Jinja's i18n extension both know as gettext calls.
 KEYWORDS: tuple[str, ...] = ("_", "gettext", "ngettext", "pgettext", "npgettext")
 COMMENT_TAGS: tuple[str, ...] = ("Translators:",)
+# template.yaml fields whose Jinja may hold messages ({{ _("...") }}).
+TRANSLATABLE_FIELDS: tuple[str, ...] = ("subject", "fromName", "description")
 TRANSLATED, FUZZY, MISSING = "translated", "fuzzy", "missing"
 # Files whose text may hold messages: bodies, layouts and partials, and template.yaml fields.
 _SOURCE_SUFFIXES = (".html", ".htm", ".yaml", ".yml")
@@ -173,7 +185,8 @@ class Translator:
         locale = self.locale
         if not locale:
             return fallback
-        msgid = self.shield.restore(singular)
+        # The msgid as the extractor read it: tokens put back, the build's element marks taken out.
+        msgid = MARK_RE.sub("", self.shield.restore(singular))
         loaded = self.catalog(locale)
         message = loaded.catalog.get(msgid) if loaded is not None else None
         strings: tuple[str, ...] = ()
@@ -183,8 +196,8 @@ class Translator:
         state = MISSING if message is None or not any(strings) else FUZZY if message.fuzzy else TRANSLATED
         entry = Location(loaded.rel, message.lineno or 1, 1) if loaded is not None and message is not None else where
         if not (state == MISSING and locale == self.config.default_locale):
-            self.used.append(TranslationUse(locale, msgid, self.shield.restore(plural) if plural else None,
-                                            strings, state, entry))
+            plural_id = MARK_RE.sub("", self.shield.restore(plural)) if plural else None
+            self.used.append(TranslationUse(locale, msgid, plural_id, strings, state, entry))
         if state != TRANSLATED:
             return fallback  # gettext's rule: a fuzzy or missing entry is not used
         assert loaded is not None
@@ -267,18 +280,30 @@ def extract_messages(config: Config) -> Catalog:
 
     catalog = Catalog(project="kmsg-author templates", charset="utf-8", fuzzy=False)
     options = {"silent": "false", "trimmed": "false"}
+    # Babel's stubs type the extractor more narrowly than Jinja declares it; the call is Babel's own.
+    method: Any = jinja2.ext.babel_extract
+    keywords = {k: DEFAULT_KEYWORDS[k] for k in KEYWORDS}
+
+    def messages(text: str, rel: str, first_line: int) -> Iterator[tuple[int, Any, list[str], str | None]]:
+        try:
+            for lineno, message, comments, context in extract(
+                    method, io.BytesIO(text.encode("utf-8")), keywords=keywords, comment_tags=COMMENT_TAGS,
+                    options=options):
+                yield lineno + first_line - 1, message, comments, context
+        except jinja2.TemplateSyntaxError as exc:
+            raise SourceError(f"Jinja syntax error: {exc.message}",
+                              Location(rel, (exc.lineno or 1) + first_line - 1)) from None
+
     for path in _source_files(config):
         rel = config.rel(path)
-        data = read_bytes(path, rel, root=config.root)
-        try:
-            # Babel's stubs type the extractor more narrowly than Jinja declares it; the call is Babel's own.
-            method: Any = jinja2.ext.babel_extract
-            found = list(extract(method, io.BytesIO(data), keywords={k: DEFAULT_KEYWORDS[k] for k in KEYWORDS},
-                                 comment_tags=COMMENT_TAGS, options=options))
-        except jinja2.TemplateSyntaxError as exc:
-            raise SourceError(f"Jinja syntax error: {exc.message}", Location(rel, exc.lineno or 1)) from None
-        except UnicodeDecodeError:
-            raise SourceError("not valid UTF-8; save the file as UTF-8", Location(rel)) from None
+        text = read_text(path, rel, root=config.root)
+        if path.name == TEMPLATE_FILE:
+            # Fields are read as YAML gives them (quotes and escapes resolved), as the build renders them.
+            doc = load_yaml(text, rel)
+            found = [m for name in TRANSLATABLE_FIELDS if isinstance(doc.data.get(name), str)
+                     for m in messages(doc.data[name], rel, doc.locate(name).line)]
+        else:
+            found = list(messages(text, rel, 1))
         for lineno, message, comments, context in found:
             catalog.add(message, None, [(rel, lineno)], auto_comments=comments, context=context)
     return catalog

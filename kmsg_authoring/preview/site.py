@@ -101,6 +101,8 @@ class TemplateState:
     built_at: float | None = None
     epoch: int = 0  # the site epoch this template last changed at
     deps: frozenset[str] = frozenset()
+    # A template built per locale: each locale's last build (compiled is the default locale's).
+    locales: dict[str, CompiledTemplate] = field(default_factory=dict)
 
 
 def safe_join(base: Path, url_path: str) -> Path | None:
@@ -136,7 +138,7 @@ class PreviewSite:
         self._gone: dict[str, int] = {}  # slug -> epoch it disappeared at
         self._cond = threading.Condition()
         self._closed = False
-        self._renders: dict[tuple[str, int, str | None], tuple[Sample, list[Rendering]]] = {}
+        self._renders: dict[tuple[str, int, str | None, str | None], tuple[Sample, list[Rendering]]] = {}
 
     # -- building ---------------------------------------------------------------------------------
     def build_all(self) -> set[str]:
@@ -164,9 +166,13 @@ class PreviewSite:
             for slug in ordered:
                 assert report is not None
                 state = self.templates.get(slug) or TemplateState(slug)
-                compiled = report.compiled.get(slug)
-                failures = report.failures.get(slug, [])
+                keys = report.keys([slug])
+                localized = {report.variants[k][1]: report.compiled[k] for k in keys
+                             if k in report.variants and k in report.compiled}
+                compiled = report.compiled.get(slug) or localized.get(self.config.default_locale)
+                failures = [e for k in keys for e in report.failures.get(k, [])]
                 if compiled is not None:
+                    state.locales = localized
                     state.compiled = compiled
                     state.deps = frozenset(compiled.dependencies)
                     # Lint errors are counted among the findings; the overlay is for what stops the
@@ -298,19 +304,28 @@ class PreviewSite:
             self._cond.notify_all()
 
     # -- rendering ---------------------------------------------------------------------------------
-    def renderings(self, state: TemplateState, sample_name: str | None) -> tuple[Sample, list[Rendering]]:
-        """The sample and each recipient's rendering of a template's last good build (cached per build)."""
+    def renderings(self, state: TemplateState, sample_name: str | None,
+                   locale: str | None = None) -> tuple[Sample, list[Rendering]]:
+        """The sample and each recipient's rendering of a template's last good build (cached per build),
+        in a locale of a template built per locale (None: the sample's locale, else the default)."""
         from kmsg_authoring.render.samples import load_sample
 
         assert state.compiled is not None
-        key = (state.slug, state.epoch, sample_name)
+        key = (state.slug, state.epoch, sample_name, locale)
         cached = self._renders.get(key)
         if cached is None:
             sample = load_sample(self.config, state.compiled, sample_name)
-            cached = (sample, render_sample(state.compiled, sample, qr_encoder=self.qr_encoder))
+            compiled = self.in_locale(state, locale or sample.locale)
+            cached = (sample, render_sample(compiled, sample, qr_encoder=self.qr_encoder))
             with self._cond:
                 self._renders[key] = cached
         return cached
+
+    @staticmethod
+    def in_locale(state: TemplateState, locale: str | None) -> CompiledTemplate:
+        """A template's last good build in a locale (the default one when not built in that locale)."""
+        assert state.compiled is not None
+        return state.locales.get(locale, state.compiled) if locale else state.compiled
 
     # -- requests ----------------------------------------------------------------------------------
     def handle(self, raw_path: str) -> Response:
@@ -340,7 +355,7 @@ class PreviewSite:
         with self._cond:
             rows = [
                 IndexRow(slug, str((s.compiled.payload.get("name") if s.compiled else None) or slug),
-                         list(s.errors), list(s.findings), s.built_at)
+                         list(s.errors), list(s.findings), s.built_at, translation_status(s.locales))
                 for slug, s in sorted(self.templates.items())
             ]
             epoch = self.epoch
@@ -368,21 +383,27 @@ class PreviewSite:
         state = self.templates.get(slug)
         if state is None:
             return self._not_found(f"No template '{slug}' (yet): this page shows it once its folder exists.", slug)
+        locale = query.get("locale", [None])[0]
+        if locale is not None and locale not in state.locales:
+            known = ", ".join(sorted(state.locales)) or "none: it has no translatable text"
+            links = [(f"/t/{quote(slug)}?locale={quote(c)}", c) for c in sorted(state.locales)]
+            message = f"Template '{slug}' is not built in locale '{locale}' (locales: {known})."
+            return _html(404, not_found_page(message, self.current(slug), slug, links=links))
         if len(parts) == 1:
-            return self._template_page(state, query.get("sample", [None])[0])
+            return self._template_page(state, query.get("sample", [None])[0], locale)
         if parts[1:] == ["payload.json"] and state.compiled is not None:
-            body = json.dumps(state.compiled.payload, indent=2, ensure_ascii=False) + "\n"
+            body = json.dumps(self.in_locale(state, locale).payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
         if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
-            return self._email(state, parts[2], parts[3])
+            return self._email(state, parts[2], parts[3], locale)
         return self._not_found("No such page.")
 
-    def _email(self, state: TemplateState, sample_name: str, recipient: str) -> Response:
+    def _email(self, state: TemplateState, sample_name: str, recipient: str, locale: str | None = None) -> Response:
         """Exactly the HTML a recipient's mail client receives."""
         if not recipient.endswith(".html") or not recipient[:-5].isdigit():
             return self._not_found("No such recipient.")
         try:
-            _, renderings = self.renderings(state, None if sample_name == "-" else sample_name)
+            _, renderings = self.renderings(state, None if sample_name == "-" else sample_name, locale)
         except KmsgError as exc:
             return _html(404, not_found_page(str(exc), self.current(state.slug), state.slug))
         index = int(recipient[:-5])
@@ -392,7 +413,7 @@ class PreviewSite:
         return _html(200, with_image_placeholders(renderings[index].body),
                      ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
-    def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
+    def _template_page(self, state: TemplateState, sample_name: str | None, locale: str | None = None) -> Response:
         from kmsg_authoring.render.samples import sample_names
 
         with self._cond:
@@ -412,25 +433,32 @@ class PreviewSite:
                     f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
                     self.current(state.slug), state.slug, links=[
                         (f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples]))
-            view.body = compiled.body
-            view.payload = compiled.payload
             try:
-                sample, renderings = self.renderings(state, sample_name)
+                sample, renderings = self.renderings(state, sample_name, locale)
             except KmsgError as exc:
                 if str(exc) not in {str(e) for e in view.errors}:  # the build may have reported it already
                     view.errors.append(exc)
                 renderings = []
             else:
+                if state.locales:
+                    view.locale = locale or (sample.locale if sample.locale in state.locales else None) \
+                        or self.config.default_locale
+                    view.locales = sorted(state.locales)
                 view.sample = sample.name
                 view.sample_generated = sample.path is None
                 users = {str(u.get("id")): u for u in sample.users}
                 segment = quote(sample.name if sample.path is not None else "-", safe="")
+                in_locale = f"?locale={quote(view.locale)}" if view.locale else ""
                 view.recipients = [
                     RecipientView(_label(users.get(r.user_id, {}), r.user_id), r,
-                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html",
+                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html{in_locale}",
                                   tuple(locate_unresolved(compiled, u) for u in r.unresolved))
                     for i, r in enumerate(renderings)
                 ]
+        if compiled is not None:
+            shown = self.in_locale(state, view.locale)
+            view.body = shown.body
+            view.payload = shown.payload
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
 
 
@@ -453,6 +481,17 @@ def with_image_placeholders(html: str) -> str:
     if at < 0:
         at = lower.find("<body")
     return html[:at] + _PLACEHOLDER_TAG + html[at:] if at >= 0 else _PLACEHOLDER_TAG + html
+
+
+def translation_status(locales: dict[str, CompiledTemplate]) -> list[tuple[str, int, int]]:
+    """(locale, messages missing, messages fuzzy) of each locale a template is built in."""
+    from kmsg_authoring.compile.i18n import FUZZY, MISSING
+
+    out = []
+    for code, compiled in sorted(locales.items()):
+        uses = {(getattr(u, "msgid", ""), getattr(u, "state", "")) for u in compiled.translations}
+        out.append((code, sum(1 for _, st in uses if st == MISSING), sum(1 for _, st in uses if st == FUZZY)))
+    return out
 
 
 def _label(user: dict[str, Any], user_id: str) -> str:
