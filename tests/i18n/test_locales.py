@@ -12,6 +12,7 @@ import pytest
 
 from kmsg_authoring.cli import main
 from kmsg_authoring.compile.i18n import direction, set_language
+from tests.conftest import MINIMAL_BODY, MINIMAL_YAML
 
 Project = Callable[[dict[str, str | bytes]], Path]
 
@@ -76,20 +77,6 @@ msgstr[0] "מקום אחד"
 msgstr[1] "%(count)s מקומות"
 """
 
-PLAIN = """\
-name: Plain
-subject: Hello {recipient.firstName}
-toAttributePath: "{recipient.email}"
-msgParamsMap:
-  recipient: {type: User}
-"""
-
-PLAIN_BODY = """\
-<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Hello</title></head>
-<body><p>Hi {recipient.firstName}</p></body></html>
-"""
-
 FR_PO = "templates_src/_locales/fr/LC_MESSAGES/messages.po"
 HE_PO = "templates_src/_locales/he/LC_MESSAGES/messages.po"
 
@@ -99,8 +86,8 @@ def files(**overrides: str) -> dict[str, str | bytes]:
         "kmsg.toml": TOML,
         "templates_src/invite/template.yaml": TEMPLATE,
         "templates_src/invite/body.html": BODY,
-        "templates_src/plain/template.yaml": PLAIN,
-        "templates_src/plain/body.html": PLAIN_BODY,
+        "templates_src/plain/template.yaml": MINIMAL_YAML,
+        "templates_src/plain/body.html": MINIMAL_BODY,
         FR_PO: FR,
         HE_PO: HE,
     }
@@ -320,7 +307,7 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
 
     with MessagingClient(sb.url, sandbox.make_ks(4242)) as client:
         live = {t["name"]: t for t in client.list_templates(appGuidIn=[GUID]) if t.get("status") != "deleted"}
-    assert sorted(live) == ["Invite", "Invite [fr]", "Invite [he]", "Plain"]
+    assert sorted(live) == ["Invite", "Invite [fr]", "Invite [he]", "Minimal"]
     assert "locale:he" in live["Invite [he]"]["adminTags"] and 'dir="rtl"' in live["Invite [he]"]["body"]
     assert live["Invite [fr]"]["subject"] == "Vous êtes invité à {eventName}"
     assert len([r for r in _writes(sb) if "add" in r]) == 4
@@ -350,7 +337,7 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
     ids = json.loads(text)["templates"]
     assert ids["invite"] == {"en": live["Invite"]["id"], "fr": live["Invite [fr]"]["id"],
                              "he": live["Invite [he]"]["id"]}
-    assert ids["plain"] == {"default": live["Plain"]["id"]}
+    assert ids["plain"] == {"default": live["Minimal"]["id"]}
 
     # Dropping a locale from kmsg.toml leaves its remote template to --prune, like any other.
     toml = root / "kmsg.toml"
