@@ -186,7 +186,9 @@ def test_token_mismatches_are_named(
     assert expected in text
 
 
-def test_missing_translation_warns_and_strict_gates_it(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_translation_warns_and_strict_gates_it(
+    make_project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     partial = HE.replace('msgstr "הוזמנת ל-{eventName}"', 'msgstr ""')
     root = make_project(files(**{HE_PO: partial}))
     code, text = run(capsys, root, "lint")
@@ -216,7 +218,8 @@ def test_extract_then_update_round_trips(make_project: Project, capsys: pytest.C
     assert 'msgid "Hi {recipient.firstName}, see you at {eventName}"' in pot and "kmsgtk" not in pot
     assert "#: templates_src/invite/body.html:4" in pot and "#: templates_src/invite/template.yaml:2" in pot
     body = root / "templates_src/invite/body.html"
-    body.write_text(body.read_text().replace("</body>", "<p>{% trans %}Doors open at 9 for {eventName}{% endtrans %}</p>\n</body>"))
+    new = "<p>{% trans %}Doors open at 9 for {eventName}{% endtrans %}</p>\n</body>"
+    body.write_text(body.read_text().replace("</body>", new))
     assert run(capsys, root, "i18n", "extract")[0] == 0
     code, text = run(capsys, root, "i18n", "update")
     assert code == 0 and "1 new (untranslated)" in text, text

@@ -57,7 +57,8 @@ def test_preview_switches_locales_and_a_sample_sets_one(make_project: Project) -
 def test_a_sample_locale_outside_the_project_locales_is_an_error(
     make_project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(files(**{"templates_src/invite/samples/hebrew.yaml": SAMPLE.replace("locale: he", "locale: de")}))
+    sample = SAMPLE.replace("locale: he", "locale: de")
+    root = make_project(files(**{"templates_src/invite/samples/hebrew.yaml": sample}))
     assert main(["-C", str(root), "samples", "check"]) == 1
     captured = capsys.readouterr()
     assert "templates_src/invite/samples/hebrew.yaml:1:1: locale 'de' is not one of [i18n] locales (en, fr, he)" in (
