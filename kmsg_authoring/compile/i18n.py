@@ -294,12 +294,19 @@ def extract_messages(config: Config) -> Catalog:
             raise SourceError(f"Jinja syntax error: {exc.message}",
                               Location(rel, (exc.lineno or 1) + first_line - 1)) from None
 
+    plain: set[Path] = set()  # template folders whose sources are not Jinja (kmsg: {jinja: false})
     for path in _source_files(config):
+        if path.parent in plain:
+            continue
         rel = config.rel(path)
         text = read_text(path, rel, root=config.root)
         if path.name == TEMPLATE_FILE:
             # Fields are read as YAML gives them (quotes and escapes resolved), as the build renders them.
             doc = load_yaml(text, rel)
+            settings = doc.data.get("kmsg")
+            if isinstance(settings, dict) and settings.get("jinja") is False:
+                plain.add(path.parent)  # a pulled body may hold another template language's {{ }}
+                continue
             found = [m for name in TRANSLATABLE_FIELDS if isinstance(doc.data.get(name), str)
                      for m in messages(doc.data[name], rel, doc.locate(name).line)]
         else:

@@ -347,3 +347,15 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
     toml.write_text(toml.read_text().replace('"en", "fr", "he"', '"en", "fr"'))
     code, text = run(capsys, root, "publish", "--env", "sandbox", "--prune")
     assert code == 0 and re.search(r"1 deleted", text), text
+
+
+def test_extract_skips_templates_that_are_not_jinja(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    pulled = MINIMAL_YAML + "kmsg: {jinja: false}\n"
+    root = make_project(files(**{"templates_src/pulled/template.yaml": pulled,
+                                 "templates_src/pulled/body.html": "<p>{{#if vip}}Hi {recipient.firstName}{{/if}}</p>"}))
+    code, text = run(capsys, root, "i18n", "extract")
+    assert code == 0 and "3 message(s)" in text, text
+    body = root / "templates_src/invite/body.html"
+    body.write_text(body.read_text() + "{% trans %}unclosed")
+    code, text = run(capsys, root, "i18n", "extract")
+    assert code == 1 and "templates_src/invite/body.html:" in text and "Jinja syntax error" in text
