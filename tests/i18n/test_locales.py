@@ -351,8 +351,9 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
 
 def test_extract_skips_templates_that_are_not_jinja(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     pulled = MINIMAL_YAML + "kmsg: {jinja: false}\n"
+    handlebars = "<p>{{#if vip}}Hi {recipient.firstName}{{/if}}</p>"
     root = make_project(files(**{"templates_src/pulled/template.yaml": pulled,
-                                 "templates_src/pulled/body.html": "<p>{{#if vip}}Hi {recipient.firstName}{{/if}}</p>"}))
+                                 "templates_src/pulled/body.html": handlebars}))
     code, text = run(capsys, root, "i18n", "extract")
     assert code == 0 and "3 message(s)" in text, text
     body = root / "templates_src/invite/body.html"
