@@ -455,6 +455,7 @@ class _Compiler:
             from kmsg_authoring.compile.i18n import set_language
 
             rendered = set_language(rendered, locale)
+            self.deps.update(translator.files)
         if jinja_on:
             self._refuse_unshielded(rendered)
         rendered = self._link_stylesheets(rendered, settings)

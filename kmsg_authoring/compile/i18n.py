@@ -151,6 +151,7 @@ class Translator:
         self.used: list[TranslationUse] = []
         self.translatable = False
         self._noted: set[str] = set()
+        self.files: set[str] = set()  # the catalogs this compile looked in (project-relative), present or not
 
     def begin(self, locale: str | None) -> None:
         """Start one template's compile in a locale (None: the project has no [i18n] locales)."""
@@ -158,6 +159,7 @@ class Translator:
         self.used = []
         self.translatable = False
         self._noted = set()
+        self.files = set()
 
     def catalog(self, locale: str) -> LoadedCatalog | None:
         """The locale's catalog (None when it has none); its read counts for the template being compiled."""
@@ -172,10 +174,9 @@ class Translator:
         if locale not in self._noted:
             self._noted.add(locale)
             # The build cache keys a template by what it read: creating or editing the catalog is a change.
-            if loaded is not None:
-                note_read(loaded.rel, loaded.sha)
-            else:
-                note_read(self.config.rel(catalog_path(self.config, locale)), None)
+            rel = loaded.rel if loaded is not None else self.config.rel(catalog_path(self.config, locale))
+            note_read(rel, loaded.sha if loaded is not None else None)
+            self.files.add(rel)
         return loaded
 
     def translate(self, singular: str, plural: str | None, n: int, where: Location) -> str:

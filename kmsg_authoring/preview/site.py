@@ -174,7 +174,9 @@ class PreviewSite:
                 if compiled is not None:
                     state.locales = localized
                     state.compiled = compiled
-                    state.deps = frozenset(compiled.dependencies)
+                    # Every locale's build: editing one catalog rebuilds the templates that use it.
+                    state.deps = frozenset(compiled.dependencies).union(
+                        *(c.dependencies for c in localized.values()))
                     # Lint errors are counted among the findings; the overlay is for what stops the
                     # preview being right: compile, YAML and sample errors.
                     state.errors = [e for e in failures if isinstance(e, SourceError)]

@@ -134,3 +134,14 @@ def test_the_example_confirmation_is_translated_into_french_and_hebrew(
     assert main(["-C", str(example_project), "i18n", "status", "--format", "json"]) == 0
     status = json.loads(capsys.readouterr().out)["locales"]
     assert [(r["locale"], r["missing"], r["fuzzy"]) for r in status] == [("en", 0, 0), ("fr", 0, 0), ("he", 0, 0)]
+
+
+def test_editing_a_catalog_rebuilds_the_preview_of_its_templates(make_project: Project) -> None:
+    root = make_project(files())
+    site = PreviewSite(load_config(root))
+    site.build_all()
+    po = root / FR_PO
+    po.write_text(po.read_text().replace("rendez-vous à", "à bientôt à"))
+    assert site.on_change([FR_PO]) == {"invite"}
+    payload = json.loads(site.handle("/t/invite/payload.json?locale=fr").body)
+    assert "à bientôt à {eventName}" in payload["body"]
