@@ -145,3 +145,12 @@ def test_editing_a_catalog_rebuilds_the_preview_of_its_templates(make_project: P
     assert site.on_change([FR_PO]) == {"invite"}
     payload = json.loads(site.handle("/t/invite/payload.json?locale=fr").body)
     assert "à bientôt à {eventName}" in payload["body"]
+
+
+def test_one_shot_preview_uses_the_sample_locale(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(files(**{"templates_src/invite/samples/hebrew.yaml": SAMPLE}))
+    out = root / "out"
+    code = main(["-C", str(root), "preview", "invite", "--sample", "hebrew", "--out", str(out)])
+    assert code == 0, capsys.readouterr()
+    shown = next(out.glob("01-*.html")).read_text()
+    assert _h1(shown) == "שלום Noa, נתראה ב-Kenes" and 'dir="rtl"' in shown
