@@ -154,3 +154,21 @@ def test_one_shot_preview_uses_the_sample_locale(make_project: Project, capsys: 
     assert code == 0, capsys.readouterr()
     shown = next(out.glob("01-*.html")).read_text()
     assert _h1(shown) == "שלום Noa, נתראה ב-Kenes" and 'dir="rtl"' in shown
+
+
+def test_send_test_sends_the_sample_locale_template(example_project: Path) -> None:
+    from kmsg_authoring.publish.plan import apply_plan
+    from kmsg_authoring.publish.sendtest import send_test
+
+    api = FakeApi()
+    client = api.client()
+    config = load_config(example_project)
+    apply_plan(client, make_plan(client, local_templates(config), environment="t", app_guid="app-1"))
+    delivery = send_test(api.client(), config, app_guid="app-1", slug="attendance-confirmation", sample="hebrew",
+                         to=["qa@example.com"], sleep=lambda s: None)
+    hebrew = next(t for t in api.live() if t["name"] == "Attendance Confirmation [he]")
+    assert delivery.name == "Attendance Confirmation [he]" and api.sent[0]["templateId"] == hebrew["id"]
+    send_test(api.client(), config, app_guid="app-1", slug="attendance-confirmation", to=["qa@example.com"],
+              sleep=lambda s: None)
+    english = next(t for t in api.live() if t["name"] == "Attendance Confirmation")
+    assert api.sent[1]["templateId"] == english["id"]
