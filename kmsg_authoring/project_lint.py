@@ -37,8 +37,8 @@ def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) ->
     src = config.rel(config.src_dir)
     sample_rule = catalog()[SAMPLE_ERROR]
     problems: list[Problem] = []
-    for slug in slugs:
-        fallback = Location(f"{src}/{slug}/{TEMPLATE_FILE}")
+    for slug in report.keys(slugs):
+        fallback = Location(f"{src}/{report.slug_of(slug)}/{TEMPLATE_FILE}")
         failures = report.failures.get(slug, [])
         if slug not in report.compiled:
             problems.extend(compile_problem(exc, fallback, slug) for exc in failures)

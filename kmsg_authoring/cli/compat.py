@@ -39,11 +39,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     report = build_project(config, sorted(slugs), write=False, use_cache=True, lint=False)
     failed = 0
-    for slug in sorted(slugs):
-        for exc in report.failures.get(slug, []):
-            if slug not in report.compiled:
-                err(f"{exc.location or slug}: {exc.message}")
+    # A template built per locale is summarised once, from its default locale's build.
+    keys = [k for k in report.keys(sorted(slugs))
+            if k not in report.variants or report.variants[k][1] == config.default_locale]
+    for key in keys:
+        for exc in report.failures.get(key, []):
+            if key not in report.compiled:
+                err(f"{exc.location or key}: {exc.message}")
                 failed += 1
-    summaries = [summarize(report.compiled[s], config) for s in sorted(slugs) if s in report.compiled]
+    summaries = [summarize(report.compiled[k], config) for k in keys if k in report.compiled]
     sys.stdout.write(FORMATS[args.format](summaries))
     return EXIT_FAILURE if failed else EXIT_OK

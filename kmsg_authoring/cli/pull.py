@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
                       origin=f"environment {env.name}")
     for slug, name in result.written:
         out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
+    if result.translations:
+        out(f"kept {len(result.translations)} translation(s) with their group (their text lives in the "
+            f"catalogs under _locales/): {', '.join(result.translations)}")
     if result.adopted:
         out(f"adopted {len(result.adopted)} template(s) as managed by kmsg-author: {', '.join(result.adopted)}")
     out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written
