@@ -46,11 +46,38 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)  # not loaded: sources and outputs as last built
     written: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line warnings: the cache could not be used or saved
+    # A template with translatable text is filed once per locale, under "<slug>.<locale>".
+    variants: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (slug, locale)
 
     @property
     def ok(self) -> bool:
         """True when every template compiled without lint errors."""
         return not self.failures
+
+    def slug_of(self, key: str) -> str:
+        """The template folder a report key belongs to."""
+        return self.variants[key][0] if key in self.variants else key
+
+    def keys(self, slugs: Iterable[str]) -> list[str]:
+        """The report keys of templates: the slug, or one "<slug>.<locale>" per locale."""
+        wanted = list(slugs)
+        by_slug: dict[str, list[str]] = {}
+        for key, (slug, _) in self.variants.items():
+            by_slug.setdefault(slug, []).append(key)
+        return [k for slug in wanted for k in (sorted(by_slug[slug]) if slug in by_slug else [slug])]
+
+    def rekey(self, old: str, new: str) -> None:
+        """File what was recorded under old (the default-locale compile) under new."""
+        if old in self.compiled:
+            self.compiled[new] = self.compiled.pop(old)
+        if old in self.failures:
+            self.failures[new] = self.failures.pop(old)
+        if old in self.problems:
+            self.problems[new] = self.problems.pop(old)
+        for seq in (self.rebuilt, self.unchanged, self.written):
+            for i, value in enumerate(seq):
+                if value == old:
+                    seq[i] = new
 
 
 def dumps(data: Any) -> str:
@@ -82,7 +109,12 @@ def _settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
     return _sha(dumps([CACHE_FORMAT, __version__, config.inliner, config.remote_stylesheets, dict(config.brand),
                        dict(config.lint), str(config.src_dir), config.render_time_limit,
-                       config.render_size_limit, repr(config.mjml)]).encode())
+                       config.render_size_limit, repr(config.mjml), *_i18n_settings(config)]).encode())
+
+
+def _i18n_settings(config: Config) -> list[Any]:
+    """[i18n] settings, only when set: a project without them keeps the cache it had."""
+    return [list(config.locales), config.default_locale, config.suffix_default_locale] if config.locales else []
 
 
 def _sample_files(config: Config, slug: str) -> list[str]:
@@ -110,6 +142,7 @@ def _to_cache(c: CompiledTemplate) -> dict[str, Any]:
             "marks": [[i, m.path, m.line, m.col] for i, m in c.source_map.marks.items()],
             "dependencies": list(c.dependencies), "content_hash": c.content_hash,
             "number_of_tokens_used": c.number_of_tokens_used,
+            "locale": c.locale, "translations": [t.to_json() for t in c.translations],
         },
     }
 
@@ -125,7 +158,16 @@ def _from_cache(data: dict[str, Any]) -> CompiledTemplate:
         source_map=SourceMap({m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]}),
         dependencies=tuple(c["dependencies"]), content_hash=c["content_hash"],
         number_of_tokens_used=c["number_of_tokens_used"],
+        locale=c.get("locale"), translations=_translations(c.get("translations") or []),
     )
+
+
+def _translations(data: list[dict[str, Any]]) -> tuple[Any, ...]:
+    if not data:
+        return ()
+    from kmsg_authoring.compile.i18n import TranslationUse
+
+    return tuple(TranslationUse.from_json(t) for t in data)
 
 
 class _Cache:
@@ -217,12 +259,14 @@ class _Cache:
             return False
         return True
 
-    def unchanged(self, slug: str) -> bool:
-        """True when every file the template was last compiled from still holds the bytes compiled."""
+    def unchanged(self, slug: str, folder: str | None = None) -> bool:
+        """True when every file the template was last compiled from still holds the bytes compiled
+        (slug: its cache key, folder: its template folder when the key names one locale's build)."""
         entry = self.index.get(slug)
         if entry is None:
             return False
         deps = entry[0]
+        slug = folder or slug
         if set(_sample_files(self.config, slug)) - set(deps):
             return False
         return all(self.hashes(rel) == digest_ for rel, digest_ in deps.items())
@@ -239,7 +283,8 @@ class _Cache:
             return None
         return compiled if compiled.content_hash == self.index[slug][1] else None
 
-    def store(self, compiled: CompiledTemplate, reads: dict[str, str | None], *, record: bool = True) -> None:
+    def store(self, compiled: CompiledTemplate, reads: dict[str, str | None], *, record: bool = True,
+              key: str | None = None) -> None:
         """Remember a clean template by the hashes of the bytes it was compiled from (reads), and (with
         record) the compiled template itself.
 
@@ -248,12 +293,13 @@ class _Cache:
         """
         if self.db is None:
             return
+        key = key or compiled.slug
         deps = {rel: self.hashes(rel) for rel in _sample_files(self.config, compiled.slug)}
         deps.update(reads)
-        self.pending[compiled.slug] = (
+        self.pending[key] = (
             json.dumps(deps), compiled.content_hash,
             json.dumps(_to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None)
-        self.index[compiled.slug] = (deps, compiled.content_hash)
+        self.index[key] = (deps, compiled.content_hash)
 
     def forget(self, slug: str) -> None:
         """Drop a template that failed, so that it is compiled again next time."""
@@ -293,8 +339,10 @@ def contract_rel(slug: str) -> str:
 
 
 def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
-    """The manifest's record of one template."""
+    """The manifest's record of one template (and, for one locale's build, its slug and locale)."""
+    where = {"slug": c.slug, "locale": c.locale} if c.locale is not None else {}
     return {
+        **where,
         "name": c.payload.get("name"),
         "hash": c.content_hash,
         "numberOfTokenUsed": c.number_of_tokens_used,
@@ -309,6 +357,15 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     return '{"templates": {\n' + ",\n".join(lines) + ("\n" if lines else "") + "}}\n"
 
 
+def _output_key(config: Config, manifest: dict[str, Any], slug: str) -> str:
+    """The name a template's default-locale outputs had at its last build: <slug>.<locale> when it was localized."""
+    localized = f"{slug}.{config.default_locale}"
+    if config.default_locale and isinstance(manifest.get(localized), dict) and \
+            manifest[localized].get("locale") == config.default_locale:
+        return localized
+    return slug
+
+
 def _read_manifest(config: Config) -> dict[str, Any]:
     try:
         manifest = json.loads((config.build_dir / MANIFEST).read_text(encoding="utf-8"))["templates"]
@@ -320,29 +377,44 @@ def _read_manifest(config: Config) -> dict[str, Any]:
 def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str], manifest: dict[str, Any]) -> None:
     out = config.build_dir
     existing = set(discover(config.src_dir))
-    manifest = {k: v for k, v in manifest.items() if k in existing}
+    locales = set(config.locales)
+    manifest = {k: v for k, v in manifest.items() if k in existing or (
+        isinstance(v, dict) and v.get("slug") in existing and v.get("locale") in locales)}
+    attempted = list(attempted)
     for slug in attempted:
         if slug in report.unchanged:
             continue
+        # A template that became localized (or stopped being) loses the outputs of its other shape.
+        folder = report.slug_of(slug)
+        for stale in [k for k, v in manifest.items() if k not in attempted and (
+                k == folder or (isinstance(v, dict) and v.get("slug") == folder and v.get("locale")))]:
+            manifest.pop(stale, None)
+            for suffix in (".json", ".html"):
+                (out / f"{stale}{suffix}").unlink(missing_ok=True)
+        # One contract per template folder, whatever its locales: msgParams do not depend on the
+        # language, so the default locale's build (or the only one) writes it.
+        owns_contract = report.variants.get(slug, (folder, config.default_locale))[1] == config.default_locale
         c = report.compiled.get(slug)
         if c is None or slug in report.failures:
             manifest.pop(slug, None)
             for suffix in (".json", ".html"):
                 (out / f"{slug}{suffix}").unlink(missing_ok=True)
-            (out / contract_rel(slug)).unlink(missing_ok=True)
+            if owns_contract:
+                (out / contract_rel(folder)).unlink(missing_ok=True)
             continue
         if write_atomic(out / f"{slug}.json", dumps(c.payload)):
             report.written.append(f"{slug}.json")
         if write_atomic(out / f"{slug}.html", c.body):
             report.written.append(f"{slug}.html")
-        if write_atomic(out / contract_rel(slug), _contract_text(c)):
-            report.written.append(contract_rel(slug))
+        if owns_contract and write_atomic(out / contract_rel(folder), _contract_text(c)):
+            report.written.append(contract_rel(folder))
         manifest[slug] = manifest_entry(c)
     write_atomic(out / MANIFEST, manifest_text(manifest))
-    _remove_stray_outputs(config, set(manifest))
+    _remove_stray_outputs(config, set(manifest), {
+        str(v.get("slug") or k) if isinstance(v, dict) else k for k, v in manifest.items()})
 
 
-def _remove_stray_outputs(config: Config, kept: set[str]) -> None:
+def _remove_stray_outputs(config: Config, kept: set[str], kept_contracts: set[str]) -> None:
     """build/ holds the outputs of the templates that exist and built: others (a removed or renamed
     template's) go. Only <name>.json and <name>.html directly in build/, and contracts/<name>.schema.json,
     are touched, and only when build/ is a folder of its own (not the project root or the sources)."""
@@ -355,7 +427,8 @@ def _remove_stray_outputs(config: Config, kept: set[str]) -> None:
     contracts = out / CONTRACTS_DIR
     if contracts.is_dir() and not contracts.is_symlink():
         for path in contracts.iterdir():
-            if path.name.endswith(CONTRACT_SUFFIX) and path.name[: -len(CONTRACT_SUFFIX)] not in kept and path.is_file():
+            if (path.name.endswith(CONTRACT_SUFFIX) and path.name[: -len(CONTRACT_SUFFIX)] not in kept_contracts
+                    and path.is_file()):
                 path.unlink(missing_ok=True)
 
 
@@ -395,18 +468,20 @@ def build_project(
     cache = _Cache(config, _settings_key(config)) if use_cache else None
     manifest = _read_manifest(config) if write else {}
     env: CompileEnv | None = None
-    for i, slug in enumerate(targets):
-        if progress:
-            progress(slug, i, len(targets))
+
+    def one(key: str, slug: str, locale: str | None) -> CompiledTemplate | None:
+        """Compile (or load) and lint one template in one locale, filed in the report under key."""
+        nonlocal env
         compiled = None
-        if cache is not None and cache.unchanged(slug):
-            in_place = slug in manifest and all(
-                (config.build_dir / f"{slug}{suffix}").is_file() for suffix in (".json", ".html")
+        if cache is not None and cache.unchanged(key, slug):
+            out_key = key if key in report.variants else _output_key(config, manifest, slug)
+            in_place = out_key in manifest and all(
+                (config.build_dir / f"{out_key}{suffix}").is_file() for suffix in (".json", ".html")
             ) and (config.build_dir / contract_rel(slug)).is_file()
             if not load_unchanged and not lint_cached and (in_place or not write):
-                report.unchanged.append(slug)
-                continue
-            compiled = cache.load(slug)
+                report.unchanged.append(out_key)
+                return None
+            compiled = cache.load(key)
         fresh = compiled is None
         errors: list[KmsgError] = []
         reads: dict[str, str | None] = {}
@@ -415,15 +490,15 @@ def build_project(
             # The cache keys the result by the bytes these reads saw, not by the files as they are later.
             with recording_reads() as reads:
                 try:
-                    compiled = compile_template(config, slug, env=env)
+                    compiled = compile_template(config, slug, env=env, locale=locale)
                 except KmsgError as exc:
-                    report.failures[slug] = [exc]
+                    report.failures[key] = [exc]
                     if cache is not None:
-                        cache.forget(slug)
-                    continue
+                        cache.forget(key)
+                    return None
                 errors.extend(samples_fn(config, compiled))
-            report.rebuilt.append(slug)
-        report.compiled[slug] = compiled
+            report.rebuilt.append(key)
+        report.compiled[key] = compiled
         if lint_fn is not None and (fresh or lint_cached):
             try:
                 problems = list(lint_fn(compiled, config))
@@ -432,16 +507,34 @@ def build_project(
             except Exception as exc:  # a check that crashed did not pass
                 raise BuildError(f"the linter could not check this template ({type(exc).__name__}: {exc}); "
                                  "nothing was built", Location(compiled.meta.path)) from exc
-            report.problems[slug] = problems
+            report.problems[key] = problems
             errors.extend(
                 KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error
             )
         if errors:
-            report.failures[slug] = errors
+            report.failures[key] = errors
             if cache is not None:
-                cache.forget(slug)
+                cache.forget(key)
         elif fresh and cache is not None:
-            cache.store(compiled, reads, record=load_unchanged)
+            cache.store(compiled, reads, record=load_unchanged, key=key)
+        return compiled
+
+    for i, slug in enumerate(targets):
+        if progress:
+            progress(slug, i, len(targets))
+        # The default locale first: whether the template has translatable text is known once it is
+        # compiled (or from its last build's outputs when it is unchanged).
+        compiled = one(slug, slug, None)
+        localized = compiled.locale is not None if compiled is not None else (
+            _output_key(config, manifest, slug) != slug and slug not in report.failures)
+        if not localized:
+            continue
+        report.rekey(slug, f"{slug}.{config.default_locale}")
+        report.variants[f"{slug}.{config.default_locale}"] = (slug, config.default_locale)
+        for locale in config.locales:
+            if locale != config.default_locale:
+                report.variants[f"{slug}.{locale}"] = (slug, locale)
+                one(f"{slug}.{locale}", slug, locale)
     if cache is not None:
         cache.save()
         if cache.problem:
@@ -451,7 +544,7 @@ def build_project(
         if had_build_dir and not config.build_dir.is_dir():
             raise BuildError(f"{out}/ was removed during the build; run the build again")
         try:
-            _write_outputs(config, report, targets, manifest)
+            _write_outputs(config, report, report.keys(targets), manifest)
         except OSError as exc:
             failed = Path(exc.filename) if exc.filename else config.build_dir
             # A temporary file's name means nothing to the user: name its folder.

@@ -312,6 +312,8 @@ GMAIL_CLIP_BYTES = 102 * 1024
 
 # The adminTags entry that marks a template as managed by kmsg-author.
 MANAGED_TAG = "kmsg-author"
+# The adminTags entry naming the locale of one language's copy of a template: `locale:fr`.
+LOCALE_TAG_PREFIX = "locale:"
 
 # Section 3: every template has this templateType.
 TEMPLATE_TYPE = "email"

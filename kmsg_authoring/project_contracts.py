@@ -14,12 +14,15 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.compile.contract import Change, allow_list, classify, contract_schema, refused
 from kmsg_authoring.contract import ANNOTATION, Schema
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError, UsageError
 from kmsg_authoring.source.config import Config
+
+if TYPE_CHECKING:
+    from kmsg_authoring.build import BuildReport
 
 GIT_TIMEOUT = 60.0  # seconds; a revision's sources are read from the local repository only
 
@@ -50,9 +53,15 @@ def project_contracts(config: Config, slugs: Sequence[str] | None = None) -> dic
     if failed:
         lines = [str(e) if e.location else f"{slug}: {e}" for slug, errs in sorted(failed.items()) for e in errs]
         raise BuildError("the contract needs a template that builds:\n  " + "\n  ".join(lines))
+    return _contracts(config, report)
+
+
+def _contracts(config: Config, report: BuildReport) -> dict[str, TemplateContract]:
+    """One contract per template folder: a template built per locale has the same msgParams in each,
+    so its default locale's build stands for all."""
     return {
-        slug: TemplateContract(slug, contract_schema(c.payload, slug), tuple(allow_list(c.settings)))
-        for slug, c in sorted(report.compiled.items())
+        c.slug: TemplateContract(c.slug, contract_schema(c.payload, c.slug), tuple(allow_list(c.settings)))
+        for _, c in sorted(report.compiled.items()) if c.locale in (None, config.default_locale)
     }
 
 
@@ -152,10 +161,9 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
         if not old.src_dir.is_dir():
             return {}, {}
         report = build_project(old, write=False, use_cache=False, lint=False)
-    contracts = {slug: TemplateContract(slug, contract_schema(c.payload, slug), tuple(allow_list(c.settings)))
-                 for slug, c in report.compiled.items()}
-    failures = {slug: "; ".join(e.message for e in errs) for slug, errs in report.failures.items()
-                if slug not in report.compiled}
+    contracts = _contracts(old, report)
+    failures = {report.slug_of(key): "; ".join(e.message for e in errs) for key, errs in report.failures.items()
+                if key not in report.compiled}
     return contracts, failures
 
 

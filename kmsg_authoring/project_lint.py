@@ -106,8 +106,8 @@ def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) ->
     src = config.rel(config.src_dir)
     sample_rule = catalog()[SAMPLE_ERROR]
     problems: list[Problem] = []
-    for slug in slugs:
-        fallback = Location(f"{src}/{slug}/{TEMPLATE_FILE}")
+    for slug in report.keys(slugs):
+        fallback = Location(f"{src}/{report.slug_of(slug)}/{TEMPLATE_FILE}")
         failures = report.failures.get(slug, [])
         if slug not in report.compiled:
             problems.extend(compile_problem(exc, fallback, slug) for exc in failures)
@@ -134,6 +134,8 @@ def compat_report(
     if not slugs:
         raise UsageError(f"no templates in {config.rel(config.src_dir)}/")
     report = build_project(config, slugs, write=False, use_cache=True, lint=False)
-    failed = [(slug, exc) for slug in slugs if slug not in report.compiled for exc in report.failures.get(slug, [])]
-    return [summarize(report.compiled[s], config) for s in slugs if s in report.compiled], failed
+    # A template built per locale is summarised once, from its default locale's build.
+    keys = [k for k in report.keys(slugs) if k not in report.variants or report.variants[k][1] == config.default_locale]
+    failed = [(key, exc) for key in keys if key not in report.compiled for exc in report.failures.get(key, [])]
+    return [summarize(report.compiled[k], config) for k in keys if k in report.compiled], failed
 

@@ -20,7 +20,7 @@ from kmsg_authoring.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_
 COMMANDS: tuple[str, ...] = (
     "init", "build", "lint", "rules", "clients", "compat", "preview", "samples", "new", "schema",
     "plan", "publish", "pull", "send_test", "sandbox", "snapshot", "a11y",
-    "contract", "check_params",
+    "contract", "check_params", "i18n", "ids",
 )
 
 

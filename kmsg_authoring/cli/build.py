@@ -55,9 +55,11 @@ def run(args: argparse.Namespace) -> int:
     for note in report.notes:
         err(f"kmsg-author: warning: {note}")
     if not args.quiet:
-        built = len(slugs) - len(report.failures)
-        cached = built - len([s for s in report.rebuilt if s not in report.failures])
+        failed = {report.slug_of(k) for k in report.failures}
+        built = len(slugs) - len(failed)
+        cached = built - len({report.slug_of(s) for s in report.rebuilt} - failed)
         elapsed = time.perf_counter() - start
+        locales = f", {len(report.variants)} locale builds" if report.variants else ""
         out(f"built {built} of {len(slugs)} templates into {config.rel(config.build_dir)}/ "
-            f"({cached} unchanged, {elapsed:.2f}s)" + (f"; {len(report.failures)} failed" if report.failures else ""))
+            f"({cached} unchanged{locales}, {elapsed:.2f}s)" + (f"; {len(failed)} failed" if failed else ""))
     return exit_status(bool(report.failures))

@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     env, result = pull_from(config, args.env, names=args.name, force=args.force, log=err if args.verbose else None)
     for slug, name in result.written:
         out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
+    if result.translations:
+        out(f"kept {len(result.translations)} translation(s) with their group (their text lives in the "
+            f"catalogs under _locales/): {', '.join(result.translations)}")
     if result.adopted:
         out(f"adopted {len(result.adopted)} template(s) as managed by kmsg-author: {', '.join(result.adopted)}")
     out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written

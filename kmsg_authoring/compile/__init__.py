@@ -25,7 +25,7 @@ from kmsg_authoring.compile.tokens import (
 from kmsg_authoring.compile.types import MARK_ATTR, MARK_RE, CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
-from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS
+from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, LOCALE_TAG_PREFIX
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.jinja_env import TrackingEnvironment
@@ -71,6 +71,9 @@ class CompileEnv:
         self.shield = Shield()
         self.marks = SourceMap()
         self._jinja: TrackingEnvironment | None = None
+        from kmsg_authoring.compile.i18n import Translator
+
+        self.translator = Translator(config, self.shield)
 
     @property
     def jinja(self) -> TrackingEnvironment:
@@ -81,6 +84,7 @@ class CompileEnv:
             self._jinja = make_environment(
                 self.config.src_dir, self.config.rel, self.shield, self.marks, project_root=self.config.root,
                 time_limit=self.config.render_time_limit, size_limit=self.config.render_size_limit,
+                translator=self.translator,
             )
         return self._jinja
 
@@ -92,8 +96,10 @@ def _attrs(tag: str) -> dict[str, str]:
 class _Compiler:
     """Compiles one template; holds the per-template state of the pipeline."""
 
-    def __init__(self, env: CompileEnv, slug: str) -> None:
+    def __init__(self, env: CompileEnv, slug: str, locale: str | None = None) -> None:
         self.env = env
+        # The locale this compile is in: the one asked for, else the project's default (None without [i18n]).
+        self.locale = locale or env.config.default_locale or None
         self.config = env.config
         self.slug = slug
         self.folder = self.config.src_dir / slug
@@ -364,17 +370,30 @@ class _Compiler:
         data = self.meta.data
         settings: dict[str, Any] = dict(data.get("kmsg") or {})
         jinja_on = bool(settings.get("jinja", True))
+        translator = self.env.translator
+        translator.begin(self.locale)
         if jinja_on:
             self.env.jinja.start_budget()
         variables = {
             "brand": dict(self.config.brand),
             "template": {"slug": self.slug, "name": data.get("name", self.slug)},
+            "locale": self._locale_variable(),
         }
         subject, subject_refs = self._field("subject", jinja_on, True, variables)
         from_name, from_refs = self._field("fromName", jinja_on, True, variables)
         _, to_refs = self._field("toAttributePath", jinja_on, False, variables)
+        description = self._description(jinja_on, variables)
 
         rendered = self._render_body(jinja_on, variables)
+        # A template is built per locale when its text goes through gettext ({% trans %}, _()).
+        locale = self.locale if translator.translatable and self.config.locales else None
+        if locale is not None:
+            from kmsg_authoring.compile.i18n import set_language
+
+            # In MJML the root element carries lang and dir: MRML writes them on <html> and on the
+            # email's wrapper, so the two agree.
+            rendered = set_language(rendered, locale, "mjml" if self.body_name == BODY_MJML else "html")
+            self.deps.update(translator.files)
         if jinja_on:
             self._refuse_unshielded(rendered)
         if self.body_name == BODY_MJML:
@@ -402,8 +421,12 @@ class _Compiler:
                 payload["fromName"] = from_name
             elif field == "status":
                 payload["status"] = data.get("status", DEFAULT_STATUS)
+            elif field == "description" and description is not None:
+                payload["description"] = description
             elif field in data:
                 payload[field] = data[field]
+        if locale is not None:
+            self._localize_payload(payload, locale)
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return CompiledTemplate(
             slug=self.slug,
@@ -418,9 +441,36 @@ class _Compiler:
             dependencies=tuple(sorted(self.deps)),
             content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
             number_of_tokens_used=number_of_tokens_used(payload),
+            locale=locale,
+            translations=tuple(translator.used) if locale is not None else (),
         )
 
+    # -- locales ----------------------------------------------------------------------------------
+    def _locale_variable(self) -> dict[str, str]:
+        """{{ locale.code }}, {{ locale.lang }} and {{ locale.dir }} at build time."""
+        from kmsg_authoring.compile.i18n import direction, html_lang
 
-def compile_template(config: Config, slug: str, *, env: CompileEnv | None = None) -> CompiledTemplate:
-    """Compile templates_src/<slug>/ into its API payload; raises SourceError or BuildError."""
-    return _Compiler(env or CompileEnv(config), slug).compile()
+        code = self.locale or ""
+        return {"code": code, "lang": html_lang(code) if code else "", "dir": direction(code) if code else "ltr"}
+
+    def _description(self, jinja_on: bool, variables: dict[str, Any]) -> str | None:
+        """The description rendered when it holds Jinja (`{{ _("...") }}` makes it translatable), else None."""
+        value = self.meta.data.get("description")
+        if not (jinja_on and isinstance(value, str) and ("{{" in value or "{%" in value)):
+            return None
+        return self._field("description", True, True, variables)[0]
+
+    def _localize_payload(self, payload: dict[str, Any], locale: str) -> None:
+        """Each locale is its own remote template: `<name> [<locale>]` and `locale:<code>` in adminTags."""
+        if locale != self.config.default_locale or self.config.suffix_default_locale:
+            payload["name"] = f"{payload.get('name', self.slug)} [{locale}]"
+        tags = [t.strip() for t in str(payload.get("adminTags") or "").split(",") if t.strip()]
+        tags = [t for t in tags if not t.startswith(LOCALE_TAG_PREFIX)] + [f"{LOCALE_TAG_PREFIX}{locale}"]
+        payload["adminTags"] = ",".join(tags)
+
+
+def compile_template(config: Config, slug: str, *, env: CompileEnv | None = None,
+                     locale: str | None = None) -> CompiledTemplate:
+    """Compile templates_src/<slug>/ into its API payload (in a locale: the default one when None);
+    raises SourceError or BuildError."""
+    return _Compiler(env or CompileEnv(config), slug, locale).compile()

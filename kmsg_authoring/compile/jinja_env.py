@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import nodes
@@ -28,6 +28,9 @@ from kmsg_authoring.compile.tokens import TOKEN_RE, Shield, Shielded
 from kmsg_authoring.compile.types import SourceMap
 from kmsg_authoring.errors import Location
 from kmsg_authoring.source.project import confine, lexical_rel, note_read, read_text, recording_reads
+
+if TYPE_CHECKING:
+    from kmsg_authoring.compile.i18n import Translator
 
 BUDGET_FILTER = "kmsg_budget"
 # Results of `*` and `**` in a template are refused beyond these, before they are computed.
@@ -232,10 +235,36 @@ def _shielding_finalize(
     return finalize
 
 
+def _install_translator(env: TrackingEnvironment, translator: Translator, rel: Callable[[Path], str]) -> None:
+    """gettext, ngettext and Babel's formatting filters of the build's locale, for {% trans %} and _()."""
+
+    def gettext(message: str) -> str:
+        return translator.translate(message, None, 1, _expression_location(env, rel))
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return translator.translate(singular, plural, n, _expression_location(env, rel))
+
+    def pgettext(context: str, message: str) -> str:
+        return translator.translate(message, None, 1, _expression_location(env, rel))
+
+    def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+        return translator.translate(singular, plural, n, _expression_location(env, rel))
+
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=False, pgettext=pgettext, npgettext=npgettext)
+    # Passing the context keeps Jinja from folding `{{ 1234.5|format_decimal }}` into a constant at
+    # compile time: a template is compiled once per build and rendered in every locale.
+    for name, fn in translator.filters().items():
+        env.filters[name] = jinja2.pass_context(
+            lambda _context, *args, _fn=fn, **kwargs: _fn(*args, **kwargs))
+
+
 def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap, *,
-                     project_root: Path, time_limit: float, size_limit: int) -> TrackingEnvironment:
-    """The build-time Jinja environment: sandboxed, undefined variables are errors, HTML autoescaped."""
-    return TrackingEnvironment(
+                     project_root: Path, time_limit: float, size_limit: int,
+                     translator: Translator | None = None) -> TrackingEnvironment:
+    """The build-time Jinja environment: sandboxed, undefined variables are errors, HTML autoescaped,
+    Jinja's i18n extension on ({% trans %}, _(), plurals) with the build's translator."""
+    env = TrackingEnvironment(
         loader=ShieldingLoader(root, rel, shield, marks, project_root),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "htm", "mjml"], default_for_string=False),
@@ -243,4 +272,8 @@ def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, mar
         finalize=_shielding_finalize(shield, rel),
         time_limit=time_limit,
         size_limit=size_limit,
+        extensions=["jinja2.ext.i18n"],
     )
+    if translator is not None:
+        _install_translator(env, translator, rel)
+    return env

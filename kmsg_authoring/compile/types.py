@@ -125,6 +125,10 @@ class CompiledTemplate:
     dependencies: tuple[str, ...]  # project-relative files the template read
     content_hash: str  # sha256 of the canonical payload JSON
     number_of_tokens_used: int
+    # The locale of a template with translatable text ([i18n] in kmsg.toml), None otherwise, and the
+    # messages its build looked up in that locale's catalog (compile/i18n.py TranslationUse).
+    locale: str | None = None
+    translations: tuple[Any, ...] = ()
 
     @property
     def body(self) -> str:

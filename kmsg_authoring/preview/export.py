@@ -55,6 +55,9 @@ def export_preview(config: Config, slug: str, *, sample: str | None = None, out_
         raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {known})")
     compiled = compile_template(config, slug)
     chosen = load_sample(config, compiled, sample)
+    if chosen.locale and compiled.locale not in (None, chosen.locale):
+        # A sample that sets a locale is shown (and sent) in that locale's build of the template.
+        compiled = compile_template(config, slug, locale=chosen.locale)
     renderings = render_sample(compiled, chosen, qr_encoder=qr_encoder)
     out = out_dir if out_dir is not None else config.root / DEFAULT_OUT / slug
     out.mkdir(parents=True, exist_ok=True)

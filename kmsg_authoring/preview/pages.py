@@ -55,6 +55,8 @@ class IndexRow:
     findings: list[Finding]
     built_at: float | None
     thumbnail: str | None = None  # URL of a snapshot of the template (review.thumbs)
+    # (locale, messages missing, messages fuzzy) for a template built per locale.
+    translations: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class TemplateView:
     compat: Any = None  # a lint.compat.TemplateCompat, or the KmsgError that kept it from being made
     contract: ContractView | None = None
     changes: str | None = None  # HTML of the Changes view against the last snapshots (review.thumbs)
+    locales: list[str] = field(default_factory=list)  # the locales a template built per locale has
+    locale: str | None = None  # the one shown
 
 
 def _when(ts: float | None) -> str:
@@ -134,6 +138,19 @@ def overlay(errors: Sequence[KmsgError], note: str) -> str:
     )
 
 
+def _translations(row: IndexRow) -> str:
+    """The translation status of each locale of a template built per locale."""
+    if not row.translations:
+        return ""
+    parts = []
+    for code, missing, fuzzy in row.translations:
+        gaps = ", ".join(t for t in (f"{missing} missing" if missing else "", f"{fuzzy} fuzzy" if fuzzy else "") if t)
+        state = "incomplete" if gaps else "complete"
+        parts.append(f"<a class=\"locale {state}\" href=\"/t/{quote(row.slug)}?locale={quote(code)}\">"
+                     f"{escape(code)}{': ' + gaps if gaps else ' ✓'}</a>")
+    return f"<br><small class=\"translations\">{' · '.join(parts)}</small>"
+
+
 def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgError] = ()) -> str:
     """The list of templates with their build and lint status."""
     body = []
@@ -145,7 +162,7 @@ def index_page(rows: Sequence[IndexRow], epoch: int, site_errors: Sequence[KmsgE
         body.append(
             f"<tr class=\"status-{status}\" data-slug=\"{escape(row.slug)}\">"
             f"<td><a href=\"/t/{quote(row.slug)}\">{escape(row.slug)}</a></td>"
-            f"<td dir=\"auto\" data-label=\"Name\">{escape(row.name)}</td>"
+            f"<td dir=\"auto\" data-label=\"Name\">{escape(row.name)}{_translations(row)}</td>"
             f"<td class=\"num errors\" data-label=\"Errors\">{errors}</td>"
             f"<td class=\"num warnings\" data-label=\"Warnings\">{warnings}</td>"
             f"<td data-label=\"Status\">{'build failed' if row.errors else 'built'}</td>"
@@ -319,6 +336,13 @@ def template_page(view: TemplateView) -> str:
     elif view.sample_generated:
         samples = (f"<p class=\"samples muted\">No sample file: showing one made from the declared token types "
                    f"(<code>kmsg-author samples init {escape(view.slug)}</code> writes it for you to edit).</p>")
+    if view.locales:
+        here = ' aria-current="page" class="current"'
+        sample_q = f"&amp;sample={quote(view.sample)}" if view.sample and not view.sample_generated else ""
+        links = "".join(
+            f"<a href=\"?locale={quote(c)}{sample_q}\" lang=\"{escape(c.replace('_', '-'))}\""
+            f"{here if c == view.locale else ''}>{escape(c)}</a>" for c in view.locales)
+        samples = f"<p class=\"locales\">Locale: {links}</p>" + samples
     errors, warnings = count(view.findings)
     # Errors the findings do not hold (a site-wide kmsg.toml error, a sample that fails to render).
     listed = {(str(f.location), f.message) for f in view.findings}

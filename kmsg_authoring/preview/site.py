@@ -103,6 +103,8 @@ class TemplateState:
     built_at: float | None = None
     epoch: int = 0  # the site epoch this template last changed at
     deps: frozenset[str] = frozenset()
+    # A template built per locale: each locale's last build (compiled is the default locale's).
+    locales: dict[str, CompiledTemplate] = field(default_factory=dict)
 
 
 def safe_join(base: Path, url_path: str) -> Path | None:
@@ -139,7 +141,7 @@ class PreviewSite:
         self._gone: dict[str, int] = {}  # slug -> epoch it disappeared at
         self._cond = threading.Condition()
         self._closed = False
-        self._renders: dict[tuple[str, int, str | None], tuple[Sample, list[Rendering]]] = {}
+        self._renders: dict[tuple[str, int, str | None, str | None], tuple[Sample, list[Rendering]]] = {}
 
     # -- building ---------------------------------------------------------------------------------
     def build_all(self) -> set[str]:
@@ -166,11 +168,17 @@ class PreviewSite:
             for slug in ordered:
                 assert report is not None
                 state = self.templates.get(slug) or TemplateState(slug)
-                compiled = report.compiled.get(slug)
-                failures = report.failures.get(slug, [])
+                keys = report.keys([slug])
+                localized = {report.variants[k][1]: report.compiled[k] for k in keys
+                             if k in report.variants and k in report.compiled}
+                compiled = report.compiled.get(slug) or localized.get(self.config.default_locale)
+                failures = [e for k in keys for e in report.failures.get(k, [])]
                 if compiled is not None:
+                    state.locales = localized
                     state.compiled = compiled
-                    state.deps = frozenset(compiled.dependencies)
+                    # Every locale's build: editing one catalog rebuilds the templates that use it.
+                    state.deps = frozenset(compiled.dependencies).union(
+                        *(c.dependencies for c in localized.values()))
                     # Lint errors are counted among the findings; the overlay is for what stops the
                     # preview being right: compile, YAML and sample errors.
                     state.errors = [e for e in failures if isinstance(e, SourceError)]
@@ -311,19 +319,28 @@ class PreviewSite:
             self._cond.notify_all()
 
     # -- rendering ---------------------------------------------------------------------------------
-    def renderings(self, state: TemplateState, sample_name: str | None) -> tuple[Sample, list[Rendering]]:
-        """The sample and each recipient's rendering of a template's last good build (cached per build)."""
+    def renderings(self, state: TemplateState, sample_name: str | None,
+                   locale: str | None = None) -> tuple[Sample, list[Rendering]]:
+        """The sample and each recipient's rendering of a template's last good build (cached per build),
+        in a locale of a template built per locale (None: the sample's locale, else the default)."""
         from kmsg_authoring.render.samples import load_sample
 
         assert state.compiled is not None
-        key = (state.slug, state.epoch, sample_name)
+        key = (state.slug, state.epoch, sample_name, locale)
         cached = self._renders.get(key)
         if cached is None:
             sample = load_sample(self.config, state.compiled, sample_name)
-            cached = (sample, render_sample(state.compiled, sample, qr_encoder=self.qr_encoder))
+            compiled = self.in_locale(state, locale or sample.locale)
+            cached = (sample, render_sample(compiled, sample, qr_encoder=self.qr_encoder))
             with self._cond:
                 self._renders[key] = cached
         return cached
+
+    @staticmethod
+    def in_locale(state: TemplateState, locale: str | None) -> CompiledTemplate:
+        """A template's last good build in a locale (the default one when not built in that locale)."""
+        assert state.compiled is not None
+        return state.locales.get(locale, state.compiled) if locale else state.compiled
 
     # -- requests ----------------------------------------------------------------------------------
     def handle(self, raw_path: str) -> Response:
@@ -355,7 +372,8 @@ class PreviewSite:
         with self._cond:
             rows = [
                 IndexRow(slug, str((s.compiled.payload.get("name") if s.compiled else None) or slug),
-                         list(s.errors), list(s.findings), s.built_at)
+                         list(s.errors), list(s.findings), s.built_at,
+                         translations=translation_status(s.locales))
                 for slug, s in sorted(self.templates.items())
             ]
             epoch = self.epoch
@@ -393,15 +411,21 @@ class PreviewSite:
         state = self.templates.get(slug)
         if state is None:
             return self._not_found(f"No template '{slug}' (yet): this page shows it once its folder exists.", slug)
+        locale = query.get("locale", [None])[0]
+        if locale is not None and locale not in state.locales:
+            known = ", ".join(sorted(state.locales)) or "none: it has no translatable text"
+            links = [(f"/t/{quote(slug)}?locale={quote(c)}", c) for c in sorted(state.locales)]
+            message = f"Template '{slug}' is not built in locale '{locale}' (locales: {known})."
+            return _html(404, not_found_page(message, self.current(slug), slug, links=links))
         if len(parts) == 1:
-            return self._template_page(state, query.get("sample", [None])[0])
+            return self._template_page(state, query.get("sample", [None])[0], locale)
         if parts[1:] == ["contract.schema.json"] and state.compiled is not None:
             return self._contract_schema(state.compiled)
         if parts[1:] == ["payload.json"] and state.compiled is not None:
-            body = json.dumps(state.compiled.payload, indent=2, ensure_ascii=False) + "\n"
+            body = json.dumps(self.in_locale(state, locale).payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
         if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
-            return self._email(state, parts[2], parts[3], query.get("view", [""])[0])
+            return self._email(state, parts[2], parts[3], query.get("view", [""])[0], locale)
         return self._not_found("No such page.")
 
     def _contract_schema(self, compiled: CompiledTemplate) -> Response:
@@ -411,12 +435,13 @@ class PreviewSite:
         body = json.dumps(contract_schema(compiled.payload, compiled.slug), indent=2, ensure_ascii=False) + "\n"
         return Response(200, "application/schema+json; charset=utf-8", body.encode("utf-8"))
 
-    def _email(self, state: TemplateState, sample_name: str, recipient: str, view: str = "") -> Response:
+    def _email(self, state: TemplateState, sample_name: str, recipient: str, view: str = "",
+               locale: str | None = None) -> Response:
         """Exactly the HTML a recipient's mail client receives (view=dark or inverted: as darkened)."""
         if not recipient.endswith(".html") or not recipient[:-5].isdigit():
             return self._not_found("No such recipient.")
         try:
-            _, renderings = self.renderings(state, None if sample_name == "-" else sample_name)
+            _, renderings = self.renderings(state, None if sample_name == "-" else sample_name, locale)
         except KmsgError as exc:
             return _html(404, not_found_page(str(exc), self.current(state.slug), state.slug))
         index = int(recipient[:-5])
@@ -434,7 +459,7 @@ class PreviewSite:
         return _html(200, body,
                      ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
-    def _template_page(self, state: TemplateState, sample_name: str | None) -> Response:
+    def _template_page(self, state: TemplateState, sample_name: str | None, locale: str | None = None) -> Response:
         from kmsg_authoring.render.samples import sample_names
 
         with self._cond:
@@ -456,27 +481,34 @@ class PreviewSite:
                     f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
                     self.current(state.slug), state.slug, links=[
                         (f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples]))
-            view.compat = _compat(self.config, compiled)
-            view.body = compiled.body
-            view.payload = compiled.payload
             try:
-                sample, renderings = self.renderings(state, sample_name)
+                sample, renderings = self.renderings(state, sample_name, locale)
             except KmsgError as exc:
                 if str(exc) not in {str(e) for e in view.errors}:  # the build may have reported it already
                     view.errors.append(exc)
                 renderings = []
             else:
+                if state.locales:
+                    view.locale = locale or (sample.locale if sample.locale in state.locales else None) \
+                        or self.config.default_locale
+                    view.locales = sorted(state.locales)
                 view.sample = sample.name
                 view.sample_generated = sample.path is None
                 users = {str(u.get("id")): u for u in sample.users}
                 segment = quote(sample.name if sample.path is not None else "-", safe="")
+                in_locale = f"?locale={quote(view.locale)}" if view.locale else ""
                 view.recipients = [
                     RecipientView(_label(users.get(r.user_id, {}), r.user_id), r,
-                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html",
+                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html{in_locale}",
                                   tuple(locate_unresolved(compiled, u) for u in r.unresolved))
                     for i, r in enumerate(renderings)
                 ]
                 view.contract = _contract_view(compiled, sample)
+        if compiled is not None:
+            shown = self.in_locale(state, view.locale)
+            view.body = shown.body
+            view.payload = shown.payload
+            view.compat = _compat(self.config, shown)
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
 
 
@@ -524,6 +556,17 @@ def _contract_view(compiled: CompiledTemplate, sample: Sample) -> ContractView:
     return ContractView(rows(schema), list(info["userFields"]), list(info["inlineImages"]),
                         json.dumps(example, indent=2, ensure_ascii=False), to_typescript([schema]),
                         f"/t/{quote(compiled.slug)}/contract.schema.json")
+
+
+def translation_status(locales: dict[str, CompiledTemplate]) -> list[tuple[str, int, int]]:
+    """(locale, messages missing, messages fuzzy) of each locale a template is built in."""
+    from kmsg_authoring.compile.i18n import FUZZY, MISSING
+
+    out = []
+    for code, compiled in sorted(locales.items()):
+        uses = {(getattr(u, "msgid", ""), getattr(u, "state", "")) for u in compiled.translations}
+        out.append((code, sum(1 for _, st in uses if st == MISSING), sum(1 for _, st in uses if st == FUZZY)))
+    return out
 
 
 def _label(user: dict[str, Any], user_id: str) -> str:

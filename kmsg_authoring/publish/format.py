@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.publish.apply import FAILED, SKIPPED, PublishResult
 from kmsg_authoring.publish.plan import ADD, CONFLICT, DRIFT, PRUNE, UNCHANGED, UPDATE, Action, FieldChange, Plan
 
 if TYPE_CHECKING:
+    from kmsg_authoring.publish.ids import TemplateId
     from kmsg_authoring.publish.sendtest import Delivery
 
 
@@ -125,4 +127,14 @@ def format_delivery(delivery: Delivery) -> str:
         lines.append("delivery: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     else:
         lines.append("delivery: no statistics yet")
+    return "\n".join(lines)
+
+
+def format_ids(rows: Iterable[TemplateId]) -> str:
+    """A table: template, locale, remote id (or 'not published'), name."""
+    rows = list(rows)
+    width = max([len(r.slug) for r in rows] + [8])
+    lines = [f"{'template':<{width}}  locale  id               name"]
+    for r in rows:
+        lines.append(f"{r.slug:<{width}}  {(r.locale or '-'):<6}  {(r.id or 'not published'):<15}  {r.name}")
     return "\n".join(lines)

@@ -17,8 +17,16 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from kmsg_authoring.errors import KmsgError, UsageError
-from kmsg_authoring.model import DEFAULT_STATUS, TEMPLATE_YAML_FIELDS
-from kmsg_authoring.publish.remote import find_live, is_managed, normalize, parse_record, remote_templates, tags_for
+from kmsg_authoring.model import DEFAULT_STATUS, LOCALE_TAG_PREFIX, TEMPLATE_YAML_FIELDS
+from kmsg_authoring.publish.remote import (
+    find_live,
+    is_managed,
+    normalize,
+    parse_record,
+    remote_templates,
+    split_tags,
+    tags_for,
+)
 from kmsg_authoring.publish.select import local_names
 from kmsg_authoring.source.project import BODY_FILE, BODY_MJML, TEMPLATE_FILE
 
@@ -77,6 +85,16 @@ class PullResult:
 
     written: list[tuple[str, str]] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)  # names newly marked as managed (or re-recorded)
+    # One language's copy of a localized template: its text comes from the catalogs, not a folder.
+    translations: list[str] = field(default_factory=list)
+
+
+def template_locale(remote: Mapping[str, Any]) -> str | None:
+    """The locale of one language's copy of a template (its `locale:<code>` adminTags entry), else None."""
+    for tag in split_tags(remote.get("adminTags")):
+        if tag.startswith(LOCALE_TAG_PREFIX):
+            return tag[len(LOCALE_TAG_PREFIX):]
+    return None
 
 
 def adopt(client: MessagingClient, remote: Mapping[str, Any]) -> bool:
@@ -118,8 +136,14 @@ def pull(
     plan: list[tuple[str, Mapping[str, Any]]] = []
     taken: set[str] = set()
     refusals: list[str] = []
+    translations: list[str] = []
     for remote in remotes:
         name = str(remote.get("name", ""))
+        locale = template_locale(remote)
+        if locale is not None and locale != config.default_locale:
+            # Pulled as a group: the default locale's copy is the source, the others are its translations.
+            translations.append(name)
+            continue
         slug = local[name] if force and name in local else slugify(name)
         base, n = slug, 2
         while slug in taken:
@@ -138,7 +162,7 @@ def pull(
         raise PullRefused(
             "nothing was written; pass --force to overwrite:\n  " + "\n  ".join(refusals)
         )
-    result = PullResult()
+    result = PullResult(translations=translations)
     for slug, chosen in plan:
         write_template(config.src_dir / slug, chosen, origin=origin)
         result.written.append((slug, str(chosen.get("name"))))

@@ -14,6 +14,7 @@ from kmsg_authoring.errors import UsageError
 
 if TYPE_CHECKING:
     from kmsg_authoring.publish.apply import Outcome, PublishResult
+    from kmsg_authoring.publish.ids import TemplateId
     from kmsg_authoring.publish.plan import Plan
     from kmsg_authoring.publish.pull import PullResult
     from kmsg_authoring.publish.sendtest import Delivery
@@ -114,3 +115,13 @@ def send_test_to(
     with client:
         return send_test(client, config, app_guid=env.app_guid, slug=slug, to=to, sample=sample, session=session,
                          timeout=DEFAULT_TIMEOUT if timeout is None else timeout, on_poll=on_poll, on_wait=on_wait)
+
+
+def ids_from(config: Config, env_name: str, *, log: Log | None = None) -> list[TemplateId]:
+    """Every template of the project, per locale, with the id of its remote template in an environment."""
+    from kmsg_authoring.api import open_client
+    from kmsg_authoring.publish.ids import template_ids
+
+    env, client = open_client(config, env_name, log=log)
+    with client:
+        return template_ids(client, config, app_guid=env.app_guid)

@@ -112,6 +112,9 @@ def send_test(
     (slug,) = resolve_slugs(config, [slug])
     compiled = compile_template(config, slug)
     chosen = load_sample(config, compiled, sample)
+    if chosen.locale and compiled.locale not in (None, chosen.locale):
+        # A sample that sets a locale is shown (and sent) in that locale's build of the template.
+        compiled = compile_template(config, slug, locale=chosen.locale)
     name = str(compiled.payload["name"])
     remote = find_published(client, app_guid, name)
     delivery = Delivery(

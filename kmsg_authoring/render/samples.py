@@ -75,6 +75,8 @@ def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
                     "additionalProperties": False,
                 },
             },
+            # The locale the preview shows the sample in (a template built per locale).
+            "locale": {"type": "string", "pattern": r"^[a-z]{2,3}(_[A-Za-z0-9]{2,8})*$"},
             "msgParams": {
                 "type": "object",
                 "required": sorted(params),
@@ -86,7 +88,7 @@ def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
                 },
             },
         },
-        "propertyNames": {"enum": ["users", *SEND_FIELDS]},
+        "propertyNames": {"enum": ["users", "locale", *SEND_FIELDS]},
     }
 
 
@@ -98,6 +100,7 @@ class Sample:
     path: str | None  # project-relative file; None for a sample made from the declared types
     users: list[dict[str, Any]] = field(default_factory=list)
     msg_params: dict[str, Any] = field(default_factory=dict)
+    locale: str | None = None  # the locale the preview shows it in (`locale: fr` in the sample file)
 
     @property
     def recipients(self) -> list[str]:
@@ -135,7 +138,7 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
         return path, f"{_dotted(path)} is missing '{missing}'"
     if "propertyNames" in error.schema_path:
         bad = error.instance
-        close = difflib.get_close_matches(str(bad), ["users", *SEND_FIELDS], 1)
+        close = difflib.get_close_matches(str(bad), ["users", "locale", *SEND_FIELDS], 1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return (*path, bad), f"unknown key '{bad}'{hint}"
     if validator == "additionalProperties" and len(path) == 2 and path[0] == "users":
@@ -245,8 +248,9 @@ def parse_sample(text: str, rel: str, name: str, msg_params_map: Mapping[str, An
     errors = validate_sample(doc, msg_params_map)
     if errors:
         raise errors[0]
+    locale = doc.data.get("locale")
     return Sample(name=name, path=rel, users=[dict(u) for u in doc.data.get("users") or []],
-                  msg_params=dict(doc.data["msgParams"]))
+                  msg_params=dict(doc.data["msgParams"]), locale=locale if isinstance(locale, str) else None)
 
 
 def load_sample(config: Config, compiled: CompiledTemplate, name: str | None = None) -> Sample:
@@ -278,6 +282,11 @@ def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) 
             errors.append(exc)
             continue
         errors.extend(validate_sample(doc, msg_map))
+        locale = doc.data.get("locale")
+        if isinstance(locale, str) and locale not in config.locales:
+            known = ", ".join(config.locales) or "none: add [i18n] locales to kmsg.toml"
+            errors.append(SourceError(f"locale '{locale}' is not one of [i18n] locales ({known})",
+                                      doc.locate("locale")))
     return errors
 
 

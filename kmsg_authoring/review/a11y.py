@@ -208,7 +208,7 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
     from kmsg_authoring.lint import sort_problems
     from kmsg_authoring.lint.report import LintReport
     from kmsg_authoring.render.renderer import render_all
-    from kmsg_authoring.review.snapshot import _compile, samples_of, snapshot_settings
+    from kmsg_authoring.review.snapshot import _compile, in_sample_locale, samples_of, snapshot_settings
 
     settings = snapshot_settings(config)
     widths = tuple(widths or settings.widths)
@@ -231,15 +231,16 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
         min_size = int(rule_settings[SMALL_TEXT].options.get("min-size", 13)) if SMALL_TEXT in enabled else 0
         args = {"rules": sorted(r for r, code in AXE_RULES.items() if code in enabled),
                 "layoutTables": LAYOUT_TABLE in enabled, "minSize": min_size}
-        marked = {**c.payload, "body": c.marked_body}
         for sample in samples_of(config, c, result.failures):
+            shown = in_sample_locale(compiled, c, sample)  # a Hebrew sample is checked in the Hebrew build
+            marked = {**shown.payload, "body": shown.marked_body}
             for rendering in render_all(marked, sample.msg_params, sample.users, sample.recipients):
                 for scheme in schemes:
                     page = offline_page(scheme_html(rendering.body, scheme))
                     for width in widths:
                         key = f"{slug}/{sample.name}/{rendering.user_id}/{width}/{scheme}"
                         views.append((Shot(key, page, width, scheme), args))
-                        context[key] = (c, Sighting(rendering.user_id, width, scheme), rule_settings)
+                        context[key] = (shown, Sighting(rendering.user_id, width, scheme), rule_settings)
     try:
         found = chromium.run(_check_views(chromium, views, script, progress)) if views else {}
     finally:

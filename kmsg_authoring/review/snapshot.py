@@ -162,7 +162,20 @@ def _compile(config: Config, slugs: Sequence[str] | None, *, build_cache: bool =
 
     targets = resolve_slugs(config, slugs)
     report = build_project(config, targets, write=False, lint=False, use_cache=build_cache)
-    return targets, report.compiled, report.failures
+    # A template built per locale is filed under "<slug>.<locale>": its default locale's build also
+    # stands under the slug, and in_sample_locale picks the build a sample asks for.
+    compiled = dict(report.compiled)
+    for key, (slug, locale) in report.variants.items():
+        if locale == config.default_locale and key in report.compiled:
+            compiled[slug] = report.compiled[key]
+    return targets, compiled, report.failures
+
+
+def in_sample_locale(compiled: dict[str, CompiledTemplate], c: CompiledTemplate, sample: Sample) -> CompiledTemplate:
+    """The build of a template a sample is shown in: the sample's locale when it sets one the template has."""
+    if c.locale is None or not sample.locale:
+        return c
+    return compiled.get(f"{c.slug}.{sample.locale}", c)
 
 
 def samples_of(config: Config, compiled: CompiledTemplate, failures: dict[str, list[KmsgError]]) -> Iterator[Sample]:
@@ -193,8 +206,10 @@ def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence
         if c is None:
             continue
         for sample in samples_of(config, c, result.failures):
-            for i, rendering in enumerate(render_sample(c, sample)):
-                result.unresolved.extend((locate_unresolved(c, u), rendering.user_id, u) for u in rendering.unresolved)
+            shown = in_sample_locale(compiled, c, sample)
+            for i, rendering in enumerate(render_sample(shown, sample)):
+                result.unresolved.extend((locate_unresolved(shown, u), rendering.user_id, u)
+                                         for u in rendering.unresolved)
                 label = recipient_label(i, rendering.user_id)
                 for scheme in schemes:
                     page = offline_page(scheme_html(rendering.body, scheme))

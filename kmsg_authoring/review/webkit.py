@@ -68,7 +68,11 @@ class WebKitEngine(Engine):
             options.add_argument("--proxy=http://127.0.0.1:9")  # a closed port: nothing leaves the machine
             if scheme == DARK:
                 options.add_argument("--dark-mode")
-            env = {**os.environ, "DISPLAY": display, "GDK_BACKEND": "x11", "NO_AT_BRIDGE": "1"}
+            # Skia paints 512 px tiles on worker threads by default, and text crossing a tile edge
+            # (right-aligned and right-to-left text at 600 px) then differs by a level or two from run
+            # to run; painting on one thread makes the same page give the same bytes.
+            env = {**os.environ, "DISPLAY": display, "GDK_BACKEND": "x11", "NO_AT_BRIDGE": "1",
+                   "WEBKIT_SKIA_CPU_PAINTING_THREADS": "0"}
             service = Service(executable_path=str(self.driver_path), env=env)
             try:
                 self._drivers[scheme] = webdriver.WebKitGTK(options=options, service=service)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 # hundred kilobytes; a loop that never ends or output that multiplies is stopped and reported.
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
-_SECTIONS = ("build", "brand", "lint", "environments", "snapshot")
+_SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n")
+# A locale code as catalogs and adminTags spell it: "fr", "pt_BR", "zh_Hant".
+_LOCALE_CODE = re.compile(r"\A[a-z]{2,3}(?:_[A-Za-z0-9]{2,8})*\Z")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class Config:
     environments: Mapping[str, Environment] = field(default_factory=lambda: MappingProxyType({}))
     snapshot: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # review.snapshot validates it
     mjml: MjmlOptions = field(default_factory=MjmlOptions)
+    # [i18n]: the locales every translatable template is built in, the one the sources are written in,
+    # and whether the default locale's remote name also carries its " [<locale>]" suffix.
+    locales: tuple[str, ...] = ()
+    default_locale: str = ""
+    suffix_default_locale: bool = False
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -163,6 +171,32 @@ def _mjml(build: dict[str, Any]) -> MjmlOptions:
     )
 
 
+def _i18n(table: dict[str, Any]) -> tuple[tuple[str, ...], str, bool]:
+    """[i18n] locales, default_locale and suffix_default_locale, checked."""
+    unknown = set(table) - {"locales", "default_locale", "suffix_default_locale"}
+    if unknown:
+        raise ConfigError(f"[i18n]: unknown key '{min(unknown)}'", Location(CONFIG_FILE))
+    locales = table.get("locales", [])
+    if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
+        raise ConfigError('[i18n] locales must be a list of locale codes, e.g. ["en", "fr"]', Location(CONFIG_FILE))
+    for code in locales:
+        if not _LOCALE_CODE.match(code):
+            raise ConfigError(f"[i18n] locale '{code}' is not a locale code like 'fr' or 'pt_BR'",
+                              Location(CONFIG_FILE))
+    if len(set(locales)) != len(locales):
+        raise ConfigError("[i18n] locales lists a locale twice", Location(CONFIG_FILE))
+    default = table.get("default_locale", locales[0] if locales else "")
+    if not isinstance(default, str) or (locales and default not in locales):
+        raise ConfigError(f"[i18n] default_locale '{default}' must be one of locales ({', '.join(locales)})",
+                          Location(CONFIG_FILE))
+    if default and not locales:
+        raise ConfigError("[i18n] default_locale needs locales", Location(CONFIG_FILE))
+    suffix = table.get("suffix_default_locale", False)
+    if not isinstance(suffix, bool):
+        raise ConfigError("[i18n] suffix_default_locale must be true or false", Location(CONFIG_FILE))
+    return tuple(locales), default, suffix
+
+
 def load_config(root: Path | None = None) -> Config:
     """Read kmsg.toml at the project root (defaults when absent)."""
     root = find_root(root or Path.cwd())
@@ -207,6 +241,7 @@ def load_config(root: Path | None = None) -> Config:
         name: _environment(name, raw, CONFIG_FILE)
         for name, raw in _table(data, "environments", CONFIG_FILE).items()
     }
+    locales, default_locale, suffix_default_locale = _i18n(_table(data, "i18n", CONFIG_FILE))
     return Config(
         root=root,
         src_dir=root / src,
@@ -220,4 +255,7 @@ def load_config(root: Path | None = None) -> Config:
         environments=MappingProxyType(envs),
         snapshot=MappingProxyType(_table(data, "snapshot", CONFIG_FILE)),
         mjml=_mjml(build),
+        locales=locales,
+        default_locale=default_locale,
+        suffix_default_locale=suffix_default_locale,
     )

@@ -476,7 +476,8 @@ def test_a_cache_path_that_is_a_folder_is_reported_in_one_line(example_project: 
     code, _, err = run_cli(capsys, "-C", str(example_project), "build")
     assert code == 0
     assert err == "kmsg-author: warning: build cache not used: build/.cache.sqlite is a folder; remove it\n"
-    assert len(json.loads((example_project / "build/manifest.json").read_text())["templates"]) == 4
+    # Six outputs: the example attendance confirmation is built once per locale.
+    assert len(json.loads((example_project / "build/manifest.json").read_text())["templates"]) == 6
     assert run_cli(capsys, "-C", str(example_project), "lint")[0] == 0
 
 
@@ -522,4 +523,5 @@ def test_build_folder_removed_during_a_build_is_a_clear_error(
     code, out, err = run_cli(capsys, "-C", str(example_project), "build")
     assert code == 0 and "built 4 of 4" in out
     assert sorted(p.name for p in (example_project / "build").glob("*.json")) == [
-        "attendance-confirmation.json", "event-invitation.json", "follow-up.json", "manifest.json", "reminder.json"]
+        "attendance-confirmation.en.json", "attendance-confirmation.fr.json", "attendance-confirmation.he.json",
+        "event-invitation.json", "follow-up.json", "manifest.json", "reminder.json"]

@@ -67,11 +67,12 @@ def lint_one(tmp_path: Path) -> LintFn:
     """Lint a one-template project made by template_files(**kw); extra files via files={...}."""
     counter = iter(range(1000))
 
-    def run(*, files: dict[str, str] | None = None, toml: str = "", **kw: Any) -> list[Problem]:
+    def run(*, files: dict[str, str] | None = None, toml: str = "", locale: str | None = None,
+            **kw: Any) -> list[Problem]:
         root = tmp_path / f"p{next(counter)}"
         write(root, {**template_files(**kw), **(files or {}), "kmsg.toml": toml})
         config = load_config(root)
-        compiled = compile_template(config, kw.get("slug", "t"))
+        compiled = compile_template(config, kw.get("slug", "t"), locale=locale)
         return lint_template(compiled, config)
 
     return run

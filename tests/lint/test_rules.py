@@ -16,6 +16,15 @@ GROUPS = "unsubscribeGroups: [event-updates]\n"
 UNSUB_LINK = '<p><a href="{unsubLink}">Unsubscribe</a></p>'
 
 # code -> (keyword arguments of a template that breaks the rule, of one that does not)
+def _translated(msgstr: str, *, fuzzy: bool = False) -> dict[str, Any]:
+    """A template whose text goes through gettext, linted in French with this translation."""
+    po = (f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+          f'{"#, fuzzy" + chr(10) if fuzzy else ""}msgid "Hi {{recipient.firstName}}"\n{msgstr}\n')
+    return {"body": "<p>{% trans %}Hi {recipient.firstName}{% endtrans %}</p>", "locale": "fr",
+            "toml": '[i18n]\nlocales = ["en", "fr"]\n',
+            "files": {"templates_src/_locales/fr/LC_MESSAGES/messages.po": po}}
+
+
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM101": ({"body": "<p>{eventNmae}</p>", "tokens": {"eventName": "String"}},
               {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
@@ -109,6 +118,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
               {"body": '<div style="background-color:#ffffff"><p style="color:#333333">x</p></div>'}),
     "KM623": ({"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
               {"body": '<div style="background-color:#ffffff"><img src="https://e.example.com/logo.png" alt="Logo"></div>'}),
+    "KM701": (_translated('msgstr "Bonjour"'), _translated('msgstr "Bonjour {recipient.firstName}"')),
+    "KM702": (_translated('msgstr ""'), _translated('msgstr "Bonjour {recipient.firstName}"')),
+    "KM703": (_translated('msgstr "Bonjour {recipient.firstName}"', fuzzy=True),
+              _translated('msgstr "Bonjour {recipient.firstName}"')),
 }
 
 

@@ -89,10 +89,13 @@ def test_published_examples_pulled_into_an_empty_project_plan_unchanged(example_
     empty.mkdir()
     shutil.copy(example_project / "kmsg.toml", empty / "kmsg.toml")
     fresh = load_config(empty)
-    written = pull(client, fresh, app_guid=GUID).written
-    assert len(written) == len(api.live()) == 4
+    result = pull(client, fresh, app_guid=GUID)
+    # A translation stays with its group: the default locale's template is what is pulled.
+    assert result.translations == ["Attendance Confirmation [fr]", "Attendance Confirmation [he]"]
+    assert len(result.written) == len(api.live()) - 2 == 4
     plan = make_plan(client, local_templates(fresh), environment="t", app_guid=GUID)
-    assert {a.kind for a in plan.actions} == {UNCHANGED} and plan.nothing_to_publish
+    assert {a.kind for a in plan.actions if a.name not in result.translations} == {UNCHANGED}
+    assert plan.nothing_to_publish
 
 
 def test_a_body_linking_a_remote_stylesheet_keeps_the_link() -> None:

@@ -23,6 +23,8 @@ sandbox = pytest.importorskip("kmsg_authoring.sandbox", reason="the sandbox pack
 GUID = "example-app-guid"
 PARTNER = 4242
 WRITES = ("email-template/add", "email-template/update", "email-template/delete")
+# The example attendance confirmation is published once per locale of kmsg.toml's [i18n].
+TRANSLATIONS = ["Attendance Confirmation [fr]", "Attendance Confirmation [he]"]
 
 
 class Env:
@@ -79,9 +81,9 @@ def env(
 def test_first_publish_adds_every_example_then_nothing_to_publish(env: Env) -> None:
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 0, text
-    assert "published to sandbox: 4 added, 0 updated, 0 deleted, 0 unchanged" in text
+    assert "published to sandbox: 6 added, 0 updated, 0 deleted, 0 unchanged" in text
     names = sorted(t["name"] for t in env.live())
-    assert names == ["Attendance Confirmation", "Event Follow-up", "Event Invitation", "Event Reminder"]
+    assert names == ["Attendance Confirmation", *TRANSLATIONS, "Event Follow-up", "Event Invitation", "Event Reminder"]
     assert all(MANAGED_TAG in t["adminTags"].split(",") for t in env.live())
     env.clear()
     code, text = env.run("publish", "--env", "sandbox", "--verbose")
@@ -143,13 +145,13 @@ def test_prune_deletes_only_managed_templates(env: Env) -> None:
     shutil.rmtree(env.root / "templates_src/follow-up")
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 0 and "kept (use --prune to delete): Event Follow-up" in text
-    assert len(env.live()) == 5
+    assert len(env.live()) == 5 + len(TRANSLATIONS)
     env.clear()
     code, text = env.run("publish", "--env", "sandbox", "--prune")
     assert code == 0, text
     assert [r for r in env.requests() if r in WRITES] == ["email-template/delete"]
     assert sorted(t["name"] for t in env.live()) == [
-        "Attendance Confirmation", "Event Invitation", "Event Reminder", "Hand Made",
+        "Attendance Confirmation", *TRANSLATIONS, "Event Invitation", "Event Reminder", "Hand Made",
     ]
 
 
@@ -249,13 +251,13 @@ def test_dry_run_and_json_output_for_ci(env: Env) -> None:
     code, text = env.run("publish", "--env", "sandbox", "--dry-run", "--format", "json")
     assert code == 0
     plan = json.loads(text)
-    assert plan["summary"]["add"] == 4 and plan["nothingToPublish"] is False
+    assert plan["summary"]["add"] == 6 and plan["nothingToPublish"] is False
     assert not any(r in WRITES for r in env.requests())
     code, text = env.run("publish", "--env", "sandbox", "--format", "json")
     assert code == 0
     result = json.loads(text)
     assert list(result) == ["environment", "appGuid", "ok", "nothingToPublish", "summary", "templates"]
-    assert result["ok"] is True and result["summary"]["added"] == 4
+    assert result["ok"] is True and result["summary"]["added"] == 6
     assert {t["result"] for t in result["templates"]} == {"done"}
     assert "[#" not in text  # no progress bar without a terminal
     code, text = env.run("plan", "--env", "sandbox", "--format", "json", "--verbose")

@@ -31,8 +31,8 @@ def test_examples_in_three_engines_are_full_height_and_byte_identical(
         assert one == two, f"{key} differs between two runs"
     for engine in ENGINES:
         ours = {k: v for k, v in run1.images.items() if v["engine"] == engine}
-        # 5 recipients (event-invitation has two) x 2 widths x 2 schemes.
-        assert len(ours) == 20, engine
+        # 6 recipients (event-invitation has two, attendance-confirmation a Hebrew sample) x 2 widths x 2 schemes.
+        assert len(ours) == 24, engine
         for entry in ours.values():
             with Image.open(first / entry["file"]) as img:
                 width, height = img.size
@@ -48,7 +48,7 @@ def test_examples_in_three_engines_are_full_height_and_byte_identical(
                  "--compare", str(second)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "60 images: 0 changed, 0 added, 0 removed, 60 unchanged" in out
+    assert "72 images: 0 changed, 0 added, 0 removed, 72 unchanged" in out
     report = (first / "report.html").read_text(encoding="utf-8")
     section = report.split("<section class=\"case\"", 2)[1]
     assert "--engines:3" in section

@@ -165,3 +165,25 @@ def test_a_project_without_templates_is_a_usage_error(tmp_path: Path, capsys: py
     (tmp_path / "templates_src").mkdir()
     code, _, err = run_cli(capsys, "-C", str(tmp_path), "snapshot")
     assert code == 2 and "no templates in templates_src/" in err
+
+
+@needs("chromium")
+def test_the_translated_example_is_snapshotted_in_each_samples_locale(
+        example_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out_dir = tmp_path / "snaps"
+    code, out, _ = run_cli(capsys, "-C", str(example_project), "snapshot", "attendance-confirmation",
+                           "--out", str(out_dir), "--width", "375")
+    assert code == 0, out
+    images = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))["images"]
+    english = images["attendance-confirmation/default/01-jane@example.com/375-light-chromium"]
+    hebrew = images["attendance-confirmation/hebrew/01-noa@example.com/375-light-chromium"]
+    assert english["html"] != hebrew["html"]
+    # The Hebrew sample is rendered from the Hebrew build, right to left.
+    from kmsg_authoring.review.snapshot import plan
+    from kmsg_authoring.source.config import load_config
+
+    jobs, _ = plan(load_config(example_project), ["attendance-confirmation"], widths=[375], schemes=["light"],
+                   engines=["chromium"])
+    pages = {job.sample: job.page for job in jobs}
+    assert '<html lang="he" dir="rtl"' in pages["hebrew"] and "נתראה שם, נועה!" in pages["hebrew"]
+    assert '<html lang="en" dir="ltr"' in pages["default"] and "See you there, Jane!" in pages["default"]
