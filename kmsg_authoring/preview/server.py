@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.source.config import CONFIG_FILE
 from kmsg_authoring.errors import UsageError
-from kmsg_authoring.preview.site import PreviewSite, Rebuilt, internal_error
+from kmsg_authoring.preview.routes import internal_error
+from kmsg_authoring.preview.site import PreviewSite, Rebuilt
 from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher
 
 if TYPE_CHECKING:

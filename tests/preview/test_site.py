@@ -10,7 +10,8 @@ import pytest
 
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.preview.pages import OVERLAY_ID
-from kmsg_authoring.preview.site import STATIC_DIR, PreviewSite, safe_join
+from kmsg_authoring.preview.routes import STATIC_DIR, safe_join
+from kmsg_authoring.preview.site import PreviewSite
 from kmsg_authoring.preview.watcher import Debouncer, is_scratch
 
 SRC = "templates_src"
@@ -301,7 +302,7 @@ def test_each_rebuild_is_reported_with_templates_time_and_located_errors(example
 
 def test_an_image_that_cannot_load_gets_a_neutral_placeholder_in_the_frame(site: PreviewSite) -> None:
     """The email frame adds one style: ::before content, which only a failed image shows."""
-    from kmsg_authoring.preview.site import IMAGE_PLACEHOLDER_CSS
+    from kmsg_authoring.preview.routes import IMAGE_PLACEHOLDER_CSS
 
     status, email = text(site, "/t/reminder/email/default/0.html")
     assert status == 200 and email.count(IMAGE_PLACEHOLDER_CSS) == 1
