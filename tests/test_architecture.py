@@ -8,7 +8,8 @@ stages of the same rank are siblings and do not import each other):
     1  source/                           project files in, configuration and template sources out
     2  compile/                          template sources in, compiled templates out
     3  lint/ | render/                   compiled template in, findings out | + sample, what a recipient sees
-    4  build.py, project_lint.py,        compile then lint then write outputs; the project-wide lint;
+    4  build.py, build_cache.py,          compile then lint then write outputs, the build cache; the
+       project_lint.py,                  project-wide lint;
        project_contracts.py              the project's contracts, now or at a Git revision
     5  review/ | api/                    rendered emails in browser engines (snapshots, a11y) | the API client
     6  preview/ | publish/               the live preview (with snapshot thumbnails) | remote templates out
@@ -44,7 +45,7 @@ STAGES: dict[str, tuple[int, set[str]]] = {
     "compile": (2, {"compile"}),
     "lint": (3, {"lint"}),
     "render": (3, {"render"}),
-    "build": (4, {"build", "project_lint", "project_contracts"}),
+    "build": (4, {"build", "build_cache", "project_lint", "project_contracts"}),
     # review/ puts rendered emails in front of browser engines; preview/ shows its thumbnails, so comes after.
     "review": (5, {"review"}),
     "api": (5, {"api"}),

@@ -390,7 +390,7 @@ def test_a_partial_created_later_where_an_include_looked_is_a_change(make_projec
 # -- 5 and 11. a shared, busy or unusable cache ----------------------------------------------------
 @pytest.fixture
 def fast_busy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kmsg_authoring.build.BUSY_TIMEOUT", 0.1)
+    monkeypatch.setattr("kmsg_authoring.build_cache.BUSY_TIMEOUT", 0.1)
 
 
 @pytest.mark.parametrize("lock", ["write", "exclusive"])
