@@ -8,7 +8,7 @@ stages of the same rank are siblings and do not import each other):
     1  source/                           project files in, configuration and template sources out
     2  compile/                          template sources in, compiled templates out
     3  lint/ | render/                   compiled template in, findings out | + sample, what a recipient sees
-    4  build.py, build_cache.py,          compile then lint then write outputs, the build cache; the
+    4  build.py, build_cache.py,         compile then lint then write outputs, the build cache; the
        project_lint.py,                  project-wide lint;
        project_contracts.py              the project's contracts, now or at a Git revision
     5  review/ | api/                    rendered emails in browser engines (snapshots, a11y) | the API client
