@@ -12,6 +12,7 @@ from kmsg_authoring.compile.extract import DEPTH_CHECK_FROM, Context, TooDeep, c
 from kmsg_authoring.compile.inline import inline_css
 from kmsg_authoring.compile.jinja_errors import jinja_error
 from kmsg_authoring.compile.loader import prepare
+from kmsg_authoring.compile.stylesheets import link_stylesheets, token_rules
 from kmsg_authoring.compile.schema import validate_template_yaml
 from kmsg_authoring.compile.tokens import (
     PLACEHOLDER_PREFIX,
@@ -22,7 +23,7 @@ from kmsg_authoring.compile.tokens import (
     find_tokens,
     number_of_tokens_used,
 )
-from kmsg_authoring.compile.types import MARK_ATTR, MARK_RE, CompiledTemplate, SourceMap, TokenRef
+from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, LOCALE_TAG_PREFIX
@@ -46,21 +47,9 @@ __all__ = ["CompileEnv", "CompiledTemplate", "TokenRef", "compile_template", "fi
 
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.DOTALL | re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_CSS_PART = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]", re.DOTALL)
 _KEEP_STYLE = '<style data-css-inline="ignore">'
 # Blocks the inliner was told to leave alone (token rules copied above, MRML's own head styles) lose the mark after.
 _KEPT_STYLE = re.compile(r'<style data-css-inline="ignore"(?: data-premailer="ignore")?')
-_LINK_START = re.compile(r"<link\b", re.IGNORECASE)
-# A <link> element, or what an HTML parser never looks inside for one: a comment, or the raw text
-# of <script>, <style>, <title> and <textarea>.
-_LINK_SCAN = re.compile(
-    r"<!--.*?(?:-->|\Z)"
-    r"|<(script|style|title|textarea)\b[^<]*+(?:<(?!/\1\s*>)[^<]*+)*+(?:</\1\s*>|\Z)"
-    r"|(?P<link><link\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>)",
-    re.DOTALL | re.IGNORECASE,
-)
-_ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-_REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
 
 class CompileEnv:
@@ -89,8 +78,6 @@ class CompileEnv:
         return self._jinja
 
 
-def _attrs(tag: str) -> dict[str, str]:
-    return {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
 
 
 class _Compiler:
@@ -198,72 +185,6 @@ class _Compiler:
                 f"token reference {m.group(0)} is assembled by Jinja from pieces; write it in one piece", loc
             )
 
-    def _link_stylesheets(self, html: str, settings: dict[str, Any]) -> str:
-        """Replace each <link rel=stylesheet> to a project file by a <style> holding the file.
-
-        Links are found as an HTML parser finds elements: never inside a comment (a commented-out
-        hint is not a stylesheet) nor inside the raw text of <script>, <style>, <title> or
-        <textarea>. A remote one is kept as written and never downloaded (the linter says which
-        clients ignore it), or refused with remote_stylesheets: error.
-        """
-        if _LINK_START.search(html) is None:
-            return html
-        policy = settings.get("remote_stylesheets", self.config.remote_stylesheets)
-
-        def swap(m: re.Match[str]) -> str:
-            if m.group("link") is None:
-                return m.group(0)
-            attrs = _attrs(m.group(0))
-            if "stylesheet" not in attrs.get("rel", "").lower().split():
-                return m.group(0)
-            loc = self.env.marks.element_location(attrs.get("data-kmsg-loc")) or Location(self.body_rel)
-            href = attrs.get("href", "")
-            if not href:
-                raise BuildError("<link rel=stylesheet> without href", loc)
-            if _REMOTE.match(href):
-                if policy != "error":
-                    return m.group(0)
-                raise BuildError(
-                    f"remote stylesheet '{href}' is never downloaded; put the CSS in the project, or drop "
-                    "remote_stylesheets: error (kmsg: in template.yaml, [build] in kmsg.toml) to keep the link",
-                    loc,
-                )
-            base = (self.config.root / loc.path).parent
-            target = (self.config.src_dir / href.lstrip("/")) if href.startswith("/") else base / href
-            if not target.resolve().is_relative_to(self.config.root.resolve()):
-                raise BuildError(f"stylesheet '{href}' is outside the project; only files inside it are read", loc)
-            if not target.is_file():
-                raise BuildError(f"stylesheet '{href}' not found in the project", loc)
-            rel = confine(self.config.root, target)
-            self.deps.add(rel)
-            css = prepare(read_text(target, rel, root=self.config.root), rel, self.env.shield, None, jinja=False)
-            media = attrs.get("media")
-            media_attr = f' media="{media}"' if media else ""
-            # Marked as written in the stylesheet, so that findings about its rules point into it.
-            mark = self.env.marks.add(Location(rel, 1, 1))
-            return f'<style{media_attr} {MARK_ATTR}="{mark}">{css}\n</style>'
-
-        return _LINK_SCAN.sub(swap, html)
-
-    @staticmethod
-    def _token_rules(css: str) -> list[str]:
-        """Top-level style rules of a stylesheet whose declarations hold a token placeholder."""
-        rules: list[str] = []
-        depth = 0
-        start = 0
-        for m in _CSS_PART.finditer(css):
-            char = m.group(0)
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth = max(depth - 1, 0)
-            if depth == 0 and char in "};":
-                rule = css[start:m.end()].strip()
-                start = m.end()
-                if char == "}" and not rule.startswith("@") and PLACEHOLDER_RE.search(rule):
-                    rules.append(rule)
-        return rules
-
     def _keep_css_tokens(self, html: str) -> str:
         """Copy style rules holding tokens into a block the inliner leaves alone.
 
@@ -280,7 +201,7 @@ class _Compiler:
                 return m.group(0)
             if _KEPT_STYLE.match(m.group(0)):  # never inlined, so nothing to keep a copy of
                 return m.group(0)
-            rules = self._token_rules(m.group(0)[m.group(0).index(">") + 1:])
+            rules = token_rules(m.group(0)[m.group(0).index(">") + 1:])
             return m.group(0) + (_KEEP_STYLE + "\n".join(rules) + "</style>" if rules else "")
 
         return _STYLE_BLOCK.sub(copy, html)
@@ -398,7 +319,9 @@ class _Compiler:
             self._refuse_unshielded(rendered)
         if self.body_name == BODY_MJML:
             rendered = self._mjml(rendered)
-        rendered = self._link_stylesheets(rendered, settings)
+        policy = settings.get("remote_stylesheets", self.config.remote_stylesheets)
+        rendered = link_stylesheets(rendered, policy, self.config, self.env.shield, self.env.marks,
+                                    self.body_rel, self.deps)
         self._refuse_too_deep(rendered)
         if settings.get("inline_css", True):
             inlined = _KEPT_STYLE.sub("<style", inline_css(self._keep_css_tokens(rendered), self.config.inliner))
