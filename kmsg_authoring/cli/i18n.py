@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
 def run_extract(args: argparse.Namespace) -> int:
     """Write the .pot."""
     from kmsg_authoring.cli._common import config_from, out
-    from kmsg_authoring.compile.i18n import extract_template
+    from kmsg_authoring.compile.catalogs import extract_template
 
     change = extract_template(config_from(args))
     state = "written" if change.written else "unchanged"
@@ -47,7 +47,7 @@ def run_extract(args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     """Merge the .pot into every catalog."""
     from kmsg_authoring.cli._common import config_from, out
-    from kmsg_authoring.compile.i18n import update_catalogs
+    from kmsg_authoring.compile.catalogs import update_catalogs
 
     for change in update_catalogs(config_from(args)):
         state = "written" if change.written else "unchanged"
@@ -59,7 +59,7 @@ def run_update(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     """Print the translation status of every locale."""
     from kmsg_authoring.cli._common import config_from, out
-    from kmsg_authoring.compile.i18n import translation_status
+    from kmsg_authoring.compile.catalogs import translation_status
 
     rows = translation_status(config_from(args))
     if args.format == "json":
