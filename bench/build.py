@@ -58,8 +58,12 @@ def mjml_stage_only(root: Path) -> float:
         compiler = _Compiler(env, slug)
         compiler.compile()  # loads and prepares the sources; the stage is timed below on its input
         env.jinja.start_budget()
-        sources.append((compiler, compiler._render_body(True, {"brand": dict(config.brand), "template": {
-            "slug": slug, "name": slug}})))
+        sources.append(
+            (
+                compiler,
+                compiler._render_body(True, {"brand": dict(config.brand), "template": {"slug": slug, "name": slug}}),
+            )
+        )
     start = time.process_time()
     for compiler, mjml in sources:
         compiler._mjml(mjml)
@@ -80,10 +84,12 @@ def bench_mjml(count: int, runs: int, html_rate: dict[bool, float]) -> None:
                 cpus.append(cpu)
                 walls.append(wall)
             label = "compile+lint" if lint else "compile only"
-            print(f"[mjml] cold build ({label}, files written): {min(cpus) / n * 1000:.2f} ms CPU per template "
-                  f"(best; median {statistics.median(cpus) / n * 1000:.2f}), "
-                  f"{n / statistics.median(walls):.0f} MJML templates/s wall ({n} templates) "
-                  f"beside {html_rate[lint]:.0f} HTML templates/s")
+            print(
+                f"[mjml] cold build ({label}, files written): {min(cpus) / n * 1000:.2f} ms CPU per template "
+                f"(best; median {statistics.median(cpus) / n * 1000:.2f}), "
+                f"{n / statistics.median(walls):.0f} MJML templates/s wall ({n} templates) "
+                f"beside {html_rate[lint]:.0f} HTML templates/s"
+            )
 
 
 def cold_build(root: Path, lint: bool) -> tuple[float, float, int]:
@@ -121,8 +127,14 @@ def rebuild_after_edit(root: Path, slug: str, runs: int) -> list[float]:
     for i in range(runs):
         body.write_text(original + f"\n<!-- edit {i} -->\n", encoding="utf-8")
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "kmsg_authoring", "build", "-q"], cwd=root, env=env,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "kmsg_authoring", "build", "-q"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         times.append(time.perf_counter() - start)
         if proc.returncode != 0:
             raise SystemExit(f"rebuild failed: {proc.stderr}")
@@ -138,8 +150,10 @@ def main() -> int:
     if not files:
         print(f"no corpus at {CORPUS}")
         return 2
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.platform()}"
+    )
     print(f"corpus: {len(files)} templates from {CORPUS}")
     per_template: dict[str, float] = {}
     html_rate: dict[bool, float] = {}
@@ -148,17 +162,23 @@ def main() -> int:
             root = Path(tmp) / engine
             make_corpus_project(root, files, CORPUS, engine, keep_remote=True)
             # Warm-up: imports and engine set-up are start-up, not per-template work.
-            build_project(load_config(root), [min(p.name for p in (root / "templates_src").iterdir())],
-                          write=False, use_cache=False)
+            build_project(
+                load_config(root),
+                [min(p.name for p in (root / "templates_src").iterdir())],
+                write=False,
+                use_cache=False,
+            )
             print(f"[{engine}] CSS inlining alone: {inline_only(root, engine):.2f} ms CPU per template")
             cpus = []
             for _ in range(args.runs if engine == "css-inline" else 1):
                 start = time.process_time()
                 build_project(load_config(root), write=False, use_cache=False, lint=False)
                 cpus.append(time.process_time() - start)
-            print(f"[{engine}] compile in memory (no files written, no cache, no lint): "
-                  f"{min(cpus) / len(files) * 1000:.2f} ms CPU per template "
-                  f"(best; median {statistics.median(cpus) / len(files) * 1000:.2f})")
+            print(
+                f"[{engine}] compile in memory (no files written, no cache, no lint): "
+                f"{min(cpus) / len(files) * 1000:.2f} ms CPU per template "
+                f"(best; median {statistics.median(cpus) / len(files) * 1000:.2f})"
+            )
             for lint in (False, True):
                 cpus, walls = [], []
                 for _ in range(args.runs if engine == "css-inline" else max(1, args.runs // 3)):
@@ -167,17 +187,21 @@ def main() -> int:
                     walls.append(wall)
                 cpu_ms = min(cpus) / n * 1000
                 label = "compile+lint" if lint else "compile only"
-                print(f"[{engine}] cold build ({label}, files written): {cpu_ms:.2f} ms CPU per template "
-                      f"(best; median {statistics.median(cpus) / n * 1000:.2f}), "
-                      f"{n / statistics.median(walls):.0f} templates/s wall ({n} templates)")
+                print(
+                    f"[{engine}] cold build ({label}, files written): {cpu_ms:.2f} ms CPU per template "
+                    f"(best; median {statistics.median(cpus) / n * 1000:.2f}), "
+                    f"{n / statistics.median(walls):.0f} templates/s wall ({n} templates)"
+                )
                 if lint:
                     per_template[engine] = cpu_ms
                 if engine == "css-inline":
                     html_rate[lint] = n / statistics.median(walls)
             slug = min(p.name for p in (root / "templates_src").iterdir())
             times = rebuild_after_edit(root, slug, args.runs)
-            print(f"[{engine}] one-template rebuild after an edit (new process): median "
-                  f"{statistics.median(times) * 1000:.0f} ms wall, max {max(times) * 1000:.0f} ms")
+            print(
+                f"[{engine}] one-template rebuild after an edit (new process): median "
+                f"{statistics.median(times) * 1000:.0f} ms wall, max {max(times) * 1000:.0f} ms"
+            )
     bench_mjml(len(files), args.runs, html_rate)
     ratio = per_template["premailer"] / per_template["css-inline"]
     print(f"css-inline is {ratio:.0f}x faster than premailer per template (CPU, compile+lint)")

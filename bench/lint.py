@@ -88,8 +88,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "examples"
@@ -101,12 +103,15 @@ def main() -> int:
         uncached = hook_runs(root, slug, args.runs, UNCACHED_ENV)
         total, tops = import_profile(root, slug)
         print(f"\n1. pre-commit style: `python -m kmsg_authoring lint templates_src/{slug}` in a new process")
-        print(f"   wall, {args.runs} runs after an edit: median {statistics.median(times) * 1000:.0f} ms, "
-              f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (target < 500 ms)")
-        print(f"   without bytecode (PYTHONDONTWRITEBYTECODE=1, every module compiled at start-up): "
-              f"median {statistics.median(uncached) * 1000:.0f} ms")
-        print(f"   of which interpreter start-up (`python -c pass`): {bare * 1000:.0f} ms; "
-              f"imports: {total:.0f} ms")
+        print(
+            f"   wall, {args.runs} runs after an edit: median {statistics.median(times) * 1000:.0f} ms, "
+            f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (target < 500 ms)"
+        )
+        print(
+            f"   without bytecode (PYTHONDONTWRITEBYTECODE=1, every module compiled at start-up): "
+            f"median {statistics.median(uncached) * 1000:.0f} ms"
+        )
+        print(f"   of which interpreter start-up (`python -c pass`): {bare * 1000:.0f} ms; imports: {total:.0f} ms")
         print("   heaviest imports: " + ", ".join(f"{name} {ms:.0f} ms" for ms, name in tops))
 
     files = corpus_files()
@@ -126,23 +131,30 @@ def main() -> int:
         for c in compiled.values():
             lint_template(c, config)
         rules_only = time.perf_counter() - start
-        print(f"\n2. corpus: {len(slugs)} real-world emails as templates "
-              f"({report.errors} errors, {report.warnings} warnings)")
+        print(
+            f"\n2. corpus: {len(slugs)} real-world emails as templates "
+            f"({report.errors} errors, {report.warnings} warnings)"
+        )
         print(f"   compile + lint: {elapsed:.2f} s, {len(slugs) / elapsed:.0f} templates/s (target > 50/s)")
-        print(f"   lint rules alone: {rules_only:.2f} s, {len(compiled) / rules_only:.0f} templates/s, "
-              f"{rules_only / len(compiled) * 1000:.1f} ms a template")
+        print(
+            f"   lint rules alone: {rules_only:.2f} s, {len(compiled) / rules_only:.0f} templates/s, "
+            f"{rules_only / len(compiled) * 1000:.1f} ms a template"
+        )
         client_rules(config, list(compiled.values()))
     return 0
 
 
 def data_loading(runs: int = 7) -> tuple[float, float]:
     """Median milliseconds, in a new process, to import the loader and to load and index the data."""
-    code = ("import time; t = time.perf_counter(); from kmsg_authoring.lint.caniemail import load; "
-            "a = time.perf_counter(); load(); b = time.perf_counter(); print(a - t, b - a)")
+    code = (
+        "import time; t = time.perf_counter(); from kmsg_authoring.lint.caniemail import load; "
+        "a = time.perf_counter(); load(); b = time.perf_counter(); print(a - t, b - a)"
+    )
     imports, loads = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], env=CACHED_ENV, capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=CACHED_ENV, capture_output=True, text=True, check=True
+        ).stdout.split()
         imports.append(float(out[0]) * 1000)
         loads.append(float(out[1]) * 1000)
     return statistics.median(imports), statistics.median(loads)
@@ -168,8 +180,10 @@ def client_rules(config: Config, compiled: list[CompiledTemplate]) -> None:
     costs.sort()
     print("\n3. client-support rules (KM611-KM615, Can I email data)")
     print(f"   data in a new process: import {imported:.1f} ms, load and index {loaded:.1f} ms (median)")
-    print(f"   per template over {len(costs)} corpus templates: median {statistics.median(costs):.2f} ms, "
-          f"90th percentile {costs[int(len(costs) * 0.9)]:.2f} ms, max {costs[-1]:.2f} ms")
+    print(
+        f"   per template over {len(costs)} corpus templates: median {statistics.median(costs):.2f} ms, "
+        f"90th percentile {costs[int(len(costs) * 0.9)]:.2f} ms, max {costs[-1]:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -80,8 +80,9 @@ def main() -> int:
                 client = Client(live.port, args.template, since)
                 time.sleep(0.25)  # the page is connected and waiting; earlier saves have settled
                 start = time.perf_counter()
-                body.write_text(original.replace("{% block content %}", f"{{% block content %}}<p>edit {i}</p>"),
-                                encoding="utf-8")
+                body.write_text(
+                    original.replace("{% block content %}", f"{{% block content %}}<p>edit {i}</p>"), encoding="utf-8"
+                )
                 client.thread.join(timeout=10)
                 if client.epoch == since:
                     print(f"edit {i}: no reload within 10 s", file=sys.stderr)
@@ -92,13 +93,19 @@ def main() -> int:
 
     ms = sorted(x * 1000 for x in latencies)
     p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
-    print(f"preview reload latency, {len(ms)} edits of {args.template}/body.html "
-          f"({platform.python_implementation()} {platform.python_version()}, {platform.machine()}):")
-    print(f"  median {statistics.median(ms):.0f} ms   p90 {p90:.0f} ms   min {ms[0]:.0f} ms   max {ms[-1]:.0f} ms"
-          f"   (target: median < 300 ms)")
+    print(
+        f"preview reload latency, {len(ms)} edits of {args.template}/body.html "
+        f"({platform.python_implementation()} {platform.python_version()}, {platform.machine()}):"
+    )
+    print(
+        f"  median {statistics.median(ms):.0f} ms   p90 {p90:.0f} ms   min {ms[0]:.0f} ms   max {ms[-1]:.0f} ms"
+        f"   (target: median < 300 ms)"
+    )
     if build_times:
-        print(f"  rebuild of the one affected template: median {statistics.median(build_times) * 1000:.0f} ms "
-              f"over {len(build_times)} rebuild(s); debounce quiet period {live.debouncer.quiet * 1000:.0f} ms")
+        print(
+            f"  rebuild of the one affected template: median {statistics.median(build_times) * 1000:.0f} ms "
+            f"over {len(build_times)} rebuild(s); debounce quiet period {live.debouncer.quiet * 1000:.0f} ms"
+        )
     return 0 if statistics.median(ms) < 300 else 1
 
 

@@ -100,8 +100,11 @@ def run(count: int, concurrency: int) -> int:
             sb.request_log.clear()
             started = time.perf_counter()
             proc = subprocess.run(
-                [sys.executable, "-m", "kmsg_authoring", *base], capture_output=True, text=True,
-                env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False,
+                [sys.executable, "-m", "kmsg_authoring", *base],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                check=False,
             )
             report("no-op re-run (new process)", time.perf_counter() - started, list(sb.request_log), proc.stderr)
             if proc.returncode != 0:

@@ -99,8 +99,11 @@ def manifest_text(manifest: dict[str, Any]) -> str:
 def _output_key(config: Config, manifest: dict[str, Any], slug: str) -> str:
     """The name a template's default-locale outputs had at its last build: <slug>.<locale> when it was localized."""
     localized = f"{slug}.{config.default_locale}"
-    if config.default_locale and isinstance(manifest.get(localized), dict) and \
-            manifest[localized].get("locale") == config.default_locale:
+    if (
+        config.default_locale
+        and isinstance(manifest.get(localized), dict)
+        and manifest[localized].get("locale") == config.default_locale
+    ):
         return localized
     return slug
 
@@ -117,16 +120,23 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
     out = config.build_dir
     existing = set(discover(config.src_dir))
     locales = set(config.locales)
-    manifest = {k: v for k, v in manifest.items() if k in existing or (
-        isinstance(v, dict) and v.get("slug") in existing and v.get("locale") in locales)}
+    manifest = {
+        k: v
+        for k, v in manifest.items()
+        if k in existing or (isinstance(v, dict) and v.get("slug") in existing and v.get("locale") in locales)
+    }
     attempted = list(attempted)
     for slug in attempted:
         if slug in report.unchanged:
             continue
         # A template that became localized (or stopped being) loses the outputs of its other shape.
         folder = report.slug_of(slug)
-        for stale in [k for k, v in manifest.items() if k not in attempted and (
-                k == folder or (isinstance(v, dict) and v.get("slug") == folder and v.get("locale")))]:
+        for stale in [
+            k
+            for k, v in manifest.items()
+            if k not in attempted
+            and (k == folder or (isinstance(v, dict) and v.get("slug") == folder and v.get("locale")))
+        ]:
             manifest.pop(stale, None)
             for suffix in (".json", ".html"):
                 (out / f"{stale}{suffix}").unlink(missing_ok=True)
@@ -149,8 +159,9 @@ def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str]
             report.written.append(contract_rel(folder))
         manifest[slug] = manifest_entry(c)
     write_atomic(out / MANIFEST, manifest_text(manifest))
-    _remove_stray_outputs(config, set(manifest), {
-        str(v.get("slug") or k) if isinstance(v, dict) else k for k, v in manifest.items()})
+    _remove_stray_outputs(
+        config, set(manifest), {str(v.get("slug") or k) if isinstance(v, dict) else k for k, v in manifest.items()}
+    )
 
 
 def _remove_stray_outputs(config: Config, kept: set[str], kept_contracts: set[str]) -> None:
@@ -166,8 +177,11 @@ def _remove_stray_outputs(config: Config, kept: set[str], kept_contracts: set[st
     contracts = out / CONTRACTS_DIR
     if contracts.is_dir() and not contracts.is_symlink():
         for path in contracts.iterdir():
-            if (path.name.endswith(CONTRACT_SUFFIX) and path.name[: -len(CONTRACT_SUFFIX)] not in kept_contracts
-                    and path.is_file()):
+            if (
+                path.name.endswith(CONTRACT_SUFFIX)
+                and path.name[: -len(CONTRACT_SUFFIX)] not in kept_contracts
+                and path.is_file()
+            ):
                 path.unlink(missing_ok=True)
 
 
@@ -214,9 +228,11 @@ def build_project(
         compiled = None
         if cache is not None and cache.unchanged(key, slug):
             out_key = key if key in report.variants else _output_key(config, manifest, slug)
-            in_place = out_key in manifest and all(
-                (config.build_dir / f"{out_key}{suffix}").is_file() for suffix in (".json", ".html")
-            ) and (config.build_dir / contract_rel(slug)).is_file()
+            in_place = (
+                out_key in manifest
+                and all((config.build_dir / f"{out_key}{suffix}").is_file() for suffix in (".json", ".html"))
+                and (config.build_dir / contract_rel(slug)).is_file()
+            )
             if not load_unchanged and not lint_cached and (in_place or not write):
                 report.unchanged.append(out_key)
                 return None
@@ -244,12 +260,12 @@ def build_project(
             except KmsgError:
                 raise
             except Exception as exc:  # a check that crashed did not pass
-                raise BuildError(f"the linter could not check this template ({type(exc).__name__}: {exc}); "
-                                 "nothing was built", Location(compiled.meta.path)) from exc
+                raise BuildError(
+                    f"the linter could not check this template ({type(exc).__name__}: {exc}); nothing was built",
+                    Location(compiled.meta.path),
+                ) from exc
             report.problems[key] = problems
-            errors.extend(
-                KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error
-            )
+            errors.extend(KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error)
         if errors:
             report.failures[key] = errors
             if cache is not None:
@@ -264,8 +280,11 @@ def build_project(
         # The default locale first: whether the template has translatable text is known once it is
         # compiled (or from its last build's outputs when it is unchanged).
         compiled = one(slug, slug, None)
-        localized = compiled.locale is not None if compiled is not None else (
-            _output_key(config, manifest, slug) != slug and slug not in report.failures)
+        localized = (
+            compiled.locale is not None
+            if compiled is not None
+            else (_output_key(config, manifest, slug) != slug and slug not in report.failures)
+        )
         if not localized:
             continue
         report.rekey(slug, f"{slug}.{config.default_locale}")

@@ -56,9 +56,23 @@ class Hashes:
 
 def settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
-    return sha(dumps([CACHE_FORMAT, __version__, config.inliner, config.remote_stylesheets, dict(config.brand),
-                       dict(config.lint), str(config.src_dir), config.render_time_limit,
-                       config.render_size_limit, repr(config.mjml), *_i18n_settings(config)]).encode())
+    return sha(
+        dumps(
+            [
+                CACHE_FORMAT,
+                __version__,
+                config.inliner,
+                config.remote_stylesheets,
+                dict(config.brand),
+                dict(config.lint),
+                str(config.src_dir),
+                config.render_time_limit,
+                config.render_size_limit,
+                repr(config.mjml),
+                *_i18n_settings(config),
+            ]
+        ).encode()
+    )
 
 
 def _i18n_settings(config: Config) -> list[Any]:
@@ -83,15 +97,24 @@ def to_cache(c: CompiledTemplate) -> dict[str, Any]:
     """A compiled template as the JSON the cache stores."""
     return {
         "compiled": {
-            "slug": c.slug, "folder": c.folder, "payload": c.payload,
+            "slug": c.slug,
+            "folder": c.folder,
+            "payload": c.payload,
             "tokens": [t.to_json() for t in c.tokens],
-            "meta": {"path": c.meta.path, "data": c.meta.data,
-                     "positions": [[list(k), list(v)] for k, v in c.meta.positions.items()]},
-            "settings": c.settings, "marked_body": c.marked_body, "rendered": c.rendered,
+            "meta": {
+                "path": c.meta.path,
+                "data": c.meta.data,
+                "positions": [[list(k), list(v)] for k, v in c.meta.positions.items()],
+            },
+            "settings": c.settings,
+            "marked_body": c.marked_body,
+            "rendered": c.rendered,
             "marks": [[i, m.path, m.line, m.col] for i, m in c.source_map.marks.items()],
-            "dependencies": list(c.dependencies), "content_hash": c.content_hash,
+            "dependencies": list(c.dependencies),
+            "content_hash": c.content_hash,
             "number_of_tokens_used": c.number_of_tokens_used,
-            "locale": c.locale, "translations": [t.to_json() for t in c.translations],
+            "locale": c.locale,
+            "translations": [t.to_json() for t in c.translations],
         },
     }
 
@@ -101,14 +124,20 @@ def from_cache(data: dict[str, Any]) -> CompiledTemplate:
     c = data["compiled"]
     meta = c["meta"]
     return CompiledTemplate(
-        slug=c["slug"], folder=c["folder"], payload=c["payload"],
+        slug=c["slug"],
+        folder=c["folder"],
+        payload=c["payload"],
         tokens=tuple(TokenRef.from_json(t) for t in c["tokens"]),
         meta=YamlDoc(meta["path"], meta["data"], {tuple(k): (v[0], v[1]) for k, v in meta["positions"]}),
-        settings=c["settings"], marked_body=c["marked_body"], rendered=c["rendered"],
+        settings=c["settings"],
+        marked_body=c["marked_body"],
+        rendered=c["rendered"],
         source_map=SourceMap({m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]}),
-        dependencies=tuple(c["dependencies"]), content_hash=c["content_hash"],
+        dependencies=tuple(c["dependencies"]),
+        content_hash=c["content_hash"],
         number_of_tokens_used=c["number_of_tokens_used"],
-        locale=c.get("locale"), translations=_translations(c.get("translations") or []),
+        locale=c.get("locale"),
+        translations=_translations(c.get("translations") or []),
     )
 
 
@@ -181,7 +210,8 @@ class Cache:
                 for table in ("meta", "templates"):
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")
                 self.db.execute(
-                    "CREATE TABLE templates (slug TEXT PRIMARY KEY, key TEXT, deps TEXT, hash TEXT, record TEXT)")
+                    "CREATE TABLE templates (slug TEXT PRIMARY KEY, key TEXT, deps TEXT, hash TEXT, record TEXT)"
+                )
                 self.db.execute(f"PRAGMA user_version = {CACHE_FORMAT}")
             self.db.execute("COMMIT")
         rows = self.db.execute("SELECT slug, deps, hash FROM templates WHERE key = ?", (self.key,)).fetchall()
@@ -224,8 +254,9 @@ class Cache:
     def load(self, slug: str) -> CompiledTemplate | None:
         """The full compiled record of an unchanged template (None: absent, damaged or replaced meanwhile)."""
         try:
-            row = self.db.execute("SELECT record, hash FROM templates WHERE slug = ? AND key = ?",
-                                  (slug, self.key)).fetchone()
+            row = self.db.execute(
+                "SELECT record, hash FROM templates WHERE slug = ? AND key = ?", (slug, self.key)
+            ).fetchone()
             if row is None or row[1] != self.index[slug][1]:
                 return None
             compiled = from_cache(json.loads(row[0]))
@@ -233,8 +264,9 @@ class Cache:
             return None
         return compiled if compiled.content_hash == self.index[slug][1] else None
 
-    def store(self, compiled: CompiledTemplate, reads: dict[str, str | None], *, record: bool = True,
-              key: str | None = None) -> None:
+    def store(
+        self, compiled: CompiledTemplate, reads: dict[str, str | None], *, record: bool = True, key: str | None = None
+    ) -> None:
         """Remember a clean template by the hashes of the bytes it was compiled from (reads), and (with
         record) the compiled template itself.
 
@@ -247,8 +279,10 @@ class Cache:
         deps = {rel: self.hashes(rel) for rel in sample_files(self.config, compiled.slug)}
         deps.update(reads)
         self.pending[key] = (
-            json.dumps(deps), compiled.content_hash,
-            json.dumps(to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None)
+            json.dumps(deps),
+            compiled.content_hash,
+            json.dumps(to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None,
+        )
         self.index[key] = (deps, compiled.content_hash)
 
     def forget(self, slug: str) -> None:
@@ -269,8 +303,9 @@ class Cache:
                     if row is None:
                         self.db.execute("DELETE FROM templates WHERE slug = ?", (slug,))
                     else:
-                        self.db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?, ?)",
-                                        (slug, self.key, *row))
+                        self.db.execute(
+                            "INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?, ?)", (slug, self.key, *row)
+                        )
                 self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _SQLITE_BUSY:

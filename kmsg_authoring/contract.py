@@ -71,11 +71,16 @@ def value_schema(kind: str) -> Schema:
     schema = copy.deepcopy(dict(TOKENS[token_type_of(kind)].value_schema))
     if kind == USER:
         # Section 6.1: the two forms of a User value, named so that a caller reading the schema sees both.
-        return {"anyOf": [
-            {"const": CURRENT_RECIPIENT, "title": "each recipient",
-             "description": "resolve the token from each recipient's own profile"},
-            {**schema, "title": "a user id", "description": "the Kaltura user id whose profile fields are read"},
-        ]}
+        return {
+            "anyOf": [
+                {
+                    "const": CURRENT_RECIPIENT,
+                    "title": "each recipient",
+                    "description": "resolve the token from each recipient's own profile",
+                },
+                {**schema, "title": "a user id", "description": "the Kaltura user id whose profile fields are read"},
+            ]
+        }
     return schema
 
 
@@ -129,8 +134,11 @@ def params_schema(msg_params_map: Any) -> Schema:
         if kind in TOKEN_TYPES:
             props[name] = {"$ref": f"#/$defs/{token_def(kind)}"}
         else:  # an unknown type (a remote template, say): only the {type, value} frame is known
-            props[name] = {"type": "object", "required": ["type", "value"],
-                           "properties": {"type": {"const": kind}, "value": {}}}
+            props[name] = {
+                "type": "object",
+                "required": ["type", "value"],
+                "properties": {"type": {"const": kind}, "value": {}},
+            }
     return {
         "$schema": DIALECT,
         "type": "object",
@@ -177,8 +185,15 @@ def pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-_NAMES = {"string": "a string", "integer": "an integer", "number": "a number", "object": "an object",
-          "array": "an array", "boolean": "true or false", "null": "null"}
+_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "object": "an object",
+    "array": "an array",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def _show(value: Any) -> str:
@@ -213,8 +228,9 @@ def _messages(error: Any, types: Mapping[str, str], base: tuple[Any, ...]) -> It
         for name in error.validator_value:
             if isinstance(error.instance, Mapping) and name not in error.instance:
                 if at_root and name in types:
-                    yield ParamError(pointer((*path, name)),
-                                     f"missing token '{name}' (the template declares a {types[name]} token)")
+                    yield ParamError(
+                        pointer((*path, name)), f"missing token '{name}' (the template declares a {types[name]} token)"
+                    )
                 else:
                     yield ParamError(pointer((*path, name)), f"missing member '{name}'")
         return
@@ -232,18 +248,21 @@ def _messages(error: Any, types: Mapping[str, str], base: tuple[Any, ...]) -> It
             return
         name = str(error.absolute_path[0]) if len(error.absolute_path) == 1 else ""
         if name in types and not isinstance(error.instance, Mapping):
-            yield ParamError(where, f"{_show(error.instance)} is not an object {{\"type\": ..., \"value\": ...}}")
+            yield ParamError(where, f'{_show(error.instance)} is not an object {{"type": ..., "value": ...}}')
             return
         if name in types:
             declared = types[name]
             sent = error.instance.get("type") if isinstance(error.instance, Mapping) else None
             allowed = ", ".join(sent_as_names(declared))
             if sent is not None:
-                yield ParamError(pointer((*path, "type")),
-                                 f"{_show(sent)} but the template declares '{declared}' (send it as {allowed})")
+                yield ParamError(
+                    pointer((*path, "type")),
+                    f"{_show(sent)} but the template declares '{declared}' (send it as {allowed})",
+                )
                 return
-        titles = [str(s.get("title") or s.get("type") or s.get("$ref", "?").rsplit("/", 1)[-1])
-                  for s in error.validator_value]
+        titles = [
+            str(s.get("title") or s.get("type") or s.get("$ref", "?").rsplit("/", 1)[-1]) for s in error.validator_value
+        ]
         yield ParamError(where, f"{_show(error.instance)} is none of: {', '.join(titles)}")
         return
     if kind == "const" and path[-1:] == ("type",) and len(error.absolute_path) == 2:
@@ -313,21 +332,29 @@ def validate_params(schema: Mapping[str, Any], msg_params: Any, *, base: Sequenc
                 found.append(problem)
     # An entry sent with the wrong type: its value is measured against the wrong shape, so only the type counts.
     wrong_type = {e.pointer[: -len("/type")] for e in found if e.pointer.endswith("/type")}
-    found = [e for e in found
-             if e.pointer.endswith("/type") or not any(e.pointer.startswith(w + "/") for w in wrong_type)]
+    found = [
+        e for e in found if e.pointer.endswith("/type") or not any(e.pointer.startswith(w + "/") for w in wrong_type)
+    ]
     found.sort(key=lambda e: e.pointer)
     return redact(found, msg_params)
 
 
-def missing_images(schema: Mapping[str, Any], attachments: Any, *,
-                   base: Sequence[Any] = ("attachments",)) -> list[ParamError]:
+def missing_images(
+    schema: Mapping[str, Any], attachments: Any, *, base: Sequence[Any] = ("attachments",)
+) -> list[ParamError]:
     """An error per inline image of the contract that no attachment carries (by contentId)."""
     wanted = schema.get(ANNOTATION, {}).get("inlineImages") or []
     listed = attachments if isinstance(attachments, list) else []
     have = {str(a.get("contentId")) for a in listed if isinstance(a, Mapping)}
-    return [ParamError(pointer(base), f"no attachment with contentId '{cid}': the body shows cid:{cid}; attach the "
-                                      "image with disposition 'inline' and that contentId")
-            for cid in wanted if cid not in have]
+    return [
+        ParamError(
+            pointer(base),
+            f"no attachment with contentId '{cid}': the body shows cid:{cid}; attach the "
+            "image with disposition 'inline' and that contentId",
+        )
+        for cid in wanted
+        if cid not in have
+    ]
 
 
 def is_send_request(document: Any) -> bool:
@@ -367,8 +394,14 @@ def _placeholders(node: Any) -> Any:
     return node
 
 
-def send_example(schema: Mapping[str, Any], msg_params: Mapping[str, Any], user_ids: Sequence[str], *,
-                 app_guid: str | None = None, template_id: str | None = None) -> dict[str, Any]:
+def send_example(
+    schema: Mapping[str, Any],
+    msg_params: Mapping[str, Any],
+    user_ids: Sequence[str],
+    *,
+    app_guid: str | None = None,
+    template_id: str | None = None,
+) -> dict[str, Any]:
     """A ready-to-copy message/send body for a contract from sample values; secrets are placeholders."""
     body: dict[str, Any] = {
         "receiverType": "user",
@@ -380,6 +413,14 @@ def send_example(schema: Mapping[str, Any], msg_params: Mapping[str, Any], user_
     }
     images = schema.get(ANNOTATION, {}).get("inlineImages") or []
     if images:
-        body["attachments"] = [{"fileName": f"{cid}.png", "content": "<base64 of the image>", "mimeType": "image/png",
-                                "disposition": "inline", "contentId": cid} for cid in images]
+        body["attachments"] = [
+            {
+                "fileName": f"{cid}.png",
+                "content": "<base64 of the image>",
+                "mimeType": "image/png",
+                "disposition": "inline",
+                "contentId": cid,
+            }
+            for cid in images
+        ]
     return body

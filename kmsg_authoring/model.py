@@ -29,9 +29,24 @@ TOKEN_TYPES: tuple[str, ...] = tuple(t.value for t in TokenType)
 
 # Section 4.2: fields of a User token.
 USER_FIELDS: tuple[str, ...] = (
-    "id", "partnerId", "externalId", "firstName", "lastName", "email", "fullName", "screenName",
-    "dateOfBirth", "gender", "thumbnailUrl", "description", "title", "country", "company",
-    "state", "city", "zip",
+    "id",
+    "partnerId",
+    "externalId",
+    "firstName",
+    "lastName",
+    "email",
+    "fullName",
+    "screenName",
+    "dateOfBirth",
+    "gender",
+    "thumbnailUrl",
+    "description",
+    "title",
+    "country",
+    "company",
+    "state",
+    "city",
+    "zip",
 )
 
 # Value of a User token that resolves to the current recipient.
@@ -112,34 +127,61 @@ _STRING_VALUE: dict[str, Any] = {"type": "string"}
 # characters; a User field is at most an email address (254).
 TOKENS: dict[TokenType, TokenFacts] = {
     TokenType.USER: TokenFacts(
-        {"type": "string", "minLength": 1}, f"a user id from `users`, or {CURRENT_RECIPIENT} for each recipient",
-        Renders.USER_FIELD, Placement.ANYWHERE, 254, has_fields=True, addresses=True,
+        {"type": "string", "minLength": 1},
+        f"a user id from `users`, or {CURRENT_RECIPIENT} for each recipient",
+        Renders.USER_FIELD,
+        Placement.ANYWHERE,
+        254,
+        has_fields=True,
+        addresses=True,
         at_send="a Kaltura user whose profile fields the template reads: a user id, or "
-                f"{CURRENT_RECIPIENT} for each recipient"),
+        f"{CURRENT_RECIPIENT} for each recipient",
+    ),
     TokenType.STRING: TokenFacts(
-        _STRING_VALUE, "text (quote it if YAML would read a number or a boolean)",
-        Renders.TEXT, Placement.ANYWHERE, 500, addresses=True,
-        at_send="static text, inserted as written (HTML-escaped in the body)"),
+        _STRING_VALUE,
+        "text (quote it if YAML would read a number or a boolean)",
+        Renders.TEXT,
+        Placement.ANYWHERE,
+        500,
+        addresses=True,
+        at_send="static text, inserted as written (HTML-escaped in the body)",
+    ),
     TokenType.MAGIC_LINK: TokenFacts(
-        _MAGIC_LINK_VALUE, "a mapping {baseURL: https://..., expiry: hours, privileges: ...}",
-        Renders.LOGIN_LINK, Placement.LINK_HREF, 800,
-        at_send=f"an auto-login URL made at send time: {{{', '.join(MAGIC_LINK_FIELDS)}}} (expiry in hours)"),
+        _MAGIC_LINK_VALUE,
+        "a mapping {baseURL: https://..., expiry: hours, privileges: ...}",
+        Renders.LOGIN_LINK,
+        Placement.LINK_HREF,
+        800,
+        at_send=f"an auto-login URL made at send time: {{{', '.join(MAGIC_LINK_FIELDS)}}} (expiry in hours)",
+    ),
     # Section 4.1: a Dynamic token "is resolved as String or MagicLink based on the value provided", so a
     # send (and a sample) may also give it as either of those types.
     TokenType.DYNAMIC: TokenFacts(
-        {"oneOf": [_STRING_VALUE, _MAGIC_LINK_VALUE]}, "text, or a MagicLink mapping {baseURL, expiry, privileges}",
-        Renders.BY_VALUE, Placement.ANYWHERE, 800, addresses=True,
+        {"oneOf": [_STRING_VALUE, _MAGIC_LINK_VALUE]},
+        "text, or a MagicLink mapping {baseURL, expiry, privileges}",
+        Renders.BY_VALUE,
+        Placement.ANYWHERE,
+        800,
+        addresses=True,
         resolves_as=(TokenType.STRING, TokenType.MAGIC_LINK),
-        at_send=f"decided at send time: text (sent as {TokenType.STRING}) or a {TokenType.MAGIC_LINK} object"),
+        at_send=f"decided at send time: text (sent as {TokenType.STRING}) or a {TokenType.MAGIC_LINK} object",
+    ),
     TokenType.UNSUBSCRIBE_URI: TokenFacts(
-        {"type": "string", "pattern": r"^(https?://|mailto:)[^\s]+$"}, "an https:// (or mailto:) URI",
-        Renders.TEXT, Placement.LINK_HREF, 400,
-        at_send="the CAN-SPAM unsubscribe link: an http(s) or mailto URI"),
+        {"type": "string", "pattern": r"^(https?://|mailto:)[^\s]+$"},
+        "an https:// (or mailto:) URI",
+        Renders.TEXT,
+        Placement.LINK_HREF,
+        400,
+        at_send="the CAN-SPAM unsubscribe link: an http(s) or mailto URI",
+    ),
     TokenType.JWT_QR_CODE: TokenFacts(
         _JWT_QR_VALUE,
         "a mapping {payload: {...}, secret: ..., options: {color: {dark: '#000000', light: '#ffffff'}}}",
-        Renders.QR_IMAGE, Placement.IMAGE_SRC, 1200,
-        at_send=f"a QR code image of a JWT signed at send time: {{{', '.join(JWT_QR_FIELDS)}}} (options optional)"),
+        Renders.QR_IMAGE,
+        Placement.IMAGE_SRC,
+        1200,
+        at_send=f"a QR code image of a JWT signed at send time: {{{', '.join(JWT_QR_FIELDS)}}} (options optional)",
+    ),
 }
 assert set(TOKENS) == set(TokenType)
 assert all(facts.at_send for facts in TOKENS.values())
@@ -235,19 +277,49 @@ DEFAULT_STATUS = TemplateStatus.ENABLED.value
 
 # Section 3: the template entity.
 READ_ONLY_FIELDS: tuple[str, ...] = (
-    "id", "partnerId", "templateType", "numberOfTokenUsed", "version", "emailProviderId",
-    "createdAt", "updatedAt",
+    "id",
+    "partnerId",
+    "templateType",
+    "numberOfTokenUsed",
+    "version",
+    "emailProviderId",
+    "createdAt",
+    "updatedAt",
 )
 # Section 5.1: fields email-template/add takes, in the order the guide lists them.
 ADD_FIELDS: tuple[str, ...] = (
-    "appGuid", "name", "subject", "body", "toAttributePath", "msgParamsMap", "description",
-    "from", "fromName", "cc", "bcc", "unsubscribeGroups", "status", "adminTags", "customHeaders",
+    "appGuid",
+    "name",
+    "subject",
+    "body",
+    "toAttributePath",
+    "msgParamsMap",
+    "description",
+    "from",
+    "fromName",
+    "cc",
+    "bcc",
+    "unsubscribeGroups",
+    "status",
+    "adminTags",
+    "customHeaders",
 )
 REQUIRED_ADD_FIELDS: tuple[str, ...] = ("appGuid", "name", "subject", "body", "toAttributePath", "msgParamsMap")
 # Section 5.3: fields email-template/update can change (appGuid cannot move).
 UPDATE_FIELDS: tuple[str, ...] = (
-    "name", "subject", "body", "description", "from", "fromName", "cc", "bcc", "msgParamsMap",
-    "unsubscribeGroups", "status", "adminTags", "customHeaders",
+    "name",
+    "subject",
+    "body",
+    "description",
+    "from",
+    "fromName",
+    "cc",
+    "bcc",
+    "msgParamsMap",
+    "unsubscribeGroups",
+    "status",
+    "adminTags",
+    "customHeaders",
 )
 # Fields of template.yaml: every writable field but the body, which lives in body.html.
 TEMPLATE_YAML_FIELDS: tuple[str, ...] = tuple(f for f in ADD_FIELDS if f != "body")
@@ -257,17 +329,37 @@ TOKEN_TEXT_FIELDS: tuple[str, ...] = ("subject", "fromName", "toAttributePath")
 
 # Section 5.4: email-template/list filter fields and pager.
 TEMPLATE_LIST_FILTERS: tuple[str, ...] = (
-    "idIn", "appGuidIn", "name", "nameEq", "subject", "status", "adminTags", "adminTagsAll",
-    "excludeAdminTags", "createdAtGreaterThanOrEqual", "createdAtLessThanOrEqual",
-    "updatedAtGreaterThanOrEqual", "updatedAtLessThanOrEqual",
+    "idIn",
+    "appGuidIn",
+    "name",
+    "nameEq",
+    "subject",
+    "status",
+    "adminTags",
+    "adminTagsAll",
+    "excludeAdminTags",
+    "createdAtGreaterThanOrEqual",
+    "createdAtLessThanOrEqual",
+    "updatedAtGreaterThanOrEqual",
+    "updatedAtLessThanOrEqual",
 )
 DEFAULT_PAGE_LIMIT = 30
 
 # Section 6.1: fields of a message/send request (a preview sample has this shape).
 SEND_FIELDS: tuple[str, ...] = (
-    "receiverType", "userIds", "groupIds", "appGuid", "templateId", "type", "msgParams",
-    "session", "adminTags", "attachments", "customHeaders",
+    "receiverType",
+    "userIds",
+    "groupIds",
+    "appGuid",
+    "templateId",
+    "type",
+    "msgParams",
+    "session",
+    "adminTags",
+    "attachments",
+    "customHeaders",
 )
+
 
 class BulkStatus(StrEnum):
     """Section 7: statuses of a bulk message."""
@@ -329,12 +421,24 @@ ATTACHMENT_DISPOSITIONS: tuple[str, ...] = ("attachment", "inline")
 
 # Section 8.1: message/list filter fields (same pager as section 5.4).
 MESSAGE_LIST_FILTERS: tuple[str, ...] = (
-    "idIn", "bulkIdIn", "templateIdIn", "appGuidIn", "sessionIn", "statusIn", "receiverTypeIn",
-    "typeIn", "groupIds", "userIds", "createdAtGreaterThanOrEqual", "createdAtLessThanOrEqual",
-    "updatedAtGreaterThanOrEqual", "updatedAtLessThanOrEqual",
+    "idIn",
+    "bulkIdIn",
+    "templateIdIn",
+    "appGuidIn",
+    "sessionIn",
+    "statusIn",
+    "receiverTypeIn",
+    "typeIn",
+    "groupIds",
+    "userIds",
+    "createdAtGreaterThanOrEqual",
+    "createdAtLessThanOrEqual",
+    "updatedAtGreaterThanOrEqual",
+    "updatedAtLessThanOrEqual",
 )
 # Section 8.3: message/stats scopes.
 STATS_FIELDS: tuple[str, ...] = ("bulkId", "session")
+
 
 class DiscreteError(StrEnum):
     """Section 7.4: why a discrete message was not delivered (its errorEnum)."""
@@ -381,31 +485,77 @@ class ErrorCode(StrEnum):
     GATEWAY_TIMEOUT = "gatewayTimeout"
     SERVER_ERROR = "serverError"
 
+
 # Section 10.5: unsubscribe URI fields and list filters.
 UNSUBSCRIBE_URI_ADD_FIELDS: tuple[str, ...] = ("appGuid", "uri", "status")
 REQUIRED_UNSUBSCRIBE_URI_FIELDS: tuple[str, ...] = ("appGuid", "uri")
 UNSUBSCRIBE_URI_UPDATE_FIELDS: tuple[str, ...] = ("uri", "status")
 UNSUBSCRIBE_URI_LIST_FILTERS: tuple[str, ...] = (
-    "idIn", "appGuidIn", "uriIn", "status", "createdAtGreaterThanOrEqual", "updatedAtGreaterThanOrEqual",
+    "idIn",
+    "appGuidIn",
+    "uriIn",
+    "status",
+    "createdAtGreaterThanOrEqual",
+    "updatedAtGreaterThanOrEqual",
 )
 
 # JSON type of every request field and filter the guide declares (sections 3-10); a name means the same
 # thing wherever it appears. "string[]" is a list of strings, "object[]" a list of objects.
 FIELD_TYPES: dict[str, str] = {
-    "id": "string", "partnerId": "integer", "appGuid": "string", "name": "string",
-    "description": "string", "subject": "string", "body": "string", "msgParamsMap": "object",
-    "toAttributePath": "string", "from": "string", "fromName": "string", "cc": "string",
-    "bcc": "string", "unsubscribeGroups": "string[]", "status": "string", "templateType": "string",
-    "adminTags": "string", "customHeaders": "object", "numberOfTokenUsed": "integer",
-    "version": "integer", "emailProviderId": "string", "createdAt": "string", "updatedAt": "string",
-    "idIn": "string[]", "appGuidIn": "string[]", "nameEq": "string", "adminTagsAll": "string",
-    "excludeAdminTags": "string", "createdAtGreaterThanOrEqual": "string",
-    "createdAtLessThanOrEqual": "string", "updatedAtGreaterThanOrEqual": "string",
-    "updatedAtLessThanOrEqual": "string", "offset": "integer", "limit": "integer",
-    "receiverType": "string", "userIds": "string[]", "groupIds": "string[]", "templateId": "string",
-    "type": "string", "msgParams": "object", "session": "string", "attachments": "object[]",
-    "fileName": "string", "content": "string", "mimeType": "string", "disposition": "string",
-    "contentId": "string", "bulkIdIn": "string[]", "templateIdIn": "string[]", "sessionIn": "string[]",
-    "statusIn": "string[]", "receiverTypeIn": "string[]", "typeIn": "string[]", "bulkId": "string",
-    "uri": "string", "uriIn": "string[]",
+    "id": "string",
+    "partnerId": "integer",
+    "appGuid": "string",
+    "name": "string",
+    "description": "string",
+    "subject": "string",
+    "body": "string",
+    "msgParamsMap": "object",
+    "toAttributePath": "string",
+    "from": "string",
+    "fromName": "string",
+    "cc": "string",
+    "bcc": "string",
+    "unsubscribeGroups": "string[]",
+    "status": "string",
+    "templateType": "string",
+    "adminTags": "string",
+    "customHeaders": "object",
+    "numberOfTokenUsed": "integer",
+    "version": "integer",
+    "emailProviderId": "string",
+    "createdAt": "string",
+    "updatedAt": "string",
+    "idIn": "string[]",
+    "appGuidIn": "string[]",
+    "nameEq": "string",
+    "adminTagsAll": "string",
+    "excludeAdminTags": "string",
+    "createdAtGreaterThanOrEqual": "string",
+    "createdAtLessThanOrEqual": "string",
+    "updatedAtGreaterThanOrEqual": "string",
+    "updatedAtLessThanOrEqual": "string",
+    "offset": "integer",
+    "limit": "integer",
+    "receiverType": "string",
+    "userIds": "string[]",
+    "groupIds": "string[]",
+    "templateId": "string",
+    "type": "string",
+    "msgParams": "object",
+    "session": "string",
+    "attachments": "object[]",
+    "fileName": "string",
+    "content": "string",
+    "mimeType": "string",
+    "disposition": "string",
+    "contentId": "string",
+    "bulkIdIn": "string[]",
+    "templateIdIn": "string[]",
+    "sessionIn": "string[]",
+    "statusIn": "string[]",
+    "receiverTypeIn": "string[]",
+    "typeIn": "string[]",
+    "bulkId": "string",
+    "uri": "string",
+    "uriIn": "string[]",
 }

@@ -61,7 +61,8 @@ def _contracts(config: Config, report: BuildReport) -> dict[str, TemplateContrac
     so its default locale's build stands for all."""
     return {
         c.slug: TemplateContract(c.slug, contract_schema(c.payload, c.slug), tuple(allow_list(c.settings)))
-        for _, c in sorted(report.compiled.items()) if c.locale in (None, config.default_locale)
+        for _, c in sorted(report.compiled.items())
+        if c.locale in (None, config.default_locale)
     }
 
 
@@ -162,8 +163,11 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
             return {}, {}
         report = build_project(old, write=False, use_cache=False, lint=False)
     contracts = _contracts(old, report)
-    failures = {report.slug_of(key): "; ".join(e.message for e in errs) for key, errs in report.failures.items()
-                if key not in report.compiled}
+    failures = {
+        report.slug_of(key): "; ".join(e.message for e in errs)
+        for key, errs in report.failures.items()
+        if key not in report.compiled
+    }
     return contracts, failures
 
 
@@ -180,13 +184,19 @@ class TemplateDiff:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
-        return {"template": self.slug, "name": self.name, "status": self.status,
-                "changes": [c.to_json() for c in self.changes], "refused": [c.subject for c in self.refused],
-                "note": self.note}
+        return {
+            "template": self.slug,
+            "name": self.name,
+            "status": self.status,
+            "changes": [c.to_json() for c in self.changes],
+            "refused": [c.subject for c in self.refused],
+            "note": self.note,
+        }
 
 
 def diff_contracts(
-    before: Mapping[str, TemplateContract], after: Mapping[str, TemplateContract],
+    before: Mapping[str, TemplateContract],
+    after: Mapping[str, TemplateContract],
     failures_before: Mapping[str, str] | None = None,
 ) -> list[TemplateDiff]:
     """Per template (by slug), how the contract changed from before to after."""
@@ -196,19 +206,31 @@ def diff_contracts(
         new, old = after.get(slug), before.get(slug)
         if new is None:
             if old is not None:
-                out.append(TemplateDiff(slug, old.name, "removed",
-                                        note="removed from the sources (a published copy stays unless --prune)"))
+                out.append(
+                    TemplateDiff(
+                        slug,
+                        old.name,
+                        "removed",
+                        note="removed from the sources (a published copy stays unless --prune)",
+                    )
+                )
             continue
         if old is None:
             if slug in failures_before:
-                out.append(TemplateDiff(slug, new.name, "unbuilt",
-                                        note=f"did not build at the base revision: {failures_before[slug]}"))
+                out.append(
+                    TemplateDiff(
+                        slug, new.name, "unbuilt", note=f"did not build at the base revision: {failures_before[slug]}"
+                    )
+                )
             else:
                 out.append(TemplateDiff(slug, new.name, "added", note="new template: no caller sends it yet"))
             continue
         changes = classify(old.schema, new.schema)
-        out.append(TemplateDiff(slug, new.name, "changed" if changes else "unchanged", changes,
-                                refused(changes, new.allow_breaking)))
+        out.append(
+            TemplateDiff(
+                slug, new.name, "changed" if changes else "unchanged", changes, refused(changes, new.allow_breaking)
+            )
+        )
     return out
 
 
@@ -238,6 +260,5 @@ def format_diff(diffs: Sequence[TemplateDiff], rev: str) -> str:
             allowed += c.breaking and c not in d.refused
     if len(lines) == 1:
         lines.append("  none")
-    lines.append(f"{breaking} breaking ({allowed} allowed by kmsg: contract: allow_breaking), "
-                 f"{compatible} compatible")
+    lines.append(f"{breaking} breaking ({allowed} allowed by kmsg: contract: allow_breaking), {compatible} compatible")
     return "\n".join(lines)

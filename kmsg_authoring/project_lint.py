@@ -87,8 +87,13 @@ class ProjectBuild:
     problems: list[Problem]
 
 
-def build_templates(config: Config, names: Sequence[str] = (), *, use_cache: bool = True,
-                    progress: Callable[[str, int, int], None] | None = None) -> ProjectBuild:
+def build_templates(
+    config: Config,
+    names: Sequence[str] = (),
+    *,
+    use_cache: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ProjectBuild:
     """Build the named templates (default: all) into build/, with their findings; UsageError when there is none."""
     slugs = resolve_slugs(config, names)
     if not slugs:
@@ -117,8 +122,9 @@ def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) ->
         from_lint = {(f"{p.code} {p.message}", p.location) for p in found}
         for exc in failures:
             if (exc.message, exc.location) not in from_lint:
-                problems.append(Problem(exc.location or fallback, sample_rule.code, sample_rule.name, ERROR,
-                                        exc.message, slug))
+                problems.append(
+                    Problem(exc.location or fallback, sample_rule.code, sample_rule.name, ERROR, exc.message, slug)
+                )
     # A finding in a shared layout or partial is the same for every template that includes it.
     unique = {(p.location, p.code, p.severity, p.message): p for p in reversed(problems)}
     return sort_problems(list(unique.values()))
@@ -138,4 +144,3 @@ def compat_report(
     keys = [k for k in report.keys(slugs) if k not in report.variants or report.variants[k][1] == config.default_locale]
     failed = [(key, exc) for key in keys if key not in report.compiled for exc in report.failures.get(key, [])]
     return [summarize(report.compiled[k], config) for k in keys if k in report.compiled], failed
-

@@ -73,8 +73,9 @@ def field_schema(name: str, *, closed: bool = True) -> Schema:
     return _refined(name, closed) or dict(JSON_TYPES[FIELD_TYPES[name]])
 
 
-def object_schema(fields: Iterable[str], required: Iterable[str] = (), *, nullable: bool = False,
-                  non_empty: Iterable[str] = ()) -> Schema:
+def object_schema(
+    fields: Iterable[str], required: Iterable[str] = (), *, nullable: bool = False, non_empty: Iterable[str] = ()
+) -> Schema:
     """An object of API fields (each shaped by field_schema), closed to others; non_empty fields may not be empty."""
     props: dict[str, Schema] = {}
     for name in fields:
@@ -92,8 +93,10 @@ def send_request_schema() -> Schema:
     send["properties"]["attachments"] = {"type": "array", "items": attachment}
     # The recipients a receiverType names must be listed, at least one.
     send["allOf"] = [
-        {"if": {"properties": {"receiverType": {"const": kind}}, "required": ["receiverType"]},
-         "then": {"required": [ids], "properties": {ids: {"minItems": 1}}}}
+        {
+            "if": {"properties": {"receiverType": {"const": kind}}, "required": ["receiverType"]},
+            "then": {"required": [ids], "properties": {ids: {"minItems": 1}}},
+        }
         for kind, ids in (("user", "userIds"), ("group", "groupIds"))
     ]
     return send

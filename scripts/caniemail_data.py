@@ -39,15 +39,27 @@ VALUE = re.compile(r"\A\s*([ynau])\b((?:\s*#\d+)*)\s*\Z")
 #   hrefs: link prefixes; images: file extensions and data-URI types.
 # An empty match means the feature cannot be seen in a template's HTML (AMP, BIMI, comments...).
 MATCHES: dict[str, dict[str, Any]] = {
-    "amp": {}, "bimi": {}, "css-comments": {}, "html-comments": {}, "html-body": {}, "html-doctype": {},
+    "amp": {},
+    "bimi": {},
+    "css-comments": {},
+    "html-comments": {},
+    "html-body": {},
+    "html-doctype": {},
     "css-at-font-face": {"at_rules": ["font-face"]},
     "css-at-import": {"at_rules": ["import"]},
     "css-at-keyframes": {"at_rules": ["keyframes", "-webkit-keyframes"]},
     "css-at-supports": {"at_rules": ["supports"]},
     "css-at-media": {"media": True},
-    "css-at-media-device-pixel-ratio": {"media_features": [
-        "-webkit-device-pixel-ratio", "-webkit-min-device-pixel-ratio", "-webkit-max-device-pixel-ratio",
-        "min-resolution", "max-resolution", "resolution"]},
+    "css-at-media-device-pixel-ratio": {
+        "media_features": [
+            "-webkit-device-pixel-ratio",
+            "-webkit-min-device-pixel-ratio",
+            "-webkit-max-device-pixel-ratio",
+            "min-resolution",
+            "max-resolution",
+            "resolution",
+        ]
+    },
     "css-at-media-hover": {"media_features": ["hover", "any-hover"]},
     "css-at-media-orientation": {"media_features": ["orientation"]},
     "css-at-media-prefers-color-scheme": {"media_features": ["prefers-color-scheme"]},
@@ -55,19 +67,52 @@ MATCHES: dict[str, dict[str, Any]] = {
     "css-animation": {"properties": ["animation", "animation-*"]},
     "css-block-inline-size": {"properties": ["block-size", "inline-size"]},
     "css-inline-size": {"properties": ["inline-size"]},
-    "css-border-inline-block-individual": {"properties": [
-        "border-inline-start", "border-inline-end", "border-block-start", "border-block-end"]},
-    "css-border-inline-block-longhand": {"properties": [
-        "border-inline-width", "border-inline-style", "border-inline-color",
-        "border-block-width", "border-block-style", "border-block-color"]},
+    "css-border-inline-block-individual": {
+        "properties": ["border-inline-start", "border-inline-end", "border-block-start", "border-block-end"]
+    },
+    "css-border-inline-block-longhand": {
+        "properties": [
+            "border-inline-width",
+            "border-inline-style",
+            "border-inline-color",
+            "border-block-width",
+            "border-block-style",
+            "border-block-color",
+        ]
+    },
     "css-border-inline-block": {"properties": ["border-inline", "border-block"]},
-    "css-border-radius-logical": {"properties": [
-        "border-start-start-radius", "border-start-end-radius", "border-end-start-radius", "border-end-end-radius"]},
-    "css-border": {"properties": ["border", "border-top", "border-right", "border-bottom", "border-left",
-                                  "border-width", "border-style", "border-color"]},
+    "css-border-radius-logical": {
+        "properties": [
+            "border-start-start-radius",
+            "border-start-end-radius",
+            "border-end-start-radius",
+            "border-end-end-radius",
+        ]
+    },
+    "css-border": {
+        "properties": [
+            "border",
+            "border-top",
+            "border-right",
+            "border-bottom",
+            "border-left",
+            "border-width",
+            "border-style",
+            "border-color",
+        ]
+    },
     "css-color-scheme": {"properties": ["color-scheme"]},
-    "css-column-layout-properties": {"properties": [
-        "column-fill", "column-gap", "column-rule", "column-rule-*", "column-span", "column-width", "columns"]},
+    "css-column-layout-properties": {
+        "properties": [
+            "column-fill",
+            "column-gap",
+            "column-rule",
+            "column-rule-*",
+            "column-span",
+            "column-width",
+            "columns",
+        ]
+    },
     "css-conic-gradient": {"functions": ["conic-gradient", "repeating-conic-gradient"]},
     "css-linear-gradient": {"functions": ["linear-gradient", "repeating-linear-gradient"]},
     "css-radial-gradient": {"functions": ["radial-gradient", "repeating-radial-gradient"]},
@@ -145,8 +190,23 @@ MATCHES: dict[str, dict[str, Any]] = {
     "html-loading-attribute": {"attributes": ["loading"]},
     "html-mailto-links": {"hrefs": ["mailto:"]},
     "html-meta-color-scheme": {"elements": ["meta[name=color-scheme]", "meta[name=supported-color-schemes]"]},
-    "html-semantics": {"elements": ["article", "aside", "details", "figcaption", "figure", "footer", "header",
-                                    "main", "mark", "nav", "section", "summary", "time"]},
+    "html-semantics": {
+        "elements": [
+            "article",
+            "aside",
+            "details",
+            "figcaption",
+            "figure",
+            "footer",
+            "header",
+            "main",
+            "mark",
+            "nav",
+            "section",
+            "summary",
+            "time",
+        ]
+    },
     "html-srcset": {"attributes": ["srcset", "sizes"]},
     "html-svg": {"elements": ["svg"]},
     "image-apng": {"images": ["apng"]},
@@ -172,7 +232,7 @@ _PROPERTY_TITLE = re.compile(r"\A-?[a-z][a-z-]*\Z")
 def _derived(slug: str, title: str) -> dict[str, Any]:
     """What a feature covers when its name says it: css-unit-rem, :hover, <video> element, align attribute."""
     if slug.startswith("css-unit-"):
-        return {"units": [slug[len("css-unit-"):]]}
+        return {"units": [slug[len("css-unit-") :]]}
     if slug.startswith("css-pseudo-"):
         return {"selectors": [title.strip().removesuffix("()")]}
     if (m := _ELEMENT_TITLE.match(title.strip())) is not None:
@@ -246,7 +306,7 @@ def convert(snapshot: Path) -> dict[str, Any]:
         }
     return {
         "source": "Can I email (https://www.caniemail.com), github.com/hteumeuleu/caniemail; MIT License, "
-                  "copyright Rémi Parmentier (caniemail-LICENSE beside this file)",
+        "copyright Rémi Parmentier (caniemail-LICENSE beside this file)",
         "clients": dict(sorted(clients.items())),
         "features": features,
     }
@@ -259,8 +319,12 @@ def dumps(data: dict[str, Any]) -> str:
     items = list(data["features"].items())
     for i, (slug, feature) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
-        lines.append(json.dumps(slug) + ":" + json.dumps(feature, ensure_ascii=False, sort_keys=True,
-                                                         separators=(",", ":")) + comma)
+        lines.append(
+            json.dumps(slug)
+            + ":"
+            + json.dumps(feature, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            + comma
+        )
     lines.append("}}")
     return "\n".join(lines) + "\n"
 

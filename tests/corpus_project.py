@@ -32,25 +32,28 @@ def wrap_body(html: str) -> str:
     """The corpus file with the probe tokens inserted after <body> (or at the start of a fragment)."""
     insert = f"{INSERT_TEXT}\n{INSERT_LINK}\n{INSERT_CSS_ATTR}\n"
     m = _BODY_OPEN.search(html)
-    if m:
-        html = html[: m.end()] + "\n" + insert + html[m.end():]
-    else:
-        html = insert + html
+    html = html[: m.end()] + "\n" + insert + html[m.end() :] if m else insert + html
     h = _HEAD_CLOSE.search(html)
     if h:
-        return html[: h.start()] + INSERT_STYLE + "\n" + html[h.start():]
+        return html[: h.start()] + INSERT_STYLE + "\n" + html[h.start() :]
     return INSERT_STYLE + "\n" + html
 
 
-def make_corpus_project(dest: Path, files: list[Path], corpus: Path, inliner: str = "css-inline",
-                        keep_remote: bool = False, remote_stylesheets: str | None = None) -> list[str]:
+def make_corpus_project(
+    dest: Path,
+    files: list[Path],
+    corpus: Path,
+    inliner: str = "css-inline",
+    keep_remote: bool = False,
+    remote_stylesheets: str | None = None,
+) -> list[str]:
     """Write a project with one template per corpus file; returns the slugs.
 
     Remote stylesheets follow the default unless keep_remote or remote_stylesheets sets them.
     """
     src = dest / "templates_src"
     slugs = []
-    lint_off = '[lint]\ndisable = []\n'
+    lint_off = "[lint]\ndisable = []\n"
     (dest / "kmsg.toml").parent.mkdir(parents=True, exist_ok=True)
     (dest / "kmsg.toml").write_text(f'[build]\ninliner = "{inliner}"\n\n{lint_off}', encoding="utf-8")
     for path in files:
@@ -60,8 +63,9 @@ def make_corpus_project(dest: Path, files: list[Path], corpus: Path, inliner: st
         policy = "keep" if keep_remote else remote_stylesheets
         settings = "kmsg:\n  jinja: false\n" + (f"  remote_stylesheets: {policy}\n" if policy else "")
         (folder / "template.yaml").write_text(
-            f"name: {slug}\nsubject: Hello {{recipient.firstName}}\ntoAttributePath: \"{{recipient.email}}\"\n"
-            + TOKENS_YAML + settings,
+            f'name: {slug}\nsubject: Hello {{recipient.firstName}}\ntoAttributePath: "{{recipient.email}}"\n'
+            + TOKENS_YAML
+            + settings,
             encoding="utf-8",
         )
         (folder / "body.html").write_bytes(wrap_body(path.read_text(encoding="utf-8")).encode("utf-8"))

@@ -179,20 +179,44 @@ def test_every_stage_has_a_place_in_the_order() -> None:
     assert parts <= set(RANKS), sorted(parts - set(RANKS))
 
 
-@pytest.mark.parametrize(("module", "source", "why"), [
-    pytest.param("kmsg_authoring.lint.project", "def f():\n    from kmsg_authoring.build import build_project\n",
-                 "a later stage", id="lint-imports-build-inside-a-function"),
-    pytest.param("kmsg_authoring.source.scaffold", "from kmsg_authoring.build import write_atomic\n",
-                 "a later stage", id="source-imports-build"),
-    pytest.param("kmsg_authoring.sandbox.service", "from kmsg_authoring.compile.tokens import find_tokens\n",
-                 "the sandbox depends on model and render only", id="sandbox-imports-compile"),
-    pytest.param("kmsg_authoring.render.renderer", "from kmsg_authoring.lint import Problem\n",
-                 "a sibling stage", id="render-imports-lint"),
-    pytest.param("kmsg_authoring.lint.x", "from ..build import BuildReport\n", "a later stage",
-                 id="relative-import"),
-    pytest.param("kmsg_authoring.compile.x", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                 "    from kmsg_authoring.publish import plan\n", "a later stage", id="type-checking-import"),
-])
+@pytest.mark.parametrize(
+    ("module", "source", "why"),
+    [
+        pytest.param(
+            "kmsg_authoring.lint.project",
+            "def f():\n    from kmsg_authoring.build import build_project\n",
+            "a later stage",
+            id="lint-imports-build-inside-a-function",
+        ),
+        pytest.param(
+            "kmsg_authoring.source.scaffold",
+            "from kmsg_authoring.build import write_atomic\n",
+            "a later stage",
+            id="source-imports-build",
+        ),
+        pytest.param(
+            "kmsg_authoring.sandbox.service",
+            "from kmsg_authoring.compile.tokens import find_tokens\n",
+            "the sandbox depends on model and render only",
+            id="sandbox-imports-compile",
+        ),
+        pytest.param(
+            "kmsg_authoring.render.renderer",
+            "from kmsg_authoring.lint import Problem\n",
+            "a sibling stage",
+            id="render-imports-lint",
+        ),
+        pytest.param(
+            "kmsg_authoring.lint.x", "from ..build import BuildReport\n", "a later stage", id="relative-import"
+        ),
+        pytest.param(
+            "kmsg_authoring.compile.x",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kmsg_authoring.publish import plan\n",
+            "a later stage",
+            id="type-checking-import",
+        ),
+    ],
+)
 def test_a_backwards_import_is_caught(module: str, source: str, why: str) -> None:
     sources = {**package_sources(), module: source}
     found = [v for v in violations(sources) if v.startswith(f"{module}:")]
@@ -200,8 +224,11 @@ def test_a_backwards_import_is_caught(module: str, source: str, why: str) -> Non
 
 
 def test_a_cycle_is_caught() -> None:
-    sources = {**package_sources(), "kmsg_authoring.lint.a": "import kmsg_authoring.lint.b\n",
-               "kmsg_authoring.lint.b": "def f():\n    from kmsg_authoring.lint import a\n"}
+    sources = {
+        **package_sources(),
+        "kmsg_authoring.lint.a": "import kmsg_authoring.lint.b\n",
+        "kmsg_authoring.lint.b": "def f():\n    from kmsg_authoring.lint import a\n",
+    }
     assert ["kmsg_authoring.lint.a", "kmsg_authoring.lint.b"] in cycles(sources)
 
 
@@ -213,9 +240,13 @@ def _string_constants(source: str) -> Iterator[tuple[str, int]]:
 
 def test_token_type_names_are_spelled_out_only_in_model() -> None:
     """A string equal to a token type's name appears in model.py only; everywhere else asks TokenType."""
-    found = [f"{module}:{line}: {value!r}"
-             for module, source in package_sources().items() if module != f"{ROOT}.model"
-             for value, line in _string_constants(source) if value in TOKEN_TYPES]
+    found = [
+        f"{module}:{line}: {value!r}"
+        for module, source in package_sources().items()
+        if module != f"{ROOT}.model"
+        for value, line in _string_constants(source)
+        if value in TOKEN_TYPES
+    ]
     assert found == []
 
 
@@ -254,8 +285,14 @@ def test_the_sandbox_sends_a_message_without_loading_the_compiler(tmp_path: Path
         assert bulk["bulkId"]
         print("\\n".join(sorted(m for m in sys.modules if m.startswith("kmsg_authoring"))))
     """)
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "sandbox.sqlite")], capture_output=True,
-                          text=True, timeout=60, cwd=PACKAGE.parent, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "sandbox.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PACKAGE.parent,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     loaded = {component(m) for m in done.stdout.split()}
     assert "sandbox" in loaded and "render" in loaded
@@ -274,7 +311,10 @@ def test_commands_take_their_exit_codes_from_errors() -> None:
             if func.name not in ("main", "run", "exit_code") and not func.name.startswith("run_"):
                 continue
             for node in ast.walk(func):
-                if isinstance(node, ast.Return) and node.value is not None and any(
-                        isinstance(n, ast.Constant) and type(n.value) is int for n in ast.walk(node.value)):
+                if (
+                    isinstance(node, ast.Return)
+                    and node.value is not None
+                    and any(isinstance(n, ast.Constant) and type(n.value) is int for n in ast.walk(node.value))
+                ):
                     found.append(f"{module}:{node.lineno}: {ast.unparse(node)}")
     assert found == []

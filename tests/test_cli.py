@@ -37,7 +37,9 @@ def test_a_named_command_registers_only_itself() -> None:
 
 
 def test_lint_does_not_import_the_preview_or_http_stacks() -> None:
-    code = ("import sys; from kmsg_authoring.cli import main; main(['lint', '--help']); "
-            "print(sorted(m for m in ('httpx', 'watchdog', 'premailer', 'jsonschema', 'jinja2') if m in sys.modules))")
+    code = (
+        "import sys; from kmsg_authoring.cli import main; main(['lint', '--help']); "
+        "print(sorted(m for m in ('httpx', 'watchdog', 'premailer', 'jsonschema', 'jinja2') if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -23,16 +23,24 @@ def _run(cwd: Path, *argv: str, env: dict[str, str] | None = None) -> subprocess
 
 def test_readme_shows_the_init_chain() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert ("kmsg-author init demo && cd demo && kmsg-author build && kmsg-author lint && "
-            "kmsg-author preview --all") in readme
+    assert (
+        "kmsg-author init demo && cd demo && kmsg-author build && kmsg-author lint && kmsg-author preview --all"
+    ) in readme
 
 
 def test_init_then_build_lint_and_preview_all_in_a_shell(tmp_path: Path) -> None:
     """The README's chain, in a real shell with the installed console script, then the hook in a real commit."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1",
-           "HOME": str(tmp_path), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "GIT_AUTHOR_NAME": "Designer", "GIT_AUTHOR_EMAIL": "designer@example.com",
-           "GIT_COMMITTER_NAME": "Designer", "GIT_COMMITTER_EMAIL": "designer@example.com"}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "NO_COLOR": "1",
+        "HOME": str(tmp_path),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "GIT_AUTHOR_NAME": "Designer",
+        "GIT_AUTHOR_EMAIL": "designer@example.com",
+        "GIT_COMMITTER_NAME": "Designer",
+        "GIT_COMMITTER_EMAIL": "designer@example.com",
+    }
     env.pop("PRE_COMMIT", None)
     chain = "kmsg-author init demo && cd demo && kmsg-author build && kmsg-author lint && kmsg-author preview --all"
     done = _run(tmp_path, "sh", "-c", chain, env=env)
@@ -57,8 +65,9 @@ def test_init_then_build_lint_and_preview_all_in_a_shell(tmp_path: Path) -> None
     assert clean.returncode == 0 and "kmsg-author lint" in clean.stdout + clean.stderr, clean.stdout + clean.stderr
     assert "build/" not in _run(demo, "git", "ls-files", env=env).stdout  # ignored outputs stay out
     body = demo / "templates_src/welcome/body.html"
-    body.write_text(body.read_text(encoding="utf-8").replace("{recipient.firstName}", "{recipient.firstname}"),
-                    encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace("{recipient.firstName}", "{recipient.firstname}"), encoding="utf-8"
+    )
     _run(demo, "git", "add", "-A", env=env)
     broken = _run(demo, "git", "commit", "-q", "-m", "typo", env=env)
     assert broken.returncode != 0 and "KM103 unknown User field 'firstname'" in broken.stdout + broken.stderr

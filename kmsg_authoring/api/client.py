@@ -161,8 +161,11 @@ class MessagingClient:
         request = f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})"
         left = deadline - started
         if left <= 0:
-            raise _Failure(ApiError(f"{endpoint}: no time left before the deadline ({self.deadline:g} s)"),
-                           retryable=False, sent=False)
+            raise _Failure(
+                ApiError(f"{endpoint}: no time left before the deadline ({self.deadline:g} s)"),
+                retryable=False,
+                sent=False,
+            )
         with self._lock:
             self.counts[endpoint] += 1
         self._deadline.at = time.monotonic() + left
@@ -176,16 +179,29 @@ class MessagingClient:
             self.log(f"{request} -> {describe(exc)} after {(self.clock() - started) * 1000:.0f} ms")
             sent = not isinstance(exc, _NOT_SENT)
             if isinstance(exc, httpx.ConnectError) and is_refused(exc):
-                hint = ("is `kmsg-author sandbox` running?" if is_loopback(urlsplit(self.url).hostname)
-                        else "check url in kmsg.toml")
-                raise _Failure(ApiError(f"{endpoint}: nothing is listening at {self.url}; {hint}"),
-                               retryable=False, sent=False) from None
+                hint = (
+                    "is `kmsg-author sandbox` running?"
+                    if is_loopback(urlsplit(self.url).hostname)
+                    else "check url in kmsg.toml"
+                )
+                raise _Failure(
+                    ApiError(f"{endpoint}: nothing is listening at {self.url}; {hint}"), retryable=False, sent=False
+                ) from None
             if isinstance(exc, httpx.TimeoutException) and self.clock() >= deadline:
-                raise _Failure(ApiError(self.redact(
-                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) ({describe(exc)})"
-                ), retryable=True), retryable=False, sent=sent) from None
-            raise _Failure(ApiError(self.redact(f"{endpoint}: {describe(exc)}"), retryable=True),
-                           retryable=True, sent=sent) from None
+                raise _Failure(
+                    ApiError(
+                        self.redact(
+                            f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) "
+                            f"({describe(exc)})"
+                        ),
+                        retryable=True,
+                    ),
+                    retryable=False,
+                    sent=sent,
+                ) from None
+            raise _Failure(
+                ApiError(self.redact(f"{endpoint}: {describe(exc)}"), retryable=True), retryable=True, sent=sent
+            ) from None
         finally:
             self._deadline.at = None
         self.log(f"{request} -> HTTP {answer.status} in {(self.clock() - started) * 1000:.0f} ms")
@@ -195,8 +211,9 @@ class MessagingClient:
         """The body of a streamed response, refusing more than max_response_bytes or past the deadline."""
         cap = self.max_response_bytes
         declared = response.headers.get("Content-Length", "")
-        too_big = ApiError(f"{endpoint}: HTTP {response.status_code} answer larger than {cap} bytes; not read",
-                           response.status_code)
+        too_big = ApiError(
+            f"{endpoint}: HTTP {response.status_code} answer larger than {cap} bytes; not read", response.status_code
+        )
         if declared.isdigit() and int(declared) > cap:
             raise _Failure(too_big, retryable=False)
         chunks: list[bytes] = []
@@ -206,9 +223,12 @@ class MessagingClient:
             if size > cap:
                 raise _Failure(too_big, retryable=False)
             if self.clock() >= deadline:
-                raise _Failure(ApiError(
-                    f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s)", retryable=True
-                ), retryable=False)
+                raise _Failure(
+                    ApiError(
+                        f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s)", retryable=True
+                    ),
+                    retryable=False,
+                )
             chunks.append(chunk)
         return Answer(response.status_code, response.headers, b"".join(chunks))
 
@@ -217,23 +237,31 @@ class MessagingClient:
         status = answer.status
         if 300 <= status < 400:
             where = self.redact(answer.headers.get("Location", "")[:200]) or "no Location"
-            raise _Failure(ApiError(
-                f"{endpoint}: HTTP {status} redirect ({where}); kmsg-author never follows a redirect, which "
-                "would send the KS elsewhere: set url in kmsg.toml to the address that answers", status,
-            ), retryable=False)
+            raise _Failure(
+                ApiError(
+                    f"{endpoint}: HTTP {status} redirect ({where}); kmsg-author never follows a redirect, which "
+                    "would send the KS elsewhere: set url in kmsg.toml to the address that answers",
+                    status,
+                ),
+                retryable=False,
+            )
         if 200 <= status < 300:
             try:
                 return parse_json(answer.content, self._ks)
             except BadJson as exc:
-                raise _Failure(ApiError(f"{endpoint}: HTTP {status} with a body that is {exc}", status),
-                               retryable=False) from None
+                raise _Failure(
+                    ApiError(f"{endpoint}: HTTP {status} with a body that is {exc}", status), retryable=False
+                ) from None
         message = self.redact(server_message(answer, self._ks))
         if status in (401, 403):
-            raise _Failure(ApiError(
-                f"{endpoint}: HTTP {status}: invalid or expired KS ({message}); "
-                "the environment variable must hold a valid ADMIN KS (type=2)",
-                status,
-            ), retryable=False)
+            raise _Failure(
+                ApiError(
+                    f"{endpoint}: HTTP {status}: invalid or expired KS ({message}); "
+                    "the environment variable must hold a valid ADMIN KS (type=2)",
+                    status,
+                ),
+                retryable=False,
+            )
         if status < 500:
             raise _Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status), retryable=False)
         raise _Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status, retryable=True), retryable=True)
@@ -264,8 +292,16 @@ class MessagingClient:
         finally:
             self._calls.deadline = outer
 
-    def _call(self, endpoint: str, body: Mapping[str, Any], deadline: float, *, idempotent: bool,
-              applied: Callable[[], Any] | None, retry: bool) -> Any:
+    def _call(
+        self,
+        endpoint: str,
+        body: Mapping[str, Any],
+        deadline: float,
+        *,
+        idempotent: bool,
+        applied: Callable[[], Any] | None,
+        retry: bool,
+    ) -> Any:
         failure: _Failure | None = None
         attempts = len(self.delays) + 1 if retry else 1
         made = 0
@@ -306,8 +342,9 @@ class MessagingClient:
             )
         raise ApiError(f"{error.message} (gave up after {made - 1} retries)", error.status, retryable=True)
 
-    def list_all(self, endpoint: str, filter: Mapping[str, Any], *, page_size: int = LIST_PAGE_SIZE,
-                 retry: bool = True) -> list[Any]:
+    def list_all(
+        self, endpoint: str, filter: Mapping[str, Any], *, page_size: int = LIST_PAGE_SIZE, retry: bool = True
+    ) -> list[Any]:
         """Every object a list endpoint has for filter, paging until totalCount objects are read.
 
         Paging stops with an ApiError when the server repeats a page, sends more than a page, ends
@@ -317,8 +354,9 @@ class MessagingClient:
         seen: set[str | int] = set()
         offset = 0
         while True:
-            page = self.call(endpoint, {"filter": dict(filter), "pager": {"offset": offset, "limit": page_size}},
-                             retry=retry)
+            page = self.call(
+                endpoint, {"filter": dict(filter), "pager": {"offset": offset, "limit": page_size}}, retry=retry
+            )
             where = f"{endpoint} (offset {offset})"
             if not isinstance(page, dict) or not isinstance(page.get("objects", []), list):
                 raise ApiError(f"{where}: unexpected answer (no objects list)")
@@ -353,8 +391,9 @@ class MessagingClient:
 
     # -- endpoints ---------------------------------------------------------------------------------
 
-    def add_template(self, fields: Mapping[str, Any], *,
-                     applied: Callable[[], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    def add_template(
+        self, fields: Mapping[str, Any], *, applied: Callable[[], dict[str, Any] | None] | None = None
+    ) -> dict[str, Any]:
         """email-template/add; after a failure that may have been applied, retried only through `applied`.
 
         Without `applied`, such a failure raises AmbiguousWriteError and the caller decides.

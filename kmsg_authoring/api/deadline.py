@@ -31,8 +31,9 @@ class DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         left = self._backend.clamp(timeout, httpcore.ConnectTimeout)
         inner = self._inner.start_tls(ssl_context, server_hostname, left)
         return DeadlineStream(inner, self._backend)
@@ -57,14 +58,22 @@ class DeadlineBackend(httpcore.NetworkBackend):
             raise error("the request took longer than its deadline")
         return left if timeout is None else min(timeout, left)
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(host, port, self.clamp(timeout, httpcore.ConnectTimeout),
-                                         local_address, socket_options)
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, self.clamp(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
         return DeadlineStream(stream, self)
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
         stream = self._inner.connect_unix_socket(path, self.clamp(timeout, httpcore.ConnectTimeout), socket_options)
         return DeadlineStream(stream, self)
 

@@ -16,8 +16,7 @@ def check_ks(ks: str, where: str = "the KS") -> str:
         raise ConfigError(f"{where} is empty")
     if not all("!" <= ch <= "~" for ch in ks):
         raise ConfigError(
-            f"{where} holds spaces, line breaks or non-ASCII characters, which a KS never has; "
-            "check how it was copied"
+            f"{where} holds spaces, line breaks or non-ASCII characters, which a KS never has; check how it was copied"
         )
     return ks
 

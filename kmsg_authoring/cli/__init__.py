@@ -18,9 +18,27 @@ from kmsg_authoring.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_
 
 # Order is the order of `kmsg-author --help`.
 COMMANDS: tuple[str, ...] = (
-    "init", "build", "lint", "rules", "clients", "compat", "preview", "samples", "new", "schema",
-    "plan", "publish", "pull", "send_test", "sandbox", "snapshot", "a11y",
-    "contract", "check_params", "i18n", "ids",
+    "init",
+    "build",
+    "lint",
+    "rules",
+    "clients",
+    "compat",
+    "preview",
+    "samples",
+    "new",
+    "schema",
+    "plan",
+    "publish",
+    "pull",
+    "send_test",
+    "sandbox",
+    "snapshot",
+    "a11y",
+    "contract",
+    "check_params",
+    "i18n",
+    "ids",
 )
 
 
@@ -45,7 +63,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kmsg-author {__version__}")
     parser.add_argument(
-        "-C", "--project", metavar="DIR", default=None,
+        "-C",
+        "--project",
+        metavar="DIR",
+        default=None,
         help="project folder (default: the nearest folder with kmsg.toml, else the current one)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Render each template for every recipient of its samples, at every snapshot width and colour "
             "scheme, in headless Chromium with the network blocked, and run axe-core's rules that apply to "
             "email (contrast, image alternatives, link names, heading order, language, zoom) plus layout "
-            "tables without role=\"presentation\" and text below a minimum size. Findings (KM901-KM909, "
+            'tables without role="presentation" and text below a minimum size. Findings (KM901-KM909, '
             "`kmsg-author rules KM901` explains one) point at the layout, partial or body line the element "
             "came from and say for which recipient, width and scheme they were seen; configure them under "
             "[lint] in kmsg.toml like lint rules. Exit 0 with no errors, 1 with errors (only new ones with "
@@ -24,14 +24,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("templates", nargs="*", metavar="TEMPLATE", help="template slugs or folders (default: all)")
-    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
-                   help="text (default), json, sarif (code scanning) or github (workflow annotations)")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="text (default), json, sarif (code scanning) or github (workflow annotations)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--width", metavar="LIST", help="comma-separated widths in px (default: [snapshot] widths)")
     p.add_argument("--scheme", metavar="LIST", help="comma-separated colour schemes: light, dark (default: both)")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    p.add_argument("--baseline", metavar="FILE",
-                   help="an earlier `a11y --format json` report: fail only on findings it does not have")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="an earlier `a11y --format json` report: fail only on findings it does not have",
+    )
     p.set_defaults(func=run)
 
 
@@ -43,9 +50,12 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     baseline = load_baseline(args.baseline) if args.baseline else None
-    result = check_accessibility(config, args.templates or None,
-                                 widths=_ints(args.width) if args.width else None,
-                                 schemes=_schemes(args.scheme) if args.scheme else None)
+    result = check_accessibility(
+        config,
+        args.templates or None,
+        widths=_ints(args.width) if args.width else None,
+        schemes=_schemes(args.scheme) if args.scheme else None,
+    )
     for slug, errors in sorted(result.failures.items()):
         for e in errors:
             err(f"{e} (template {slug} was not checked)" if e.location else f"{slug}: {e}")

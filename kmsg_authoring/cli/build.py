@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "2 for usage or configuration errors."
         ),
     )
-    p.add_argument("templates", nargs="*", metavar="TEMPLATE",
-                   help="template slugs, folders or files inside them (default: all)")
+    p.add_argument(
+        "templates", nargs="*", metavar="TEMPLATE", help="template slugs, folders or files inside them (default: all)"
+    )
     p.add_argument("--no-cache", action="store_true", help="recompile everything, ignoring the build cache")
     p.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     p.set_defaults(func=run)
@@ -60,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         cached = built - len({report.slug_of(s) for s in report.rebuilt} - failed)
         elapsed = time.perf_counter() - start
         locales = f", {len(report.variants)} locale builds" if report.variants else ""
-        out(f"built {built} of {len(slugs)} templates into {config.rel(config.build_dir)}/ "
-            f"({cached} unchanged{locales}, {elapsed:.2f}s)" + (f"; {len(failed)} failed" if failed else ""))
+        out(
+            f"built {built} of {len(slugs)} templates into {config.rel(config.build_dir)}/ "
+            f"({cached} unchanged{locales}, {elapsed:.2f}s)" + (f"; {len(failed)} failed" if failed else "")
+        )
     return exit_status(bool(report.failures))

@@ -48,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
         for problem in checked.problems:
             out(f"{label}: {problem}")
         if checked.problems:
-            out(f"{label}: {len(checked.problems)} problem(s) against the contract of '{contract.name}' "
-                f"({checked.what})")
+            out(
+                f"{label}: {len(checked.problems)} problem(s) against the contract of '{contract.name}' "
+                f"({checked.what})"
+            )
         else:
             out(f"{label}: ok: the {checked.what} matches the contract of '{contract.name}'")
     return exit_status(bool(bad))

@@ -11,7 +11,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="list the known mail clients and which the project targets",
         description=(
             "List every mail client and platform of the Can I email data as family.platform (the names "
-            "`[lint] clients` globs select, e.g. \"gmail.*\", \"outlook.windows\"), marking with * the "
+            '`[lint] clients` globs select, e.g. "gmail.*", "outlook.windows"), marking with * the '
             "ones the project targets (or a template, given its slug)."
         ),
     )
@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     targets = targeted_clients(config_from(args), args.template)
     for client, name in targets.clients.items():
         out(f"{'*' if client in targets.chosen else ' '} {client:<30} {name}")
-    out(f"\n{len(targets.chosen)} of {len(targets.clients)} clients targeted (*), from {targets.source}; "
-        f"the default is {', '.join(DEFAULT_CLIENTS)}")
+    out(
+        f"\n{len(targets.chosen)} of {len(targets.clients)} clients targeted (*), from {targets.source}; "
+        f"the default is {', '.join(DEFAULT_CLIENTS)}"
+    )
     return EXIT_OK

@@ -18,8 +18,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("templates", nargs="*", metavar="TEMPLATE", help="template slugs or folders (default: all)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                   help="text (default), json or markdown (a table per template)")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json or markdown (a table per template)",
+    )
     p.set_defaults(func=run)
 
 

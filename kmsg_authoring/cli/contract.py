@@ -24,10 +24,17 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument("template", nargs="?", metavar="TEMPLATE", help="template slug or folder (default: all)")
-    p.add_argument("--format", choices=FORMATS, default="json-schema",
-                   help="json-schema (default; several templates under \"contracts\"), markdown or typescript")
-    p.add_argument("--diff", metavar="REV",
-                   help="classify the contract changes since a Git revision (origin/main, a tag, a commit)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="json-schema",
+        help='json-schema (default; several templates under "contracts"), markdown or typescript',
+    )
+    p.add_argument(
+        "--diff",
+        metavar="REV",
+        help="classify the contract changes since a Git revision (origin/main, a tag, a commit)",
+    )
     p.set_defaults(func=run)
 
 

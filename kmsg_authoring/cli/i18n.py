@@ -16,7 +16,7 @@ def register(subparsers: Any) -> None:
         help="extract messages, update the locale catalogs, show translation status",
         description=(
             "Messages are written in the sources with Jinja's i18n syntax ({% trans %}...{% endtrans %}, "
-            "{{ _(\"...\") }}, plurals with {% pluralize %}); send-time tokens stay as they are. "
+            '{{ _("...") }}, plurals with {% pluralize %}); send-time tokens stay as they are. '
             "`extract` writes templates_src/_locales/messages.pot with Babel; `update` merges it into "
             "templates_src/_locales/<locale>/LC_MESSAGES/messages.po for every locale of [i18n] in "
             "kmsg.toml (new messages untranslated, translations kept); `status` counts translated, fuzzy "
@@ -25,9 +25,9 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(dest="i18n_command", metavar="SUBCOMMAND", required=True)
     sub.add_parser("extract", help="write templates_src/_locales/messages.pot from the sources").set_defaults(
-        func=run_extract)
-    sub.add_parser("update", help="merge messages.pot into every locale's messages.po").set_defaults(
-        func=run_update)
+        func=run_extract
+    )
+    sub.add_parser("update", help="merge messages.pot into every locale's messages.po").set_defaults(func=run_update)
     status = sub.add_parser("status", help="translated, fuzzy and missing messages per locale")
     status.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     status.set_defaults(func=run_status)

@@ -23,8 +23,12 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_env_options(parser, "look the ids up in")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help='text (default) or json: {"templates": {slug: {locale: id}}, "entries": [...]}')
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help='text (default) or json: {"templates": {slug: {locale: id}}, "entries": [...]}',
+    )
     parser.set_defaults(func=run)
 
 

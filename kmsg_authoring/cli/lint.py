@@ -21,13 +21,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument(
-        "paths", nargs="*", metavar="PATH",
+        "paths",
+        nargs="*",
+        metavar="PATH",
         help="template slugs, folders or files inside them (default: every template); a file under a folder "
-             "starting with '_' (layout, partial, stylesheet) checks every template",
+        "starting with '_' (layout, partial, stylesheet) checks every template",
     )
-    p.add_argument("--format", choices=FORMAT_CHOICES, default="text",
-                   help="text (default, coloured on a terminal), json, sarif (SARIF 2.1.0 for code scanning) "
-                        "or github (workflow annotations)")
+    p.add_argument(
+        "--format",
+        choices=FORMAT_CHOICES,
+        default="text",
+        help="text (default, coloured on a terminal), json, sarif (SARIF 2.1.0 for code scanning) "
+        "or github (workflow annotations)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument("--no-cache", action="store_true", help="recompile every template, ignoring the build cache")
@@ -39,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import write_findings
     from kmsg_authoring.project_lint import lint_paths
 
-    report = lint_paths(args.paths, project=Path(args.project) if args.project else None,
-                        use_cache=not args.no_cache)
+    report = lint_paths(args.paths, project=Path(args.project) if args.project else None, use_cache=not args.no_cache)
     write_findings(report, args.format, args.output)
     return report.exit_code(args.strict)

@@ -17,8 +17,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument("slug", metavar="SLUG", help="folder name of the template: lowercase letters, digits and '-'")
-    p.add_argument("--mjml", action="store_true",
-                   help="write the body in MJML: body.mjml on an MJML layout (_layouts/base.mjml), compiled by MRML")
+    p.add_argument(
+        "--mjml",
+        action="store_true",
+        help="write the body in MJML: body.mjml on an MJML layout (_layouts/base.mjml), compiled by MRML",
+    )
     p.set_defaults(func=run)
 
 

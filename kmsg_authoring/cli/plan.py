@@ -23,9 +23,10 @@ def register(subparsers: Any) -> None:
     )
     add_plan_options(parser)
     parser.add_argument(
-        "--detailed-exitcode", action="store_true",
+        "--detailed-exitcode",
+        action="store_true",
         help="as Terraform: exit 0 with nothing to publish, 2 with changes to publish, 1 on errors, "
-             "drift or conflicts (configuration errors included)",
+        "drift or conflicts (configuration errors included)",
     )
     parser.set_defaults(func=run)
 

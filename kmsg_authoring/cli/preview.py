@@ -31,20 +31,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "configuration errors."
         ),
     )
-    p.add_argument("template", nargs="?", metavar="SLUG",
-                   help="the template to render (with --watch: the page to open)")
+    p.add_argument(
+        "template", nargs="?", metavar="SLUG", help="the template to render (with --watch: the page to open)"
+    )
     p.add_argument("--all", action="store_true", help="export every template (one-shot), each into its own folder")
     p.add_argument("--sample", metavar="NAME", help="sample file samples/NAME.yaml (default: default, else the first)")
-    p.add_argument("--out", metavar="DIR",
-                   help="folder for the one-shot files (default: preview-out/SLUG, or preview-out/ with --all)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the one-shot files (default: preview-out/SLUG, or preview-out/ with --all)",
+    )
     p.add_argument("--watch", action="store_true", help="serve a live preview and rebuild on every save")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to serve on (default 127.0.0.1; widen it only on a trusted network)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1; widen it only on a trusted network)",
+    )
     p.add_argument("--port", type=_port, default=8025, help="port to serve on (default 8025; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the preview in the default browser")
-    p.add_argument("--no-snapshots", action="store_true",
-                   help="with --watch: no live snapshots (thumbnails and the Changes view use a browser; "
-                        "they need pip install 'kmsg-author[browser]')")
+    p.add_argument(
+        "--no-snapshots",
+        action="store_true",
+        help="with --watch: no live snapshots (thumbnails and the Changes view use a browser; "
+        "they need pip install 'kmsg-author[browser]')",
+    )
     p.set_defaults(func=run)
 
 
@@ -66,16 +76,19 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.watch:
         if args.out or args.sample or args.all:
-            raise UsageError("--out, --sample and --all are for one-shot previews; the live preview offers "
-                             "every template and sample")
+            raise UsageError(
+                "--out, --sample and --all are for one-shot previews; the live preview offers every template and sample"
+            )
         return _watch(config, args)
     if args.all:
         if args.template:
             raise UsageError("name a template or pass --all, not both")
         return _all(config, args)
     if not args.template:
-        raise UsageError("name a template (kmsg-author preview SLUG), pass --all to export every template, "
-                         "or --watch for the live preview")
+        raise UsageError(
+            "name a template (kmsg-author preview SLUG), pass --all to export every template, "
+            "or --watch for the live preview"
+        )
     return _once(config, args)
 
 
@@ -92,8 +105,10 @@ def _all(config: Config, args: argparse.Namespace) -> int:
     for slug, exc in result.failures.items():
         err(f"{exc}" if exc.location else f"{slug}: {exc}")
     files = sum(len(e.files) for e in result.exports)
-    out(f"wrote {files} preview(s) of {len(result.exports)} template(s) and {config.rel(result.index)}"
-        + (f"; {len(result.failures)} failed" if result.failures else ""))
+    out(
+        f"wrote {files} preview(s) of {len(result.exports)} template(s) and {config.rel(result.index)}"
+        + (f"; {len(result.failures)} failed" if result.failures else "")
+    )
     return exit_status(bool(result.failures) or any(e.unresolved for e in result.exports))
 
 
@@ -103,12 +118,13 @@ def _once(config: Config, args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import err, out
     from kmsg_authoring.preview.export import export_preview
 
-    result = export_preview(config, args.template, sample=args.sample,
-                            out_dir=Path(args.out) if args.out else None)
+    result = export_preview(config, args.template, sample=args.sample, out_dir=Path(args.out) if args.out else None)
     for location, user_id, item in result.unresolved:
         err(f"{location}: unresolved {item.raw} for {user_id}: {item.reason}")
-    out(f"wrote {len(result.files)} preview(s) of {args.template} (sample {result.sample}) "
-        f"and {config.rel(result.index)}")
+    out(
+        f"wrote {len(result.files)} preview(s) of {args.template} (sample {result.sample}) "
+        f"and {config.rel(result.index)}"
+    )
     return exit_status(bool(result.unresolved))
 
 
@@ -120,8 +136,9 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import out
     from kmsg_authoring.preview.server import start_live_preview
 
-    live = start_live_preview(config, host=args.host, port=args.port, snapshots=not args.no_snapshots,
-                              on_rebuild=_rebuilt_printer())
+    live = start_live_preview(
+        config, host=args.host, port=args.port, snapshots=not args.no_snapshots, on_rebuild=_rebuilt_printer()
+    )
     url = live.url + (f"t/{quote(args.template)}" if args.template else "")
     out(f"Previewing {len(live.site.templates)} template(s) at {url} (Ctrl-C to stop)")
     if args.open:

@@ -15,12 +15,13 @@ if TYPE_CHECKING:
     from kmsg_authoring.publish.plan import Plan
 
 
-
 def add_env_options(parser: argparse.ArgumentParser, purpose: str) -> None:
     """--env and --verbose, which every command talking to the API takes."""
     parser.add_argument("--env", required=True, metavar="NAME", help=f"environment of kmsg.toml to {purpose}")
     parser.add_argument(
-        "-v", "--verbose", action="store_true",
+        "-v",
+        "--verbose",
+        action="store_true",
         help="log every request to standard error (the KS is shown as <hidden>)",
     )
 
@@ -29,28 +30,36 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by plan and publish."""
     add_env_options(parser, "compare with")
     parser.add_argument(
-        "--format", choices=("text", "json"), default="text",
+        "--format",
+        choices=("text", "json"),
+        default="text",
         help="text for people (default) or json for CI; the json keys are stable",
     )
     parser.add_argument(
-        "--prune", action="store_true",
+        "--prune",
+        action="store_true",
         help="delete managed remote templates that no longer exist in the project",
     )
     parser.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="overwrite remote templates edited outside kmsg-author (drift) and take over same-named "
-             "templates kmsg-author does not manage (with --only, only those templates)",
+        "templates kmsg-author does not manage (with --only, only those templates)",
     )
     parser.add_argument(
-        "--only", action="append", default=[], metavar="NAME",
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="limit to this template, by its name or its slug (repeatable); other templates are neither "
-             "built, compared, published nor forced",
+        "built, compared, published nor forced",
     )
     parser.add_argument(
-        "--allow-breaking", action="store_true",
+        "--allow-breaking",
+        action="store_true",
         help="publish changes that break the services sending a template (a token added, a token's type "
-             "changed, a User field newly read, a cid: image newly required); without it they are refused "
-             "unless the template's kmsg: {contract: {allow_breaking: [...]}} names the token",
+        "changed, a User field newly read, a cid: image newly required); without it they are refused "
+        "unless the template's kmsg: {contract: {allow_breaking: [...]}} names the token",
     )
 
 
@@ -69,7 +78,10 @@ def register(subparsers: Any) -> None:
     add_plan_options(parser)
     parser.add_argument("--dry-run", action="store_true", help="show the plan and send nothing (same as plan)")
     parser.add_argument(
-        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
         help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})",
     )
     parser.set_defaults(func=run)
@@ -118,10 +130,17 @@ def run_plan(args: argparse.Namespace, *, apply: bool) -> int:
         progress = _Progress(len(plan.todo), apply and sys.stderr.isatty() and text and not args.verbose)
 
     run = publish_to(
-        config_from(args), args.env, apply=apply, only=getattr(args, "only", None) or (), prune=args.prune,
-        force=args.force, allow_breaking=args.allow_breaking,
-        concurrency=getattr(args, "concurrency", DEFAULT_CONCURRENCY), log=err if args.verbose else None,
-        on_plan=on_plan, on_done=lambda o: progress.step(o.action.name),
+        config_from(args),
+        args.env,
+        apply=apply,
+        only=getattr(args, "only", None) or (),
+        prune=args.prune,
+        force=args.force,
+        allow_breaking=args.allow_breaking,
+        concurrency=getattr(args, "concurrency", DEFAULT_CONCURRENCY),
+        log=err if args.verbose else None,
+        on_plan=on_plan,
+        on_done=lambda o: progress.step(o.action.name),
     )
     progress.close()
     if run.result is None:

@@ -26,11 +26,18 @@ def register(subparsers: Any) -> None:
     )
     add_env_options(parser, "read from")
     parser.add_argument(
-        "--name", action="append", default=[], metavar="NAME",
+        "--name",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="pull only the template with this exact name (repeatable)",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite template.yaml and body.html of existing folders "
-                        "(over a template written in MJML, the HTML as stored replaces body.mjml)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite template.yaml and body.html of existing folders "
+        "(over a template written in MJML, the HTML as stored replaces body.mjml)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,10 +50,15 @@ def run(args: argparse.Namespace) -> int:
     for slug, name in result.written:
         out(f"pulled '{name}' -> {config.rel(config.src_dir / slug)}/")
     if result.translations:
-        out(f"kept {len(result.translations)} translation(s) with their group (their text lives in the "
-            f"catalogs under _locales/): {', '.join(result.translations)}")
+        out(
+            f"kept {len(result.translations)} translation(s) with their group (their text lives in the "
+            f"catalogs under _locales/): {', '.join(result.translations)}"
+        )
     if result.adopted:
         out(f"adopted {len(result.adopted)} template(s) as managed by kmsg-author: {', '.join(result.adopted)}")
-    out(f"{len(result.written)} template(s) pulled from {env.name}" if result.written
-        else f"no templates in appGuid {env.app_guid} of {env.name}")
+    out(
+        f"{len(result.written)} template(s) pulled from {env.name}"
+        if result.written
+        else f"no templates in appGuid {env.app_guid} of {env.name}"
+    )
     return EXIT_OK

@@ -20,16 +20,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     actions = p.add_subparsers(dest="samples_action", metavar="ACTION")
-    init = actions.add_parser("init", help="write samples/default.yaml made from the template's token types",
-                              description="Write a sample with a user whose every User field is filled and a "
-                                          "placeholder value for every token of the template's msgParamsMap.")
+    init = actions.add_parser(
+        "init",
+        help="write samples/default.yaml made from the template's token types",
+        description="Write a sample with a user whose every User field is filled and a "
+        "placeholder value for every token of the template's msgParamsMap.",
+    )
     init.add_argument("template", metavar="SLUG", help="the template folder name")
     init.add_argument("--name", default="default", help="sample name (file samples/NAME.yaml; default: default)")
     init.add_argument("--force", action="store_true", help="overwrite an existing sample file")
     init.set_defaults(func=run_init)
-    check = actions.add_parser("check", help="validate sample files against their templates",
-                               description="Validate every sample of the named templates (default: all). "
-                                           "Exit 1 when any sample has a problem.")
+    check = actions.add_parser(
+        "check",
+        help="validate sample files against their templates",
+        description="Validate every sample of the named templates (default: all). "
+        "Exit 1 when any sample has a problem.",
+    )
     check.add_argument("templates", nargs="*", metavar="SLUG", help="template folder names (default: all)")
     check.set_defaults(func=run_check)
     p.set_defaults(func=lambda args: _help(p))
@@ -61,6 +67,8 @@ def run_check(args: argparse.Namespace) -> int:
     checked = check_template_samples(config_from(args), args.templates)
     for error in checked.errors:
         err(str(error))
-    out(f"checked {checked.files} sample file(s) of {checked.templates} template(s): "
-        + (f"{len(checked.errors)} problem(s)" if checked.errors else "all valid"))
+    out(
+        f"checked {checked.files} sample file(s) of {checked.templates} template(s): "
+        + (f"{len(checked.errors)} problem(s)" if checked.errors else "all valid")
+    )
     return exit_status(bool(checked.errors))

@@ -44,32 +44,63 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "(5xx answers, dropped connections, latency) can be injected to test retries. Runs until Ctrl-C."
         ),
         epilog=(
-            "Point an environment at it in kmsg.toml with url = \"http://127.0.0.1:8090/api/v1\" and export "
+            'Point an environment at it in kmsg.toml with url = "http://127.0.0.1:8090/api/v1" and export '
             "the development KS it prints. Example with faults: kmsg-author sandbox --error-rate 0.3 "
             "--drop-rate 0.1 --latency-ms 50 --seed 7"
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=_non_negative, default=8090, help="port to listen on; 0 picks a free one (default: 8090)")
-    p.add_argument("--db", default="sandbox.sqlite", metavar="FILE",
-                   help="SQLite file holding the sandbox's state (default: sandbox.sqlite in the current folder)")
-    p.add_argument("--partner-id", type=_non_negative, default=1, metavar="N",
-                   help="partner id of the development KS printed at start (default: 1); any KS naming "
-                        "another partner works too, with its own objects")
+    p.add_argument(
+        "--port", type=_non_negative, default=8090, help="port to listen on; 0 picks a free one (default: 8090)"
+    )
+    p.add_argument(
+        "--db",
+        default="sandbox.sqlite",
+        metavar="FILE",
+        help="SQLite file holding the sandbox's state (default: sandbox.sqlite in the current folder)",
+    )
+    p.add_argument(
+        "--partner-id",
+        type=_non_negative,
+        default=1,
+        metavar="N",
+        help="partner id of the development KS printed at start (default: 1); any KS naming "
+        "another partner works too, with its own objects",
+    )
     faults = p.add_argument_group("injected faults")
-    faults.add_argument("--error-rate", type=_rate, default=0.0, metavar="RATE",
-                        help="share of API requests answered with a 5xx before processing, 0 to 1")
-    faults.add_argument("--drop-rate", type=_rate, default=0.0, metavar="RATE",
-                        help="share of the other API requests whose connection is closed with no answer, 0 to 1")
-    faults.add_argument("--no-drop-after-write", dest="drop_after_write", action="store_false",
-                        help="drop connections only before processing (by default half of the dropped writes "
-                             "are dropped after they committed, an ambiguous failure)")
-    faults.add_argument("--latency-ms", type=_non_negative, default=0, metavar="MS",
-                        help="milliseconds added to every API request")
+    faults.add_argument(
+        "--error-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of API requests answered with a 5xx before processing, 0 to 1",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of the other API requests whose connection is closed with no answer, 0 to 1",
+    )
+    faults.add_argument(
+        "--no-drop-after-write",
+        dest="drop_after_write",
+        action="store_false",
+        help="drop connections only before processing (by default half of the dropped writes "
+        "are dropped after they committed, an ambiguous failure)",
+    )
+    faults.add_argument(
+        "--latency-ms", type=_non_negative, default=0, metavar="MS", help="milliseconds added to every API request"
+    )
     faults.add_argument("--seed", type=int, default=None, metavar="N", help="makes the faults reproducible")
-    p.add_argument("--delivery-delay", type=float, default=0.0, metavar="SECONDS",
-                   help="sent messages stay 'sending' at least this long (default: 0, delivered on the next "
-                        "message/list or message/stats call)")
+    p.add_argument(
+        "--delivery-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="sent messages stay 'sending' at least this long (default: 0, delivered on the next "
+        "message/list or message/stats call)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="do not print a line per request")
     p.set_defaults(func=run)
 
@@ -82,23 +113,36 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import err, out
     from kmsg_authoring.sandbox import Faults, Sandbox, make_ks
 
-    faults = Faults(error_rate=args.error_rate, drop_rate=args.drop_rate, drop_after_write=args.drop_after_write,
-                    latency_ms=args.latency_ms, seed=args.seed)
+    faults = Faults(
+        error_rate=args.error_rate,
+        drop_rate=args.drop_rate,
+        drop_after_write=args.drop_after_write,
+        latency_ms=args.latency_ms,
+        seed=args.seed,
+    )
 
     def log(method: str, path: str, status: int, ms: float) -> None:
         # Method, path and outcome only: headers (the KS) and bodies are never shown.
         err(f"{method} {path} -> {status or 'dropped'} ({ms:.0f} ms)")
 
-    sandbox = Sandbox(args.db, host=args.host, port=args.port, faults=faults, settle_delay=args.delivery_delay,
-                      on_request=None if args.quiet else log)
+    sandbox = Sandbox(
+        args.db,
+        host=args.host,
+        port=args.port,
+        faults=faults,
+        settle_delay=args.delivery_delay,
+        on_request=None if args.quiet else log,
+    )
     try:
         out(f"kmsg-author sandbox: Messaging API at {sandbox.url}")
         out(f"  outbox:    {sandbox.outbox_url}")
         out(f"  database:  {args.db}")
         if faults.active:
-            out(f"  faults:    error rate {faults.error_rate}, drop rate {faults.drop_rate}"
+            out(
+                f"  faults:    error rate {faults.error_rate}, drop rate {faults.drop_rate}"
                 f"{' (some after the write)' if faults.drop_after_write and faults.drop_rate else ''}, "
-                f"latency {faults.latency_ms} ms, seed {faults.seed}")
+                f"latency {faults.latency_ms} ms, seed {faults.seed}"
+            )
         out("")
         out("Add to kmsg.toml (any app_guid works here):")
         out("  [environments.sandbox]")

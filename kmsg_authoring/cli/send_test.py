@@ -29,14 +29,23 @@ def register(subparsers: Any) -> None:
     parser.add_argument("slug", metavar="SLUG", help="template folder name under templates_src/")
     add_env_options(parser, "send through")
     parser.add_argument(
-        "--to", action="append", required=True, metavar="USER_ID",
+        "--to",
+        action="append",
+        required=True,
+        metavar="USER_ID",
         help="Kaltura user id of a recipient (repeatable)",
     )
     parser.add_argument("--sample", metavar="NAME", default=None, help="sample whose msgParams to send")
-    parser.add_argument("--session", metavar="LABEL", default=None,
-                        help="session label (default: kmsg-author-test-<slug>-<UTC time>)")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                        help="stop waiting for delivery after this long (default 120)")
+    parser.add_argument(
+        "--session", metavar="LABEL", default=None, help="session label (default: kmsg-author-test-<slug>-<UTC time>)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="stop waiting for delivery after this long (default 120)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     parser.set_defaults(func=run)
 
@@ -48,8 +57,14 @@ def run(args: argparse.Namespace) -> int:
 
     progress = args.format == "text"
     delivery = send_test_to(
-        config_from(args), args.env, slug=args.slug, to=args.to, sample=args.sample, session=args.session,
-        timeout=args.timeout, log=err if args.verbose else None,
+        config_from(args),
+        args.env,
+        slug=args.slug,
+        to=args.to,
+        sample=args.sample,
+        session=args.session,
+        timeout=args.timeout,
+        log=err if args.verbose else None,
         on_poll=(lambda d: err(f"  {d.status} after {d.waited:.0f} s")) if progress else None,
         on_wait=(lambda s: err(f"  waiting {s:g} s for delivery...")) if progress else None,
     )

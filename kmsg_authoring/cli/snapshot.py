@@ -24,24 +24,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "(pip install 'kmsg-author[browser]')."
         ),
     )
-    p.add_argument("templates", nargs="*", metavar="TEMPLATE",
-                   help="template slugs or folders (default: every template)")
+    p.add_argument(
+        "templates", nargs="*", metavar="TEMPLATE", help="template slugs or folders (default: every template)"
+    )
     p.add_argument("--out", metavar="DIR", help="snapshot folder (default: build/snapshots, or [snapshot] out)")
-    p.add_argument("--engine", metavar="LIST",
-                   help="comma-separated engines: chromium, webkit, firefox (default: [snapshot] engines, "
-                        "else chromium)")
-    p.add_argument("--width", metavar="LIST", help="comma-separated widths in px (default: [snapshot] widths, "
-                                                   "else 600,375)")
+    p.add_argument(
+        "--engine",
+        metavar="LIST",
+        help="comma-separated engines: chromium, webkit, firefox (default: [snapshot] engines, else chromium)",
+    )
+    p.add_argument(
+        "--width", metavar="LIST", help="comma-separated widths in px (default: [snapshot] widths, else 600,375)"
+    )
     p.add_argument("--scheme", metavar="LIST", help="comma-separated colour schemes: light, dark (default: both)")
     p.add_argument("--compare", metavar="BASELINE", help="a snapshot folder or a Git revision to compare with")
-    p.add_argument("--threshold", metavar="SHARE", default="0",
-                   help="share of pixels an image may change and still count as unchanged: 0.001 or 0.1%% "
-                        "(default 0: any changed pixel)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                   help="text (default), json (the comparison, for CI) or markdown (a pull-request comment "
-                        "with thumbnails of the differences)")
-    p.add_argument("--image-url", metavar="URL", default="",
-                   help="with --format markdown: the URL the output folder's images are published at")
+    p.add_argument(
+        "--threshold",
+        metavar="SHARE",
+        default="0",
+        help="share of pixels an image may change and still count as unchanged: 0.001 or 0.1%% "
+        "(default 0: any changed pixel)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json (the comparison, for CI) or markdown (a pull-request comment "
+        "with thumbnails of the differences)",
+    )
+    p.add_argument(
+        "--image-url",
+        metavar="URL",
+        default="",
+        help="with --format markdown: the URL the output folder's images are published at",
+    )
     p.add_argument("--no-cache", action="store_true", help="render every image again, even unchanged ones")
     p.set_defaults(func=run)
 
@@ -95,9 +111,17 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     review = snapshot_review(
-        config, args.templates or None, out_dir=Path(args.out) if args.out else None, compare=args.compare,
-        threshold=threshold, engine_names=engines, widths=_ints(args.width) if args.width else None,
-        schemes=_schemes(args.scheme) if args.scheme else None, use_cache=not args.no_cache, progress=progress)
+        config,
+        args.templates or None,
+        out_dir=Path(args.out) if args.out else None,
+        compare=args.compare,
+        threshold=threshold,
+        engine_names=engines,
+        widths=_ints(args.width) if args.width else None,
+        schemes=_schemes(args.scheme) if args.scheme else None,
+        use_cache=not args.no_cache,
+        progress=progress,
+    )
     if done[0] and sys.stderr.isatty():
         sys.stderr.write("\n")
     snap = review.snapshot
@@ -114,8 +138,10 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(markdown_summary(review.comparison, image_url=args.image_url, baseline=args.compare or ""))
     else:
-        out(f"{len(snap.images)} snapshot(s) in {folder}/ ({len(snap.rendered)} rendered, "
-            f"{len(snap.reused)} unchanged HTML kept)")
+        out(
+            f"{len(snap.images)} snapshot(s) in {folder}/ ({len(snap.rendered)} rendered, "
+            f"{len(snap.reused)} unchanged HTML kept)"
+        )
         if review.baseline is not None:
             for change in review.comparison.changes:
                 if change.status == UNCHANGED:

@@ -71,13 +71,16 @@ class CompileEnv:
             from kmsg_authoring.compile.jinja_env import make_environment
 
             self._jinja = make_environment(
-                self.config.src_dir, self.config.rel, self.shield, self.marks, project_root=self.config.root,
-                time_limit=self.config.render_time_limit, size_limit=self.config.render_size_limit,
+                self.config.src_dir,
+                self.config.rel,
+                self.shield,
+                self.marks,
+                project_root=self.config.root,
+                time_limit=self.config.render_time_limit,
+                size_limit=self.config.render_size_limit,
                 translator=self.translator,
             )
         return self._jinja
-
-
 
 
 class _Compiler:
@@ -102,8 +105,9 @@ class _Compiler:
     # -- errors ---------------------------------------------------------------------------------
     def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
         declared = self.meta.data.get("msgParamsMap")
-        return jinja_error(exc, default, self.config, self.env.jinja.loaded,
-                           declared if isinstance(declared, dict) else {})
+        return jinja_error(
+            exc, default, self.config, self.env.jinja.loaded, declared if isinstance(declared, dict) else {}
+        )
 
     # -- fields -----------------------------------------------------------------------------------
     def _field_location(self, field: str, raw: str, nth: int) -> Location:
@@ -125,7 +129,9 @@ class _Compiler:
         seen: Counter[str] = Counter()
         refs: list[TokenRef] = []
         for tok in find_source_tokens(value, jinja_on and render):
-            refs.append(TokenRef(tok.name, tok.field, tok.raw, field, self._field_location(field, tok.raw, seen[tok.raw])))
+            refs.append(
+                TokenRef(tok.name, tok.field, tok.raw, field, self._field_location(field, tok.raw, seen[tok.raw]))
+            )
             seen[tok.raw] += 1
         if not (jinja_on and render):
             return value, refs
@@ -169,8 +175,15 @@ class _Compiler:
         """MJML (tokens shielded, elements marked) -> HTML through MRML; see compile/mjml.py."""
         from kmsg_authoring.compile.mjml_html import to_html
 
-        return to_html(mjml, root=self.config.root, marks=self.env.marks, shield=self.env.shield,
-                       options=self.config.mjml, default=Location(self.body_rel), on_read=self.deps.add)
+        return to_html(
+            mjml,
+            root=self.config.root,
+            marks=self.env.marks,
+            shield=self.env.shield,
+            options=self.config.mjml,
+            default=Location(self.body_rel),
+            on_read=self.deps.add,
+        )
 
     def _refuse_unshielded(self, html: str) -> None:
         """Every reference was shielded where it was written (sources) or produced (Jinja output).
@@ -201,7 +214,7 @@ class _Compiler:
                 return m.group(0)
             if _KEPT_STYLE.match(m.group(0)):  # never inlined, so nothing to keep a copy of
                 return m.group(0)
-            rules = token_rules(m.group(0)[m.group(0).index(">") + 1:])
+            rules = token_rules(m.group(0)[m.group(0).index(">") + 1 :])
             return m.group(0) + (_KEEP_STYLE + "\n".join(rules) + "</style>" if rules else "")
 
         return _STYLE_BLOCK.sub(copy, html)
@@ -223,7 +236,9 @@ class _Compiler:
                     Location(entry.path or self.body_rel, entry.line, entry.col),
                 )
         for index in sorted(set(post) - set(pre)):
-            raise BuildError(f"the CSS inliner ({engine}) produced an unknown placeholder {index}", Location(self.body_rel))
+            raise BuildError(
+                f"the CSS inliner ({engine}) produced an unknown placeholder {index}", Location(self.body_rel)
+            )
         for tok in find_tokens(after):
             loc = self.env.marks.locate(after, tok.start) or Location(self.body_rel)
             raise BuildError(f"the CSS inliner ({engine}) made up a token reference {tok.raw}", loc)
@@ -232,7 +247,9 @@ class _Compiler:
         loc = self.env.marks.locate(html, exc.offset) or Location(self.body_rel)
         return BuildError(
             "elements nest deeper than an HTML parser can represent (about 2,000 levels); the rest of the "
-            "document would be neither checked nor kept: close the elements left open", loc)
+            "document would be neither checked nor kept: close the elements left open",
+            loc,
+        )
 
     def _refuse_too_deep(self, html: str) -> None:
         """Refuse a document nested too deep, before an inliner crashes on it or drops its end."""
@@ -263,16 +280,22 @@ class _Compiler:
             found = by_index.get(index, [])
             ctx: Context | None = found[seen[index]] if seen[index] < len(found) else None
             seen[index] += 1
-            chunk = stripped[last:m.start()]
+            chunk = stripped[last : m.start()]
             out.append(chunk)
             length += len(chunk)
-            refs.append(TokenRef(
-                name=entry.name, field=entry.field, raw=entry.raw,
-                where=ctx.where if ctx else "text",
-                location=Location(entry.path or self.body_rel, entry.line, entry.col),
-                element=ctx.element if ctx else None, attribute=ctx.attribute if ctx else None,
-                mso=ctx.mso if ctx else False, offset=length,
-            ))
+            refs.append(
+                TokenRef(
+                    name=entry.name,
+                    field=entry.field,
+                    raw=entry.raw,
+                    where=ctx.where if ctx else "text",
+                    location=Location(entry.path or self.body_rel, entry.line, entry.col),
+                    element=ctx.element if ctx else None,
+                    attribute=ctx.attribute if ctx else None,
+                    mso=ctx.mso if ctx else False,
+                    offset=length,
+                )
+            )
             # The canonical spelling is what the API substitutes (&#123;x&#125; would reach recipients as {x}).
             text = entry.text
             out.append(text)
@@ -320,8 +343,9 @@ class _Compiler:
         if self.body_name == BODY_MJML:
             rendered = self._mjml(rendered)
         policy = settings.get("remote_stylesheets", self.config.remote_stylesheets)
-        rendered = link_stylesheets(rendered, policy, self.config, self.env.shield, self.env.marks,
-                                    self.body_rel, self.deps)
+        rendered = link_stylesheets(
+            rendered, policy, self.config, self.env.shield, self.env.marks, self.body_rel, self.deps
+        )
         self._refuse_too_deep(rendered)
         if settings.get("inline_css", True):
             inlined = _KEPT_STYLE.sub("<style", inline_css(self._keep_css_tokens(rendered), self.config.inliner))
@@ -392,8 +416,9 @@ class _Compiler:
         payload["adminTags"] = ",".join(tags)
 
 
-def compile_template(config: Config, slug: str, *, env: CompileEnv | None = None,
-                     locale: str | None = None) -> CompiledTemplate:
+def compile_template(
+    config: Config, slug: str, *, env: CompileEnv | None = None, locale: str | None = None
+) -> CompiledTemplate:
     """Compile templates_src/<slug>/ into its API payload (in a locale: the default one when None);
     raises SourceError or BuildError."""
     return _Compiler(env or CompileEnv(config), slug, locale).compile()

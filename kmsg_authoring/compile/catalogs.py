@@ -52,8 +52,14 @@ def _source_files(config: Config) -> Iterator[Path]:
             if (src / slug / name).is_file():
                 yield src / slug / name
         partials = src / slug
-        yield from sorted(p for p in partials.rglob("*") if p.is_file() and p.suffix in (".html", ".mjml")
-                          and p.name not in (BODY_FILE, BODY_MJML) and p.parent.name != "samples")
+        yield from sorted(
+            p
+            for p in partials.rglob("*")
+            if p.is_file()
+            and p.suffix in (".html", ".mjml")
+            and p.name not in (BODY_FILE, BODY_MJML)
+            and p.parent.name != "samples"
+        )
 
 
 def extract_messages(config: Config) -> Catalog:
@@ -72,12 +78,13 @@ def extract_messages(config: Config) -> Catalog:
     def messages(text: str, rel: str, first_line: int) -> Iterator[tuple[int, Any, list[str], str | None]]:
         try:
             for lineno, message, comments, context in extract(
-                    method, io.BytesIO(text.encode("utf-8")), keywords=keywords, comment_tags=COMMENT_TAGS,
-                    options=options):
+                method, io.BytesIO(text.encode("utf-8")), keywords=keywords, comment_tags=COMMENT_TAGS, options=options
+            ):
                 yield lineno + first_line - 1, message, comments, context
         except jinja2.TemplateSyntaxError as exc:
-            raise SourceError(f"Jinja syntax error: {exc.message}",
-                              Location(rel, (exc.lineno or 1) + first_line - 1)) from None
+            raise SourceError(
+                f"Jinja syntax error: {exc.message}", Location(rel, (exc.lineno or 1) + first_line - 1)
+            ) from None
 
     plain: set[Path] = set()  # template folders whose sources are not Jinja (kmsg: {jinja: false})
     for path in _source_files(config):
@@ -92,8 +99,12 @@ def extract_messages(config: Config) -> Catalog:
             if isinstance(settings, dict) and settings.get("jinja") is False:
                 plain.add(path.parent)  # a pulled body may hold another template language's {{ }}
                 continue
-            found = [m for name in TRANSLATABLE_FIELDS if isinstance(doc.data.get(name), str)
-                     for m in messages(doc.data[name], rel, doc.locate(name).line)]
+            found = [
+                m
+                for name in TRANSLATABLE_FIELDS
+                if isinstance(doc.data.get(name), str)
+                for m in messages(doc.data[name], rel, doc.locate(name).line)
+            ]
         else:
             found = list(messages(text, rel, 1))
         for lineno, message, comments, context in found:
@@ -111,16 +122,22 @@ def _po_text(catalog: Catalog) -> bytes:
 
 def _entries(catalog: Catalog) -> list[tuple[Any, ...]]:
     """What a catalog says, without its header dates: whether rewriting it would change anything."""
-    return [(m.id, m.string, m.context, tuple(m.locations), tuple(sorted(m.flags)), tuple(m.auto_comments))
-            for m in catalog if m.id]
+    return [
+        (m.id, m.string, m.context, tuple(m.locations), tuple(sorted(m.flags)), tuple(m.auto_comments))
+        for m in catalog
+        if m.id
+    ]
 
 
 def _write_if_changed(path: Path, catalog: Catalog, before: Catalog | None) -> bool:
     """Write a catalog unless only its header dates would change; True when written."""
     from kmsg_authoring.source.files import write_atomic
 
-    if before is not None and _entries(before) == _entries(catalog) and \
-            sorted(before.obsolete) == sorted(catalog.obsolete):
+    if (
+        before is not None
+        and _entries(before) == _entries(catalog)
+        and sorted(before.obsolete) == sorted(catalog.obsolete)
+    ):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     return bool(write_atomic(path, _po_text(catalog).decode("utf-8")))
@@ -198,8 +215,15 @@ class LocaleStatus:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
-        return {"locale": self.locale, "path": self.path, "default": self.default, "total": self.total,
-                "translated": self.translated, "fuzzy": self.fuzzy, "missing": self.missing}
+        return {
+            "locale": self.locale,
+            "path": self.path,
+            "default": self.default,
+            "total": self.total,
+            "translated": self.translated,
+            "fuzzy": self.fuzzy,
+            "missing": self.missing,
+        }
 
 
 def translation_status(config: Config) -> list[LocaleStatus]:
@@ -219,6 +243,14 @@ def translation_status(config: Config) -> list[LocaleStatus]:
             raw = message.string if message is not None else ""
             done = any(raw) if isinstance(raw, (list, tuple)) else bool(raw)
             counts[MISSING if message is None or not done else FUZZY if message.fuzzy else TRANSLATED] += 1
-        out.append(LocaleStatus(locale, config.rel(po), counts[TRANSLATED], counts[FUZZY], counts[MISSING],
-                                locale == config.default_locale))
+        out.append(
+            LocaleStatus(
+                locale,
+                config.rel(po),
+                counts[TRANSLATED],
+                counts[FUZZY],
+                counts[MISSING],
+                locale == config.default_locale,
+            )
+        )
     return out

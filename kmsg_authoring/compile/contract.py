@@ -64,8 +64,7 @@ def contract_schema(payload: Mapping[str, Any], slug: str) -> Schema:
         schema["properties"][token]["description"] = f"{info['type']} token, used in {where}{read}"
     images = inline_images(str(payload.get("body") or ""))
     user_fields = sorted({f for t in tokens.values() for f in t.get("fields", [])})
-    annotation = {"template": slug, "name": name, "tokens": tokens, "userFields": user_fields,
-                  "inlineImages": images}
+    annotation = {"template": slug, "name": name, "tokens": tokens, "userFields": user_fields, "inlineImages": images}
     doc: Schema = {
         "$schema": schema.pop("$schema"),
         "$id": SCHEMA_ID.format(slug=slug),
@@ -132,30 +131,62 @@ def classify(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change
         was, now = old[name]["type"], new[name]["type"]
         if was != now:
             if was in sent_as_names(now):
-                changes.append(Change(COMPATIBLE, name, f"token '{name}' widened from {was} to {now}: "
-                                                        f"a {was} value is still accepted", name))
+                changes.append(
+                    Change(
+                        COMPATIBLE,
+                        name,
+                        f"token '{name}' widened from {was} to {now}: a {was} value is still accepted",
+                        name,
+                    )
+                )
             else:
-                changes.append(Change(BREAKING, name, f"token '{name}' changed type from {was} to {now}: "
-                                                      f"callers must send a {now} value", name))
+                changes.append(
+                    Change(
+                        BREAKING,
+                        name,
+                        f"token '{name}' changed type from {was} to {now}: callers must send a {now} value",
+                        name,
+                    )
+                )
             continue
         if old[name].get("usedIn") and not new[name].get("usedIn"):
-            changes.append(Change(COMPATIBLE, name, f"token '{name}' is no longer used: callers may stop "
-                                                    "sending it once it is removed", name))
+            changes.append(
+                Change(
+                    COMPATIBLE,
+                    name,
+                    f"token '{name}' is no longer used: callers may stop sending it once it is removed",
+                    name,
+                )
+            )
         was_read, now_read = set(old[name].get("fields", [])), set(new[name].get("fields", []))
         for f in sorted(now_read - was_read):
-            changes.append(Change(BREAKING, f"{name}.{f}", f"User field '{name}.{f}' newly read: the "
-                                                           f"recipients' profiles must have {f}", name))
+            changes.append(
+                Change(
+                    BREAKING,
+                    f"{name}.{f}",
+                    f"User field '{name}.{f}' newly read: the recipients' profiles must have {f}",
+                    name,
+                )
+            )
         for f in sorted(was_read - now_read):
             changes.append(Change(COMPATIBLE, f"{name}.{f}", f"User field '{name}.{f}' no longer read", name))
     was_images, now_images = list(_info(before).get("inlineImages", [])), list(_info(after).get("inlineImages", []))
     for cid in now_images:
         if cid not in was_images:
-            changes.append(Change(BREAKING, f"cid:{cid}", f"inline image cid:{cid} newly required: callers "
-                                                          f"must attach it with contentId '{cid}'"))
+            changes.append(
+                Change(
+                    BREAKING,
+                    f"cid:{cid}",
+                    f"inline image cid:{cid} newly required: callers must attach it with contentId '{cid}'",
+                )
+            )
     for cid in was_images:
         if cid not in now_images:
-            changes.append(Change(COMPATIBLE, f"cid:{cid}", f"inline image cid:{cid} no longer shown: callers "
-                                                            "may stop attaching it"))
+            changes.append(
+                Change(
+                    COMPATIBLE, f"cid:{cid}", f"inline image cid:{cid} no longer shown: callers may stop attaching it"
+                )
+            )
     return changes
 
 

@@ -83,15 +83,18 @@ def to_typescript(schemas: Sequence[Mapping[str, Any]]) -> str:
     for schema in schemas:
         info = schema.get(ANNOTATION, {})
         slug = str(info.get("template", "template"))
-        body = _ts({"type": "object", "properties": schema.get("properties", {}),
-                    "required": schema.get("required", [])})
+        body = _ts(
+            {"type": "object", "properties": schema.get("properties", {}), "required": schema.get("required", [])}
+        )
         lines.append(f"/** msgParams of the template '{info.get('name', slug)}' ({slug}). */")
         lines.append(f"export interface {type_name(slug)} {body}")
         images = info.get("inlineImages") or []
         if images:
-            lines.append("/** contentId of each inline image the request must attach (disposition \"inline\"). */")
-            lines.append(f"export const {type_name(slug)[:-len('MsgParams')]}InlineImages = "
-                         f"{json.dumps(images, ensure_ascii=False)} as const;")
+            lines.append('/** contentId of each inline image the request must attach (disposition "inline"). */')
+            lines.append(
+                f"export const {type_name(slug)[: -len('MsgParams')]}InlineImages = "
+                f"{json.dumps(images, ensure_ascii=False)} as const;"
+            )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -117,16 +120,22 @@ def to_markdown(schema: Mapping[str, Any], *, level: int = 3) -> str:
     """A contract as a Markdown section: the token table, the User fields, the inline images."""
     info = schema.get(ANNOTATION, {})
     slug = str(info.get("template", ""))
-    lines = [f"{'#' * level} {info.get('name', slug)} (`{slug}`)", "",
-             "| token | type | value | used in | User fields read |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"{'#' * level} {info.get('name', slug)} (`{slug}`)",
+        "",
+        "| token | type | value | used in | User fields read |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name, kind, value, used, fields in rows(schema):
         lines.append(f"| `{name}` | {kind} | {_cell(value)} | {used} | {fields} |")
     if not info.get("tokens"):
         lines.append("| (none) | | | | |")
     images = info.get("inlineImages") or []
     if images:
-        lines += ["", "Inline images to attach (disposition `inline`): "
-                  + ", ".join(f"contentId `{c}`" for c in images) + "."]
+        lines += [
+            "",
+            "Inline images to attach (disposition `inline`): " + ", ".join(f"contentId `{c}`" for c in images) + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -81,15 +81,28 @@ class TranslationUse:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (the build cache)."""
-        return {"locale": self.locale, "msgid": self.msgid, "plural": self.plural, "strings": list(self.strings),
-                "state": self.state, "path": self.location.path, "line": self.location.line,
-                "col": self.location.col}
+        return {
+            "locale": self.locale,
+            "msgid": self.msgid,
+            "plural": self.plural,
+            "strings": list(self.strings),
+            "state": self.state,
+            "path": self.location.path,
+            "line": self.location.line,
+            "col": self.location.col,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TranslationUse:
         """Inverse of to_json."""
-        return cls(data["locale"], data["msgid"], data["plural"], tuple(data["strings"]), data["state"],
-                   Location(data["path"], data["line"], data["col"]))
+        return cls(
+            data["locale"],
+            data["msgid"],
+            data["plural"],
+            tuple(data["strings"]),
+            data["state"],
+            Location(data["path"], data["line"], data["col"]),
+        )
 
 
 @dataclass
@@ -112,8 +125,10 @@ def read_catalog(config: Config, path: Path, locale: str | None) -> tuple[Catalo
         catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True, charset="utf-8")
     except PoFileError as exc:
         # Babel counts lines from 0.
-        raise SourceError(f"not a valid PO file: {exc.args[0] if exc.args else exc}",
-                          Location(rel, int(getattr(exc, "lineno", 0) or 0) + 1)) from None
+        raise SourceError(
+            f"not a valid PO file: {exc.args[0] if exc.args else exc}",
+            Location(rel, int(getattr(exc, "lineno", 0) or 0) + 1),
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise SourceError(f"not a valid PO file: {exc}", Location(rel)) from None
     return catalog, rel, digest(data)
@@ -202,7 +217,10 @@ class Translator:
         _reserved(text, entry)
         return TOKEN_RE.sub(
             lambda m: self.shield.placeholder(
-                Shielded(m.group(0), m.group(1), m.group(2), entry.path, entry.line, entry.col)), text)
+                Shielded(m.group(0), m.group(1), m.group(2), entry.path, entry.line, entry.col)
+            ),
+            text,
+        )
 
     # -- build-time formatting in the locale ----------------------------------------------------
     @property
@@ -241,9 +259,15 @@ class Translator:
         def ftime(value: Any, format: str = "medium") -> str:
             return dates.format_time(as_date(value), format=format, locale=self.babel_locale)
 
-        return {"format_decimal": decimal, "format_number": decimal, "format_currency": currency,
-                "format_percent": percent, "format_date": fdate, "format_datetime": fdatetime,
-                "format_time": ftime}
+        return {
+            "format_decimal": decimal,
+            "format_number": decimal,
+            "format_currency": currency,
+            "format_percent": percent,
+            "format_date": fdate,
+            "format_datetime": fdatetime,
+            "format_time": ftime,
+        }
 
 
 # -- extraction and catalog upkeep ------------------------------------------------------------
@@ -252,8 +276,9 @@ class Translator:
 # -- <html lang dir> ---------------------------------------------------------------------------
 
 # The document's root start tag: <html>, or <mjml> for a body written in MJML.
-_ROOT_START = {name: re.compile(rf"<{name}\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>", re.IGNORECASE)
-               for name in ("html", "mjml")}
+_ROOT_START = {
+    name: re.compile(rf"<{name}\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>", re.IGNORECASE) for name in ("html", "mjml")
+}
 _LANG_DIR = re.compile(r"""\s(?:lang|dir)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 
 
@@ -266,5 +291,4 @@ def set_language(html: str, locale: str, root: str = "html") -> str:
     attrs = _LANG_DIR.sub("", m.group(1)).rstrip()
     attrs = attrs.removesuffix("/")
     tag = f'<{root} lang="{html_lang(locale)}" dir="{direction(locale)}"{attrs}>'
-    return html[:m.start()] + tag + html[m.end():]
-
+    return html[: m.start()] + tag + html[m.end() :]

@@ -79,7 +79,7 @@ def keep_document_frame(source: str, output: str) -> str:
     src_tag = _HTML_TAG.match(source, src_end)
     out_tag = _HTML_TAG.match(output, out_end)
     if src_tag is not None and out_tag is not None:
-        rest = src_tag.group(0) + output[out_tag.end():]
+        rest = src_tag.group(0) + output[out_tag.end() :]
     return source[:src_end] + rest
 
 
@@ -91,5 +91,5 @@ def inline_css(html: str, engine: str = "css-inline") -> str:
         # lxml refuses a str that starts with an XML declaration naming an encoding; the prolog is
         # put back from the source anyway.
         prolog = _PROLOG.match(html)
-        return keep_document_frame(html, _premailer(html[prolog.end():] if prolog else html))
+        return keep_document_frame(html, _premailer(html[prolog.end() :] if prolog else html))
     raise BuildError(f"unknown CSS inliner '{engine}' (one of {', '.join(INLINERS)})")

@@ -61,8 +61,9 @@ def _producing(gen: Any) -> tuple[str, int] | None:
 class ShieldingLoader(jinja2.BaseLoader):
     """Loads templates from the source root, shielding tokens and marking elements as it reads."""
 
-    def __init__(self, root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap,
-                 project_root: Path) -> None:
+    def __init__(
+        self, root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap, project_root: Path
+    ) -> None:
         self.root = root
         self.project_root = project_root
         self.rel = rel
@@ -72,9 +73,7 @@ class ShieldingLoader(jinja2.BaseLoader):
         # cache counts as read again with those bytes (see TrackingEnvironment._load_template).
         self.digests: dict[str, tuple[str, str | None]] = {}
 
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         parts = jinja2.loaders.split_template_path(template)
         path = self.root.joinpath(*parts)
         if not path.is_file():
@@ -171,8 +170,13 @@ class TrackingEnvironment(SandboxedEnvironment):
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > self.size_limit:
                     raise self._too_large(len(seq) * n)
-        elif (operator == "**" and isinstance(left, int) and isinstance(right, int)
-              and abs(left) > 1 and right * left.bit_length() > MAX_POWER_BITS):
+        elif (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right * left.bit_length() > MAX_POWER_BITS
+        ):
             raise RenderLimitError(f"number too large: {left} ** {right}")
         return super().call_binop(context, operator, left, right)
 
@@ -205,9 +209,7 @@ def _expression_location(env: TrackingEnvironment, rel: Callable[[Path], str]) -
     return env.default_location
 
 
-def _shielding_finalize(
-    shield: Shield, rel: Callable[[Path], str]
-) -> Callable[[EvalContext, Any], Any]:
+def _shielding_finalize(shield: Shield, rel: Callable[[Path], str]) -> Callable[[EvalContext, Any], Any]:
     """Jinja's finalize: shields the references an expression's output holds (a brand value with
     {eventName}), located at the expression.
 
@@ -251,17 +253,25 @@ def _install_translator(env: TrackingEnvironment, translator: Translator, rel: C
         return translator.translate(singular, plural, n, _expression_location(env, rel))
 
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, ngettext, newstyle=False, pgettext=pgettext, npgettext=npgettext)
+        gettext, ngettext, newstyle=False, pgettext=pgettext, npgettext=npgettext
+    )
     # Passing the context keeps Jinja from folding `{{ 1234.5|format_decimal }}` into a constant at
     # compile time: a template is compiled once per build and rendered in every locale.
     for name, fn in translator.filters().items():
-        env.filters[name] = jinja2.pass_context(
-            lambda _context, *args, _fn=fn, **kwargs: _fn(*args, **kwargs))
+        env.filters[name] = jinja2.pass_context(lambda _context, *args, _fn=fn, **kwargs: _fn(*args, **kwargs))
 
 
-def make_environment(root: Path, rel: Callable[[Path], str], shield: Shield, marks: SourceMap, *,
-                     project_root: Path, time_limit: float, size_limit: int,
-                     translator: Translator | None = None) -> TrackingEnvironment:
+def make_environment(
+    root: Path,
+    rel: Callable[[Path], str],
+    shield: Shield,
+    marks: SourceMap,
+    *,
+    project_root: Path,
+    time_limit: float,
+    size_limit: int,
+    translator: Translator | None = None,
+) -> TrackingEnvironment:
     """The build-time Jinja environment: sandboxed, undefined variables are errors, HTML autoescaped,
     Jinja's i18n extension on ({% trans %}, _(), plurals) with the build's translator."""
     env = TrackingEnvironment(

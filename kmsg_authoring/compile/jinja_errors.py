@@ -28,8 +28,9 @@ def _template_frame(tb: TracebackType | None, files: set[str]) -> tuple[str, int
     return found
 
 
-def jinja_error(exc: Exception, default: Location, config: Config, loaded: Iterable[str],
-                msg_params_map: Mapping[str, Any]) -> KmsgError:
+def jinja_error(
+    exc: Exception, default: Location, config: Config, loaded: Iterable[str], msg_params_map: Mapping[str, Any]
+) -> KmsgError:
     """A Jinja failure as a SourceError at the template file and line (default when none is known)."""
     import jinja2
 
@@ -51,8 +52,9 @@ def jinja_error(exc: Exception, default: Location, config: Config, loaded: Itera
         loc = _undefined_column(config, str(exc.message or exc), loc)
         return SourceError(_undefined_message(config, msg_params_map, str(exc.message or exc), loc), loc)
     if isinstance(exc, RecursionError):
-        return SourceError("circular {% include %}, {% extends %} or macro call: a template or macro "
-                           "calls itself without end", loc)
+        return SourceError(
+            "circular {% include %}, {% extends %} or macro call: a template or macro calls itself without end", loc
+        )
     if isinstance(exc, RenderLimitError):
         return SourceError(str(exc), loc)
     if isinstance(exc, jinja2.exceptions.SecurityError):
@@ -70,7 +72,8 @@ def _undefined_column(config: Config, message: str, loc: Location) -> Location:
     except (SourceError, IndexError):
         return loc
     used = re.search(r"\{\{-?\s*" + re.escape(m.group(1)) + r"\b", line) or re.search(
-        r"\b" + re.escape(m.group(1)) + r"\b", line)
+        r"\b" + re.escape(m.group(1)) + r"\b", line
+    )
     return Location(loc.path, loc.line, used.start() + 1) if used else loc
 
 
@@ -91,11 +94,16 @@ def _undefined_message(config: Config, msg_params_map: Mapping[str, Any], messag
     declared = name in msg_params_map
     token = "{" + (suggestion or name) + "}"
     if declared:
-        return (f"'{name}' is undefined at build time; for a send-time token write single braces: "
-                f"{token} instead of {{{token}}}")
+        return (
+            f"'{name}' is undefined at build time; for a send-time token write single braces: "
+            f"{token} instead of {{{token}}}"
+        )
     if name in ("brand", "template"):
-        return (f"'{name}' is undefined here; a macro sees build-time variables only when imported "
-                f"'with context' ({{% from \"...\" import macro with context %}})")
+        return (
+            f"'{name}' is undefined here; a macro sees build-time variables only when imported "
+            f"'with context' ({{% from \"...\" import macro with context %}})"
+        )
     hint = f"; if it is a send-time token, declare it in msgParamsMap and write {token}" if suggestion else ""
-    return (f"'{name}' is undefined at build time (variables: brand.* from kmsg.toml, template.slug, "
-            f"template.name){hint}")
+    return (
+        f"'{name}' is undefined at build time (variables: brand.* from kmsg.toml, template.slug, template.name){hint}"
+    )

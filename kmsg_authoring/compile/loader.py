@@ -17,7 +17,9 @@ from kmsg_authoring.errors import Location, SourceError
 from kmsg_authoring.source.project import LineIndex
 
 _TAG = r"<([A-Za-z][\w:.-]*)(?=[\s/>])"
-_SCAN_JINJA = re.compile(r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL)
+_SCAN_JINJA = re.compile(
+    r"(?=[{&<])(?:\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL
+)
 _SCAN_PLAIN = re.compile("(?=[{&<])(?:(" + TOKEN_RE.pattern + ")|" + _TAG + ")", re.DOTALL)
 _JINJA_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.DOTALL)
 
@@ -54,7 +56,7 @@ def prepare(text: str, rel: str, shield: Shield, marks: SourceMap | None, jinja:
             append(f' {MARK_ATTR}="{mark}"')
             last = end
         elif m.group(1) is not None:
-            append(text[last:m.start()])
+            append(text[last : m.start()])
             append(swap(m.start(), m.group(0), m.group(2), m.group(3)))
             last = m.end()
         elif m.group(0)[1] in "{%" and "{" in m.group(0)[2:]:
@@ -63,11 +65,9 @@ def prepare(text: str, rel: str, shield: Shield, marks: SourceMap | None, jinja:
 
             def in_string(s: re.Match[str], block_start: int = m.start()) -> str:
                 base = block_start + s.start()
-                return TOKEN_RE.sub(
-                    lambda t: swap(base + t.start(), t.group(0), t.group(1), t.group(2)), s.group(0)
-                )
+                return TOKEN_RE.sub(lambda t: swap(base + t.start(), t.group(0), t.group(1), t.group(2)), s.group(0))
 
-            append(text[last:m.start()])
+            append(text[last : m.start()])
             append(_JINJA_STRING.sub(in_string, m.group(0)))
             last = m.end()
     out.append(text[last:])

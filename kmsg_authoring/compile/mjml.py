@@ -87,8 +87,16 @@ def _is_conditional(body: str) -> bool:
 class _Stage:
     """Parses, checks and renders one MJML body."""
 
-    def __init__(self, *, root: Path, marks: SourceMap, shield: Shield, options: MjmlOptions,
-                 default: Location, on_read: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        *,
+        root: Path,
+        marks: SourceMap,
+        shield: Shield,
+        options: MjmlOptions,
+        default: Location,
+        on_read: Callable[[str], None],
+    ) -> None:
         self.root = root
         self.marks = marks
         self.shield = shield
@@ -121,7 +129,7 @@ class _Stage:
                 stack[-1].children.append(_Node("#text", pos, text, raw=text[pos:]))
                 break
             if m.start() > pos:
-                stack[-1].children.append(_Node("#text", pos, text, raw=text[pos:m.start()]))
+                stack[-1].children.append(_Node("#text", pos, text, raw=text[pos : m.start()]))
             pos = m.end()
             if m.group("comment") is not None or m.group(0).startswith(("<![CDATA[", "<?")):
                 stack[-1].children.append(_Node("#comment", m.start(), text, raw=m.group(0)))
@@ -129,11 +137,13 @@ class _Stage:
                 node = self._element(m, text)
                 comp = COMPONENTS.get(node.name)
                 if node.name in UNSUPPORTED:
-                    raise self.error(f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses",
-                                     text, m.start())
+                    raise self.error(
+                        f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses", text, m.start()
+                    )
                 if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
-                    raise self.error(f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}",
-                                     text, m.start())
+                    raise self.error(
+                        f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", text, m.start()
+                    )
                 if comp is not None and comp.ending and not node.selfclose:
                     close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
                     if close is None:
@@ -142,9 +152,13 @@ class _Stage:
                     inner = _MJ_START.search(text, m.end(), close.start())
                     if inner is not None:
                         where = self.loc(text, inner.start())
-                        raise self.error(f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
-                                         f"comes before its </{node.name}>", text, m.start())
-                    node.content = text[m.end():close.start()]
+                        raise self.error(
+                            f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
+                            f"comes before its </{node.name}>",
+                            text,
+                            m.start(),
+                        )
+                    node.content = text[m.end() : close.start()]
                     node.content_start = m.end()
                     pos = close.end()
                 stack[-1].children.append(node)
@@ -157,15 +171,20 @@ class _Stage:
                 elif any(n.name == name for n in stack[1:]):
                     open_node = stack[-1]
                     where = self.loc(text, m.start())
-                    raise self.error(f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
-                                     f"before its </{open_node.name}>", text, open_node.start)
+                    raise self.error(
+                        f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
+                        f"before its </{open_node.name}>",
+                        text,
+                        open_node.start,
+                    )
                 else:
                     raise self.error(f"</{name}> closes no open element", text, m.start())
             elif text.startswith("<!--", m.start()):
                 raise self.error("comment is never closed (no -->)", text, m.start())
             else:
-                raise self.error("malformed tag: '<' that starts no element (write &lt; for a literal <)",
-                                 text, m.start())
+                raise self.error(
+                    "malformed tag: '<' that starts no element (write &lt; for a literal <)", text, m.start()
+                )
         if len(stack) > 1:
             node = stack[-1]
             raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, node.start)
@@ -195,8 +214,12 @@ class _Stage:
                 stripped = node.raw.strip()
                 if stripped and parent not in (ATTRIBUTE_DEFAULTS,):
                     offset = node.start + node.raw.index(stripped[0])
-                    raise self.error(f"text must be inside <mj-text> or another content component "
-                                     f"(found '{stripped[:30]}' directly in <{parent}>)", node.text, offset)
+                    raise self.error(
+                        f"text must be inside <mj-text> or another content component "
+                        f"(found '{stripped[:30]}' directly in <{parent}>)",
+                        node.text,
+                        offset,
+                    )
                 out.append(node)
             elif node.name == "mj-include":
                 out.extend(self.include(node, parent, depth))
@@ -213,13 +236,22 @@ class _Stage:
         comp = COMPONENTS.get(node.name)
         if comp is None:
             if node.name.startswith("mj-") or node.name == "mjml":
-                raise self.error(f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}",
-                                 node.text, node.start)
-            raise self.error(f"HTML element <{node.name}> must be inside <mj-text>, <mj-button>, <mj-table> "
-                             f"or <mj-raw> (found in <{parent}>)", node.text, node.start)
+                raise self.error(
+                    f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", node.text, node.start
+                )
+            raise self.error(
+                f"HTML element <{node.name}> must be inside <mj-text>, <mj-button>, <mj-table> "
+                f"or <mj-raw> (found in <{parent}>)",
+                node.text,
+                node.start,
+            )
         if comp.parents and parent not in comp.parents:
-            raise self.error(f"<{node.name}> cannot stand in <{parent}> (it goes in "
-                             f"{', '.join('<' + p + '>' for p in comp.parents)})", node.text, node.start)
+            raise self.error(
+                f"<{node.name}> cannot stand in <{parent}> (it goes in "
+                f"{', '.join('<' + p + '>' for p in comp.parents)})",
+                node.text,
+                node.start,
+            )
         if not comp.parents and node.name == "mjml" and parent != "#root":
             raise self.error("<mjml> can only be the outermost element", node.text, node.start)
         self._check_attributes(node, comp)
@@ -231,15 +263,18 @@ class _Stage:
             if kind is None:
                 raise self.error(
                     f"unknown attribute '{a.name}' on <{tag}>{suggest(a.name, sorted(comp.attributes))}",
-                    node.text, a.value_start if a.value is None else a.value_start - len(a.name) - 2)
+                    node.text,
+                    a.value_start if a.value is None else a.value_start - len(a.name) - 2,
+                )
             if a.value is None:
                 raise self.error(f"attribute '{a.name}' on <{tag}> needs a value", node.text, a.value_start)
             if PLACEHOLDER_RE.search(a.value):
                 self.attr_placeholders.update((i, (tag, a.name)) for i in PLACEHOLDER_RE.findall(a.value))
                 continue  # a send-time token: its value is only known at send time
             if not kind.accepts(a.value):
-                raise self.error(f"invalid value '{a.value}' for {a.name} on <{tag}>: expected {kind.name}",
-                                 node.text, a.value_start)
+                raise self.error(
+                    f"invalid value '{a.value}' for {a.name} on <{tag}>: expected {kind.name}", node.text, a.value_start
+                )
 
     def _check_default(self, node: _Node) -> None:
         """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults."""
@@ -256,8 +291,12 @@ class _Stage:
             return
         comp = COMPONENTS.get(node.name)
         if comp is None or comp.head or node.name in ("mjml", "mj-body", "mj-include"):
-            raise self.error(f"<{node.name}> cannot stand in <mj-attributes> (use mj-all, mj-class or a body "
-                             f"component's tag){suggest(node.name, sorted(COMPONENTS))}", node.text, node.start)
+            raise self.error(
+                f"<{node.name}> cannot stand in <mj-attributes> (use mj-all, mj-class or a body "
+                f"component's tag){suggest(node.name, sorted(COMPONENTS))}",
+                node.text,
+                node.start,
+            )
         self._check_attributes(node, comp)
 
     # -- includes -----------------------------------------------------------------------------------
@@ -269,8 +308,9 @@ class _Stage:
         if not path:
             raise SourceError("<mj-include> needs a path attribute", where)
         if depth >= MAX_INCLUDE_DEPTH:
-            raise SourceError(f"mj-include nested deeper than {MAX_INCLUDE_DEPTH} levels (does a file include "
-                              "itself?)", where)
+            raise SourceError(
+                f"mj-include nested deeper than {MAX_INCLUDE_DEPTH} levels (does a file include itself?)", where
+            )
         base = (self.root / where.path).parent if where.path else self.root
         target = base / path
         if not target.suffix and node.attr("type") in (None, "mjml"):
@@ -358,13 +398,15 @@ class _Stage:
             raise ValueError(f"unable to load included template '{path}'")
 
         try:
-            return str(mjml2html(
-                mjml,
-                disable_comments=False,  # the marks travel in comments; keep_comments is applied here
-                social_icon_origin=self.options.social_icon_origin,
-                fonts=dict(self.options.fonts) if self.options.fonts is not None else None,
-                include_loader=refuse,
-            ))
+            return str(
+                mjml2html(
+                    mjml,
+                    disable_comments=False,  # the marks travel in comments; keep_comments is applied here
+                    social_icon_origin=self.options.social_icon_origin,
+                    fonts=dict(self.options.fonts) if self.options.fonts is not None else None,
+                    include_loader=refuse,
+                )
+            )
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -375,7 +417,5 @@ class _Stage:
                 offset = int(m.group(1))
                 before = [(text, start) for at, text, start in self.spans if at <= offset]
                 where = self.loc(*before[-1]) if before else self.default
-                message = message[:m.start()] + message[m.end():]
+                message = message[: m.start()] + message[m.end() :]
             raise SourceError(f"MJML: {message.strip()}", where) from None
-
-

@@ -37,7 +37,7 @@ def _marks_to_elements(html: str) -> str:
         if token.startswith("<!--"):
             marker = _MARKER_RE.fullmatch(token)
             if marker is not None:
-                out.append(html[last:m.start()])
+                out.append(html[last : m.start()])
                 last = m.end()
                 pending = marker.group(1)
             continue
@@ -57,16 +57,17 @@ def _mark_tag(html: str, tag: str, mark: str | None) -> str:
     m = re.search(rf"<{tag}\b", html, re.IGNORECASE)
     if m is None:
         return html
-    return html[:m.end()] + f' {MARK_ATTR}="{mark}"' + html[m.end():]
+    return html[: m.end()] + f' {MARK_ATTR}="{mark}"' + html[m.end() :]
 
 
 def minify(html: str) -> str:
     """Runs of white space in text collapse to one space; comments and pre, textarea, script, style are kept."""
     out: list[str] = []
     last = 0
-    for m in re.finditer(r"<!--.*?-->|<(pre|textarea|script|style)\b.*?</\1\s*>|<[^>]*>", html,
-                         re.DOTALL | re.IGNORECASE):
-        out.append(re.sub(r"\s+", " ", html[last:m.start()]))
+    for m in re.finditer(
+        r"<!--.*?-->|<(pre|textarea|script|style)\b.*?</\1\s*>|<[^>]*>", html, re.DOTALL | re.IGNORECASE
+    ):
+        out.append(re.sub(r"\s+", " ", html[last : m.start()]))
         out.append(m.group(0))
         last = m.end()
     out.append(re.sub(r"\s+", " ", html[last:]))
@@ -77,16 +78,27 @@ def _placeholders(texts: Iterator[str] | list[str]) -> Counter[str]:
     return Counter(i for t in texts for i in PLACEHOLDER_RE.findall(t))
 
 
-def to_html(mjml: str, *, root: Path, marks: SourceMap, shield: Shield, options: MjmlOptions,
-            default: Location, on_read: Callable[[str], None]) -> str:
+def to_html(
+    mjml: str,
+    *,
+    root: Path,
+    marks: SourceMap,
+    shield: Shield,
+    options: MjmlOptions,
+    default: Location,
+    on_read: Callable[[str], None],
+) -> str:
     """Compile a prepared MJML body (tokens shielded, elements marked) to marked HTML with placeholders."""
     stage = _Stage(root=root, marks=marks, shield=shield, options=options, default=default, on_read=on_read)
     nodes = stage.parse(mjml)
     elements = [n for n in nodes if n.name not in ("#text", "#comment")]
     if not elements or elements[0].name != "mjml" or len(elements) > 1:
         first = elements[0] if elements else None
-        raise stage.error("an MJML body is one <mjml> element (with <mj-head> and <mj-body> in it)", mjml,
-                          first.start if first is not None else 0)
+        raise stage.error(
+            "an MJML body is one <mjml> element (with <mj-head> and <mj-body> in it)",
+            mjml,
+            first.start if first is not None else 0,
+        )
     root_node = elements[0]
     root_node.children = stage.check(root_node.children, "mjml")
     sections = [n.name for n in root_node.children if n.name not in ("#text", "#comment")]
@@ -150,10 +162,14 @@ def _check_tokens(stage: _Stage, source: str, html: str) -> None:
         hint = ""
         if kept == 0 and index in stage.attr_placeholders:
             tag, attr = stage.attr_placeholders[index]
-            hint = (f": MRML does not write {attr} of <{tag}> into the HTML here (it leaves out a few attributes "
-                    "MJML knows, one that needs another, such as target without href, and an unused mj-class)")
-        raise BuildError(f"MJML {what} token {entry.raw} ({count} before, {kept} after){hint}",
-                         Location(entry.path or stage.default.path, entry.line, entry.col))
+            hint = (
+                f": MRML does not write {attr} of <{tag}> into the HTML here (it leaves out a few attributes "
+                "MJML knows, one that needs another, such as target without href, and an unused mj-class)"
+            )
+        raise BuildError(
+            f"MJML {what} token {entry.raw} ({count} before, {kept} after){hint}",
+            Location(entry.path or stage.default.path, entry.line, entry.col),
+        )
     unknown = set(after) - set(before)
     if unknown:
         raise BuildError(f"MJML produced an unknown placeholder {min(unknown)}", stage.default)

@@ -28,12 +28,15 @@ _LINK_SCAN = re.compile(
 )
 _ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+
+
 def _attrs(tag: str) -> dict[str, str]:
     return {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(tag)}
 
 
-def link_stylesheets(html: str, policy: str, config: Config, shield: Shield, marks: SourceMap, body_rel: str,
-                     deps: set[str]) -> str:
+def link_stylesheets(
+    html: str, policy: str, config: Config, shield: Shield, marks: SourceMap, body_rel: str, deps: set[str]
+) -> str:
     """Replace each <link rel=stylesheet> to a project file by a <style> holding the file.
 
     Links are found as an HTML parser finds elements: never inside a comment (a commented-out
@@ -79,6 +82,7 @@ def link_stylesheets(html: str, policy: str, config: Config, shield: Shield, mar
 
     return _LINK_SCAN.sub(swap, html)
 
+
 def token_rules(css: str) -> list[str]:
     """Top-level style rules of a stylesheet whose declarations hold a token placeholder."""
     rules: list[str] = []
@@ -91,7 +95,7 @@ def token_rules(css: str) -> list[str]:
         elif char == "}":
             depth = max(depth - 1, 0)
         if depth == 0 and char in "};":
-            rule = css[start:m.end()].strip()
+            rule = css[start : m.end()].strip()
             start = m.end()
             if char == "}" and not rule.startswith("@") and PLACEHOLDER_RE.search(rule):
                 rules.append(rule)

@@ -88,4 +88,3 @@ class Shield:
         would otherwise reach the payload encoded, and recipients would read {x}.
         """
         return PLACEHOLDER_RE.sub(lambda m: self.entry(m).text, text)
-

@@ -59,9 +59,15 @@ class TokenRef:
     def from_json(cls, data: dict[str, Any]) -> TokenRef:
         """Inverse of to_json."""
         return cls(
-            name=data["name"], field=data["field"], raw=data["raw"], where=data["where"],
+            name=data["name"],
+            field=data["field"],
+            raw=data["raw"],
+            where=data["where"],
             location=Location(data["path"], data["line"], data["col"]),
-            element=data["element"], attribute=data["attribute"], mso=data["mso"], offset=data["offset"],
+            element=data["element"],
+            attribute=data["attribute"],
+            mso=data["mso"],
+            offset=data["offset"],
         )
 
 

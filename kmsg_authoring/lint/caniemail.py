@@ -23,10 +23,18 @@ SUPPORTED, PARTIAL, UNSUPPORTED, UNKNOWN = "y", "a", "n", "u"
 # The clients most mail is opened in: Apple Mail on iOS and macOS, Gmail on the web, Android and
 # iOS, Outlook on Windows, macOS, the web (Outlook.com), iOS and Android, Yahoo and Samsung Email.
 DEFAULT_CLIENTS: tuple[str, ...] = (
-    "apple-mail.ios", "apple-mail.macos",
-    "gmail.desktop-webmail", "gmail.android", "gmail.ios",
-    "outlook.windows", "outlook.macos", "outlook.outlook-com", "outlook.ios", "outlook.android",
-    "yahoo.desktop-webmail", "samsung-email.android",
+    "apple-mail.ios",
+    "apple-mail.macos",
+    "gmail.desktop-webmail",
+    "gmail.android",
+    "gmail.ios",
+    "outlook.windows",
+    "outlook.macos",
+    "outlook.outlook-com",
+    "outlook.ios",
+    "outlook.android",
+    "yahoo.desktop-webmail",
+    "samsung-email.android",
 )
 # Features a client that lacks them skips harmlessly and good practice asks for (the dark-mode rules
 # want the color-scheme meta tag): not reported by default, not counted against a client.
@@ -131,8 +139,12 @@ def build(raw: Mapping[str, Any]) -> Data:
         properties=_table((p, s) for p, s in props if not p.endswith("*")),
         property_prefixes=tuple((p[:-1], s) for p, s in props if p.endswith("*")),
         prefix_keys=tuple(p[:-1] for p, _ in props if p.endswith("*")),
-        values=_table(((prop, word), slug) for slug, f in features.items()
-                      for prop, words in f.match.get("values", {}).items() for word in words),
+        values=_table(
+            ((prop, word), slug)
+            for slug, f in features.items()
+            for prop, words in f.match.get("values", {}).items()
+            for word in words
+        ),
         functions=_table(each("functions")),
         units=_table(each("units")),
         keywords=_table(each("keywords")),
@@ -154,8 +166,9 @@ def load() -> Data:
     return build(json.loads(text))
 
 
-def select_clients(patterns: Sequence[str], known: Iterable[str], where: str = "[lint] clients",
-                   location: Location | None = None) -> tuple[str, ...]:
+def select_clients(
+    patterns: Sequence[str], known: Iterable[str], where: str = "[lint] clients", location: Location | None = None
+) -> tuple[str, ...]:
     """The clients (`family.platform`) that glob patterns select, in the data's order.
 
     A pattern without a dot selects every platform of a family ("gmail" is "gmail.*"). A pattern
@@ -183,5 +196,5 @@ def select_clients(patterns: Sequence[str], known: Iterable[str], where: str = "
 def targets(raw: Any, where: str, location: Location | None, data: Data | None = None) -> tuple[str, ...]:
     """Validate a `clients` setting (a list of globs) and select the clients it names."""
     if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw) or not raw:
-        raise ConfigError(f"{where} must be a non-empty list of client globs such as \"gmail.*\"", location)
+        raise ConfigError(f'{where} must be a non-empty list of client globs such as "gmail.*"', location)
     return select_clients(raw, (data or load()).clients, where, location)

@@ -50,7 +50,7 @@ class TemplateCompat:
 
     @property
     def overall(self) -> str:
-        """"fully supported in 9 of 12 targeted clients; partial in 2; Outlook (Windows) lacks 3 features"."""
+        """ "fully supported in 9 of 12 targeted clients; partial in 2; Outlook (Windows) lacks 3 features"."""
         full = sum(1 for s in self.status.values() if s == "supported")
         partial = sum(1 for s in self.status.values() if s == "partial")
         parts = [f"fully supported in {full} of {len(self.clients)} targeted clients", f"partial in {partial}"]
@@ -65,17 +65,29 @@ class TemplateCompat:
         return {
             "template": self.slug,
             "overall": self.overall,
-            "clients": [{"client": c, "name": self.names[c], "status": self.status[c], "lacks": self.lacks.get(c, [])}
-                        for c in self.clients],
-            "features": [{"feature": r.slug, "title": r.title, "url": r.url, "location": str(r.location),
-                          "uses": r.uses, "support": {c: WORDS[v] for c, v in r.cells.items()},
-                          "notes": r.notes} for r in self.rows],
+            "clients": [
+                {"client": c, "name": self.names[c], "status": self.status[c], "lacks": self.lacks.get(c, [])}
+                for c in self.clients
+            ],
+            "features": [
+                {
+                    "feature": r.slug,
+                    "title": r.title,
+                    "url": r.url,
+                    "location": str(r.location),
+                    "uses": r.uses,
+                    "support": {c: WORDS[v] for c, v in r.cells.items()},
+                    "notes": r.notes,
+                }
+                for r in self.rows
+            ],
             "inliner": self.inliner,
         }
 
 
-def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[str, ...] | None = None,
-              data: Data | None = None) -> TemplateCompat:
+def summarize(
+    compiled: CompiledTemplate, config: Config | None, clients: tuple[str, ...] | None = None, data: Data | None = None
+) -> TemplateCompat:
     """The support summary of a compiled template for its targeted clients (the settings' by default)."""
     from kmsg_authoring.lint.settings import resolve_clients
 
@@ -86,8 +98,9 @@ def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[
     found = scan(compiled, data, config.root if config else None)
     for use in found.uses:
         feature = data.features[use.feature]
-        row = rows.setdefault(use.feature, {"location": found.at(use), "uses": 0,
-                                            "cells": dict.fromkeys(clients, NOT_READ)})
+        row = rows.setdefault(
+            use.feature, {"location": found.at(use), "uses": 0, "cells": dict.fromkeys(clients, NOT_READ)}
+        )
         row["uses"] += 1
         missing, _ = lacking(feature, clients, use.inside) if use.inside else ([], [])
         for client in applies(use, clients, data):
@@ -99,8 +112,9 @@ def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[
     lacks: dict[str, list[str]] = {}
     for slug, row in rows.items():
         feature = data.features[slug]
-        notes = {c: feature.on(c).note for c, v in row["cells"].items() if v in (PARTIAL, UNSUPPORTED)
-                 and feature.on(c).note}
+        notes = {
+            c: feature.on(c).note for c, v in row["cells"].items() if v in (PARTIAL, UNSUPPORTED) and feature.on(c).note
+        }
         out_rows.append(FeatureRow(slug, feature.title, feature.url, row["location"], row["uses"], row["cells"], notes))
         for client, value in row["cells"].items():
             if slug in HARMLESS:
@@ -110,8 +124,15 @@ def summarize(compiled: CompiledTemplate, config: Config | None, clients: tuple[
                 lacks.setdefault(client, []).append(feature.title)
             elif value == PARTIAL and status[client] == "supported":
                 status[client] = "partial"
-    return TemplateCompat(compiled.slug, clients, {c: data.name(c) for c in clients}, out_rows, status, lacks,
-                          inliner_notes(compiled, clients, data))
+    return TemplateCompat(
+        compiled.slug,
+        clients,
+        {c: data.name(c) for c in clients},
+        out_rows,
+        status,
+        lacks,
+        inliner_notes(compiled, clients, data),
+    )
 
 
 def inliner_notes(compiled: CompiledTemplate, clients: tuple[str, ...], data: Data) -> list[str]:
@@ -121,8 +142,10 @@ def inliner_notes(compiled: CompiledTemplate, clients: tuple[str, ...], data: Da
     if not blocks:
         return []
     notes: list[str] = []
-    for slug, what in (("html-style", "the <style> block the inliner keeps (rules it cannot inline)"),
-                       ("css-at-media", "its media queries")):
+    for slug, what in (
+        ("html-style", "the <style> block the inliner keeps (rules it cannot inline)"),
+        ("css-at-media", "its media queries"),
+    ):
         if slug == "css-at-media" and not any("@media" in b.lower() for b in blocks):
             continue
         feature = data.features[slug]
@@ -130,8 +153,14 @@ def inliner_notes(compiled: CompiledTemplate, clients: tuple[str, ...], data: Da
         partial = [data.name(c) for c in clients if feature.value(c) == PARTIAL]
         if missing or partial:
             text = f"the compiled body depends on {what}: "
-            text += "; ".join(p for p in (f"stripped by {', '.join(missing)}" if missing else "",
-                                          f"partly kept by {', '.join(partial)}" if partial else "") if p)
+            text += "; ".join(
+                p
+                for p in (
+                    f"stripped by {', '.join(missing)}" if missing else "",
+                    f"partly kept by {', '.join(partial)}" if partial else "",
+                )
+                if p
+            )
             notes.append(text)
     return notes
 
@@ -204,7 +233,11 @@ def targeted_clients(config: Config, template: str | None = None) -> ClientTarge
         kmsg = meta.data.get("kmsg") if isinstance(meta.data, dict) else None
         template_lint = kmsg.get("lint") if isinstance(kmsg, dict) else None
     chosen = set(resolve_clients(config.lint, template_lint, meta))
-    source = ("the template's kmsg.lint.clients" if isinstance(template_lint, dict) and "clients" in template_lint
-              else "[lint] clients in kmsg.toml" if "clients" in config.lint else "the default list")
+    source = (
+        "the template's kmsg.lint.clients"
+        if isinstance(template_lint, dict) and "clients" in template_lint
+        else "[lint] clients in kmsg.toml"
+        if "clients" in config.lint
+        else "the default list"
+    )
     return ClientTargets(dict(load().clients), chosen, source)
-

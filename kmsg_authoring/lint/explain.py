@@ -35,8 +35,8 @@ def explain(rule: Rule) -> str:
             example = f"\n    [lint.options.{rule.code}]\n    {name} = {_toml(opt.default)}"
         parts.append(
             "Configure (kmsg.toml, or the same keys under kmsg: {lint: ...} in template.yaml):\n"
-            f"    [lint]\n    disable = [\"{rule.code}\"]\n    [lint.severity]\n"
-            f"    {rule.code} = \"{WARNING if rule.severity == ERROR else ERROR}\"{example}"
+            f'    [lint]\n    disable = ["{rule.code}"]\n    [lint.severity]\n'
+            f'    {rule.code} = "{WARNING if rule.severity == ERROR else ERROR}"{example}'
         )
     else:
         parts.append("This rule cannot be disabled or re-graded.")

@@ -100,7 +100,7 @@ def lacking(feature: Feature, clients: Sequence[str], inside: str = "") -> tuple
 
 
 def describe(feature: Feature, missing: Sequence[str], partial: Sequence[str], data: Data) -> str:
-    """"unsupported in A, B; partial in C, D (note)": clients sharing a note are listed together."""
+    """ "unsupported in A, B; partial in C, D (note)": clients sharing a note are listed together."""
     parts: list[str] = []
     for label, clients in (("unsupported", missing), ("partial", partial)):
         by_note: dict[str, list[str]] = {}

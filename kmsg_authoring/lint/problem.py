@@ -53,6 +53,9 @@ class Problem:
         """Inverse of to_json."""
         return cls(
             location=Location(data["path"], data["line"], data["col"]),
-            code=data["code"], name=data["name"], severity=data["severity"],
-            message=data["message"], template=data.get("template"),
+            code=data["code"],
+            name=data["name"],
+            severity=data["severity"],
+            message=data["message"],
+            template=data.get("template"),
         )

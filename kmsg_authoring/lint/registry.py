@@ -85,14 +85,17 @@ def doc_sections(doc: str) -> dict[str, str]:
 
 
 def rule(
-    code: str, name: str, severity: str, *, options: Mapping[str, Option] | None = None,
+    code: str,
+    name: str,
+    severity: str,
+    *,
+    options: Mapping[str, Option] | None = None,
     configurable: bool = True,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function as a rule of the catalog."""
 
     def register(fn: CheckFn) -> CheckFn:
-        add_rule(Rule(code, name, severity, fn, inspect.cleandoc(fn.__doc__ or ""), dict(options or {}),
-                      configurable))
+        add_rule(Rule(code, name, severity, fn, inspect.cleandoc(fn.__doc__ or ""), dict(options or {}), configurable))
         return fn
 
     return register

@@ -95,7 +95,7 @@ class Scanner:
         loc = self.compiled.source_map.locate(self.html, offset)
         line_start = self.html.rfind("\n", 0, offset) + 1
         line_end = self.html.find("\n", offset)
-        text = self.html[line_start:line_end if line_end >= 0 else len(self.html)]
+        text = self.html[line_start : line_end if line_end >= 0 else len(self.html)]
         found = self._in_stylesheet(text.strip())
         if found is not None:
             path, line = found
@@ -115,8 +115,9 @@ class Scanner:
         hits = self._line_index.get(text)
         return hits[0] if hits else None
 
-    def add(self, features: Sequence[str], kind: str, what: str, offset: int, mso: bool | None,
-            media: tuple[str, ...] = ()) -> None:
+    def add(
+        self, features: Sequence[str], kind: str, what: str, offset: int, mso: bool | None, media: tuple[str, ...] = ()
+    ) -> None:
         for slug in features:
             self.uses.append(Use(slug, kind, what, offset, mso, media))
 
@@ -149,7 +150,7 @@ class Scanner:
             elif m.lastgroup == "start":
                 name = m.group("start")
                 self.in_body = self.in_body or name.lower() == "body"
-                self.element(name.lower(), text[len(name) + 1:], m.start() + len(name) + 1, m.start(), scope)
+                self.element(name.lower(), text[len(name) + 1 :], m.start() + len(name) + 1, m.start(), scope)
 
     def element(self, tag: str, attrs_text: str, base: int, at: int, mso: bool | None) -> None:
         data = self.data
@@ -161,7 +162,7 @@ class Scanner:
         mark = attrs.pop(MARK_ATTR, (None, 0))[0]
         for attr, value, slug in data.elements.get(tag, ()):
             if attr is None or attrs.get(attr, ("", 0))[0].strip().lower() == value:
-                shown = f"<{tag}>" if attr is None else f"<{tag} {attr}=\"{value}\">"
+                shown = f"<{tag}>" if attr is None else f'<{tag} {attr}="{value}">'
                 inside = "body" if tag == "style" and self.in_body else ""
                 self.uses.append(Use(slug, HTML, "<style> in <body>" if inside else shown, at, mso, (), inside, mark))
         for name, (value, offset) in attrs.items():
@@ -175,7 +176,7 @@ class Scanner:
         if tag == "a" and href is not None:
             for prefix, slug in data.hrefs:
                 if href[0].strip().lower().startswith(prefix):
-                    self.add((slug,), HTML, f"href=\"{prefix}...\"", href[1], mso)
+                    self.add((slug,), HTML, f'href="{prefix}..."', href[1], mso)
         for name in ("src", "background"):
             if name in attrs and (tag in ("img", "input", "source") or name == "background"):
                 self.image(attrs[name][0], attrs[name][1], mso, ())
@@ -187,7 +188,7 @@ class Scanner:
         url = url.strip()
         keys: list[str] = []
         if url[:5].lower() == "data:":
-            head = url[5:url.find(",")] if "," in url else url[5:]
+            head = url[5 : url.find(",")] if "," in url else url[5:]
             parts = head.lower().split(";")
             keys = [parts[0], *(["base64"] if "base64" in parts[1:] else [])]
         elif url and "{" not in url:
@@ -197,8 +198,9 @@ class Scanner:
         for key in keys:
             found = self.data.images.get(key)
             if found:
-                self.add(found, IMAGE, key if key == "base64" else f".{key}" if "/" not in key else key,
-                         offset, mso, media)
+                self.add(
+                    found, IMAGE, key if key == "base64" else f".{key}" if "/" not in key else key, offset, mso, media
+                )
 
     # -- CSS ---------------------------------------------------------------------------------------
     def scan_css(self, start: int, end: int, mso: bool | None) -> None:
@@ -210,7 +212,7 @@ class Scanner:
             char = m.group(0)
             media = stack[-1][1] if stack else ()
             inside = stack[-1][0] if stack else None
-            chunk = css[pos:m.start()]
+            chunk = css[pos : m.start()]
             lead = len(chunk) - len(chunk.lstrip())
             text, at = chunk.strip(), start + pos + lead
             pos = m.end()
@@ -298,11 +300,12 @@ class Scanner:
                     elif s[0].isalpha():
                         hit("type")
 
-    def scan_declarations(self, text: str, at: int, mso: bool | None, media: tuple[str, ...],
-                          whole: bool = False) -> None:
+    def scan_declarations(
+        self, text: str, at: int, mso: bool | None, media: tuple[str, ...], whole: bool = False
+    ) -> None:
         """The declarations of a rule body or a style attribute (`whole`: one declaration)."""
         pos = 0
-        for decl in ([text] if whole else text.split(";")):
+        for decl in [text] if whole else text.split(";"):
             offset = at + pos + (len(decl) - len(decl.lstrip()))
             pos += len(decl) + 1
             prop, sep, value = decl.partition(":")

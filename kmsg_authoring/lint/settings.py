@@ -122,8 +122,9 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
 
 
 def _describe(kind: str) -> str:
-    return {"int": "a whole number >= 0", "bool": "true or false", "str": "a string",
-            "list[str]": "a list of strings"}[kind]
+    return {"int": "a whole number >= 0", "bool": "true or false", "str": "a string", "list[str]": "a list of strings"}[
+        kind
+    ]
 
 
 def defaults() -> dict[str, RuleSetting]:
@@ -150,6 +151,7 @@ def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> 
     settings = defaults()
     _apply(project, "[lint]", lambda *_: Location(CONFIG_FILE), settings)
     if template is not None:
+
         def locate(*keys: str | int) -> Location:
             return meta.locate("kmsg", "lint", *keys) if meta is not None else Location("template.yaml")
 

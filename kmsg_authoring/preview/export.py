@@ -41,8 +41,14 @@ def file_name(i: int, user_id: str) -> str:
     return f"{i + 1:02d}-{_UNSAFE.sub('_', user_id).strip('._') or 'recipient'}.html"
 
 
-def export_preview(config: Config, slug: str, *, sample: str | None = None, out_dir: Path | None = None,
-                   qr_encoder: QrEncoder = segno_qr) -> Export:
+def export_preview(
+    config: Config,
+    slug: str,
+    *,
+    sample: str | None = None,
+    out_dir: Path | None = None,
+    qr_encoder: QrEncoder = segno_qr,
+) -> Export:
     """Compile a template, render it for every recipient of a sample, write the files and an index."""
     from kmsg_authoring.compile import compile_template
     from kmsg_authoring.render.samples import load_sample
@@ -68,7 +74,7 @@ def export_preview(config: Config, slug: str, *, sample: str | None = None, out_
         path.write_text(rendering.body, encoding="utf-8", newline="")
         result.files.append(path)
         result.unresolved.extend((locate_unresolved(compiled, u), rendering.user_id, u) for u in rendering.unresolved)
-    entries = [(p.name, r) for p, r in zip(result.files, renderings)]
+    entries = [(p.name, r) for p, r in zip(result.files, renderings, strict=False)]
     result.index.write_text(export_index(slug, str(compiled.payload.get("name") or slug), entries), encoding="utf-8")
     return result
 
@@ -87,8 +93,9 @@ class ExportAll:
         return self.out_dir / INDEX
 
 
-def export_all(config: Config, *, sample: str | None = None, out_dir: Path | None = None,
-               qr_encoder: QrEncoder = segno_qr) -> ExportAll:
+def export_all(
+    config: Config, *, sample: str | None = None, out_dir: Path | None = None, qr_encoder: QrEncoder = segno_qr
+) -> ExportAll:
     """Export every template into out_dir/<slug>/ (default preview-out/), one failing template not stopping the rest."""
     from kmsg_authoring.source.project import discover
 
@@ -96,13 +103,21 @@ def export_all(config: Config, *, sample: str | None = None, out_dir: Path | Non
     result = ExportAll(out)
     for slug in discover(config.src_dir):
         try:
-            result.exports.append(export_preview(config, slug, sample=sample, out_dir=out / slug,
-                                                 qr_encoder=qr_encoder))
+            result.exports.append(
+                export_preview(config, slug, sample=sample, out_dir=out / slug, qr_encoder=qr_encoder)
+            )
         except KmsgError as exc:
             result.failures[slug] = exc
     out.mkdir(parents=True, exist_ok=True)
-    rows = [(f"{e.slug}/{INDEX}", e.slug, f"{len(e.files)} recipient(s), sample {e.sample}"
-             + (f", {len(e.unresolved)} unresolved" if e.unresolved else "")) for e in result.exports]
+    rows = [
+        (
+            f"{e.slug}/{INDEX}",
+            e.slug,
+            f"{len(e.files)} recipient(s), sample {e.sample}"
+            + (f", {len(e.unresolved)} unresolved" if e.unresolved else ""),
+        )
+        for e in result.exports
+    ]
     rows += [("", slug, f"failed: {exc}") for slug, exc in result.failures.items()]
     result.index.write_text(export_site_index(sorted(rows, key=lambda r: r[1])), encoding="utf-8")
     return result

@@ -57,7 +57,7 @@ def internal_error(exc: Exception) -> Response:
     from html import escape
 
     text = f"preview failed unexpectedly: {type(exc).__name__}: {exc}"
-    return _html(500, f"<!DOCTYPE html><meta charset=\"utf-8\"><title>Error</title><p>{escape(text)}</p>\n")
+    return _html(500, f'<!DOCTYPE html><meta charset="utf-8"><title>Error</title><p>{escape(text)}</p>\n')
 
 
 @dataclass
@@ -122,8 +122,9 @@ class Routes:
                 self._cond.wait(left)
             return self.current(slug)
 
-    def renderings(self, state: TemplateState, sample_name: str | None,
-                   locale: str | None = None) -> tuple[Sample, list[Rendering]]:
+    def renderings(
+        self, state: TemplateState, sample_name: str | None, locale: str | None = None
+    ) -> tuple[Sample, list[Rendering]]:
         """The sample and each recipient's rendering of a template's last good build (cached per build),
         in a locale of a template built per locale (None: the sample's locale, else the default)."""
         from kmsg_authoring.render.samples import load_sample
@@ -156,13 +157,13 @@ class Routes:
             if path == "/livereload":
                 return self._livereload(query)
             if path.startswith("/static/"):
-                return self._static(path[len("/static/"):])
+                return self._static(path[len("/static/") :])
             if path == "/favicon.ico":
                 return Response(204, "image/x-icon", b"")
             if path.startswith("/t/"):
-                return self._template_route(path[len("/t/"):], query)
+                return self._template_route(path[len("/t/") :], query)
             if path.startswith("/snapshots/") and self.thumbnails is not None:
-                return self._snapshot_file(path[len("/snapshots/"):])
+                return self._snapshot_file(path[len("/snapshots/") :])
         except (ValueError, KeyError):
             pass
         return self._not_found("No such page.")
@@ -173,9 +174,14 @@ class Routes:
     def _index(self) -> Response:
         with self._cond:
             rows = [
-                IndexRow(slug, str((s.compiled.payload.get("name") if s.compiled else None) or slug),
-                         list(s.errors), list(s.findings), s.built_at,
-                         translations=translation_status(s.locales))
+                IndexRow(
+                    slug,
+                    str((s.compiled.payload.get("name") if s.compiled else None) or slug),
+                    list(s.errors),
+                    list(s.findings),
+                    s.built_at,
+                    translations=translation_status(s.locales),
+                )
                 for slug, s in sorted(self.templates.items())
             ]
             epoch = self.epoch
@@ -237,8 +243,9 @@ class Routes:
         body = json.dumps(contract_schema(compiled.payload, compiled.slug), indent=2, ensure_ascii=False) + "\n"
         return Response(200, "application/schema+json; charset=utf-8", body.encode("utf-8"))
 
-    def _email(self, state: TemplateState, sample_name: str, recipient: str, view: str = "",
-               locale: str | None = None) -> Response:
+    def _email(
+        self, state: TemplateState, sample_name: str, recipient: str, view: str = "", locale: str | None = None
+    ) -> Response:
         """Exactly the HTML a recipient's mail client receives (view=dark or inverted: as darkened)."""
         if not recipient.endswith(".html") or not recipient[:-5].isdigit():
             return self._not_found("No such recipient.")
@@ -258,8 +265,7 @@ class Routes:
         elif view:
             return self._not_found("No such view (dark or inverted).")
         # The email is shown as mail clients show it: no scripts run, whatever it holds.
-        return _html(200, body,
-                     ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
+        return _html(200, body, ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
     def _template_page(self, state: TemplateState, sample_name: str | None, locale: str | None = None) -> Response:
         from kmsg_authoring.render.samples import sample_names
@@ -269,7 +275,9 @@ class Routes:
             view = TemplateView(
                 slug=state.slug,
                 name=str((compiled.payload.get("name") if compiled else None) or state.slug),
-                epoch=state.epoch, built_at=state.built_at, errors=[*self.site_errors, *state.errors],
+                epoch=state.epoch,
+                built_at=state.built_at,
+                errors=[*self.site_errors, *state.errors],
                 findings=list(state.findings),
             )
         if compiled is not None and self.thumbnails is not None:
@@ -279,10 +287,15 @@ class Routes:
             if sample_name is not None and sample_name not in view.samples:
                 # A wrong ?sample= is a wrong address, not a build failure.
                 known = ", ".join(view.samples) or "none: the preview makes one from the declared token types"
-                return _html(404, not_found_page(
-                    f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
-                    self.current(state.slug), state.slug, links=[
-                        (f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples]))
+                return _html(
+                    404,
+                    not_found_page(
+                        f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
+                        self.current(state.slug),
+                        state.slug,
+                        links=[(f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples],
+                    ),
+                )
             try:
                 sample, renderings = self.renderings(state, sample_name, locale)
             except KmsgError as exc:
@@ -291,8 +304,11 @@ class Routes:
                 renderings = []
             else:
                 if state.locales:
-                    view.locale = locale or (sample.locale if sample.locale in state.locales else None) \
+                    view.locale = (
+                        locale
+                        or (sample.locale if sample.locale in state.locales else None)
                         or self.config.default_locale
+                    )
                     view.locales = sorted(state.locales)
                 view.sample = sample.name
                 view.sample_generated = sample.path is None
@@ -300,9 +316,12 @@ class Routes:
                 segment = quote(sample.name if sample.path is not None else "-", safe="")
                 in_locale = f"?locale={quote(view.locale)}" if view.locale else ""
                 view.recipients = [
-                    RecipientView(_label(users.get(r.user_id, {}), r.user_id), r,
-                                  f"/t/{quote(state.slug)}/email/{segment}/{i}.html{in_locale}",
-                                  tuple(locate_unresolved(compiled, u) for u in r.unresolved))
+                    RecipientView(
+                        _label(users.get(r.user_id, {}), r.user_id),
+                        r,
+                        f"/t/{quote(state.slug)}/email/{segment}/{i}.html{in_locale}",
+                        tuple(locate_unresolved(compiled, u) for u in r.unresolved),
+                    )
                     for i, r in enumerate(renderings)
                 ]
                 view.contract = _contract_view(compiled, sample)
@@ -355,11 +374,17 @@ def _contract_view(compiled: CompiledTemplate, sample: Sample) -> ContractView:
 
     schema = contract_schema(compiled.payload, compiled.slug)
     info = schema[ANNOTATION]
-    example = send_example(schema, sample.msg_params, sample.recipients,
-                           app_guid=str(compiled.payload.get("appGuid") or "") or None)
-    return ContractView(rows(schema), list(info["userFields"]), list(info["inlineImages"]),
-                        json.dumps(example, indent=2, ensure_ascii=False), to_typescript([schema]),
-                        f"/t/{quote(compiled.slug)}/contract.schema.json")
+    example = send_example(
+        schema, sample.msg_params, sample.recipients, app_guid=str(compiled.payload.get("appGuid") or "") or None
+    )
+    return ContractView(
+        rows(schema),
+        list(info["userFields"]),
+        list(info["inlineImages"]),
+        json.dumps(example, indent=2, ensure_ascii=False),
+        to_typescript([schema]),
+        f"/t/{quote(compiled.slug)}/contract.schema.json",
+    )
 
 
 def translation_status(locales: dict[str, CompiledTemplate]) -> list[tuple[str, int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import threading
 from collections.abc import Callable
@@ -101,10 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Answer a GET."""
-        try:
+        # The page may go away (reloaded or closed) while its long poll waits.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._answer(True)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the page went away (reloaded or closed) while its long poll waited
 
     def do_HEAD(self) -> None:
         """Answer a HEAD."""
@@ -134,8 +134,15 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 class LivePreview:
     """The site, the HTTP server, the watcher and the debouncer, started and stopped together."""
 
-    def __init__(self, site: PreviewSite, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 watcher: Watcher | None = None, quiet: float = 0.05) -> None:
+    def __init__(
+        self,
+        site: PreviewSite,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        watcher: Watcher | None = None,
+        quiet: float = 0.05,
+    ) -> None:
         self.site = site
         self.host = host
         self.port = port
@@ -158,8 +165,9 @@ class LivePreview:
             raise UsageError(f"cannot serve on {self.host}:{self.port}: {exc.strerror}; pick another --port") from None
         self.port = int(self.server.server_address[1])
         self.site.build_all()
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="kmsg-preview-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, name="kmsg-preview-http", daemon=True
+        )
         self._thread.start()
         self.debouncer.start()
         root = self.site.config.root
@@ -191,8 +199,14 @@ class LivePreview:
             self.site.thumbnails.stop()
 
 
-def start_live_preview(config: Config, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, snapshots: bool = True,
-                       on_rebuild: Callable[[Rebuilt], None] | None = None) -> LivePreview:
+def start_live_preview(
+    config: Config,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    snapshots: bool = True,
+    on_rebuild: Callable[[Rebuilt], None] | None = None,
+) -> LivePreview:
     """Build every template, then serve and watch (with live snapshot thumbnails unless snapshots is False)."""
     site = PreviewSite(config, on_rebuild=on_rebuild)
     if snapshots:
@@ -202,4 +216,3 @@ def start_live_preview(config: Config, *, host: str = DEFAULT_HOST, port: int = 
     live = LivePreview(site, host=host, port=port)
     live.start()
     return live
-

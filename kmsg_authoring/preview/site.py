@@ -60,10 +60,17 @@ def default_builder(config: Config, slugs: list[str]) -> BuildReport:
 class PreviewSite(Routes):
     """Builds templates, keeps the last good output of each, and answers preview requests."""
 
-    def __init__(self, config: Config, *, builder: Builder = default_builder,
-                 clock: Callable[[], float] = time.time, qr_encoder: QrEncoder = segno_qr,
-                 poll_timeout: float = POLL_TIMEOUT,
-                 on_rebuild: Callable[[Rebuilt], None] | None = None, thumbnails: Any = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        builder: Builder = default_builder,
+        clock: Callable[[], float] = time.time,
+        qr_encoder: QrEncoder = segno_qr,
+        poll_timeout: float = POLL_TIMEOUT,
+        on_rebuild: Callable[[Rebuilt], None] | None = None,
+        thumbnails: Any = None,
+    ) -> None:
         self.config = config
         self.on_rebuild = on_rebuild
         self.thumbnails = thumbnails  # review.thumbs.Thumbnails: live snapshots and their changes, or None
@@ -105,16 +112,18 @@ class PreviewSite(Routes):
                 assert report is not None
                 state = self.templates.get(slug) or TemplateState(slug)
                 keys = report.keys([slug])
-                localized = {report.variants[k][1]: report.compiled[k] for k in keys
-                             if k in report.variants and k in report.compiled}
+                localized = {
+                    report.variants[k][1]: report.compiled[k]
+                    for k in keys
+                    if k in report.variants and k in report.compiled
+                }
                 compiled = report.compiled.get(slug) or localized.get(self.config.default_locale)
                 failures = [e for k in keys for e in report.failures.get(k, [])]
                 if compiled is not None:
                     state.locales = localized
                     state.compiled = compiled
                     # Every locale's build: editing one catalog rebuilds the templates that use it.
-                    state.deps = frozenset(compiled.dependencies).union(
-                        *(c.dependencies for c in localized.values()))
+                    state.deps = frozenset(compiled.dependencies).union(*(c.dependencies for c in localized.values()))
                     # Lint errors are counted among the findings; the overlay is for what stops the
                     # preview being right: compile, YAML and sample errors.
                     state.errors = [e for e in failures if isinstance(e, SourceError)]
@@ -172,7 +181,7 @@ class PreviewSite(Routes):
                     rebuild.add(slug)
             if not rel.startswith(src + "/"):
                 continue
-            parts = rel[len(src) + 1:].split("/")
+            parts = rel[len(src) + 1 :].split("/")
             top = parts[0]
             if len(parts) == 1:
                 rescan = True  # a folder (or file) appeared or went at the top of the source folder
@@ -240,5 +249,3 @@ class PreviewSite(Routes):
     # -- rendering ---------------------------------------------------------------------------------
 
     # -- requests ----------------------------------------------------------------------------------
-
-

@@ -75,8 +75,14 @@ class Debouncer:
     files: one rebuild per burst, never later than `patience` seconds after its first event.
     """
 
-    def __init__(self, on_burst: Callable[[set[str]], None], *, quiet: float = 0.05, patience: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        on_burst: Callable[[set[str]], None],
+        *,
+        quiet: float = 0.05,
+        patience: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.on_burst = on_burst
         self.quiet = quiet
         self.patience = patience

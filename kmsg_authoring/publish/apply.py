@@ -167,8 +167,10 @@ def converge(client: MessagingClient, plan: Plan, outcomes: Sequence[Outcome]) -
     except KmsgError as exc:
         for o in added:
             o.status = FAILED
-            o.message = (f"added (id {o.remote.get('id') if o.remote else '?'}) but could not list the names "
-                         f"again to check for a publish running at the same time: {exc.message}")
+            o.message = (
+                f"added (id {o.remote.get('id') if o.remote else '?'}) but could not list the names "
+                f"again to check for a publish running at the same time: {exc.message}"
+            )
         return
     copies: dict[str, list[dict[str, Any]]] = {}
     for r in remotes:
@@ -186,15 +188,21 @@ def converge(client: MessagingClient, plan: Plan, outcomes: Sequence[Outcome]) -
                 client.delete_template(mine)
             except KmsgError as exc:
                 o.status = FAILED
-                o.message = (f"another publish added it at the same time (id {kept.get('id')}, kept); deleting "
-                             f"this run's copy (id {mine}) failed: {exc.message}")
+                o.message = (
+                    f"another publish added it at the same time (id {kept.get('id')}, kept); deleting "
+                    f"this run's copy (id {mine}) failed: {exc.message}"
+                )
                 continue
         o.remote = kept
         if changes_between(normalize(kept), normalize(o.action.send)):
             o.status = FAILED
-            o.message = (f"another publish added it at the same time with other content (id {kept.get('id')}, "
-                         f"kept; this run's copy {mine} deleted); publish again to send this project's version")
+            o.message = (
+                f"another publish added it at the same time with other content (id {kept.get('id')}, "
+                f"kept; this run's copy {mine} deleted); publish again to send this project's version"
+            )
         else:
             o.status = SUPERSEDED
-            o.message = (f"another publish added it at the same time (id {kept.get('id')}, kept); "
-                         f"this run's copy (id {mine}) was deleted")
+            o.message = (
+                f"another publish added it at the same time (id {kept.get('id')}, kept); "
+                f"this run's copy (id {mine}) was deleted"
+            )

@@ -25,8 +25,7 @@ class TemplateId:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
-        return {"slug": self.slug, "locale": self.locale, "name": self.name, "id": self.id,
-                "managed": self.managed}
+        return {"slug": self.slug, "locale": self.locale, "name": self.name, "id": self.id, "managed": self.managed}
 
 
 def match_ids(local: Iterable[tuple[str, str | None, str]], remotes: Iterable[Mapping[str, Any]]) -> list[TemplateId]:
@@ -37,8 +36,15 @@ def match_ids(local: Iterable[tuple[str, str | None, str]], remotes: Iterable[Ma
     rows = []
     for slug, locale, name in local:
         found = by_name.get(name)
-        rows.append(TemplateId(slug, locale, name, str(found["id"]) if found and "id" in found else None,
-                               bool(found and is_managed(found))))
+        rows.append(
+            TemplateId(
+                slug,
+                locale,
+                name,
+                str(found["id"]) if found and "id" in found else None,
+                bool(found and is_managed(found)),
+            )
+        )
     return sorted(rows, key=lambda r: (r.slug, r.locale or ""))
 
 

@@ -275,43 +275,83 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("template.yaml names another appGuid", CONFLICT,
-         lambda s: s.declared_guid not in (None, "", s.app_guid), compared=False, reason=lambda s: (
-             f"template.yaml names appGuid '{s.declared_guid}' but this environment publishes to "
-             f"'{s.app_guid}'; remove appGuid from template.yaml or publish to its environment")),
-    Rule("not published yet", ADD,
-         lambda s: not s.remotes, send=_add_request, compared=False),
-    Rule("several remote templates share the name", CONFLICT,
-         lambda s: len(s.remotes) > 1, compared=False, reason=lambda s: (
-             f"{len(s.remotes)} remote templates share this name "
-             f"(ids {', '.join(str(r.get('id')) for r in s.remotes)})")),
-    Rule("managed, same content, recorded", UNCHANGED,
-         lambda s: s.managed and not s.changes and s.recorded and not s.drift),
+    Rule(
+        "template.yaml names another appGuid",
+        CONFLICT,
+        lambda s: s.declared_guid not in (None, "", s.app_guid),
+        compared=False,
+        reason=lambda s: (
+            f"template.yaml names appGuid '{s.declared_guid}' but this environment publishes to "
+            f"'{s.app_guid}'; remove appGuid from template.yaml or publish to its environment"
+        ),
+    ),
+    Rule("not published yet", ADD, lambda s: not s.remotes, send=_add_request, compared=False),
+    Rule(
+        "several remote templates share the name",
+        CONFLICT,
+        lambda s: len(s.remotes) > 1,
+        compared=False,
+        reason=lambda s: (
+            f"{len(s.remotes)} remote templates share this name (ids {', '.join(str(r.get('id')) for r in s.remotes)})"
+        ),
+    ),
+    Rule(
+        "managed, same content, recorded",
+        UNCHANGED,
+        lambda s: s.managed and not s.changes and s.recorded and not s.drift,
+    ),
     # Edited elsewhere to what the project holds, or published without a record: record it now.
-    Rule("managed, same content, record stale or missing", UPDATE,
-         lambda s: s.managed and not s.changes, send=_refresh_request,
-         reason=lambda s: "refresh the publish record"),
-    Rule("managed, edited elsewhere, not forced", DRIFT,
-         lambda s: s.managed and bool(s.drift) and not s.force, reason=lambda s: (
-             f"edited outside kmsg-author since the last publish ({', '.join(s.drift)}); "
-             "pass --force to overwrite")),
-    Rule("not managed, same content", UNCHANGED,
-         lambda s: not s.managed and not s.changes, reason=lambda s: "not managed by kmsg-author"),
-    Rule("not managed, not forced", CONFLICT,
-         lambda s: not s.managed and not s.force, reason=lambda s: (
-             f"a template with this name exists but is not managed by kmsg-author (no '{MANAGED_TAG}' "
-             "in its adminTags); pass --force to take it over")),
-    Rule("a changed field that an update cannot change", CONFLICT,
-         lambda s: bool(s.frozen), reason=lambda s: (
-             f"{', '.join(s.frozen)} cannot be changed by email-template/update; delete the remote "
-             "template (or rename the local one) to publish it")),
-    Rule("a breaking contract change not allowed", CONFLICT,
-         lambda s: bool(s.refused), contract=True, reason=lambda s: (
-             "breaking change for the services that send this template ("
-             + "; ".join(c.message for c in s.refused)
-             + "); pass --allow-breaking, or name the token under kmsg: {contract: {allow_breaking: [...]}}")),
-    Rule("otherwise: an update", UPDATE,
-         lambda s: True, send=_update_request, reason=_update_reason, contract=True),
+    Rule(
+        "managed, same content, record stale or missing",
+        UPDATE,
+        lambda s: s.managed and not s.changes,
+        send=_refresh_request,
+        reason=lambda s: "refresh the publish record",
+    ),
+    Rule(
+        "managed, edited elsewhere, not forced",
+        DRIFT,
+        lambda s: s.managed and bool(s.drift) and not s.force,
+        reason=lambda s: (
+            f"edited outside kmsg-author since the last publish ({', '.join(s.drift)}); pass --force to overwrite"
+        ),
+    ),
+    Rule(
+        "not managed, same content",
+        UNCHANGED,
+        lambda s: not s.managed and not s.changes,
+        reason=lambda s: "not managed by kmsg-author",
+    ),
+    Rule(
+        "not managed, not forced",
+        CONFLICT,
+        lambda s: not s.managed and not s.force,
+        reason=lambda s: (
+            f"a template with this name exists but is not managed by kmsg-author (no '{MANAGED_TAG}' "
+            "in its adminTags); pass --force to take it over"
+        ),
+    ),
+    Rule(
+        "a changed field that an update cannot change",
+        CONFLICT,
+        lambda s: bool(s.frozen),
+        reason=lambda s: (
+            f"{', '.join(s.frozen)} cannot be changed by email-template/update; delete the remote "
+            "template (or rename the local one) to publish it"
+        ),
+    ),
+    Rule(
+        "a breaking contract change not allowed",
+        CONFLICT,
+        lambda s: bool(s.refused),
+        contract=True,
+        reason=lambda s: (
+            "breaking change for the services that send this template ("
+            + "; ".join(c.message for c in s.refused)
+            + "); pass --allow-breaking, or name the token under kmsg: {contract: {allow_breaking: [...]}}"
+        ),
+    ),
+    Rule("otherwise: an update", UPDATE, lambda s: True, send=_update_request, reason=_update_reason, contract=True),
 )
 
 
@@ -360,8 +400,12 @@ def compute_plan(
             by_name[name] = [kept]
             reason = f"a duplicate of id {kept.get('id')} (the copy created first, which is kept)"
             duplicates.extend(
-                Action(PRUNE, name, remote_id=str(r.get("id")),
-                       reason=reason if prune else f"{reason}; deleted only with --prune")
+                Action(
+                    PRUNE,
+                    name,
+                    remote_id=str(r.get("id")),
+                    reason=reason if prune else f"{reason}; deleted only with --prune",
+                )
                 for r in extra
             )
     actions = [plan_one(Situation(t, by_name.get(t.name, []), app_guid, force, allow_breaking)) for t in locals_]
@@ -389,14 +433,11 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
 
     report = build_project(config, slugs, write=True, lint=True)
     # Errors read as lint prints them (path:line:col: CODE message), sample errors included.
-    lines = [str(p) for p in build_problems(config, report, sorted({*report.failures, *report.problems}))
-             if p.is_error]
+    lines = [str(p) for p in build_problems(config, report, sorted({*report.failures, *report.problems})) if p.is_error]
     if report.failures and not lines:  # cannot happen today; never let a failure through unnamed
         lines = [f"{slug}: {e}" for slug, errors in sorted(report.failures.items()) for e in errors]
     if lines:
-        raise PublishBlocked(
-            "the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines)
-        )
+        raise PublishBlocked("the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines))
     from kmsg_authoring.compile.contract import allow_list
 
     templates = [
@@ -428,6 +469,13 @@ def make_plan(
     """List the environment's templates and plan against them."""
     remotes = remote_templates(client, app_guid)
     return compute_plan(
-        locals_, remotes, environment=environment, app_guid=app_guid, url=client.url, prune=prune,
-        force=force, only=only, allow_breaking=allow_breaking,
+        locals_,
+        remotes,
+        environment=environment,
+        app_guid=app_guid,
+        url=client.url,
+        prune=prune,
+        force=force,
+        only=only,
+        allow_breaking=allow_breaking,
     )

@@ -93,7 +93,7 @@ def template_locale(remote: Mapping[str, Any]) -> str | None:
     """The locale of one language's copy of a template (its `locale:<code>` adminTags entry), else None."""
     for tag in split_tags(remote.get("adminTags")):
         if tag.startswith(LOCALE_TAG_PREFIX):
-            return tag[len(LOCALE_TAG_PREFIX):]
+            return tag[len(LOCALE_TAG_PREFIX) :]
     return None
 
 
@@ -159,9 +159,7 @@ def pull(
                 continue
         plan.append((slug, remote))
     if refusals:
-        raise PullRefused(
-            "nothing was written; pass --force to overwrite:\n  " + "\n  ".join(refusals)
-        )
+        raise PullRefused("nothing was written; pass --force to overwrite:\n  " + "\n  ".join(refusals))
     result = PullResult(translations=translations)
     for slug, chosen in plan:
         write_template(config.src_dir / slug, chosen, origin=origin)

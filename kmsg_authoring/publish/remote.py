@@ -76,9 +76,9 @@ def parse_record(admin_tags: Any) -> dict[str, str] | None:
     """Field -> digest from the publish record in an adminTags string (None without a valid one)."""
     for tag in split_tags(admin_tags):
         if tag.startswith(RECORD_PREFIX):
-            digests = tag[len(RECORD_PREFIX):]
+            digests = tag[len(RECORD_PREFIX) :]
             if len(digests) == DIGEST_LEN * len(COMPARED_FIELDS):
-                return {f: digests[i * DIGEST_LEN:(i + 1) * DIGEST_LEN] for i, f in enumerate(COMPARED_FIELDS)}
+                return {f: digests[i * DIGEST_LEN : (i + 1) * DIGEST_LEN] for i, f in enumerate(COMPARED_FIELDS)}
     return None
 
 

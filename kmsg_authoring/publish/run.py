@@ -68,8 +68,14 @@ def publish_to(
     with client:
         templates = local_templates(config, select_slugs(config, only)) if only else local_templates(config)
         plan = make_plan(
-            client, templates, environment=env.name, app_guid=env.app_guid, prune=prune, force=force,
-            only={t.name for t in templates} if only else None, allow_breaking=allow_breaking,
+            client,
+            templates,
+            environment=env.name,
+            app_guid=env.app_guid,
+            prune=prune,
+            force=force,
+            only={t.name for t in templates} if only else None,
+            allow_breaking=allow_breaking,
         )
         run = PublishRun(env, plan)
         if on_plan is not None:
@@ -90,8 +96,9 @@ def pull_from(
 
     env, client = open_client(config, env_name, log=log)
     with client:
-        return env, pull(client, config, app_guid=env.app_guid, names=names, force=force,
-                         origin=f"environment {env.name}")
+        return env, pull(
+            client, config, app_guid=env.app_guid, names=names, force=force, origin=f"environment {env.name}"
+        )
 
 
 def send_test_to(
@@ -113,8 +120,18 @@ def send_test_to(
 
     env, client = open_client(config, env_name, log=log)
     with client:
-        return send_test(client, config, app_guid=env.app_guid, slug=slug, to=to, sample=sample, session=session,
-                         timeout=DEFAULT_TIMEOUT if timeout is None else timeout, on_poll=on_poll, on_wait=on_wait)
+        return send_test(
+            client,
+            config,
+            app_guid=env.app_guid,
+            slug=slug,
+            to=to,
+            sample=sample,
+            session=session,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            on_poll=on_poll,
+            on_wait=on_wait,
+        )
 
 
 def ids_from(config: Config, env_name: str, *, log: Log | None = None) -> list[TemplateId]:

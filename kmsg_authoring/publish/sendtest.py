@@ -25,7 +25,8 @@ SESSION_PREFIX = "kmsg-author-test"
 FINAL_STATUSES: tuple[str, ...] = tuple(s for s in BULK_STATUSES if s != BulkStatus.SENDING)
 # message/stats keys (uppercase discrete statuses, section 8.3) that mean a recipient was not reached.
 UNDELIVERED: tuple[str, ...] = tuple(
-    s.upper() for s in (DiscreteStatus.DROPPED, DiscreteStatus.BOUNCE, DiscreteStatus.ERROR))
+    s.upper() for s in (DiscreteStatus.DROPPED, DiscreteStatus.BOUNCE, DiscreteStatus.ERROR)
+)
 DEFAULT_TIMEOUT = 120.0
 # The wait between polls when none is given (a test swaps it).
 SLEEP: Callable[[float], None] = time.sleep
@@ -71,9 +72,18 @@ class Delivery:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
         return {
-            "templateId": self.template_id, "name": self.name, "sample": self.sample, "session": self.session,
-            "recipients": self.recipients, "bulkId": self.bulk_id, "status": self.status, "stats": self.stats,
-            "polls": self.polls, "timedOut": self.timed_out, "error": self.error, "ok": self.ok,
+            "templateId": self.template_id,
+            "name": self.name,
+            "sample": self.sample,
+            "session": self.session,
+            "recipients": self.recipients,
+            "bulkId": self.bulk_id,
+            "status": self.status,
+            "stats": self.stats,
+            "polls": self.polls,
+            "timedOut": self.timed_out,
+            "error": self.error,
+            "ok": self.ok,
         }
 
 
@@ -118,18 +128,23 @@ def send_test(
     name = str(compiled.payload["name"])
     remote = find_published(client, app_guid, name)
     delivery = Delivery(
-        template_id=str(remote["id"]), name=name, sample=chosen.name,
-        session=session or session_label(slug), recipients=list(to),
+        template_id=str(remote["id"]),
+        name=name,
+        sample=chosen.name,
+        session=session or session_label(slug),
+        recipients=list(to),
     )
-    answer = client.send_message({
-        "receiverType": "user",
-        "userIds": list(to),
-        "appGuid": app_guid,
-        "templateId": delivery.template_id,
-        "type": "email",
-        "msgParams": chosen.msg_params,
-        "session": delivery.session,
-    })
+    answer = client.send_message(
+        {
+            "receiverType": "user",
+            "userIds": list(to),
+            "appGuid": app_guid,
+            "templateId": delivery.template_id,
+            "type": "email",
+            "msgParams": chosen.msg_params,
+            "session": delivery.session,
+        }
+    )
     delivery.bulk_id = answer.get("bulkId")
     delivery.status = str(answer.get("status") or BulkStatus.SENDING.value)
     message_id = answer.get("id")

@@ -26,16 +26,16 @@ _OPEN = re.compile(r"<(html|body)\b", re.IGNORECASE)
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 ALWAYS, NEVER = "(min-width: 0px)", "(max-width: -1px)"
 INVERT_CSS = (
-    "<style data-kmsg-dark=\"inverted\">html{background:#ffffff;filter:invert(1) hue-rotate(180deg)}"
-    "img,video,picture,svg,[background],[style*=\"background-image\"]{filter:invert(1) hue-rotate(180deg)}</style>"
+    '<style data-kmsg-dark="inverted">html{background:#ffffff;filter:invert(1) hue-rotate(180deg)}'
+    'img,video,picture,svg,[background],[style*="background-image"]{filter:invert(1) hue-rotate(180deg)}</style>'
 )
-DARK_CSS = "<style data-kmsg-dark=\"dark\">:root{color-scheme:dark}</style>"
+DARK_CSS = '<style data-kmsg-dark="dark">:root{color-scheme:dark}</style>'
 
 
 def _inject(html: str, css: str) -> str:
     """Add a <style> at the end of <head> (or at the start of the document without one)."""
     m = _HEAD_END.search(html)
-    return html[:m.start()] + css + html[m.start():] if m else css + html
+    return html[: m.start()] + css + html[m.start() :] if m else css + html
 
 
 def dark_view(html: str) -> str:
@@ -45,7 +45,7 @@ def dark_view(html: str) -> str:
         return m.group(1) + _LIGHT.sub(NEVER, _DARK.sub(ALWAYS, m.group(2))) + m.group(3)
 
     out = _STYLE.sub(rewrite, html)
-    out = _OPEN.sub(lambda m: f"{m.group(0)} data-ogsc=\"\" data-ogsb=\"\"", out)
+    out = _OPEN.sub(lambda m: f'{m.group(0)} data-ogsc="" data-ogsb=""', out)
     return _inject(out, DARK_CSS)
 
 

@@ -117,14 +117,19 @@ def sign_jwt(payload: Mapping[str, Any], secret: str) -> str:
 def _in_tag(text: str, offset: int) -> bool:
     """Whether an offset stands inside a start tag (an attribute value), not in element text."""
     lt = text.rfind("<", 0, offset)
-    return lt != -1 and text.rfind(">", 0, offset) < lt and text[lt + 1: lt + 2].isalpha()
+    return lt != -1 and text.rfind(">", 0, offset) < lt and text[lt + 1 : lt + 2].isalpha()
 
 
 class _Resolver:
     """Resolves token values; the QR image of a token is made once per message, not per recipient."""
 
-    def __init__(self, msg_params_map: Mapping[str, Any], msg_params: Mapping[str, Any],
-                 users: dict[str, Mapping[str, Any]], qr_encoder: QrEncoder) -> None:
+    def __init__(
+        self,
+        msg_params_map: Mapping[str, Any],
+        msg_params: Mapping[str, Any],
+        users: dict[str, Mapping[str, Any]],
+        qr_encoder: QrEncoder,
+    ) -> None:
         self.map: Mapping[str, Any] = msg_params_map if isinstance(msg_params_map, Mapping) else {}
         self.params: Mapping[str, Any] = msg_params if isinstance(msg_params, Mapping) else {}
         self.users = users
@@ -192,15 +197,14 @@ def _text(value: Any, where: str) -> str:
     return html.escape(text, quote=True) if where == BODY else text
 
 
-def _substitute(text: str, where: str, resolver: _Resolver, user_id: str,
-                unresolved: list[Unresolved]) -> str:
+def _substitute(text: str, where: str, resolver: _Resolver, user_id: str, unresolved: list[Unresolved]) -> str:
     out: list[str] = []
     pos = 0
     for tok in find_tokens(text):
         if where != BODY and not tok.raw.startswith("{"):
             continue  # entity-encoded braces are only braces in HTML
         value, reason = resolver.resolve(tok, user_id, where, where == BODY and _in_tag(text, tok.start))
-        out.append(text[pos: tok.start])
+        out.append(text[pos : tok.start])
         out.append(value)
         pos = tok.end
         if reason is not None:
@@ -209,29 +213,47 @@ def _substitute(text: str, where: str, resolver: _Resolver, user_id: str,
     return "".join(out)
 
 
-def render_message(payload: Mapping[str, Any], msg_params: Mapping[str, Any],
-                   users: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]], user_id: str, *,
-                   qr_encoder: QrEncoder = segno_qr, _resolver: _Resolver | None = None) -> Rendering:
+def render_message(
+    payload: Mapping[str, Any],
+    msg_params: Mapping[str, Any],
+    users: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    user_id: str,
+    *,
+    qr_encoder: QrEncoder = segno_qr,
+    _resolver: _Resolver | None = None,
+) -> Rendering:
     """The message user_id receives from a template payload and a send request's msgParams and users."""
-    resolver = _resolver or _Resolver(payload.get("msgParamsMap") or {}, msg_params, _users_by_id(users),
-                                      qr_encoder)
+    resolver = _resolver or _Resolver(payload.get("msgParamsMap") or {}, msg_params, _users_by_id(users), qr_encoder)
     unresolved: list[Unresolved] = []
     subject = _substitute(str(payload.get("subject") or ""), SUBJECT, resolver, user_id, unresolved)
     from_name = _substitute(str(payload.get("fromName") or ""), FROM_NAME, resolver, user_id, unresolved)
     to = _substitute(str(payload.get("toAttributePath") or ""), TO, resolver, user_id, unresolved)
     body = _substitute(str(payload.get("body") or ""), BODY, resolver, user_id, unresolved)
-    return Rendering(user_id=user_id, subject=subject, from_name=from_name,
-                     from_email=str(payload.get("from") or ""), to=to, body=body, unresolved=unresolved)
+    return Rendering(
+        user_id=user_id,
+        subject=subject,
+        from_name=from_name,
+        from_email=str(payload.get("from") or ""),
+        to=to,
+        body=body,
+        unresolved=unresolved,
+    )
 
 
-def render_all(payload: Mapping[str, Any], msg_params: Mapping[str, Any],
-               users: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]], user_ids: Iterable[str], *,
-               qr_encoder: QrEncoder = segno_qr) -> list[Rendering]:
+def render_all(
+    payload: Mapping[str, Any],
+    msg_params: Mapping[str, Any],
+    users: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
+    user_ids: Iterable[str],
+    *,
+    qr_encoder: QrEncoder = segno_qr,
+) -> list[Rendering]:
     """One rendering per recipient, sharing the work that does not depend on the recipient."""
     by_id = _users_by_id(users)
     resolver = _Resolver(payload.get("msgParamsMap") or {}, msg_params, by_id, qr_encoder)
-    return [render_message(payload, msg_params, by_id, uid, qr_encoder=qr_encoder, _resolver=resolver)
-            for uid in user_ids]
+    return [
+        render_message(payload, msg_params, by_id, uid, qr_encoder=qr_encoder, _resolver=resolver) for uid in user_ids
+    ]
 
 
 def render_sample(compiled: CompiledTemplate, sample: Sample, *, qr_encoder: QrEncoder = segno_qr) -> list[Rendering]:

@@ -52,13 +52,21 @@ def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
         params[name] = {
             "type": "object",
             "required": ["type", "value"],
-            "properties": {"type": {"enum": [t.value for t in sent]} if len(sent) > 1 else {"const": kind.value},
-                           "value": TOKENS[kind].value_schema},
+            "properties": {
+                "type": {"enum": [t.value for t in sent]} if len(sent) > 1 else {"const": kind.value},
+                "value": TOKENS[kind].value_schema,
+            },
             "additionalProperties": False,
             # A token that resolves by its value may be sent typed as what it resolves to; the value must
             # then fit that type.
-            "allOf": [{"if": {"properties": {"type": {"const": t.value}}},
-                       "then": {"properties": {"value": TOKENS[t].value_schema}}} for t in sent if t != kind],
+            "allOf": [
+                {
+                    "if": {"properties": {"type": {"const": t.value}}},
+                    "then": {"properties": {"value": TOKENS[t].value_schema}},
+                }
+                for t in sent
+                if t != kind
+            ],
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -70,8 +78,9 @@ def sample_schema(msg_params_map: Mapping[str, Any]) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "required": ["id"],
-                    "properties": {f: ({"type": "string", "minLength": 1} if f == "id" else _USER_VALUE)
-                                   for f in USER_FIELDS},
+                    "properties": {
+                        f: ({"type": "string", "minLength": 1} if f == "id" else _USER_VALUE) for f in USER_FIELDS
+                    },
                     "additionalProperties": False,
                 },
             },
@@ -151,8 +160,10 @@ def _message(error: Any, msg_params_map: Mapping[str, Any]) -> tuple[tuple[Any, 
         t = declared.get(str(path[1]))
         kind = token_type(t)
         also = [x.value for x in sent_as(kind) if x != kind] if kind is not None else []
-        return path, (f"{_dotted(path)} is '{error.instance}' but msgParamsMap declares '{t}'"
-                      + (f" (a {t} token may also be sent as {' or '.join(also)})" if also else ""))
+        return path, (
+            f"{_dotted(path)} is '{error.instance}' but msgParamsMap declares '{t}'"
+            + (f" (a {t} token may also be sent as {' or '.join(also)})" if also else "")
+        )
     if len(path) >= 3 and path[0] == "msgParams" and path[2] == "value":
         t = str(declared.get(str(path[1]), ""))
         hint = _hint(t)
@@ -187,7 +198,7 @@ def _secrets(data: Any) -> list[str]:
     """The JwtQrCode secrets of a sample, longest first."""
     params = data.get("msgParams") if isinstance(data, Mapping) else None
     found = set()
-    for param in (params.values() if isinstance(params, Mapping) else ()):
+    for param in params.values() if isinstance(params, Mapping) else ():
         value = param.get("value") if isinstance(param, Mapping) else None
         secret = value.get("secret") if isinstance(value, Mapping) else None
         if secret is not None and str(secret):
@@ -210,7 +221,9 @@ def _check_users(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[tuple[
     for i, user in enumerate(users):
         uid = str(user["id"])
         if uid in ids:
-            found.append((doc.locate("users", i, "id"), f"user id '{uid}' is listed twice (first as users[{ids[uid]}])"))
+            found.append(
+                (doc.locate("users", i, "id"), f"user id '{uid}' is listed twice (first as users[{ids[uid]}])")
+            )
         ids.setdefault(uid, i)
     for name, param in doc.data.get("msgParams", {}).items():
         if param.get("type") != TokenType.USER:
@@ -218,13 +231,23 @@ def _check_users(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[tuple[
         value = param.get("value")
         if value == CURRENT_RECIPIENT:
             if not users:
-                found.append((doc.locate("msgParams", name, "value"),
-                              f"msgParams.{name} is {CURRENT_RECIPIENT} but the sample has no users"))
+                found.append(
+                    (
+                        doc.locate("msgParams", name, "value"),
+                        f"msgParams.{name} is {CURRENT_RECIPIENT} but the sample has no users",
+                    )
+                )
         elif value not in ids:
             known = ", ".join(ids) or "none"
-            found.append((doc.locate("msgParams", name, "value"),
-                          (f"msgParams.{name}: user '{value}' is not in users (known: {known}); "
-                           f"add it to users or use {CURRENT_RECIPIENT}")))
+            found.append(
+                (
+                    doc.locate("msgParams", name, "value"),
+                    (
+                        f"msgParams.{name}: user '{value}' is not in users (known: {known}); "
+                        f"add it to users or use {CURRENT_RECIPIENT}"
+                    ),
+                )
+            )
     return found
 
 
@@ -249,8 +272,13 @@ def parse_sample(text: str, rel: str, name: str, msg_params_map: Mapping[str, An
     if errors:
         raise errors[0]
     locale = doc.data.get("locale")
-    return Sample(name=name, path=rel, users=[dict(u) for u in doc.data.get("users") or []],
-                  msg_params=dict(doc.data["msgParams"]), locale=locale if isinstance(locale, str) else None)
+    return Sample(
+        name=name,
+        path=rel,
+        users=[dict(u) for u in doc.data.get("users") or []],
+        msg_params=dict(doc.data["msgParams"]),
+        locale=locale if isinstance(locale, str) else None,
+    )
 
 
 def load_sample(config: Config, compiled: CompiledTemplate, name: str | None = None) -> Sample:
@@ -285,8 +313,9 @@ def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) 
         locale = doc.data.get("locale")
         if isinstance(locale, str) and locale not in config.locales:
             known = ", ".join(config.locales) or "none: add [i18n] locales to kmsg.toml"
-            errors.append(SourceError(f"locale '{locale}' is not one of [i18n] locales ({known})",
-                                      doc.locate("locale")))
+            errors.append(
+                SourceError(f"locale '{locale}' is not one of [i18n] locales ({known})", doc.locate("locale"))
+            )
     return errors
 
 
@@ -324,7 +353,10 @@ _EXAMPLES: dict[TokenType, Callable[[str], Any]] = {
     TokenType.STRING: lambda name: f"Sample {name}",
     TokenType.DYNAMIC: lambda name: f"Sample {name}",
     TokenType.MAGIC_LINK: lambda name: {
-        "baseURL": "https://events.example.com/login", "expiry": 48, "privileges": "actionslimit:2"},
+        "baseURL": "https://events.example.com/login",
+        "expiry": 48,
+        "privileges": "actionslimit:2",
+    },
     TokenType.UNSUBSCRIBE_URI: lambda name: "https://events.example.com/unsubscribe",
     TokenType.JWT_QR_CODE: lambda name: {
         "payload": {"token": name, "eventId": "12345"},
@@ -339,7 +371,7 @@ def default_sample(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A sample (as plain data) made from a template's declared token types."""
     params: dict[str, Any] = {}
     declared = payload.get("msgParamsMap")
-    for name, decl in (declared.items() if isinstance(declared, Mapping) else ()):
+    for name, decl in declared.items() if isinstance(declared, Mapping) else ():
         kind = token_type(decl.get("type")) if isinstance(decl, Mapping) else None
         if kind is not None:
             params[name] = {"type": kind.value, "value": _EXAMPLES[kind](name)}
@@ -363,8 +395,9 @@ def sample_yaml(payload: Mapping[str, Any]) -> str:
     return head + str(body)
 
 
-def init_sample(config: Config, folder: str, payload: Mapping[str, Any], *, name: str = DEFAULT_SAMPLE,
-                force: bool = False) -> Path:
+def init_sample(
+    config: Config, folder: str, payload: Mapping[str, Any], *, name: str = DEFAULT_SAMPLE, force: bool = False
+) -> Path:
     """Write the default sample of a template folder to samples/<name>.yaml; refuses to overwrite without force."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise UsageError(f"'{name}' is not a sample name (a file name without folders)")
@@ -400,4 +433,3 @@ def check_template_samples(config: Config, slugs: Sequence[str] = ()) -> Samples
         result.files += len(sample_names(config, folder))
         result.errors.extend(check_sample_files(config, folder, doc.data))
     return result
-

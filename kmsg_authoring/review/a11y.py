@@ -32,11 +32,17 @@ if TYPE_CHECKING:
 # page-title rules are left out: mail clients wrap the message in their own page.
 AXE_RULES: dict[str, str] = {
     "color-contrast": "KM901",
-    "image-alt": "KM902", "role-img-alt": "KM902", "input-image-alt": "KM902", "area-alt": "KM902",
+    "image-alt": "KM902",
+    "role-img-alt": "KM902",
+    "input-image-alt": "KM902",
+    "area-alt": "KM902",
     "svg-img-alt": "KM902",
     "link-name": "KM903",
-    "heading-order": "KM904", "empty-heading": "KM904",
-    "html-has-lang": "KM905", "html-lang-valid": "KM905", "valid-lang": "KM905",
+    "heading-order": "KM904",
+    "empty-heading": "KM904",
+    "html-has-lang": "KM905",
+    "html-lang-valid": "KM905",
+    "valid-lang": "KM905",
     "link-in-text-block": "KM908",
     "meta-viewport": "KM909",
 }
@@ -135,8 +141,10 @@ def _axe_script() -> str:
     try:
         from axe_playwright_python.base import AXE_SCRIPT
     except ImportError:
-        raise BrowserMissing("kmsg-author a11y runs axe-core from the axe-playwright-python package, which is not "
-                             "installed: run pip install 'kmsg-author[browser]'") from None
+        raise BrowserMissing(
+            "kmsg-author a11y runs axe-core from the axe-playwright-python package, which is not "
+            "installed: run pip install 'kmsg-author[browser]'"
+        ) from None
     return str(AXE_SCRIPT)
 
 
@@ -146,10 +154,12 @@ def _message(code: str, item: Mapping[str, Any], min_size: int) -> str:
     if code == "KM901" and data.get("messageKey") == "equalRatio":
         return f"text is drawn in its background's colour ({data.get('fgColor')}) and cannot be seen in {element}"
     if code == "KM901" and data.get("contrastRatio") is not None:
-        return (f"text contrast {data['contrastRatio']}:1 is below {data.get('expectedContrastRatio', '4.5:1')} "
-                f"({data.get('fgColor')} on {data.get('bgColor')}) in {element}")
+        return (
+            f"text contrast {data['contrastRatio']}:1 is below {data.get('expectedContrastRatio', '4.5:1')} "
+            f"({data.get('fgColor')} on {data.get('bgColor')}) in {element}"
+        )
     if code == LAYOUT_TABLE:
-        return f"layout table without role=\"presentation\": {element}"
+        return f'layout table without role="presentation": {element}'
     if code == SMALL_TEXT:
         return f"text too small ({float(data.get('size', 0)):g} < {min_size} px) in {element}"
     help_text = str(item.get("help") or item.get("rule"))
@@ -181,8 +191,12 @@ def _settings(config: Config, compiled: CompiledTemplate) -> dict[str, Any]:
     return resolve(config.lint, compiled.settings.get("lint"), compiled.meta)
 
 
-async def _check_views(engine: ChromiumEngine, views: list[tuple[Shot, dict[str, Any]]], script: str,
-                       progress: Callable[[str], None] | None) -> dict[str, list[dict[str, Any]]]:
+async def _check_views(
+    engine: ChromiumEngine,
+    views: list[tuple[Shot, dict[str, Any]]],
+    script: str,
+    progress: Callable[[str], None] | None,
+) -> dict[str, list[dict[str, Any]]]:
     gate = asyncio.Semaphore(engine.parallel)
     out: dict[str, list[dict[str, Any]]] = {}
 
@@ -201,9 +215,15 @@ async def _check_views(engine: ChromiumEngine, views: list[tuple[Shot, dict[str,
     return out
 
 
-def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence[int] | None = None,
-                        schemes: Sequence[str] | None = None, engine: ChromiumEngine | None = None,
-                        progress: Callable[[str], None] | None = None) -> A11yResult:
+def check_accessibility(
+    config: Config,
+    slugs: Sequence[str] | None = None,
+    *,
+    widths: Sequence[int] | None = None,
+    schemes: Sequence[str] | None = None,
+    engine: ChromiumEngine | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> A11yResult:
     """Run the accessibility rules on every recipient's email of the templates, at every width and scheme."""
     from kmsg_authoring.lint import sort_problems
     from kmsg_authoring.lint.report import LintReport
@@ -229,8 +249,11 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
         if not enabled:
             continue
         min_size = int(rule_settings[SMALL_TEXT].options.get("min-size", 13)) if SMALL_TEXT in enabled else 0
-        args = {"rules": sorted(r for r, code in AXE_RULES.items() if code in enabled),
-                "layoutTables": LAYOUT_TABLE in enabled, "minSize": min_size}
+        args = {
+            "rules": sorted(r for r, code in AXE_RULES.items() if code in enabled),
+            "layoutTables": LAYOUT_TABLE in enabled,
+            "minSize": min_size,
+        }
         for sample in samples_of(config, c, result.failures):
             shown = in_sample_locale(compiled, c, sample)  # a Hebrew sample is checked in the Hebrew build
             marked = {**shown.payload, "body": shown.marked_body}
@@ -267,8 +290,11 @@ def check_accessibility(config: Config, slugs: Sequence[str] | None = None, *, w
     rules = catalog()
     for f in merged.values():
         setting = context_setting(context, f.template, f.code)
-        problems.append(Problem(f.location, f.code, rules[f.code].name, setting,
-                                f"{f.message} (seen for {_where(f.seen)})", f.template))
+        problems.append(
+            Problem(
+                f.location, f.code, rules[f.code].name, setting, f"{f.message} (seen for {_where(f.seen)})", f.template
+            )
+        )
     result.report = LintReport(tuple(sort_problems(problems)), tuple(targets))
     return result
 
@@ -303,4 +329,3 @@ def new_since(problems: Sequence[Problem], baseline: Sequence[Problem]) -> list[
     """Problems absent from the baseline; lines move when a file is edited, so they are matched without them."""
     known = {(p.template, p.code, p.location.path, p.message) for p in baseline}
     return [p for p in problems if (p.template, p.code, p.location.path, p.message) not in known]
-

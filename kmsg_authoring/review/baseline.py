@@ -26,8 +26,7 @@ GIT_TIMEOUT = 120.0
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT,
-                              check=False)
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
     except FileNotFoundError:
         raise UsageError("comparing with a Git revision needs git, which is not installed") from None
     except subprocess.TimeoutExpired:
@@ -50,9 +49,17 @@ def resolve_revision(root: Path, rev: str) -> tuple[Path, str]:
     return Path(top.stdout.strip()), commit.stdout.strip()
 
 
-def snapshot_revision(config: Config, rev: str, out_dir: Path, *, slugs: Sequence[str] | None,
-                      engines: Engines, widths: Sequence[int], schemes: Sequence[str],
-                      progress: Callable[[str], None] | None = None) -> SnapshotResult:
+def snapshot_revision(
+    config: Config,
+    rev: str,
+    out_dir: Path,
+    *,
+    slugs: Sequence[str] | None,
+    engines: Engines,
+    widths: Sequence[int],
+    schemes: Sequence[str],
+    progress: Callable[[str], None] | None = None,
+) -> SnapshotResult:
     """Snapshot the templates of a Git revision into out_dir, from a temporary worktree."""
     from kmsg_authoring.source.config import load_config
     from kmsg_authoring.source.project import discover
@@ -78,8 +85,9 @@ def snapshot_revision(config: Config, rev: str, out_dir: Path, *, slugs: Sequenc
 
             write_manifest(out_dir, {})
             return result
-        return take_snapshots(base_config, wanted, out_dir=out_dir, widths=widths, schemes=schemes,
-                              engines=engines, progress=progress)
+        return take_snapshots(
+            base_config, wanted, out_dir=out_dir, widths=widths, schemes=schemes, engines=engines, progress=progress
+        )
     finally:
         if tree.exists():
             _git(top, "worktree", "remove", "--force", str(tree))

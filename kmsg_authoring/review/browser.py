@@ -18,9 +18,19 @@ CLIENTS: dict[str, str] = {
     FIREFOX: "Thunderbird and webmail in Firefox (Gecko)",
 }
 EXTRA = "pip install 'kmsg-author[browser]'"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update", "--hide-scrollbars",
-                 "--font-render-hinting=none", "--force-color-profile=srgb", "--disable-lcd-text"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--hide-scrollbars",
+    "--font-render-hinting=none",
+    "--force-color-profile=srgb",
+    "--disable-lcd-text",
+]
 # The window starts this short, so that the document's height is the content's, not the window's;
 # it is then made exactly as tall as the document and the whole window is captured.
 VIEWPORT_HEIGHT = 100

@@ -42,18 +42,20 @@ def _require_playwright() -> None:
         import playwright  # noqa: F401
     except ImportError:
         raise BrowserMissing(
-            "snapshots need Playwright, which is not installed: run " + EXTRA
-            + " (and apt-get install chromium, or `playwright install chromium`)") from None
+            "snapshots need Playwright, which is not installed: run "
+            + EXTRA
+            + " (and apt-get install chromium, or `playwright install chromium`)"
+        ) from None
 
 
 def _chromium_missing(detail: str) -> BrowserMissing:
     return BrowserMissing(
         "cannot start Chromium: install Debian's package (apt-get install chromium) or run "
-        f"`playwright install chromium` ({detail.strip().splitlines()[0] if detail.strip() else 'not found'})")
+        f"`playwright install chromium` ({detail.strip().splitlines()[0] if detail.strip() else 'not found'})"
+    )
 
 
-_HEIGHT = ("() => Math.max(document.documentElement.scrollHeight, "
-           "document.body ? document.body.scrollHeight : 0)")
+_HEIGHT = "() => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)"
 
 
 class ChromiumEngine(Engine):
@@ -84,7 +86,8 @@ class ChromiumEngine(Engine):
             self._pw = await async_playwright().start()
             try:
                 self._browser = await self._pw.chromium.launch(
-                    executable_path=self.executable, args=CHROMIUM_ARGS, timeout=START_TIMEOUT * 1000)
+                    executable_path=self.executable, args=CHROMIUM_ARGS, timeout=START_TIMEOUT * 1000
+                )
             except Exception as exc:  # noqa: BLE001 - any launch failure means the browser is missing or broken
                 await self._pw.stop()
                 self._pw = None
@@ -97,9 +100,15 @@ class ChromiumEngine(Engine):
         if key not in self._contexts:
             browser = await self._open()
             ctx = await browser.new_context(
-                viewport={"width": 600, "height": VIEWPORT_HEIGHT}, device_scale_factor=1,
-                color_scheme="dark" if scheme == DARK else "light", java_script_enabled=javascript,
-                reduced_motion="reduce", locale="en-US", timezone_id="UTC", service_workers="block")
+                viewport={"width": 600, "height": VIEWPORT_HEIGHT},
+                device_scale_factor=1,
+                color_scheme="dark" if scheme == DARK else "light",
+                java_script_enabled=javascript,
+                reduced_motion="reduce",
+                locale="en-US",
+                timezone_id="UTC",
+                service_workers="block",
+            )
 
             async def block(route: Any) -> None:
                 if route.request.url.startswith(("data:", "about:")):
@@ -136,8 +145,7 @@ class ChromiumEngine(Engine):
         png = b""
         for _ in range(STABLE_TRIES):
             last = png
-            png = await page.screenshot(animations="disabled", caret="hide", type="png",
-                                        timeout=LOAD_TIMEOUT * 1000)
+            png = await page.screenshot(animations="disabled", caret="hide", type="png", timeout=LOAD_TIMEOUT * 1000)
             if png == last:
                 return bytes(png)
         raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots of the same page")

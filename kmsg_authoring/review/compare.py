@@ -58,8 +58,13 @@ class ImageChange:
         """A JSON-ready mapping (`snapshot --compare --format json`)."""
         e = self.entry
         doc: dict[str, Any] = {
-            "key": self.key, "status": self.status, "template": e.get("template"), "sample": e.get("sample"),
-            "recipient": e.get("recipient"), "width": e.get("width"), "scheme": e.get("scheme"),
+            "key": self.key,
+            "status": self.status,
+            "template": e.get("template"),
+            "sample": e.get("sample"),
+            "recipient": e.get("recipient"),
+            "width": e.get("width"),
+            "scheme": e.get("scheme"),
             "engine": e.get("engine"),
             "before": self.before.get("file") if self.before else None,
             "after": self.after.get("file") if self.after else None,
@@ -67,8 +72,16 @@ class ImageChange:
         if self.diff is not None:
             doc["changedPixels"] = self.diff.changed_pixels
             doc["share"] = round(self.diff.share, 6)
-            doc["bbox"] = ({"x": self.diff.bbox[0], "y": self.diff.bbox[1], "width": self.diff.bbox[2],
-                            "height": self.diff.bbox[3]} if self.diff.bbox else None)
+            doc["bbox"] = (
+                {
+                    "x": self.diff.bbox[0],
+                    "y": self.diff.bbox[1],
+                    "width": self.diff.bbox[2],
+                    "height": self.diff.bbox[3],
+                }
+                if self.diff.bbox
+                else None
+            )
             doc["diff"] = self.diff_file
         return doc
 
@@ -169,9 +182,16 @@ def highlight(after: Path, mask: Any, bbox: tuple[int, int, int, int] | None, de
     image.save(dest, format="PNG", compress_level=6)
 
 
-def compare_sets(before_dir: Path, after_dir: Path, *, out_dir: Path, threshold: float = 0.0,
-                 templates: set[str] | None = None, before: Mapping[str, Mapping[str, Any]] | None = None,
-                 after: Mapping[str, Mapping[str, Any]] | None = None) -> Comparison:
+def compare_sets(
+    before_dir: Path,
+    after_dir: Path,
+    *,
+    out_dir: Path,
+    threshold: float = 0.0,
+    templates: set[str] | None = None,
+    before: Mapping[str, Mapping[str, Any]] | None = None,
+    after: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Comparison:
     """Compare the images of two snapshot folders (optionally only some templates); diffs go to out_dir/diff."""
     old = dict(before if before is not None else read_manifest(before_dir))
     new = dict(after if after is not None else read_manifest(after_dir))
@@ -219,8 +239,7 @@ def markdown_summary(comparison: Comparison, *, image_url: str = "", baseline: s
     images are referred to by their path in the folder.
     """
     prefix = image_url.rstrip("/") + "/" if image_url else ""
-    lines = ["### Email snapshots" + (f" against `{baseline}`" if baseline else ""), "",
-             comparison.summary() + "."]
+    lines = ["### Email snapshots" + (f" against `{baseline}`" if baseline else ""), "", comparison.summary() + "."]
     changed = [c for c in comparison.changes if c.status != UNCHANGED]
     if not changed:
         lines += ["", "No email looks different."]

@@ -35,9 +35,23 @@ from kmsg_authoring.review.firefox import FirefoxEngine, firefox_path
 from kmsg_authoring.review.webkit import WebKitEngine, minibrowser_path
 
 __all__ = [
-    "CHROMIUM", "CLIENTS", "ENGINES", "FIREFOX", "VIEWPORT_HEIGHT", "WEBKIT", "BrowserMissing", "ChromiumEngine",
-    "Engine", "Engines", "FirefoxEngine", "Shot", "WebKitEngine", "chromium_path", "firefox_path",
-    "minibrowser_path", "parse_engines",
+    "CHROMIUM",
+    "CLIENTS",
+    "ENGINES",
+    "FIREFOX",
+    "VIEWPORT_HEIGHT",
+    "WEBKIT",
+    "BrowserMissing",
+    "ChromiumEngine",
+    "Engine",
+    "Engines",
+    "FirefoxEngine",
+    "Shot",
+    "WebKitEngine",
+    "chromium_path",
+    "firefox_path",
+    "minibrowser_path",
+    "parse_engines",
 ]
 
 FACTORIES: dict[str, Callable[[], Engine]] = {CHROMIUM: ChromiumEngine, WEBKIT: WebKitEngine, FIREFOX: FirefoxEngine}
@@ -69,8 +83,9 @@ class Engines:
         for engine in self.engines.values():
             engine.check()
 
-    def shoot(self, shots: dict[str, list[Shot]],
-              progress: Callable[[str], None] | None = None) -> dict[str, dict[str, bytes]]:
+    def shoot(
+        self, shots: dict[str, list[Shot]], progress: Callable[[str], None] | None = None
+    ) -> dict[str, dict[str, bytes]]:
         """Shots per engine -> PNG bytes per engine and key; the engines work at the same time."""
         from concurrent.futures import ThreadPoolExecutor
 

@@ -26,8 +26,6 @@ from kmsg_authoring.review.browser import (
 from kmsg_authoring.review.framing import MEASURE, SETTLE, FilePages, end_process, framed_shot, wait_for
 
 
-
-
 FIREFOX_PREFS: dict[str, Any] = {
     "marionette.port": 0,  # any free port; Firefox writes it to MarionetteActivePort in the profile
     "network.proxy.type": 1,  # every request goes to a closed local port: nothing leaves the machine
@@ -52,7 +50,6 @@ FIREFOX_PREFS: dict[str, Any] = {
     "gfx.font_rendering.opentype_svg.enabled": False,
     "layout.css.devPixelsPerPx": "1.0",
 }
-
 
 
 def firefox_path() -> str | None:
@@ -84,13 +81,16 @@ class FirefoxEngine(Engine):
 
     def check(self) -> None:
         if self.executable is None or not Path(self.executable).is_file():
-            raise BrowserMissing("the firefox engine needs Firefox ESR: apt-get install firefox-esr"
-                                 + (f" ({self.executable} does not exist)" if self.executable else ""))
+            raise BrowserMissing(
+                "the firefox engine needs Firefox ESR: apt-get install firefox-esr"
+                + (f" ({self.executable} does not exist)" if self.executable else "")
+            )
         try:
             import marionette_driver  # noqa: F401
         except ImportError:
-            raise BrowserMissing("the firefox engine is driven with marionette-driver, which is not installed: run "
-                                 + EXTRA) from None
+            raise BrowserMissing(
+                "the firefox engine is driven with marionette-driver, which is not installed: run " + EXTRA
+            ) from None
 
     def _open(self) -> Any:
         if self._client is None:
@@ -98,14 +98,26 @@ class FirefoxEngine(Engine):
 
             self._profile = tempfile.TemporaryDirectory(prefix="kmsg-firefox-")
             profile = Path(self._profile.name)
-            (profile / "user.js").write_text("".join(_pref_line(k, v) for k, v in FIREFOX_PREFS.items()),
-                                            encoding="utf-8")
+            (profile / "user.js").write_text(
+                "".join(_pref_line(k, v) for k, v in FIREFOX_PREFS.items()), encoding="utf-8"
+            )
             env = {**os.environ, "MOZ_HEADLESS": "1", "MOZ_CRASHREPORTER_DISABLE": "1"}
             try:
                 self._proc = subprocess.Popen(
-                    [str(self.executable), "--headless", "--marionette", "-remote-allow-system-access", "--no-remote",
-                     "--profile", str(profile),
-                     "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                    [
+                        str(self.executable),
+                        "--headless",
+                        "--marionette",
+                        "-remote-allow-system-access",
+                        "--no-remote",
+                        "--profile",
+                        str(profile),
+                        "about:blank",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
             except OSError as exc:
                 raise BrowserMissing(f"cannot start {self.executable} (apt-get install firefox-esr): {exc}") from None
             port_file = profile / "MarionetteActivePort"
@@ -145,8 +157,16 @@ class FirefoxEngine(Engine):
         def capture() -> bytes:
             return bytes(client.screenshot(full=False, format="binary"))
 
-        return framed_shot(shot, resize, client.navigate, script, lambda: client.execute_async_script(SETTLE),
-                            capture, self.pages, "Firefox")
+        return framed_shot(
+            shot,
+            resize,
+            client.navigate,
+            script,
+            lambda: client.execute_async_script(SETTLE),
+            capture,
+            self.pages,
+            "Firefox",
+        )
 
     def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
         self.check()

@@ -43,30 +43,45 @@ FRAME_ID = "kmsg-email"
 # least), so these engines show the email in an iframe of exactly the snapshot width, as webmail
 # clients do, and capture the iframe.
 FRAME_WINDOW = 640
-_FRAME_HEIGHT = ("var d = document.getElementById('kmsg-email').contentDocument; "
-                 "return Math.max(d.documentElement.scrollHeight, d.body ? d.body.scrollHeight : 0)")
+_FRAME_HEIGHT = (
+    "var d = document.getElementById('kmsg-email').contentDocument; "
+    "return Math.max(d.documentElement.scrollHeight, d.body ? d.body.scrollHeight : 0)"
+)
 _FRAME_SIZE = "document.getElementById('kmsg-email').style.height = arguments[0] + 'px'"
-_FRAME_READY = ("var f = document.getElementById('kmsg-email'); var d = f && f.contentDocument; "
-                "return !!(d && d.readyState === 'complete' && d.body)")
+_FRAME_READY = (
+    "var f = document.getElementById('kmsg-email'); var d = f && f.contentDocument; "
+    "return !!(d && d.readyState === 'complete' && d.body)"
+)
 # Resolves after two animation frames: the layout and paint of the last change are done.
-SETTLE = ("var done = arguments[arguments.length - 1]; "
-          "requestAnimationFrame(function () { requestAnimationFrame(function () { done(true); }); });")
+SETTLE = (
+    "var done = arguments[arguments.length - 1]; "
+    "requestAnimationFrame(function () { requestAnimationFrame(function () { done(true); }); });"
+)
 
 
 def framed(html: str, width: int) -> str:
     """A host page with the email in an iframe of the snapshot width (srcdoc, so it can be measured)."""
     from html import escape
 
-    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-            "<style>html,body{margin:0;padding:0;background:transparent}"
-            f"iframe{{display:block;border:0;margin:0;padding:0;width:{width}px;height:{VIEWPORT_HEIGHT}px}}</style>"
-            f"</head><body><iframe id=\"{FRAME_ID}\" scrolling=\"no\" srcdoc=\"{escape(html, quote=True)}\"></iframe>"
-            "</body></html>")
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        "<style>html,body{margin:0;padding:0;background:transparent}"
+        f"iframe{{display:block;border:0;margin:0;padding:0;width:{width}px;height:{VIEWPORT_HEIGHT}px}}</style>"
+        f'</head><body><iframe id="{FRAME_ID}" scrolling="no" srcdoc="{escape(html, quote=True)}"></iframe>'
+        "</body></html>"
+    )
 
 
-def framed_shot(shot: Shot, resize: Callable[[int, int], tuple[int, int]], load: Callable[[str], Any],
-                 script: Callable[..., Any], settle: Callable[[], Any], capture: Callable[[], bytes],
-                 pages: FilePages, engine: str) -> bytes:
+def framed_shot(
+    shot: Shot,
+    resize: Callable[[int, int], tuple[int, int]],
+    load: Callable[[str], Any],
+    script: Callable[..., Any],
+    settle: Callable[[], Any],
+    capture: Callable[[], bytes],
+    pages: FilePages,
+    engine: str,
+) -> bytes:
     """Load the email framed at its width, make the frame (and the window) as tall as it, capture the frame."""
     window = max(FRAME_WINDOW, shot.width)
     extra_w, extra_h = resize(window, VIEWPORT_HEIGHT + 200)
@@ -102,8 +117,9 @@ def _crop(png: bytes, width: int, height: int) -> bytes:
 
     with Image.open(io.BytesIO(png)) as img:
         if img.size[0] < width or img.size[1] < height:
-            raise KmsgError(f"the window's screenshot ({img.size[0]}x{img.size[1]}) is smaller than the email "
-                            f"({width}x{height})")
+            raise KmsgError(
+                f"the window's screenshot ({img.size[0]}x{img.size[1]}) is smaller than the email ({width}x{height})"
+            )
         part = img.convert("RGB").crop((0, 0, width, height))
     out = io.BytesIO()
     part.save(out, format="PNG")
@@ -142,8 +158,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         time.sleep(0.02)
 
 
-MEASURE = ("return [window.innerWidth, window.innerHeight, window.outerWidth, window.outerHeight, "
-            "Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)]")
+MEASURE = (
+    "return [window.innerWidth, window.innerHeight, window.outerWidth, window.outerHeight, "
+    "Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)]"
+)
 
 
 def end_process(proc: subprocess.Popen[bytes] | None) -> None:
@@ -174,7 +192,10 @@ class Xvfb:
         read_fd, write_fd = os.pipe()
         self.proc = subprocess.Popen(
             [exe, "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pass_fds=(write_fd,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(write_fd)
         chunks: list[bytes] = []
 

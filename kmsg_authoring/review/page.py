@@ -16,8 +16,10 @@ from urllib.parse import quote
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 # Transitions and animations would make two snapshots of the same email differ.
-FREEZE_STYLE = ("<style>*,*::before,*::after{animation:none!important;transition:none!important;"
-                "caret-color:transparent!important}</style>")
+FREEZE_STYLE = (
+    "<style>*,*::before,*::after{animation:none!important;transition:none!important;"
+    "caret-color:transparent!important}</style>"
+)
 PLACEHOLDER_FILL = "#d8dadf"
 PLACEHOLDER_LINE = "#b4b8c0"
 DEFAULT_BOX = 100  # px, for an image that declares no width or height
@@ -51,11 +53,13 @@ def declared_size(tag: str) -> tuple[int | None, int | None]:
 
 def placeholder_uri(width: int, height: int) -> str:
     """A neutral grey box with a thin cross, as an SVG data URI of the given intrinsic size."""
-    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-           f"viewBox='0 0 {width} {height}' preserveAspectRatio='none'>"
-           f"<rect width='{width}' height='{height}' fill='{PLACEHOLDER_FILL}'/>"
-           f"<path d='M0 0L{width} {height}M{width} 0L0 {height}' stroke='{PLACEHOLDER_LINE}' "
-           "stroke-width='1' vector-effect='non-scaling-stroke' fill='none'/></svg>")
+    svg = (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+        f"viewBox='0 0 {width} {height}' preserveAspectRatio='none'>"
+        f"<rect width='{width}' height='{height}' fill='{PLACEHOLDER_FILL}'/>"
+        f"<path d='M0 0L{width} {height}M{width} 0L0 {height}' stroke='{PLACEHOLDER_LINE}' "
+        "stroke-width='1' vector-effect='non-scaling-stroke' fill='none'/></svg>"
+    )
     return "data:image/svg+xml," + quote(svg, safe="/:=' ")
 
 
@@ -75,7 +79,7 @@ def placeholder_images(html: str) -> str:
         uri = placeholder_uri(width or DEFAULT_BOX, height or DEFAULT_BOX)
         if src is None:
             return tag
-        return tag[: src.start()] + f'{src.group(1)}"{uri}"' + tag[src.end():]
+        return tag[: src.start()] + f'{src.group(1)}"{uri}"' + tag[src.end() :]
 
     return _IMG.sub(swap, html)
 
@@ -84,10 +88,10 @@ def inject_head(html: str, markup: str) -> str:
     """Put markup at the start of the head (made if missing), before anything that could fetch."""
     m = _HEAD.search(html)
     if m is not None:
-        return html[: m.end()] + markup + html[m.end():]
+        return html[: m.end()] + markup + html[m.end() :]
     m = _HTML.search(html) or _DOCTYPE.search(html)
     if m is not None:
-        return html[: m.end()] + "<head>" + markup + "</head>" + html[m.end():]
+        return html[: m.end()] + "<head>" + markup + "</head>" + html[m.end() :]
     return "<head>" + markup + "</head>" + html
 
 

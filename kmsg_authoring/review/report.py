@@ -85,9 +85,11 @@ def _href(report_dir: Path, folder: Path, file: str) -> str:
 
 def _figure(caption: str, href: str | None) -> str:
     if href is None:
-        return f"<figure><figcaption>{escape(caption)}</figcaption><div class=\"none\">none</div></figure>"
-    return (f"<figure><figcaption>{escape(caption)}</figcaption><a href=\"{escape(href)}\" target=\"_blank\">"
-            f"<img src=\"{escape(href)}\" alt=\"{escape(caption)}\" loading=\"lazy\"></a></figure>")
+        return f'<figure><figcaption>{escape(caption)}</figcaption><div class="none">none</div></figure>'
+    return (
+        f'<figure><figcaption>{escape(caption)}</figcaption><a href="{escape(href)}" target="_blank">'
+        f'<img src="{escape(href)}" alt="{escape(caption)}" loading="lazy"></a></figure>'
+    )
 
 
 def _detail(change: ImageChange) -> str:
@@ -100,37 +102,51 @@ def _detail(change: ImageChange) -> str:
     return ""
 
 
-def _cell(change: ImageChange | None, engine: str, report_dir: Path, before_dir: Path | None,
-          after_dir: Path) -> str:
+def _cell(change: ImageChange | None, engine: str, report_dir: Path, before_dir: Path | None, after_dir: Path) -> str:
     if change is None:
-        return (f"<div class=\"engine\" data-engine=\"{engine}\" data-status=\"none\"><h3>{escape(engine)}</h3>"
-                "<div class=\"none\">not snapshotted in this engine</div></div>")
+        return (
+            f'<div class="engine" data-engine="{engine}" data-status="none"><h3>{escape(engine)}</h3>'
+            '<div class="none">not snapshotted in this engine</div></div>'
+        )
     status = change.status if before_dir is not None else "snapshot"
     before = _href(report_dir, before_dir, str(change.before["file"])) if change.before and before_dir else None
     after = _href(report_dir, after_dir, str(change.after["file"])) if change.after else None
     size = change.entry.get("size")
     dims = f"{size[0]}&times;{size[1]} px" if isinstance(size, list) and len(size) == 2 else ""
-    head = (f"<h3>{escape(engine)} <span class=\"badge {status}\">{status}</span> "
-            f"<small>{_detail(change)} {dims}</small></h3>")
+    head = (
+        f'<h3>{escape(engine)} <span class="badge {status}">{status}</span> '
+        f"<small>{_detail(change)} {dims}</small></h3>"
+    )
     if before_dir is None:
         body = _figure("snapshot", after)
-        return f"<div class=\"engine\" data-engine=\"{engine}\" data-status=\"{status}\">{head}{body}</div>"
+        return f'<div class="engine" data-engine="{engine}" data-status="{status}">{head}{body}</div>'
     diff = _href(report_dir, report_dir, change.diff_file) if change.diff_file else None
-    trio = (_figure("before", before) + _figure("after", after)
-            + (_figure("difference", diff) if change.status == CHANGED else _figure("difference", None)))
-    return (f"<div class=\"engine\" data-engine=\"{engine}\" data-status=\"{change.status}\">{head}"
-            f"<div class=\"trio\">{trio}</div></div>")
+    trio = (
+        _figure("before", before)
+        + _figure("after", after)
+        + (_figure("difference", diff) if change.status == CHANGED else _figure("difference", None))
+    )
+    return (
+        f'<div class="engine" data-engine="{engine}" data-status="{change.status}">{head}'
+        f'<div class="trio">{trio}</div></div>'
+    )
 
 
 def _case_key(entry: Mapping[str, Any]) -> tuple[str, str, str, int, str]:
     key = str(entry.get("file", ""))
     label = key.split("/")[2] if key.count("/") >= 3 else str(entry.get("recipient"))
-    return (str(entry.get("template")), str(entry.get("sample")), label, -int(entry.get("width") or 0),
-            str(entry.get("scheme")))
+    return (
+        str(entry.get("template")),
+        str(entry.get("sample")),
+        label,
+        -int(entry.get("width") or 0),
+        str(entry.get("scheme")),
+    )
 
 
-def render_report(comparison: Comparison, report_dir: Path, *, baseline_label: str | None,
-                  engines: Sequence[str] | None = None) -> str:
+def render_report(
+    comparison: Comparison, report_dir: Path, *, baseline_label: str | None, engines: Sequence[str] | None = None
+) -> str:
     """The report's HTML; without a baseline (baseline_label None) it is a gallery of the snapshots."""
     has_baseline = baseline_label is not None
     cases: dict[tuple[str, str, str, int, str], dict[str, ImageChange]] = {}
@@ -138,42 +154,55 @@ def render_report(comparison: Comparison, report_dir: Path, *, baseline_label: s
         cases.setdefault(_case_key(change.entry), {})[str(change.entry.get("engine"))] = change
     used = [e for e in ENGINES if any(e in c for c in cases.values())]
     columns = [e for e in (engines or used) if e in used] or used
-    ordered = sorted(cases.items(), key=lambda kv: (min(_RANK[c.status] for c in kv[1].values())
-                                                   if has_baseline else 0, kv[0]))
+    ordered = sorted(
+        cases.items(), key=lambda kv: (min(_RANK[c.status] for c in kv[1].values()) if has_baseline else 0, kv[0])
+    )
     sections = []
     for (template, sample, _label, neg_width, scheme), per_engine in ordered:
         recipient = str(next(iter(per_engine.values())).entry.get("recipient"))
-        cells = "".join(_cell(per_engine.get(e), e, report_dir, comparison.before_dir if has_baseline else None,
-                              comparison.after_dir) for e in columns)
+        cells = "".join(
+            _cell(
+                per_engine.get(e), e, report_dir, comparison.before_dir if has_baseline else None, comparison.after_dir
+            )
+            for e in columns
+        )
         search = " ".join([template, sample, recipient, scheme, str(-neg_width)]).lower()
         sections.append(
-            f"<section class=\"case\" data-search=\"{escape(search)}\" data-template=\"{escape(template)}\">"
+            f'<section class="case" data-search="{escape(search)}" data-template="{escape(template)}">'
             f"<h2>{escape(template)} <small>sample {escape(sample)} &middot; {escape(recipient)} &middot; "
             f"{-neg_width} px &middot; {escape(scheme)}</small></h2>"
-            f"<div class=\"engines\" style=\"--engines:{len(columns)}\">{cells}</div></section>")
+            f'<div class="engines" style="--engines:{len(columns)}">{cells}</div></section>'
+        )
     statuses = STATUSES if has_baseline else ("snapshot",)
     status_boxes = "".join(
-        f"<label><input type=\"checkbox\" name=\"status\" value=\"{s}\"{'' if s == UNCHANGED else ' checked'}> "
-        f"{s} ({comparison.count(s) if has_baseline else len(comparison.changes)})</label>" for s in statuses)
+        f'<label><input type="checkbox" name="status" value="{s}"{"" if s == UNCHANGED else " checked"}> '
+        f"{s} ({comparison.count(s) if has_baseline else len(comparison.changes)})</label>"
+        for s in statuses
+    )
     engine_boxes = "".join(
-        f"<label title=\"{escape(CLIENTS[e])}\"><input type=\"checkbox\" name=\"engine\" value=\"{e}\" checked> "
-        f"{e}</label>" for e in columns)
+        f'<label title="{escape(CLIENTS[e])}"><input type="checkbox" name="engine" value="{e}" checked> {e}</label>'
+        for e in columns
+    )
     title = "Snapshot changes" if has_baseline else "Snapshots"
-    against = (f"against <code>{escape(baseline_label or '')}</code>; " if has_baseline else "")
-    threshold = (f"threshold {comparison.threshold * 100:g}% of pixels" if comparison.threshold
-                 else "any changed pixel counts")
-    intro = (f"<p class=\"muted\">{comparison.summary()} {against}{threshold if has_baseline else ''}. "
-             "Engines: " + "; ".join(f"{e}: {escape(CLIENTS[e])}" for e in columns)
-             + ". Outlook for Windows renders with Word and is not shown by any engine.</p>")
-    empty = "" if sections else "<p class=\"muted\">No images.</p>"
+    against = f"against <code>{escape(baseline_label or '')}</code>; " if has_baseline else ""
+    threshold = (
+        f"threshold {comparison.threshold * 100:g}% of pixels" if comparison.threshold else "any changed pixel counts"
+    )
+    intro = (
+        f'<p class="muted">{comparison.summary()} {against}{threshold if has_baseline else ""}. '
+        "Engines: "
+        + "; ".join(f"{e}: {escape(CLIENTS[e])}" for e in columns)
+        + ". Outlook for Windows renders with Word and is not shown by any engine.</p>"
+    )
+    empty = "" if sections else '<p class="muted">No images.</p>'
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{_STYLE}</style></head><body>"
-        f"<header><h1>{title}</h1>{intro}<div class=\"filters\">{status_boxes}"
-        f"<span class=\"muted\">|</span>{engine_boxes}"
-        "<label>Filter <input id=\"q\" type=\"search\" placeholder=\"template, recipient, width\"></label>"
-        "<span class=\"muted\"><span id=\"shown\"></span> shown</span></div></header>"
+        f'<header><h1>{title}</h1>{intro}<div class="filters">{status_boxes}'
+        f'<span class="muted">|</span>{engine_boxes}'
+        '<label>Filter <input id="q" type="search" placeholder="template, recipient, width"></label>'
+        '<span class="muted"><span id="shown"></span> shown</span></div></header>'
         f"<main>{''.join(sections)}{empty}</main><script>{_SCRIPT}</script></body></html>\n"
     )
 

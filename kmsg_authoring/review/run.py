@@ -45,11 +45,20 @@ class Review:
         return self.comparison.exit_code if self.baseline is not None else EXIT_OK
 
 
-def snapshot_review(config: Config, slugs: Sequence[str] | None = None, *, out_dir: Path | None = None,
-                    compare: str | None = None, threshold: float = 0.0, engine_names: Sequence[str] | None = None,
-                    widths: Sequence[int] | None = None, schemes: Sequence[str] | None = None,
-                    use_cache: bool = True, progress: Callable[[str], None] | None = None,
-                    engines: Engines | None = None) -> Review:
+def snapshot_review(
+    config: Config,
+    slugs: Sequence[str] | None = None,
+    *,
+    out_dir: Path | None = None,
+    compare: str | None = None,
+    threshold: float = 0.0,
+    engine_names: Sequence[str] | None = None,
+    widths: Sequence[int] | None = None,
+    schemes: Sequence[str] | None = None,
+    use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
+    engines: Engines | None = None,
+) -> Review:
     """Snapshot templates into out_dir; with compare (a snapshot folder or Git revision), compare and report."""
     settings = snapshot_settings(config)
     if not slugs:
@@ -73,10 +82,26 @@ def snapshot_review(config: Config, slugs: Sequence[str] | None = None, *, out_d
                     raise UsageError(f"{compare} is a folder without a snapshot manifest.json")
                 copy_snapshot_folder(candidate, base_dir)
             else:
-                baseline_result = snapshot_revision(config, compare, base_dir, slugs=slugs, engines=runner,
-                                                    widths=widths, schemes=schemes, progress=progress)
-        result = take_snapshots(config, slugs, out_dir=out, widths=widths, schemes=schemes, engines=runner,
-                                use_cache=use_cache, progress=progress)
+                baseline_result = snapshot_revision(
+                    config,
+                    compare,
+                    base_dir,
+                    slugs=slugs,
+                    engines=runner,
+                    widths=widths,
+                    schemes=schemes,
+                    progress=progress,
+                )
+        result = take_snapshots(
+            config,
+            slugs,
+            out_dir=out,
+            widths=widths,
+            schemes=schemes,
+            engines=runner,
+            use_cache=use_cache,
+            progress=progress,
+        )
     finally:
         if engines is None:
             runner.close()
@@ -86,7 +111,8 @@ def snapshot_review(config: Config, slugs: Sequence[str] | None = None, *, out_d
         comparison = compare_sets(base_dir, out, out_dir=out, threshold=threshold, templates=templates)
     else:
         current = {k: v for k, v in read_manifest(out).items() if templates is None or v.get("template") in templates}
-        comparison = Comparison(out, out, threshold,
-                                [ImageChange(k, ADDED, None, v) for k, v in sorted(current.items())])
+        comparison = Comparison(
+            out, out, threshold, [ImageChange(k, ADDED, None, v) for k, v in sorted(current.items())]
+        )
     report = write_report(comparison, out, baseline_label=compare)
     return Review(result, comparison, report, compare, baseline_result)

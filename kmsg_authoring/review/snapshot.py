@@ -61,10 +61,15 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
         if key not in _KEYS:
             raise ConfigError(f"[snapshot]: unknown key '{key}' (known: {', '.join(_KEYS)})", where)
     widths = raw.get("widths", list(DEFAULT_WIDTHS))
-    if (not isinstance(widths, list) or not widths
-            or not all(isinstance(w, int) and not isinstance(w, bool) and MIN_WIDTH <= w <= MAX_WIDTH for w in widths)):
-        raise ConfigError(f"[snapshot] widths must be a list of pixel widths from {MIN_WIDTH} to {MAX_WIDTH}, "
-                          f"such as [600, 375]", where)
+    if (
+        not isinstance(widths, list)
+        or not widths
+        or not all(isinstance(w, int) and not isinstance(w, bool) and MIN_WIDTH <= w <= MAX_WIDTH for w in widths)
+    ):
+        raise ConfigError(
+            f"[snapshot] widths must be a list of pixel widths from {MIN_WIDTH} to {MAX_WIDTH}, such as [600, 375]",
+            where,
+        )
     engines = raw.get("engines", list(DEFAULT_ENGINES))
     if not isinstance(engines, list) or not engines or not all(e in ENGINES for e in engines):
         raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ENGINES)}", where)
@@ -74,8 +79,9 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
     out = raw.get("out")
     if out is not None and (not isinstance(out, str) or not out):
         raise ConfigError("[snapshot] out must be a folder name", where)
-    return SnapshotSettings(tuple(dict.fromkeys(widths)), tuple(dict.fromkeys(engines)),
-                            tuple(dict.fromkeys(schemes)), out)
+    return SnapshotSettings(
+        tuple(dict.fromkeys(widths)), tuple(dict.fromkeys(engines)), tuple(dict.fromkeys(schemes)), out
+    )
 
 
 def default_out(config: Config) -> Path:
@@ -148,15 +154,23 @@ def write_manifest(folder: Path, images: Mapping[str, Mapping[str, Any]]) -> Non
     """manifest.json: sorted and stable, one image a line."""
     from kmsg_authoring.source.files import write_atomic
 
-    lines = [f"    {json.dumps(k)}: {json.dumps(images[k], sort_keys=True, ensure_ascii=False)}"
-             for k in sorted(images)]
-    text = ('{\n  "version": ' + str(MANIFEST_VERSION) + ',\n  "images": {\n' + ",\n".join(lines)
-            + ("\n" if lines else "") + "  }\n}\n")
+    lines = [
+        f"    {json.dumps(k)}: {json.dumps(images[k], sort_keys=True, ensure_ascii=False)}" for k in sorted(images)
+    ]
+    text = (
+        '{\n  "version": '
+        + str(MANIFEST_VERSION)
+        + ',\n  "images": {\n'
+        + ",\n".join(lines)
+        + ("\n" if lines else "")
+        + "  }\n}\n"
+    )
     write_atomic(folder / MANIFEST, text)
 
 
-def _compile(config: Config, slugs: Sequence[str] | None, *, build_cache: bool = True
-             ) -> tuple[list[str], dict[str, CompiledTemplate], dict[str, list[KmsgError]]]:
+def _compile(
+    config: Config, slugs: Sequence[str] | None, *, build_cache: bool = True
+) -> tuple[list[str], dict[str, CompiledTemplate], dict[str, list[KmsgError]]]:
     from kmsg_authoring.build import build_project
     from kmsg_authoring.source.targets import resolve_slugs
 
@@ -190,9 +204,16 @@ def samples_of(config: Config, compiled: CompiledTemplate, failures: dict[str, l
             failures.setdefault(compiled.slug, []).append(exc)
 
 
-def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence[int], schemes: Sequence[str],
-         engines: Sequence[str], result: SnapshotResult | None = None,
-         build_cache: bool = True) -> tuple[list[Job], SnapshotResult]:
+def plan(
+    config: Config,
+    slugs: Sequence[str] | None = None,
+    *,
+    widths: Sequence[int],
+    schemes: Sequence[str],
+    engines: Sequence[str],
+    result: SnapshotResult | None = None,
+    build_cache: bool = True,
+) -> tuple[list[Job], SnapshotResult]:
     """Every image to have for the templates (all by default), with the offline page of each."""
     from kmsg_authoring.render.renderer import locate_unresolved, render_sample
 
@@ -208,24 +229,34 @@ def plan(config: Config, slugs: Sequence[str] | None = None, *, widths: Sequence
         for sample in samples_of(config, c, result.failures):
             shown = in_sample_locale(compiled, c, sample)
             for i, rendering in enumerate(render_sample(shown, sample)):
-                result.unresolved.extend((locate_unresolved(shown, u), rendering.user_id, u)
-                                         for u in rendering.unresolved)
+                result.unresolved.extend(
+                    (locate_unresolved(shown, u), rendering.user_id, u) for u in rendering.unresolved
+                )
                 label = recipient_label(i, rendering.user_id)
                 for scheme in schemes:
                     page = offline_page(scheme_html(rendering.body, scheme))
                     digest = sha256(page.encode("utf-8"))
                     for width in widths:
                         for engine in engines:
-                            jobs.append(Job(slug, sample.name, rendering.user_id, label, width, scheme, engine,
-                                            page, digest))
+                            jobs.append(
+                                Job(slug, sample.name, rendering.user_id, label, width, scheme, engine, page, digest)
+                            )
     return jobs, result
 
 
-def take_snapshots(config: Config, slugs: Sequence[str] | None = None, *, out_dir: Path | None = None,
-                   widths: Sequence[int] | None = None, schemes: Sequence[str] | None = None,
-                   engines: Engines | None = None, engine_names: Sequence[str] | None = None,
-                   use_cache: bool = True, progress: Callable[[str], None] | None = None,
-                   build_cache: bool = True) -> SnapshotResult:
+def take_snapshots(
+    config: Config,
+    slugs: Sequence[str] | None = None,
+    *,
+    out_dir: Path | None = None,
+    widths: Sequence[int] | None = None,
+    schemes: Sequence[str] | None = None,
+    engines: Engines | None = None,
+    engine_names: Sequence[str] | None = None,
+    use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
+    build_cache: bool = True,
+) -> SnapshotResult:
     """Snapshot templates (all by default) into out_dir; images whose HTML is unchanged are kept.
 
     Raises BrowserMissing (exit 2) when an engine that has something to render is not installed.
@@ -235,8 +266,15 @@ def take_snapshots(config: Config, slugs: Sequence[str] | None = None, *, out_di
     out = out_dir if out_dir is not None else default_out(config)
     names = tuple(engine_names or (tuple(engines.engines) if engines else settings.engines))
     result = SnapshotResult(out_dir=out)
-    jobs, result = plan(config, slugs, widths=widths or settings.widths, schemes=schemes or settings.schemes,
-                        engines=names, result=result, build_cache=build_cache)
+    jobs, result = plan(
+        config,
+        slugs,
+        widths=widths or settings.widths,
+        schemes=schemes or settings.schemes,
+        engines=names,
+        result=result,
+        build_cache=build_cache,
+    )
     owned = engines is None
     runner = engines if engines is not None else Engines(names)
     try:
@@ -246,9 +284,18 @@ def take_snapshots(config: Config, slugs: Sequence[str] | None = None, *, out_di
         todo: dict[str, list[Shot]] = {n: [] for n in names}
         entries: dict[str, dict[str, Any]] = {}
         for job in jobs:
-            entry = {"file": job.file, "template": job.template, "sample": job.sample, "recipient": job.recipient,
-                     "width": job.width, "scheme": job.scheme, "engine": job.engine, "html": job.html_hash,
-                     "engineId": identities[job.engine], "render": RENDER_FORMAT}
+            entry = {
+                "file": job.file,
+                "template": job.template,
+                "sample": job.sample,
+                "recipient": job.recipient,
+                "width": job.width,
+                "scheme": job.scheme,
+                "engine": job.engine,
+                "html": job.html_hash,
+                "engineId": identities[job.engine],
+                "render": RENDER_FORMAT,
+            }
             old = previous.get(job.key)
             if old is not None and all(old.get(k) == v for k, v in entry.items()) and _intact(out, old):
                 entries[job.key] = old
@@ -291,8 +338,7 @@ def _update_manifest(config: Config, out: Path, result: SnapshotResult, previous
 
     existing = set(discover(config.src_dir))
     done = set(result.templates)
-    merged = {k: v for k, v in previous.items()
-              if v.get("template") in existing and v.get("template") not in done}
+    merged = {k: v for k, v in previous.items() if v.get("template") in existing and v.get("template") not in done}
     merged.update(result.images)
     for key, entry in previous.items():
         if key not in merged:
@@ -303,8 +349,9 @@ def _update_manifest(config: Config, out: Path, result: SnapshotResult, previous
     write_manifest(out, merged)
 
 
-def images_of(manifest: Mapping[str, Mapping[str, Any]], templates: Iterable[str] | None = None
-              ) -> dict[str, Mapping[str, Any]]:
+def images_of(
+    manifest: Mapping[str, Mapping[str, Any]], templates: Iterable[str] | None = None
+) -> dict[str, Mapping[str, Any]]:
     """The manifest's images of some templates (all with None)."""
     wanted = set(templates) if templates is not None else None
     return {k: v for k, v in manifest.items() if wanted is None or v.get("template") in wanted}

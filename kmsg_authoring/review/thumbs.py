@@ -32,15 +32,27 @@ def _first(manifest: Mapping[str, Mapping[str, Any]], slug: str) -> Mapping[str,
     mine = [v for v in manifest.values() if v.get("template") == slug]
     if not mine:
         return None
-    return min(mine, key=lambda v: (str(v.get("file")).split("/")[1:3], -int(v.get("width") or 0),
-                                    v.get("scheme") != "light", v.get("engine") != "chromium"))
+    return min(
+        mine,
+        key=lambda v: (
+            str(v.get("file")).split("/")[1:3],
+            -int(v.get("width") or 0),
+            v.get("scheme") != "light",
+            v.get("engine") != "chromium",
+        ),
+    )
 
 
 class Thumbnails:
     """Live snapshots of the templates the preview rebuilds, and their comparison with the baseline."""
 
-    def __init__(self, config: Config, *, on_done: Callable[[set[str]], None] | None = None,
-                 engine_names: Iterable[str] = ("chromium",)) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        on_done: Callable[[set[str]], None] | None = None,
+        engine_names: Iterable[str] = ("chromium",),
+    ) -> None:
         self.config = config
         self.live_dir = config.build_dir / LIVE_DIR
         self.base_dir = default_out(config)
@@ -75,7 +87,7 @@ class Thumbnails:
             return None
         if comparison is None:
             note = self.error or "Taking snapshots of this template..."
-            return f"<p class=\"muted\">{escape(note)}</p>"
+            return f'<p class="muted">{escape(note)}</p>'
         return changes_html(comparison)
 
     # -- the worker ------------------------------------------------------------------------------------
@@ -128,8 +140,7 @@ class Thumbnails:
                         break
                     slugs |= more
                 try:
-                    self._snapshot(slugs & set(discover(self.config.src_dir)), engines, take_snapshots,
-                                   BrowserMissing)
+                    self._snapshot(slugs & set(discover(self.config.src_dir)), engines, take_snapshots, BrowserMissing)
                 finally:
                     for _ in range(taken):
                         self._queue.task_done()
@@ -151,8 +162,12 @@ class Thumbnails:
             return
         with self._lock:
             for slug in slugs:
-                self.changes[slug] = Comparison(found.before_dir, found.after_dir, found.threshold,
-                                                [c for c in found.changes if c.entry.get("template") == slug])
+                self.changes[slug] = Comparison(
+                    found.before_dir,
+                    found.after_dir,
+                    found.threshold,
+                    [c for c in found.changes if c.entry.get("template") == slug],
+                )
         if self.on_done is not None:
             self.on_done(slugs)
 
@@ -160,27 +175,41 @@ class Thumbnails:
 def changes_html(comparison: Comparison) -> str:
     """The Changes view: each image of the template against the baseline, before, after and difference."""
     if not comparison.changes:
-        return "<p class=\"muted\">No snapshots to compare.</p>"
+        return '<p class="muted">No snapshots to compare.</p>'
     rows = []
     for change in comparison.changes:
         e = change.entry
-        what = (f"{e.get('recipient')} &middot; {e.get('width')} px &middot; {e.get('scheme')} "
-                f"&middot; {e.get('engine')}")
+        what = (
+            f"{e.get('recipient')} &middot; {e.get('width')} px &middot; {e.get('scheme')} &middot; {e.get('engine')}"
+        )
         detail = ""
         if change.status == CHANGED and change.diff is not None and change.diff.bbox is not None:
             x, y, w, h = change.diff.bbox
             detail = f" &middot; {change.diff.share * 100:.2f}% of pixels, region {w}&times;{h} at ({x}, {y})"
-        before = (f"<img src=\"/snapshots/{BASE}/{quote(str(change.before['file']))}\" alt=\"before\">"
-                  if change.before else "<span class=\"muted\">none</span>")
-        after = (f"<img src=\"/snapshots/{LIVE}/{quote(str(change.after['file']))}\" alt=\"after\">"
-                 if change.after else "<span class=\"muted\">none</span>")
-        diff = (f"<img src=\"/snapshots/{LIVE}/{quote(change.diff_file)}\" alt=\"difference\">"
-                if change.diff_file else "<span class=\"muted\">no difference</span>")
-        rows.append(f"<div class=\"change status-{change.status}\" data-status=\"{change.status}\">"
-                    f"<h3><span class=\"badge\">{change.status}</span> {what}{detail}</h3>"
-                    f"<div class=\"trio\"><figure><figcaption>last snapshot</figcaption>{before}</figure>"
-                    f"<figure><figcaption>now</figcaption>{after}</figure>"
-                    f"<figure><figcaption>difference</figcaption>{diff}</figure></div></div>")
+        before = (
+            f'<img src="/snapshots/{BASE}/{quote(str(change.before["file"]))}" alt="before">'
+            if change.before
+            else '<span class="muted">none</span>'
+        )
+        after = (
+            f'<img src="/snapshots/{LIVE}/{quote(str(change.after["file"]))}" alt="after">'
+            if change.after
+            else '<span class="muted">none</span>'
+        )
+        diff = (
+            f'<img src="/snapshots/{LIVE}/{quote(change.diff_file)}" alt="difference">'
+            if change.diff_file
+            else '<span class="muted">no difference</span>'
+        )
+        rows.append(
+            f'<div class="change status-{change.status}" data-status="{change.status}">'
+            f'<h3><span class="badge">{change.status}</span> {what}{detail}</h3>'
+            f'<div class="trio"><figure><figcaption>last snapshot</figcaption>{before}</figure>'
+            f"<figure><figcaption>now</figcaption>{after}</figure>"
+            f"<figure><figcaption>difference</figcaption>{diff}</figure></div></div>"
+        )
     changed = sum(1 for c in comparison.changes if c.status != UNCHANGED)
-    return (f"<p class=\"muted\">{changed} of {len(comparison.changes)} image(s) differ from the last "
-            f"<code>kmsg-author snapshot</code>.</p>" + "".join(rows))
+    return (
+        f'<p class="muted">{changed} of {len(comparison.changes)} image(s) differ from the last '
+        f"<code>kmsg-author snapshot</code>.</p>" + "".join(rows)
+    )

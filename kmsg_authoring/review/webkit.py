@@ -43,16 +43,18 @@ class WebKitEngine(Engine):
     def check(self) -> None:
         for path in (self.driver_path, self.browser_path):
             if path is None or not Path(path).is_file():
-                raise BrowserMissing("the webkit engine needs WebKitGTK's WebDriver and MiniBrowser: "
-                                     "apt-get install webkit2gtk-driver xvfb"
-                                     + (f" ({path} does not exist)" if path else ""))
+                raise BrowserMissing(
+                    "the webkit engine needs WebKitGTK's WebDriver and MiniBrowser: "
+                    "apt-get install webkit2gtk-driver xvfb" + (f" ({path} does not exist)" if path else "")
+                )
         if shutil.which("Xvfb") is None:
             raise BrowserMissing("the webkit engine runs on a virtual display: apt-get install xvfb")
         try:
             import selenium  # noqa: F401
         except ImportError:
-            raise BrowserMissing("the webkit engine is driven with Selenium, which is not installed: run "
-                                 + EXTRA) from None
+            raise BrowserMissing(
+                "the webkit engine is driven with Selenium, which is not installed: run " + EXTRA
+            ) from None
 
     def _driver(self, scheme: str) -> Any:
         # MiniBrowser takes dark mode at start-up only: one session per scheme.
@@ -71,14 +73,21 @@ class WebKitEngine(Engine):
             # Skia paints 512 px tiles on worker threads by default, and text crossing a tile edge
             # (right-aligned and right-to-left text at 600 px) then differs by a level or two from run
             # to run; painting on one thread makes the same page give the same bytes.
-            env = {**os.environ, "DISPLAY": display, "GDK_BACKEND": "x11", "NO_AT_BRIDGE": "1",
-                   "WEBKIT_SKIA_CPU_PAINTING_THREADS": "0"}
+            env = {
+                **os.environ,
+                "DISPLAY": display,
+                "GDK_BACKEND": "x11",
+                "NO_AT_BRIDGE": "1",
+                "WEBKIT_SKIA_CPU_PAINTING_THREADS": "0",
+            }
             service = Service(executable_path=str(self.driver_path), env=env)
             try:
                 self._drivers[scheme] = webdriver.WebKitGTK(options=options, service=service)
             except Exception as exc:  # noqa: BLE001 - Selenium raises several kinds on a failed start
-                raise BrowserMissing(f"cannot start WebKitGTK through {self.driver_path} "
-                                     f"(apt-get install webkit2gtk-driver xvfb): {str(exc).strip()[:300]}") from None
+                raise BrowserMissing(
+                    f"cannot start WebKitGTK through {self.driver_path} "
+                    f"(apt-get install webkit2gtk-driver xvfb): {str(exc).strip()[:300]}"
+                ) from None
         return self._drivers[scheme]
 
     def _shot(self, driver: Any, shot: Shot) -> bytes:
@@ -90,8 +99,16 @@ class WebKitEngine(Engine):
         def capture() -> bytes:
             return bytes(driver.get_screenshot_as_png())
 
-        return framed_shot(shot, resize, lambda url: driver.get(url), driver.execute_script,
-                            lambda: driver.execute_async_script(SETTLE), capture, self.pages, "WebKitGTK")
+        return framed_shot(
+            shot,
+            resize,
+            lambda url: driver.get(url),
+            driver.execute_script,
+            lambda: driver.execute_async_script(SETTLE),
+            capture,
+            self.pages,
+            "WebKitGTK",
+        )
 
     def shoot(self, shots: Sequence[Shot], progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
         self.check()

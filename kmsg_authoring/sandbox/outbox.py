@@ -31,9 +31,9 @@ nav { margin: 12px 0; }
 
 def _page(title: str, content: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        "<header><strong>kmsg-author sandbox</strong> &middot; <a href=\"/outbox\">outbox</a></header>"
+        '<header><strong>kmsg-author sandbox</strong> &middot; <a href="/outbox">outbox</a></header>'
         f"<main>{content}</main></body></html>\n"
     )
 
@@ -60,7 +60,7 @@ def list_page(messages: list[dict[str, Any]], total: int, offset: int, limit: in
             "<tr>"
             f"<td>{_text(m.get('createdAt'))}</td>"
             f"<td>{_text(m.get('to') or m.get('userId'))}</td>"
-            f"<td><a href=\"{_text(link)}\">{_text(m.get('subject')) or '(no subject)'}</a></td>"
+            f'<td><a href="{_text(link)}">{_text(m.get("subject")) or "(no subject)"}</a></td>'
             f"<td>{_text(m.get('templateName'))}</td>"
             f"<td>{_text(m.get('session'))}</td>"
             f"<td>{_status(m)}</td>"
@@ -73,12 +73,15 @@ def list_page(messages: list[dict[str, Any]], total: int, offset: int, limit: in
     if offset + limit < total:
         nav.append(f'<a href="/outbox?offset={offset + limit}">older &rarr;</a>')
     shown = f"{offset + 1}-{offset + len(messages)} of {total}"
-    return _page("Outbox", (
-        f"<h1>Outbox</h1><p>{shown} messages, newest first.</p>"
-        "<table><thead><tr><th>Sent</th><th>To</th><th>Subject</th><th>Template</th><th>Session</th>"
-        f"<th>Status</th><th>Partner</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"<nav>{' &middot; '.join(nav)}</nav>"
-    ))
+    return _page(
+        "Outbox",
+        (
+            f"<h1>Outbox</h1><p>{shown} messages, newest first.</p>"
+            "<table><thead><tr><th>Sent</th><th>To</th><th>Subject</th><th>Template</th><th>Session</th>"
+            f"<th>Status</th><th>Partner</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<nav>{' &middot; '.join(nav)}</nav>"
+        ),
+    )
 
 
 def message_page(m: dict[str, Any]) -> str:
@@ -87,11 +90,16 @@ def message_page(m: dict[str, Any]) -> str:
     if m.get("from"):
         sender = f"{sender} <{m['from']}>" if sender else m["from"]
     fields = [
-        ("Subject", _text(m.get("subject"))), ("To", _text(m.get("to"))), ("From", _text(sender)),
+        ("Subject", _text(m.get("subject"))),
+        ("To", _text(m.get("to"))),
+        ("From", _text(sender)),
         ("User id", _text(m.get("userId"))),
         ("Template", f"{_text(m.get('templateName'))} ({_text(m.get('templateId'))})"),
-        ("Session", _text(m.get("session"))), ("Bulk", _text(m.get("bulkId"))), ("Status", _status(m)),
-        ("Sent", _text(m.get("createdAt"))), ("Partner", _text(m.get("partnerId"))),
+        ("Session", _text(m.get("session"))),
+        ("Bulk", _text(m.get("bulkId"))),
+        ("Status", _status(m)),
+        ("Sent", _text(m.get("createdAt"))),
+        ("Partner", _text(m.get("partnerId"))),
     ]
     for key in ("cc", "bcc"):
         if m.get(key):

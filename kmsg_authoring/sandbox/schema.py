@@ -29,8 +29,13 @@ from kmsg_authoring.model import (
 from kmsg_authoring.shapes import Schema, field_schema, object_schema, send_request_schema
 
 _TYPE_NAMES = {
-    "string": "a string", "integer": "an integer", "object": "an object", "array": "a list",
-    "boolean": "true or false", "null": "null", "number": "a number",
+    "string": "a string",
+    "integer": "an integer",
+    "object": "an object",
+    "array": "a list",
+    "boolean": "true or false",
+    "null": "null",
+    "number": "a number",
 }
 
 
@@ -90,9 +95,7 @@ SCHEMAS: dict[str, Schema] = {
     },
 }
 
-_VALIDATORS = {
-    name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()
-}
+_VALIDATORS = {name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 # Fields an update may not carry although add takes them.
 _FIXED_ON_UPDATE = tuple(f for f in ADD_FIELDS if f not in UPDATE_FIELDS)
 

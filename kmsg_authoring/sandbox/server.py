@@ -26,6 +26,7 @@ from kmsg_authoring.sandbox.faults import Decision, Faults
 from kmsg_authoring.sandbox.ks import KsError, partner_from_ks
 from kmsg_authoring.sandbox.service import WRITE_ENDPOINTS, ApiProblem, Clock, Service, utc_now
 from kmsg_authoring.sandbox.store import Store
+import contextlib
 
 API_PREFIX = "/api/v1/"
 # Endpoints under this prefix exist only in the sandbox; faults never hit them (tests use them for setup).
@@ -40,8 +41,12 @@ MAX_INTEGER = 2**63 - 1
 # Called after each request with method, path (no query, no headers), HTTP status (0: dropped), milliseconds.
 RequestHook = Callable[[str, str, int, float], None]
 
-_REASONS = {500: ErrorCode.INTERNAL, 502: ErrorCode.BAD_GATEWAY, 503: ErrorCode.SERVICE_UNAVAILABLE,
-            504: ErrorCode.GATEWAY_TIMEOUT}
+_REASONS = {
+    500: ErrorCode.INTERNAL,
+    502: ErrorCode.BAD_GATEWAY,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+    504: ErrorCode.GATEWAY_TIMEOUT,
+}
 
 
 def _no_constant(name: str) -> Any:
@@ -111,10 +116,8 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             connections = list(self.open_connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,8 +140,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.sandbox.handle_get(self)
 
     def _not_allowed(self) -> None:
-        self.server.sandbox.reply_json(self, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"},
-                                       {"Allow": "POST" if self.path.startswith(API_PREFIX) else "GET"})
+        self.server.sandbox.reply_json(
+            self,
+            405,
+            {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"},
+            {"Allow": "POST" if self.path.startswith(API_PREFIX) else "GET"},
+        )
 
     do_PUT = do_DELETE = do_PATCH = _not_allowed
 
@@ -149,9 +156,17 @@ class _Handler(BaseHTTPRequestHandler):
 class Sandbox:
     """A running (or ready to run) local Messaging API."""
 
-    def __init__(self, db_path: Path | str, *, host: str = "127.0.0.1", port: int = 0,
-                 faults: Faults | None = None, clock: Clock = utc_now, settle_delay: float = 0.0,
-                 on_request: RequestHook | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path | str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        clock: Clock = utc_now,
+        settle_delay: float = 0.0,
+        on_request: RequestHook | None = None,
+    ) -> None:
         self.store = Store(db_path)
         self.service = Service(self.store, clock=clock, settle_delay=settle_delay)
         self.faults = faults if faults is not None else Faults()
@@ -216,20 +231,33 @@ class Sandbox:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- HTTP ----------------------------------------------------------------------------------
 
-    def reply_json(self, handler: BaseHTTPRequestHandler, status: int, body: Any,
-                   headers: dict[str, str] | None = None) -> None:
+    def reply_json(
+        self, handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
         """Send a JSON answer."""
-        self._reply(handler, status, json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                    "application/json; charset=utf-8", headers)
+        self._reply(
+            handler,
+            status,
+            json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            "application/json; charset=utf-8",
+            headers,
+        )
 
-    def _reply(self, handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str,
-               headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        data: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(data)))
@@ -242,10 +270,8 @@ class Sandbox:
     @staticmethod
     def _drop(handler: BaseHTTPRequestHandler) -> None:
         handler.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             handler.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _done(self, method: str, path: str, status: int, started: float) -> None:
         if self.on_request is not None:
@@ -266,8 +292,14 @@ class Sandbox:
             return
         if length > MAX_BODY_BYTES:
             handler.close_connection = True
-            self.reply_json(handler, 413, {"code": ErrorCode.PAYLOAD_TOO_LARGE,
-                                           "message": f"request body too large ({length} > {MAX_BODY_BYTES} bytes)"})
+            self.reply_json(
+                handler,
+                413,
+                {
+                    "code": ErrorCode.PAYLOAD_TOO_LARGE,
+                    "message": f"request body too large ({length} > {MAX_BODY_BYTES} bytes)",
+                },
+            )
             self._done("POST", path, 413, started)
             return
         raw = handler.rfile.read(length) if length else b""
@@ -275,7 +307,7 @@ class Sandbox:
             self.reply_json(handler, 404, {"code": ErrorCode.ENDPOINT_NOT_FOUND, "message": f"no endpoint at {path}"})
             self._done("POST", path, 404, started)
             return
-        endpoint = path[len(API_PREFIX):].strip("/")
+        endpoint = path[len(API_PREFIX) :].strip("/")
         self.request_log.append(endpoint)
         decision = Decision()
         if not endpoint.startswith(SANDBOX_ONLY):
@@ -284,8 +316,14 @@ class Sandbox:
             time.sleep(decision.latency_s)
         if decision.error_status is not None:
             status = decision.error_status
-            self.reply_json(handler, status, {"code": _REASONS.get(status, ErrorCode.SERVER_ERROR).value,
-                                              "message": "injected fault: the sandbox failed this request"})
+            self.reply_json(
+                handler,
+                status,
+                {
+                    "code": _REASONS.get(status, ErrorCode.SERVER_ERROR).value,
+                    "message": "injected fault: the sandbox failed this request",
+                },
+            )
             self._done("POST", path, status, started)
             return
         if decision.drop == "before":
@@ -315,8 +353,14 @@ class Sandbox:
         try:
             body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant) if raw.strip() else {}
         except RecursionError:
-            return 400, {"code": ErrorCode.VALIDATION,
-                         "message": f"the request body is nested deeper than {MAX_BODY_DEPTH} levels"}, {}
+            return (
+                400,
+                {
+                    "code": ErrorCode.VALIDATION,
+                    "message": f"the request body is nested deeper than {MAX_BODY_DEPTH} levels",
+                },
+                {},
+            )
         except (UnicodeDecodeError, ValueError) as exc:
             return 400, {"code": ErrorCode.VALIDATION, "message": f"the request body is not JSON ({exc})"}, {}
         unusable = body_problem(body)
@@ -336,8 +380,9 @@ class Sandbox:
         path = parts.path.rstrip("/") or "/"
         html_type = "text/html; charset=utf-8"
         if path.startswith(API_PREFIX.rstrip("/")):
-            self.reply_json(handler, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"},
-                            {"Allow": "POST"})
+            self.reply_json(
+                handler, 405, {"code": ErrorCode.METHOD_NOT_ALLOWED, "message": "use POST"}, {"Allow": "POST"}
+            )
             status = 405
         elif path == "/":
             self._reply(handler, 302, b"", html_type, {"Location": "/outbox"})
@@ -351,7 +396,7 @@ class Sandbox:
             self._reply(handler, 200, outbox.list_page(messages, total, offset).encode("utf-8"), html_type)
             status = 200
         elif path.startswith("/outbox/"):
-            message = self.service.message(path[len("/outbox/"):])
+            message = self.service.message(path[len("/outbox/") :])
             if message is None:
                 status = 404
                 self._reply(handler, 404, outbox.not_found_page("no such message").encode("utf-8"), html_type)
@@ -364,9 +409,17 @@ class Sandbox:
         self._done("GET", path, status, started)
 
 
-def start_sandbox(db_path: Path | str, port: int = 0, faults: Faults | None = None, *, host: str = "127.0.0.1",
-                  clock: Clock = utc_now, settle_delay: float = 0.0,
-                  on_request: RequestHook | None = None) -> Sandbox:
+def start_sandbox(
+    db_path: Path | str,
+    port: int = 0,
+    faults: Faults | None = None,
+    *,
+    host: str = "127.0.0.1",
+    clock: Clock = utc_now,
+    settle_delay: float = 0.0,
+    on_request: RequestHook | None = None,
+) -> Sandbox:
     """Start a sandbox serving in a background thread; use it as a context manager to stop it."""
-    return Sandbox(db_path, host=host, port=port, faults=faults, clock=clock, settle_delay=settle_delay,
-                   on_request=on_request).start()
+    return Sandbox(
+        db_path, host=host, port=port, faults=faults, clock=clock, settle_delay=settle_delay, on_request=on_request
+    ).start()

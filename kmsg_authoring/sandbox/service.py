@@ -82,8 +82,13 @@ def user_from_email(user_id: str, partner: int) -> Doc:
     first = words[0] if words else local
     last = " ".join(words[1:])
     return {
-        "id": user_id, "partnerId": partner, "email": user_id, "firstName": first, "lastName": last,
-        "fullName": " ".join(words) or local, "screenName": local,
+        "id": user_id,
+        "partnerId": partner,
+        "email": user_id,
+        "firstName": first,
+        "lastName": last,
+        "fullName": " ".join(words) or local,
+        "screenName": local,
     }
 
 
@@ -147,8 +152,14 @@ class Service:
         objects, total = self.store.query(coll, partner, body.get("filter"), offset, limit)
         return {"objects": objects, "totalCount": total}
 
-    def _add(self, coll: Collection, partner: int, body: Doc, fields: tuple[str, ...],
-             derive: Callable[[Doc], None] | None = None) -> Doc:
+    def _add(
+        self,
+        coll: Collection,
+        partner: int,
+        body: Doc,
+        fields: tuple[str, ...],
+        derive: Callable[[Doc], None] | None = None,
+    ) -> Doc:
         """A new object from the given fields, with a generated id, version 1 and the status defaulted."""
         now = self._now()
         doc: Doc = {"id": self._new_id(), "partnerId": partner}
@@ -166,8 +177,14 @@ class Service:
             raise ApiProblem(404, ErrorCode.NOT_FOUND, f"{_KINDS[coll.table]} '{object_id}' not found")
         return doc
 
-    def _update(self, coll: Collection, partner: int, body: Doc, fields: tuple[str, ...],
-                derive: Callable[[Doc], None] | None = None) -> Doc:
+    def _update(
+        self,
+        coll: Collection,
+        partner: int,
+        body: Doc,
+        fields: tuple[str, ...],
+        derive: Callable[[Doc], None] | None = None,
+    ) -> Doc:
         """The given fields change, the others stay; version + 1. Atomic."""
         with self.store.transaction():
             doc = self._get(coll, partner, body["id"])
@@ -273,11 +290,15 @@ class Service:
 
         template = self._get(TEMPLATES, partner, body["templateId"])
         if template["status"] != TemplateStatus.ENABLED:
-            raise ApiProblem(400, ErrorCode.VALIDATION,
-                             f"email template '{template['id']}' is {template['status']}, not enabled")
+            raise ApiProblem(
+                400, ErrorCode.VALIDATION, f"email template '{template['id']}' is {template['status']}, not enabled"
+            )
         if body["appGuid"] != template["appGuid"]:
-            raise ApiProblem(400, ErrorCode.VALIDATION,
-                             f"appGuid '{body['appGuid']}' is not the template's appGuid '{template['appGuid']}'")
+            raise ApiProblem(
+                400,
+                ErrorCode.VALIDATION,
+                f"appGuid '{body['appGuid']}' is not the template's appGuid '{template['appGuid']}'",
+            )
         params = body["msgParams"]
         problems = self._check_params(template.get("msgParamsMap") or {}, params)
         if problems:
@@ -289,11 +310,13 @@ class Service:
         else:
             members, _ = self.store.query(USERS, partner, {"groupIds": body["groupIds"]})
             if not members:
-                raise ApiProblem(400, BulkError.NO_ACTIVE_GROUP_USERS,
-                                 f"no users in the groups {', '.join(body['groupIds'])}")
+                raise ApiProblem(
+                    400, BulkError.NO_ACTIVE_GROUP_USERS, f"no users in the groups {', '.join(body['groupIds'])}"
+                )
             recipients = [str(u["id"]) for u in members]
-        named = [str(p["value"]) for p in params.values()
-                 if _names_a_user(p["type"]) and p["value"] != CURRENT_RECIPIENT]
+        named = [
+            str(p["value"]) for p in params.values() if _names_a_user(p["type"]) and p["value"] != CURRENT_RECIPIENT
+        ]
         users = self._users(partner, list(dict.fromkeys(recipients + named)))
         renderings = render_all(template, params, users, recipients)
 
@@ -305,15 +328,22 @@ class Service:
         common = {"partnerId": partner, "appGuid": body["appGuid"], "templateId": template["id"]}
         if "session" in body:
             common["session"] = body["session"]
-        bulk: Doc = {"id": bulk_msg_id, "bulkId": bulk_id, **common, "type": body["type"],
-                     "receiverType": body["receiverType"], "status": BulkStatus.SENDING.value}
+        bulk: Doc = {
+            "id": bulk_msg_id,
+            "bulkId": bulk_id,
+            **common,
+            "type": body["type"],
+            "receiverType": body["receiverType"],
+            "status": BulkStatus.SENDING.value,
+        }
         for key in ("session", "adminTags", "userIds", "groupIds"):
             if key in body:
                 bulk[key] = body[key]
         bulk.update(createdAt=now, updatedAt=now)
         headers = {**(template.get("customHeaders") or {}), **(body.get("customHeaders") or {})}
-        attachments = [{k: a[k] for k in ("fileName", "mimeType", "disposition") if k in a}
-                       for a in body.get("attachments") or ()]
+        attachments = [
+            {k: a[k] for k in ("fileName", "mimeType", "disposition") if k in a} for a in body.get("attachments") or ()
+        ]
         with self.store.transaction():
             self.store.insert(BULK_MESSAGES, partner, bulk)
             for r in renderings:
@@ -323,12 +353,25 @@ class Service:
                 elif not EMAIL_RE.match(r.to):
                     status, error = DiscreteStatus.ERROR.value, DiscreteError.EMAIL_NOT_RESOLVED.value
                 message: Doc = {
-                    "id": self._new_id(), "bulkId": bulk_id, "bulkMessageId": bulk_msg_id, **common,
-                    "templateName": template["name"], "userId": r.user_id, "to": r.to,
-                    "from": r.from_email, "fromName": r.from_name, "cc": template.get("cc", ""),
-                    "bcc": template.get("bcc", ""), "subject": r.subject, "body": r.body,
-                    "customHeaders": headers, "attachments": attachments, "status": status,
-                    "unresolved": [str(u) for u in r.unresolved], "createdAt": now, "updatedAt": now,
+                    "id": self._new_id(),
+                    "bulkId": bulk_id,
+                    "bulkMessageId": bulk_msg_id,
+                    **common,
+                    "templateName": template["name"],
+                    "userId": r.user_id,
+                    "to": r.to,
+                    "from": r.from_email,
+                    "fromName": r.from_name,
+                    "cc": template.get("cc", ""),
+                    "bcc": template.get("bcc", ""),
+                    "subject": r.subject,
+                    "body": r.body,
+                    "customHeaders": headers,
+                    "attachments": attachments,
+                    "status": status,
+                    "unresolved": [str(u) for u in r.unresolved],
+                    "createdAt": now,
+                    "updatedAt": now,
                 }
                 if error:
                     message["errorEnum"] = error
@@ -340,8 +383,10 @@ class Service:
         cutoff = format_timestamp(self.clock() - timedelta(seconds=self.settle_delay))
         now = self._now()
         with self.store.transaction():
-            for coll, final in ((BULK_MESSAGES, BulkStatus.COMPLETED.value),
-                                 (DISCRETE_MESSAGES, DiscreteStatus.DELIVERED.value)):
+            for coll, final in (
+                (BULK_MESSAGES, BulkStatus.COMPLETED.value),
+                (DISCRETE_MESSAGES, DiscreteStatus.DELIVERED.value),
+            ):
                 for partner, doc in self.store.pending(coll, cutoff):
                     doc.update(status=final, updatedAt=now)
                     self.store.replace(coll, partner, doc)
@@ -375,7 +420,15 @@ class Service:
         return self.store.find(DISCRETE_MESSAGES, message_id)
 
 
-WRITE_ENDPOINTS = frozenset({
-    "email-template/add", "email-template/update", "email-template/delete", "message/send",
-    "unsubscribe-uri/add", "unsubscribe-uri/update", "unsubscribe-uri/delete", "sandbox/users/add",
-})
+WRITE_ENDPOINTS = frozenset(
+    {
+        "email-template/add",
+        "email-template/update",
+        "email-template/delete",
+        "message/send",
+        "unsubscribe-uri/add",
+        "unsubscribe-uri/update",
+        "unsubscribe-uri/delete",
+        "sandbox/users/add",
+    }
+)

@@ -61,39 +61,77 @@ def _ranges() -> dict[str, tuple[str, str]]:
 
 TEMPLATES = Collection(
     "templates",
-    {"app_guid": "appGuid", "name": "name", "subject": "subject", "status": "status",
-     "admin_tags": "adminTags", "created_at": "createdAt", "updated_at": "updatedAt"},
     {
-        "idIn": ("in", "id"), "appGuidIn": ("in", "app_guid"), "name": ("contains", "name"),
-        "nameEq": ("eq", "name"), "subject": ("contains", "subject"), "status": ("eq", "status"),
-        "adminTags": ("contains", "admin_tags"), "adminTagsAll": ("tags_all", "admin_tags"),
-        "excludeAdminTags": ("tags_none", "admin_tags"), **_ranges(),
+        "app_guid": "appGuid",
+        "name": "name",
+        "subject": "subject",
+        "status": "status",
+        "admin_tags": "adminTags",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+    },
+    {
+        "idIn": ("in", "id"),
+        "appGuidIn": ("in", "app_guid"),
+        "name": ("contains", "name"),
+        "nameEq": ("eq", "name"),
+        "subject": ("contains", "subject"),
+        "status": ("eq", "status"),
+        "adminTags": ("contains", "admin_tags"),
+        "adminTagsAll": ("tags_all", "admin_tags"),
+        "excludeAdminTags": ("tags_none", "admin_tags"),
+        **_ranges(),
     },
 )
 UNSUBSCRIBE_URIS = Collection(
     "unsubscribe_uris",
     {"app_guid": "appGuid", "uri": "uri", "status": "status", "created_at": "createdAt", "updated_at": "updatedAt"},
     {
-        "idIn": ("in", "id"), "appGuidIn": ("in", "app_guid"), "uriIn": ("in", "uri"), "status": ("eq", "status"),
-        "createdAtGreaterThanOrEqual": ("gte", "created_at"), "updatedAtGreaterThanOrEqual": ("gte", "updated_at"),
+        "idIn": ("in", "id"),
+        "appGuidIn": ("in", "app_guid"),
+        "uriIn": ("in", "uri"),
+        "status": ("eq", "status"),
+        "createdAtGreaterThanOrEqual": ("gte", "created_at"),
+        "updatedAtGreaterThanOrEqual": ("gte", "updated_at"),
     },
 )
 BULK_MESSAGES = Collection(
     "bulk_messages",
-    {"bulk_id": "bulkId", "template_id": "templateId", "app_guid": "appGuid", "session": "session",
-     "status": "status", "receiver_type": "receiverType", "type": "type", "created_at": "createdAt",
-     "updated_at": "updatedAt"},
     {
-        "idIn": ("in", "id"), "bulkIdIn": ("in", "bulk_id"), "templateIdIn": ("in", "template_id"),
-        "appGuidIn": ("in", "app_guid"), "sessionIn": ("in", "session"), "statusIn": ("in", "status"),
-        "receiverTypeIn": ("in", "receiver_type"), "typeIn": ("in", "type"),
-        "groupIds": ("doc_any", "groupIds"), "userIds": ("doc_any", "userIds"), **_ranges(),
+        "bulk_id": "bulkId",
+        "template_id": "templateId",
+        "app_guid": "appGuid",
+        "session": "session",
+        "status": "status",
+        "receiver_type": "receiverType",
+        "type": "type",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+    },
+    {
+        "idIn": ("in", "id"),
+        "bulkIdIn": ("in", "bulk_id"),
+        "templateIdIn": ("in", "template_id"),
+        "appGuidIn": ("in", "app_guid"),
+        "sessionIn": ("in", "session"),
+        "statusIn": ("in", "status"),
+        "receiverTypeIn": ("in", "receiver_type"),
+        "typeIn": ("in", "type"),
+        "groupIds": ("doc_any", "groupIds"),
+        "userIds": ("doc_any", "userIds"),
+        **_ranges(),
     },
 )
 DISCRETE_MESSAGES = Collection(
     "discrete_messages",
-    {"bulk_id": "bulkId", "session": "session", "status": "status", "user_id": "userId",
-     "created_at": "createdAt", "updated_at": "updatedAt"},
+    {
+        "bulk_id": "bulkId",
+        "session": "session",
+        "status": "status",
+        "user_id": "userId",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+    },
     {"bulkIdIn": ("in", "bulk_id"), "sessionIn": ("in", "session"), "statusIn": ("in", "status")},
 )
 USERS = Collection("users", {}, {"idIn": ("in", "id"), "groupIds": ("doc_any", "groupIds")})
@@ -190,13 +228,18 @@ class Store:
 
     def _write(self, coll: Collection, partner: int, doc: Doc, verb: str) -> None:
         cols = ["id", "partner_id", *coll.columns, "doc"]
-        values = [str(doc["id"]), partner, *(_column_value(doc.get(f)) for f in coll.columns.values()),
-                  json.dumps(doc, ensure_ascii=False)]
+        values = [
+            str(doc["id"]),
+            partner,
+            *(_column_value(doc.get(f)) for f in coll.columns.values()),
+            json.dumps(doc, ensure_ascii=False),
+        ]
         with self.transaction():
             if verb == "INSERT OR REPLACE":
                 # Keep the row's position (seq), so a list's order does not change on update.
+                assignments = ", ".join(f"{c} = ?" for c in cols[2:])
                 found = self._db.execute(
-                    f"UPDATE {coll.table} SET {', '.join(f'{c} = ?' for c in cols[2:])} WHERE partner_id = ? AND id = ?",
+                    f"UPDATE {coll.table} SET {assignments} WHERE partner_id = ? AND id = ?",
                     [*values[2:], partner, values[0]],
                 )
                 if found.rowcount:
@@ -222,12 +265,19 @@ class Store:
     def exists(self, coll: Collection, column: str, value: str) -> bool:
         """Whether any document of any partner has this column value (for unique generated ids)."""
         with self._lock:
-            return self._db.execute(
-                f"SELECT 1 FROM {coll.table} WHERE {column} = ? LIMIT 1", (value,)
-            ).fetchone() is not None
+            return (
+                self._db.execute(f"SELECT 1 FROM {coll.table} WHERE {column} = ? LIMIT 1", (value,)).fetchone()
+                is not None
+            )
 
-    def query(self, coll: Collection, partner: int, filters: Mapping[str, Any] | None, offset: int = 0,
-             limit: int | None = None) -> tuple[list[Doc], int]:
+    def query(
+        self,
+        coll: Collection,
+        partner: int,
+        filters: Mapping[str, Any] | None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[Doc], int]:
         """One page of the partner's documents matching the filters, oldest first, and the total count."""
         where, params = self._where(coll, partner, filters or {})
         with self._lock:
@@ -306,8 +356,10 @@ _FILTER_SQL: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "lte": ("{target} <= ?", parse_timestamp),
     "tags_all": ("kmsg_tags_all({target}, ?)", _same),
     "tags_none": ("NOT kmsg_tags_any({target}, ?)", _same),
-    "doc_any": (("EXISTS (SELECT 1 FROM json_each(doc, '$.{target}') AS v "
-                "WHERE v.value IN (SELECT value FROM json_each(?)))"), _json_list),
+    "doc_any": (
+        ("EXISTS (SELECT 1 FROM json_each(doc, '$.{target}') AS v WHERE v.value IN (SELECT value FROM json_each(?)))"),
+        _json_list,
+    ),
 }
 
 

@@ -1,1 +1,4 @@
-"""Source files in, configuration and template sources out: the project root, kmsg.toml, template folders, confined reads, YAML with positions, scaffolding."""
+"""Source files in, configuration and template sources out.
+
+The project root, kmsg.toml, template folders, confined reads, YAML with positions, scaffolding.
+"""

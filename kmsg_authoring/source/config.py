@@ -140,8 +140,7 @@ def _environment(name: str, raw: Any, where: str) -> Environment:
     allow_insecure = raw.get("allow_insecure", False)
     if not isinstance(allow_insecure, bool):
         raise ConfigError(f"[environments.{name}] allow_insecure must be true or false", Location(where))
-    return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env,
-                       allow_insecure=allow_insecure)
+    return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env, allow_insecure=allow_insecure)
 
 
 def _mjml(build: dict[str, Any]) -> MjmlOptions:
@@ -149,17 +148,25 @@ def _mjml(build: dict[str, Any]) -> MjmlOptions:
     raw = _table(build, "mjml", CONFIG_FILE)
     unknown = set(raw) - set(MJML_KEYS)
     if unknown:
-        raise ConfigError(f"[build.mjml]: unknown key '{min(unknown)}' (known: {', '.join(MJML_KEYS)})",
-                          Location(CONFIG_FILE))
+        raise ConfigError(
+            f"[build.mjml]: unknown key '{min(unknown)}' (known: {', '.join(MJML_KEYS)})", Location(CONFIG_FILE)
+        )
     for key in ("keep_comments", "minify"):
         if key in raw and not isinstance(raw[key], bool):
             raise ConfigError(f"[build.mjml] {key} must be true or false", Location(CONFIG_FILE))
     fonts = raw.get("fonts")
-    if fonts is not None and (not isinstance(fonts, dict) or not all(
+    if fonts is not None and (
+        not isinstance(fonts, dict)
+        or not all(
             isinstance(k, str) and k and isinstance(v, str) and v.startswith(("https://", "http://"))
-            for k, v in fonts.items())):
-        raise ConfigError('[build.mjml] fonts must be a table of font name = "https://..." CSS URL '
-                          '(an empty table imports no web font)', Location(CONFIG_FILE))
+            for k, v in fonts.items()
+        )
+    ):
+        raise ConfigError(
+            '[build.mjml] fonts must be a table of font name = "https://..." CSS URL '
+            "(an empty table imports no web font)",
+            Location(CONFIG_FILE),
+        )
     origin = raw.get("social_icon_origin")
     if origin is not None and (not isinstance(origin, str) or not origin.startswith(("https://", "http://"))):
         raise ConfigError("[build.mjml] social_icon_origin must be an http(s) URL", Location(CONFIG_FILE))
@@ -181,14 +188,16 @@ def _i18n(table: dict[str, Any]) -> tuple[tuple[str, ...], str, bool]:
         raise ConfigError('[i18n] locales must be a list of locale codes, e.g. ["en", "fr"]', Location(CONFIG_FILE))
     for code in locales:
         if not _LOCALE_CODE.match(code):
-            raise ConfigError(f"[i18n] locale '{code}' is not a locale code like 'fr' or 'pt_BR'",
-                              Location(CONFIG_FILE))
+            raise ConfigError(
+                f"[i18n] locale '{code}' is not a locale code like 'fr' or 'pt_BR'", Location(CONFIG_FILE)
+            )
     if len(set(locales)) != len(locales):
         raise ConfigError("[i18n] locales lists a locale twice", Location(CONFIG_FILE))
     default = table.get("default_locale", locales[0] if locales else "")
     if not isinstance(default, str) or (locales and default not in locales):
-        raise ConfigError(f"[i18n] default_locale '{default}' must be one of locales ({', '.join(locales)})",
-                          Location(CONFIG_FILE))
+        raise ConfigError(
+            f"[i18n] default_locale '{default}' must be one of locales ({', '.join(locales)})", Location(CONFIG_FILE)
+        )
     if default and not locales:
         raise ConfigError("[i18n] default_locale needs locales", Location(CONFIG_FILE))
     suffix = table.get("suffix_default_locale", False)
@@ -211,15 +220,11 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(f"invalid TOML: {exc}", Location(CONFIG_FILE)) from None
     unknown = set(data) - set(_SECTIONS)
     if unknown:
-        raise ConfigError(
-            f"unknown section [{min(unknown)}] (known: {', '.join(_SECTIONS)})", Location(CONFIG_FILE)
-        )
+        raise ConfigError(f"unknown section [{min(unknown)}] (known: {', '.join(_SECTIONS)})", Location(CONFIG_FILE))
     build = _table(data, "build", CONFIG_FILE)
     inliner = build.get("inliner", "css-inline")
     if inliner not in INLINERS:
-        raise ConfigError(
-            f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", Location(CONFIG_FILE)
-        )
+        raise ConfigError(f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", Location(CONFIG_FILE))
     remote_stylesheets = build.get("remote_stylesheets", "keep")
     if remote_stylesheets not in REMOTE_STYLESHEETS:
         raise ConfigError(
@@ -233,13 +238,13 @@ def load_config(root: Path | None = None) -> Config:
     for key, value in (("src", src), ("out", out)):
         # Reads and writes stay inside the project: no absolute path, no way up.
         if not value or Path(value).is_absolute() or ".." in Path(value).parts:
-            raise ConfigError(f"[build] {key} must be a folder inside the project, not '{value}'",
-                              Location(CONFIG_FILE))
+            raise ConfigError(
+                f"[build] {key} must be a folder inside the project, not '{value}'", Location(CONFIG_FILE)
+            )
     time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT)
     size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB)
     envs = {
-        name: _environment(name, raw, CONFIG_FILE)
-        for name, raw in _table(data, "environments", CONFIG_FILE).items()
+        name: _environment(name, raw, CONFIG_FILE) for name, raw in _table(data, "environments", CONFIG_FILE).items()
     }
     locales, default_locale, suffix_default_locale = _i18n(_table(data, "i18n", CONFIG_FILE))
     return Config(

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
-    "integer": (int,), "number": (int, float), "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
 }
 
 
@@ -38,7 +43,8 @@ def _is_type(value: Any, name: str) -> bool:
 
 def _describe(value: Any) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def iter_problems(value: Any, schema: dict[str, Any], path: tuple[str | int, ...] = ()) -> Iterator[SchemaProblem]:
@@ -81,8 +87,12 @@ def iter_problems(value: Any, schema: dict[str, Any], path: tuple[str | int, ...
         names_schema = schema.get("propertyNames")
         extra = [k for k in value if k not in props]
         if additional is False and extra:
-            yield SchemaProblem(path, f"unexpected {', '.join(repr(k) for k in extra)}", "additionalProperties",
-                                tuple(str(k) for k in extra))
+            yield SchemaProblem(
+                path,
+                f"unexpected {', '.join(repr(k) for k in extra)}",
+                "additionalProperties",
+                tuple(str(k) for k in extra),
+            )
         for key, item in value.items():
             if names_schema and any(iter_problems(key, names_schema)):
                 yield SchemaProblem((*path, key), f"invalid name '{key}'", "propertyNames")

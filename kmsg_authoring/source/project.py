@@ -73,7 +73,7 @@ def _resolve_inside(root: Path, path: Path, rel: str | None) -> tuple[str, str]:
             f"leads outside the project (to {real}); only files inside the project are read",
             Location(rel or lexical_rel(root, path)),
         )
-    return real, real[len(prefix):].replace(os.sep, "/")
+    return real, real[len(prefix) :].replace(os.sep, "/")
 
 
 def confine(root: Path, path: Path, rel: str | None = None) -> str:
@@ -238,8 +238,8 @@ def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...],
                 line, col = _mark(key_node)
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a non-scalar key"
                 raise SourceError(
-                    f"key '{shown}' is not read as text ({key_node.tag.rsplit(':', 1)[-1]}); "
-                    f"quote it: '{shown}':" if isinstance(key_node, yaml.ScalarNode)
+                    f"key '{shown}' is not read as text ({key_node.tag.rsplit(':', 1)[-1]}); quote it: '{shown}':"
+                    if isinstance(key_node, yaml.ScalarNode)
                     else f"{shown} in a mapping; keys name fields and must be text",
                     Location(rel, line, col),
                 )
@@ -299,11 +299,14 @@ def body_file(folder: Path, rel_folder: str) -> str:
         if not present:
             note_read(f"{rel_folder}/{name}", None)
     if html and mjml:
-        raise SourceError(f"both {BODY_FILE} and {BODY_MJML}: a template has one body; remove one of them",
-                          Location(f"{rel_folder}/{BODY_MJML}"))
+        raise SourceError(
+            f"both {BODY_FILE} and {BODY_MJML}: a template has one body; remove one of them",
+            Location(f"{rel_folder}/{BODY_MJML}"),
+        )
     if not (html or mjml):
-        raise SourceError(f"missing {BODY_FILE} (or {BODY_MJML} for a body written in MJML)",
-                          Location(f"{rel_folder}/{BODY_FILE}"))
+        raise SourceError(
+            f"missing {BODY_FILE} (or {BODY_MJML} for a body written in MJML)", Location(f"{rel_folder}/{BODY_FILE}")
+        )
     return BODY_MJML if mjml else BODY_FILE
 
 

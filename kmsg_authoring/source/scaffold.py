@@ -186,13 +186,16 @@ def init_project(root: Path) -> list[str]:
     from kmsg_authoring.source.config import CONFIG_FILE, load_config
 
     files = {CONFIG_FILE: _CONFIG, ".gitignore": _GITIGNORE, ".pre-commit-config.yaml": _PRE_COMMIT}
-    taken = [name for name in [*files, f"templates_src/{LAYOUT}", f"templates_src/{EXAMPLE_SLUG}"]
-             if (root / name).exists()]
+    taken = [
+        name for name in [*files, f"templates_src/{LAYOUT}", f"templates_src/{EXAMPLE_SLUG}"] if (root / name).exists()
+    ]
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} exists and is not a folder")
     if taken:
-        raise UsageError(f"{root}: {', '.join(taken)} already exist(s); nothing was written "
-                         "(init creates a new project; `kmsg-author new SLUG` adds a template to one)")
+        raise UsageError(
+            f"{root}: {', '.join(taken)} already exist(s); nothing was written "
+            "(init creates a new project; `kmsg-author new SLUG` adds a template to one)"
+        )
     for name, text in files.items():
         write_atomic(root / name, text)
     config = load_config(root)

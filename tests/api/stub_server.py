@@ -66,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if reply.trickle:
                 for i in range(len(reply.body)):
-                    self.wfile.write(reply.body[i:i + 1])
+                    self.wfile.write(reply.body[i : i + 1])
                     self.wfile.flush()
                     if self.server.stopping.wait(reply.trickle):
                         return
@@ -130,8 +130,10 @@ TEMPLATE_YAML = (
     "name: {name}\nsubject: Hello {{recipient.firstName}}\n"
     'toAttributePath: "{{recipient.email}}"\nmsgParamsMap:\n  recipient: {{type: User}}\n'
 )
-BODY = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{name}</title></head>\n' \
-       "<body><p>Hi {{recipient.firstName}}, this is {name}.</p></body></html>\n"
+BODY = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{name}</title></head>\n'
+    "<body><p>Hi {{recipient.firstName}}, this is {name}.</p></body></html>\n"
+)
 
 
 def write_project(root: Path, url: str, names: list[str], *, guid: str = "stub-app", extra: str = "") -> Path:

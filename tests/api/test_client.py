@@ -21,8 +21,13 @@ def make_client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -
     sleeps: list[float] = []
     log: list[str] = kw.pop("log_lines", [])
     client = MessagingClient(
-        URL, KS, transport=httpx.MockTransport(handler), sleep=sleeps.append, jitter=lambda d: d,
-        log=log.append, **kw,
+        URL,
+        KS,
+        transport=httpx.MockTransport(handler),
+        sleep=sleeps.append,
+        jitter=lambda d: d,
+        log=log.append,
+        **kw,
     )
     return client, sleeps
 
@@ -90,7 +95,7 @@ def test_jitter_is_applied_to_every_delay() -> None:
     with pytest.raises(ApiError, match="timed out"):
         client.get_template("x")
     assert len(sleeps) == 3
-    for got, base in zip(sleeps, (1.0, 2.0, 4.0)):
+    for got, base in zip(sleeps, (1.0, 2.0, 4.0), strict=False):
         assert base <= got <= base * 1.25
 
 
@@ -153,7 +158,7 @@ def test_list_pages_through_total_count() -> None:
         body = json.loads(request.content)
         pagers.append(body["pager"])
         start, limit = body["pager"]["offset"], body["pager"]["limit"]
-        return httpx.Response(200, json={"objects": items[start:start + limit], "totalCount": len(items)})
+        return httpx.Response(200, json={"objects": items[start : start + limit], "totalCount": len(items)})
 
     client, _ = make_client(handler)
     got = client.list_all("email-template/list", {"appGuidIn": ["g"]}, page_size=3)

@@ -21,7 +21,7 @@ from tests.api.stub_server import Reply, Seen, stub_server
 
 KS = "djJ8NDI0MnxQUk9QRVJUWS1TRUNSRVQtS1MtMDEyMzQ1Njc4OQ"
 # Every 16-character piece of the KS: not even part of it may show (a message cut in the middle of it).
-KS_PIECES = [KS[i:i + 16] for i in range(len(KS) - 15)]
+KS_PIECES = [KS[i : i + 16] for i in range(len(KS) - 15)]
 
 
 @dataclass
@@ -42,8 +42,14 @@ def stub() -> Iterator[tuple[MessagingClient, Current]]:
         return current.reply
 
     with stub_server(script) as running:
-        client = MessagingClient(running.url, KS, delays=(0.0, 0.0, 0.0), sleep=lambda s: None,
-                                 log=current.lines.append, max_response_bytes=4000)
+        client = MessagingClient(
+            running.url,
+            KS,
+            delays=(0.0, 0.0, 0.0),
+            sleep=lambda s: None,
+            log=current.lines.append,
+            max_response_bytes=4000,
+        )
         with client:
             yield client, current
 
@@ -53,10 +59,18 @@ texts = st.one_of(
     st.just(KS),
     st.builds(lambda a, b: f"{a}{KS}{b}", st.text(max_size=5), st.text(max_size=300)),
 )
-ids = st.one_of(st.text(min_size=1, max_size=8), st.text(min_size=1, max_size=8), st.integers(), st.none(),
-                st.booleans(), st.lists(st.integers(), max_size=2), st.just(KS))
-objects = st.fixed_dictionaries({"id": ids}, optional={"name": texts, "body": texts, "status": texts,
-                                                        "appGuid": texts, "adminTags": texts})
+ids = st.one_of(
+    st.text(min_size=1, max_size=8),
+    st.text(min_size=1, max_size=8),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.just(KS),
+)
+objects = st.fixed_dictionaries(
+    {"id": ids}, optional={"name": texts, "body": texts, "status": texts, "appGuid": texts, "adminTags": texts}
+)
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), texts),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
@@ -65,8 +79,9 @@ json_values = st.recursive(
 json_bodies = st.one_of(
     json_values,
     objects,
-    st.fixed_dictionaries({"objects": st.lists(objects, max_size=4),
-                           "totalCount": st.one_of(st.integers(-3, 8), st.just(10**15), texts)}),
+    st.fixed_dictionaries(
+        {"objects": st.lists(objects, max_size=4), "totalCount": st.one_of(st.integers(-3, 8), st.just(10**15), texts)}
+    ),
     st.fixed_dictionaries({}, optional={"message": texts, "code": texts, "error": json_values}),
 ).map(lambda v: json.dumps(v).encode())
 bodies = st.one_of(
@@ -118,8 +133,7 @@ def leaked(text: str, reply: Reply) -> bool:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(reply=replies(), operation=st.sampled_from(sorted(OPERATIONS)),
-       deadline=st.sampled_from([0.02, 2.0, 2.0]))
+@given(reply=replies(), operation=st.sampled_from(sorted(OPERATIONS)), deadline=st.sampled_from([0.02, 2.0, 2.0]))
 def test_any_answer_is_a_result_for_2xx_or_a_kmsg_error_and_never_shows_the_ks(
     stub: tuple[MessagingClient, Current], reply: Reply, operation: str, deadline: float
 ) -> None:

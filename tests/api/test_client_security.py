@@ -64,15 +64,23 @@ def test_allow_insecure_lets_a_trusted_http_host_through(tmp_path: Path) -> None
         seen.append(request)
         return httpx.Response(200, json=EMPTY)
 
-    env, client = open_client(load_config(root), "stub", environ={"STUB_KS": KS},
-                              transport=httpx.MockTransport(handler))
+    env, client = open_client(
+        load_config(root), "stub", environ={"STUB_KS": KS}, transport=httpx.MockTransport(handler)
+    )
     with client:
         assert env.allow_insecure and client.list_templates() == []
     assert [str(r.url) for r in seen] == ["http://api.example.com/api/v1/email-template/list"]
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8090/api/v1", "http://localhost:8090/api/v1",
-                                 "http://[::1]:8090/api/v1", "https://api.example.com/api/v1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8090/api/v1",
+        "http://localhost:8090/api/v1",
+        "http://[::1]:8090/api/v1",
+        "https://api.example.com/api/v1",
+    ],
+)
 def test_https_and_loopback_http_need_no_flag(url: str) -> None:
     assert client_for(url).url == url
 
@@ -90,6 +98,7 @@ def test_a_307_with_a_json_body_fails_publish_and_the_ks_is_not_sent_on(
     tmp_path: Path, ks_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with stub_server(lambda s: Reply.json(EMPTY)) as elsewhere:
+
         def redirect(seen: Seen) -> Reply:
             body = {"id": "x1", "name": "Invite", **EMPTY}
             return Reply.json(body, 307, headers={"Location": elsewhere.url + seen.path.split("/api/v1", 1)[1]})
@@ -129,8 +138,9 @@ def test_an_answer_without_a_length_is_cut_at_the_cap() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=iter([b"[" + b" " * 999] + [b" " * 1000] * 100))
 
-    client = MessagingClient("https://api.test/api/v1", KS, transport=httpx.MockTransport(handler),
-                             max_response_bytes=20_000)
+    client = MessagingClient(
+        "https://api.test/api/v1", KS, transport=httpx.MockTransport(handler), max_response_bytes=20_000
+    )
     with pytest.raises(ApiError, match="larger than 20000 bytes"):
         client.get_template("x")
 
@@ -138,8 +148,11 @@ def test_an_answer_without_a_length_is_cut_at_the_cap() -> None:
 def test_a_server_trickling_the_body_is_cut_at_the_deadline() -> None:
     # 2,000 bytes at a byte per 50 ms: each read is quick, the whole answer would take 100 s.
     body = json.dumps({"id": "x", "pad": "y" * 2000}).encode()
-    with stub_server(lambda s: Reply(200, body, trickle=0.05)) as stub, client_for(stub.url, deadline=0.5) as client, \
-            pytest.raises(ApiError, match="no complete answer within the deadline"):
+    with (
+        stub_server(lambda s: Reply(200, body, trickle=0.05)) as stub,
+        client_for(stub.url, deadline=0.5) as client,
+        pytest.raises(ApiError, match="no complete answer within the deadline"),
+    ):
         client.get_template("x")
 
 
@@ -193,15 +206,21 @@ def test_a_repeated_page_with_a_huge_total_stops_paging() -> None:
 
 def test_totals_that_do_not_add_up_stop_paging() -> None:
     pages = iter([{"objects": [{"id": "a"}], "totalCount": 5}, {"objects": [], "totalCount": 5}])
-    with stub_server(lambda s: Reply.json(next(pages))) as stub, client_for(stub.url) as client, \
-            pytest.raises(ApiError, match="totals do not add up"):
+    with (
+        stub_server(lambda s: Reply.json(next(pages))) as stub,
+        client_for(stub.url) as client,
+        pytest.raises(ApiError, match="totals do not add up"),
+    ):
         client.list_all("email-template/list", {}, page_size=1)
 
 
 def test_a_page_larger_than_asked_is_an_error() -> None:
     page = {"objects": [{"id": str(i)} for i in range(5)], "totalCount": 5}
-    with stub_server(lambda s: Reply.json(page)) as stub, client_for(stub.url) as client, \
-            pytest.raises(ApiError, match="5 objects for a page of 2"):
+    with (
+        stub_server(lambda s: Reply.json(page)) as stub,
+        client_for(stub.url) as client,
+        pytest.raises(ApiError, match="5 objects for a page of 2"),
+    ):
         client.list_all("email-template/list", {}, page_size=2)
 
 
@@ -224,10 +243,16 @@ def test_one_add_is_posted_at_most_four_times_whatever_fails() -> None:
     from kmsg_authoring.publish.plan import LocalTemplate, make_plan
 
     sleeps: list[float] = []
-    client = MessagingClient("https://api.test/api/v1", KS, transport=httpx.MockTransport(handler),
-                             sleep=sleeps.append, jitter=lambda d: d)
-    payload = {"name": "A", "subject": "s", "body": "<p>b</p>", "toAttributePath": "{recipient.email}",
-               "msgParamsMap": {"recipient": {"type": "User"}}}
+    client = MessagingClient(
+        "https://api.test/api/v1", KS, transport=httpx.MockTransport(handler), sleep=sleeps.append, jitter=lambda d: d
+    )
+    payload = {
+        "name": "A",
+        "subject": "s",
+        "body": "<p>b</p>",
+        "toAttributePath": "{recipient.email}",
+        "msgParamsMap": {"recipient": {"type": "User"}},
+    }
     plan = make_plan(client, [LocalTemplate("a", "templates_src/a", payload)], environment="e", app_guid="g")
     result = apply_plan(client, plan)
     assert [o.status for o in result.outcomes] == [FAILED]
@@ -244,9 +269,7 @@ def test_a_refused_connection_fails_at_once_naming_the_url(
     client = MessagingClient(url, KS, sleep=sleeps.append)
     with client, pytest.raises(ApiError) as info:
         client.list_templates()
-    assert str(info.value) == (
-        f"email-template/list: nothing is listening at {url}; is `kmsg-author sandbox` running?"
-    )
+    assert str(info.value) == (f"email-template/list: nothing is listening at {url}; is `kmsg-author sandbox` running?")
     assert sleeps == [] and client.request_count == 1
     root = write_project(tmp_path / "p", url, ["Invite"])
     code, text = run_cli(capsys, "-C", str(root), "plan", "--env", "stub")
@@ -256,8 +279,7 @@ def test_a_refused_connection_fails_at_once_naming_the_url(
 # -- 11: malformed answers --------------------------------------------------------------------------
 
 
-def test_deeply_nested_json_is_a_clear_error(tmp_path: Path, ks_env: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_deeply_nested_json_is_a_clear_error(tmp_path: Path, ks_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     with stub_server(lambda s: Reply(200, deep)) as stub:
         root = write_project(tmp_path / "p", stub.url, ["Invite"])
@@ -281,8 +303,11 @@ def test_an_add_answered_with_a_list_as_id_fails_that_template() -> None:
             return Reply.json(EMPTY)
         return Reply.json({"id": [1, 2], "name": "A"})
 
-    with stub_server(script) as stub, client_for(stub.url) as client, \
-            pytest.raises(ApiError, match="the object has no string id"):
+    with (
+        stub_server(script) as stub,
+        client_for(stub.url) as client,
+        pytest.raises(ApiError, match="the object has no string id"),
+    ):
         client.add_template({"name": "A"})
 
 
@@ -292,9 +317,16 @@ def test_an_add_answered_with_a_list_as_id_fails_that_template() -> None:
 @pytest.fixture
 def echoing_stub() -> Iterator[str]:
     """A server holding a template named Invite whose body and subject quote the KS."""
-    remote = {"id": "r1", "name": "Invite", "appGuid": "stub-app", "status": "enabled",
-              "subject": f"ks={KS}", "body": f"<p>debug: Authorization: Bearer {KS}</p>",
-              "toAttributePath": "{recipient.email}", "adminTags": "theirs"}
+    remote = {
+        "id": "r1",
+        "name": "Invite",
+        "appGuid": "stub-app",
+        "status": "enabled",
+        "subject": f"ks={KS}",
+        "body": f"<p>debug: Authorization: Bearer {KS}</p>",
+        "toAttributePath": "{recipient.email}",
+        "adminTags": "theirs",
+    }
     with stub_server(lambda s: Reply.json({"objects": [remote], "totalCount": 1})) as stub:
         yield stub.url
 

@@ -14,8 +14,17 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--font-render-hinting=none", "--disable-lcd-text"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--font-render-hinting=none",
+    "--disable-lcd-text",
+]
 WIDTHS = (600, 375)
 HEIGHT = 800
 
@@ -26,8 +35,12 @@ class Renderer:
     def __init__(self, browser: Any) -> None:
         self.pages: dict[int, Any] = {}
         for width in WIDTHS:
-            context = browser.new_context(viewport={"width": width, "height": HEIGHT}, device_scale_factor=1,
-                                          java_script_enabled=False, reduced_motion="reduce")
+            context = browser.new_context(
+                viewport={"width": width, "height": HEIGHT},
+                device_scale_factor=1,
+                java_script_enabled=False,
+                reduced_motion="reduce",
+            )
             page = context.new_page()
             page.route("**/*", _only_the_page)
             self.pages[width] = page

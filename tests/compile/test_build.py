@@ -20,8 +20,14 @@ from tests.conftest import MINIMAL_BODY, MINIMAL_YAML
 
 Project = Callable[[dict[str, str | bytes]], Path]
 # The example attendance confirmation is built once per locale of kmsg.toml's [i18n].
-EXAMPLE_KEYS = ["attendance-confirmation.en", "attendance-confirmation.fr", "attendance-confirmation.he",
-                "event-invitation", "follow-up", "reminder"]
+EXAMPLE_KEYS = [
+    "attendance-confirmation.en",
+    "attendance-confirmation.fr",
+    "attendance-confirmation.he",
+    "event-invitation",
+    "follow-up",
+    "reminder",
+]
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -101,30 +107,50 @@ def test_a_damaged_cache_is_rebuilt(example_project: Path) -> None:
 
 BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
     "bad-yaml": ({"t/template.yaml": "name: [unclosed\nsubject: x\n"}, "t/template.yaml:2:"),
-    "unknown-field": ({"t/template.yaml": MINIMAL_YAML + "subjet: Hi\n"},
-                      "t/template.yaml:6:1: KM001 unknown field 'subjet' (did you mean 'subject'?)"),
-    "wrong-type": ({"t/template.yaml": MINIMAL_YAML + "unsubscribeGroups: event-updates\n"},
-                   "t/template.yaml:6:1: KM001 unsubscribeGroups: expected array"),
+    "unknown-field": (
+        {"t/template.yaml": MINIMAL_YAML + "subjet: Hi\n"},
+        "t/template.yaml:6:1: KM001 unknown field 'subjet' (did you mean 'subject'?)",
+    ),
+    "wrong-type": (
+        {"t/template.yaml": MINIMAL_YAML + "unsubscribeGroups: event-updates\n"},
+        "t/template.yaml:6:1: KM001 unsubscribeGroups: expected array",
+    ),
     "jinja-syntax": ({"t/body.html": "<p>\n{% if x %}\n<b>never closed</b>\n"}, "t/body.html:"),
-    "missing-include": ({"t/body.html": "<p>a</p>\n{% include '_partials/nope.html' %}\n"},
-                        "t/body.html:2:1: KM001 template '_partials/nope.html' not found"),
-    "circular-include": ({"_partials/a.html": "{% include '_partials/b.html' %}",
-                          "_partials/b.html": "{% include '_partials/a.html' %}",
-                          "t/body.html": "<p>x</p>{% include '_partials/a.html' %}"},
-                         "circular {% include %}"),
+    "missing-include": (
+        {"t/body.html": "<p>a</p>\n{% include '_partials/nope.html' %}\n"},
+        "t/body.html:2:1: KM001 template '_partials/nope.html' not found",
+    ),
+    "circular-include": (
+        {
+            "_partials/a.html": "{% include '_partials/b.html' %}",
+            "_partials/b.html": "{% include '_partials/a.html' %}",
+            "t/body.html": "<p>x</p>{% include '_partials/a.html' %}",
+        },
+        "circular {% include %}",
+    ),
     "non-utf8": ({"t/body.html": b"<p>caf\xe9</p>\n"}, "t/body.html:1:7: KM001 not valid UTF-8"),
-    "double-braces": ({"t/body.html": "<p>\nHi {{recipient.firstName}}</p>\n"},
-                      "t/body.html:2:4: KM001 'recipient' is undefined at build time; for a send-time token write "
-                      "single braces: {recipient.firstName}"),
+    "double-braces": (
+        {"t/body.html": "<p>\nHi {{recipient.firstName}}</p>\n"},
+        "t/body.html:2:4: KM001 'recipient' is undefined at build time; for a send-time token write "
+        "single braces: {recipient.firstName}",
+    ),
     "undefined": ({"t/body.html": "<p>{{ colour }}</p>\n"}, "'colour' is undefined at build time"),
-    "remote-css-refused": ({"t/template.yaml": MINIMAL_YAML + "kmsg: {remote_stylesheets: error}\n",
-                            "t/body.html": '<html><head>\n<link rel="stylesheet" href="https://fonts.example.com/a.css">'
-                                           "</head><body><p>x</p></body></html>"},
-                   "t/body.html:2:1: KM001 remote stylesheet 'https://fonts.example.com/a.css' is never downloaded"),
-    "missing-css": ({"t/body.html": '<p>x</p>\n  <link rel="stylesheet" href="nope.css"><p>x</p>'},
-                    "t/body.html:2:3: KM001 stylesheet 'nope.css' not found"),
-    "css-outside": ({"t/body.html": '<link rel="stylesheet" href="../../../etc/passwd"><p>x</p>'},
-                    "stylesheet '../../../etc/passwd' is outside the project"),
+    "remote-css-refused": (
+        {
+            "t/template.yaml": MINIMAL_YAML + "kmsg: {remote_stylesheets: error}\n",
+            "t/body.html": '<html><head>\n<link rel="stylesheet" href="https://fonts.example.com/a.css">'
+            "</head><body><p>x</p></body></html>",
+        },
+        "t/body.html:2:1: KM001 remote stylesheet 'https://fonts.example.com/a.css' is never downloaded",
+    ),
+    "missing-css": (
+        {"t/body.html": '<p>x</p>\n  <link rel="stylesheet" href="nope.css"><p>x</p>'},
+        "t/body.html:2:3: KM001 stylesheet 'nope.css' not found",
+    ),
+    "css-outside": (
+        {"t/body.html": '<link rel="stylesheet" href="../../../etc/passwd"><p>x</p>'},
+        "stylesheet '../../../etc/passwd' is outside the project",
+    ),
     "missing-body": ({"t/body.html": None}, "t/body.html:1:1: KM001 missing body.html"),  # type: ignore[dict-item]
     "yaml-not-mapping": ({"t/template.yaml": "- a\n- b\n"}, "expected a mapping"),
     "reserved-text": ({"t/body.html": "<p>\n  kmsgtk000000q</p>"}, "t/body.html:2:3: KM001 'kmsgtk' is reserved"),
@@ -137,8 +163,10 @@ def test_bad_input_is_reported_with_its_location_and_others_still_build(
 ) -> None:
     files, message = BAD_INPUTS[case]
     tree: dict[str, str | bytes] = {
-        "templates_src/t/template.yaml": MINIMAL_YAML, "templates_src/t/body.html": MINIMAL_BODY,
-        "templates_src/ok/template.yaml": MINIMAL_YAML, "templates_src/ok/body.html": MINIMAL_BODY,
+        "templates_src/t/template.yaml": MINIMAL_YAML,
+        "templates_src/t/body.html": MINIMAL_BODY,
+        "templates_src/ok/template.yaml": MINIMAL_YAML,
+        "templates_src/ok/body.html": MINIMAL_BODY,
     }
     for rel, content in files.items():
         if content is None:
@@ -162,8 +190,12 @@ def test_bad_input_is_reported_with_its_location_and_others_still_build(
 
 
 def test_unclosed_tags_build_without_a_traceback(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    root = make_project({"templates_src/t/template.yaml": MINIMAL_YAML,
-                         "templates_src/t/body.html": "<html lang='en'><body><table><tr><td><p>Hi {recipient.firstName}"})
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": MINIMAL_YAML,
+            "templates_src/t/body.html": "<html lang='en'><body><table><tr><td><p>Hi {recipient.firstName}",
+        }
+    )
     code, out, err = run_cli(capsys, "-C", str(root), "build")
     assert "Traceback" not in out + err
     assert code in (0, 1)
@@ -174,12 +206,16 @@ def test_unclosed_tags_build_without_a_traceback(make_project: Project, capsys: 
 
 
 def test_local_stylesheet_link_is_inlined(make_project: Project) -> None:
-    root = make_project({
-        "templates_src/_styles/x.css": ".hi { color: #123456; }\n@media (max-width: 600px) { .hi { color: red; } }\n",
-        "templates_src/t/template.yaml": MINIMAL_YAML,
-        "templates_src/t/body.html": ('<html><head><link rel="stylesheet" href="../_styles/x.css"></head>'
-                                      '<body><p class="hi">Hi {recipient.firstName}</p></body></html>'),
-    })
+    root = make_project(
+        {
+            "templates_src/_styles/x.css": ".hi { color: #123456; }\n@media (max-width: 600px) { .hi { color: red; } }\n",  # noqa: E501
+            "templates_src/t/template.yaml": MINIMAL_YAML,
+            "templates_src/t/body.html": (
+                '<html><head><link rel="stylesheet" href="../_styles/x.css"></head>'
+                '<body><p class="hi">Hi {recipient.firstName}</p></body></html>'
+            ),
+        }
+    )
     report = build_project(load_config(root))
     assert not report.failures
     body = report.compiled["t"].body
@@ -188,21 +224,27 @@ def test_local_stylesheet_link_is_inlined(make_project: Project) -> None:
 
 
 def test_remote_stylesheet_can_be_kept_untouched(make_project: Project) -> None:
-    root = make_project({
-        "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {remote_stylesheets: keep}\n",
-        "templates_src/t/body.html": ('<html><head><link href="https://fonts.example.com/a.css" rel="stylesheet">'
-                                      "</head><body><p>Hi {recipient.firstName}</p></body></html>"),
-    })
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {remote_stylesheets: keep}\n",
+            "templates_src/t/body.html": (
+                '<html><head><link href="https://fonts.example.com/a.css" rel="stylesheet">'
+                "</head><body><p>Hi {recipient.firstName}</p></body></html>"
+            ),
+        }
+    )
     report = build_project(load_config(root))
     assert not report.failures
     assert '<link href="https://fonts.example.com/a.css" rel="stylesheet">' in report.compiled["t"].body
 
 
 def test_jinja_off_keeps_other_template_syntax(make_project: Project) -> None:
-    root = make_project({
-        "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {jinja: false}\n",
-        "templates_src/t/body.html": "<p>Hi {{ name }} {recipient.firstName} {% raw %}</p>",
-    })
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {jinja: false}\n",
+            "templates_src/t/body.html": "<p>Hi {{ name }} {recipient.firstName} {% raw %}</p>",
+        }
+    )
     compiled = build_project(load_config(root)).compiled["t"]
     assert "{{ name }}" in compiled.body and "{% raw %}" in compiled.body
     assert [t.raw for t in compiled.tokens if t.where == "text"] == ["{recipient.firstName}"]
@@ -217,8 +259,13 @@ def test_premailer_engine_builds_the_examples(example_project: Path) -> None:
 
 
 def test_bad_config_is_a_usage_error(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    root = make_project({"kmsg.toml": '[build]\ninliner = "juice"\n', "templates_src/t/template.yaml": MINIMAL_YAML,
-                         "templates_src/t/body.html": MINIMAL_BODY})
+    root = make_project(
+        {
+            "kmsg.toml": '[build]\ninliner = "juice"\n',
+            "templates_src/t/template.yaml": MINIMAL_YAML,
+            "templates_src/t/body.html": MINIMAL_BODY,
+        }
+    )
     code, _, err = run_cli(capsys, "-C", str(root), "build")
     assert code == 2 and "kmsg.toml" in err and "juice" in err
 
@@ -252,16 +299,25 @@ def test_schema_command_prints_a_schema_the_examples_satisfy(capsys: pytest.Capt
 
 
 def test_command_line_entry_point_runs_as_a_module(example_project: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "kmsg_authoring", "build"], cwd=example_project,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kmsg_authoring", "build"],
+        cwd=example_project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (example_project / "build/reminder.json").is_file()
 
 
 def test_inline_css_off_sends_the_body_exactly_as_written(make_project: Project) -> None:
     body = "<p style='color:red'>Hi {recipient.firstName}</p>\r\n<style>p{margin:0}</style><!-- {x} -->"
-    root = make_project({"templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {jinja: false, inline_css: false}\n",
-                         "templates_src/t/body.html": body.encode()})
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg: {jinja: false, inline_css: false}\n",
+            "templates_src/t/body.html": body.encode(),
+        }
+    )
     compiled = build_project(load_config(root)).compiled["t"]
     assert compiled.body == body
     assert [t.where for t in compiled.tokens if t.name == "recipient" and t.offset >= 0] == ["text"]
@@ -280,9 +336,11 @@ def test_templates_built_by_the_command_load_for_lint_and_preview(
 
 
 def test_xhtml_with_an_xml_declaration_places_tokens(make_project: Project) -> None:
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
-            '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head>'
-            '<body><p>Café {recipient.firstName}</p><a href="{joinLink}">Join</a></body></html>')
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head>'
+        '<body><p>Café {recipient.firstName}</p><a href="{joinLink}">Join</a></body></html>'
+    )
     yaml_text = MINIMAL_YAML + "  joinLink: {type: MagicLink}\nkmsg: {jinja: false, inline_css: false}\n"
     root = make_project({"templates_src/t/template.yaml": yaml_text, "templates_src/t/body.html": body})
     compiled = build_project(load_config(root), lint=False).compiled["t"]
@@ -297,14 +355,21 @@ def test_outputs_and_scaffolds_follow_the_umask(example_project: Path, umask: in
     import os
 
     def run(*argv: str) -> None:
-        subprocess.run([sys.executable, "-m", "kmsg_authoring", "-C", str(example_project), *argv],
-                       check=True, capture_output=True, preexec_fn=lambda: os.umask(umask))
+        subprocess.run(
+            [sys.executable, "-m", "kmsg_authoring", "-C", str(example_project), *argv],
+            check=True,
+            capture_output=True,
+            preexec_fn=lambda: os.umask(umask),
+        )
 
     run("build")
     run("new", "fresh-one")
     expected = 0o666 & ~umask
-    files = [example_project / "build/reminder.json", example_project / "build/manifest.json",
-             example_project / "templates_src/fresh-one/template.yaml"]
+    files = [
+        example_project / "build/reminder.json",
+        example_project / "build/manifest.json",
+        example_project / "templates_src/fresh-one/template.yaml",
+    ]
     assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: oct(expected) for f in files}
 
 

@@ -52,8 +52,13 @@ def test_preview_lint_and_build_at_once_while_files_change(example_project: Path
     partial = root / "templates_src/_partials/button.html"
     body_text, partial_text = body.read_text(encoding="utf-8"), partial.read_text(encoding="utf-8")
     assert "quick reminder" in body_text and 'class="button"' in partial_text
-    preview = subprocess.Popen([*COMMAND, "-C", str(root), "preview", "--watch", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    preview = subprocess.Popen(
+        [*COMMAND, "-C", str(root), "preview", "--watch", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     stop = threading.Event()
 
     def designer() -> None:
@@ -75,9 +80,19 @@ def test_preview_lint_and_build_at_once_while_files_change(example_project: Path
         url = line.split(" at ", 1)[1].split()[0]
         editing.start()
         for _ in range(3):
-            batch = [(cmd, subprocess.Popen([*COMMAND, "-C", str(root), *cmd.split()], stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE, text=True, env=env))
-                     for cmd in ("build", "build", "lint", "build -q", "lint")]
+            batch = [
+                (
+                    cmd,
+                    subprocess.Popen(
+                        [*COMMAND, "-C", str(root), *cmd.split()],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                        env=env,
+                    ),
+                )
+                for cmd in ("build", "build", "lint", "build -q", "lint")
+            ]
             for cmd, proc in batch:
                 out, err = proc.communicate(timeout=300)
                 results.append((cmd, proc.returncode, out + err))
@@ -89,16 +104,27 @@ def test_preview_lint_and_build_at_once_while_files_change(example_project: Path
         for cmd, code, text in results:
             assert code == 0 and "Traceback" not in text and "locked" not in text, (cmd, text)
         # The shared build/ ends consistent: what a build from scratch of the final sources gives.
-        final = subprocess.run([*COMMAND, "-C", str(root), "build"], capture_output=True, text=True, env=env,
-                               timeout=300, check=False)
+        final = subprocess.run(
+            [*COMMAND, "-C", str(root), "build"], capture_output=True, text=True, env=env, timeout=300, check=False
+        )
         assert final.returncode == 0, final.stderr
-        assert subprocess.run([*COMMAND, "-C", str(root), "lint"], capture_output=True, timeout=300,
-                              env=env, check=False).returncode == 0
+        assert (
+            subprocess.run(
+                [*COMMAND, "-C", str(root), "lint"], capture_output=True, timeout=300, env=env, check=False
+            ).returncode
+            == 0
+        )
         fresh = tmp_path / "fresh"
         shutil.copytree(root / "templates_src", fresh / "templates_src")
         shutil.copy(root / "kmsg.toml", fresh / "kmsg.toml")
-        clean = subprocess.run([*COMMAND, "-C", str(fresh), "build", "--no-cache"], capture_output=True,
-                               text=True, env=env, timeout=300, check=False)
+        clean = subprocess.run(
+            [*COMMAND, "-C", str(fresh), "build", "--no-cache"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
         assert clean.returncode == 0, clean.stderr
         assert outputs(root / "build") == outputs(fresh / "build")
         assert "final reminder" in (root / "build/reminder.html").read_text(encoding="utf-8")

@@ -23,15 +23,20 @@ from tests.corpus_project import INSERT_CSS_ATTR, INSERT_LINK, INSERT_TEXT, make
 pytestmark = [requires_corpus, pytest.mark.corpus]
 FILES = corpus_files()
 IDS = [str(p.relative_to(CORPUS)) for p in FILES]
-REMOTE_LINK = re.compile(r"<link\b[^>]*rel=[\"']?stylesheet[^>]*href=[\"']?(?:https?:)?//|"
-                         r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*rel=[\"']?stylesheet", re.IGNORECASE)
+REMOTE_LINK = re.compile(
+    r"<link\b[^>]*rel=[\"']?stylesheet[^>]*href=[\"']?(?:https?:)?//|"
+    r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*rel=[\"']?stylesheet",
+    re.IGNORECASE,
+)
 CONDITIONAL = re.compile(r"<!--\[if [^\]]*\]>(?:(?!-->).)*?<!\[endif\]-->", re.DOTALL)
 UNINLINABLE_AT = re.compile(r"@(?:media|font-face|import|supports)\b[^{;]*", re.IGNORECASE)
 # Selectors no inliner may move onto elements: user-action pseudo-classes, pseudo-elements and
 # selectors that target one mail client.
 CLIENT_OR_DYNAMIC = re.compile(
     r":(?:hover|active|focus|visited|target)\b|::?(?:before|after|placeholder)\b|"
-    r"\bu\s*[+~]|\[x-apple-data-detectors\]|#MessageViewBody|\[data-ogsc\]", re.IGNORECASE)
+    r"\bu\s*[+~]|\[x-apple-data-detectors\]|#MessageViewBody|\[data-ogsc\]",
+    re.IGNORECASE,
+)
 
 
 def _build(tmp_path_factory: pytest.TempPathFactory, engine: str) -> tuple[Path, BuildReport]:
@@ -100,8 +105,18 @@ def _visible_text(html: str) -> str:
 
 def _style_blocks_outside_comments(html: str) -> str:
     """The CSS of <style> blocks outside HTML comments, without CSS comments."""
-    return re.sub(r"/\*.*?\*/", "", "\n".join(re.findall(r"<style\b[^>]*>(.*?)</style>", re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL),
-                                re.DOTALL | re.IGNORECASE)), flags=re.DOTALL)
+    return re.sub(
+        r"/\*.*?\*/",
+        "",
+        "\n".join(
+            re.findall(
+                r"<style\b[^>]*>(.*?)</style>",
+                re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL),
+                re.DOTALL | re.IGNORECASE,
+            )
+        ),
+        flags=re.DOTALL,
+    )
 
 
 def _top_level_selectors(css: str) -> list[str]:
@@ -152,7 +167,9 @@ def _check_common(path: Path, report: BuildReport, engine: str) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
-def test_css_inline_keeps_tokens_structure_and_declarations(path: Path, css_inline_build: tuple[Path, BuildReport]) -> None:
+def test_css_inline_keeps_tokens_structure_and_declarations(
+    path: Path, css_inline_build: tuple[Path, BuildReport]
+) -> None:
     _, report = css_inline_build
     _check_common(path, report, "css-inline")
     compiled = report.compiled[slug_for(path, CORPUS)]
@@ -161,7 +178,7 @@ def test_css_inline_keeps_tokens_structure_and_declarations(path: Path, css_inli
     # Every declaration a designer wrote inline survives, in order: repeated fallbacks
     # (font-size:16px;font-size:1rem), the case of property names (Outlook.com's Margin), !important, mso-*.
     for mark, styles in source_styles.items():
-        for style, out in zip(styles, output_styles.get(mark, [])):
+        for style, out in zip(styles, output_styles.get(mark, []), strict=False):
             if style:
                 written, result = _declarations(style), _declarations(out)
                 # The cascade lets a stylesheet's !important override a plain inline declaration.
@@ -209,7 +226,9 @@ def _outside_comments(html: str) -> str:
 def test_remote_stylesheets_are_refused_on_request_and_commented_links_are_not_stylesheets(tmp_path: Path) -> None:
     make_corpus_project(tmp_path, FILES, CORPUS, remote_stylesheets="error")
     report = build_project(load_config(tmp_path), lint=False, write=False, use_cache=False)
-    linked = {slug_for(p, CORPUS) for p in FILES if REMOTE_LINK.search(_outside_comments(p.read_text(encoding="utf-8")))}
+    linked = {
+        slug_for(p, CORPUS) for p in FILES if REMOTE_LINK.search(_outside_comments(p.read_text(encoding="utf-8")))
+    }
     commented = {slug_for(p, CORPUS) for p in FILES if REMOTE_LINK.search(p.read_text(encoding="utf-8"))} - linked
     assert commented, "the Cerberus templates carry a <link> inside a comment"
     assert set(report.failures) == linked

@@ -27,8 +27,10 @@ pytestmark = [
     requires_corpus,
     pytest.mark.corpus,
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
-                       reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
+        reason="Debian's chromium is not installed at /usr/bin/chromium",
+    ),
 ]
 FILES = corpus_files()
 INLINING_CONFLICT = "KM601"
@@ -48,12 +50,16 @@ def originals(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> d
     """Screenshots of every body as written, by (slug, width); shared by both engines."""
     root = tmp_path_factory.mktemp("originals")
     slugs = make_corpus_project(root, FILES, CORPUS)
-    return {(slug, width): renderer.screenshot(root / "templates_src" / slug / "body.html", width)
-            for slug in slugs for width in WIDTHS}
+    return {
+        (slug, width): renderer.screenshot(root / "templates_src" / slug / "body.html", width)
+        for slug in slugs
+        for width in WIDTHS
+    }
 
 
-def _differences(engine: str, renderer: Renderer, originals: dict[tuple[str, int], bytes],
-                 root: Path) -> tuple[BuildReport, dict[str, list[str]]]:
+def _differences(
+    engine: str, renderer: Renderer, originals: dict[tuple[str, int], bytes], root: Path
+) -> tuple[BuildReport, dict[str, list[str]]]:
     """Build the corpus with an engine (default settings otherwise); what differs, by slug."""
     make_corpus_project(root, FILES, CORPUS, engine)
     report = build_project(load_config(root))  # as `kmsg-author build` runs: lint on, outputs written
@@ -62,15 +68,20 @@ def _differences(engine: str, renderer: Renderer, originals: dict[tuple[str, int
     for path in FILES:
         slug = slug_for(path, CORPUS)
         for width in WIDTHS:
-            found = pixel_difference(originals[slug, width], renderer.screenshot(root / "build" / f"{slug}.html", width))
+            found = pixel_difference(
+                originals[slug, width], renderer.screenshot(root / "build" / f"{slug}.html", width)
+            )
             if found:
                 differs.setdefault(slug, []).append(f"{width}px: {found}")
     return report, differs
 
 
 def _unexplained(report: BuildReport, differs: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {slug: found for slug, found in differs.items()
-            if not any(p.code == INLINING_CONFLICT for p in report.problems.get(slug, []))}
+    return {
+        slug: found
+        for slug, found in differs.items()
+        if not any(p.code == INLINING_CONFLICT for p in report.problems.get(slug, []))
+    }
 
 
 def test_css_inline_never_changes_how_an_email_looks(

@@ -32,14 +32,23 @@ XHTML_FRAME = (
 )
 
 
-def _project(make_project: Project, body: str, *, engine: str = "css-inline", yaml: str = TOKENS_YAML,
-             toml: str = "", files: dict[str, str | bytes] | None = None) -> Path:
-    return make_project({
-        "kmsg.toml": f'[build]\ninliner = "{engine}"\n{toml}',
-        "templates_src/t/template.yaml": yaml,
-        "templates_src/t/body.html": body,
-        **(files or {}),
-    })
+def _project(
+    make_project: Project,
+    body: str,
+    *,
+    engine: str = "css-inline",
+    yaml: str = TOKENS_YAML,
+    toml: str = "",
+    files: dict[str, str | bytes] | None = None,
+) -> Path:
+    return make_project(
+        {
+            "kmsg.toml": f'[build]\ninliner = "{engine}"\n{toml}',
+            "templates_src/t/template.yaml": yaml,
+            "templates_src/t/body.html": body,
+            **(files or {}),
+        }
+    )
 
 
 def _body(root: Path) -> str:
@@ -47,11 +56,14 @@ def _body(root: Path) -> str:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_everything_before_html_and_the_html_attributes_are_kept_byte_for_byte(make_project: Project,
-                                                                                engine: str) -> None:
-    body = (XHTML_FRAME + "\n<head><style>img { height: auto; } td { text-align: center; }</style></head>\n"
-            '<body><table><tr><td><img src="https://example.com/a.png" height="170" alt="A"></td></tr></table>'
-            "<p>Hi {recipient.firstName}</p></body></html>\n")
+def test_everything_before_html_and_the_html_attributes_are_kept_byte_for_byte(
+    make_project: Project, engine: str
+) -> None:
+    body = (
+        XHTML_FRAME + "\n<head><style>img { height: auto; } td { text-align: center; }</style></head>\n"
+        '<body><table><tr><td><img src="https://example.com/a.png" height="170" alt="A"></td></tr></table>'
+        "<p>Hi {recipient.firstName}</p></body></html>\n"
+    )
     out = _body(_project(make_project, body, engine=engine))
     assert out.startswith(XHTML_FRAME)
     # premailer copies no CSS into HTML attributes: the image keeps height="170", the cell gets no align.
@@ -62,46 +74,57 @@ def test_everything_before_html_and_the_html_attributes_are_kept_byte_for_byte(m
 def test_a_source_without_doctype_gets_none(make_project: Project, engine: str) -> None:
     out = _body(_project(make_project, "<p>Hi {recipient.firstName}</p>\n", engine=engine))
     assert "<!doctype" not in out.lower()
-    out = _body(_project(make_project, "<html><head></head><body><p>Hi {recipient.firstName}</p></body></html>",
-                         engine=engine))
+    out = _body(
+        _project(make_project, "<html><head></head><body><p>Hi {recipient.firstName}</p></body></html>", engine=engine)
+    )
     assert out.startswith("<html>") and "<!doctype" not in out.lower()
 
 
 def test_a_link_inside_a_comment_is_not_a_stylesheet(make_project: Project) -> None:
-    body = ('<html><head><!-- <link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet"> -->'
-            "<style>/* <link rel=stylesheet href=nope.css> */ p { color: red; }</style></head>"
-            "<body><p>Hi {recipient.firstName}</p></body></html>")
+    body = (
+        '<html><head><!-- <link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet"> -->'
+        "<style>/* <link rel=stylesheet href=nope.css> */ p { color: red; }</style></head>"
+        "<body><p>Hi {recipient.firstName}</p></body></html>"
+    )
     root = _project(make_project, body, yaml=MINIMAL_YAML + "kmsg: {remote_stylesheets: error}\n")
     out = _body(root)
     assert "<!-- <link href=" in out and 'style="color: red;"' in out
 
 
-REMOTE = ('<html><head>\n<link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet">'
-          "</head><body><p>Hi {recipient.firstName}</p></body></html>")
+REMOTE = (
+    '<html><head>\n<link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet">'
+    "</head><body><p>Hi {recipient.firstName}</p></body></html>"
+)
 
 
-def test_a_remote_stylesheet_is_kept_with_a_warning_by_default(make_project: Project,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_remote_stylesheet_is_kept_with_a_warning_by_default(
+    make_project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _project(make_project, REMOTE)
     code = main(["-C", str(root), "build"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert '<link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet">' in (
-        root / "build/t.html").read_text()
+    assert (
+        '<link href="https://fonts.googleapis.com/css?family=Roboto" rel="stylesheet">'
+        in (root / "build/t.html").read_text()
+    )
     assert "templates_src/t/body.html:2:1: KM602" in captured.err + captured.out
     assert "Gmail" in captured.err + captured.out
 
 
 @pytest.mark.parametrize("where", ["template", "project"])
-def test_remote_stylesheets_error_refuses_the_template(make_project: Project, capsys: pytest.CaptureFixture[str],
-                                                       where: str) -> None:
+def test_remote_stylesheets_error_refuses_the_template(
+    make_project: Project, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
     yaml = TOKENS_YAML + ("kmsg: {remote_stylesheets: error}\n" if where == "template" else "")
     toml = 'remote_stylesheets = "error"\n' if where == "project" else ""
     root = _project(make_project, REMOTE, yaml=yaml, toml=toml)
     code = main(["-C", str(root), "build"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "templates_src/t/body.html:2:1: KM001 remote stylesheet 'https://fonts.googleapis.com/css?family=Roboto'" in err
+    assert (
+        "templates_src/t/body.html:2:1: KM001 remote stylesheet 'https://fonts.googleapis.com/css?family=Roboto'" in err
+    )
 
 
 def test_an_unknown_remote_stylesheets_setting_is_a_config_error(make_project: Project) -> None:
@@ -110,11 +133,13 @@ def test_an_unknown_remote_stylesheets_setting_is_a_config_error(make_project: P
         load_config(root)
 
 
-def test_an_entity_encoded_token_reaches_the_payload_as_the_api_substitutes_it(make_project: Project,
-                                                                               capsys: pytest.CaptureFixture[str]
-                                                                               ) -> None:
-    body = ('<html><body><p>Welcome to &#123;eventName&#125; and &#x7B;eventName&#x7D;</p>'
-            '<a href="&lbrace;joinLink&rbrace;">Join</a><p>{recipient.firstName}</p></body></html>')
+def test_an_entity_encoded_token_reaches_the_payload_as_the_api_substitutes_it(
+    make_project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = (
+        "<html><body><p>Welcome to &#123;eventName&#125; and &#x7B;eventName&#x7D;</p>"
+        '<a href="&lbrace;joinLink&rbrace;">Join</a><p>{recipient.firstName}</p></body></html>'
+    )
     root = _project(make_project, body)
     assert main(["-C", str(root), "build"]) == 0, capsys.readouterr().err
     payload = json.loads((root / "build/t.json").read_text())
@@ -122,20 +147,27 @@ def test_an_entity_encoded_token_reaches_the_payload_as_the_api_substitutes_it(m
     assert '<a href="{joinLink}">' in payload["body"]
     manifest = json.loads((root / "build/manifest.json").read_text())["templates"]["t"]
     listed = [(t["name"], t["raw"]) for t in manifest["tokens"] if t["name"] != "recipient"]
-    assert listed == [("eventName", "&#123;eventName&#125;"), ("eventName", "&#x7B;eventName&#x7D;"),
-                      ("joinLink", "&lbrace;joinLink&rbrace;")]
+    assert listed == [
+        ("eventName", "&#123;eventName&#125;"),
+        ("eventName", "&#x7B;eventName&#x7D;"),
+        ("joinLink", "&lbrace;joinLink&rbrace;"),
+    ]
     # Each listed offset holds the spelling the API substitutes.
     for t in manifest["tokens"]:
         if t["offset"] >= 0:
             name = "{" + t["name"] + ("." + t["field"] if t["field"] else "") + "}"
-            assert payload["body"][t["offset"]:t["offset"] + len(name)] == name
+            assert payload["body"][t["offset"] : t["offset"] + len(name)] == name
 
 
 def test_a_removed_template_leaves_no_outputs(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    root = make_project({
-        "templates_src/a/template.yaml": MINIMAL_YAML, "templates_src/a/body.html": MINIMAL_BODY,
-        "templates_src/b/template.yaml": MINIMAL_YAML, "templates_src/b/body.html": MINIMAL_BODY,
-    })
+    root = make_project(
+        {
+            "templates_src/a/template.yaml": MINIMAL_YAML,
+            "templates_src/a/body.html": MINIMAL_BODY,
+            "templates_src/b/template.yaml": MINIMAL_YAML,
+            "templates_src/b/body.html": MINIMAL_BODY,
+        }
+    )
     assert main(["-C", str(root), "build"]) == 0
     (root / "build/stale-from-elsewhere.html").write_text("<p>old</p>")
     for name in ("template.yaml", "body.html"):
@@ -151,7 +183,7 @@ def test_a_removed_template_leaves_no_outputs(make_project: Project, capsys: pyt
 
 # -- the preservation check, driven by inliner stand-ins ---------------------------------------------
 def _first_placeholder(html: str) -> str:
-    m = PLACEHOLDER_RE.search(html[html.index("<body"):])
+    m = PLACEHOLDER_RE.search(html[html.index("<body") :])
     assert m is not None
     return m.group(0)
 
@@ -194,8 +226,11 @@ def test_an_inliner_that_loses_or_makes_up_a_token_fails_the_build_naming_it(
 def test_a_token_produced_by_a_jinja_expression_is_shielded_once_where_the_expression_stands(
     make_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _project(make_project, "<html><body>\n<p>x</p>\n<p>{{ brand.cta }}</p>\n</body></html>",
-                    toml='[brand]\ncta = "Join {eventName} & <b>now</b>"\n')
+    root = _project(
+        make_project,
+        "<html><body>\n<p>x</p>\n<p>{{ brand.cta }}</p>\n</body></html>",
+        toml='[brand]\ncta = "Join {eventName} & <b>now</b>"\n',
+    )
     compiled = compile_template(load_config(root), "t")
     assert "<p>Join {eventName} &amp; &lt;b&gt;now&lt;/b&gt;</p>" in compiled.body
     (ref,) = [t for t in compiled.tokens if t.name == "eventName"]
@@ -208,8 +243,11 @@ def test_a_token_produced_by_a_jinja_expression_is_shielded_once_where_the_expre
 
 def test_a_token_jinja_assembles_from_pieces_is_refused_at_its_line(make_project: Project) -> None:
     root = _project(make_project, '<html><body>\n<p>x</p>\n<p>{{ "{" }}eventName}</p>\n</body></html>')
-    with pytest.raises(BuildError, match=r"templates_src/t/body.html:3:\d+: token reference \{eventName\} is "
-                                         r"assembled by Jinja from pieces"):
+    with pytest.raises(
+        BuildError,
+        match=r"templates_src/t/body.html:3:\d+: token reference \{eventName\} is "
+        r"assembled by Jinja from pieces",
+    ):
         compile_template(load_config(root), "t")
 
 
@@ -220,7 +258,7 @@ def test_placeholders_have_no_fixed_capacity(make_project: Project) -> None:
     env.shield.entries.extend([Shielded("{x}", "x", None, None, 1, 1)] * 1_000_000)  # as after many templates
     compiled = compile_template(config, "t", env=env)
     assert "kmsgtk" not in compiled.body
-    assert "<p>{eventName} <a href=\"{joinLink}\">x</a></p>" in compiled.body
+    assert '<p>{eventName} <a href="{joinLink}">x</a></p>' in compiled.body
     assert [t.name for t in compiled.tokens if t.offset >= 0] == ["eventName", "joinLink"]
 
 
@@ -231,15 +269,22 @@ def test_a_body_nested_deeper_than_the_parser_can_represent_is_refused_at_its_lo
     # Refused before inlining: css-inline crashes on deeper documents still, premailer silently
     # keeps only the first 255 levels (and would hide the rest from the checks after it).
     depth = 3000
-    body = ("<html><body>\n" + "<div>\n" * depth + "x" + "</div>" * depth
-            + '<script>alert(1)</script><a href="javascript:steal()">y</a></body></html>')
+    body = (
+        "<html><body>\n"
+        + "<div>\n" * depth
+        + "x"
+        + "</div>" * depth
+        + '<script>alert(1)</script><a href="javascript:steal()">y</a></body></html>'
+    )
     inline = engine != "no inlining"
     yaml = MINIMAL_YAML + ("kmsg: {jinja: false}\n" if inline else "kmsg: {jinja: false, inline_css: false}\n")
     root = _project(make_project, body, yaml=yaml, engine=engine if inline else "css-inline")
     code = main(["-C", str(root), "build"])
     err = capsys.readouterr().err
     assert code == 1
-    m = re.search(r"templates_src/t/body\.html:(\d+):\d+: KM001 elements nest deeper than an HTML parser can represent", err)
+    m = re.search(
+        r"templates_src/t/body\.html:(\d+):\d+: KM001 elements nest deeper than an HTML parser can represent", err
+    )
     assert m is not None, err
     assert 1000 < int(m.group(1)) <= depth + 1
     assert not (root / "build/t.html").exists()

@@ -24,6 +24,7 @@ from kmsg_authoring.model import TOKEN_TYPES, find_tokens
 from kmsg_authoring.source.config import load_config
 from tests.mjml_project import BODY, LAYOUT, YAML, mjml_files
 
+
 def line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
@@ -61,8 +62,11 @@ def test_mjml_test_set_builds_lints_clean_and_tokens_keep_their_mjml_lines(make_
     assert by[("{qr}", "img", "src")]["col"] == BODY.splitlines()[line_of(BODY, "{qr}") - 1].index("{qr}") + 1
     assert by[("{unsub}", "a", "href")]["path"] == "templates_src/_partials/footer.mjml"
     bg = [t for t in manifest["tokens"] if t["raw"] == "{eventName}" and t["line"] == line_of(BODY, "background-url")]
-    assert {(t["element"], t["attribute"]) for t in bg} >= {("div", "style"), ("table", "background"),
-                                                          ("v:fill", "src")}
+    assert {(t["element"], t["attribute"]) for t in bg} >= {
+        ("div", "style"),
+        ("table", "background"),
+        ("v:fill", "src"),
+    }
     assert any(t["mso"] for t in bg)
 
 
@@ -71,8 +75,11 @@ def test_every_token_in_the_mjml_reaches_the_payload_once_per_place_mrml_writes_
     compiled = compile_template(load_config(root), "news")
     written = [t for t in compiled.tokens if t.location.path.endswith(".mjml")]
     # Every reference written in the MJML is in the manifest at its line, and in the body.
-    for raw, line in (("{magic}", line_of(BODY, "{magic}")), ("{qr}", line_of(BODY, "{qr}")),
-                      ("{more}", line_of(BODY, 'href="{more}"'))):
+    for raw, line in (
+        ("{magic}", line_of(BODY, "{magic}")),
+        ("{qr}", line_of(BODY, "{qr}")),
+        ("{more}", line_of(BODY, 'href="{more}"')),
+    ):
         assert any(t.raw == raw and t.location.line == line for t in written), raw
     assert compiled.body.count("{magic}") == 1 and compiled.body.count("{qr}") == 1
     assert compiled.body.count("{eventName} starts soon") == 1
@@ -106,30 +113,59 @@ def test_token_findings_point_at_the_exact_mjml_position(make_project: Any, caps
 
 
 BAD = [
-    ("unknown-tag", "<mj-button mj-class", "<mj-buton mj-class",
-     "unknown MJML tag <mj-buton> (did you mean 'mj-button'?)", "<mj-buton"),
-    ("unclosed-tag", '<mj-column css-class="col {eventName}">',
-     '<mj-column css-class="col {eventName}"><mj-column css-class="inner">',
-     "<mj-column> is never closed: </mj-section> (line 13) comes before its </mj-column>",
-     '<mj-column css-class="col'),  # the inner column takes the outer one's </mj-column>
-    ("unclosed-text", '<mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.</mj-text>',
-     '<mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.',
-     "<mj-text> is never closed: <mj-button> (line 7) comes before its </mj-text>",
-     '<mj-text css-class="lead">'),
-    ("bad-value", 'width="200px"', 'width="wide"',
-     "invalid value 'wide' for width on <mj-image>: expected a length in px", "wide"),
-    ("bad-attribute", '<mj-column css-class="col', '<mj-column colr="red" css-class="col',
-     "unknown attribute 'colr' on <mj-column>", "colr"),
-    ("misplaced", '<mj-image src="{qr}"', '<mj-section><mj-text>x</mj-text></mj-section><mj-image src="{qr}"',
-     "<mj-section> cannot stand in <mj-column>", "<mj-section><mj-text>"),
+    (
+        "unknown-tag",
+        "<mj-button mj-class",
+        "<mj-buton mj-class",
+        "unknown MJML tag <mj-buton> (did you mean 'mj-button'?)",
+        "<mj-buton",
+    ),
+    (
+        "unclosed-tag",
+        '<mj-column css-class="col {eventName}">',
+        '<mj-column css-class="col {eventName}"><mj-column css-class="inner">',
+        "<mj-column> is never closed: </mj-section> (line 13) comes before its </mj-column>",
+        '<mj-column css-class="col',
+    ),  # the inner column takes the outer one's </mj-column>
+    (
+        "unclosed-text",
+        '<mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.</mj-text>',
+        '<mj-text css-class="lead">Hi {recipient.firstName}, {eventName} starts soon.',
+        "<mj-text> is never closed: <mj-button> (line 7) comes before its </mj-text>",
+        '<mj-text css-class="lead">',
+    ),
+    (
+        "bad-value",
+        'width="200px"',
+        'width="wide"',
+        "invalid value 'wide' for width on <mj-image>: expected a length in px",
+        "wide",
+    ),
+    (
+        "bad-attribute",
+        '<mj-column css-class="col',
+        '<mj-column colr="red" css-class="col',
+        "unknown attribute 'colr' on <mj-column>",
+        "colr",
+    ),
+    (
+        "misplaced",
+        '<mj-image src="{qr}"',
+        '<mj-section><mj-text>x</mj-text></mj-section><mj-image src="{qr}"',
+        "<mj-section> cannot stand in <mj-column>",
+        "<mj-section><mj-text>",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "message", "at"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_mjml_is_a_located_error_with_no_output_and_the_others_still_build(
-        make_project: Any, capsys: Any, old: str, new: str, message: str, at: str) -> None:
-    files = {**mjml_files("news"), **{k.replace("/news/", "/bad/"): v for k, v in mjml_files("news").items()
-                                      if "/news/" in k}}
+    make_project: Any, capsys: Any, old: str, new: str, message: str, at: str
+) -> None:
+    files = {
+        **mjml_files("news"),
+        **{k.replace("/news/", "/bad/"): v for k, v in mjml_files("news").items() if "/news/" in k},
+    }
     bad = BODY.replace(old, new, 1)
     assert bad != BODY
     files["templates_src/bad/body.mjml"] = bad
@@ -157,12 +193,14 @@ def test_both_bodies_is_an_error(make_project: Any) -> None:
 def test_mj_include_reads_project_files_and_no_others(make_project: Any, tmp_path: Path) -> None:
     files = mjml_files()
     files["templates_src/news/body.mjml"] = BODY.replace(
-        "    <mj-section>\n      <mj-column>\n        <mj-image src=\"https://img.example.com/logo.png\"",
+        '    <mj-section>\n      <mj-column>\n        <mj-image src="https://img.example.com/logo.png"',
         '    <mj-include path="../_partials/banner.mjml" />\n    <mj-include path="../_styles/extra.css" type="css" '
-        'css-inline="inline" />\n    <mj-section>\n      <mj-column>\n        <mj-image src="https://img.example.com/logo.png"')
+        'css-inline="inline" />\n    <mj-section>\n      <mj-column>\n        <mj-image src="https://img.example.com/logo.png"',
+    )
     files["templates_src/_partials/banner.mjml"] = (
         '<mj-section>\n  <mj-column>\n    <mj-text css-class="banner">Banner for {eventName}</mj-text>\n'
-        "  </mj-column>\n</mj-section>\n")
+        "  </mj-column>\n</mj-section>\n"
+    )
     files["templates_src/_styles/extra.css"] = ".banner { color: #333333; }\n"
     root = make_project(files)
     compiled = compile_template(load_config(root), "news")
@@ -188,13 +226,15 @@ def test_mj_include_reads_project_files_and_no_others(make_project: Any, tmp_pat
 def test_mjml_options_in_kmsg_toml(make_project: Any) -> None:
     files = mjml_files()
     files["templates_src/news/body.mjml"] = BODY.replace(
-        '<mj-text css-class="lead">', '<!-- a note for designers -->\n        <mj-text css-class="lead" '
-        'font-family="Lato, sans-serif">')
+        '<mj-text css-class="lead">',
+        '<!-- a note for designers -->\n        <mj-text css-class="lead" font-family="Lato, sans-serif">',
+    )
     root = make_project(files)
     default = compile_template(load_config(root), "news").body
     assert "<!-- a note for designers -->" in default and "fonts.googleapis.com/css?family=Lato" in default
-    (root / "kmsg.toml").write_text('[brand]\ncompany = "Acme"\n[build.mjml]\nkeep_comments = false\nminify = true\n'
-                                    "fonts = {}\n")
+    (root / "kmsg.toml").write_text(
+        '[brand]\ncompany = "Acme"\n[build.mjml]\nkeep_comments = false\nminify = true\nfonts = {}\n'
+    )
     other = compile_template(load_config(root), "news").body
     assert "a note for designers" not in other and "fonts.googleapis.com" not in other
     assert "<!--[if mso]><p>Outlook readers: {eventName}</p><![endif]-->" in other  # conditional comments stay
@@ -203,13 +243,16 @@ def test_mjml_options_in_kmsg_toml(make_project: Any) -> None:
     assert compile_template(load_config(root), "news").body == other
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ("[build.mjml]\nkeep_comment = true\n", "unknown key 'keep_comment'"),
-    ('[build.mjml]\nminify = "yes"\n', "minify must be true or false"),
-    ('[build.mjml]\nfonts = ["Lato"]\n', "fonts must be a table"),
-    ('[build.mjml]\nfonts = {Lato = "file:///etc/passwd"}\n', "fonts must be a table"),
-    ("[build]\nmjml = 3\n", "[mjml] must be a table"),
-])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[build.mjml]\nkeep_comment = true\n", "unknown key 'keep_comment'"),
+        ('[build.mjml]\nminify = "yes"\n', "minify must be true or false"),
+        ('[build.mjml]\nfonts = ["Lato"]\n', "fonts must be a table"),
+        ('[build.mjml]\nfonts = {Lato = "file:///etc/passwd"}\n', "fonts must be a table"),
+        ("[build]\nmjml = 3\n", "[mjml] must be a table"),
+    ],
+)
 def test_mjml_options_are_validated(tmp_path: Path, toml: str, message: str) -> None:
     (tmp_path / "kmsg.toml").write_text(toml)
     with pytest.raises(ConfigError) as info:
@@ -239,8 +282,7 @@ def test_new_mjml_scaffolds_a_template_that_builds_and_lints_clean(tmp_path: Pat
     assert not (tmp_path / "templates_src/hello/body.html").exists()
     assert main(["-C", str(tmp_path), "build"]) == 0
     assert main(["-C", str(tmp_path), "lint"]) == 0
-    assert "<h1>Hello {recipient.firstName}</h1>" in json.loads(
-        (tmp_path / "build/hello.json").read_text())["body"]
+    assert "<h1>Hello {recipient.firstName}</h1>" in json.loads((tmp_path / "build/hello.json").read_text())["body"]
 
 
 def test_preview_export_of_an_mjml_template(make_project: Any) -> None:
@@ -260,8 +302,10 @@ def sandboxed(make_project: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("KALTURA_KS", ks)
     with sandbox.start_sandbox(tmp_path / "sandbox.sqlite") as sb:
         files = mjml_files()
-        files["kmsg.toml"] = (f'[brand]\ncompany = "Acme"\n[environments.sandbox]\nurl = "{sb.url}"\n'
-                              'app_guid = "g"\nks_env = "KALTURA_KS"\n')
+        files["kmsg.toml"] = (
+            f'[brand]\ncompany = "Acme"\n[environments.sandbox]\nurl = "{sb.url}"\n'
+            'app_guid = "g"\nks_env = "KALTURA_KS"\n'
+        )
         yield make_project(files), sb
 
 
@@ -291,11 +335,13 @@ def test_mjml_template_publishes_to_the_sandbox_with_tokens_verbatim(sandboxed: 
 
 # -- the token guarantees through MRML ------------------------------------------------------------
 def test_a_token_in_an_attribute_mrml_leaves_out_is_an_error_that_says_so(make_project: Any) -> None:
-    root = make_project({
-        "templates_src/t/body.mjml": '<mjml><mj-body><mj-section><mj-column>\n<mj-button href="https://x.example/" '
-                                     'title="{t}">Go</mj-button>\n</mj-column></mj-section></mj-body></mjml>\n',
-        "templates_src/t/template.yaml": "name: T\nmsgParamsMap:\n  t: {type: String}\n",
-    })
+    root = make_project(
+        {
+            "templates_src/t/body.mjml": '<mjml><mj-body><mj-section><mj-column>\n<mj-button href="https://x.example/" '
+            'title="{t}">Go</mj-button>\n</mj-column></mj-section></mj-body></mjml>\n',
+            "templates_src/t/template.yaml": "name: T\nmsgParamsMap:\n  t: {type: String}\n",
+        }
+    )
     with pytest.raises(BuildError, match=r"dropped token \{t\} .*MRML does not write title of <mj-button>") as info:
         compile_template(load_config(root), "t")
     assert info.value.location == Location("templates_src/t/body.mjml", 2, 45)
@@ -304,21 +350,30 @@ def test_a_token_in_an_attribute_mrml_leaves_out_is_an_error_that_says_so(make_p
 def test_a_token_mjml_does_not_render_is_an_error_at_its_line(make_project: Any) -> None:
     files = mjml_files()
     files["templates_src/_layouts/base.mjml"] = LAYOUT.replace(
-        '<mj-class name="cta"', '<mj-class name="unused" href="{more}" />\n      <mj-class name="cta"')
+        '<mj-class name="cta"', '<mj-class name="unused" href="{more}" />\n      <mj-class name="cta"'
+    )
     root = make_project(files)
-    with pytest.raises(BuildError, match=r"MJML dropped token \{more\} \(1 before, 0 after\): MRML does not write "
-                       r"href of <mj-class> into the HTML here") as info:
+    with pytest.raises(
+        BuildError,
+        match=r"MJML dropped token \{more\} \(1 before, 0 after\): MRML does not write "
+        r"href of <mj-class> into the HTML here",
+    ) as info:
         compile_template(load_config(root), "news")
     assert info.value.location == Location("templates_src/_layouts/base.mjml", 7, 37)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda html: html.replace("starts soon", "starts soon kmsgtk3q"), "duplicated token"),
-    (lambda html: html.replace("starts soon", "starts soon {made.up}"), r"made up a token reference \{made\.up\}"),
-    (lambda html: html.replace("starts soon", "starts soon kmsgtk999q"), "unknown placeholder"),
-], ids=["duplicated", "invented", "unknown-placeholder"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda html: html.replace("starts soon", "starts soon kmsgtk3q"), "duplicated token"),
+        (lambda html: html.replace("starts soon", "starts soon {made.up}"), r"made up a token reference \{made\.up\}"),
+        (lambda html: html.replace("starts soon", "starts soon kmsgtk999q"), "unknown placeholder"),
+    ],
+    ids=["duplicated", "invented", "unknown-placeholder"],
+)
 def test_mrml_output_that_breaks_the_token_guarantees_is_refused(
-        make_project: Any, monkeypatch: pytest.MonkeyPatch, change: Any, message: str) -> None:
+    make_project: Any, monkeypatch: pytest.MonkeyPatch, change: Any, message: str
+) -> None:
     from kmsg_authoring.compile import mjml as stage
 
     real = stage._Stage.mrml
@@ -334,8 +389,9 @@ NAMES = st.from_regex(r"[a-z][a-zA-Z0-9_]{0,8}", fullmatch=True)
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.lists(NAMES, min_size=1, max_size=4), href=NAMES, src=NAMES, css=NAMES, bg=NAMES)
-def test_tokens_anywhere_come_through_mrml_verbatim(tmp_path: Path, text: list[str], href: str, src: str,
-                                                    css: str, bg: str) -> None:
+def test_tokens_anywhere_come_through_mrml_verbatim(
+    tmp_path: Path, text: list[str], href: str, src: str, css: str, bg: str
+) -> None:
     names = sorted({*text, href, src, css, bg})
     body = (
         "<mjml><mj-body>\n"
@@ -363,11 +419,14 @@ def test_tokens_anywhere_come_through_mrml_verbatim(tmp_path: Path, text: list[s
     assert found == listed
     lines = body.splitlines()
     for t in compiled.tokens:
-        assert t.raw in lines[t.location.line - 1][t.location.col - 1:], t
+        assert t.raw in lines[t.location.line - 1][t.location.col - 1 :], t
 
 
-@pytest.mark.parametrize("toml", ['[build]\ninliner = "css-inline"\n', '[build]\ninliner = "premailer"\n', None],
-                         ids=["css-inline", "premailer", "no-inlining"])
+@pytest.mark.parametrize(
+    "toml",
+    ['[build]\ninliner = "css-inline"\n', '[build]\ninliner = "premailer"\n', None],
+    ids=["css-inline", "premailer", "no-inlining"],
+)
 def test_mrml_head_styles_stay_and_inline_mj_style_is_inlined(make_project: Any, toml: str | None) -> None:
     files = mjml_files()
     if toml is None:
@@ -426,11 +485,13 @@ def test_every_component_compiles_and_comments_never_break_mrml(make_project: An
   </mj-body>
 </mjml>
 """
-    root = make_project({
-        "templates_src/all/body.mjml": body,
-        "templates_src/all/template.yaml": "name: All\nmsgParamsMap:\n  eventName: {type: String}\n"
-                                           "  more: {type: Dynamic}\n",
-    })
+    root = make_project(
+        {
+            "templates_src/all/body.mjml": body,
+            "templates_src/all/template.yaml": "name: All\nmsgParamsMap:\n  eventName: {type: String}\n"
+            "  more: {type: Dynamic}\n",
+        }
+    )
     compiled = compile_template(load_config(root), "all")
     assert "Hero for {eventName}" in compiled.body and "Why {eventName}?" in compiled.body
     assert 'href="{more}"' in compiled.body and "<!-- hero -->" in compiled.body
@@ -440,18 +501,21 @@ def test_every_component_compiles_and_comments_never_break_mrml(make_project: An
 
 
 def test_mjml_tags_mrml_lacks_are_named_as_such(make_project: Any) -> None:
-    root = make_project({
-        "templates_src/t/body.mjml": "<mjml>\n  <mj-head>\n    <mj-html-attributes></mj-html-attributes>\n"
-                                     "  </mj-head>\n  <mj-body></mj-body>\n</mjml>\n",
-        "templates_src/t/template.yaml": "name: T\nmsgParamsMap: {}\n",
-    })
+    root = make_project(
+        {
+            "templates_src/t/body.mjml": "<mjml>\n  <mj-head>\n    <mj-html-attributes></mj-html-attributes>\n"
+            "  </mj-head>\n  <mj-body></mj-body>\n</mjml>\n",
+            "templates_src/t/template.yaml": "name: T\nmsgParamsMap: {}\n",
+        }
+    )
     with pytest.raises(SourceError, match="not supported by MRML") as info:
         compile_template(load_config(root), "t")
     assert info.value.location == Location("templates_src/t/body.mjml", 3, 5)
 
 
-def test_an_error_mrml_reports_is_located_at_the_mjml_element(make_project: Any,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_mrml_reports_is_located_at_the_mjml_element(
+    make_project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import mjml
 
     def refuse(source: str, **options: Any) -> str:
@@ -481,16 +545,21 @@ ATTRIBUTE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("snippet", "element", "attribute"), ATTRIBUTE_CASES,
-                         ids=[f"{c[0].split()[0][1:]}-{c[2]}" for c in ATTRIBUTE_CASES])
+@pytest.mark.parametrize(
+    ("snippet", "element", "attribute"), ATTRIBUTE_CASES, ids=[f"{c[0].split()[0][1:]}-{c[2]}" for c in ATTRIBUTE_CASES]
+)
 def test_a_token_in_an_mjml_attribute_lands_on_the_element_mrml_writes_it_to(
-        make_project: Any, snippet: str, element: str, attribute: str) -> None:
-    body = (f"<mjml>\n<mj-body>\n<mj-section>\n<mj-column>\n  {snippet}\n</mj-column>\n</mj-section>\n"
-            "</mj-body>\n</mjml>\n")
-    root = make_project({
-        "templates_src/t/body.mjml": body,
-        "templates_src/t/template.yaml": "name: T\nmsgParamsMap:\n  t: {type: String}\n",
-    })
+    make_project: Any, snippet: str, element: str, attribute: str
+) -> None:
+    body = (
+        f"<mjml>\n<mj-body>\n<mj-section>\n<mj-column>\n  {snippet}\n</mj-column>\n</mj-section>\n</mj-body>\n</mjml>\n"
+    )
+    root = make_project(
+        {
+            "templates_src/t/body.mjml": body,
+            "templates_src/t/template.yaml": "name: T\nmsgParamsMap:\n  t: {type: String}\n",
+        }
+    )
     compiled = compile_template(load_config(root), "t")
     refs = [r for r in compiled.tokens if r.raw == "{t}"]
     assert refs and all(r.location == Location("templates_src/t/body.mjml", 5, snippet.index("{t}") + 3) for r in refs)
@@ -501,8 +570,9 @@ def test_a_token_in_an_mjml_attribute_lands_on_the_element_mrml_writes_it_to(
 def test_a_token_in_a_head_mj_style_is_kept_once(make_project: Any) -> None:
     files = mjml_files()
     files["templates_src/_layouts/base.mjml"] = LAYOUT.replace(
-        "<mj-style>@media", "<mj-style>.hero { background-image: url('https://img.example.com/{eventName}.jpg'); }\n"
-        "@media")
+        "<mj-style>@media",
+        "<mj-style>.hero { background-image: url('https://img.example.com/{eventName}.jpg'); }\n@media",
+    )
     root = make_project(files)
     body = compile_template(load_config(root), "news").body
     assert body.count("url('https://img.example.com/{eventName}.jpg')") == 1

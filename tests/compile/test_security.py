@@ -39,8 +39,14 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 def run_subprocess(root: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
     """kmsg-author in a new process, as a user runs it; a hang fails the test instead of stalling it."""
-    return subprocess.run([sys.executable, "-m", "kmsg_authoring", "-C", str(root), *args], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **env}, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kmsg_authoring", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **env},
+        check=False,
+    )
 
 
 def tree_text(folder: Path) -> str:
@@ -71,20 +77,35 @@ def outside(tmp_path: Path) -> Path:
 
 # case -> (files besides a minimal template t, symlinks (link -> target name in `outside`), where the error is)
 SYMLINK_CASES: dict[str, tuple[dict[str, str], dict[str, str], str]] = {
-    "include": ({"templates_src/t/body.html": MINIMAL_BODY.replace("</p>", "</p>{% include '_partials/env.html' %}")},
-                {"templates_src/_partials/env.html": "environ"}, "templates_src/_partials/env.html:1:1"),
-    "import": ({"templates_src/t/body.html": "{% import '_partials/env.html' as env %}" + MINIMAL_BODY},
-               {"templates_src/_partials/env.html": "environ"}, "templates_src/_partials/env.html:1:1"),
-    "extends": ({"templates_src/t/body.html": "{% extends '_layouts/base.html' %}"},
-                {"templates_src/_layouts/base.html": "environ"}, "templates_src/_layouts/base.html:1:1"),
+    "include": (
+        {"templates_src/t/body.html": MINIMAL_BODY.replace("</p>", "</p>{% include '_partials/env.html' %}")},
+        {"templates_src/_partials/env.html": "environ"},
+        "templates_src/_partials/env.html:1:1",
+    ),
+    "import": (
+        {"templates_src/t/body.html": "{% import '_partials/env.html' as env %}" + MINIMAL_BODY},
+        {"templates_src/_partials/env.html": "environ"},
+        "templates_src/_partials/env.html:1:1",
+    ),
+    "extends": (
+        {"templates_src/t/body.html": "{% extends '_layouts/base.html' %}"},
+        {"templates_src/_layouts/base.html": "environ"},
+        "templates_src/_layouts/base.html:1:1",
+    ),
     "body": ({}, {"templates_src/t/body.html": "environ"}, "templates_src/t/body.html:1:1"),
     "template-yaml": ({}, {"templates_src/t/template.yaml": "environ"}, "templates_src/t/template.yaml:1:1"),
     "template-folder": ({}, {"templates_src/evil": "evil"}, "templates_src/evil:1:1"),
     "sample": ({}, {"templates_src/t/samples/default.yaml": "sample.yaml"}, "templates_src/t/samples/default.yaml:1:1"),
-    "stylesheet-link": ({"templates_src/t/body.html": '<link rel="stylesheet" href="../_styles/main.css">' + MINIMAL_BODY},
-                        {"templates_src/_styles/main.css": "style.css"}, "templates_src/t/body.html:1:1"),
-    "stylesheet-include": ({"templates_src/t/body.html": "<style>{% include '_styles/main.css' %}</style>" + MINIMAL_BODY},
-                           {"templates_src/_styles/main.css": "style.css"}, "templates_src/_styles/main.css:1:1"),
+    "stylesheet-link": (
+        {"templates_src/t/body.html": '<link rel="stylesheet" href="../_styles/main.css">' + MINIMAL_BODY},
+        {"templates_src/_styles/main.css": "style.css"},
+        "templates_src/t/body.html:1:1",
+    ),
+    "stylesheet-include": (
+        {"templates_src/t/body.html": "<style>{% include '_styles/main.css' %}</style>" + MINIMAL_BODY},
+        {"templates_src/_styles/main.css": "style.css"},
+        "templates_src/_styles/main.css:1:1",
+    ),
 }
 
 
@@ -114,8 +135,12 @@ def test_proc_self_environ_included_through_a_symlink_is_refused(
 ) -> None:
     """The reported attack itself: the process environment holds the KS."""
     monkeypatch.setenv("KALTURA_KS", FAKE_KS)
-    root = make_project({**minimal(), "templates_src/t/body.html": MINIMAL_BODY.replace(
-        "</p>", "</p>{% include '_partials/env.html' %}")})
+    root = make_project(
+        {
+            **minimal(),
+            "templates_src/t/body.html": MINIMAL_BODY.replace("</p>", "</p>{% include '_partials/env.html' %}"),
+        }
+    )
     (root / "templates_src/_partials").mkdir()
     (root / "templates_src/_partials/env.html").symlink_to("/proc/self/environ")
     code, out, err = run_cli(capsys, "-C", str(root), "build")
@@ -127,14 +152,18 @@ def test_proc_self_environ_included_through_a_symlink_is_refused(
 def test_symlinks_inside_the_project_are_followed_and_paths_stay_project_relative(
     make_project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project({
-        "shared/button.html": '<a href="{joinLink}">Join</a>',
-        "shared/theme.css": "p { color: #123456 }",
-        "templates_src/t/template.yaml": MINIMAL_YAML.replace("{type: User}", "{type: User}\n  joinLink: {type: String}"),
-        "templates_src/t/body.html": MINIMAL_BODY.replace(
-            "</p>", "</p>{% include '_partials/button.html' %}").replace(
-            "<title>", '<link rel="stylesheet" href="../_styles/theme.css"><title>'),
-    })
+    root = make_project(
+        {
+            "shared/button.html": '<a href="{joinLink}">Join</a>',
+            "shared/theme.css": "p { color: #123456 }",
+            "templates_src/t/template.yaml": MINIMAL_YAML.replace(
+                "{type: User}", "{type: User}\n  joinLink: {type: String}"
+            ),
+            "templates_src/t/body.html": MINIMAL_BODY.replace(
+                "</p>", "</p>{% include '_partials/button.html' %}"
+            ).replace("<title>", '<link rel="stylesheet" href="../_styles/theme.css"><title>'),
+        }
+    )
     (root / "templates_src/_partials").mkdir()
     (root / "templates_src/_partials/button.html").symlink_to(root / "shared/button.html")
     (root / "templates_src/_styles").symlink_to("../shared", target_is_directory=True)
@@ -150,7 +179,10 @@ def test_symlinks_inside_the_project_are_followed_and_paths_stay_project_relativ
 
 
 def test_publish_with_a_symlinked_secret_sends_nothing(
-    example_project: Path, outside: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    example_project: Path,
+    outside: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     sandbox = pytest.importorskip("kmsg_authoring.sandbox")
@@ -161,12 +193,15 @@ def test_publish_with_a_symlinked_secret_sends_nothing(
     partial = example_project / "templates_src/_partials/env.html"
     partial.symlink_to(outside / "environ")
     layout = example_project / "templates_src/_layouts/base.html"
-    layout.write_text(layout.read_text(encoding="utf-8").replace(
-        "</body>", "{% include '_partials/env.html' %}</body>"), encoding="utf-8")
+    layout.write_text(
+        layout.read_text(encoding="utf-8").replace("</body>", "{% include '_partials/env.html' %}</body>"),
+        encoding="utf-8",
+    )
     with sandbox.start_sandbox(tmp_path / "sandbox.sqlite") as sb:
         toml = example_project / "kmsg.toml"
-        toml.write_text(re.sub(r'url = "[^"]*"', f'url = "{sb.url}"', toml.read_text(encoding="utf-8")),
-                        encoding="utf-8")
+        toml.write_text(
+            re.sub(r'url = "[^"]*"', f'url = "{sb.url}"', toml.read_text(encoding="utf-8")), encoding="utf-8"
+        )
         code, out, err = run_cli(capsys, "-C", str(example_project), "publish", "--env", "sandbox")
         with MessagingClient(sb.url, ks, sleep=lambda s: None) as client:
             remote = client.list_templates()
@@ -203,8 +238,13 @@ def alias_bomb(levels: int, indent: str = "") -> str:
 
 
 def test_a_yaml_alias_bomb_in_template_yaml_fails_at_its_line(make_project: Project) -> None:
-    root = make_project({**minimal(), **minimal("ok"),
-                         "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg:\n  lint: {}\n" + alias_bomb(9)})
+    root = make_project(
+        {
+            **minimal(),
+            **minimal("ok"),
+            "templates_src/t/template.yaml": MINIMAL_YAML + "kmsg:\n  lint: {}\n" + alias_bomb(9),
+        }
+    )
     proc = run_subprocess(root, "build")
     assert proc.returncode == 1
     line = 7 + 5  # l4, the first level whose expansion (9**5 lols) passes the budget
@@ -213,8 +253,9 @@ def test_a_yaml_alias_bomb_in_template_yaml_fails_at_its_line(make_project: Proj
 
 
 def test_a_yaml_alias_bomb_in_a_sample_fails_at_its_line(make_project: Project) -> None:
-    root = make_project({**minimal(), "templates_src/t/samples/default.yaml":
-                         "users: []\nmsgParams: {}\nx:\n" + alias_bomb(9, "  ")})
+    root = make_project(
+        {**minimal(), "templates_src/t/samples/default.yaml": "users: []\nmsgParams: {}\nx:\n" + alias_bomb(9, "  ")}
+    )
     for command in ("build", "lint"):
         proc = run_subprocess(root, command)
         assert proc.returncode == 1
@@ -231,14 +272,21 @@ def test_duplicate_yaml_keys_are_located_errors(make_project: Project, capsys: p
     assert not (root / "build/t.json").exists()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("a: &x [1, *x]\n", "1:4: recursive YAML alias"),
-    ("a: " + "[" * 150 + "]" * 150 + "\n", "YAML nested too deeply"),
-    ("m:\n  k: 1\n  k: 2\n", "3:3: duplicate key 'k'"),
-    ("a: &big " + "x" * (ALIAS_BUDGET // 2) + "\nb: [*big, *big, *big, *big]\n", "2:4: YAML aliases expand too far"),
-    ("msgParamsMap:\n  name: {type: String}\n  on: {type: String}\n", "3:3: key 'on' is not read as text (bool)"),
-    ("m:\n  1: x\n", "2:3: key '1' is not read as text (int)"),
-], ids=["recursive", "deep", "nested-duplicate", "long-string-aliased", "boolean-key", "number-key"])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: &x [1, *x]\n", "1:4: recursive YAML alias"),
+        ("a: " + "[" * 150 + "]" * 150 + "\n", "YAML nested too deeply"),
+        ("m:\n  k: 1\n  k: 2\n", "3:3: duplicate key 'k'"),
+        (
+            "a: &big " + "x" * (ALIAS_BUDGET // 2) + "\nb: [*big, *big, *big, *big]\n",
+            "2:4: YAML aliases expand too far",
+        ),
+        ("msgParamsMap:\n  name: {type: String}\n  on: {type: String}\n", "3:3: key 'on' is not read as text (bool)"),
+        ("m:\n  1: x\n", "2:3: key '1' is not read as text (int)"),
+    ],
+    ids=["recursive", "deep", "nested-duplicate", "long-string-aliased", "boolean-key", "number-key"],
+)
 def test_yaml_limits(text: str, message: str) -> None:
     with pytest.raises(SourceError) as info:
         load_yaml(text, "f.yaml")
@@ -247,8 +295,14 @@ def test_yaml_limits(text: str, message: str) -> None:
 
 def test_a_key_yaml_reads_as_a_boolean_fails_the_build_at_its_line(make_project: Project) -> None:
     # `on:` next to ordinary keys used to crash the build while it sorted the payload's keys.
-    root = make_project({**minimal(), "templates_src/t/template.yaml": MINIMAL_YAML.replace(
-        "msgParamsMap:\n", "msgParamsMap:\n  on: {type: String}\n")})
+    root = make_project(
+        {
+            **minimal(),
+            "templates_src/t/template.yaml": MINIMAL_YAML.replace(
+                "msgParamsMap:\n", "msgParamsMap:\n  on: {type: String}\n"
+            ),
+        }
+    )
     proc = run_subprocess(root, "build")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "templates_src/t/template.yaml:" in proc.stderr and "key 'on' is not read as text" in proc.stderr
@@ -260,27 +314,43 @@ def test_ordinary_anchors_and_merge_keys_still_work() -> None:
 
 
 # -- 4. fail closed ---------------------------------------------------------------------------------
-NO_LINTER = ("import sys; sys.modules['kmsg_authoring.lint'] = None\n"
-             "from kmsg_authoring.cli import main\nraise SystemExit(main(sys.argv[1:]))")
+NO_LINTER = (
+    "import sys; sys.modules['kmsg_authoring.lint'] = None\n"
+    "from kmsg_authoring.cli import main\nraise SystemExit(main(sys.argv[1:]))"
+)
 
 
 def test_build_fails_when_the_linter_cannot_be_imported(make_project: Project) -> None:
     # A template with an error-level finding: a missing linter must not let it through.
-    root = make_project({**minimal(), "templates_src/t/body.html": MINIMAL_BODY.replace("{recipient.firstName}",
-                                                                                     "{recipient.firstname}")})
-    proc = subprocess.run([sys.executable, "-c", NO_LINTER, "-C", str(root), "build"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    root = make_project(
+        {
+            **minimal(),
+            "templates_src/t/body.html": MINIMAL_BODY.replace("{recipient.firstName}", "{recipient.firstname}"),
+        }
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_LINTER, "-C", str(root), "build"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     # The command may stop as it loads the finding formatter, or the build's own gate may stop it.
-    assert ("the linter cannot run" in proc.stderr or "part of kmsg-author cannot be loaded" in proc.stderr)
+    assert "the linter cannot run" in proc.stderr or "part of kmsg-author cannot be loaded" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (root / "build/t.json").exists()
 
 
 def test_lint_fails_in_one_line_when_the_linter_cannot_be_imported(make_project: Project) -> None:
     root = make_project(minimal())
-    proc = subprocess.run([sys.executable, "-c", NO_LINTER, "-C", str(root), "lint"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_LINTER, "-C", str(root), "lint"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1
     assert proc.stderr.startswith("kmsg-author: part of kmsg-author cannot be loaded") and proc.stderr.count("\n") == 1
 
@@ -292,8 +362,9 @@ def test_plan_and_publish_fail_when_the_linter_cannot_be_imported(
     monkeypatch.setenv("KALTURA_KS", sandbox.make_ks(4242))
     with sandbox.start_sandbox(tmp_path / "sandbox.sqlite") as sb:
         toml = example_project / "kmsg.toml"
-        toml.write_text(re.sub(r'url = "[^"]*"', f'url = "{sb.url}"', toml.read_text(encoding="utf-8")),
-                        encoding="utf-8")
+        toml.write_text(
+            re.sub(r'url = "[^"]*"', f'url = "{sb.url}"', toml.read_text(encoding="utf-8")), encoding="utf-8"
+        )
         monkeypatch.setitem(sys.modules, "kmsg_authoring.lint", None)
         for command in ("plan", "publish"):
             code, out, err = run_cli(capsys, "-C", str(example_project), command, "--env", "sandbox")
@@ -301,8 +372,9 @@ def test_plan_and_publish_fail_when_the_linter_cannot_be_imported(
         assert not [r for r in sb.request_log if r != "email-template/list"]
 
 
-def test_a_rule_that_crashes_fails_the_build(make_project: Project, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_rule_that_crashes_fails_the_build(
+    make_project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import kmsg_authoring.lint
 
     def crash(compiled: Any, config: Any) -> list[Any]:
@@ -317,10 +389,14 @@ def test_a_rule_that_crashes_fails_the_build(make_project: Project, monkeypatch:
 
 # -- 12. Jinja budgets ------------------------------------------------------------------------------
 ENDLESS: dict[str, tuple[str, str]] = {
-    "nested-range": ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-                     "rendering took longer than 1 s"),
-    "macro-fan-out": ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}",
-                      "rendering took longer than 1 s"),
+    "nested-range": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "rendering took longer than 1 s",
+    ),
+    "macro-fan-out": (
+        "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}",
+        "rendering took longer than 1 s",
+    ),
     "string-product": ("{{ 'x' * 100000000 }}", "rendered output too large (100,000,000 > 1,048,576 characters)"),
     "output-flood": ("{% for i in range(100000) %}{{ 'y' * 1000 }}{% endfor %}", "rendered output too large"),
     "power": ("{{ 2 ** 100000000 }}", "number too large"),
@@ -330,27 +406,32 @@ ENDLESS: dict[str, tuple[str, str]] = {
 @pytest.mark.parametrize("case", sorted(ENDLESS), ids=sorted(ENDLESS))
 def test_endless_or_huge_jinja_stops_at_the_template(make_project: Project, case: str) -> None:
     snippet, message = ENDLESS[case]
-    root = make_project({
-        "kmsg.toml": "[build]\nrender_time_limit = 1\nrender_size_limit_mb = 1\n",
-        **minimal(), **minimal("ok"),
-        "templates_src/t/body.html": MINIMAL_BODY.replace("</body>", f"\n{snippet}</body>"),
-    })
+    root = make_project(
+        {
+            "kmsg.toml": "[build]\nrender_time_limit = 1\nrender_size_limit_mb = 1\n",
+            **minimal(),
+            **minimal("ok"),
+            "templates_src/t/body.html": MINIMAL_BODY.replace("</body>", f"\n{snippet}</body>"),
+        }
+    )
     proc = run_subprocess(root, "build", timeout=120)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "templates_src/t/body.html:4:" in proc.stderr and message in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and (root / "build/ok.json").is_file()
 
 
-def test_render_limits_are_settings_checked_in_kmsg_toml(make_project: Project,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_limits_are_settings_checked_in_kmsg_toml(
+    make_project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project({**minimal(), "kmsg.toml": "[build]\nrender_time_limit = -1\n"})
     code, _, err = run_cli(capsys, "-C", str(root), "build")
     assert code == 2 and "render_time_limit must be a positive number" in err
 
 
 # -- 6. the cache is keyed by what was compiled ----------------------------------------------------
-def test_a_source_edited_and_reverted_during_a_build_is_rebuilt(make_project: Project,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_source_edited_and_reverted_during_a_build_is_rebuilt(
+    make_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import kmsg_authoring.compile as compile_module
 
     root = make_project(minimal())
@@ -377,9 +458,15 @@ def test_a_source_edited_and_reverted_during_a_build_is_rebuilt(make_project: Pr
 
 
 def test_a_partial_created_later_where_an_include_looked_is_a_change(make_project: Project) -> None:
-    root = make_project({**minimal(), "templates_src/_partials/b.html": "<p>from b</p>",
-                         "templates_src/t/body.html": MINIMAL_BODY.replace(
-                             "</p>", "</p>{% include ['_partials/a.html', '_partials/b.html'] %}")})
+    root = make_project(
+        {
+            **minimal(),
+            "templates_src/_partials/b.html": "<p>from b</p>",
+            "templates_src/t/body.html": MINIMAL_BODY.replace(
+                "</p>", "</p>{% include ['_partials/a.html', '_partials/b.html'] %}"
+            ),
+        }
+    )
     config = load_config(root)
     build_project(config)
     (root / "templates_src/_partials/a.html").write_text("<p>from a</p>", encoding="utf-8")
@@ -429,8 +516,10 @@ def read_only(*paths: Path) -> Iterator[None]:
             for p, mode in modes.items():
                 p.chmod(mode)
         return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *map(str, paths)],
-                                                         capture_output=True, check=False).returncode:
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True, check=False).returncode
+    ):
         pytest.skip("running as root where the file system does not support chattr +i: cannot make a file read-only")
     try:
         yield
@@ -443,14 +532,19 @@ def edit_reminder(root: Path, text: str) -> None:
     body.write_text(body.read_text(encoding="utf-8").replace("quick reminder", text), encoding="utf-8")
 
 
-def test_a_read_only_build_folder_is_a_one_line_error(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_read_only_build_folder_is_a_one_line_error(
+    example_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_cli(capsys, "-C", str(example_project), "build")[0] == 0
     edit_reminder(example_project, "short reminder")
     with read_only(example_project / "build"):
         code, _, err = run_cli(capsys, "-C", str(example_project), "build")
         assert code == 1
-        assert re.fullmatch(r"(kmsg-author: warning: build cache not used: [^\n]*\n)?"
-                            r"kmsg-author: cannot write build/: [^\n]+\n", err), err
+        assert re.fullmatch(
+            r"(kmsg-author: warning: build cache not used: [^\n]*\n)?"
+            r"kmsg-author: cannot write build/: [^\n]+\n",
+            err,
+        ), err
         lint_code, _, lint_err = run_cli(capsys, "-C", str(example_project), "lint")
         assert lint_code == 0 and "Traceback" not in lint_err
     assert run_cli(capsys, "-C", str(example_project), "build")[0] == 0
@@ -470,8 +564,9 @@ def test_a_read_only_cache_file_still_builds(example_project: Path, capsys: pyte
     assert "short reminder" in (example_project / "build/reminder.html").read_text(encoding="utf-8")
 
 
-def test_a_cache_path_that_is_a_folder_is_reported_in_one_line(example_project: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_cache_path_that_is_a_folder_is_reported_in_one_line(
+    example_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (example_project / "build/.cache.sqlite").mkdir(parents=True)
     code, _, err = run_cli(capsys, "-C", str(example_project), "build")
     assert code == 0
@@ -523,5 +618,11 @@ def test_build_folder_removed_during_a_build_is_a_clear_error(
     code, out, err = run_cli(capsys, "-C", str(example_project), "build")
     assert code == 0 and "built 4 of 4" in out
     assert sorted(p.name for p in (example_project / "build").glob("*.json")) == [
-        "attendance-confirmation.en.json", "attendance-confirmation.fr.json", "attendance-confirmation.he.json",
-        "event-invitation.json", "follow-up.json", "manifest.json", "reminder.json"]
+        "attendance-confirmation.en.json",
+        "attendance-confirmation.fr.json",
+        "attendance-confirmation.he.json",
+        "event-invitation.json",
+        "follow-up.json",
+        "manifest.json",
+        "reminder.json",
+    ]

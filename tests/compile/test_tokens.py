@@ -30,8 +30,19 @@ from kmsg_authoring.source.config import load_config
         ("{{a}", []),
         ("{a}}", []),
     ],
-    ids=["user", "adjacent", "decimal-entity", "hex-entity", "named-entity", "jinja-style", "other-languages",
-         "css-braces", "malformed", "double-open", "double-close"],
+    ids=[
+        "user",
+        "adjacent",
+        "decimal-entity",
+        "hex-entity",
+        "named-entity",
+        "jinja-style",
+        "other-languages",
+        "css-braces",
+        "malformed",
+        "double-open",
+        "double-close",
+    ],
 )
 def test_find_tokens(text: str, expected: list[tuple[str, str | None]]) -> None:
     assert [(t.name, t.field) for t in find_tokens(text)] == expected
@@ -81,20 +92,24 @@ def test_extracted_tokens_match_what_was_written(
             parts.append(f'<{tag} {placement}="{safe}{ref}">' + ("" if tag == "img" else "x</span>"))
             expected.append((name, field, "attribute", placement))
     # CSS rule braces and other template languages around them must not count.
-    body = ("<html><head><style>p { color: red } .a{b:c}</style></head><body>\n"
-            + "\n".join(parts) + "\n<!-- {notAToken} --></body></html>\n")
+    body = (
+        "<html><head><style>p { color: red } .a{b:c}</style></head><body>\n"
+        + "\n".join(parts)
+        + "\n<!-- {notAToken} --></body></html>\n"
+    )
     subject = "Hi " + " ".join(_ref(n, f, ("{", "}")) for n, f in subject_tokens)
     yaml_subject = subject.replace('"', '\\"')
-    root = make_project({
-        "templates_src/t/template.yaml": (
-            f'name: T\nsubject: "{yaml_subject}"\ntoAttributePath: "{{r.email}}"\nmsgParamsMap: {{r: {{type: User}}}}\n'
-            + ("" if jinja else "kmsg: {jinja: false}\n")
-        ),
-        "templates_src/t/body.html": body,
-    })
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": (
+                f'name: T\nsubject: "{yaml_subject}"\ntoAttributePath: "{{r.email}}"\nmsgParamsMap: {{r: {{type: User}}}}\n'  # noqa: E501
+                + ("" if jinja else "kmsg: {jinja: false}\n")
+            ),
+            "templates_src/t/body.html": body,
+        }
+    )
     compiled = compile_template(load_config(root), "t")
-    body_refs = [(t.name, t.field, t.where, t.attribute) for t in compiled.tokens
-                 if t.where in ("text", "attribute")]
+    body_refs = [(t.name, t.field, t.where, t.attribute) for t in compiled.tokens if t.where in ("text", "attribute")]
     assert sorted(body_refs, key=repr) == sorted(expected, key=repr)
     assert [(t.name, t.field) for t in compiled.tokens if t.where == "subject"] == list(subject_tokens)
     assert [t.raw for t in compiled.tokens if t.where == "comment"] == ["{notAToken}"]
@@ -102,7 +117,7 @@ def test_extracted_tokens_match_what_was_written(
     # reported; the manifest's raw keeps it as written.
     for t in compiled.tokens:
         if t.offset >= 0:
-            assert compiled.body[t.offset:t.offset + len(t.text)] == t.text
+            assert compiled.body[t.offset : t.offset + len(t.text)] == t.text
     for name, field, spelling, _, _ in tokens:
         assert _ref(name, field, ("{", "}")) in compiled.body
         assert any(t.raw == _ref(name, field, spelling) for t in compiled.tokens)
@@ -110,25 +125,29 @@ def test_extracted_tokens_match_what_was_written(
 
 
 def test_token_contexts_and_source_locations(make_project: Callable[[dict[str, str]], Path]) -> None:
-    root = make_project({
-        "templates_src/_partials/link.html": '<p>\n  <a href="{joinLink}">Join {eventName}</a>\n</p>\n',
-        "templates_src/t/template.yaml": (
-            'name: T\nsubject: "Hello {recipient.firstName}"\ntoAttributePath: "{recipient.email}"\n'
-            "msgParamsMap:\n  recipient: {type: User}\n  joinLink: {type: MagicLink}\n  eventName: {type: String}\n"
-            "  banner: {type: String}\n"
-        ),
-        "templates_src/t/body.html": (
-            "<html><head><style>.x { background: url({banner}); }</style></head>\n"
-            '<body><div class="x" style="color:red">A</div>\n'
-            "{% include '_partials/link.html' %}\n"
-            "<!--[if mso]><p>{eventName}</p><![endif]-->\n"
-            "<p>{{ '{eventName}' }}</p>\n"
-            "</body></html>\n"
-        ),
-    })
+    root = make_project(
+        {
+            "templates_src/_partials/link.html": '<p>\n  <a href="{joinLink}">Join {eventName}</a>\n</p>\n',
+            "templates_src/t/template.yaml": (
+                'name: T\nsubject: "Hello {recipient.firstName}"\ntoAttributePath: "{recipient.email}"\n'
+                "msgParamsMap:\n  recipient: {type: User}\n  joinLink: {type: MagicLink}\n  eventName: {type: String}\n"
+                "  banner: {type: String}\n"
+            ),
+            "templates_src/t/body.html": (
+                "<html><head><style>.x { background: url({banner}); }</style></head>\n"
+                '<body><div class="x" style="color:red">A</div>\n'
+                "{% include '_partials/link.html' %}\n"
+                "<!--[if mso]><p>{eventName}</p><![endif]-->\n"
+                "<p>{{ '{eventName}' }}</p>\n"
+                "</body></html>\n"
+            ),
+        }
+    )
     compiled = compile_template(load_config(root), "t")
-    by = {(t.raw, t.where, t.location.path.rsplit("/", 1)[-1], t.location.line, t.location.col, t.mso)
-          for t in compiled.tokens}
+    by = {
+        (t.raw, t.where, t.location.path.rsplit("/", 1)[-1], t.location.line, t.location.col, t.mso)
+        for t in compiled.tokens
+    }
     assert ("{recipient.firstName}", "subject", "template.yaml", 2, 17, False) in by
     assert ("{recipient.email}", "toAttributePath", "template.yaml", 3, 19, False) in by
     assert ("{joinLink}", "attribute", "link.html", 2, 12, False) in by

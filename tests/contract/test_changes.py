@@ -21,8 +21,12 @@ BASE: dict[str, Any] = {
     "fromName": "{host.firstName} at Acme",
     "toAttributePath": "{recipient.email}",
     "body": '<p>Hi {recipient.firstName}</p><a href="{joinLink}">Join</a><img src="cid:logo" alt="">',
-    "msgParamsMap": {"recipient": {"type": "User"}, "host": {"type": "User"}, "eventName": {"type": "String"},
-                     "joinLink": {"type": "MagicLink"}},
+    "msgParamsMap": {
+        "recipient": {"type": "User"},
+        "host": {"type": "User"},
+        "eventName": {"type": "String"},
+        "joinLink": {"type": "MagicLink"},
+    },
 }
 
 
@@ -39,7 +43,8 @@ def test_the_contract_says_where_each_token_is_used_and_what_it_reads() -> None:
     assert info["inlineImages"] == ["logo"]
     assert schema["$id"].endswith("/event-invitation.schema.json")
     assert schema["properties"]["recipient"]["description"] == (
-        "User token, used in toAttributePath, body; reads the user's email, firstName")
+        "User token, used in toAttributePath, body; reads the user's email, firstName"
+    )
 
 
 def _edit(**changes: Any) -> dict[str, Any]:
@@ -53,28 +58,76 @@ def _edit(**changes: Any) -> dict[str, Any]:
 
 
 CASES = [
-    ("token added", _edit(tokens={**BASE["msgParamsMap"], "venue": {"type": "String"}}),
-     [(BREAKING, "venue", "token 'venue' added (String): callers must send it")]),
-    ("token removed", _edit(tokens={k: v for k, v in BASE["msgParamsMap"].items() if k != "joinLink"},
-                            body=BASE["body"].replace("{joinLink}", "https://x.example")),
-     [(COMPATIBLE, "joinLink", "token 'joinLink' removed: callers may stop sending it")]),
-    ("type changed", _edit(tokens={**BASE["msgParamsMap"], "eventName": {"type": "MagicLink"}}),
-     [(BREAKING, "eventName", ("token 'eventName' changed type from String to MagicLink: callers must send a "
-                              "MagicLink value"))]),
-    ("type widened to Dynamic", _edit(tokens={**BASE["msgParamsMap"], "joinLink": {"type": "Dynamic"}}),
-     [(COMPATIBLE, "joinLink", ("token 'joinLink' widened from MagicLink to Dynamic: a MagicLink value is still "
-                               "accepted"))]),
-    ("User field newly read", _edit(body=BASE["body"] + "<p>{recipient.company}</p>"),
-     [(BREAKING, "recipient.company", ("User field 'recipient.company' newly read: the recipients' profiles must "
-                                      "have company"))]),
-    ("User field no longer read", _edit(fromName="Acme"),
-     [(COMPATIBLE, "host", "token 'host' is no longer used: callers may stop sending it once it is removed"),
-      (COMPATIBLE, "host.firstName", "User field 'host.firstName' no longer read")]),
-    ("cid image newly required", _edit(body=BASE["body"] + '<img src="cid:banner" alt="">'),
-     [(BREAKING, "cid:banner", ("inline image cid:banner newly required: callers must attach it with contentId "
-                               "'banner'"))]),
-    ("cid image dropped", _edit(body=BASE["body"].replace('<img src="cid:logo" alt="">', "")),
-     [(COMPATIBLE, "cid:logo", "inline image cid:logo no longer shown: callers may stop attaching it")]),
+    (
+        "token added",
+        _edit(tokens={**BASE["msgParamsMap"], "venue": {"type": "String"}}),
+        [(BREAKING, "venue", "token 'venue' added (String): callers must send it")],
+    ),
+    (
+        "token removed",
+        _edit(
+            tokens={k: v for k, v in BASE["msgParamsMap"].items() if k != "joinLink"},
+            body=BASE["body"].replace("{joinLink}", "https://x.example"),
+        ),
+        [(COMPATIBLE, "joinLink", "token 'joinLink' removed: callers may stop sending it")],
+    ),
+    (
+        "type changed",
+        _edit(tokens={**BASE["msgParamsMap"], "eventName": {"type": "MagicLink"}}),
+        [
+            (
+                BREAKING,
+                "eventName",
+                ("token 'eventName' changed type from String to MagicLink: callers must send a MagicLink value"),
+            )
+        ],
+    ),
+    (
+        "type widened to Dynamic",
+        _edit(tokens={**BASE["msgParamsMap"], "joinLink": {"type": "Dynamic"}}),
+        [
+            (
+                COMPATIBLE,
+                "joinLink",
+                ("token 'joinLink' widened from MagicLink to Dynamic: a MagicLink value is still accepted"),
+            )
+        ],
+    ),
+    (
+        "User field newly read",
+        _edit(body=BASE["body"] + "<p>{recipient.company}</p>"),
+        [
+            (
+                BREAKING,
+                "recipient.company",
+                ("User field 'recipient.company' newly read: the recipients' profiles must have company"),
+            )
+        ],
+    ),
+    (
+        "User field no longer read",
+        _edit(fromName="Acme"),
+        [
+            (COMPATIBLE, "host", "token 'host' is no longer used: callers may stop sending it once it is removed"),
+            (COMPATIBLE, "host.firstName", "User field 'host.firstName' no longer read"),
+        ],
+    ),
+    (
+        "cid image newly required",
+        _edit(body=BASE["body"] + '<img src="cid:banner" alt="">'),
+        [
+            (
+                BREAKING,
+                "cid:banner",
+                ("inline image cid:banner newly required: callers must attach it with contentId 'banner'"),
+            )
+        ],
+    ),
+    (
+        "cid image dropped",
+        _edit(body=BASE["body"].replace('<img src="cid:logo" alt="">', "")),
+        [(COMPATIBLE, "cid:logo", "inline image cid:logo no longer shown: callers may stop attaching it")],
+    ),
     ("wording only", _edit(subject="Join {eventName}!"), []),
 ]
 
@@ -86,8 +139,13 @@ def test_changes_are_classified_for_callers(after: dict[str, Any], expected: lis
 
 
 def test_allow_breaking_names_a_token_or_the_exact_subject() -> None:
-    changes = payload_changes(BASE, _edit(body=BASE["body"] + "<p>{recipient.company}</p>",
-                                          tokens={**BASE["msgParamsMap"], "venue": {"type": "String"}}))
+    changes = payload_changes(
+        BASE,
+        _edit(
+            body=BASE["body"] + "<p>{recipient.company}</p>",
+            tokens={**BASE["msgParamsMap"], "venue": {"type": "String"}},
+        ),
+    )
     assert [c.subject for c in refused(changes)] == ["recipient.company", "venue"]
     assert [c.subject for c in refused(changes, ["recipient"])] == ["venue"]
     assert [c.subject for c in refused(changes, ["recipient.company", "venue"])] == []

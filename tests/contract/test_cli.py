@@ -36,8 +36,10 @@ BODY = """\
 VALID = {
     "recipient": {"type": "User", "value": "Message.userId"},
     "eventName": {"type": "String", "value": "Annual Conference 2025"},
-    "joinLink": {"type": "MagicLink", "value": {"baseURL": "https://events.example.com/join", "expiry": 48,
-                                                "privileges": "actionslimit:2"}},
+    "joinLink": {
+        "type": "MagicLink",
+        "value": {"baseURL": "https://events.example.com/join", "expiry": 48, "privileges": "actionslimit:2"},
+    },
     "checkIn": {"type": "JwtQrCode", "value": {"payload": {"eventId": "12345"}, "secret": "fixture-secret-123"}},
 }
 
@@ -97,27 +99,40 @@ def test_the_typescript_types_compile_and_type_a_real_request(project: Path, cap
     ts = tmp_path / "contract.ts"
     good = f"const params: InviteMsgParams = {json.dumps(VALID)};\n"
     ts.write_text(out + good, encoding="utf-8")
-    done = subprocess.run(["tsc", "--strict", "--noEmit", str(ts)], check=False, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["tsc", "--strict", "--noEmit", str(ts)], check=False, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout
     bad = {**VALID, "joinLink": {"type": "MagicLink", "value": {"expiry": 48}}}
     ts.write_text(out + f"const params: InviteMsgParams = {json.dumps(bad)};\n", encoding="utf-8")
-    done = subprocess.run(["tsc", "--strict", "--noEmit", str(ts)], check=False, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["tsc", "--strict", "--noEmit", str(ts)], check=False, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode != 0 and "baseURL" in done.stdout
 
 
 def test_check_params_reports_a_missing_token_and_a_wrong_type_with_json_pointers(
-        project: Path, capsys: Any, tmp_path: Path) -> None:
+    project: Path, capsys: Any, tmp_path: Path
+) -> None:
     params = {k: v for k, v in VALID.items() if k != "joinLink"}
     params["eventName"] = {"type": "String", "value": 2025}
     fixture = tmp_path / "send.json"
-    body = {"receiverType": "user", "userIds": ["a@example.com"], "appGuid": "g", "templateId": "t",
-            "type": "email", "msgParams": params}
+    body = {
+        "receiverType": "user",
+        "userIds": ["a@example.com"],
+        "appGuid": "g",
+        "templateId": "t",
+        "type": "email",
+        "msgParams": params,
+    }
     fixture.write_text(json.dumps(body), encoding="utf-8")
     code, out, _ = run(capsys, "-C", str(project), "check-params", "invite", str(fixture))
     assert code == 1
     assert out.splitlines() == [
-        (f"{fixture}: /attachments: no attachment with contentId 'logo': the body shows cid:logo; attach the "
-        "image with disposition 'inline' and that contentId"),
+        (
+            f"{fixture}: /attachments: no attachment with contentId 'logo': the body shows cid:logo; attach the "
+            "image with disposition 'inline' and that contentId"
+        ),
         f"{fixture}: /msgParams/eventName/value: 2025 is not a string",
         f"{fixture}: /msgParams/joinLink: missing token 'joinLink' (the template declares a MagicLink token)",
         f"{fixture}: 3 problem(s) against the contract of 'Event Invitation' (message/send request)",
@@ -126,7 +141,8 @@ def test_check_params_reports_a_missing_token_and_a_wrong_type_with_json_pointer
 
 
 def test_check_params_reads_msgparams_from_stdin_and_passes_a_valid_one(
-        project: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    project: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(VALID)))
@@ -141,15 +157,23 @@ def test_check_params_reads_msgparams_from_stdin_and_passes_a_valid_one(
 
 
 def test_check_params_against_an_exported_contract_file_outside_the_project(
-        project: Path, capsys: Any, tmp_path: Path) -> None:
+    project: Path, capsys: Any, tmp_path: Path
+) -> None:
     assert run(capsys, "-C", str(project), "build")[0] == 0
     caller = tmp_path / "caller"
     caller.mkdir()
     shutil.copy(project / "build/contracts/invite.schema.json", caller / "invite.schema.json")
     (caller / "params.json").write_text(json.dumps(VALID), encoding="utf-8")
     (caller / "broken.json").write_text('{"recipient": ', encoding="utf-8")
-    code, out, err = run(capsys, "-C", str(caller), "check-params", str(caller / "invite.schema.json"),
-                         str(caller / "params.json"), str(caller / "broken.json"))
+    code, out, err = run(
+        capsys,
+        "-C",
+        str(caller),
+        "check-params",
+        str(caller / "invite.schema.json"),
+        str(caller / "params.json"),
+        str(caller / "broken.json"),
+    )
     assert code == 1
     assert "params.json: ok" in out
     assert f"{caller / 'broken.json'}:1:15: not JSON: Expecting value" in err
@@ -162,8 +186,13 @@ def test_check_params_with_an_unknown_template_is_a_usage_error(project: Path, c
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root, check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def test_contract_diff_classifies_the_changes_since_a_revision(project: Path, capsys: Any) -> None:
@@ -171,10 +200,14 @@ def test_contract_diff_classifies_the_changes_since_a_revision(project: Path, ca
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "base")
     (project / "templates_src/invite/template.yaml").write_text(
-        YAML.replace("  checkIn: {type: JwtQrCode}\n", "  venue: {type: String}\n"), encoding="utf-8")
+        YAML.replace("  checkIn: {type: JwtQrCode}\n", "  venue: {type: String}\n"), encoding="utf-8"
+    )
     (project / "templates_src/invite/body.html").write_text(
         BODY.replace('<img src="{checkIn}"', '<img src="https://x.example/qr.png"').replace(
-            "join {eventName}.", "join {eventName} at {venue}."), encoding="utf-8")
+            "join {eventName}.", "join {eventName} at {venue}."
+        ),
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "-C", str(project), "contract", "--diff", "main")
     assert code == 1
     assert out.splitlines() == [
@@ -192,22 +225,30 @@ def test_contract_diff_classifies_the_changes_since_a_revision(project: Path, ca
     code, _, err = run(capsys, "-C", str(project), "contract", "--diff", "no-such-branch")
     assert code == 2 and "'no-such-branch' is not a revision" in err
     # The working tree and the repository are as they were: nothing checked out, no worktree left behind.
-    status = subprocess.run(["git", "worktree", "list"], cwd=project, check=False, capture_output=True, text=True,
-                            timeout=60)
+    status = subprocess.run(
+        ["git", "worktree", "list"], cwd=project, check=False, capture_output=True, text=True, timeout=60
+    )
     assert len(status.stdout.strip().splitlines()) == 1
 
 
 def test_a_misspelled_contract_setting_is_an_error_at_its_line(make_project: Maker, capsys: Any) -> None:
-    root = make_project({"templates_src/invite/template.yaml": YAML + "kmsg: {contract: {allow_breakin: [venue]}}\n",
-                         "templates_src/invite/body.html": BODY})
+    root = make_project(
+        {
+            "templates_src/invite/template.yaml": YAML + "kmsg: {contract: {allow_breakin: [venue]}}\n",
+            "templates_src/invite/body.html": BODY,
+        }
+    )
     code, out, err = run(capsys, "-C", str(root), "build")
     assert code == 1
-    assert ("templates_src/invite/template.yaml:9:19: KM001 unknown kmsg setting 'allow_breakin' "
-            "(did you mean 'allow_breaking'?)") in out + err
+    assert (
+        "templates_src/invite/template.yaml:9:19: KM001 unknown kmsg setting 'allow_breakin' "
+        "(did you mean 'allow_breaking'?)"
+    ) in out + err
 
 
 def test_contract_diff_builds_the_revision_as_its_own_project(
-        project: Path, capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project: Path, capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A kmsg.toml above the temporary folder must not become the revision's project settings.
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -218,5 +259,8 @@ def test_contract_diff_builds_the_revision_as_its_own_project(
     _git(project, "commit", "-q", "-m", "base")
     code, out, err = run(capsys, "-C", str(project), "contract", "--diff", "main")
     assert code == 0, out + err
-    assert out.splitlines() == ["contract changes since main:", "  none",
-                                "0 breaking (0 allowed by kmsg: contract: allow_breaking), 0 compatible"]
+    assert out.splitlines() == [
+        "contract changes since main:",
+        "  none",
+        "0 breaking (0 allowed by kmsg: contract: allow_breaking), 0 compatible",
+    ]

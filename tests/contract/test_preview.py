@@ -23,16 +23,22 @@ msgParams:
 
 
 def test_the_contract_tab_shows_the_table_an_example_without_secrets_and_typescript(
-        make_project: Callable[[dict[str, str | bytes]], Path]) -> None:
-    root = make_project({"templates_src/invite/template.yaml": YAML, "templates_src/invite/body.html": BODY,
-                         "templates_src/invite/samples/default.yaml": SAMPLE})
+    make_project: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    root = make_project(
+        {
+            "templates_src/invite/template.yaml": YAML,
+            "templates_src/invite/body.html": BODY,
+            "templates_src/invite/samples/default.yaml": SAMPLE,
+        }
+    )
     site = PreviewSite(load_config(root), qr_encoder=lambda data, options: "data:image/png;base64,AA==")
     site.build_all()
     page = site.handle("/t/invite")
     assert page.status == 200
     text = page.body.decode("utf-8")
     assert 'role="tab" data-target="contract" id="tab-contract"' in text
-    panel = text[text.index('id="contract"'):]
+    panel = text[text.index('id="contract"') :]
     assert "<tr><td><code>joinLink</code></td><td>MagicLink</td>" in panel
     assert "Attach inline images (disposition <code>inline</code>) with contentId: <code>logo</code>" in panel
     example = json.loads(html.unescape(panel.split('<code class="send-example">')[1].split("</code>")[0]))

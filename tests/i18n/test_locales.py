@@ -116,13 +116,17 @@ def test_three_locales_build_three_payloads_with_lang_dir_and_translated_subject
     manifest = json.loads((build / "manifest.json").read_text())["templates"]
     assert sorted(manifest) == ["invite.en", "invite.fr", "invite.he", "plain"]
     assert {k: (v.get("slug"), v.get("locale")) for k, v in manifest.items() if k != "plain"} == {
-        "invite.en": ("invite", "en"), "invite.fr": ("invite", "fr"), "invite.he": ("invite", "he")}
+        "invite.en": ("invite", "en"),
+        "invite.fr": ("invite", "fr"),
+        "invite.he": ("invite", "he"),
+    }
     payloads = {loc: json.loads((build / f"invite.{loc}.json").read_text()) for loc in ("en", "fr", "he")}
     assert {loc: p["subject"] for loc, p in payloads.items()} == {
-        "en": "You are invited to {eventName}", "fr": "Vous êtes invité à {eventName}",
-        "he": "הוזמנת ל-{eventName}"}
-    assert {loc: p["name"] for loc, p in payloads.items()} == {
-        "en": "Invite", "fr": "Invite [fr]", "he": "Invite [he]"}
+        "en": "You are invited to {eventName}",
+        "fr": "Vous êtes invité à {eventName}",
+        "he": "הוזמנת ל-{eventName}",
+    }
+    assert {loc: p["name"] for loc, p in payloads.items()} == {"en": "Invite", "fr": "Invite [fr]", "he": "Invite [he]"}
     assert all(f"locale:{loc}" in p["adminTags"] for loc, p in payloads.items())
     assert '<html lang="fr" dir="ltr">' in payloads["fr"]["body"]
     assert '<html lang="he" dir="rtl">' in payloads["he"]["body"]
@@ -137,7 +141,7 @@ def test_three_locales_build_three_payloads_with_lang_dir_and_translated_subject
     assert (build / "invite.fr.html").read_text() == payloads["fr"]["body"]
     # A template without translatable text builds once, as before.
     assert not (build / "invite.json").exists() and (build / "plain.json").is_file()
-    assert "lang=\"en\" dir" not in json.loads((build / "plain.json").read_text())["body"]
+    assert 'lang="en" dir' not in json.loads((build / "plain.json").read_text())["body"]
     # The translation's tokens are located at its PO entry.
     fr_tokens = [t for t in manifest["invite.fr"]["tokens"] if t["path"] == FR_PO]
     assert {t["line"] for t in fr_tokens} == {po_line(FR, "Hi {recipient.firstName}, see you at {eventName}")}
@@ -156,8 +160,9 @@ def test_a_changed_translation_rebuilds_that_locale(make_project: Project, capsy
 def test_a_translation_dropping_a_token_fails_lint_at_the_po_line(
     make_project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    broken = FR.replace('msgstr "Bonjour {recipient.firstName}, rendez-vous à {eventName}"',
-                        'msgstr "Bonjour {recipient.firstName}"')
+    broken = FR.replace(
+        'msgstr "Bonjour {recipient.firstName}, rendez-vous à {eventName}"', 'msgstr "Bonjour {recipient.firstName}"'
+    )
     root = make_project(files(**{FR_PO: broken}))
     code, text = run(capsys, root, "lint")
     assert code == 1
@@ -167,14 +172,24 @@ def test_a_translation_dropping_a_token_fails_lint_at_the_po_line(
     assert code == 1 and not (root / "build/invite.fr.json").exists()
 
 
-@pytest.mark.parametrize(("msgstr", "expected"), [
-    ("Bonjour {recipient.firstname}, rendez-vous à {eventName}",
-     "token {recipient.firstName} has another field in the translation: {recipient.firstname}"),
-    ("Bonjour {recipient.firstName}, rendez-vous à {eventNom}",
-     "token {eventName} is renamed to {eventNom} in the translation"),
-    ("Bonjour {recipient.firstName}, rendez-vous à {eventName} {joinLink}",
-     "the translation adds token {joinLink}"),
-], ids=["other-field", "renamed", "added"])
+@pytest.mark.parametrize(
+    ("msgstr", "expected"),
+    [
+        (
+            "Bonjour {recipient.firstname}, rendez-vous à {eventName}",
+            "token {recipient.firstName} has another field in the translation: {recipient.firstname}",
+        ),
+        (
+            "Bonjour {recipient.firstName}, rendez-vous à {eventNom}",
+            "token {eventName} is renamed to {eventNom} in the translation",
+        ),
+        (
+            "Bonjour {recipient.firstName}, rendez-vous à {eventName} {joinLink}",
+            "the translation adds token {joinLink}",
+        ),
+    ],
+    ids=["other-field", "renamed", "added"],
+)
 def test_token_mismatches_are_named(
     make_project: Project, capsys: pytest.CaptureFixture[str], msgstr: str, expected: str
 ) -> None:
@@ -230,8 +245,13 @@ def test_extract_then_update_round_trips(make_project: Project, capsys: pytest.C
             catalog = read_po(fh, locale=locale)
         assert catalog.get("Doors open at 9 for {eventName}").string == ""
         kept = catalog.get("Hi {recipient.firstName}, see you at {eventName}").string
-        assert kept == {"fr": "Bonjour {recipient.firstName}, rendez-vous à {eventName}",
-                        "he": "שלום {recipient.firstName}, נתראה ב-{eventName}"}[locale]
+        assert (
+            kept
+            == {
+                "fr": "Bonjour {recipient.firstName}, rendez-vous à {eventName}",
+                "he": "שלום {recipient.firstName}, נתראה ב-{eventName}",
+            }[locale]
+        )
     code, text = run(capsys, root, "i18n", "status", "--format", "json")
     status = {r["locale"]: r for r in json.loads(text)["locales"]}
     assert (status["fr"]["translated"], status["fr"]["missing"], status["fr"]["total"]) == (3, 1, 4)
@@ -252,11 +272,15 @@ def test_i18n_without_locales_is_a_usage_error(make_project: Project, capsys: py
     assert json.loads((root / "build/invite.json").read_text())["subject"] == "You are invited to {eventName}"
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('[i18n]\nlocales = ["en", "fr"]\ndefault_locale = "de"\n', "default_locale 'de' must be one of"),
-    ('[i18n]\nlocales = ["en", "F R"]\n', "is not a locale code"),
-    ('[i18n]\nlocale = ["en"]\n', "unknown key 'locale'"),
-], ids=["default-not-listed", "bad-code", "unknown-key"])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[i18n]\nlocales = ["en", "fr"]\ndefault_locale = "de"\n', "default_locale 'de' must be one of"),
+        ('[i18n]\nlocales = ["en", "F R"]\n', "is not a locale code"),
+        ('[i18n]\nlocale = ["en"]\n', "unknown key 'locale'"),
+    ],
+    ids=["default-not-listed", "bad-code", "unknown-key"],
+)
 def test_bad_i18n_settings_are_config_errors(
     make_project: Project, capsys: pytest.CaptureFixture[str], toml: str, message: str
 ) -> None:
@@ -280,8 +304,9 @@ def test_set_language_and_direction() -> None:
     assert set_language("<p>no document</p>", "he") == "<p>no document</p>"
 
 
-def test_a_template_built_per_locale_has_one_contract(make_project: Project,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_template_built_per_locale_has_one_contract(
+    make_project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(files())
     assert run(capsys, root, "build")[0] == 0
     contracts = root / "build/contracts"
@@ -289,7 +314,9 @@ def test_a_template_built_per_locale_has_one_contract(make_project: Project,
     schema = json.loads((contracts / "invite.schema.json").read_text())
     assert schema["x-kmsg"]["name"] == "Invite"  # the default locale's name, not "Invite [fr]"
     manifest = json.loads((root / "build/manifest.json").read_text())["templates"]
-    assert {manifest[k]["contract"] for k in ("invite.en", "invite.fr", "invite.he")} == {"contracts/invite.schema.json"}
+    assert {manifest[k]["contract"] for k in ("invite.en", "invite.fr", "invite.he")} == {
+        "contracts/invite.schema.json"
+    }
     # A later build that rebuilds one locale keeps the contract; `contract` names the template by its folder.
     po = root / FR_PO
     po.write_text(po.read_text().replace("rendez-vous à", "à bientôt à"))
@@ -302,9 +329,11 @@ def test_a_template_built_per_locale_has_one_contract(make_project: Project,
 def test_an_mjml_body_is_translated_with_lang_and_dir_on_the_email(
     make_project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mjml = ('<mjml lang="en"><mj-body><mj-section><mj-column>\n'
-            "<mj-text>{% trans %}Hi {recipient.firstName}, see you at {eventName}{% endtrans %}</mj-text>\n"
-            "</mj-column></mj-section></mj-body></mjml>\n")
+    mjml = (
+        '<mjml lang="en"><mj-body><mj-section><mj-column>\n'
+        "<mj-text>{% trans %}Hi {recipient.firstName}, see you at {eventName}{% endtrans %}</mj-text>\n"
+        "</mj-column></mj-section></mj-body></mjml>\n"
+    )
     root = make_project(files(**{"templates_src/invite/body.mjml": mjml, "templates_src/invite/body.html": ""}))
     (root / "templates_src/invite/body.html").unlink()
     code, text = run(capsys, root, "build")
@@ -363,7 +392,8 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
     code, text = run(capsys, root, "plan", "--env", "sandbox", "--format", "json")
     plan = json.loads(text)
     assert [(t["name"], t["action"]) for t in plan["templates"] if t["action"] != "unchanged"] == [
-        ("Invite [fr]", "update")]
+        ("Invite [fr]", "update")
+    ]
     sb.request_log.clear()
     code, text = run(capsys, root, "publish", "--env", "sandbox")
     assert code == 0, text
@@ -376,8 +406,11 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
     code, text = run(capsys, root, "ids", "--env", "sandbox", "--format", "json")
     assert code == 0, text
     ids = json.loads(text)["templates"]
-    assert ids["invite"] == {"en": live["Invite"]["id"], "fr": live["Invite [fr]"]["id"],
-                             "he": live["Invite [he]"]["id"]}
+    assert ids["invite"] == {
+        "en": live["Invite"]["id"],
+        "fr": live["Invite [fr]"]["id"],
+        "he": live["Invite [he]"]["id"],
+    }
     assert ids["plain"] == {"default": live["Minimal"]["id"]}
 
     # Dropping a locale from kmsg.toml leaves its remote template to --prune, like any other.
@@ -390,8 +423,9 @@ def test_publish_creates_one_template_per_locale_then_only_the_changed_locale(
 def test_extract_skips_templates_that_are_not_jinja(make_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     pulled = MINIMAL_YAML + "kmsg: {jinja: false}\n"
     handlebars = "<p>{{#if vip}}Hi {recipient.firstName}{{/if}}</p>"
-    root = make_project(files(**{"templates_src/pulled/template.yaml": pulled,
-                                 "templates_src/pulled/body.html": handlebars}))
+    root = make_project(
+        files(**{"templates_src/pulled/template.yaml": pulled, "templates_src/pulled/body.html": handlebars})
+    )
     code, text = run(capsys, root, "i18n", "extract")
     assert code == 0 and "3 message(s)" in text, text
     body = root / "templates_src/invite/body.html"

@@ -62,7 +62,8 @@ def test_a_sample_locale_outside_the_project_locales_is_an_error(
     assert main(["-C", str(root), "samples", "check"]) == 1
     captured = capsys.readouterr()
     assert "templates_src/invite/samples/hebrew.yaml:1:1: locale 'de' is not one of [i18n] locales (en, fr, he)" in (
-        captured.out + captured.err)
+        captured.out + captured.err
+    )
     assert main(["-C", str(root), "lint"]) == 1
     assert "locale 'de' is not one of [i18n] locales" in capsys.readouterr().out
 
@@ -84,11 +85,16 @@ def test_removing_all_translatable_text_goes_back_to_one_output(
     assert main(["-C", str(root), "build"]) == 0
     assert (root / "build/invite.fr.json").is_file()
     body = root / "templates_src/invite/body.html"
-    body.write_text(re.sub(r"<p>\{% trans.*?\{% endtrans %\}</p>", "<p>Hi {recipient.firstName} at {eventName}</p>",
-                           body.read_text()))
+    body.write_text(
+        re.sub(
+            r"<p>\{% trans.*?\{% endtrans %\}</p>", "<p>Hi {recipient.firstName} at {eventName}</p>", body.read_text()
+        )
+    )
     (root / "templates_src/invite/template.yaml").write_text(
         files()["templates_src/invite/template.yaml"].replace(  # type: ignore[union-attr]
-            "\"{{ _('You are invited to {eventName}') }}\"", "You are invited to {eventName}"))
+            "\"{{ _('You are invited to {eventName}') }}\"", "You are invited to {eventName}"
+        )
+    )
     assert main(["-C", str(root), "build"]) == 0, capsys.readouterr()
     manifest = json.loads((root / "build/manifest.json").read_text())["templates"]
     assert sorted(manifest) == ["invite", "plain"]
@@ -111,7 +117,8 @@ def test_pull_keeps_translations_with_their_group(make_project: Project) -> None
     assert result.translations == ["Invite [fr]", "Invite [he]"]
     plan = make_plan(api.client(), templates, environment="t", app_guid="app-1")
     assert {a.name: a.kind for a in plan.actions} == dict.fromkeys(
-        ["Invite", "Invite [fr]", "Invite [he]", "Minimal"], "unchanged")
+        ["Invite", "Invite [fr]", "Invite [he]", "Minimal"], "unchanged"
+    )
     # Translations are not adopted: their text is not in the project's catalogs, so a publish that
     # would replace it is refused as a conflict rather than overwriting the remote translation.
     assert result.adopted == ["Invite", "Minimal"]
@@ -164,11 +171,24 @@ def test_send_test_sends_the_sample_locale_template(example_project: Path) -> No
     client = api.client()
     config = load_config(example_project)
     apply_plan(client, make_plan(client, local_templates(config), environment="t", app_guid="app-1"))
-    delivery = send_test(api.client(), config, app_guid="app-1", slug="attendance-confirmation", sample="hebrew",
-                         to=["qa@example.com"], sleep=lambda s: None)
+    delivery = send_test(
+        api.client(),
+        config,
+        app_guid="app-1",
+        slug="attendance-confirmation",
+        sample="hebrew",
+        to=["qa@example.com"],
+        sleep=lambda s: None,
+    )
     hebrew = next(t for t in api.live() if t["name"] == "Attendance Confirmation [he]")
     assert delivery.name == "Attendance Confirmation [he]" and api.sent[0]["templateId"] == hebrew["id"]
-    send_test(api.client(), config, app_guid="app-1", slug="attendance-confirmation", to=["qa@example.com"],
-              sleep=lambda s: None)
+    send_test(
+        api.client(),
+        config,
+        app_guid="app-1",
+        slug="attendance-confirmation",
+        to=["qa@example.com"],
+        sleep=lambda s: None,
+    )
     english = next(t for t in api.live() if t["name"] == "Attendance Confirmation")
     assert api.sent[1]["templateId"] == english["id"]

@@ -67,8 +67,9 @@ def lint_one(tmp_path: Path) -> LintFn:
     """Lint a one-template project made by template_files(**kw); extra files via files={...}."""
     counter = iter(range(1000))
 
-    def run(*, files: dict[str, str] | None = None, toml: str = "", locale: str | None = None,
-            **kw: Any) -> list[Problem]:
+    def run(
+        *, files: dict[str, str] | None = None, toml: str = "", locale: str | None = None, **kw: Any
+    ) -> list[Problem]:
         root = tmp_path / f"p{next(counter)}"
         write(root, {**template_files(**kw), **(files or {}), "kmsg.toml": toml})
         config = load_config(root)

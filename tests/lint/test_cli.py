@@ -27,8 +27,10 @@ def test_broken_token_exits_1_with_a_located_message(tmp_path: Path, capsys: pyt
     root = project(tmp_path, body="<p>Hi {recipient.firstname}</p>")
     assert main(["-C", str(root), "lint"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == ("templates_src/t/body.html:5:7: KM103 unknown User field 'firstname' in "
-                      "'{recipient.firstname}' (did you mean 'firstName'?)")
+    assert out[0] == (
+        "templates_src/t/body.html:5:7: KM103 unknown User field 'firstname' in "
+        "'{recipient.firstname}' (did you mean 'firstName'?)"
+    )
     assert out[-1] == "1 error and 0 warnings in 1 template"
 
 
@@ -38,15 +40,19 @@ def test_warnings_exit_0_unless_strict(tmp_path: Path) -> None:
     assert main(["-C", str(root), "lint", "--strict"]) == 1
 
 
-def test_paths_select_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
-    root = write(tmp_path / "proj", {
-        **template_files(slug="good"),
-        **template_files(slug="bad", body="<p>{nope}</p>"),
-        "templates_src/_partials/foot.html": "<p>foot</p>\n",
-        "templates_src/README.md": "notes\n",
-        "kmsg.toml": "",
-    })
+def test_paths_select_templates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write(
+        tmp_path / "proj",
+        {
+            **template_files(slug="good"),
+            **template_files(slug="bad", body="<p>{nope}</p>"),
+            "templates_src/_partials/foot.html": "<p>foot</p>\n",
+            "templates_src/README.md": "notes\n",
+            "kmsg.toml": "",
+        },
+    )
     monkeypatch.chdir(root)
     assert main(["lint", "templates_src/good/body.html", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["templates"] == ["good"]
@@ -59,8 +65,9 @@ def test_paths_select_templates(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out == "0 templates checked, no problems\n"
 
 
-def test_project_found_from_the_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_project_found_from_the_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write(tmp_path / "repo" / "emails", {**template_files(body="<p>{nope}</p>"), "kmsg.toml": ""})
     monkeypatch.chdir(tmp_path / "repo")
     assert main(["lint", "emails/templates_src/t/body.html"]) == 1
@@ -92,8 +99,7 @@ def test_sarif_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         (["lint", "--format", "xml"], "invalid choice"),
     ],
 )
-def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                             argv: list[str], words: str) -> None:
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
     root = project(tmp_path)
     assert main(["-C", str(root), *argv]) == 2
     assert words in capsys.readouterr().err
@@ -122,8 +128,15 @@ def test_rules_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_explains_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "km407"]) == 0
     out = capsys.readouterr().out
-    for part in ("KM407 subject-too-long (warning)", "What it does:", "Why:", "Bad:", "Good:",
-                 "max-length (int, default 78)", "[lint.options.KM407]"):
+    for part in (
+        "KM407 subject-too-long (warning)",
+        "What it does:",
+        "Why:",
+        "Bad:",
+        "Good:",
+        "max-length (int, default 78)",
+        "[lint.options.KM407]",
+    ):
         assert part in out
     assert main(["rules", "unknown-user-field"]) == 0
     assert "{recipient.firstname}" in capsys.readouterr().out
@@ -135,11 +148,14 @@ def test_rules_unknown_code(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_build_refuses_a_template_with_lint_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = write(tmp_path / "proj", {
-        **template_files(slug="good"),
-        **template_files(slug="bad", body="<p>Hi {recipient.firstname}</p>"),
-        "kmsg.toml": "",
-    })
+    root = write(
+        tmp_path / "proj",
+        {
+            **template_files(slug="good"),
+            **template_files(slug="bad", body="<p>Hi {recipient.firstname}</p>"),
+            "kmsg.toml": "",
+        },
+    )
     assert main(["-C", str(root), "build"]) == 1
     assert "KM103" in capsys.readouterr().err
     assert (root / "build" / "good.json").is_file()
@@ -148,8 +164,12 @@ def test_build_refuses_a_template_with_lint_errors(tmp_path: Path, capsys: pytes
 
 def test_broken_sample_is_reported_as_km002(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = project(tmp_path)
-    write(root, {"templates_src/t/samples/default.yaml":
-                 "msgParams:\n  recipient: {type: User, value: Message.userId}\n  nope: {type: String, value: x}\n"})
+    write(
+        root,
+        {
+            "templates_src/t/samples/default.yaml": "msgParams:\n  recipient: {type: User, value: Message.userId}\n  nope: {type: String, value: x}\n"  # noqa: E501
+        },
+    )
     assert main(["-C", str(root), "lint", "--format", "json"]) == 1
     problems = json.loads(capsys.readouterr().out)["problems"]
     assert [(p["code"], p["path"]) for p in problems] == [("KM002", "templates_src/t/samples/default.yaml")]
@@ -159,33 +179,41 @@ def test_importing_the_linter_stays_light() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, kmsg_authoring.lint, kmsg_authoring.lint.formats, kmsg_authoring.cli.lint; "
-            "kmsg_authoring.lint.catalog(); "
-            "print(sorted(m for m in ('premailer', 'httpx', 'watchdog', 'jsonschema', 'playwright', 'segno', 'jwt')"
-            " if m in sys.modules))")
+    code = (
+        "import sys, kmsg_authoring.lint, kmsg_authoring.lint.formats, kmsg_authoring.cli.lint; "
+        "kmsg_authoring.lint.catalog(); "
+        "print(sorted(m for m in ('premailer', 'httpx', 'watchdog', 'jsonschema', 'playwright', 'segno', 'jwt')"
+        " if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
 
 
 def test_a_shared_partial_problem_is_reported_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     include = '<p>Hi {recipient.firstName}</p>\n{% include "_partials/foot.html" %}'
-    root = write(tmp_path / "proj", {
-        **template_files(slug="a", body=include),
-        **template_files(slug="b", body=include),
-        "templates_src/_partials/foot.html": "<p>Bye {recipient.firstname}</p>\n",
-        "kmsg.toml": "",
-    })
+    root = write(
+        tmp_path / "proj",
+        {
+            **template_files(slug="a", body=include),
+            **template_files(slug="b", body=include),
+            "templates_src/_partials/foot.html": "<p>Bye {recipient.firstname}</p>\n",
+            "kmsg.toml": "",
+        },
+    )
     assert main(["-C", str(root), "lint"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        ("templates_src/_partials/foot.html:1:8: KM103 unknown User field 'firstname' in "
-         "'{recipient.firstname}' (did you mean 'firstName'?)"),
+        (
+            "templates_src/_partials/foot.html:1:8: KM103 unknown User field 'firstname' in "
+            "'{recipient.firstname}' (did you mean 'firstName'?)"
+        ),
         "1 error and 0 warnings in 2 templates",
     ]
 
 
-def test_lint_takes_a_slug_like_build(example_project: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_takes_a_slug_like_build(
+    example_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`lint SLUG` checks that template, run from the project folder as build and preview are."""
     monkeypatch.chdir(example_project)
     assert main(["lint", "reminder", "--format", "json"]) == 0

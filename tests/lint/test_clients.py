@@ -37,8 +37,13 @@ def clients_toml(*globs: str) -> str:
 @requires_snapshot
 def test_shipped_data_is_what_the_script_makes_from_the_snapshot(tmp_path: Path) -> None:
     out = tmp_path / "caniemail.json"
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "caniemail_data.py"), str(SNAPSHOT), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "caniemail_data.py"), str(SNAPSHOT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.read_text(encoding="utf-8") == (DATA_DIR / "caniemail.json").read_text(encoding="utf-8")
     assert (tmp_path / "caniemail-LICENSE").read_bytes() == (DATA_DIR / "caniemail-LICENSE").read_bytes()
@@ -65,8 +70,12 @@ def test_features_cover_what_templates_use() -> None:
 
 def test_client_globs_select_family_platforms() -> None:
     known = load().clients
-    assert select_clients(["gmail.*"], known) == ("gmail.android", "gmail.desktop-webmail", "gmail.ios",
-                                                   "gmail.mobile-webmail")
+    assert select_clients(["gmail.*"], known) == (
+        "gmail.android",
+        "gmail.desktop-webmail",
+        "gmail.ios",
+        "gmail.mobile-webmail",
+    )
     assert select_clients(["outlook"], known) == tuple(c for c in known if c.startswith("outlook."))
     assert set(DEFAULT_CLIENTS) <= set(known)
     with pytest.raises(ConfigError, match=re.escape("'gmial.*' matches no known client")):
@@ -88,8 +97,10 @@ def test_display_flex_in_a_linked_stylesheet_is_unsupported_in_outlook_for_windo
 
 
 def test_display_flex_in_a_partial_is_located_there(lint_one: LintFn) -> None:
-    files = {"templates_src/_partials/row.html": '<table>\n<tr><td>\n<div style="color:red;display:flex">x</div>'
-                                                 "</td></tr></table>\n"}
+    files = {
+        "templates_src/_partials/row.html": '<table>\n<tr><td>\n<div style="color:red;display:flex">x</div>'
+        "</td></tr></table>\n"
+    }
     body = '{% include "_partials/row.html" %}'
     problems = only(lint_one(body=body, files=files, toml=clients_toml("outlook.windows")), "KM611")
     assert [(p.location.path, p.location.line) for p in problems] == [("templates_src/_partials/row.html", 3)]
@@ -105,7 +116,7 @@ def test_svg_is_unsupported_in_gmail(lint_one: LintFn) -> None:
 
 
 def test_prefers_color_scheme_is_reported_where_the_data_says_it_is_missing(lint_one: LintFn) -> None:
-    body = "<style>\np { color: #111; }\n@media (prefers-color-scheme: dark) {\n  p { color: #eee; }\n}\n</style>\n<p>x</p>"
+    body = "<style>\np { color: #111; }\n@media (prefers-color-scheme: dark) {\n  p { color: #eee; }\n}\n</style>\n<p>x</p>"  # noqa: E501
     toml = clients_toml("gmail.desktop-webmail", "outlook.windows", "apple-mail.*", "aol.ios")
     problems = [p for p in only(lint_one(body=body, toml=toml), "KM612") if "prefers-color-scheme" in p.message]
     assert len(problems) == 1
@@ -124,15 +135,21 @@ def test_partial_support_is_reported_with_its_note_when_asked(lint_one: LintFn) 
     toml += "[lint.options.client-unsupported-css]\npartial = true\n"
     found = only(lint_one(body=body, toml=toml), "KM611")
     assert [p.message.split(";")[0] for p in found if "(display:flex)" in p.message] == [
-        "'display: flex' (display:flex) partial in Gmail (iOS) (not supported with non Google accounts)"]
+        "'display: flex' (display:flex) partial in Gmail (iOS) (not supported with non Google accounts)"
+    ]
 
 
 def test_image_formats_by_extension_and_data_uri(lint_one: LintFn) -> None:
-    body = ('<img src="https://e.example.com/a.webp?v=2" alt="A">\n'
-            '<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="B">')
+    body = (
+        '<img src="https://e.example.com/a.webp?v=2" alt="A">\n'
+        '<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="B">'
+    )
     problems = only(lint_one(body=body, toml=clients_toml("outlook.windows", "gmail.desktop-webmail")), "KM615")
     assert {(p.message.split("'")[1], p.location.line) for p in problems} == {
-        (".webp", 5), ("image/svg+xml", 6), ("base64", 6)}
+        (".webp", 5),
+        ("image/svg+xml", 6),
+        ("base64", 6),
+    }
     webp = next(p for p in problems if ".webp" in p.message)
     assert "unsupported in Outlook (Windows); partial in Gmail (Desktop Webmail)" in webp.message
 
@@ -186,26 +203,36 @@ def test_an_unknown_client_is_a_located_config_error(tmp_path: Path, capsys: pyt
     assert "kmsg.toml" in err and "'outlok.*' matches no known client" in err and "did you mean" in err
 
 
-def test_client_rules_warn_by_default_gate_with_strict_and_take_a_severity(tmp_path: Path,
-                                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    write(tmp_path, {**template_files('<p>x</p>\n<div style="display:flex">x</div>'),
-                     "kmsg.toml": clients_toml("outlook.windows")})
+def test_client_rules_warn_by_default_gate_with_strict_and_take_a_severity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {**template_files('<p>x</p>\n<div style="display:flex">x</div>'), "kmsg.toml": clients_toml("outlook.windows")},
+    )
     assert main(["-C", str(tmp_path), "lint"]) == 0
     out = capsys.readouterr().out
-    assert "templates_src/t/body.html:6:13: KM611 'display: flex' (display:flex) unsupported in Outlook (Windows)" in out
+    assert (
+        "templates_src/t/body.html:6:13: KM611 'display: flex' (display:flex) unsupported in Outlook (Windows)" in out
+    )
     assert main(["-C", str(tmp_path), "lint", "--strict"]) == 1
     (tmp_path / "kmsg.toml").write_text(clients_toml("outlook.windows") + '[lint.severity]\nKM611 = "error"\n')
     assert main(["-C", str(tmp_path), "lint"]) == 1
-    (tmp_path / "kmsg.toml").write_text(clients_toml("outlook.windows") + '[lint]\n' if False else
-                                        '[lint]\nclients = ["outlook.windows"]\ndisable = ["client-unsupported-css"]\n')
+    (tmp_path / "kmsg.toml").write_text(
+        clients_toml("outlook.windows") + "[lint]\n"
+        if False
+        else '[lint]\nclients = ["outlook.windows"]\ndisable = ["client-unsupported-css"]\n'
+    )
     capsys.readouterr()
     assert main(["-C", str(tmp_path), "lint", "--strict"]) == 0
 
 
 # -- dark mode ----------------------------------------------------------------------------------------
 def test_dark_mode_rules_without_meta_name_what_is_missing(lint_one: LintFn) -> None:
-    body = ('<meta name="color-scheme" content="light dark">\n'
-            "<style>\n[data-ogsc] .t { color: #fff !important; }\n</style><p class=\"t\">x</p>")
+    body = (
+        '<meta name="color-scheme" content="light dark">\n'
+        '<style>\n[data-ogsc] .t { color: #fff !important; }\n</style><p class="t">x</p>'
+    )
     problems = only(lint_one(body=body), "KM621")
     assert len(problems) == 1
     assert 'without <meta name="supported-color-schemes">' in problems[0].message
@@ -213,17 +240,21 @@ def test_dark_mode_rules_without_meta_name_what_is_missing(lint_one: LintFn) -> 
 
 
 def test_text_colour_and_transparent_images_without_background(lint_one: LintFn) -> None:
-    body = ('<table><tr><td style="color:#333333">a</td></tr></table>\n'
-            '<table style="background-color:#fff"><tr><td style="color:#333333">b</td></tr></table>\n'
-            '<img src="https://e.example.com/logo.svg" alt="Logo">\n'
-            '<img src="https://e.example.com/photo.jpg" alt="Photo">')
+    body = (
+        '<table><tr><td style="color:#333333">a</td></tr></table>\n'
+        '<table style="background-color:#fff"><tr><td style="color:#333333">b</td></tr></table>\n'
+        '<img src="https://e.example.com/logo.svg" alt="Logo">\n'
+        '<img src="https://e.example.com/photo.jpg" alt="Photo">'
+    )
     problems = lint_one(body=body)
     assert [p.location.line for p in only(problems, "KM622")] == [5]
     assert [p.location.line for p in only(problems, "KM623")] == [7]
 
 
 # -- commands -----------------------------------------------------------------------------------------
-def test_clients_command_lists_clients_and_marks_the_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_clients_command_lists_clients_and_marks_the_targets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(tmp_path, {**template_files(), "kmsg.toml": clients_toml("gmail.*")})
     assert main(["-C", str(tmp_path), "clients"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -234,8 +265,10 @@ def test_clients_command_lists_clients_and_marks_the_targets(tmp_path: Path, cap
 
 
 def test_compat_command_summarises_each_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    body = ('<style>.x { color: red; }\n@media (max-width: 600px) { .x { color: blue; } }</style>\n'
-            '<div class="x" style="display:flex">x</div>')
+    body = (
+        "<style>.x { color: red; }\n@media (max-width: 600px) { .x { color: blue; } }</style>\n"
+        '<div class="x" style="display:flex">x</div>'
+    )
     write(tmp_path, {**template_files(body), "kmsg.toml": clients_toml("apple-mail.*", "outlook.windows")})
     assert main(["-C", str(tmp_path), "compat"]) == 0
     text = capsys.readouterr().out
@@ -247,8 +280,11 @@ def test_compat_command_summarises_each_template(tmp_path: Path, capsys: pytest.
     assert main(["-C", str(tmp_path), "compat", "t", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     flex = next(f for f in data[0]["features"] if f["feature"] == "css-display-flex")
-    assert flex["support"] == {"apple-mail.ios": "supported", "apple-mail.macos": "supported",
-                               "outlook.windows": "unsupported"}
+    assert flex["support"] == {
+        "apple-mail.ios": "supported",
+        "apple-mail.macos": "supported",
+        "outlook.windows": "unsupported",
+    }
     assert flex["location"] == "templates_src/t/body.html:7:23"
     assert {c["client"]: c["status"] for c in data[0]["clients"]}["outlook.windows"] == "unsupported"
 
@@ -282,19 +318,27 @@ def test_every_corpus_file_lints_with_the_data_driven_rules(tmp_path: Path) -> N
 
 
 def test_style_in_the_body_is_unsupported_where_the_data_says_so(lint_one: LintFn) -> None:
-    files = {"templates_src/_layouts/base.html": '<!DOCTYPE html>\n<html lang="en">\n<head>\n'
-             "<style>p { color: #111; }</style>\n</head>\n<body>\n{% block content %}{% endblock %}\n</body>\n</html>\n"}
-    body = ('{% extends "_layouts/base.html" %}{% block content %}\n<style>p { margin: 0; }</style>\n'
-            "<p>Hi {recipient.firstName}</p>{% endblock %}")
+    files = {
+        "templates_src/_layouts/base.html": '<!DOCTYPE html>\n<html lang="en">\n<head>\n'
+        "<style>p { color: #111; }</style>\n</head>\n<body>\n{% block content %}{% endblock %}\n</body>\n</html>\n"
+    }
+    body = (
+        '{% extends "_layouts/base.html" %}{% block content %}\n<style>p { margin: 0; }</style>\n'
+        "<p>Hi {recipient.firstName}</p>{% endblock %}"
+    )
     problems = only(lint_one(body=body, files=files, page=False, toml=clients_toml("gmail.desktop-webmail")), "KM614")
     assert [(p.location.path, p.location.line) for p in problems] == [("templates_src/t/body.html", 2)]
-    assert problems[0].message.startswith("'<style> in <body>' (<style> element) unsupported in Gmail (Desktop Webmail)")
+    assert problems[0].message.startswith(
+        "'<style> in <body>' (<style> element) unsupported in Gmail (Desktop Webmail)"
+    )
 
 
 def test_a_remote_stylesheet_is_reported_once_with_the_targeted_clients_that_ignore_link(lint_one: LintFn) -> None:
     """KM602 names the clients from the <link> feature of the data; KM614 leaves that <link> to it."""
-    body = ('<link rel="stylesheet" href="https://fonts.example.com/a.css">'
-            '<link rel="preconnect" href="https://fonts.example.com"><p>x</p>')
+    body = (
+        '<link rel="stylesheet" href="https://fonts.example.com/a.css">'
+        '<link rel="preconnect" href="https://fonts.example.com"><p>x</p>'
+    )
     problems = lint_one(body=body, toml=clients_toml("gmail.desktop-webmail", "apple-mail.ios"))
     (remote,) = only(problems, "KM602")
     assert "'https://fonts.example.com/a.css' is kept as written and never downloaded" in remote.message
@@ -303,8 +347,10 @@ def test_a_remote_stylesheet_is_reported_once_with_the_targeted_clients_that_ign
     # The preconnect <link> is no remote stylesheet: client-unsupported-html still reports it, once.
     (link,) = [p for p in only(problems, "KM614") if "<link>" in p.message]
     assert "(+1 more" not in link.message
-    alone = lint_one(body='<link rel="stylesheet" href="https://fonts.example.com/a.css"><p>x</p>',
-                     toml=clients_toml("gmail.desktop-webmail"))
+    alone = lint_one(
+        body='<link rel="stylesheet" href="https://fonts.example.com/a.css"><p>x</p>',
+        toml=clients_toml("gmail.desktop-webmail"),
+    )
     assert [p for p in only(alone, "KM614") if "<link>" in p.message] == []
     assert len(only(alone, "KM602")) == 1
     # A targeted list whose clients all read <link>: the finding is about the build alone.

@@ -13,12 +13,30 @@ from kmsg_authoring.lint.formats.github_format import escape_data, escape_proper
 from kmsg_authoring.lint.report import LintReport
 
 PROBLEMS = (
-    Problem(Location("templates_src/invite/body.html", 12, 9), "KM103", "unknown-user-field", "error",
-            "unknown User field 'firstname' in '{recipient.firstname}' (did you mean 'firstName'?)", "invite"),
-    Problem(Location("templates_src/invite/template.yaml", 3, 1), "KM407", "subject-too-long", "warning",
-            "subject too long (92 > 78 characters)", "invite"),
-    Problem(Location("templates_src/news/body.html", 40, 2), "KM103", "unknown-user-field", "error",
-            "100% wrong,\r\nsee: here", "news"),
+    Problem(
+        Location("templates_src/invite/body.html", 12, 9),
+        "KM103",
+        "unknown-user-field",
+        "error",
+        "unknown User field 'firstname' in '{recipient.firstname}' (did you mean 'firstName'?)",
+        "invite",
+    ),
+    Problem(
+        Location("templates_src/invite/template.yaml", 3, 1),
+        "KM407",
+        "subject-too-long",
+        "warning",
+        "subject too long (92 > 78 characters)",
+        "invite",
+    ),
+    Problem(
+        Location("templates_src/news/body.html", 40, 2),
+        "KM103",
+        "unknown-user-field",
+        "error",
+        "100% wrong,\r\nsee: here",
+        "news",
+    ),
 )
 REPORT = LintReport(PROBLEMS, ("invite", "news", "reminder"))
 CLEAN = LintReport((), ("invite",))
@@ -27,8 +45,10 @@ CLEAN = LintReport((), ("invite",))
 def test_text_lines_and_summary() -> None:
     text = formatter("text")(REPORT)
     lines = text.splitlines()
-    assert lines[0] == ("templates_src/invite/body.html:12:9: KM103 unknown User field 'firstname' in "
-                        "'{recipient.firstname}' (did you mean 'firstName'?)")
+    assert lines[0] == (
+        "templates_src/invite/body.html:12:9: KM103 unknown User field 'firstname' in "
+        "'{recipient.firstname}' (did you mean 'firstName'?)"
+    )
     assert lines[1] == "templates_src/invite/template.yaml:3:1: KM407 subject too long (92 > 78 characters) (warning)"
     assert lines[-1] == "2 errors and 1 warning in 3 templates"
     assert "\033[" not in text
@@ -46,9 +66,14 @@ def test_json_schema_is_stable() -> None:
     assert doc["templates"] == ["invite", "news", "reminder"]
     assert doc["summary"] == {"templates": 3, "errors": 2, "warnings": 1}
     assert doc["problems"][0] == {
-        "code": "KM103", "name": "unknown-user-field", "severity": "error",
+        "code": "KM103",
+        "name": "unknown-user-field",
+        "severity": "error",
         "message": "unknown User field 'firstname' in '{recipient.firstname}' (did you mean 'firstName'?)",
-        "path": "templates_src/invite/body.html", "line": 12, "col": 9, "template": "invite",
+        "path": "templates_src/invite/body.html",
+        "line": 12,
+        "col": 9,
+        "template": "invite",
     }
     assert [Problem.from_json(p) for p in doc["problems"]] == list(PROBLEMS)
 

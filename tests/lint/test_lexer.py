@@ -30,10 +30,50 @@ PLAIN_LEX = re.compile(
 PLAIN_WANTED = re.compile(r"[{}]|\*\||%(?:25)?7[BbDd]|&amp;")
 
 PIECES = [
-    "<", ">", "/", "</", "/>", '"', "'", "=", " ", "\n", "!", "?", "-", "a", "B", "p", "x=1", "{", "}", "*|",
-    "%7B", "%257d", "&amp;", "&amp", "%25", "script", "STYLE", "Style", "<!--", "-->", "<style>", "</style>",
-    "</STYLE >", "<script type='a>b'>", "</script>", "<a href=", "<div ", "</div>", "</ div>", "<!DOCTYPE html>",
-    "<?xml ?>", "\u017f", "\u212a", "é",
+    "<",
+    ">",
+    "/",
+    "</",
+    "/>",
+    '"',
+    "'",
+    "=",
+    " ",
+    "\n",
+    "!",
+    "?",
+    "-",
+    "a",
+    "B",
+    "p",
+    "x=1",
+    "{",
+    "}",
+    "*|",
+    "%7B",
+    "%257d",
+    "&amp;",
+    "&amp",
+    "%25",
+    "script",
+    "STYLE",
+    "Style",
+    "<!--",
+    "-->",
+    "<style>",
+    "</style>",
+    "</STYLE >",
+    "<script type='a>b'>",
+    "</script>",
+    "<a href=",
+    "<div ",
+    "</div>",
+    "</ div>",
+    "<!DOCTYPE html>",
+    "<?xml ?>",
+    "\u017f",
+    "\u212a",
+    "é",
 ]
 html_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
@@ -43,7 +83,7 @@ html_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 def test_lexer_matches_its_plain_form_and_names_tags_like_tag_name_re(html: str) -> None:
     fast, plain = list(TAG_LEX.finditer(html)), list(PLAIN_LEX.finditer(html))
     assert [m.span() for m in fast] == [m.span() for m in plain]
-    for f, p in zip(fast, plain):
+    for f, p in zip(fast, plain, strict=False):
         assert [f.span(g) for g in ("raw", "raw_attrs", "raw_text")] == [p.span(g) for g in (1, 2, 3)]
         token = p.group(0)
         if p.group(1):
@@ -84,12 +124,16 @@ def test_segments_with_want_are_those_of_the_text_runs_and_tags_where_it_matches
 
 def test_segments_split_text_attributes_css_and_comments() -> None:
     html = '<p class="a">Hi {x}</p><!-- {y} --><style media="all">.a{color:red}</style>tail'
-    found = [(s.kind, html[s.start:s.end], s.tag, s.attribute) for s in segments(html)]
+    found = [(s.kind, html[s.start : s.end], s.tag, s.attribute) for s in segments(html)]
     assert found == [
-        ("attribute", "a", "p", "class"), ("text", "Hi {x}", None, None), ("comment", " {y} ", None, None),
-        ("attribute", "all", "style", "media"), ("css", ".a{color:red}", "style", None), ("text", "tail", None, None),
+        ("attribute", "a", "p", "class"),
+        ("text", "Hi {x}", None, None),
+        ("comment", " {y} ", None, None),
+        ("attribute", "all", "style", "media"),
+        ("css", ".a{color:red}", "style", None),
+        ("text", "tail", None, None),
     ]
-    wanted = [(s.kind, html[s.start:s.end]) for s in segments(html, _WANTED)]
+    wanted = [(s.kind, html[s.start : s.end]) for s in segments(html, _WANTED)]
     assert wanted == [("text", "Hi {x}"), ("comment", " {y} "), ("attribute", "all"), ("css", ".a{color:red}")]
 
 
@@ -98,14 +142,36 @@ def test_tags_inside_style_and_script_are_not_structure(lint_one: LintFn) -> Non
     assert not codes(lint_one(body=body + "<div>ok</div>", jinja=False)) & {"KM501", "KM511"}
     problems = lint_one(body="<style>.a{}</style><div><span>x</div></span></table>", jinja=False)
     assert sorted(p.message for p in problems if p.code in ("KM501", "KM511")) == [
-        "<span> is not closed before </div> (mis-nested or unclosed tag)", "stray </table> with no open <table>",
+        "<span> is not closed before </div> (mis-nested or unclosed tag)",
+        "stray </table> with no open <table>",
     ]
 
 
 STYLE_PIECES = [
-    "display:flex", "DISPLAY: Grid", "position:absolute", "background-position:0", "Float:left", "float:none",
-    "box-shadow:none", "transform:x", "var(--a)", "VAR( --b)", "color:red", ";", " ", ":", "-", "\u0130", "\u212a",
-    "\u03a3", "filter", "clip-path:circle()", "mix-blend-mode:x", "object-fit:cover", "transition:all", "&quot;",
+    "display:flex",
+    "DISPLAY: Grid",
+    "position:absolute",
+    "background-position:0",
+    "Float:left",
+    "float:none",
+    "box-shadow:none",
+    "transform:x",
+    "var(--a)",
+    "VAR( --b)",
+    "color:red",
+    ";",
+    " ",
+    ":",
+    "-",
+    "\u0130",
+    "\u212a",
+    "\u03a3",
+    "filter",
+    "clip-path:circle()",
+    "mix-blend-mode:x",
+    "object-fit:cover",
+    "transition:all",
+    "&quot;",
 ]
 
 
@@ -117,16 +183,25 @@ def test_feature_scan_finds_display_flex_exactly_where_a_style_declares_it(style
     from kmsg_authoring.lint.features import scan
 
     body = "".join(f'<div style="{escape(s)}">x</div>' for s in styles)
-    compiled = cast(CompiledTemplate, SimpleNamespace(
-        rendered=f"<html><body>{body}</body></html>", source_map=SourceMap(), dependencies=(),
-        body_location=Location("templates_src/t/body.html", 1, 1)))
+    compiled = cast(
+        CompiledTemplate,
+        SimpleNamespace(
+            rendered=f"<html><body>{body}</body></html>",
+            source_map=SourceMap(),
+            dependencies=(),
+            body_location=Location("templates_src/t/body.html", 1, 1),
+        ),
+    )
     found = sum(1 for u in scan(compiled).uses if u.feature == "css-display-flex")
     expected = 0
     for s in styles:
         decls = [d.partition(":") for d in s.split(";")]
-        expected += any(sep and p.strip().lower() == "display"
-                        and {"flex", "inline-flex"} & set(re.split(r"[\s,/()!]+", v.strip().lower()))
-                        for p, sep, v in decls)
+        expected += any(
+            sep
+            and p.strip().lower() == "display"
+            and {"flex", "inline-flex"} & set(re.split(r"[\s,/()!]+", v.strip().lower()))
+            for p, sep, v in decls
+        )
     assert found == expected
     assert style_declarations  # the helper the rules use for inline styles stays importable
 
@@ -138,8 +213,10 @@ def test_only_two_characters_besides_ascii_letters_lower_case_to_ascii_letters()
 
 
 def test_at_offset_agrees_with_the_source_map_at_every_offset(tmp_path: Path) -> None:
-    body = ('<div class="a">\n  <p>Hi {recipient.firstName}</p><!-- {x} -->\n'
-            '<table><tr><td style="color:red">x</td></tr></table>\n<p>end <b>bold</p>\n{{ first_name }}')
+    body = (
+        '<div class="a">\n  <p>Hi {recipient.firstName}</p><!-- {x} -->\n'
+        '<table><tr><td style="color:red">x</td></tr></table>\n<p>end <b>bold</p>\n{{ first_name }}'
+    )
     write(tmp_path, {**template_files(body, jinja=False), "kmsg.toml": ""})
     config = load_config(tmp_path)
     compiled = compile_template(config, "t")

@@ -35,14 +35,20 @@ def _git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
 def readme_configs() -> list[dict[str, Any]]:
     """The .pre-commit-config.yaml examples of the README's Pre-commit section, in order."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Pre-commit"):readme.index("## Previewing")]
+    section = readme[readme.index("### Pre-commit") : readme.index("## Previewing")]
     return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)]
 
 
 def _toolkit_repo(dest: Path, env: dict[str, str]) -> str:
     """This checkout's files (tracked and new, not ignored) as a Git repository; its HEAD commit SHA."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
-                            text=True, timeout=60, check=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split("\0")
     for rel in filter(None, listed):
         source = REPO / rel
         if source.is_file():
@@ -74,10 +80,16 @@ def test_readme_configuration_installs_the_hook_from_the_toolkit_repository(tmp_
     hook = _hook()
     assert hook["entry"] == "kmsg-author lint" and hook["pass_filenames"] is True
     env = {
-        **os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "HOME": str(tmp_path),
-        "GIT_AUTHOR_NAME": "Designer", "GIT_AUTHOR_EMAIL": "designer@example.com",
-        "GIT_COMMITTER_NAME": "Designer", "GIT_COMMITTER_EMAIL": "designer@example.com",
-        "NO_COLOR": "1", "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "Designer",
+        "GIT_AUTHOR_EMAIL": "designer@example.com",
+        "GIT_COMMITTER_NAME": "Designer",
+        "GIT_COMMITTER_EMAIL": "designer@example.com",
+        "NO_COLOR": "1",
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
         "PYTHONPATH": str(_offline_site(tmp_path / "site")),
     }
     env.pop("PRE_COMMIT", None)
@@ -93,8 +105,15 @@ def test_readme_configuration_installs_the_hook_from_the_toolkit_repository(tmp_
     repo = write(tmp_path / "repo", {**template_files(), "kmsg.toml": "", "notes.txt": "not a template\n"})
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     assert _git(repo, env, "init", "-q").returncode == 0
-    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env,
-                               capture_output=True, text=True, timeout=120, check=False)
+    installed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert installed.returncode == 0, installed.stderr
 
     _git(repo, env, "add", "-A")
@@ -103,8 +122,9 @@ def test_readme_configuration_installs_the_hook_from_the_toolkit_repository(tmp_
     assert "kmsg-author lint" in clean.stdout + clean.stderr  # the hook ran
 
     body = repo / "templates_src" / "t" / "body.html"
-    body.write_text(body.read_text(encoding="utf-8").replace("{recipient.firstName}", "{recipient.firstname}"),
-                    encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace("{recipient.firstName}", "{recipient.firstname}"), encoding="utf-8"
+    )
     _git(repo, env, "add", "-A")
     broken = _git(repo, env, "commit", "-q", "-m", "broken token")
     output = broken.stdout + broken.stderr
@@ -130,4 +150,5 @@ def test_readme_local_configuration_is_what_init_writes(tmp_path: Path) -> None:
     (local,) = written["repos"][0]["hooks"]
     shipped = _hook()
     assert {k: local[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")} == {
-        k: shipped[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")}
+        k: shipped[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")
+    }

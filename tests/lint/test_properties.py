@@ -17,27 +17,96 @@ from kmsg_authoring.model import TOKEN_TYPES, USER_FIELDS
 from tests.conftest import corpus_files
 
 FRAGMENTS = [
-    "<", ">", "</", "/>", "{", "}", "{{", "}}", ".", " ", "\n", '"', "'", "=", "&", ";", "%7B", "%7D",
-    "&#123;", "&#125;", "&amp;#123;", "{recipient.firstName}", "{recipient.firstname}", "{recipient}",
-    "{joinLink}", "{unsubLink}", "{qr}", "{eventName.x}", "{a..b}", "{ x }", "{}", "*|UNSUB|*",
-    "<p>", "</p>", "<div>", "</div>", "<table><tr><td>", "</td></tr></table>", "<a href=\"", "\">", "</a>",
-    "<img src=\"", "<img src=\"{qr}\">", "<style>", "</style>", "<script>", "</script>", "<!--", "-->",
-    "<!--[if mso]>", "<![endif]-->", "<html lang=\"en\">", "<html>", "<body>", "</body>", "</html>",
-    "style=\"display:none\"", "style=\"position:absolute;display:flex\"", "javascript:", "http://",
-    "<form>", "<b>", "</i>", "<br/>", "<v:roundrect href=\"{joinLink}\">", "\x00", "é", "\u2028",
+    "<",
+    ">",
+    "</",
+    "/>",
+    "{",
+    "}",
+    "{{",
+    "}}",
+    ".",
+    " ",
+    "\n",
+    '"',
+    "'",
+    "=",
+    "&",
+    ";",
+    "%7B",
+    "%7D",
+    "&#123;",
+    "&#125;",
+    "&amp;#123;",
+    "{recipient.firstName}",
+    "{recipient.firstname}",
+    "{recipient}",
+    "{joinLink}",
+    "{unsubLink}",
+    "{qr}",
+    "{eventName.x}",
+    "{a..b}",
+    "{ x }",
+    "{}",
+    "*|UNSUB|*",
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    '<a href="',
+    '">',
+    "</a>",
+    '<img src="',
+    '<img src="{qr}">',
+    "<style>",
+    "</style>",
+    "<script>",
+    "</script>",
+    "<!--",
+    "-->",
+    "<!--[if mso]>",
+    "<![endif]-->",
+    '<html lang="en">',
+    "<html>",
+    "<body>",
+    "</body>",
+    "</html>",
+    'style="display:none"',
+    'style="position:absolute;display:flex"',
+    "javascript:",
+    "http://",
+    "<form>",
+    "<b>",
+    "</i>",
+    "<br/>",
+    '<v:roundrect href="{joinLink}">',
+    "\x00",
+    "é",
+    "\u2028",
 ]
 tokens_map = st.dictionaries(
     st.one_of(st.sampled_from(["recipient", "joinLink", "unsubLink", "qr", "eventName"]), st.text(max_size=8)),
     st.fixed_dictionaries({"type": st.sampled_from([*TOKEN_TYPES, "user", ""])}),
     max_size=6,
 )
-reference = st.builds(lambda n, f: "{" + n + ("." + f if f else "") + "}",
-                      st.sampled_from(["recipient", "joinLink", "x"]), st.sampled_from([None, *USER_FIELDS, "mail"]))
+reference = st.builds(
+    lambda n, f: "{" + n + ("." + f if f else "") + "}",
+    st.sampled_from(["recipient", "joinLink", "x"]),
+    st.sampled_from([None, *USER_FIELDS, "mail"]),
+)
 metadata = st.fixed_dictionaries(
-    {"name": st.text(max_size=20), "subject": st.one_of(st.text(max_size=90), reference),
-     "toAttributePath": st.one_of(reference, st.text(max_size=20)), "msgParamsMap": tokens_map},
+    {
+        "name": st.text(max_size=20),
+        "subject": st.one_of(st.text(max_size=90), reference),
+        "toAttributePath": st.one_of(reference, st.text(max_size=20)),
+        "msgParamsMap": tokens_map,
+    },
     optional={
-        "from": st.text(max_size=30), "cc": st.text(max_size=30), "bcc": st.text(max_size=30),
+        "from": st.text(max_size=30),
+        "cc": st.text(max_size=30),
+        "bcc": st.text(max_size=30),
         "status": st.sampled_from(["enabled", "active", ""]),
         "unsubscribeGroups": st.lists(st.sampled_from(["news", "", "news", "events"]), max_size=4),
         "customHeaders": st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3),
@@ -76,8 +145,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(meta=metadata, body=body_text, jinja=st.booleans())
-def test_random_sources_never_crash_the_linter(sandbox: Sandbox, meta: dict[str, object], body: str,
-                                               jinja: bool) -> None:
+def test_random_sources_never_crash_the_linter(
+    sandbox: Sandbox, meta: dict[str, object], body: str, jinja: bool
+) -> None:
     sandbox.lint(meta, body, jinja)
 
 
@@ -97,9 +167,15 @@ def _mutate(text: str, data: st.DataObject) -> str:
 
 CORPUS = corpus_files()
 MINIMAL_META: dict[str, object] = {
-    "name": "Corpus", "subject": "Hi {recipient.firstName}", "toAttributePath": "{recipient.email}",
-    "msgParamsMap": {"recipient": {"type": "User"}, "joinLink": {"type": "MagicLink"},
-                     "unsubLink": {"type": "UnsubscribeUri"}, "qr": {"type": "JwtQrCode"}},
+    "name": "Corpus",
+    "subject": "Hi {recipient.firstName}",
+    "toAttributePath": "{recipient.email}",
+    "msgParamsMap": {
+        "recipient": {"type": "User"},
+        "joinLink": {"type": "MagicLink"},
+        "unsubLink": {"type": "UnsubscribeUri"},
+        "qr": {"type": "JwtQrCode"},
+    },
     "unsubscribeGroups": ["news"],
 }
 

@@ -32,8 +32,9 @@ def test_unknown_user_field_suggests_the_right_spelling_at_the_reference(lint_on
 
 
 def test_undeclared_token_in_subject_points_at_template_yaml(lint_one: LintFn) -> None:
-    problems = only(lint_one(subject="Welcome to {eventNam}", tokens={"eventName": "String"},
-                             body="<p>{eventName}</p>"), "KM101")
+    problems = only(
+        lint_one(subject="Welcome to {eventNam}", tokens={"eventName": "String"}, body="<p>{eventName}</p>"), "KM101"
+    )
     assert [p.location.path for p in problems] == ["templates_src/t/template.yaml"]
     assert "did you mean 'eventName'?" in problems[0].message
 
@@ -42,8 +43,11 @@ def test_finding_in_a_partial_points_at_the_partial(lint_one: LintFn) -> None:
     files = {
         "templates_src/_partials/footer.html": '<p>Questions?\n<a href="{helpLink.url}">Help</a></p>\n',
     }
-    problems = lint_one(files=files, body='<p>Hi {recipient.firstName}</p>\n{% include "_partials/footer.html" %}',
-                        tokens={"helpLink": "MagicLink"})
+    problems = lint_one(
+        files=files,
+        body='<p>Hi {recipient.firstName}</p>\n{% include "_partials/footer.html" %}',
+        tokens={"helpLink": "MagicLink"},
+    )
     found = only(problems, "KM104")
     assert [p.location for p in found] == [Location("templates_src/_partials/footer.html", 2, 10)]
 
@@ -70,13 +74,13 @@ def test_malformed_references(lint_one: LintFn, snippet: str, words: str) -> Non
 
 
 def test_malformed_leaves_css_and_prose_braces_alone(lint_one: LintFn) -> None:
-    body = ("<style>p { color: red; } .a{margin:0}</style>"
-            "<p>Sets look like {1, 2, 3} and code like if (x) { y(); }</p>")
+    body = "<style>p { color: red; } .a{margin:0}</style><p>Sets look like {1, 2, 3} and code like if (x) { y(); }</p>"
     assert only(lint_one(body=body, jinja=False), "KM107") == []
 
 
-@pytest.mark.parametrize("encoded", ["%7BjoinLink%7D", "%7bjoinLink%7d", "%257BjoinLink%257D",
-                                     "&amp;#123;joinLink&amp;#125;"])
+@pytest.mark.parametrize(
+    "encoded", ["%7BjoinLink%7D", "%7bjoinLink%7d", "%257BjoinLink%257D", "&amp;#123;joinLink&amp;#125;"]
+)
 def test_mangled_forms(lint_one: LintFn, encoded: str) -> None:
     body = f'<a href="https://x.example.com/?u={encoded}">Go</a><a href="{{joinLink}}">Join</a>'
     problems = only(lint_one(body=body, tokens={"joinLink": "MagicLink"}, jinja=False), "KM109")
@@ -89,16 +93,20 @@ def test_entity_encoded_braces_are_a_valid_reference(lint_one: LintFn) -> None:
 
 
 def test_magic_link_in_image_src_and_subject(lint_one: LintFn) -> None:
-    problems = only(lint_one(body='<img src="{joinLink}" alt="">', subject="Join: {joinLink}",
-                             tokens={"joinLink": "MagicLink"}), "KM201")
+    problems = only(
+        lint_one(body='<img src="{joinLink}" alt="">', subject="Join: {joinLink}", tokens={"joinLink": "MagicLink"}),
+        "KM201",
+    )
     messages = sorted(p.message for p in problems)
     assert len(messages) == 2
     assert "in subject" in messages[0] and "src attribute of <img>" in messages[1]
 
 
 def test_magic_link_in_an_outlook_button_is_fine(lint_one: LintFn) -> None:
-    body = ('<!--[if mso]><v:roundrect href="{joinLink}" style="width:200px"><center>Join</center>'
-            '</v:roundrect><![endif]--><a href="{joinLink}">Join</a>')
+    body = (
+        '<!--[if mso]><v:roundrect href="{joinLink}" style="width:200px"><center>Join</center>'
+        '</v:roundrect><![endif]--><a href="{joinLink}">Join</a>'
+    )
     problems = lint_one(body=body, tokens={"joinLink": "MagicLink"})
     assert not codes(problems) & {"KM201", "KM202", "KM205"}
 
@@ -115,10 +123,14 @@ def test_magic_link_in_an_outlook_button_is_fine(lint_one: LintFn) -> None:
 )
 def test_hidden_unsubscribe_links(lint_one: LintFn, wrapper: str, reason: str) -> None:
     link = '<a href="{unsubLink}">Unsubscribe</a>'
-    body = "<table><tr>" + wrapper.replace("{}", link) + "</tr></table>" if wrapper.startswith("<td") \
+    body = (
+        "<table><tr>" + wrapper.replace("{}", link) + "</tr></table>"
+        if wrapper.startswith("<td")
         else wrapper.replace("{}", link)
-    problems = only(lint_one(body=body, tokens={"unsubLink": "UnsubscribeUri"},
-                             extra="unsubscribeGroups: [news]\n"), "KM303")
+    )
+    problems = only(
+        lint_one(body=body, tokens={"unsubLink": "UnsubscribeUri"}, extra="unsubscribeGroups: [news]\n"), "KM303"
+    )
     assert len(problems) == 1 and reason in problems[0].message
 
 
@@ -137,8 +149,10 @@ def test_empty_unsubscribe_link_and_outlook_only_link(lint_one: LintFn) -> None:
 
 
 def test_one_visible_unsubscribe_link_is_enough(lint_one: LintFn) -> None:
-    body = ('<div style="display:none"><a href="{unsubLink}">Unsubscribe</a></div>'
-            '<p><a href="{unsubLink}">Unsubscribe</a></p>')
+    body = (
+        '<div style="display:none"><a href="{unsubLink}">Unsubscribe</a></div>'
+        '<p><a href="{unsubLink}">Unsubscribe</a></p>'
+    )
     problems = lint_one(body=body, tokens={"unsubLink": "UnsubscribeUri"}, extra="unsubscribeGroups: [news]\n")
     assert "KM303" not in codes(problems)
 
@@ -148,8 +162,7 @@ def test_clipping_counts_tokens_at_worst_case_length(lint_one: LintFn) -> None:
     # because of the token expansion.
     links = '<a href="{joinLink}">Join</a>' * 20
     body = "<p>" + "x" * (95 * 1024) + "</p>" + links + '<a href="{unsubLink}">Unsubscribe</a>'
-    kw = {"tokens": {"unsubLink": "UnsubscribeUri", "joinLink": "MagicLink"},
-          "extra": "unsubscribeGroups: [news]\n"}
+    kw = {"tokens": {"unsubLink": "UnsubscribeUri", "joinLink": "MagicLink"}, "extra": "unsubscribeGroups: [news]\n"}
     problems = only(lint_one(body=body, **kw), "KM304")
     assert len(problems) == 1 and "111.1 KB > 102.0 KB" in problems[0].message
     short = body.replace("x" * (95 * 1024), "x" * (80 * 1024))
@@ -175,8 +188,13 @@ def test_to_attribute_path_variants(lint_one: LintFn, to: str, words: str) -> No
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("from", "Acme <events@example.com>"), ("cc", "a@example.com, b@example.com"), ("bcc", "{manager.email}"),
-     ("from", "events@@example.com"), ("cc", "events@example.com.")],
+    [
+        ("from", "Acme <events@example.com>"),
+        ("cc", "a@example.com, b@example.com"),
+        ("bcc", "{manager.email}"),
+        ("from", "events@@example.com"),
+        ("cc", "events@example.com."),
+    ],
 )
 def test_invalid_addresses(lint_one: LintFn, field: str, value: str) -> None:
     problems = only(lint_one(extra=f'{field}: "{value}"\n'), "KM403")
@@ -233,8 +251,14 @@ def test_jinja_double_braces_of_another_language_are_warnings(lint_one: LintFn) 
 
 
 def test_malformed_reference_in_the_subject_is_located_in_the_value(lint_one: LintFn) -> None:
-    problems = only(lint_one(subject="Hi {recipient.firstName}, see { eventName }", tokens={"eventName": "String"},
-                             body="<p>{eventName}</p>"), "KM107")
+    problems = only(
+        lint_one(
+            subject="Hi {recipient.firstName}, see { eventName }",
+            tokens={"eventName": "String"},
+            body="<p>{eventName}</p>",
+        ),
+        "KM107",
+    )
     # subject: "Hi {recipient.firstName}, see { eventName }" is written quoted on line 2: the value starts at
     # column 11, the bad reference 30 characters later.
     assert [str(p.location) for p in problems] == ["templates_src/t/template.yaml:2:41"]

@@ -15,113 +15,190 @@ UNSUB = {"unsubLink": "UnsubscribeUri"}
 GROUPS = "unsubscribeGroups: [event-updates]\n"
 UNSUB_LINK = '<p><a href="{unsubLink}">Unsubscribe</a></p>'
 
+
 # code -> (keyword arguments of a template that breaks the rule, of one that does not)
 def _translated(msgstr: str, *, fuzzy: bool = False) -> dict[str, Any]:
     """A template whose text goes through gettext, linted in French with this translation."""
-    po = (f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-          f'{"#, fuzzy" + chr(10) if fuzzy else ""}msgid "Hi {{recipient.firstName}}"\n{msgstr}\n')
-    return {"body": "<p>{% trans %}Hi {recipient.firstName}{% endtrans %}</p>", "locale": "fr",
-            "toml": '[i18n]\nlocales = ["en", "fr"]\n',
-            "files": {"templates_src/_locales/fr/LC_MESSAGES/messages.po": po}}
+    po = (
+        f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        f'{"#, fuzzy" + chr(10) if fuzzy else ""}msgid "Hi {{recipient.firstName}}"\n{msgstr}\n'
+    )
+    return {
+        "body": "<p>{% trans %}Hi {recipient.firstName}{% endtrans %}</p>",
+        "locale": "fr",
+        "toml": '[i18n]\nlocales = ["en", "fr"]\n',
+        "files": {"templates_src/_locales/fr/LC_MESSAGES/messages.po": po},
+    }
 
 
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "KM101": ({"body": "<p>{eventNmae}</p>", "tokens": {"eventName": "String"}},
-              {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
-    "KM102": ({"tokens": {"eventDate": "String"}},
-              {"body": "<p>{eventDate}</p>", "tokens": {"eventDate": "String"}}),
+    "KM101": (
+        {"body": "<p>{eventNmae}</p>", "tokens": {"eventName": "String"}},
+        {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}},
+    ),
+    "KM102": ({"tokens": {"eventDate": "String"}}, {"body": "<p>{eventDate}</p>", "tokens": {"eventDate": "String"}}),
     "KM103": ({"body": "<p>Hi {recipient.firstname}</p>"}, {"body": "<p>Hi {recipient.firstName}</p>"}),
-    "KM104": ({"body": "<p>{eventName.title}</p>", "tokens": {"eventName": "String"}},
-              {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
+    "KM104": (
+        {"body": "<p>{eventName.title}</p>", "tokens": {"eventName": "String"}},
+        {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}},
+    ),
     "KM105": ({"body": "<p>Hi {recipient}</p>"}, {"body": "<p>Hi {recipient.fullName}</p>"}),
-    "KM106": ({"body": "<p>{eventName}</p>", "tokens": {"eventName": "string"}},
-              {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}}),
+    "KM106": (
+        {"body": "<p>{eventName}</p>", "tokens": {"eventName": "string"}},
+        {"body": "<p>{eventName}</p>", "tokens": {"eventName": "String"}},
+    ),
     "KM107": ({"body": "<p>Hi { recipient.firstName }</p>"}, {"body": "<p>Hi {recipient.firstName}</p>"}),
-    "KM108": ({"body": "<p>Hi {{ first_name }}</p>", "jinja": False},
-              {"body": "<p>Hi {recipient.firstName}</p>", "jinja": False}),
-    "KM109": ({"body": '<a href="https://events.example.com/go?to=%7BjoinLink%7D">Join</a>',
-               "tokens": {"joinLink": "MagicLink"}},
-              {"body": '<a href="{joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}}),
-    "KM201": ({"body": '<a href="https://events.example.com/?next={joinLink}">Join</a>',
-               "tokens": {"joinLink": "MagicLink"}},
-              {"body": '<a href="{joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}}),
-    "KM202": ({"body": "<p>Copy this address: {joinLink}</p>", "tokens": {"joinLink": "MagicLink"}},
-              {"body": '<p><a href="{joinLink}"><span>{joinLink}</span></a></p>',
-               "tokens": {"joinLink": "MagicLink"}}),
-    "KM203": ({"body": "<p>Your ticket: {ticketQr}</p>", "tokens": {"ticketQr": "JwtQrCode"}},
-              {"body": '<img src="{ticketQr}" alt="Ticket QR code">', "tokens": {"ticketQr": "JwtQrCode"}}),
-    "KM204": ({"body": '<table><tr><td><img src="{ticketQr}"></td></tr></table>',
-               "tokens": {"ticketQr": "JwtQrCode"}},
-              {"body": '<table><tr><td><img src="{ticketQr}"></td></tr><tr><td>Code: 4711</td></tr></table>',
-               "tokens": {"ticketQr": "JwtQrCode"}}),
-    "KM205": ({"body": "<!-- greet {recipient.firstName} --><p>Hi {recipient.firstName}</p>"},
-              {"body": "<!-- greeting --><p>Hi {recipient.firstName}</p>"}),
+    "KM108": (
+        {"body": "<p>Hi {{ first_name }}</p>", "jinja": False},
+        {"body": "<p>Hi {recipient.firstName}</p>", "jinja": False},
+    ),
+    "KM109": (
+        {
+            "body": '<a href="https://events.example.com/go?to=%7BjoinLink%7D">Join</a>',
+            "tokens": {"joinLink": "MagicLink"},
+        },
+        {"body": '<a href="{joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}},
+    ),
+    "KM201": (
+        {"body": '<a href="https://events.example.com/?next={joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}},
+        {"body": '<a href="{joinLink}">Join</a>', "tokens": {"joinLink": "MagicLink"}},
+    ),
+    "KM202": (
+        {"body": "<p>Copy this address: {joinLink}</p>", "tokens": {"joinLink": "MagicLink"}},
+        {"body": '<p><a href="{joinLink}"><span>{joinLink}</span></a></p>', "tokens": {"joinLink": "MagicLink"}},
+    ),
+    "KM203": (
+        {"body": "<p>Your ticket: {ticketQr}</p>", "tokens": {"ticketQr": "JwtQrCode"}},
+        {"body": '<img src="{ticketQr}" alt="Ticket QR code">', "tokens": {"ticketQr": "JwtQrCode"}},
+    ),
+    "KM204": (
+        {"body": '<table><tr><td><img src="{ticketQr}"></td></tr></table>', "tokens": {"ticketQr": "JwtQrCode"}},
+        {
+            "body": '<table><tr><td><img src="{ticketQr}"></td></tr><tr><td>Code: 4711</td></tr></table>',
+            "tokens": {"ticketQr": "JwtQrCode"},
+        },
+    ),
+    "KM205": (
+        {"body": "<!-- greet {recipient.firstName} --><p>Hi {recipient.firstName}</p>"},
+        {"body": "<!-- greeting --><p>Hi {recipient.firstName}</p>"},
+    ),
     "KM301": ({"extra": GROUPS}, {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK}),
-    "KM302": ({"extra": GROUPS, "tokens": UNSUB, "body": "<p>Reply STOP to unsubscribe.</p>"},
-              {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK}),
-    "KM303": ({"extra": GROUPS, "tokens": UNSUB,
-               "body": '<p style="display:none"><a href="{unsubLink}">Unsubscribe</a></p>'},
-              {"extra": GROUPS, "tokens": UNSUB,
-               "body": '<p style="font-size:12px"><a href="{unsubLink}">Unsubscribe</a></p>'}),
-    "KM304": ({"extra": GROUPS, "tokens": UNSUB, "body": BIG + UNSUB_LINK},
-              {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK + BIG + UNSUB_LINK}),
+    "KM302": (
+        {"extra": GROUPS, "tokens": UNSUB, "body": "<p>Reply STOP to unsubscribe.</p>"},
+        {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK},
+    ),
+    "KM303": (
+        {"extra": GROUPS, "tokens": UNSUB, "body": '<p style="display:none"><a href="{unsubLink}">Unsubscribe</a></p>'},
+        {
+            "extra": GROUPS,
+            "tokens": UNSUB,
+            "body": '<p style="font-size:12px"><a href="{unsubLink}">Unsubscribe</a></p>',
+        },
+    ),
+    "KM304": (
+        {"extra": GROUPS, "tokens": UNSUB, "body": BIG + UNSUB_LINK},
+        {"extra": GROUPS, "tokens": UNSUB, "body": UNSUB_LINK + BIG + UNSUB_LINK},
+    ),
     "KM305": ({"tokens": UNSUB, "body": UNSUB_LINK}, {"tokens": UNSUB, "body": UNSUB_LINK, "extra": GROUPS}),
-    "KM306": ({"tokens": UNSUB, "body": UNSUB_LINK, "extra": 'unsubscribeGroups: [news, "", news]\n'},
-              {"tokens": UNSUB, "body": UNSUB_LINK, "extra": "unsubscribeGroups: [news, events]\n"}),
+    "KM306": (
+        {"tokens": UNSUB, "body": UNSUB_LINK, "extra": 'unsubscribeGroups: [news, "", news]\n'},
+        {"tokens": UNSUB, "body": UNSUB_LINK, "extra": "unsubscribeGroups: [news, events]\n"},
+    ),
     "KM401": ({"to": "recipient.email"}, {"to": "{recipient.email}"}),
     "KM402": ({"to": "{recipient.id}"}, {"to": "{recipient.email}"}),
     "KM403": ({"extra": "from: events@example\n"}, {"extra": "from: events@example.com\n"}),
-    "KM404": ({"extra": 'customHeaders: {"X Campaign": spring}\n'},
-              {"extra": "customHeaders: {X-Campaign: spring}\n"}),
+    "KM404": ({"extra": 'customHeaders: {"X Campaign": spring}\n'}, {"extra": "customHeaders: {X-Campaign: spring}\n"}),
     "KM405": ({"extra": "status: active\n"}, {"extra": "status: enabled\n"}),
     "KM406": ({"subject": " "}, {"subject": "Hello"}),
-    "KM407": ({"subject": "Reminder: " + "the conference " * 6 + "{recipient.firstName}"},
-              {"subject": "Tomorrow: your joining link"}),
+    "KM407": (
+        {"subject": "Reminder: " + "the conference " * 6 + "{recipient.firstName}"},
+        {"subject": "Tomorrow: your joining link"},
+    ),
     "KM408": ({"name": None}, {"name": "Event invitation"}),
-    "KM501": ({"body": '<div><a href="https://events.example.com"><b>Join</a></b></div>'},
-              {"body": '<div><a href="https://events.example.com"><b>Join</b></a></div>'}),
-    "KM502": ({"body": '<form action="https://events.example.com/rsvp"><button>RSVP</button></form>'},
-              {"body": '<a href="https://events.example.com/rsvp">RSVP</a>'}),
-    "KM503": ({"body": '<a href="javascript:alert(1)">Open</a>'},
-              {"body": '<a href="https://events.example.com">Open</a>'}),
-    "KM504": ({"body": '<img src="https://events.example.com/b.png">'},
-              {"body": '<img src="https://events.example.com/b.png" alt="Banner">'}),
-    "KM505": ({"page": False, "body": "<html><body><p>Hi {recipient.firstName}</p></body></html>"},
-              {"page": False, "body": '<html lang="en"><body><p>Hi {recipient.firstName}</p></body></html>'}),
-    "KM506": ({"body": '<img src="images/logo.png" alt="Logo">'},
-              {"body": '<img src="https://events.example.com/images/logo.png" alt="Logo">'}),
-    "KM507": ({"body": '<a href="http://events.example.com">Agenda</a>'},
-              {"body": '<a href="https://events.example.com">Agenda</a>'}),
+    "KM501": (
+        {"body": '<div><a href="https://events.example.com"><b>Join</a></b></div>'},
+        {"body": '<div><a href="https://events.example.com"><b>Join</b></a></div>'},
+    ),
+    "KM502": (
+        {"body": '<form action="https://events.example.com/rsvp"><button>RSVP</button></form>'},
+        {"body": '<a href="https://events.example.com/rsvp">RSVP</a>'},
+    ),
+    "KM503": (
+        {"body": '<a href="javascript:alert(1)">Open</a>'},
+        {"body": '<a href="https://events.example.com">Open</a>'},
+    ),
+    "KM504": (
+        {"body": '<img src="https://events.example.com/b.png">'},
+        {"body": '<img src="https://events.example.com/b.png" alt="Banner">'},
+    ),
+    "KM505": (
+        {"page": False, "body": "<html><body><p>Hi {recipient.firstName}</p></body></html>"},
+        {"page": False, "body": '<html lang="en"><body><p>Hi {recipient.firstName}</p></body></html>'},
+    ),
+    "KM506": (
+        {"body": '<img src="images/logo.png" alt="Logo">'},
+        {"body": '<img src="https://events.example.com/images/logo.png" alt="Logo">'},
+    ),
+    "KM507": (
+        {"body": '<a href="http://events.example.com">Agenda</a>'},
+        {"body": '<a href="https://events.example.com">Agenda</a>'},
+    ),
     "KM508": ({"body": '<a href="#">Agenda</a>'}, {"body": '<a href="https://events.example.com">Agenda</a>'}),
     "KM509": ({"body": BIG}, {"body": "<p>short</p>"}),
     "KM511": ({"body": "<div><p>Thanks</p></div></div>"}, {"body": "<div><p>Thanks</p></div>"}),
-    "KM601": ({"body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] { width: 20px } }"
-                       '</style><table><tr><td class="pusher">x</td></tr></table>'},
-              {"body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] "
-                       '{ width: 20px !important } }</style><table><tr><td class="pusher">x</td></tr></table>'}),
-    "KM602": ({"body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'},
-              {"body": '<link rel="preconnect" href="https://cdn.example.com"><p>x</p>'}),
-    "KM611": ({"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
-              {"body": '<div style="display:block"><div>L</div><div>R</div></div>'}),
-    "KM612": ({"body": "<style>@font-face { font-family: X; src: url(https://e.example.com/x.woff2); }</style><p>x</p>"},
-              {"body": "<p>x</p>"}),
-    "KM613": ({"body": "<style>a:hover { color: #0b5cad; }</style><p>x</p>"},
-              {"body": "<style>a { color: #0b5cad; }</style><p>x</p>"}),
+    "KM601": (
+        {
+            "body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] { width: 20px } }"
+            '</style><table><tr><td class="pusher">x</td></tr></table>'
+        },
+        {
+            "body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] "
+            '{ width: 20px !important } }</style><table><tr><td class="pusher">x</td></tr></table>'
+        },
+    ),
+    "KM602": (
+        {"body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'},
+        {"body": '<link rel="preconnect" href="https://cdn.example.com"><p>x</p>'},
+    ),
+    "KM611": (
+        {"body": '<div style="display:flex"><div>L</div><div>R</div></div>'},
+        {"body": '<div style="display:block"><div>L</div><div>R</div></div>'},
+    ),
+    "KM612": (
+        {"body": "<style>@font-face { font-family: X; src: url(https://e.example.com/x.woff2); }</style><p>x</p>"},
+        {"body": "<p>x</p>"},
+    ),
+    "KM613": (
+        {"body": "<style>a:hover { color: #0b5cad; }</style><p>x</p>"},
+        {"body": "<style>a { color: #0b5cad; }</style><p>x</p>"},
+    ),
     "KM614": ({"body": '<svg width="10" height="10"></svg><p>x</p>'}, {"body": "<p>x</p>"}),
-    "KM615": ({"body": '<img src="https://e.example.com/a.webp" alt="A">'},
-              {"body": '<img src="https://e.example.com/a.jpg" alt="A">'}),
-    "KM621": ({"body": "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"},
-              {"body": '<meta name="color-scheme" content="light dark">'
-                       '<meta name="supported-color-schemes" content="light dark">'
-                       "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"}),
-    "KM622": ({"body": '<p style="color:#333333">x</p>'},
-              {"body": '<div style="background-color:#ffffff"><p style="color:#333333">x</p></div>'}),
-    "KM623": ({"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
-              {"body": '<div style="background-color:#ffffff"><img src="https://e.example.com/logo.png" alt="Logo"></div>'}),
+    "KM615": (
+        {"body": '<img src="https://e.example.com/a.webp" alt="A">'},
+        {"body": '<img src="https://e.example.com/a.jpg" alt="A">'},
+    ),
+    "KM621": (
+        {"body": "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"},
+        {
+            "body": '<meta name="color-scheme" content="light dark">'
+            '<meta name="supported-color-schemes" content="light dark">'
+            "<style>@media (prefers-color-scheme: dark) { p { color: #fff; } }</style><p>x</p>"
+        },
+    ),
+    "KM622": (
+        {"body": '<p style="color:#333333">x</p>'},
+        {"body": '<div style="background-color:#ffffff"><p style="color:#333333">x</p></div>'},
+    ),
+    "KM623": (
+        {"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
+        {"body": '<div style="background-color:#ffffff"><img src="https://e.example.com/logo.png" alt="Logo"></div>'},
+    ),
     "KM701": (_translated('msgstr "Bonjour"'), _translated('msgstr "Bonjour {recipient.firstName}"')),
     "KM702": (_translated('msgstr ""'), _translated('msgstr "Bonjour {recipient.firstName}"')),
-    "KM703": (_translated('msgstr "Bonjour {recipient.firstName}"', fuzzy=True),
-              _translated('msgstr "Bonjour {recipient.firstName}"')),
+    "KM703": (
+        _translated('msgstr "Bonjour {recipient.firstName}"', fuzzy=True),
+        _translated('msgstr "Bonjour {recipient.firstName}"'),
+    ),
 }
 
 
@@ -157,7 +234,8 @@ def test_an_empty_body_is_a_missing_required_field(tmp_path: Path) -> None:
     folder = tmp_path / "templates_src" / "t"
     folder.mkdir(parents=True)
     (folder / "template.yaml").write_text(
-        'name: T\nsubject: Hi {r.firstName}\ntoAttributePath: "{r.email}"\nmsgParamsMap: {r: {type: User}}\n')
+        'name: T\nsubject: Hi {r.firstName}\ntoAttributePath: "{r.email}"\nmsgParamsMap: {r: {type: User}}\n'
+    )
     (folder / "body.html").write_text("  \n")
     report = build_project(load_config(tmp_path), write=False)
     assert [(p.code, p.message) for p in report.problems["t"] if p.code == "KM408"] == [("KM408", "the body is empty")]

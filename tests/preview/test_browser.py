@@ -14,14 +14,23 @@ from kmsg_authoring.preview.server import LivePreview
 from kmsg_authoring.preview.site import PreviewSite
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # CI installs Chromium and sets KMSG_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
-                       reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
+        reason="Debian's chromium is not installed at /usr/bin/chromium",
+    ),
 ]
 
 
@@ -55,10 +64,10 @@ def test_live_preview_in_chromium(preview: LivePreview) -> None:
 
             # A save on disk shows up without touching the page.
             body = root / "templates_src/attendance-confirmation/body.mjml"  # the example written in MJML
-            body.write_text(body.read_text(encoding="utf-8").replace("See you there", "Welcome aboard"),
-                            encoding="utf-8")
-            expect(page.frame_locator("#r0-desktop").locator("h1")).to_have_text("Welcome aboard, Jane!",
-                                                                                   timeout=15000)
+            body.write_text(
+                body.read_text(encoding="utf-8").replace("See you there", "Welcome aboard"), encoding="utf-8"
+            )
+            expect(page.frame_locator("#r0-desktop").locator("h1")).to_have_text("Welcome aboard, Jane!", timeout=15000)
 
             # Broken YAML: an overlay naming the file and line; the last good preview stays.
             meta = root / "templates_src/attendance-confirmation/template.yaml"
@@ -112,14 +121,17 @@ def test_index_and_template_page_fit_the_window(preview: LivePreview, tmp_path: 
         try:
             page = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=1)
             # Nothing leaves the machine: any request that is not the preview's is refused.
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(preview.url)
-                       else route.abort())
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith(preview.url) else route.abort()
+            )
             examples = ("attendance-confirmation", "event-invitation", "follow-up", "reminder")
             for name, path in (("index", ""), *((slug, f"t/{slug}") for slug in examples)):
                 page.goto(preview.url + path)
                 if path:
                     for frame in ("desktop", "mobile"):  # every example's frames have rendered their footer
-                        expect(page.frame_locator(f"#r0-{frame}").locator(".footer p").first).to_contain_text("Acme Events")
+                        expect(page.frame_locator(f"#r0-{frame}").locator(".footer p").first).to_contain_text(
+                            "Acme Events"
+                        )
                 else:
                     expect(page.locator("table.index")).to_contain_text("event-invitation")
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True, animations="disabled")
@@ -131,8 +143,9 @@ def test_index_and_template_page_fit_the_window(preview: LivePreview, tmp_path: 
                 # Each email frame alone too: a full-page shot may leave a frame below the fold blank.
                 if path:
                     for frame in ("desktop", "mobile"):
-                        page.locator(f"#r0-{frame}").screenshot(path=str(shots / f"{name}-{width}-{frame}.png"),
-                                                                animations="disabled")
+                        page.locator(f"#r0-{frame}").screenshot(
+                            path=str(shots / f"{name}-{width}-{frame}.png"), animations="disabled"
+                        )
                 found = page.evaluate(OVERFLOW_JS)
                 assert found["scrollWidth"] <= found["width"], (name, found)
                 assert found["wide"] == [], (name, found)
@@ -146,9 +159,15 @@ def test_an_image_that_cannot_load_is_a_neutral_box_of_its_declared_size(example
     from playwright.sync_api import sync_playwright
 
     body = example_project / "templates_src/reminder/body.html"
-    body.write_text(body.read_text(encoding="utf-8").replace(
-        "</p>", '</p><img id="gone" src="https://images.example.com/missing.png" width="150" height="60" '
-                'alt="Banner" style="display:block;border:0;">', 1), encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace(
+            "</p>",
+            '</p><img id="gone" src="https://images.example.com/missing.png" width="150" height="60" '
+            'alt="Banner" style="display:block;border:0;">',
+            1,
+        ),
+        encoding="utf-8",
+    )
     live = LivePreview(PreviewSite(load_config(example_project)), port=0)
     live.start()
     try:
@@ -156,8 +175,9 @@ def test_an_image_that_cannot_load_is_a_neutral_box_of_its_declared_size(example
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
                 page = browser.new_page(viewport={"width": 800, "height": 600}, device_scale_factor=1)
-                page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live.url)
-                           else route.abort())
+                page.route(
+                    "**/*", lambda route: route.continue_() if route.request.url.startswith(live.url) else route.abort()
+                )
                 page.goto(live.url + "t/reminder/email/default/0.html")
                 img = page.locator("#gone")
                 img.wait_for()
@@ -168,8 +188,14 @@ def test_an_image_that_cannot_load_is_a_neutral_box_of_its_declared_size(example
                     return {loaded: img.naturalWidth > 0, w: Math.round(box.width), h: Math.round(box.height),
                             content: before.content, bg: before.backgroundColor, pos: before.position};
                 }""")
-                assert state == {"loaded": False, "w": 150, "h": 60, "content": "\"Banner\"",
-                                 "bg": "rgb(233, 235, 239)", "pos": "absolute"}, state
+                assert state == {
+                    "loaded": False,
+                    "w": 150,
+                    "h": 60,
+                    "content": '"Banner"',
+                    "bg": "rgb(233, 235, 239)",
+                    "pos": "absolute",
+                }, state
                 shots = Path(os.environ.get("KMSG_SCREENSHOTS", example_project))
                 img.screenshot(path=str(shots / "placeholder.png"))
             finally:

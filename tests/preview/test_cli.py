@@ -38,16 +38,21 @@ def test_one_shot_defaults_to_preview_out_and_reports_unresolved_tokens(
     sample = example_project / "templates_src/follow-up/samples/default.yaml"
     sample.write_text(sample.read_text(encoding="utf-8").replace("lastName: Doe, ", ""), encoding="utf-8")
     body = example_project / "templates_src/follow-up/body.html"
-    body.write_text(body.read_text(encoding="utf-8").replace("{% block content %}",
-                                                             "{% block content %}<p>{recipient.lastName}</p>"),
-                    encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}<p>{recipient.lastName}</p>"
+        ),
+        encoding="utf-8",
+    )
     assert main(["-C", str(example_project), "preview", "follow-up"]) == 1
     err = capsys.readouterr().err
     lines = body.read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if "{recipient.lastName}" in text)
     col = lines[line - 1].index("{recipient.lastName}") + 1
     assert f"templates_src/follow-up/body.html:{line}:{col}: unresolved {{recipient.lastName}}" in err
-    assert "unresolved {recipient.lastName} for jane@example.com: is empty: user 'jane@example.com' has no lastName" in err
+    assert (
+        "unresolved {recipient.lastName} for jane@example.com: is empty: user 'jane@example.com' has no lastName" in err
+    )
     assert (example_project / "preview-out/follow-up/01-jane@example.com.html").is_file()
     assert (example_project / "preview-out/follow-up/index.html").is_file()
 
@@ -72,7 +77,10 @@ def test_watch_serves_until_interrupted(example_project: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kmsg_authoring", "-C", str(example_project), "preview", "--watch", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -86,13 +94,15 @@ def test_watch_serves_until_interrupted(example_project: Path) -> None:
             assert b"event-invitation" in response.read()
         # A save prints one line for the rebuild, then each error with its location.
         body = example_project / "templates_src/reminder/body.html"
-        body.write_text(body.read_text(encoding="utf-8").replace("</p>", "{{recipient.lastName}}</p>", 1),
-                        encoding="utf-8")
+        body.write_text(
+            body.read_text(encoding="utf-8").replace("</p>", "{{recipient.lastName}}</p>", 1), encoding="utf-8"
+        )
         rebuilt = proc.stdout.readline()
         assert re.fullmatch(r"\d\d:\d\d:\d\d rebuilt reminder in \d+\.\d\ds: 1 error\n", rebuilt), rebuilt
         error = proc.stdout.readline()
-        assert re.fullmatch(r"  templates_src/reminder/body\.html:\d+:\d+: KM001 'recipient' is undefined .*\n",
-                            error), error
+        assert re.fullmatch(
+            r"  templates_src/reminder/body\.html:\d+:\d+: KM001 'recipient' is undefined .*\n", error
+        ), error
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err

@@ -42,19 +42,35 @@ PARAMS: dict[str, Any] = {
     "recipient": {"type": "User", "value": "Message.userId"},
     "host": {"type": "User", "value": "host@example.com"},
     "eventName": {"type": "String", "value": "Annual Conference 2026"},
-    "joinLink": {"type": "MagicLink", "value": {"baseURL": "https://events.example.com/join", "expiry": 48,
-                                                  "privileges": "actionslimit:2"}},
+    "joinLink": {
+        "type": "MagicLink",
+        "value": {"baseURL": "https://events.example.com/join", "expiry": 48, "privileges": "actionslimit:2"},
+    },
     "smart": {"type": "Dynamic", "value": {"baseURL": "https://events.example.com/go?x=1", "expiry": 4}},
     "smartText": {"type": "Dynamic", "value": "plain & simple"},
     "unsubLink": {"type": "UnsubscribeUri", "value": "https://events.example.com/unsubscribe?g=1&u=2"},
-    "checkIn": {"type": "JwtQrCode", "value": {"payload": {"eventId": "12345", "checkIn": True}, "secret": SECRET,
-                                                "options": {"color": {"dark": "#1a237e", "light": "#fafafa"}}}},
+    "checkIn": {
+        "type": "JwtQrCode",
+        "value": {
+            "payload": {"eventId": "12345", "checkIn": True},
+            "secret": SECRET,
+            "options": {"color": {"dark": "#1a237e", "light": "#fafafa"}},
+        },
+    },
 }
 
 
 def payload(body: str, subject: str = "Hi {recipient.firstName}", **extra: Any) -> dict[str, Any]:
-    return {"name": "T", "subject": subject, "body": body, "toAttributePath": "{recipient.email}",
-            "msgParamsMap": MAP, "from": "events@example.com", "fromName": "{host.firstName} at Acme", **extra}
+    return {
+        "name": "T",
+        "subject": subject,
+        "body": body,
+        "toAttributePath": "{recipient.email}",
+        "msgParamsMap": MAP,
+        "from": "events@example.com",
+        "fromName": "{host.firstName} at Acme",
+        **extra,
+    }
 
 
 class Capture:
@@ -73,8 +89,13 @@ def render(body: str, user: str = "jane@example.com", **kw: Any) -> Rendering:
 
 
 def test_user_current_recipient_takes_each_recipient() -> None:
-    out = render_all(payload("<p>{recipient.firstName} {recipient.lastName}</p>"), PARAMS, USERS,
-                     ["jane@example.com", "li@example.com"], qr_encoder=Capture())
+    out = render_all(
+        payload("<p>{recipient.firstName} {recipient.lastName}</p>"),
+        PARAMS,
+        USERS,
+        ["jane@example.com", "li@example.com"],
+        qr_encoder=Capture(),
+    )
     assert [r.body for r in out] == ["<p>Jane Doe</p>", "<p>李 小龙</p>"]
     assert [r.to for r in out] == ["jane@example.com", "li@example.com"]
     assert [r.subject for r in out] == ["Hi Jane", "Hi 李"]
@@ -90,8 +111,9 @@ def test_user_literal_id_takes_that_user_for_every_recipient() -> None:
 
 @pytest.mark.parametrize("field", USER_FIELDS)
 def test_every_user_field_resolves(field: str) -> None:
-    r = render_message(payload(f"<p>{{recipient.{field}}}</p>"), PARAMS, [*USERS, SAMPLE_USER], SAMPLE_USER["id"],
-                       qr_encoder=Capture())
+    r = render_message(
+        payload(f"<p>{{recipient.{field}}}</p>"), PARAMS, [*USERS, SAMPLE_USER], SAMPLE_USER["id"], qr_encoder=Capture()
+    )
     assert r.body == f"<p>{html.escape(str(SAMPLE_USER[field]))}</p>"
     assert r.unresolved == []
 
@@ -123,7 +145,7 @@ def test_user_values_are_escaped_too() -> None:
 
 
 def test_unicode_and_right_to_left_names_survive() -> None:
-    r = render("<p dir=\"auto\">{recipient.firstName} {recipient.lastName}</p>", "noor@example.com")
+    r = render('<p dir="auto">{recipient.firstName} {recipient.lastName}</p>', "noor@example.com")
     assert r.body == '<p dir="auto">نور שלום</p>'
     assert r.subject == "Hi نور"
 
@@ -151,8 +173,9 @@ def test_unsubscribe_uri_is_the_samples_uri() -> None:
 
 def test_jwt_qr_code_encodes_a_signed_jwt_of_the_payload() -> None:
     capture = Capture()
-    r = render_message(payload('<img src="{checkIn}" alt="qr"><p>{checkIn}</p>'), PARAMS, USERS,
-                       "jane@example.com", qr_encoder=capture)
+    r = render_message(
+        payload('<img src="{checkIn}" alt="qr"><p>{checkIn}</p>'), PARAMS, USERS, "jane@example.com", qr_encoder=capture
+    )
     assert len(capture.calls) == 1  # one image per message, used twice
     token, colors = capture.calls[0]
     assert jwt.decode(token, SECRET, algorithms=["HS256"]) == {"eventId": "12345", "checkIn": True}
@@ -175,6 +198,7 @@ def test_default_qr_encoder_draws_the_token_in_the_given_colours() -> None:
     assert bytes.fromhex("1a237e") in png and bytes.fromhex("fafafa") in png  # the palette
     # The image is the QR code of exactly that token (segno is deterministic).
     import segno
+
     assert segno.make(token, error="m").png_data_uri(scale=4, border=2, dark="#1a237e", light="#fafafa") == uri
     assert SECRET.encode() not in png
 
@@ -205,10 +229,14 @@ def test_what_cannot_be_resolved_is_reported(body: str, reason: str) -> None:
 def test_missing_value_and_unknown_user_are_reported() -> None:
     params = {k: v for k, v in PARAMS.items() if k != "eventName"}
     params["host"] = {"type": "User", "value": "ghost@example.com"}
-    r = render_message(payload("<p>{eventName}{host.firstName}</p>"), params, USERS, "jane@example.com",
-                       qr_encoder=Capture())
+    r = render_message(
+        payload("<p>{eventName}{host.firstName}</p>"), params, USERS, "jane@example.com", qr_encoder=Capture()
+    )
     assert [(u.where, u.raw) for u in r.unresolved] == [
-        ("fromName", "{host.firstName}"), ("body", "{eventName}"), ("body", "{host.firstName}")]
+        ("fromName", "{host.firstName}"),
+        ("body", "{eventName}"),
+        ("body", "{host.firstName}"),
+    ]
     assert "no value" in r.unresolved[1].reason and "ghost@example.com" in r.unresolved[2].reason
 
 
@@ -225,8 +253,17 @@ def test_values_are_substituted_once() -> None:
 
 
 def test_from_address_and_users_as_a_mapping() -> None:
-    r = render_message(payload("<p>{recipient.firstName}</p>"), PARAMS, {u["id"]: u for u in USERS},
-                       "li@example.com", qr_encoder=Capture())
-    assert (r.from_email, r.from_name, r.to, r.body) == ("events@example.com", "Hana at Acme", "li@example.com",
-                                                         "<p>李</p>")
+    r = render_message(
+        payload("<p>{recipient.firstName}</p>"),
+        PARAMS,
+        {u["id"]: u for u in USERS},
+        "li@example.com",
+        qr_encoder=Capture(),
+    )
+    assert (r.from_email, r.from_name, r.to, r.body) == (
+        "events@example.com",
+        "Hana at Acme",
+        "li@example.com",
+        "<p>李</p>",
+    )
     assert not list(find_tokens(r.body))

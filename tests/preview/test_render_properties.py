@@ -18,14 +18,20 @@ NAMES = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,8}\Z")
 TEXT = st.text(st.characters(codec="utf-8", exclude_characters="{}&"), max_size=12)
 URL = st.from_regex(r"\Ahttps://[a-z]{1,8}\.example\.com/[a-z0-9]{0,6}\Z")
 MAGIC = st.fixed_dictionaries(
-    {"baseURL": URL}, optional={"expiry": st.integers(1, 1000), "privileges": TEXT},
+    {"baseURL": URL},
+    optional={"expiry": st.integers(1, 1000), "privileges": TEXT},
 )
 COLOR = st.from_regex(r"\A#[0-9a-f]{6}\Z")
 QR = st.fixed_dictionaries(
-    {"payload": st.dictionaries(NAMES, st.one_of(TEXT, st.integers(), st.booleans()), max_size=3),
-     "secret": st.text(min_size=1, max_size=20)},
-    optional={"options": st.fixed_dictionaries({}, optional={"color": st.fixed_dictionaries(
-        {}, optional={"dark": COLOR, "light": COLOR})})},
+    {
+        "payload": st.dictionaries(NAMES, st.one_of(TEXT, st.integers(), st.booleans()), max_size=3),
+        "secret": st.text(min_size=1, max_size=20),
+    },
+    optional={
+        "options": st.fixed_dictionaries(
+            {}, optional={"color": st.fixed_dictionaries({}, optional={"dark": COLOR, "light": COLOR})}
+        )
+    },
 )
 USER_VALUE = st.one_of(TEXT.filter(bool), st.integers(0, 10**6))
 
@@ -46,8 +52,9 @@ def value_for(token_type: str, user_ids: list[str]) -> st.SearchStrategy[Any]:
 
 @st.composite
 def template_and_sample(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    msg_map = draw(st.dictionaries(NAMES, st.sampled_from(TOKEN_TYPES).map(lambda t: {"type": t}),
-                                   min_size=1, max_size=6))
+    msg_map = draw(
+        st.dictionaries(NAMES, st.sampled_from(TOKEN_TYPES).map(lambda t: {"type": t}), min_size=1, max_size=6)
+    )
     ids = draw(st.lists(st.from_regex(r"\A[a-z]{1,6}@example\.com\Z"), min_size=1, max_size=3, unique=True))
     users = [{"id": uid, **draw(st.dictionaries(st.sampled_from(USER_FIELDS[1:]), USER_VALUE))} for uid in ids]
     params = {name: {"type": d["type"], "value": draw(value_for(d["type"], ids))} for name, d in msg_map.items()}
@@ -64,12 +71,20 @@ def template_and_sample(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]
         name = draw(st.sampled_from(names))
         ref = reference(name)
         parts.append(draw(TEXT) + (f'<img src="{ref}">' if draw(st.booleans()) else f"<p>{ref}</p>"))
-    subject = "".join(draw(TEXT) + reference(n) for n in draw(st.lists(st.sampled_from(text_refs), max_size=3))) \
-        if text_refs else draw(TEXT)
+    subject = (
+        "".join(draw(TEXT) + reference(n) for n in draw(st.lists(st.sampled_from(text_refs), max_size=3)))
+        if text_refs
+        else draw(TEXT)
+    )
     user_tokens = [n for n in names if msg_map[n]["type"] == "User"]
     to = "{" + user_tokens[0] + ".email}" if user_tokens else draw(TEXT)
-    payload = {"subject": subject, "body": "".join(parts), "toAttributePath": to,
-               "fromName": draw(TEXT), "msgParamsMap": msg_map}
+    payload = {
+        "subject": subject,
+        "body": "".join(parts),
+        "toAttributePath": to,
+        "fromName": draw(TEXT),
+        "msgParamsMap": msg_map,
+    }
     return payload, {"users": users, "msgParams": params}
 
 
@@ -79,7 +94,9 @@ def qr(data: str, colors: QrColors) -> str:
 
 @settings(max_examples=100, deadline=None)
 @given(template_and_sample())
-def test_samples_that_satisfy_the_map_leave_no_reference_unresolved(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def test_samples_that_satisfy_the_map_leave_no_reference_unresolved(
+    case: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
     payload, sample = case
     assert validate_sample(YamlDoc("s.yaml", sample), payload["msgParamsMap"]) == []
     users = sample["users"]

@@ -57,28 +57,65 @@ def test_a_valid_sample_has_no_problems() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("  eventName: {type: String, value: Annual Conference 2026}\n", "",
-         "x.yaml:3:1: no value for token 'eventName' (msgParamsMap declares a String token"),
-        ("value: Annual Conference 2026", "value: 2026",
-         "x.yaml:5:29: msgParams.eventName.value: 2026 is not of type 'string'"),
-        ("expiry: 48", "expiry: soon",
-         "x.yaml:6:83: msgParams.joinLink.value.expiry: 'soon' is not of type 'integer'; a MagicLink value is"),
-        ('{baseURL: "https://events.example.com/join", expiry: 48, privileges: "x"}', "https://x.example",
-         "x.yaml:6:31: msgParams.joinLink.value: 'https://x.example' is not of type 'object'"),
+        (
+            "  eventName: {type: String, value: Annual Conference 2026}\n",
+            "",
+            "x.yaml:3:1: no value for token 'eventName' (msgParamsMap declares a String token",
+        ),
+        (
+            "value: Annual Conference 2026",
+            "value: 2026",
+            "x.yaml:5:29: msgParams.eventName.value: 2026 is not of type 'string'",
+        ),
+        (
+            "expiry: 48",
+            "expiry: soon",
+            "x.yaml:6:83: msgParams.joinLink.value.expiry: 'soon' is not of type 'integer'; a MagicLink value is",
+        ),
+        (
+            '{baseURL: "https://events.example.com/join", expiry: 48, privileges: "x"}',
+            "https://x.example",
+            "x.yaml:6:31: msgParams.joinLink.value: 'https://x.example' is not of type 'object'",
+        ),
         ("value: hello", "value: [1, 2]", "x.yaml:7:26: msgParams.smart.value: [1, 2] is neither text nor a MagicLink"),
-        ('value: "https://events.example.com/unsubscribe"', "value: not a uri",
-         "x.yaml:8:37: msgParams.unsubLink.value: 'not a uri' is not a valid value here; a UnsubscribeUri value is"),
+        (
+            'value: "https://events.example.com/unsubscribe"',
+            "value: not a uri",
+            "x.yaml:8:37: msgParams.unsubLink.value: 'not a uri' is not a valid value here; a UnsubscribeUri value is",
+        ),
         ("secret: dev, ", "", "x.yaml:9:30: msgParams.checkIn.value is missing 'secret'"),
         ('dark: "#1a237e"', "dark: navy", "msgParams.checkIn.value.options.color.dark: 'navy' is not a valid value"),
-        ("{type: MagicLink,", "{type: String,", "x.yaml:6:14: msgParams.joinLink.type is 'String' but msgParamsMap declares 'MagicLink'"),
-        ("value: Message.userId", "value: bob@example.com",
-         "x.yaml:4:27: msgParams.recipient: user 'bob@example.com' is not in users (known: jane@example.com)"),
-        ("firstName: Jane", "firstname: Jane", "x.yaml:2:28: unknown User field 'firstname' (did you mean 'firstName'?)"),
+        (
+            "{type: MagicLink,",
+            "{type: String,",
+            "x.yaml:6:14: msgParams.joinLink.type is 'String' but msgParamsMap declares 'MagicLink'",
+        ),
+        (
+            "value: Message.userId",
+            "value: bob@example.com",
+            "x.yaml:4:27: msgParams.recipient: user 'bob@example.com' is not in users (known: jane@example.com)",
+        ),
+        (
+            "firstName: Jane",
+            "firstname: Jane",
+            "x.yaml:2:28: unknown User field 'firstname' (did you mean 'firstName'?)",
+        ),
         ("msgParams:", "msgParam:", "x.yaml:3:1: unknown key 'msgParam' (did you mean 'msgParams'?)"),
     ],
-    ids=["missing-value", "number-for-string", "bad-expiry", "string-for-magiclink", "bad-dynamic",
-         "bad-unsubscribe-uri", "qr-without-secret", "bad-colour", "wrong-type", "user-not-in-users",
-         "unknown-user-field", "unknown-top-level-key"],
+    ids=[
+        "missing-value",
+        "number-for-string",
+        "bad-expiry",
+        "string-for-magiclink",
+        "bad-dynamic",
+        "bad-unsubscribe-uri",
+        "qr-without-secret",
+        "bad-colour",
+        "wrong-type",
+        "user-not-in-users",
+        "unknown-user-field",
+        "unknown-top-level-key",
+    ],
 )
 def test_problems_are_reported_at_their_line(old: str, new: str, expected: str) -> None:
     assert old in GOOD
@@ -119,14 +156,19 @@ def test_default_sample_covers_every_token_type_and_user_field() -> None:
 
 
 def test_check_sample_files_reports_every_file(make_project: Callable[[dict[str, str]], Path]) -> None:
-    root = make_project({
-        "templates_src/t/template.yaml": "msgParamsMap: {eventName: {type: String}}\n",
-        "templates_src/t/samples/default.yaml": "msgParams: {eventName: {type: String, value: ok}}\n",
-        "templates_src/t/samples/bad.yaml": "msgParams: {eventName: {type: String, value: 1}}\n",
-        "templates_src/t/samples/broken.yaml": "msgParams: {\n",
-    })
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": "msgParamsMap: {eventName: {type: String}}\n",
+            "templates_src/t/samples/default.yaml": "msgParams: {eventName: {type: String, value: ok}}\n",
+            "templates_src/t/samples/bad.yaml": "msgParams: {eventName: {type: String, value: 1}}\n",
+            "templates_src/t/samples/broken.yaml": "msgParams: {\n",
+        }
+    )
     config = load_config(root)
-    found = [str(e) for e in check_sample_files(config, "templates_src/t", {"msgParamsMap": {"eventName": {"type": "String"}}})]
+    found = [
+        str(e)
+        for e in check_sample_files(config, "templates_src/t", {"msgParamsMap": {"eventName": {"type": "String"}}})
+    ]
     assert found[0].startswith("templates_src/t/samples/bad.yaml:1:39: msgParams.eventName.value: 1 is not of type")
     assert found[1].startswith("templates_src/t/samples/broken.yaml:2:1: invalid YAML")
     assert len(found) == 2
@@ -173,13 +215,15 @@ def test_unknown_sample_name_is_a_usage_error(example_project: Path) -> None:
 
 
 def test_secrets_never_appear_in_problems() -> None:
-    text = GOOD.replace("secret: dev, ", "secret: 12345678, extra: 1, ").replace(
-        "{eventId: \"1\"}", "\"sign-me\"")
+    text = GOOD.replace("secret: dev, ", "secret: 12345678, extra: 1, ").replace('{eventId: "1"}', '"sign-me"')
     found = problems(text)
     assert any("msgParams.checkIn.value.secret: <hidden> is not of type 'string'" in p for p in found), found
     assert all("12345678" not in p for p in found), found
-    found = problems(GOOD.replace("value: {payload", "value: {secret: hunter2-secret, optons: 1, payload")
-                     .replace("secret: dev, ", ""))
+    found = problems(
+        GOOD.replace("value: {payload", "value: {secret: hunter2-secret, optons: 1, payload").replace(
+            "secret: dev, ", ""
+        )
+    )
     assert found and all("hunter2" not in p for p in found), found
 
 
@@ -190,29 +234,38 @@ def test_a_dynamic_token_may_be_given_as_what_it_resolves_to() -> None:
     found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: MagicLink, value: hi}"))
     assert len(found) == 1 and "msgParams.smart.value: 'hi' is not of type 'object'" in found[0]
     found = problems(GOOD.replace("smart: {type: Dynamic, value: hello}", "smart: {type: User, value: hi}"))
-    assert found == [("templates_src/t/samples/x.yaml:7:11: msgParams.smart.type is 'User' but msgParamsMap declares "
-                     "'Dynamic' (a Dynamic token may also be sent as String or MagicLink)")]
+    assert found == [
+        (
+            "templates_src/t/samples/x.yaml:7:11: msgParams.smart.type is 'User' but msgParamsMap declares "
+            "'Dynamic' (a Dynamic token may also be sent as String or MagicLink)"
+        )
+    ]
 
 
-@pytest.mark.parametrize("declared", [None, [], "recipient", {"x": "User"}, {"x": {"type": "Nope"}}],
-                         ids=["none", "list", "string", "bare-type", "unknown-type"])
+@pytest.mark.parametrize(
+    "declared",
+    [None, [], "recipient", {"x": "User"}, {"x": {"type": "Nope"}}],
+    ids=["none", "list", "string", "bare-type", "unknown-type"],
+)
 def test_default_sample_of_a_broken_map_is_empty_not_a_crash(declared: object) -> None:
     assert default_sample({"msgParamsMap": declared})["msgParams"] == {}
 
 
-def test_each_missing_value_names_its_own_token(
-    example_project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_each_missing_value_names_its_own_token(example_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two missing values give two messages, one per token (not the first token twice)."""
     two_missing = GOOD.replace("  eventName: {type: String, value: Annual Conference 2026}\n", "").replace(
-        "  smart: {type: Dynamic, value: hello}\n", "")
+        "  smart: {type: Dynamic, value: hello}\n", ""
+    )
     found = problems(two_missing)
     assert len(found) == 2
     assert any("no value for token 'eventName'" in p for p in found)
     assert any("no value for token 'smart'" in p for p in found)
     path = example_project / "templates_src/event-invitation/samples/default.yaml"
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines(keepends=True)
-             if not ln.lstrip().startswith(("eventName:", "joinLink:"))]
+    lines = [
+        ln
+        for ln in path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not ln.lstrip().startswith(("eventName:", "joinLink:"))
+    ]
     path.write_text("".join(lines), encoding="utf-8")
     assert main(["-C", str(example_project), "samples", "check"]) == 1
     err = capsys.readouterr().err

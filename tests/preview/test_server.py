@@ -60,11 +60,15 @@ def test_a_waiting_page_hears_of_a_save_to_its_template(live: tuple[LivePreview,
     assert status == 200
     epoch = page.split('data-live-epoch="', 1)[1].split('"', 1)[0]
     replies: list[str] = []
-    poll = threading.Thread(target=lambda: replies.append(get(f"{preview.url}livereload?since={epoch}&slug=reminder")[1]))
+    poll = threading.Thread(
+        target=lambda: replies.append(get(f"{preview.url}livereload?since={epoch}&slug=reminder")[1])
+    )
     poll.start()
     body = preview.site.config.root / "templates_src/reminder/body.html"
-    body.write_text(body.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<p>Now live</p>"),
-                    encoding="utf-8")
+    body.write_text(
+        body.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<p>Now live</p>"),
+        encoding="utf-8",
+    )
     watcher.announce(body)
     poll.join(timeout=10)
     assert replies and replies[0] != epoch
@@ -89,11 +93,13 @@ def test_the_real_watcher_turns_a_save_into_a_reload(example_project: Path) -> N
         epoch = preview.site.current("follow-up")
         replies: list[str] = []
         poll = threading.Thread(
-            target=lambda: replies.append(get(f"{preview.url}livereload?since={epoch}&slug=follow-up")[1]))
+            target=lambda: replies.append(get(f"{preview.url}livereload?since={epoch}&slug=follow-up")[1])
+        )
         poll.start()
         sample = example_project / "templates_src/follow-up/samples/default.yaml"
-        sample.write_text(sample.read_text(encoding="utf-8").replace("firstName: Jane", "firstName: Janet"),
-                          encoding="utf-8")
+        sample.write_text(
+            sample.read_text(encoding="utf-8").replace("firstName: Jane", "firstName: Janet"), encoding="utf-8"
+        )
         poll.join(timeout=15)
         assert replies and int(replies[0]) > epoch
         assert "Janet" in get(preview.url + "t/follow-up/email/default/0.html")[1]
@@ -131,11 +137,14 @@ def _get_with_host(preview: LivePreview, host: str | None, path: str = "/") -> t
         conn.close()
 
 
-@pytest.mark.parametrize("host", ["attacker.example:{port}", "attacker.example", "127.0.0.1.nip.io:{port}",
-                                  "127.0.0.1:1", "localhost", None],
-                         ids=["rebound-name", "no-port", "lookalike", "other-port", "localhost-no-port", "absent"])
-def test_a_page_reached_through_another_host_name_is_refused(live: tuple[LivePreview, FakeWatcher],
-                                                               host: str | None) -> None:
+@pytest.mark.parametrize(
+    "host",
+    ["attacker.example:{port}", "attacker.example", "127.0.0.1.nip.io:{port}", "127.0.0.1:1", "localhost", None],
+    ids=["rebound-name", "no-port", "lookalike", "other-port", "localhost-no-port", "absent"],
+)
+def test_a_page_reached_through_another_host_name_is_refused(
+    live: tuple[LivePreview, FakeWatcher], host: str | None
+) -> None:
     # Issue 9, item 8: a page whose domain was rebound to 127.0.0.1 must not read the preview or a payload.
     preview, _ = live
     for path in ("/", "/t/reminder", "/t/reminder/payload.json"):

@@ -80,26 +80,33 @@ def test_email_is_exactly_the_rendered_body(site: PreviewSite) -> None:
 
 def test_sample_secrets_appear_only_inside_the_signed_token(site: PreviewSite) -> None:
     secret = "dev-only-secret"
-    for path in ("/", "/t/attendance-confirmation", "/t/attendance-confirmation/email/default/0.html",
-                 "/t/attendance-confirmation/payload.json"):
+    for path in (
+        "/",
+        "/t/attendance-confirmation",
+        "/t/attendance-confirmation/email/default/0.html",
+        "/t/attendance-confirmation/payload.json",
+    ):
         assert secret not in text(site, path)[1], path
     assert 'src="data:image/png;base64,' in text(site, "/t/attendance-confirmation/email/default/0.html")[1]
 
 
-@pytest.mark.parametrize("path", [
-    "/static/../site.py",
-    "/static/%2e%2e/site.py",
-    "/static/..%2fsite.py",
-    "/static/%2E%2E%2F%2E%2E%2Fconfig.py",
-    "/static//etc/passwd",
-    "/static/%2Fetc%2Fpasswd",
-    "/static/..\\site.py",
-    "/static/preview.css%00.py",
-    "/../../etc/passwd",
-    "/t/..%2F..%2Fkmsg.toml",
-    "/t/event-invitation/email/..%2F..%2F..%2Fkmsg.toml/0.html",
-    "/t/event-invitation/..%2Ftemplate.yaml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../site.py",
+        "/static/%2e%2e/site.py",
+        "/static/..%2fsite.py",
+        "/static/%2E%2E%2F%2E%2E%2Fconfig.py",
+        "/static//etc/passwd",
+        "/static/%2Fetc%2Fpasswd",
+        "/static/..\\site.py",
+        "/static/preview.css%00.py",
+        "/../../etc/passwd",
+        "/t/..%2F..%2Fkmsg.toml",
+        "/t/event-invitation/email/..%2F..%2F..%2Fkmsg.toml/0.html",
+        "/t/event-invitation/..%2Ftemplate.yaml",
+    ],
+)
 def test_paths_outside_are_not_found(site: PreviewSite, path: str) -> None:
     status, page = text(site, path)
     assert status == 404
@@ -154,7 +161,7 @@ def test_broken_yaml_shows_an_overlay_keeps_the_last_good_build_and_fixing_clear
     site.on_change([rel])
     page = text(site, "/t/reminder")[1]
     assert OVERLAY_ID in page
-    overlay = page[page.index(OVERLAY_ID):page.index("</div>", page.index(OVERLAY_ID))]
+    overlay = page[page.index(OVERLAY_ID) : page.index("</div>", page.index(OVERLAY_ID))]
     assert f"{rel}:" in overlay and "invalid YAML" in overlay
     assert "Reminder: Annual Conference 2026 starts in one hour" in page  # the last good build stays up
     assert "1 error(s), 0 warning(s)" in page
@@ -171,7 +178,7 @@ def test_a_sample_error_shows_in_the_overlay_with_its_line(site: PreviewSite) ->
     site.on_change([rel])
     page = text(site, "/t/event-invitation")[1]
     assert OVERLAY_ID in page and f"{rel}:8:" in page and "&#x27;soon&#x27; is not of type" in page
-    overlay = page[page.index(OVERLAY_ID):page.index("</div>", page.index(OVERLAY_ID))]
+    overlay = page[page.index(OVERLAY_ID) : page.index("</div>", page.index(OVERLAY_ID))]
     assert overlay.count("is not of type") == 1
     # The Lint tab lists it too, as KM002, so the header's count and the tab's agree.
     assert "<code>KM002</code>" in page and "1 error(s), 0 warning(s)" in page and "Lint (1)" in page
@@ -180,14 +187,17 @@ def test_a_sample_error_shows_in_the_overlay_with_its_line(site: PreviewSite) ->
 def test_lint_findings_are_listed_with_their_source_locations(site: PreviewSite) -> None:
     rel = f"{SRC}/follow-up/template.yaml"
     path = site.config.root / rel
-    path.write_text(path.read_text(encoding="utf-8").replace("subject: ", "subject: " + "Very long words " * 6, 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("subject: ", "subject: " + "Very long words " * 6, 1), encoding="utf-8"
+    )
     site.on_change([rel])
     page = text(site, "/t/follow-up")[1]
     assert ">Lint (1)</button>" in page and "KM407" in page and f"<code>{rel}:" in page
-    assert 'data-slug="follow-up"><td><a href="/t/follow-up">follow-up</a></td><td dir="auto" data-label="Name">' \
-           'Event Follow-up</td><td class="num errors" data-label="Errors">0</td>' \
-           '<td class="num warnings" data-label="Warnings">1</td>' in text(site, "/")[1]
+    assert (
+        'data-slug="follow-up"><td><a href="/t/follow-up">follow-up</a></td><td dir="auto" data-label="Name">'
+        'Event Follow-up</td><td class="num errors" data-label="Errors">0</td>'
+        '<td class="num warnings" data-label="Warnings">1</td>' in text(site, "/")[1]
+    )
 
 
 def test_adding_and_removing_a_template_folder_updates_the_index(site: PreviewSite) -> None:
@@ -268,8 +278,10 @@ def test_unresolved_tokens_are_listed_where_they_were_written(site: PreviewSite)
     line = next(i for i, t in enumerate(lines, 1) if "{recipient.city}" in t)
     col = lines[line - 1].index("{recipient.city}") + 1
     page = text(site, "/t/reminder")[1]
-    assert (f'<li><code class="where">{rel}:{line}:{col}</code> <code>{{recipient.city}}</code> in body '
-            "is empty: user &#x27;jane@example.com&#x27; has no city</li>") in page
+    assert (
+        f'<li><code class="where">{rel}:{line}:{col}</code> <code>{{recipient.city}}</code> in body '
+        "is empty: user &#x27;jane@example.com&#x27; has no city</li>"
+    ) in page
 
 
 def test_an_unknown_sample_is_a_404_naming_the_samples_that_exist(site: PreviewSite) -> None:
@@ -329,9 +341,11 @@ def test_dark_views_of_an_email_and_the_compatibility_tab(site: PreviewSite) -> 
 def test_dark_variants_rewrite_only_the_dark_and_light_media_conditions() -> None:
     from kmsg_authoring.render.dark import dark_variants
 
-    html = ("<html><head><style>@media (prefers-color-scheme: light) { p { color: #000 } }\n"
-            "@media screen and (prefers-color-scheme:dark) { p { color: #fff } }</style></head>"
-            "<body><p>x</p><p>(prefers-color-scheme: dark) in text</p></body></html>")
+    html = (
+        "<html><head><style>@media (prefers-color-scheme: light) { p { color: #000 } }\n"
+        "@media screen and (prefers-color-scheme:dark) { p { color: #fff } }</style></head>"
+        "<body><p>x</p><p>(prefers-color-scheme: dark) in text</p></body></html>"
+    )
     dark = dark_variants(html)["dark"]
     assert "@media (max-width: -1px) { p { color: #000 } }" in dark
     assert "@media screen and (min-width: 0px) { p { color: #fff } }" in dark

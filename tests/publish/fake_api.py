@@ -58,8 +58,14 @@ class FakeApi:
             tid = f"t{self._next}"
             self._next += 1
             created = f"2026-01-01T00:00:{self._next:06.3f}Z"  # later adds, later times
-            self.templates[tid] = {"status": "enabled", **body, "id": tid, "version": 1, "templateType": "email",
-                                   "createdAt": created}
+            self.templates[tid] = {
+                "status": "enabled",
+                **body,
+                "id": tid,
+                "version": 1,
+                "templateType": "email",
+                "createdAt": created,
+            }
             return httpx.Response(200, json=self.templates[tid])
         if endpoint in ("email-template/get", "email-template/update", "email-template/delete"):
             found = self.templates.get(body.get("id", ""))
@@ -74,16 +80,23 @@ class FakeApi:
         if endpoint == "email-template/list":
             f, pager = body.get("filter", {}), body.get("pager", {})
             items = [
-                t for t in self.templates.values()
+                t
+                for t in self.templates.values()
                 if ("appGuidIn" not in f or t.get("appGuid") in f["appGuidIn"])
                 and ("nameEq" not in f or t.get("name") == f["nameEq"])
             ]
             start, limit = pager.get("offset", 0), pager.get("limit", 30)
-            return httpx.Response(200, json={"objects": items[start:start + limit], "totalCount": len(items)})
+            return httpx.Response(200, json={"objects": items[start : start + limit], "totalCount": len(items)})
         if endpoint == "message/send":
             self.sent.append(body)
-            message: dict[str, Any] = {"id": f"m{len(self.sent)}", "bulkId": f"bulk_{len(self.sent)}", "status": "sending",
-                       "session": body.get("session"), "templateId": body.get("templateId"), "polls": 0}
+            message: dict[str, Any] = {
+                "id": f"m{len(self.sent)}",
+                "bulkId": f"bulk_{len(self.sent)}",
+                "status": "sending",
+                "session": body.get("session"),
+                "templateId": body.get("templateId"),
+                "polls": 0,
+            }
             self.messages.append(message)
             return httpx.Response(200, json=message)
         if endpoint == "message/list":

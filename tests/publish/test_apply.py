@@ -15,16 +15,20 @@ GUID = "app-1"
 
 def local(name: str, body: str = "<p>Hi {recipient.firstName}</p>") -> LocalTemplate:
     payload = {
-        "name": name, "subject": f"{name} for {{recipient.firstName}}", "body": body,
-        "toAttributePath": "{recipient.email}", "msgParamsMap": {"recipient": {"type": "User"}},
+        "name": name,
+        "subject": f"{name} for {{recipient.firstName}}",
+        "body": body,
+        "toAttributePath": "{recipient.email}",
+        "msgParamsMap": {"recipient": {"type": "User"}},
     }
     return LocalTemplate(name.lower(), f"templates_src/{name.lower()}", payload)
 
 
 def publish(api: FakeApi, templates: list[LocalTemplate], **kw: Any) -> PublishResult:
     client = api.client()
-    plan = make_plan(client, templates, environment="test", app_guid=GUID,
-                     prune=kw.pop("prune", False), force=kw.pop("force", False))
+    plan = make_plan(
+        client, templates, environment="test", app_guid=GUID, prune=kw.pop("prune", False), force=kw.pop("force", False)
+    )
     return apply_plan(client, plan, **kw)
 
 
@@ -69,8 +73,12 @@ def test_add_dropped_before_the_write_is_retried_once_the_name_is_not_found() ->
     result = publish(api, [local("A")])
     assert result.ok and len(api.live()) == 1
     assert api.calls == [
-        "email-template/list", "email-template/add", "email-template/list", "email-template/list",
-        "email-template/add", "email-template/list",  # the last: the names listed again after adding
+        "email-template/list",
+        "email-template/add",
+        "email-template/list",
+        "email-template/list",
+        "email-template/add",
+        "email-template/list",  # the last: the names listed again after adding
     ]
 
 

@@ -32,8 +32,13 @@ def test_two_publishes_at_once_leave_exactly_one_copy_of_each_template(tmp_path:
         roots = [write_project(tmp_path / f"checkout{i}", sb.url, NAMES, guid=GUID) for i in (1, 2)]
         env = {**os.environ, "STUB_KS": ks, "NO_COLOR": "1"}
         procs = [
-            subprocess.Popen([*kmsg_author(), "-C", str(root), "publish", "--env", "stub", "--format", "json"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            subprocess.Popen(
+                [*kmsg_author(), "-C", str(root), "publish", "--env", "stub", "--format", "json"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
             for root in roots
         ]
         results = [p.communicate(timeout=300) for p in procs]
@@ -41,8 +46,14 @@ def test_two_publishes_at_once_leave_exactly_one_copy_of_each_template(tmp_path:
         sb.faults.latency_ms = 0
         with MessagingClient(sb.url, ks) as client:
             live = [t for t in client.list_templates(appGuidIn=[GUID]) if t.get("status") != TemplateStatus.DELETED]
-        again = subprocess.run([*kmsg_author(), "-C", str(roots[0]), "publish", "--env", "stub"],
-                               capture_output=True, text=True, env=env, timeout=300, check=False)
+        again = subprocess.run(
+            [*kmsg_author(), "-C", str(roots[0]), "publish", "--env", "stub"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
     for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, out + err
         assert ks not in out + err

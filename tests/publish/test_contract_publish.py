@@ -25,10 +25,16 @@ def _replace(root: Path, rel: str, old: str, new: str) -> None:
 
 def _add_venue(root: Path) -> None:
     """Add a String token 'venue' to the invitation: declared, used in the body, given in its sample."""
-    _replace(root, f"{INVITE}/template.yaml", "  eventDate: {type: String}\n",
-             "  eventDate: {type: String}\n  venue: {type: String}\n")
+    _replace(
+        root,
+        f"{INVITE}/template.yaml",
+        "  eventDate: {type: String}\n",
+        "  eventDate: {type: String}\n  venue: {type: String}\n",
+    )
     _replace(root, f"{INVITE}/body.html", "on {eventDate}.</p>", "on {eventDate} at {venue}.</p>")
-    _replace(root, f"{INVITE}/samples/default.yaml", "  eventDate:", "  venue: {type: String, value: Hall A}\n  eventDate:")
+    _replace(
+        root, f"{INVITE}/samples/default.yaml", "  eventDate:", "  venue: {type: String, value: Hall A}\n  eventDate:"
+    )
 
 
 def _invitation(env: Env) -> dict[str, object]:
@@ -45,36 +51,50 @@ def test_adding_a_token_is_refused_by_publish_naming_the_change_and_allow_breaki
     env.clear()
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 1, text
-    assert "Event Invitation: conflict: breaking change for the services that send this template (token 'venue' " \
-           "added (String): callers must send it); pass --allow-breaking" in text
+    assert (
+        "Event Invitation: conflict: breaking change for the services that send this template (token 'venue' "
+        "added (String): callers must send it); pass --allow-breaking" in text
+    )
     assert not [r for r in env.requests() if r in WRITES]
     assert "venue" not in _invitation(env)["msgParamsMap"]  # type: ignore[operator]
     code, text = env.run("publish", "--env", "sandbox", "--allow-breaking")
     assert code == 0, text
     assert "1 updated" in text
     assert _invitation(env)["msgParamsMap"] == {  # the API's own shape, as published
-        "recipient": {"type": "User"}, "eventName": {"type": "String"}, "eventDate": {"type": "String"},
-        "venue": {"type": "String"}, "joinLink": {"type": "MagicLink"}}
+        "recipient": {"type": "User"},
+        "eventName": {"type": "String"},
+        "eventDate": {"type": "String"},
+        "venue": {"type": "String"},
+        "joinLink": {"type": "MagicLink"},
+    }
 
 
 def test_the_template_can_allow_a_named_breaking_change(env: Env) -> None:
     assert env.run("publish", "--env", "sandbox")[0] == 0
     _add_venue(env.root)
-    _replace(env.root, f"{INVITE}/body.html", "<h1>You're invited, {recipient.firstName}!</h1>",
-             "<h1>You're invited, {recipient.firstName} of {recipient.company}!</h1>")
+    _replace(
+        env.root,
+        f"{INVITE}/body.html",
+        "<h1>You're invited, {recipient.firstName}!</h1>",
+        "<h1>You're invited, {recipient.firstName} of {recipient.company}!</h1>",
+    )
     with (env.root / f"{INVITE}/template.yaml").open("a", encoding="utf-8") as fh:
         fh.write("kmsg: {contract: {allow_breaking: [venue]}}\n")
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 1  # the newly read User field is not named
     assert "User field 'recipient.company' newly read" in text and "token 'venue'" in text
-    _replace(env.root, f"{INVITE}/template.yaml", "allow_breaking: [venue]", "allow_breaking: [venue, recipient.company]")
+    _replace(
+        env.root, f"{INVITE}/template.yaml", "allow_breaking: [venue]", "allow_breaking: [venue, recipient.company]"
+    )
     code, text = env.run("publish", "--env", "sandbox", "--format", "json")
     assert code == 0, text
     result = json.loads(text)
     [invite] = [t for t in result["templates"] if t["name"] == "Event Invitation"]
     assert invite["result"] == "done"
-    assert {c["subject"]: c["kind"] for c in invite["contract"]} == {"venue": "breaking",
-                                                                      "recipient.company": "breaking"}
+    assert {c["subject"]: c["kind"] for c in invite["contract"]} == {
+        "venue": "breaking",
+        "recipient.company": "breaking",
+    }
 
 
 def test_removing_a_token_is_reported_compatible_and_published(env: Env) -> None:
@@ -95,14 +115,23 @@ def test_removing_a_token_is_reported_compatible_and_published(env: Env) -> None
 
 
 def test_the_sandbox_answers_a_send_that_breaks_the_contract_with_the_check_params_errors(
-        env: Env, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    env: Env, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     assert env.run("publish", "--env", "sandbox")[0] == 0
     invite = _invitation(env)
-    params = {"recipient": {"type": "User", "value": "Message.userId"},
-              "eventName": {"type": "MagicLink", "value": {"baseURL": "https://x.example"}},
-              "joinLink": {"type": "MagicLink", "value": {"baseURL": "https://events.example.com/join"}}}
-    body = {"receiverType": "user", "userIds": ["jane@example.com"], "appGuid": GUID,
-            "templateId": invite["id"], "type": "email", "msgParams": params}
+    params = {
+        "recipient": {"type": "User", "value": "Message.userId"},
+        "eventName": {"type": "MagicLink", "value": {"baseURL": "https://x.example"}},
+        "joinLink": {"type": "MagicLink", "value": {"baseURL": "https://events.example.com/join"}},
+    }
+    body = {
+        "receiverType": "user",
+        "userIds": ["jane@example.com"],
+        "appGuid": GUID,
+        "templateId": invite["id"],
+        "type": "email",
+        "msgParams": params,
+    }
     with env.client() as client, pytest.raises(ApiError) as failure:
         client.send_message(body)
     assert failure.value.status == 400

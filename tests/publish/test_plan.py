@@ -30,9 +30,13 @@ BODY = "<html>\n<body>\n<p>Hi {recipient.firstName}</p>\n</body>\n</html>"
 
 def local(name: str = "Invite", **fields: Any) -> LocalTemplate:
     payload = {
-        "name": name, "subject": "Hello {recipient.firstName}", "body": BODY,
-        "toAttributePath": "{recipient.email}", "msgParamsMap": {"recipient": {"type": "User"}},
-        "status": "enabled", **fields,
+        "name": name,
+        "subject": "Hello {recipient.firstName}",
+        "body": BODY,
+        "toAttributePath": "{recipient.email}",
+        "msgParamsMap": {"recipient": {"type": "User"}},
+        "status": "enabled",
+        **fields,
     }
     return LocalTemplate(name.lower(), f"templates_src/{name.lower()}", payload)
 
@@ -41,8 +45,13 @@ def published(template: LocalTemplate, **server: Any) -> dict[str, Any]:
     """What the server holds after the toolkit added template: its add request plus read-only fields."""
     plan = compute_plan([template], [], environment="e", app_guid=GUID)
     return {
-        **plan.actions[0].send, "id": f"id-{template.name}", "partnerId": 1, "version": 1,
-        "templateType": "email", "createdAt": "2026-04-09T04:56:27.940Z", **server,
+        **plan.actions[0].send,
+        "id": f"id-{template.name}",
+        "partnerId": 1,
+        "version": 1,
+        "templateType": "email",
+        "createdAt": "2026-04-09T04:56:27.940Z",
+        **server,
     }
 
 
@@ -80,7 +89,9 @@ def test_published_template_is_unchanged_despite_read_only_fields() -> None:
     ],
     ids=["default-status", "empty-description", "empty-groups", "tag-order", "empty-headers"],
 )
-def test_normalisation_treats_equivalent_values_as_equal(local_fields: dict[str, Any], remote_fields: dict[str, Any]) -> None:
+def test_normalisation_treats_equivalent_values_as_equal(
+    local_fields: dict[str, Any], remote_fields: dict[str, Any]
+) -> None:
     template = local(**local_fields)
     remote = published(local(adminTags="a,b") if "adminTags" in local_fields else template)
     remote.update(remote_fields)
@@ -215,15 +226,24 @@ texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 
 
 @given(
-    subject=texts, body=texts, description=st.one_of(st.none(), texts),
-    groups=st.lists(texts.filter(bool), max_size=3), tags=st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), max_size=3),
+    subject=texts,
+    body=texts,
+    description=st.one_of(st.none(), texts),
+    groups=st.lists(texts.filter(bool), max_size=3),
+    tags=st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), max_size=3),
     status=st.sampled_from([None, "enabled", "disabled"]),
 )
 def test_what_is_published_plans_unchanged(
     subject: str, body: str, description: str | None, groups: list[str], tags: list[str], status: str | None
 ) -> None:
-    template = local(subject=subject, body=body, description=description, unsubscribeGroups=groups,
-                     adminTags=",".join(tags), status=status)
+    template = local(
+        subject=subject,
+        body=body,
+        description=description,
+        unsubscribeGroups=groups,
+        adminTags=",".join(tags),
+        status=status,
+    )
     assert plan_for([template], [published(template)]).actions[0].kind == UNCHANGED
 
 

@@ -20,11 +20,19 @@ FRAGMENT = (
     "<p><a href='{unsubLink}'>Unsubscribe</a></p>"
 )
 ELSEWHERE = {
-    "appGuid": GUID, "name": "Made Elsewhere", "subject": "You're invited to {eventName}",
-    "body": FRAGMENT, "toAttributePath": "{recipient.email}",
-    "msgParamsMap": {"recipient": {"type": "User"}, "eventName": {"type": "String"}, "joinLink": {"type": "MagicLink"},
-                     "unsubLink": {"type": "UnsubscribeUri"}},
-    "unsubscribeGroups": ["event-invitations"], "adminTags": "events",
+    "appGuid": GUID,
+    "name": "Made Elsewhere",
+    "subject": "You're invited to {eventName}",
+    "body": FRAGMENT,
+    "toAttributePath": "{recipient.email}",
+    "msgParamsMap": {
+        "recipient": {"type": "User"},
+        "eventName": {"type": "String"},
+        "joinLink": {"type": "MagicLink"},
+        "unsubLink": {"type": "UnsubscribeUri"},
+    },
+    "unsubscribeGroups": ["event-invitations"],
+    "adminTags": "events",
 }
 
 
@@ -37,9 +45,13 @@ def test_template_yaml_has_api_fields_plain_body_setting_and_no_toolkit_tags() -
     remote = {**ELSEWHERE, "id": "x", "version": 3, "status": "enabled", "adminTags": "events,kmsg-author"}
     data = yaml.safe_load(template_yaml(remote))
     assert data == {
-        "name": "Made Elsewhere", "subject": "You're invited to {eventName}",
-        "toAttributePath": "{recipient.email}", "msgParamsMap": ELSEWHERE["msgParamsMap"],
-        "unsubscribeGroups": ["event-invitations"], "adminTags": "events", "kmsg": {"jinja": False, "inline_css": False},
+        "name": "Made Elsewhere",
+        "subject": "You're invited to {eventName}",
+        "toAttributePath": "{recipient.email}",
+        "msgParamsMap": ELSEWHERE["msgParamsMap"],
+        "unsubscribeGroups": ["event-invitations"],
+        "adminTags": "events",
+        "kmsg": {"jinja": False, "inline_css": False},
     }
 
 
@@ -100,5 +112,8 @@ def test_published_examples_pulled_into_an_empty_project_plan_unchanged(example_
 
 def test_a_body_linking_a_remote_stylesheet_keeps_the_link() -> None:
     remote = {**ELSEWHERE, "body": '<link rel="stylesheet" href="https://cdn.example.com/a.css"><p>x</p>'}
-    assert yaml.safe_load(template_yaml(remote))["kmsg"] == {"jinja": False, "inline_css": False, "remote_stylesheets": "keep"}
-
+    assert yaml.safe_load(template_yaml(remote))["kmsg"] == {
+        "jinja": False,
+        "inline_css": False,
+        "remote_stylesheets": "keep",
+    }

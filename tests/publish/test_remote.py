@@ -11,8 +11,15 @@ GUID = "app-1"
 
 def _add(api: FakeApi, name: str, *, managed: bool, app_guid: str = GUID) -> str:
     with api.client() as client:
-        stored = client.add_template({"appGuid": app_guid, "name": name, "subject": "s", "body": "<p>b</p>",
-                                      "adminTags": MANAGED_TAG if managed else "other"})
+        stored = client.add_template(
+            {
+                "appGuid": app_guid,
+                "name": name,
+                "subject": "s",
+                "body": "<p>b</p>",
+                "adminTags": MANAGED_TAG if managed else "other",
+            }
+        )
     return str(stored["id"])
 
 

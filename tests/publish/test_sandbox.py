@@ -59,8 +59,11 @@ class Env:
 
 @pytest.fixture
 def env(
-    example_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    example_project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> Iterator[Env]:
     caplog.set_level(logging.DEBUG)
     ks = sandbox.make_ks(PARTNER)
@@ -138,10 +141,16 @@ def test_template_edited_through_the_api_is_drift_left_alone_without_force(env: 
 def test_prune_deletes_only_managed_templates(env: Env) -> None:
     assert env.run("publish", "--env", "sandbox")[0] == 0
     with env.client() as c:
-        c.add_template({
-            "appGuid": GUID, "name": "Hand Made", "subject": "Hi", "body": "<p>Hi</p>",
-            "toAttributePath": "{recipient.email}", "msgParamsMap": {"recipient": {"type": "User"}},
-        })
+        c.add_template(
+            {
+                "appGuid": GUID,
+                "name": "Hand Made",
+                "subject": "Hi",
+                "body": "<p>Hi</p>",
+                "toAttributePath": "{recipient.email}",
+                "msgParamsMap": {"recipient": {"type": "User"}},
+            }
+        )
     shutil.rmtree(env.root / "templates_src/follow-up")
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 0 and "kept (use --prune to delete): Event Follow-up" in text
@@ -151,7 +160,11 @@ def test_prune_deletes_only_managed_templates(env: Env) -> None:
     assert code == 0, text
     assert [r for r in env.requests() if r in WRITES] == ["email-template/delete"]
     assert sorted(t["name"] for t in env.live()) == [
-        "Attendance Confirmation", *TRANSLATIONS, "Event Invitation", "Event Reminder", "Hand Made",
+        "Attendance Confirmation",
+        *TRANSLATIONS,
+        "Event Invitation",
+        "Event Reminder",
+        "Hand Made",
     ]
 
 
@@ -197,8 +210,9 @@ def test_missing_ks_is_a_config_error(env: Env, monkeypatch: pytest.MonkeyPatch)
 
 def test_lint_error_stops_before_any_request(env: Env) -> None:
     meta = env.root / "templates_src/reminder/template.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("recipient: {type: User}", "recipient: {type: Usr}"),
-                    encoding="utf-8")
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("recipient: {type: User}", "recipient: {type: Usr}"), encoding="utf-8"
+    )
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 1 and "nothing was sent" in text
     assert env.requests() == []
@@ -293,14 +307,23 @@ def test_a_rejected_ks_is_reported_as_invalid_or_expired_and_stays_hidden(
 def _hand_made(env: Env, name: str = "Hand Made", body: str = "<p>Hi {recipient.firstName}</p>") -> str:
     """A template made in the web UI (not managed); returns its id."""
     with env.client() as c:
-        return str(c.add_template({
-            "appGuid": GUID, "name": name, "subject": "Hi", "body": body,
-            "toAttributePath": "{recipient.email}", "msgParamsMap": {"recipient": {"type": "User"}},
-        })["id"])
+        return str(
+            c.add_template(
+                {
+                    "appGuid": GUID,
+                    "name": name,
+                    "subject": "Hi",
+                    "body": body,
+                    "toAttributePath": "{recipient.email}",
+                    "msgParamsMap": {"recipient": {"type": "User"}},
+                }
+            )["id"]
+        )
 
 
 def test_pulled_templates_are_adopted_then_edits_publish_as_updates_and_drift_is_protected(
-    env: Env, tmp_path: Path,
+    env: Env,
+    tmp_path: Path,
 ) -> None:
     """pull marks what it pulls as managed: edit + publish is an update, not a conflict needing --force."""
     tid = _hand_made(env)
@@ -373,5 +396,6 @@ def test_publish_names_a_sample_error_with_its_code(env: Env) -> None:
     env.clear()
     code, text = env.run("publish", "--env", "sandbox")
     assert code == 1 and not any(r in WRITES for r in env.requests())
-    assert re.search(r"templates_src/reminder/samples/default\.yaml:\d+:\d+: KM002 no value for token 'eventName'",
-                     text), text
+    assert re.search(
+        r"templates_src/reminder/samples/default\.yaml:\d+:\d+: KM002 no value for token 'eventName'", text
+    ), text

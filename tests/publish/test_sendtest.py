@@ -33,8 +33,14 @@ def test_sends_the_published_template_with_the_sample_and_polls_until_completed(
     api, root = published
     api.complete_after = 4
     sleeps: list[float] = []
-    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="event-invitation",
-                         to=["qa@example.com", "lead@example.com"], sleep=sleeps.append)
+    delivery = send_test(
+        api.client(),
+        load_config(root),
+        app_guid=GUID,
+        slug="event-invitation",
+        to=["qa@example.com", "lead@example.com"],
+        sleep=sleeps.append,
+    )
     (request,) = api.sent
     invite = next(t for t in api.live() if t["name"] == "Event Invitation")
     assert request["templateId"] == invite["id"] and request["appGuid"] == GUID
@@ -51,8 +57,9 @@ def test_sends_the_published_template_with_the_sample_and_polls_until_completed(
 def test_bounces_make_it_fail(published: tuple[FakeApi, Path]) -> None:
     api, root = published
     api.stats = {"DELIVERED": 1, "BOUNCE": 1}
-    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
-                         sleep=lambda s: None)
+    delivery = send_test(
+        api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"], sleep=lambda s: None
+    )
     assert not delivery.ok
 
 
@@ -60,8 +67,9 @@ def test_gives_up_after_the_timeout(published: tuple[FakeApi, Path]) -> None:
     api, root = published
     api.complete_after = 100
     sleeps: list[float] = []
-    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
-                         sleep=sleeps.append, timeout=20)
+    delivery = send_test(
+        api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"], sleep=sleeps.append, timeout=20
+    )
     assert delivery.timed_out and not delivery.ok and sleeps == [5.0, 10.0]
     assert delivery.polls == 3  # at once, after 5 s, after 15 s
     assert "still not finished after 15 s" in format_delivery(delivery)
@@ -85,10 +93,24 @@ def test_a_message_delivered_at_once_is_reported_without_waiting(published: tupl
     api.complete_after = 1
     sleeps: list[float] = []
     waits: list[float] = []
-    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
-                         sleep=sleeps.append, on_wait=waits.append)
+    delivery = send_test(
+        api.client(),
+        load_config(root),
+        app_guid=GUID,
+        slug="reminder",
+        to=["a@x.com"],
+        sleep=sleeps.append,
+        on_wait=waits.append,
+    )
     assert delivery.ok and delivery.polls == 1 and sleeps == [] and waits == []
     api.complete_after = 2
-    delivery = send_test(api.client(), load_config(root), app_guid=GUID, slug="reminder", to=["a@x.com"],
-                         sleep=sleeps.append, on_wait=waits.append)
+    delivery = send_test(
+        api.client(),
+        load_config(root),
+        app_guid=GUID,
+        slug="reminder",
+        to=["a@x.com"],
+        sleep=sleeps.append,
+        on_wait=waits.append,
+    )
     assert delivery.ok and sleeps == waits == [POLL_INTERVALS[0]]  # the wait is announced, not silent

@@ -42,14 +42,21 @@ def _have_firefox() -> bool:
 def needs(engine: str) -> pytest.MarkDecorator:
     """Skip (outside CI) when an engine is not installed."""
     have = {"chromium": _have_chromium, "webkit": _have_webkit, "firefox": _have_firefox}[engine]()
-    return pytest.mark.skipif(not have and not REQUIRED,
-                              reason=f"the {engine} engine is not installed (.ci/run installs it)")
+    return pytest.mark.skipif(
+        not have and not REQUIRED, reason=f"the {engine} engine is not installed (.ci/run installs it)"
+    )
 
 
 def git(root: Path, *args: str) -> str:
     """Run git in root; its output."""
-    done = subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=root,
-                          capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return done.stdout
 
 

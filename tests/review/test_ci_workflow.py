@@ -35,7 +35,7 @@ def commands() -> list[str]:
 
 def test_snapshots_compare_base_and_head_in_three_engines() -> None:
     lines = [c for c in commands() if c.startswith("kmsg-author snapshot")]
-    assert lines and all("--compare \"origin/${{ github.base_ref }}\"" in c for c in lines)
+    assert lines and all('--compare "origin/${{ github.base_ref }}"' in c for c in lines)
     assert all("--engine chromium,webkit,firefox" in c for c in lines)
     assert any("--format json" in c for c in lines) and any("--format markdown" in c for c in lines)
     checkout = next(s for s in steps() if "checkout" in str(s.get("uses")))

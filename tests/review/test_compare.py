@@ -22,8 +22,16 @@ def _png(path: Path, size: tuple[int, int], box: tuple[int, int, int, int] | Non
 
 
 def _entry(file: str, digest: str, template: str = "t") -> dict[str, object]:
-    return {"file": file, "template": template, "sample": "default", "recipient": "a@example.com", "width": 100,
-            "scheme": "light", "engine": "chromium", "png": digest}
+    return {
+        "file": file,
+        "template": template,
+        "sample": "default",
+        "recipient": "a@example.com",
+        "width": 100,
+        "scheme": "light",
+        "engine": "chromium",
+        "png": digest,
+    }
 
 
 def test_pixel_diff_finds_share_and_box(tmp_path: Path) -> None:
@@ -49,13 +57,29 @@ def test_compare_sets_statuses_threshold_and_json(tmp_path: Path) -> None:
     new = _png(after / "t/moved.png", (100, 50), (0, 0, 2, 1))
     gone = _png(before / "t/gone.png", (10, 10))
     fresh = _png(after / "u/new.png", (10, 10))
-    write_manifest(before, {"t/same": _entry("t/same.png", same), "t/moved": _entry("t/moved.png", old),
-                            "t/gone": _entry("t/gone.png", gone)})
-    write_manifest(after, {"t/same": _entry("t/same.png", same), "t/moved": _entry("t/moved.png", new),
-                           "u/new": _entry("u/new.png", fresh, "u")})
+    write_manifest(
+        before,
+        {
+            "t/same": _entry("t/same.png", same),
+            "t/moved": _entry("t/moved.png", old),
+            "t/gone": _entry("t/gone.png", gone),
+        },
+    )
+    write_manifest(
+        after,
+        {
+            "t/same": _entry("t/same.png", same),
+            "t/moved": _entry("t/moved.png", new),
+            "u/new": _entry("u/new.png", fresh, "u"),
+        },
+    )
     result = compare_sets(before, after, out_dir=after)
     assert {c.key: c.status for c in result.changes} == {
-        "t/same": UNCHANGED, "t/moved": CHANGED, "t/gone": "removed", "u/new": "added"}
+        "t/same": UNCHANGED,
+        "t/moved": CHANGED,
+        "t/gone": "removed",
+        "u/new": "added",
+    }
     assert result.exit_code == 1 and result.changed_templates == ["t", "u"]
     moved = next(c for c in result.changes if c.key == "t/moved")
     assert moved.diff_file is not None and (after / moved.diff_file).is_file()
@@ -88,8 +112,9 @@ def test_markdown_summary_lists_changes_with_thumbnails(tmp_path: Path) -> None:
     _png(after / "u/b.png", (10, 10))
     write_manifest(before, {"t/a": _entry("t/a.png", old), "u/b": _entry("u/b.png", same, "u")})
     write_manifest(after, {"t/a": _entry("t/a.png", new), "u/b": _entry("u/b.png", same, "u")})
-    text = markdown_summary(compare_sets(before, after, out_dir=after), image_url="https://img.example/pr-1/",
-                            baseline="origin/main")
+    text = markdown_summary(
+        compare_sets(before, after, out_dir=after), image_url="https://img.example/pr-1/", baseline="origin/main"
+    )
     assert text.startswith("### Email snapshots against `origin/main`")
     assert "| `t` | a@example.com, 100 px, light, chromium | 2.00% of pixels, 10x10 at (0, 0) |" in text
     assert '<img src="https://img.example/pr-1/_diff/t/a.png" width="200"' in text

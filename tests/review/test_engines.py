@@ -19,7 +19,8 @@ from tests.review.conftest import needs
 @needs("webkit")
 @needs("firefox")
 def test_examples_in_three_engines_are_full_height_and_byte_identical(
-        example_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = load_config(example_project)
     first, second = tmp_path / "first", tmp_path / "second"
     with Engines(ENGINES) as engines:
@@ -44,29 +45,44 @@ def test_examples_in_three_engines_are_full_height_and_byte_identical(
     assert len({run1.images[sample.format(e)]["png"] for e in ENGINES}) == 3
 
     # The report shows every engine's image of one view side by side.
-    code = main(["-C", str(example_project), "snapshot", "--out", str(first), "--engine", "chromium,webkit,firefox",
-                 "--compare", str(second)])
+    code = main(
+        [
+            "-C",
+            str(example_project),
+            "snapshot",
+            "--out",
+            str(first),
+            "--engine",
+            "chromium,webkit,firefox",
+            "--compare",
+            str(second),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "72 images: 0 changed, 0 added, 0 removed, 72 unchanged" in out
     report = (first / "report.html").read_text(encoding="utf-8")
-    section = report.split("<section class=\"case\"", 2)[1]
+    section = report.split('<section class="case"', 2)[1]
     assert "--engines:3" in section
     assert [section.index(f'data-engine="{e}"') for e in ENGINES] == sorted(
-        section.index(f'data-engine="{e}"') for e in ENGINES)
+        section.index(f'data-engine="{e}"') for e in ENGINES
+    )
 
 
 @needs("webkit")
 def test_webkit_dark_scheme_applies_the_emails_dark_rules(make_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = make_project({
-        "templates_src/t/template.yaml": "name: T\nsubject: Hi\ntoAttributePath: \"{recipient.email}\"\n"
-                                         "msgParamsMap:\n  recipient: {type: User}\n",
-        "templates_src/t/body.html": (
-            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title><style>'
-            "body{margin:0;background:#ffffff}"
-            "@media (prefers-color-scheme: dark){body{background:#000000 !important}}</style></head>"
-            '<body><p style="margin:0;height:50px">{recipient.firstName}</p></body></html>'),
-    })
+    root = make_project(
+        {
+            "templates_src/t/template.yaml": 'name: T\nsubject: Hi\ntoAttributePath: "{recipient.email}"\n'
+            "msgParamsMap:\n  recipient: {type: User}\n",
+            "templates_src/t/body.html": (
+                '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title><style>'
+                "body{margin:0;background:#ffffff}"
+                "@media (prefers-color-scheme: dark){body{background:#000000 !important}}</style></head>"
+                '<body><p style="margin:0;height:50px">{recipient.firstName}</p></body></html>'
+            ),
+        }
+    )
     result = take_snapshots(load_config(root), out_dir=tmp_path / "s", engine_names=["webkit"], widths=[300])
     corners = {}
     for entry in result.images.values():
@@ -75,12 +91,18 @@ def test_webkit_dark_scheme_applies_the_emails_dark_rules(make_project, tmp_path
     assert corners == {"light": (255, 255, 255), "dark": (0, 0, 0)}
 
 
-@pytest.mark.parametrize(("engine", "variable", "package"),
-                         [("webkit", "KMSG_WEBKIT_DRIVER", "webkit2gtk-driver"),
-                          ("firefox", "KMSG_FIREFOX", "firefox-esr")])
-def test_a_missing_engine_names_the_debian_package(example_project: Path, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch, engine: str, variable: str,
-                                                   package: str) -> None:
+@pytest.mark.parametrize(
+    ("engine", "variable", "package"),
+    [("webkit", "KMSG_WEBKIT_DRIVER", "webkit2gtk-driver"), ("firefox", "KMSG_FIREFOX", "firefox-esr")],
+)
+def test_a_missing_engine_names_the_debian_package(
+    example_project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    engine: str,
+    variable: str,
+    package: str,
+) -> None:
     monkeypatch.setenv(variable, str(example_project / "not-installed"))
     code = main(["-C", str(example_project), "snapshot", "--engine", engine])
     err = capsys.readouterr().err
@@ -94,8 +116,9 @@ def test_unknown_engine_is_a_usage_error(example_project: Path, capsys: pytest.C
     assert "unknown engine 'trident'" in capsys.readouterr().err
 
 
-def test_engines_from_kmsg_toml(example_project: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engines_from_kmsg_toml(
+    example_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     (example_project / "kmsg.toml").write_text('[snapshot]\nengines = ["firefox"]\n', encoding="utf-8")
     monkeypatch.setenv("KMSG_FIREFOX", str(example_project / "not-installed"))
     assert main(["-C", str(example_project), "snapshot"]) == 2

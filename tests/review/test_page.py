@@ -25,8 +25,10 @@ def test_declared_size(tag: str, size: tuple[int | None, int | None]) -> None:
 
 
 def test_remote_images_become_boxes_of_their_size_and_data_images_stay() -> None:
-    html = ('<p><img alt="Logo" src="https://cdn.example.com/logo.png" width="120" height="40">'
-            '<img src="data:image/png;base64,AAAA" alt="QR"><img src="//x/y.gif" alt=""></p>')
+    html = (
+        '<p><img alt="Logo" src="https://cdn.example.com/logo.png" width="120" height="40">'
+        '<img src="data:image/png;base64,AAAA" alt="QR"><img src="//x/y.gif" alt=""></p>'
+    )
     out = placeholder_images(html)
     assert "cdn.example.com" not in out and "//x/y.gif" not in out
     assert 'src="data:image/png;base64,AAAA"' in out
@@ -36,9 +38,11 @@ def test_remote_images_become_boxes_of_their_size_and_data_images_stay() -> None
 
 
 def test_offline_page_blocks_the_network_before_anything_can_fetch() -> None:
-    html = '<!DOCTYPE html><html lang="en"><head><link rel="stylesheet" href="https://x/s.css"></head><body></body></html>'
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><link rel="stylesheet" href="https://x/s.css"></head><body></body></html>'
+    )
     out = offline_page(html)
     assert out.index(CSP) < out.index("https://x/s.css")
-    assert "<head><meta http-equiv=\"Content-Security-Policy\"" in out
+    assert '<head><meta http-equiv="Content-Security-Policy"' in out
     bare = offline_page("<p>no head</p>")
     assert bare.startswith("<head><meta http-equiv")

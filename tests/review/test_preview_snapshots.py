@@ -17,8 +17,9 @@ from tests.review.conftest import needs
 @needs("chromium")
 def test_thumbnails_and_changes_view_follow_rebuilds(example_project: Path) -> None:
     toml = example_project / "kmsg.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + '\n[snapshot]\nwidths = [600]\nschemes = ["light"]\n',
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + '\n[snapshot]\nwidths = [600]\nschemes = ["light"]\n', encoding="utf-8"
+    )
     config = load_config(example_project)
     snapshot_review(config)  # the baseline: what `kmsg-author snapshot` last wrote
     site = PreviewSite(config, poll_timeout=0.01)
@@ -36,8 +37,7 @@ def test_thumbnails_and_changes_view_follow_rebuilds(example_project: Path) -> N
 
         # A save: the template is rebuilt and snapshotted again, and its Changes view shows the difference.
         sample = example_project / "templates_src/reminder/samples/default.yaml"
-        sample.write_text(sample.read_text(encoding="utf-8").replace("in one hour", "in ten minutes"),
-                          encoding="utf-8")
+        sample.write_text(sample.read_text(encoding="utf-8").replace("in one hour", "in ten minutes"), encoding="utf-8")
         epoch = site.epoch
         site.on_change({"templates_src/reminder/samples/default.yaml"})
         site.thumbnails.wait_idle()
@@ -65,7 +65,8 @@ def test_without_a_baseline_there_is_no_changes_view(example_project: Path) -> N
 
 
 def test_without_a_browser_the_baseline_images_are_shown_and_the_reason_given(
-        example_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PIL import Image
 
     from kmsg_authoring.review.snapshot import write_manifest
@@ -76,16 +77,29 @@ def test_without_a_browser_the_baseline_images_are_shown_and_the_reason_given(
     file = "reminder/default/01-jane@example.com/600-light-chromium.png"
     (base / file).parent.mkdir(parents=True)
     Image.new("RGB", (600, 300), (255, 255, 255)).save(base / file)
-    write_manifest(base, {file[:-4]: {"file": file, "template": "reminder", "sample": "default",
-                                      "recipient": "jane@example.com", "width": 600, "scheme": "light",
-                                      "engine": "chromium"}})
+    write_manifest(
+        base,
+        {
+            file[:-4]: {
+                "file": file,
+                "template": "reminder",
+                "sample": "default",
+                "recipient": "jane@example.com",
+                "width": 600,
+                "scheme": "light",
+                "engine": "chromium",
+            }
+        },
+    )
     site = PreviewSite(config, poll_timeout=0.01)
     site.thumbnails = Thumbnails(config, on_done=site.on_thumbnails)
     try:
         site.build_all()
         site.thumbnails.wait_idle()
-        assert "/snapshots/base/reminder/default/01-jane%40example.com/600-light-chromium.png" in site.handle(
-            "/").body.decode()
+        assert (
+            "/snapshots/base/reminder/default/01-jane%40example.com/600-light-chromium.png"
+            in site.handle("/").body.decode()
+        )
         page = site.handle("/t/reminder").body.decode()
         assert 'data-target="changes"' in page
         assert "Live snapshots are off" in page and "apt-get install chromium" in page

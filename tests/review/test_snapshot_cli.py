@@ -45,7 +45,7 @@ msgParams:
 def project_files(blue: str = "#1a237e") -> dict[str, str | bytes]:
     """Three templates: one and two on layout a (blue header), three on layout b (green header)."""
     files: dict[str, str | bytes] = {
-        "kmsg.toml": "[snapshot]\nwidths = [400]\nschemes = [\"light\"]\n",
+        "kmsg.toml": '[snapshot]\nwidths = [400]\nschemes = ["light"]\n',
         "templates_src/_layouts/a.html": LAYOUT.format(color=blue),
         "templates_src/_layouts/b.html": LAYOUT.format(color="#1b5e20"),
     }
@@ -64,7 +64,8 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 
 @needs("chromium")
 def test_layout_colour_change_marks_exactly_its_templates_changed(
-        make_project: Callable[[dict[str, str | bytes]], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    make_project: Callable[[dict[str, str | bytes]], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(project_files())
     commit_all(root, "base")
     layout = root / "templates_src/_layouts/a.html"
@@ -90,8 +91,7 @@ def test_layout_colour_change_marks_exactly_its_templates_changed(
 
     # A change that renders the same: everything unchanged, exit 0.
     commit_all(root, "red header")
-    layout.write_text(layout.read_text(encoding="utf-8").replace("<body", "<!-- reviewed -->\n<body"),
-                      encoding="utf-8")
+    layout.write_text(layout.read_text(encoding="utf-8").replace("<body", "<!-- reviewed -->\n<body"), encoding="utf-8")
     code, out, err = run_cli(capsys, "-C", str(root), "snapshot", "--compare", "HEAD")
     assert code == 0, out + err
     assert "3 images: 0 changed, 0 added, 0 removed, 3 unchanged against HEAD" in out
@@ -99,8 +99,8 @@ def test_layout_colour_change_marks_exactly_its_templates_changed(
 
 @needs("chromium")
 def test_unchanged_html_is_not_rendered_again_and_a_folder_is_a_baseline(
-        make_project: Callable[[dict[str, str | bytes]], Path], capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
+    make_project: Callable[[dict[str, str | bytes]], Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     root = make_project(project_files())
     base = tmp_path / "base-snaps"
     code, out, _ = run_cli(capsys, "-C", str(root), "snapshot", "--out", str(base), "--width", "400,320")
@@ -117,8 +117,19 @@ def test_unchanged_html_is_not_rendered_again_and_a_folder_is_a_baseline(
     body = root / "templates_src/three/body.html"
     body.write_text(body.read_text(encoding="utf-8").replace("this is", "here is"), encoding="utf-8")
     current = tmp_path / "current"
-    code, out, _ = run_cli(capsys, "-C", str(root), "snapshot", "three", "--out", str(current),
-                           "--width", "400,320", "--compare", str(base))
+    code, out, _ = run_cli(
+        capsys,
+        "-C",
+        str(root),
+        "snapshot",
+        "three",
+        "--out",
+        str(current),
+        "--width",
+        "400,320",
+        "--compare",
+        str(base),
+    )
     assert code == 1
     assert "changed  three/default/01-jane@example.com/400-light-chromium" in out
     assert "2 images: 2 changed" in out  # only the template named is compared
@@ -128,9 +139,11 @@ def test_unchanged_html_is_not_rendered_again_and_a_folder_is_a_baseline(
     assert "(2 rendered, 4 unchanged HTML kept)" in out
 
 
-def test_missing_chromium_says_what_to_install(make_project: Callable[[dict[str, str | bytes]], Path],
-                                               capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_chromium_says_what_to_install(
+    make_project: Callable[[dict[str, str | bytes]], Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     root = make_project(project_files())
     monkeypatch.setenv("KMSG_CHROMIUM", str(root / "no-such-chromium"))
     code, _, err = run_cli(capsys, "-C", str(root), "snapshot")
@@ -139,9 +152,11 @@ def test_missing_chromium_says_what_to_install(make_project: Callable[[dict[str,
     assert not (root / "build/snapshots/manifest.json").exists()
 
 
-def test_missing_playwright_says_what_to_install(make_project: Callable[[dict[str, str | bytes]], Path],
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_playwright_says_what_to_install(
+    make_project: Callable[[dict[str, str | bytes]], Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     root = make_project(project_files())
     monkeypatch.setitem(sys.modules, "playwright", None)  # import playwright now raises ImportError
     code, _, err = run_cli(capsys, "-C", str(root), "snapshot")
@@ -150,12 +165,16 @@ def test_missing_playwright_says_what_to_install(make_project: Callable[[dict[st
 
 @pytest.mark.parametrize(
     ("toml", "words"),
-    [("[snapshot]\nwidths = [10]\n", "widths"), ("[snapshot]\nengines = [\"opera\"]\n", "engines"),
-     ("[snapshot]\ncolour = 1\n", "unknown key 'colour'")],
+    [
+        ("[snapshot]\nwidths = [10]\n", "widths"),
+        ('[snapshot]\nengines = ["opera"]\n', "engines"),
+        ("[snapshot]\ncolour = 1\n", "unknown key 'colour'"),
+    ],
     ids=["width", "engine", "key"],
 )
-def test_bad_snapshot_settings_are_config_errors(make_project: Callable[[dict[str, str | bytes]], Path],
-                                                 capsys: pytest.CaptureFixture[str], toml: str, words: str) -> None:
+def test_bad_snapshot_settings_are_config_errors(
+    make_project: Callable[[dict[str, str | bytes]], Path], capsys: pytest.CaptureFixture[str], toml: str, words: str
+) -> None:
     root = make_project({**project_files(), "kmsg.toml": toml})
     code, _, err = run_cli(capsys, "-C", str(root), "snapshot")
     assert code == 2 and "kmsg.toml" in err and words in err
@@ -169,10 +188,20 @@ def test_a_project_without_templates_is_a_usage_error(tmp_path: Path, capsys: py
 
 @needs("chromium")
 def test_the_translated_example_is_snapshotted_in_each_samples_locale(
-        example_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    example_project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out_dir = tmp_path / "snaps"
-    code, out, _ = run_cli(capsys, "-C", str(example_project), "snapshot", "attendance-confirmation",
-                           "--out", str(out_dir), "--width", "375")
+    code, out, _ = run_cli(
+        capsys,
+        "-C",
+        str(example_project),
+        "snapshot",
+        "attendance-confirmation",
+        "--out",
+        str(out_dir),
+        "--width",
+        "375",
+    )
     assert code == 0, out
     images = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))["images"]
     english = images["attendance-confirmation/default/01-jane@example.com/375-light-chromium"]
@@ -182,8 +211,9 @@ def test_the_translated_example_is_snapshotted_in_each_samples_locale(
     from kmsg_authoring.review.snapshot import plan
     from kmsg_authoring.source.config import load_config
 
-    jobs, _ = plan(load_config(example_project), ["attendance-confirmation"], widths=[375], schemes=["light"],
-                   engines=["chromium"])
+    jobs, _ = plan(
+        load_config(example_project), ["attendance-confirmation"], widths=[375], schemes=["light"], engines=["chromium"]
+    )
     pages = {job.sample: job.page for job in jobs}
     assert '<html lang="he" dir="rtl"' in pages["hebrew"] and "נתראה שם, נועה!" in pages["hebrew"]
     assert '<html lang="en" dir="ltr"' in pages["default"] and "See you there, Jane!" in pages["default"]

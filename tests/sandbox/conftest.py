@@ -25,7 +25,9 @@ def template_body(name: str = "Event Invitation", **extra: Any) -> dict[str, Any
         "body": "<p>Hi {recipient.firstName},</p><p>Join us at {eventName}!</p><a href='{joinLink}'>Go</a>",
         "toAttributePath": "{recipient.email}",
         "msgParamsMap": {
-            "recipient": {"type": "User"}, "eventName": {"type": "String"}, "joinLink": {"type": "MagicLink"},
+            "recipient": {"type": "User"},
+            "eventName": {"type": "String"},
+            "joinLink": {"type": "MagicLink"},
         },
     }
     body.update(extra)
@@ -52,8 +54,9 @@ class Api:
         self.sandbox = sandbox
         self.ks = make_ks(partner)
         # Plain HTTP to 127.0.0.1: verify=False only skips loading CA certificates, which costs more than a test.
-        self.client = httpx.Client(base_url=sandbox.url + "/", headers={"Authorization": f"Bearer {self.ks}"},
-                                   timeout=10, verify=False)
+        self.client = httpx.Client(
+            base_url=sandbox.url + "/", headers={"Authorization": f"Bearer {self.ks}"}, timeout=10, verify=False
+        )
 
     def post(self, endpoint: str, body: Any = None) -> httpx.Response:
         return self.client.post(endpoint, json={} if body is None else body)

@@ -43,9 +43,27 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float = 20.0)
 def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kmsg_authoring", "sandbox", "--port", "0", "--db", "state.sqlite",
-         "--partner-id", "4242", "--latency-ms", "1", "--seed", "3"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "kmsg_authoring",
+            "sandbox",
+            "--port",
+            "0",
+            "--db",
+            "state.sqlite",
+            "--partner-id",
+            "4242",
+            "--latency-ms",
+            "1",
+            "--seed",
+            "3",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = _read_until(proc, "Press Ctrl-C to stop.")
@@ -75,8 +93,14 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
 
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "kmsg_authoring", "sandbox", "--port", "0", "-q"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kmsg_authoring", "sandbox", "--port", "0", "-q"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _read_until(proc, "Press Ctrl-C to stop.")
     finally:
@@ -86,12 +110,15 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     assert (tmp_path / "sandbox.sqlite").is_file()  # the default database is in the current folder
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--error-rate", "1.5"], "argument --error-rate: must be between 0 and 1"),
-    (["--drop-rate", "x"], "argument --drop-rate: not a number"),
-    (["--latency-ms", "-5"], "argument --latency-ms: must not be negative"),
-    (["--port", "http"], "argument --port: not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--error-rate", "1.5"], "argument --error-rate: must be between 0 and 1"),
+        (["--drop-rate", "x"], "argument --drop-rate: not a number"),
+        (["--latency-ms", "-5"], "argument --latency-ms: must not be negative"),
+        (["--port", "http"], "argument --port: not a whole number"),
+    ],
+)
 def test_bad_options_are_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sandbox", *argv]) == 2
     assert message in capsys.readouterr().err
@@ -105,6 +132,15 @@ def test_unusable_database_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_help_describes_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sandbox", "--help"]) == 0
     text = capsys.readouterr().out
-    for option in ("--port", "--host", "--db", "--error-rate", "--drop-rate", "--latency-ms", "--seed",
-                   "--no-drop-after-write", "/outbox"):
+    for option in (
+        "--port",
+        "--host",
+        "--db",
+        "--error-rate",
+        "--drop-rate",
+        "--latency-ms",
+        "--seed",
+        "--no-drop-after-write",
+        "/outbox",
+    ):
         assert option in text

@@ -21,9 +21,18 @@ def test_every_example_renders_completely_through_the_sandbox(example_project: P
         assert template["numberOfTokenUsed"] == compiled.number_of_tokens_used
         sample = load_sample(config, compiled)
         api.ok("sandbox/users/add", {"users": sample.users})
-        bulk = api.ok("message/send", {"receiverType": "user", "userIds": sample.recipients, "appGuid": APP,
-                                       "templateId": template["id"], "type": "email",
-                                       "msgParams": sample.msg_params, "session": slug})
+        bulk = api.ok(
+            "message/send",
+            {
+                "receiverType": "user",
+                "userIds": sample.recipients,
+                "appGuid": APP,
+                "templateId": template["id"],
+                "type": "email",
+                "msgParams": sample.msg_params,
+                "session": slug,
+            },
+        )
         assert api.ok("message/stats", {"bulkId": bulk["bulkId"]}) == {"DELIVERED": len(sample.recipients)}
         messages, _ = api.sandbox.store.query(DISCRETE_MESSAGES, 1, {"bulkIdIn": [bulk["bulkId"]]})
         assert len(messages) == len(sample.recipients)

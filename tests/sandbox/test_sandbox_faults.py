@@ -142,8 +142,13 @@ def test_the_request_log_records_every_request_in_order(faulty: Sandbox) -> None
     api.post("no/such")
     httpx.post(faulty.url + "/email-template/get", json={"id": "x"})  # no KS
     httpx.get(faulty.outbox_url)
-    assert faulty.request_log == ["email-template/add", "email-template/add", "email-template/list", "no/such",
-                                  "email-template/get"]
+    assert faulty.request_log == [
+        "email-template/add",
+        "email-template/add",
+        "email-template/list",
+        "no/such",
+        "email-template/get",
+    ]
     assert faulty.request_log.snapshot() == list(faulty.request_log)
     faulty.request_log.clear()
     assert faulty.request_log == []
@@ -151,8 +156,9 @@ def test_the_request_log_records_every_request_in_order(faulty: Sandbox) -> None
 
 def test_the_request_hook_sees_method_path_and_status_only(tmp_path: Path) -> None:
     seen: list[tuple[str, str, int]] = []
-    with start_sandbox(tmp_path / "h.sqlite", faults=Faults(seed=1),
-                       on_request=lambda m, p, s, ms: seen.append((m, p, s))) as sb:
+    with start_sandbox(
+        tmp_path / "h.sqlite", faults=Faults(seed=1), on_request=lambda m, p, s, ms: seen.append((m, p, s))
+    ) as sb:
         api = Api(sb)
         api.post("email-template/list")
         sb.faults.drop_rate = 1.0

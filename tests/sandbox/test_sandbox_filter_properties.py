@@ -16,23 +16,26 @@ WORDS = ["Event", "event", "Invitation", "Reminder", "Ünal", "follow-up"]
 DAYS = [f"2026-04-{d:02d}T00:00:00.000Z" for d in range(1, 8)]
 
 docs = st.lists(
-    st.fixed_dictionaries({
-        "appGuid": st.sampled_from(["a", "b"]),
-        "name": st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join),
-        "subject": st.text(alphabet=string.ascii_letters + " {}", max_size=12),
-        "status": st.sampled_from(TEMPLATE_STATUSES),
-        "adminTags": st.lists(st.sampled_from(TAGS), max_size=3).map(lambda t: " , ".join(t)),
-        "createdAt": st.sampled_from(DAYS),
-        "updatedAt": st.sampled_from(DAYS),
-    }),
-    min_size=1, max_size=12,
+    st.fixed_dictionaries(
+        {
+            "appGuid": st.sampled_from(["a", "b"]),
+            "name": st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join),
+            "subject": st.text(alphabet=string.ascii_letters + " {}", max_size=12),
+            "status": st.sampled_from(TEMPLATE_STATUSES),
+            "adminTags": st.lists(st.sampled_from(TAGS), max_size=3).map(lambda t: " , ".join(t)),
+            "createdAt": st.sampled_from(DAYS),
+            "updatedAt": st.sampled_from(DAYS),
+        }
+    ),
+    min_size=1,
+    max_size=12,
 )
 tag_sets = st.lists(st.sampled_from(TAGS), min_size=1, max_size=2).map(",".join)
 FILTER_VALUES = {
     "idIn": st.lists(st.integers(0, 13).map(lambda i: f"{i:024x}"), max_size=4),
     "appGuidIn": st.lists(st.sampled_from(["a", "b", "c"]), max_size=2),
-    "name": st.sampled_from(WORDS + ["vent", "ÜNAL"]),
-    "nameEq": st.sampled_from(WORDS + ["Event Invitation"]),
+    "name": st.sampled_from([*WORDS, "vent", "ÜNAL"]),
+    "nameEq": st.sampled_from([*WORDS, "Event Invitation"]),
     "subject": st.text(alphabet="abcAB{", min_size=1, max_size=2),
     "status": st.sampled_from(TEMPLATE_STATUSES),
     "adminTags": st.sampled_from(["kmsg", "event", "Events", "s,r"]),
@@ -72,8 +75,9 @@ def matches(doc_id: str, doc: dict[str, Any], f: dict[str, Any]) -> bool:
 
 @settings(max_examples=200, deadline=None)
 @given(data=docs, f=filters, offset=st.integers(0, 4), limit=st.integers(1, 5))
-def test_list_filters_and_pager_agree_with_the_guide(data: list[dict[str, Any]], f: dict[str, Any], offset: int,
-                                                     limit: int) -> None:
+def test_list_filters_and_pager_agree_with_the_guide(
+    data: list[dict[str, Any]], f: dict[str, Any], offset: int, limit: int
+) -> None:
     store = Store(":memory:")
     try:
         with store.transaction():
@@ -83,7 +87,7 @@ def test_list_filters_and_pager_agree_with_the_guide(data: list[dict[str, Any]],
         expected = [f"{i:024x}" for i, doc in enumerate(data) if matches(f"{i:024x}", doc, f)]
         page, total = store.query(TEMPLATES, 1, f, offset, limit)
         assert total == len(expected)
-        assert [d["id"] for d in page] == expected[offset: offset + limit]
+        assert [d["id"] for d in page] == expected[offset : offset + limit]
     finally:
         store.close()
 

@@ -17,8 +17,11 @@ from tests.sandbox.conftest import Api
 def raw_post(sandbox: Sandbox, endpoint: str, content: bytes, ks: str) -> httpx.Response:
     """A POST whose body and KS are sent as given (httpx raises if the server drops the connection)."""
     with httpx.Client(timeout=30) as client:
-        return client.post(f"{sandbox.url}/{endpoint}", content=content,
-                           headers={"Authorization": f"Bearer {ks}", "Content-Type": "application/json"})
+        return client.post(
+            f"{sandbox.url}/{endpoint}",
+            content=content,
+            headers={"Authorization": f"Bearer {ks}", "Content-Type": "application/json"},
+        )
 
 
 def json_error(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -43,8 +46,13 @@ def test_a_body_deep_enough_to_parse_but_not_to_store_is_a_400(sandbox: Sandbox,
     params: Any = "x"
     for _ in range(500):
         params = {"k": params}
-    body = {"name": "Deep", "subject": "s", "body": "<p>b</p>", "toAttributePath": "{recipient.email}",
-            "msgParamsMap": {"a": {"type": "String", "extra": params}}}
+    body = {
+        "name": "Deep",
+        "subject": "s",
+        "body": "<p>b</p>",
+        "toAttributePath": "{recipient.email}",
+        "msgParamsMap": {"a": {"type": "String", "extra": params}},
+    }
     response = raw_post(sandbox, "email-template/add", json.dumps(body).encode(), api.ks)
     assert "nested deeper" in json_error(response, 400)["message"]
 
@@ -60,11 +68,15 @@ def test_the_largest_partner_id_is_still_a_partner() -> None:
     assert partner_from_ks(v2_ks(str(2**63 - 1).encode())) == 2**63 - 1
 
 
-@pytest.mark.parametrize("pager", [
-    {"offset": 0, "limit": 10**30},
-    {"offset": 10**30, "limit": 10},
-    {"offset": -(10**30), "limit": 10},
-], ids=["huge-limit", "huge-offset", "huge-negative-offset"])
+@pytest.mark.parametrize(
+    "pager",
+    [
+        {"offset": 0, "limit": 10**30},
+        {"offset": 10**30, "limit": 10},
+        {"offset": -(10**30), "limit": 10},
+    ],
+    ids=["huge-limit", "huge-offset", "huge-negative-offset"],
+)
 def test_a_huge_pager_is_a_400(sandbox: Sandbox, api: Api, pager: dict[str, int]) -> None:
     response = raw_post(sandbox, "email-template/list", json.dumps({"pager": pager}).encode(), api.ks)
     assert "beyond 64 bits" in json_error(response, 400)["message"]
@@ -76,7 +88,13 @@ def test_the_largest_pager_is_answered(api: Api) -> None:
     assert len(api.ok("email-template/list", {"pager": {"offset": 0, "limit": 2**63 - 1}})["objects"]) == 1
 
 
-@pytest.mark.parametrize("content", [b'{"pager": {"offset": NaN}}', b'{"pager": {"limit": Infinity}}',
-                                     b'{"filter": {"name": "' + b"9" * 5000 + b'"}, "pager": 1' + b"0" * 5000 + b"}"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"pager": {"offset": NaN}}',
+        b'{"pager": {"limit": Infinity}}',
+        b'{"filter": {"name": "' + b"9" * 5000 + b'"}, "pager": 1' + b"0" * 5000 + b"}",
+    ],
+)
 def test_numbers_json_does_not_have_are_a_400(sandbox: Sandbox, api: Api, content: bytes) -> None:
     json_error(raw_post(sandbox, "email-template/list", content, api.ks), 400)

@@ -33,8 +33,11 @@ CASES = [
     ("idIn", lambda s: [s["Follow-up"]["id"], s["Hand-made"]["id"], "0" * 24], ["Follow-up", "Hand-made"]),
     ("idIn", lambda s: [], []),
     ("appGuidIn", lambda s: ["app-guid-2"], ["Hand-made"]),
-    ("appGuidIn", lambda s: [APP, "app-guid-2"],
-     ["Event Invitation", "Event Reminder", "Follow-up", "Hand-made", "Old Invitation"]),
+    (
+        "appGuidIn",
+        lambda s: [APP, "app-guid-2"],
+        ["Event Invitation", "Event Reminder", "Follow-up", "Hand-made", "Old Invitation"],
+    ),
     ("name", lambda s: "invitation", ["Event Invitation", "Old Invitation"]),
     ("name", lambda s: "Event", ["Event Invitation", "Event Reminder"]),
     ("nameEq", lambda s: "Event Invitation", ["Event Invitation"]),
@@ -51,7 +54,11 @@ CASES = [
     ("adminTagsAll", lambda s: "event", []),  # whole tags, not substrings
     ("excludeAdminTags", lambda s: "events", ["Follow-up", "Hand-made", "Old Invitation"]),
     ("excludeAdminTags", lambda s: "legacy,reminders", ["Event Invitation", "Follow-up", "Old Invitation"]),
-    ("createdAtGreaterThanOrEqual", lambda s: s["Follow-up"]["createdAt"], ["Follow-up", "Hand-made", "Old Invitation"]),
+    (
+        "createdAtGreaterThanOrEqual",
+        lambda s: s["Follow-up"]["createdAt"],
+        ["Follow-up", "Hand-made", "Old Invitation"],
+    ),
     ("createdAtGreaterThanOrEqual", lambda s: "2026-04-11", ["Follow-up", "Hand-made", "Old Invitation"]),
     ("createdAtLessThanOrEqual", lambda s: s["Event Reminder"]["createdAt"], ["Event Invitation", "Event Reminder"]),
     ("createdAtLessThanOrEqual", lambda s: "2026-04-10T07:00:00+02:00", ["Event Invitation", "Event Reminder"]),
@@ -61,8 +68,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value", "expected"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(("name", "value", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_each_filter(api: Api, seeded: dict[str, dict[str, Any]], name: str, value: Any, expected: list[str]) -> None:
     got = api.ok("email-template/list", {"filter": {name: value(seeded)}})
     assert [t["name"] for t in got["objects"]] == expected
@@ -74,8 +80,18 @@ def test_every_filter_of_the_guide_is_covered() -> None:
 
 
 def test_filters_combine_and_null_means_absent(api: Api, seeded: dict[str, dict[str, Any]]) -> None:
-    got = api.ok("email-template/list", {"filter": {"appGuidIn": [APP], "status": "enabled", "nameEq": None,
-                                                    "adminTagsAll": "kmsg-author", "name": "Reminder"}})
+    got = api.ok(
+        "email-template/list",
+        {
+            "filter": {
+                "appGuidIn": [APP],
+                "status": "enabled",
+                "nameEq": None,
+                "adminTagsAll": "kmsg-author",
+                "name": "Reminder",
+            }
+        },
+    )
     assert [t["name"] for t in got["objects"]] == ["Event Reminder"]
 
 
@@ -102,15 +118,21 @@ def test_updates_keep_the_list_order(api: Api) -> None:
     assert [t["id"] for t in api.ok("email-template/list")["objects"]] == ids
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"filter": {"nameEquals": "x"}}, "unknown field 'filter.nameEquals'"),
-    ({"filter": {"idIn": "abc"}}, "field 'filter.idIn' must be a list"),
-    ({"filter": {"status": "gone"}}, "field 'filter.status' must be one of enabled, disabled, deleted"),
-    ({"filter": {"createdAtGreaterThanOrEqual": "yesterday"}}, "filter.createdAtGreaterThanOrEqual is not an ISO 8601"),
-    ({"pager": {"limit": 0}}, "field 'pager.limit' must be >= 1"),
-    ({"pager": {"offset": -1}}, "field 'pager.offset' must be >= 0"),
-    ({"pager": {"offset": "2"}}, "field 'pager.offset' must be an integer (got a string)"),
-    ({"filter": []}, "field 'filter' must be an object"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"filter": {"nameEquals": "x"}}, "unknown field 'filter.nameEquals'"),
+        ({"filter": {"idIn": "abc"}}, "field 'filter.idIn' must be a list"),
+        ({"filter": {"status": "gone"}}, "field 'filter.status' must be one of enabled, disabled, deleted"),
+        (
+            {"filter": {"createdAtGreaterThanOrEqual": "yesterday"}},
+            "filter.createdAtGreaterThanOrEqual is not an ISO 8601",
+        ),
+        ({"pager": {"limit": 0}}, "field 'pager.limit' must be >= 1"),
+        ({"pager": {"offset": -1}}, "field 'pager.offset' must be >= 0"),
+        ({"pager": {"offset": "2"}}, "field 'pager.offset' must be an integer (got a string)"),
+        ({"filter": []}, "field 'filter' must be an object"),
+    ],
+)
 def test_bad_list_requests_are_400(api: Api, body: dict[str, Any], message: str) -> None:
     assert message in api.error("email-template/list", body, 400)["message"]

@@ -23,29 +23,50 @@ PARAMS = {
 
 
 def send_body(template_id: str, user_ids: list[str], **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"receiverType": "user", "userIds": user_ids, "appGuid": APP, "templateId": template_id,
-                            "type": "email", "msgParams": PARAMS}
+    body: dict[str, Any] = {
+        "receiverType": "user",
+        "userIds": user_ids,
+        "appGuid": APP,
+        "templateId": template_id,
+        "type": "email",
+        "msgParams": PARAMS,
+    }
     body.update(extra)
     return body
 
 
 @pytest.fixture
 def template(api: Api) -> dict[str, Any]:
-    return api.add(subject="Hi {recipient.firstName}: {eventName}", fromName="{recipient.lastName} Events",
-                   customHeaders={"X-Campaign": "q4"})
+    return api.add(
+        subject="Hi {recipient.firstName}: {eventName}",
+        fromName="{recipient.lastName} Events",
+        customHeaders={"X-Campaign": "q4"},
+    )
 
 
 def test_send_answers_a_bulk_message_and_renders_each_recipient(api: Api, template: dict[str, Any]) -> None:
-    api.ok("sandbox/users/add", {"users": [{"id": "u-7", "email": "seven@example.com", "firstName": "Ünal",
-                                            "lastName": "Yıldız"}]})
-    bulk = api.ok("message/send", send_body(template["id"], ["jane.doe@example.com", "u-7", "ghost"],
-                                            session="invitation-batch", adminTags="test"))
+    api.ok(
+        "sandbox/users/add",
+        {"users": [{"id": "u-7", "email": "seven@example.com", "firstName": "Ünal", "lastName": "Yıldız"}]},
+    )
+    bulk = api.ok(
+        "message/send",
+        send_body(
+            template["id"], ["jane.doe@example.com", "u-7", "ghost"], session="invitation-batch", adminTags="test"
+        ),
+    )
     assert re.fullmatch(r"[0-9a-f]{24}", bulk["id"])
     assert bulk["bulkId"] == f"bulk_{bulk['id'][:8]}"
-    assert {k: bulk[k] for k in ("partnerId", "appGuid", "templateId", "type", "receiverType", "status",
-                                 "session")} == {
-        "partnerId": 1, "appGuid": APP, "templateId": template["id"], "type": "email", "receiverType": "user",
-        "status": "sending", "session": "invitation-batch",
+    assert {
+        k: bulk[k] for k in ("partnerId", "appGuid", "templateId", "type", "receiverType", "status", "session")
+    } == {
+        "partnerId": 1,
+        "appGuid": APP,
+        "templateId": template["id"],
+        "type": "email",
+        "receiverType": "user",
+        "status": "sending",
+        "session": "invitation-batch",
     }
     assert bulk["createdAt"] == bulk["updatedAt"] == "2026-04-09T04:56:27.940Z"
 
@@ -73,8 +94,7 @@ def _messages(api: Api, bulk_id: str) -> list[dict[str, Any]]:
 
 
 def test_stats_count_discrete_statuses_in_uppercase(api: Api, template: dict[str, Any]) -> None:
-    bulk = api.ok("message/send", send_body(template["id"], ["a@example.com", "b@example.com", "nobody"],
-                                            session="s1"))
+    bulk = api.ok("message/send", send_body(template["id"], ["a@example.com", "b@example.com", "nobody"], session="s1"))
     assert api.ok("message/stats", {"bulkId": bulk["bulkId"]}) == {"DELIVERED": 2, "ERROR": 1}
     assert api.ok("message/stats", {"session": "s1"}) == {"DELIVERED": 2, "ERROR": 1}
     assert api.ok("message/stats", {"session": "other"}) == {}
@@ -111,11 +131,16 @@ def test_messages_stay_sending_for_the_delivery_delay(slow_sandbox: Sandbox, clo
 
 
 def test_group_send_reaches_the_group_members(api: Api, template: dict[str, Any]) -> None:
-    api.ok("sandbox/users/add", {"users": [
-        {"id": "ann@example.com", "groupIds": ["staff"]},
-        {"id": "bo", "email": "bo@example.com", "firstName": "Bo", "groupIds": ["staff", "vip"]},
-        {"id": "cy@example.com", "groupIds": ["vip"]},
-    ]})
+    api.ok(
+        "sandbox/users/add",
+        {
+            "users": [
+                {"id": "ann@example.com", "groupIds": ["staff"]},
+                {"id": "bo", "email": "bo@example.com", "firstName": "Bo", "groupIds": ["staff", "vip"]},
+                {"id": "cy@example.com", "groupIds": ["vip"]},
+            ]
+        },
+    )
     bulk = api.ok("message/send", {**send_body(template["id"], []), "receiverType": "group", "groupIds": ["staff"]})
     assert bulk["receiverType"] == "group" and bulk["groupIds"] == ["staff"]
     assert sorted(m["to"] for m in _messages(api, bulk["bulkId"])) == ["ann@example.com", "bo@example.com"]
@@ -124,11 +149,16 @@ def test_group_send_reaches_the_group_members(api: Api, template: dict[str, Any]
 
 
 def test_a_user_token_naming_one_user(api: Api) -> None:
-    template = api.add(subject="{host.fullName} invites you", body="<p>{guest.firstName}</p>",
-                       toAttributePath="{guest.email}", msgParamsMap={"host": {"type": "User"},
-                                                                      "guest": {"type": "User"}})
-    params = {"host": {"type": "User", "value": "mary.major@example.com"},
-              "guest": {"type": "User", "value": "Message.userId"}}
+    template = api.add(
+        subject="{host.fullName} invites you",
+        body="<p>{guest.firstName}</p>",
+        toAttributePath="{guest.email}",
+        msgParamsMap={"host": {"type": "User"}, "guest": {"type": "User"}},
+    )
+    params = {
+        "host": {"type": "User", "value": "mary.major@example.com"},
+        "guest": {"type": "User", "value": "Message.userId"},
+    }
     bulk = api.ok("message/send", send_body(template["id"], ["al@example.com"], msgParams=params))
     [message] = _messages(api, bulk["bulkId"])
     assert message["subject"] == "Mary Major invites you"
@@ -143,28 +173,52 @@ def test_a_recipient_without_an_email_is_an_error(api: Api, template: dict[str, 
     assert any("email" in u for u in message["unresolved"])
 
 
-@pytest.mark.parametrize(("change", "status", "message"), [
-    ({"msgParams": {k: v for k, v in PARAMS.items() if k != "joinLink"}}, 400,
-     "/msgParams/joinLink: missing token 'joinLink' (the template declares a MagicLink token)"),
-    ({"msgParams": {**PARAMS, "eventName": {"type": "MagicLink", "value": {"baseURL": "https://x.example"}}}}, 400,
-     "/msgParams/eventName/type: 'MagicLink' but the template declares 'String'"),
-    ({"msgParams": {**PARAMS, "joinLink": {"type": "MagicLink", "value": {"expiry": 2}}}}, 400,
-     "/msgParams/joinLink/value/baseURL: missing member 'baseURL'"),
-    ({"msgParams": {**PARAMS, "eventName": {"type": "String"}}}, 400, "missing required field 'msgParams.eventName.value'"),
-    ({"userIds": []}, 400, "field 'userIds' must not be empty"),
-    ({"userIds": None}, 400, "field 'userIds' must be a list"),
-    ({"receiverType": "group"}, 400, "missing required field 'groupIds'"),
-    ({"receiverType": "everyone"}, 400, "field 'receiverType' must be one of user, group"),
-    ({"type": "sms"}, 400, "field 'type' must be one of email"),
-    ({"appGuid": "another-app"}, 400, "appGuid 'another-app' is not the template's appGuid"),
-    ({"templateId": "f" * 24}, 404, f"email template '{'f' * 24}' not found"),
-    ({"attachments": [{"fileName": "a.pdf"}]}, 400, "missing required field 'attachments[0].content'"),
-    ({"attachments": [{"fileName": "a.ics", "content": "QQ==", "mimeType": "text/calendar", "disposition": "x"}]},
-     400, "field 'attachments[0].disposition' must be one of attachment, inline"),
-    ({"priority": "high"}, 400, "unknown field 'priority'"),
-])
-def test_bad_sends_are_rejected(api: Api, template: dict[str, Any], change: dict[str, Any], status: int,
-                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        (
+            {"msgParams": {k: v for k, v in PARAMS.items() if k != "joinLink"}},
+            400,
+            "/msgParams/joinLink: missing token 'joinLink' (the template declares a MagicLink token)",
+        ),
+        (
+            {"msgParams": {**PARAMS, "eventName": {"type": "MagicLink", "value": {"baseURL": "https://x.example"}}}},
+            400,
+            "/msgParams/eventName/type: 'MagicLink' but the template declares 'String'",
+        ),
+        (
+            {"msgParams": {**PARAMS, "joinLink": {"type": "MagicLink", "value": {"expiry": 2}}}},
+            400,
+            "/msgParams/joinLink/value/baseURL: missing member 'baseURL'",
+        ),
+        (
+            {"msgParams": {**PARAMS, "eventName": {"type": "String"}}},
+            400,
+            "missing required field 'msgParams.eventName.value'",
+        ),
+        ({"userIds": []}, 400, "field 'userIds' must not be empty"),
+        ({"userIds": None}, 400, "field 'userIds' must be a list"),
+        ({"receiverType": "group"}, 400, "missing required field 'groupIds'"),
+        ({"receiverType": "everyone"}, 400, "field 'receiverType' must be one of user, group"),
+        ({"type": "sms"}, 400, "field 'type' must be one of email"),
+        ({"appGuid": "another-app"}, 400, "appGuid 'another-app' is not the template's appGuid"),
+        ({"templateId": "f" * 24}, 404, f"email template '{'f' * 24}' not found"),
+        ({"attachments": [{"fileName": "a.pdf"}]}, 400, "missing required field 'attachments[0].content'"),
+        (
+            {
+                "attachments": [
+                    {"fileName": "a.ics", "content": "QQ==", "mimeType": "text/calendar", "disposition": "x"}
+                ]
+            },
+            400,
+            "field 'attachments[0].disposition' must be one of attachment, inline",
+        ),
+        ({"priority": "high"}, 400, "unknown field 'priority'"),
+    ],
+)
+def test_bad_sends_are_rejected(
+    api: Api, template: dict[str, Any], change: dict[str, Any], status: int, message: str
+) -> None:
     body = {**send_body(template["id"], ["a@example.com"]), **change}
     assert message in api.error("message/send", body, status)["message"]
     assert api.ok("message/list")["totalCount"] == 0
@@ -178,14 +232,27 @@ def test_send_needs_an_enabled_template(api: Api, template: dict[str, Any], stat
 
 
 def test_send_with_attachments_and_header_overrides(api: Api, template: dict[str, Any]) -> None:
-    bulk = api.ok("message/send", send_body(template["id"], ["a@example.com"], customHeaders={"X-Campaign": "q1"},
-                                            attachments=[{"fileName": "agenda.pdf", "content": "JVBERi0=",
-                                                          "mimeType": "application/pdf",
-                                                          "disposition": "attachment"}]))
+    bulk = api.ok(
+        "message/send",
+        send_body(
+            template["id"],
+            ["a@example.com"],
+            customHeaders={"X-Campaign": "q1"},
+            attachments=[
+                {
+                    "fileName": "agenda.pdf",
+                    "content": "JVBERi0=",
+                    "mimeType": "application/pdf",
+                    "disposition": "attachment",
+                }
+            ],
+        ),
+    )
     [message] = _messages(api, bulk["bulkId"])
     assert message["customHeaders"] == {"X-Campaign": "q1"}
-    assert message["attachments"] == [{"fileName": "agenda.pdf", "mimeType": "application/pdf",
-                                       "disposition": "attachment"}]
+    assert message["attachments"] == [
+        {"fileName": "agenda.pdf", "mimeType": "application/pdf", "disposition": "attachment"}
+    ]
 
 
 @pytest.fixture
@@ -196,8 +263,9 @@ def bulks(api: Api, template: dict[str, Any], clock: Clock) -> list[dict[str, An
     clock.advance(hours=1)
     sent.append(api.ok("message/send", send_body(second["id"], ["b@example.com"], session="two")))
     clock.advance(hours=1)
-    sent.append(api.ok("message/send", {**send_body(template["id"], []), "receiverType": "group",
-                                        "groupIds": ["staff"]}))
+    sent.append(
+        api.ok("message/send", {**send_body(template["id"], []), "receiverType": "group", "groupIds": ["staff"]})
+    )
     return sent
 
 
@@ -222,10 +290,12 @@ MESSAGE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value", "expected"), MESSAGE_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(MESSAGE_CASES)])
-def test_message_list_filters(api: Api, bulks: list[dict[str, Any]], name: str, value: Any,
-                              expected: list[int]) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "expected"), MESSAGE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(MESSAGE_CASES)]
+)
+def test_message_list_filters(
+    api: Api, bulks: list[dict[str, Any]], name: str, value: Any, expected: list[int]
+) -> None:
     got = api.ok("message/list", {"filter": {name: value(bulks)}})
     assert [m["id"] for m in got["objects"]] == [bulks[i]["id"] for i in expected]
     assert got["totalCount"] == len(expected)
@@ -238,7 +308,10 @@ def test_every_message_filter_of_the_guide_is_covered() -> None:
 def test_message_list_pager(api: Api, bulks: list[dict[str, Any]]) -> None:
     got = api.ok("message/list", {"pager": {"offset": 1, "limit": 1}})
     assert [m["id"] for m in got["objects"]] == [bulks[1]["id"]] and got["totalCount"] == 3
-    assert "unknown field 'filter.templateIds'" in api.error("message/list", {"filter": {"templateIds": []}}, 400)["message"]
+    assert (
+        "unknown field 'filter.templateIds'"
+        in api.error("message/list", {"filter": {"templateIds": []}}, 400)["message"]
+    )
 
 
 def test_messages_belong_to_the_partner(api: Api, other: Api, template: dict[str, Any]) -> None:

@@ -19,12 +19,21 @@ def test_state_survives_a_restart(db: Path, clock: Clock) -> None:
         api = Api(sb)
         template = api.add("Kept")
         uri = api.ok("unsubscribe-uri/add", {"appGuid": APP, "uri": "https://x.example/u"})
-        api.ok("message/send", {"receiverType": "user", "userIds": ["a@example.com"], "appGuid": APP,
-                                "templateId": template["id"], "type": "email",
-                                "msgParams": {"recipient": {"type": "User", "value": "Message.userId"},
-                                              "eventName": {"type": "String", "value": "Expo"},
-                                              "joinLink": {"type": "MagicLink",
-                                                           "value": {"baseURL": "https://x.example"}}}})
+        api.ok(
+            "message/send",
+            {
+                "receiverType": "user",
+                "userIds": ["a@example.com"],
+                "appGuid": APP,
+                "templateId": template["id"],
+                "type": "email",
+                "msgParams": {
+                    "recipient": {"type": "User", "value": "Message.userId"},
+                    "eventName": {"type": "String", "value": "Expo"},
+                    "joinLink": {"type": "MagicLink", "value": {"baseURL": "https://x.example"}},
+                },
+            },
+        )
     with start_sandbox(db, clock=clock) as sb:
         api = Api(sb)
         assert sb.request_log == []

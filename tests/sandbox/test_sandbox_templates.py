@@ -17,8 +17,13 @@ TIMESTAMP_RE = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
 
 
 def test_add_answers_the_full_template_object(api: Api) -> None:
-    sent = template_body(description="Invites", adminTags="kmsg-author,events", unsubscribeGroups=["events"],
-                         customHeaders={"X-Campaign": "q4"}, fromName="{recipient.fullName} team")
+    sent = template_body(
+        description="Invites",
+        adminTags="kmsg-author,events",
+        unsubscribeGroups=["events"],
+        customHeaders={"X-Campaign": "q4"},
+        fromName="{recipient.fullName} team",
+    )
     got = api.ok("email-template/add", sent)
     assert ID_RE.match(got["id"])
     assert got["partnerId"] == 1
@@ -50,8 +55,9 @@ def test_real_timestamps_are_iso_8601_with_milliseconds(tmp_path: Any) -> None:
 def test_update_changes_given_fields_only_and_increments_version(api: Api, clock: Clock) -> None:
     added = api.add()
     clock.advance(seconds=90)
-    updated = api.ok("email-template/update", {"id": added["id"], "subject": "Updated: {eventName}",
-                                               "description": "new"})
+    updated = api.ok(
+        "email-template/update", {"id": added["id"], "subject": "Updated: {eventName}", "description": "new"}
+    )
     assert updated["version"] == 2
     assert updated["subject"] == "Updated: {eventName}" and updated["description"] == "new"
     assert updated["body"] == added["body"] and updated["name"] == added["name"]
@@ -85,9 +91,11 @@ def test_objects_belong_to_the_partner_of_the_ks(api: Api, other: Api) -> None:
     assert theirs["partnerId"] == 2
     assert [t["name"] for t in api.ok("email-template/list")["objects"]] == ["Mine"]
     assert [t["name"] for t in other.ok("email-template/list")["objects"]] == ["Theirs"]
-    for endpoint, body in [("email-template/get", {"id": mine["id"]}),
-                           ("email-template/update", {"id": mine["id"], "name": "Stolen"}),
-                           ("email-template/delete", {"id": mine["id"]})]:
+    for endpoint, body in [
+        ("email-template/get", {"id": mine["id"]}),
+        ("email-template/update", {"id": mine["id"], "name": "Stolen"}),
+        ("email-template/delete", {"id": mine["id"]}),
+    ]:
         assert other.error(endpoint, body, 404)["code"] == "notFound"
     assert api.ok("email-template/get", {"id": mine["id"]}) == mine
 
@@ -108,20 +116,29 @@ BAD_ADDS = [
     *[pytest.param(_without(f), f"missing required field '{f}'", id=f"missing-{f}") for f in REQUIRED_ADD_FIELDS],
     pytest.param({**template_body(), "name": 12}, "field 'name' must be a string (got an integer)", id="name-int"),
     pytest.param(template_body(name=""), "field 'name' must not be empty", id="name-empty"),
-    pytest.param(template_body(msgParamsMap=[]), "field 'msgParamsMap' must be an object (got a list)",
-                 id="map-list"),
-    pytest.param(template_body(msgParamsMap={"x": {"type": "Text"}}),
-                 "field 'msgParamsMap.x.type' must be one of User, String", id="token-type"),
-    pytest.param(template_body(msgParamsMap={"x": {}}), "missing required field 'msgParamsMap.x.type'",
-                 id="token-without-type"),
-    pytest.param(template_body(unsubscribeGroups="events"),
-                 "field 'unsubscribeGroups' must be a list (got a string)", id="groups-str"),
-    pytest.param(template_body(unsubscribeGroups=[1]), "field 'unsubscribeGroups[0]' must be a string",
-                 id="groups-int"),
-    pytest.param(template_body(status="on"), "field 'status' must be one of enabled, disabled, deleted (got 'on')",
-                 id="status"),
-    pytest.param(template_body(customHeaders={"X-A": 1}), "field 'customHeaders.X-A' must be a string",
-                 id="header-int"),
+    pytest.param(template_body(msgParamsMap=[]), "field 'msgParamsMap' must be an object (got a list)", id="map-list"),
+    pytest.param(
+        template_body(msgParamsMap={"x": {"type": "Text"}}),
+        "field 'msgParamsMap.x.type' must be one of User, String",
+        id="token-type",
+    ),
+    pytest.param(
+        template_body(msgParamsMap={"x": {}}), "missing required field 'msgParamsMap.x.type'", id="token-without-type"
+    ),
+    pytest.param(
+        template_body(unsubscribeGroups="events"),
+        "field 'unsubscribeGroups' must be a list (got a string)",
+        id="groups-str",
+    ),
+    pytest.param(
+        template_body(unsubscribeGroups=[1]), "field 'unsubscribeGroups[0]' must be a string", id="groups-int"
+    ),
+    pytest.param(
+        template_body(status="on"), "field 'status' must be one of enabled, disabled, deleted (got 'on')", id="status"
+    ),
+    pytest.param(
+        template_body(customHeaders={"X-A": 1}), "field 'customHeaders.X-A' must be a string", id="header-int"
+    ),
     pytest.param(template_body(adminTags=["a"]), "field 'adminTags' must be a string (got a list)", id="tags-list"),
     pytest.param(template_body(version=4), "field 'version' is read-only", id="read-only-version"),
     pytest.param(template_body(id="abc"), "field 'id' is read-only", id="read-only-id"),
@@ -145,14 +162,17 @@ def test_400_lists_every_problem_at_once(api: Api) -> None:
         assert problem in err["message"]
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"subject": "x"}, "missing required field 'id'"),
-    ({"id": "x", "appGuid": "other"}, "field 'appGuid' cannot be changed by an update"),
-    ({"id": "x", "numberOfTokenUsed": 1}, "field 'numberOfTokenUsed' is read-only"),
-    ({"id": "x", "createdAt": "2026-01-01T00:00:00.000Z"}, "field 'createdAt' is read-only"),
-    ({"id": "x", "body": None}, "field 'body' must be a string (got null)"),
-    ({"id": "x", "msgParamsMap": {"r": {"type": "user"}}}, "field 'msgParamsMap.r.type' must be one of"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"subject": "x"}, "missing required field 'id'"),
+        ({"id": "x", "appGuid": "other"}, "field 'appGuid' cannot be changed by an update"),
+        ({"id": "x", "numberOfTokenUsed": 1}, "field 'numberOfTokenUsed' is read-only"),
+        ({"id": "x", "createdAt": "2026-01-01T00:00:00.000Z"}, "field 'createdAt' is read-only"),
+        ({"id": "x", "body": None}, "field 'body' must be a string (got null)"),
+        ({"id": "x", "msgParamsMap": {"r": {"type": "user"}}}, "field 'msgParamsMap.r.type' must be one of"),
+    ],
+)
 def test_update_rejects_bad_requests_with_400(api: Api, body: dict[str, Any], message: str) -> None:
     added = api.add()
     if body.get("id") == "x":
@@ -162,9 +182,17 @@ def test_update_rejects_bad_requests_with_400(api: Api, body: dict[str, Any], me
 
 
 def test_add_and_update_take_exactly_the_guide_fields(api: Api) -> None:
-    every = template_body(description="d", **{"from": "a@example.com"}, fromName="A", cc="c@example.com",
-                          bcc="b@example.com", unsubscribeGroups=["g"], status="enabled", adminTags="t",
-                          customHeaders={"X": "y"})
+    every = template_body(
+        description="d",
+        **{"from": "a@example.com"},
+        fromName="A",
+        cc="c@example.com",
+        bcc="b@example.com",
+        unsubscribeGroups=["g"],
+        status="enabled",
+        adminTags="t",
+        customHeaders={"X": "y"},
+    )
     assert set(every) == set(ADD_FIELDS)
     added = api.ok("email-template/add", every)
     assert all(added[f] == every[f] for f in ADD_FIELDS)
@@ -177,10 +205,18 @@ def test_body_that_is_not_json_is_400(sandbox: Sandbox, api: Api) -> None:
     assert "not JSON" in response.json()["message"]
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "", "Bearer", "Basic dXNlcjpwYXNz", "Bearer not-a-ks!", "Bearer aGVsbG8gd29ybGQ",
-    "Bearer " + "djJ8YWJjfHg",  # v2|abc|x: partner id is not a number
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-ks!",
+        "Bearer aGVsbG8gd29ybGQ",
+        "Bearer " + "djJ8YWJjfHg",  # v2|abc|x: partner id is not a number
+    ],
+)
 def test_requests_without_a_valid_ks_are_401(sandbox: Sandbox, authorization: str | None) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     response = httpx.post(f"{sandbox.url}/email-template/list", json={}, headers=headers)
@@ -193,8 +229,12 @@ def test_requests_without_a_valid_ks_are_401(sandbox: Sandbox, authorization: st
 
 
 def test_a_request_with_a_valid_ks_never_has_the_ks_echoed(api: Api) -> None:
-    for response in [api.post("email-template/add", {"name": 1}), api.post("email-template/get", {"id": "x"}),
-                     api.post("nope/nope"), api.post("email-template/list")]:
+    for response in [
+        api.post("email-template/add", {"name": 1}),
+        api.post("email-template/get", {"id": "x"}),
+        api.post("nope/nope"),
+        api.post("email-template/list"),
+    ]:
         assert api.ks not in response.text
 
 

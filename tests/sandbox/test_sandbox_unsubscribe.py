@@ -13,7 +13,10 @@ from tests.sandbox.conftest import APP, Api, Clock
 def test_add_get_update_delete(api: Api, other: Api, clock: Clock) -> None:
     added = api.ok("unsubscribe-uri/add", {"appGuid": APP, "uri": "https://events.example.com/unsubscribe"})
     assert {k: added[k] for k in ("partnerId", "appGuid", "uri", "status", "version")} == {
-        "partnerId": 1, "appGuid": APP, "uri": "https://events.example.com/unsubscribe", "status": "enabled",
+        "partnerId": 1,
+        "appGuid": APP,
+        "uri": "https://events.example.com/unsubscribe",
+        "status": "enabled",
         "version": 1,
     }
     assert added["createdAt"] == added["updatedAt"] == "2026-04-09T04:56:27.940Z"
@@ -30,13 +33,16 @@ def test_add_get_update_delete(api: Api, other: Api, clock: Clock) -> None:
     assert api.ok("unsubscribe-uri/list") == {"objects": [], "totalCount": 0}
 
 
-@pytest.mark.parametrize(("endpoint", "body", "message"), [
-    ("unsubscribe-uri/add", {"appGuid": APP}, "missing required field 'uri'"),
-    ("unsubscribe-uri/add", {"uri": "https://x.example"}, "missing required field 'appGuid'"),
-    ("unsubscribe-uri/add", {"appGuid": APP, "uri": "u", "status": "paused"}, "field 'status' must be one of"),
-    ("unsubscribe-uri/update", {"id": "x", "appGuid": APP}, "unknown field 'appGuid'"),
-    ("unsubscribe-uri/list", {"filter": {"uriIn": "u"}}, "field 'filter.uriIn' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("endpoint", "body", "message"),
+    [
+        ("unsubscribe-uri/add", {"appGuid": APP}, "missing required field 'uri'"),
+        ("unsubscribe-uri/add", {"uri": "https://x.example"}, "missing required field 'appGuid'"),
+        ("unsubscribe-uri/add", {"appGuid": APP, "uri": "u", "status": "paused"}, "field 'status' must be one of"),
+        ("unsubscribe-uri/update", {"id": "x", "appGuid": APP}, "unknown field 'appGuid'"),
+        ("unsubscribe-uri/list", {"filter": {"uriIn": "u"}}, "field 'filter.uriIn' must be a list"),
+    ],
+)
 def test_bad_requests(api: Api, endpoint: str, body: dict[str, Any], message: str) -> None:
     assert message in api.error(endpoint, body, 400)["message"]
 
@@ -55,8 +61,9 @@ CASES = [
 def test_list_filters(api: Api, clock: Clock, name: str, value: Any, expected: list[int]) -> None:
     uris = []
     for host, app, status in [("a", APP, "enabled"), ("b", APP, "disabled"), ("c", "app-2", "enabled")]:
-        uris.append(api.ok("unsubscribe-uri/add", {"appGuid": app, "uri": f"https://{host}.example/u",
-                                                    "status": status}))
+        uris.append(
+            api.ok("unsubscribe-uri/add", {"appGuid": app, "uri": f"https://{host}.example/u", "status": status})
+        )
         clock.advance(hours=1)
     got = api.ok("unsubscribe-uri/list", {"filter": {name: value(uris)}, "pager": {"limit": 10}})
     assert [u["id"] for u in got["objects"]] == [uris[i]["id"] for i in expected]

@@ -21,12 +21,14 @@ def render(report: LintReport, *, color: bool = False) -> str:
     lines = []
     for p in report.problems:
         level = "error" if p.severity == ERROR else "warning"
-        props = ",".join([
-            f"file={escape_property(p.location.path)}",
-            f"line={p.location.line}",
-            f"col={p.location.col}",
-            f"title={escape_property(f'{p.code} {p.name}')}",
-        ])
+        props = ",".join(
+            [
+                f"file={escape_property(p.location.path)}",
+                f"line={p.location.line}",
+                f"col={p.location.col}",
+                f"title={escape_property(f'{p.code} {p.name}')}",
+            ]
+        )
         lines.append(f"::{level} {props}::{escape_data(p.message)}")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"

@@ -43,12 +43,14 @@ def render(report: LintReport, *, color: bool = False, rules: Mapping[str, Rule]
             "ruleId": p.code,
             "level": "error" if p.severity == ERROR else "warning",
             "message": {"text": p.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": p.location.path, "uriBaseId": SRCROOT},
-                    "region": {"startLine": max(1, p.location.line), "startColumn": max(1, p.location.col)},
-                },
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": p.location.path, "uriBaseId": SRCROOT},
+                        "region": {"startLine": max(1, p.location.line), "startColumn": max(1, p.location.col)},
+                    },
+                }
+            ],
         }
         if p.code in index:
             result["ruleIndex"] = index[p.code]
@@ -56,14 +58,18 @@ def render(report: LintReport, *, color: bool = False, rules: Mapping[str, Rule]
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "kmsg-author",
-                "version": __version__,
-                "rules": [_rule(r) for r in rules.values()],
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "kmsg-author",
+                        "version": __version__,
+                        "rules": [_rule(r) for r in rules.values()],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -14,7 +14,11 @@ def _add(code: str, name: str, severity: str, doc: str, options: dict[str, Optio
     add_rule(Rule(code=code, name=name, severity=severity, check=None, doc=doc, options=options or {}))
 
 
-_add("KM901", "low-contrast-text", "error", """Text does not stand out enough from its background.
+_add(
+    "KM901",
+    "low-contrast-text",
+    "error",
+    """Text does not stand out enough from its background.
 
 What it does:
     Measures the contrast between each piece of text and the background it is drawn on, as
@@ -28,9 +32,14 @@ Bad:
     <p style="color:#b0b0b0">Your ticket code is AC26-0042</p>
 Good:
     <p style="color:#595959">Your ticket code is AC26-0042</p>
-""")
+""",
+)
 
-_add("KM902", "image-without-text-alternative", "error", """An image has no text alternative.
+_add(
+    "KM902",
+    "image-without-text-alternative",
+    "error",
+    """An image has no text alternative.
 
 What it does:
     Reports images without an alt attribute (or an empty role="img"/SVG name) in the rendered
@@ -43,9 +52,14 @@ Bad:
 Good:
     <img src="https://example.com/banner.png" width="600" height="200" alt="Annual Conference, 12 May">
     <img src="https://example.com/spacer.gif" width="1" height="1" alt="">   (decoration)
-""")
+""",
+)
 
-_add("KM903", "link-without-name", "error", """A link has no text a screen reader can announce.
+_add(
+    "KM903",
+    "link-without-name",
+    "error",
+    """A link has no text a screen reader can announce.
 
 What it does:
     Reports links whose accessible name is empty: an image link without alt, an icon-only link,
@@ -57,9 +71,14 @@ Bad:
     <a href="{joinLink}"><img src="https://example.com/join.png" width="200" height="48"></a>
 Good:
     <a href="{joinLink}"><img src="https://example.com/join.png" width="200" height="48" alt="Join the event"></a>
-""")
+""",
+)
 
-_add("KM904", "heading-order", "warning", """Headings skip a level or are empty.
+_add(
+    "KM904",
+    "heading-order",
+    "warning",
+    """Headings skip a level or are empty.
 
 What it does:
     Reports a heading more than one level below the previous one (an h1 followed by an h4) and
@@ -71,9 +90,14 @@ Bad:
     <h1>Your registration</h1> <h4>What to bring</h4>
 Good:
     <h1>Your registration</h1> <h2>What to bring</h2>
-""")
+""",
+)
 
-_add("KM905", "missing-language", "error", """The email does not declare its language, or declares an invalid one.
+_add(
+    "KM905",
+    "missing-language",
+    "error",
+    """The email does not declare its language, or declares an invalid one.
 
 What it does:
     Reports an html element without lang, or a lang that is not a valid language tag
@@ -85,10 +109,14 @@ Bad:
     <html>
 Good:
     <html lang="en">
-""")
+""",
+)
 
-_add("KM906", "layout-table-without-presentation-role", "error",
-     """A table used for layout is not marked role="presentation".
+_add(
+    "KM906",
+    "layout-table-without-presentation-role",
+    "error",
+    """A table used for layout is not marked role="presentation".
 
 What it does:
     Reports tables without role="presentation" (or "none") that have no header cells, caption
@@ -102,9 +130,14 @@ Bad:
     <table width="100%" cellpadding="0" cellspacing="0"><tr><td>...</td></tr></table>
 Good:
     <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td>...</td></tr></table>
-""")
+""",
+)
 
-_add("KM907", "text-too-small", "warning", """Text is rendered smaller than the minimum font size.
+_add(
+    "KM907",
+    "text-too-small",
+    "warning",
+    """Text is rendered smaller than the minimum font size.
 
 What it does:
     Reports visible text whose computed font size is below `min-size` pixels (13 by default)
@@ -116,10 +149,15 @@ Bad:
     <p style="font-size:10px">Unsubscribe</p>
 Good:
     <p style="font-size:13px">Unsubscribe</p>
-""", {"min-size": Option("int", 13, "smallest font size in px that is not reported")})
+""",
+    {"min-size": Option("int", 13, "smallest font size in px that is not reported")},
+)
 
-_add("KM908", "link-only-distinguished-by-colour", "warning",
-     """A link inside text differs from the text by colour alone.
+_add(
+    "KM908",
+    "link-only-distinguished-by-colour",
+    "warning",
+    """A link inside text differs from the text by colour alone.
 
 What it does:
     Reports links in a paragraph that are not underlined (or otherwise marked) and whose colour
@@ -130,9 +168,14 @@ Bad:
     <p>Read the <a href="..." style="text-decoration:none;color:#333">agenda</a> first.</p>
 Good:
     <p>Read the <a href="..." style="text-decoration:underline">agenda</a> first.</p>
-""")
+""",
+)
 
-_add("KM909", "zoom-disabled", "warning", """The viewport meta element stops readers from zooming.
+_add(
+    "KM909",
+    "zoom-disabled",
+    "warning",
+    """The viewport meta element stops readers from zooming.
 
 What it does:
     Reports a meta viewport with user-scalable=no or a maximum-scale below 2 (axe-core's
@@ -144,4 +187,5 @@ Bad:
     <meta name="viewport" content="width=device-width, initial-scale=1, user-scalable=no">
 Good:
     <meta name="viewport" content="width=device-width, initial-scale=1">
-""")
+""",
+)

@@ -13,8 +13,21 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_RE = re.compile(rf"\A[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]+@{_LABEL}(?:\.{_LABEL})+\Z")
 HEADER_NAME_RE = re.compile(r"\A[!-9;-~]+\Z")  # RFC 5322 field-name: printable ASCII but ':'
 # Headers the Messaging API writes from the template's own fields.
-RESERVED_HEADERS = ("from", "to", "cc", "bcc", "subject", "reply-to", "date", "message-id", "mime-version",
-                    "content-type", "content-transfer-encoding", "return-path", "sender")
+RESERVED_HEADERS = (
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "reply-to",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "return-path",
+    "sender",
+)
 # Token types that may hold the recipient's address.
 ADDRESS_TYPES = types_where(lambda f: f.addresses)
 
@@ -71,9 +84,7 @@ def bad_to_attribute_path(ctx: Context) -> Iterator[Finding]:
                 f"toAttributePath: unknown User field '{ref.field}'{did_you_mean(ref.field, USER_FIELDS)}", where
             )
     elif kind not in ADDRESS_TYPES:
-        yield Finding(
-            f"toAttributePath names {kind} token '{ref.name}', which is not an email address", where
-        )
+        yield Finding(f"toAttributePath names {kind} token '{ref.name}', which is not an email address", where)
     elif ref.field is not None:
         yield Finding(f"toAttributePath: {kind} token '{ref.name}' has no fields", where)
 

@@ -63,8 +63,10 @@ def check(ctx: Context, kind: str) -> Iterator[Finding]:
         partial = sorted({c for _, m, p in places for c in p} - set(missing), key=clients.index)
         more = f" (+{len(places) - 1} more in this file)" if len(places) > 1 else ""
         title = f" ({feature.title})" if feature.title.lower() not in first.what.lower() else ""
-        yield Finding(f"'{first.what}'{title} {describe(feature, missing, partial, data)}{more}; see {feature.url}",
-                      found.at(first))
+        yield Finding(
+            f"'{first.what}'{title} {describe(feature, missing, partial, data)}{more}; see {feature.url}",
+            found.at(first),
+        )
 
 
 @rule("KM611", "client-unsupported-css", "warning", options=_options())

@@ -5,13 +5,14 @@ from __future__ import annotations
 from kmsg_authoring.lint.problem import COMPILE_ERROR, SAMPLE_ERROR
 from kmsg_authoring.lint.registry import Rule, add_rule
 
-add_rule(Rule(
-    code=COMPILE_ERROR,
-    name="compile-error",
-    severity="error",
-    check=None,
-    configurable=False,
-    doc="""The template could not be compiled.
+add_rule(
+    Rule(
+        code=COMPILE_ERROR,
+        name="compile-error",
+        severity="error",
+        check=None,
+        configurable=False,
+        doc="""The template could not be compiled.
 
 What it does:
     Reports a template whose sources cannot be compiled: invalid YAML, an unknown field in
@@ -25,15 +26,17 @@ Bad:
 Good:
     {% extends "_layouts/base.html" %}
 """,
-))
+    )
+)
 
-add_rule(Rule(
-    code=SAMPLE_ERROR,
-    name="sample-error",
-    severity="error",
-    check=None,
-    configurable=False,
-    doc="""A preview sample of the template does not fit it.
+add_rule(
+    Rule(
+        code=SAMPLE_ERROR,
+        name="sample-error",
+        severity="error",
+        check=None,
+        configurable=False,
+        doc="""A preview sample of the template does not fit it.
 
 What it does:
     Reports a file under the template's samples/ folder that the build rejects: invalid YAML, a
@@ -49,4 +52,5 @@ Good:
     msgParams:
       joinLink: {type: MagicLink, value: {baseURL: "https://example.com/join", expiry: 48}}
 """,
-))
+    )
+)

@@ -50,8 +50,9 @@ def dark_mode_without_meta(ctx: Context) -> Iterator[Finding]:
     missing = [n for n in ("color-scheme", "supported-color-schemes") if n not in declared]
     if missing:
         tags = " and ".join(f'<meta name="{n}">' for n in missing)
-        yield Finding(f"dark-mode rules ('{m.group(0)}') without {tags} declaring \"light dark\"",
-                      _located(ctx, m.start()))
+        yield Finding(
+            f"dark-mode rules ('{m.group(0)}') without {tags} declaring \"light dark\"", _located(ctx, m.start())
+        )
 
 
 def _has_background(el: etree._Element, memo: dict[etree._Element, bool]) -> bool:
@@ -107,8 +108,11 @@ def text_color_without_background(ctx: Context) -> Iterator[Finding]:
         loc = ctx.at_element(el)
         if loc not in seen:
             seen.add(loc)
-            yield Finding(f"text colour 'color: {color}' on <{el.tag}> without a background colour on it or "
-                          "around it (unreadable after dark-mode inversion)", loc)
+            yield Finding(
+                f"text colour 'color: {color}' on <{el.tag}> without a background colour on it or "
+                "around it (unreadable after dark-mode inversion)",
+                loc,
+            )
 
 
 @rule("KM623", "transparent-image-without-background", "warning")
@@ -131,5 +135,8 @@ def transparent_image_without_background(ctx: Context) -> Iterator[Finding]:
         src = (el.get("src") or "").strip()
         if _SEE_THROUGH.search(src) and not _has_background(el, memo):
             shown = src if len(src) <= 60 else src[:57] + "..."
-            yield Finding(f"image '{shown}' may be transparent and has no background colour behind it "
-                          "(it can vanish after dark-mode inversion)", ctx.at_element(el))
+            yield Finding(
+                f"image '{shown}' may be transparent and has no background colour behind it "
+                "(it can vanish after dark-mode inversion)",
+                ctx.at_element(el),
+            )

@@ -20,8 +20,15 @@ _HTML_TAG = re.compile(r"<html\b((?:\"[^\"]*\"|'[^']*'|[^'\">]+)*+)>", re.IGNORE
 _LANG = re.compile(r"""\s(?:xml:)?lang\s*=\s*(?:"\s*[^"\s]|'\s*[^'\s]|[^\s>"'])""", re.IGNORECASE)
 _MARK_VALUE = re.compile(MARK_ATTR + r"""\s*=\s*["']?(\d+)""")
 URL_ATTRS: dict[str, tuple[str, ...]] = {
-    "a": ("href",), "area": ("href",), "img": ("src",), "table": ("background",), "td": ("background",),
-    "th": ("background",), "body": ("background",), "link": ("href",), "source": ("src",),
+    "a": ("href",),
+    "area": ("href",),
+    "img": ("src",),
+    "table": ("background",),
+    "td": ("background",),
+    "th": ("background",),
+    "body": ("background",),
+    "link": ("href",),
+    "source": ("src",),
 }
 
 
@@ -32,7 +39,9 @@ def urls(ctx: Context) -> list[tuple[str, str, str, etree._Element]]:
     if found is None:
         found = ctx.cache["urls"] = [
             (tag, attr, value, el)
-            for tag, attrs in URL_ATTRS.items() for el in ctx.by_tag(tag) for attr in attrs
+            for tag, attrs in URL_ATTRS.items()
+            for el in ctx.by_tag(tag)
+            for attr in attrs
             if (value := el.get(attr)) is not None
         ]
     return found
@@ -80,8 +89,7 @@ def javascript_url(ctx: Context) -> Iterator[Finding]:
     for el in elements(ctx.body_root):
         for attr, value in el.attrib.items():
             if _SCRIPT_URL.match(_CONTROL.sub("", value)):
-                yield Finding(f"script URL in {attr} of <{tag_of(el)}>; mail clients never run it",
-                              ctx.at_element(el))
+                yield Finding(f"script URL in {attr} of <{tag_of(el)}>; mail clients never run it", ctx.at_element(el))
 
 
 @rule("KM504", "img-without-alt", "warning")
@@ -101,7 +109,7 @@ def img_without_alt(ctx: Context) -> Iterator[Finding]:
     """
     for el in ctx.by_tag("img"):
         if el.get("alt") is None:
-            yield Finding("<img> has no alt attribute (use alt=\"\" for decoration)", ctx.at_element(el))
+            yield Finding('<img> has no alt attribute (use alt="" for decoration)', ctx.at_element(el))
 
 
 @rule("KM505", "html-without-lang", "warning")
@@ -122,7 +130,7 @@ def html_without_lang(ctx: Context) -> Iterator[Finding]:
     m = _HTML_TAG.search(ctx.compiled.rendered)
     if m and MARK_ATTR in m.group(0) and not _LANG.search(m.group(0)):
         loc = ctx.compiled.source_map.element_location((_MARK_VALUE.search(m.group(0)) or m).group(1))
-        yield Finding("<html> has no lang attribute, e.g. <html lang=\"en\">", loc or ctx.compiled.body_location)
+        yield Finding('<html> has no lang attribute, e.g. <html lang="en">', loc or ctx.compiled.body_location)
 
 
 @rule("KM506", "relative-url", "warning")
@@ -144,8 +152,7 @@ def relative_url(ctx: Context) -> Iterator[Finding]:
         if not url or url.startswith("#") or _SCHEME.match(url) or _TEMPLATED.match(url):
             continue
         kind = "protocol-relative" if url.startswith("//") else "relative"
-        yield Finding(f"{kind} URL '{url[:80]}' in {attr} of <{tag}>: use a full https:// URL",
-                      ctx.at_element(el))
+        yield Finding(f"{kind} URL '{url[:80]}' in {attr} of <{tag}>: use a full https:// URL", ctx.at_element(el))
 
 
 @rule("KM507", "insecure-url", "warning")
@@ -164,8 +171,7 @@ def insecure_url(ctx: Context) -> Iterator[Finding]:
     """
     for tag, attr, value, el in urls(ctx):
         if value.strip().lower().startswith("http://"):
-            yield Finding(f"insecure URL '{value.strip()[:80]}' in {attr} of <{tag}>: use https://",
-                          ctx.at_element(el))
+            yield Finding(f"insecure URL '{value.strip()[:80]}' in {attr} of <{tag}>: use https://", ctx.at_element(el))
 
 
 @rule("KM508", "empty-link", "warning")
@@ -182,7 +188,8 @@ def empty_link(ctx: Context) -> Iterator[Finding]:
     Good:
         <a href="https://events.example.com/agenda">View the agenda</a>
     """
-    for tag, attr, value, el in urls(ctx):
+    for tag, _attr, value, el in urls(ctx):
         if tag == "a" and value.strip() in ("", "#"):
-            yield Finding(f"link with {'an empty' if not value.strip() else 'a #'} href goes nowhere",
-                          ctx.at_element(el))
+            yield Finding(
+                f"link with {'an empty' if not value.strip() else 'a #'} href goes nowhere", ctx.at_element(el)
+            )

@@ -30,11 +30,31 @@ _MARK_VALUE = re.compile(rf' {MARK_ATTR}="(\d+)"')
 _STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
 _TAG_END = re.compile(r"""(?:"[^"]*"|'[^']*'|[^'">])*>""")
 # Shorthands whose inlined value also sets the longhand a media rule names (and the reverse).
-SHORTHANDS = frozenset({
-    "margin", "padding", "border", "border-top", "border-right", "border-bottom", "border-left", "border-width",
-    "border-style", "border-color", "border-radius", "background", "font", "list-style", "outline",
-    "text-decoration", "overflow", "inset", "flex", "transition", "animation",
-})
+SHORTHANDS = frozenset(
+    {
+        "margin",
+        "padding",
+        "border",
+        "border-top",
+        "border-right",
+        "border-bottom",
+        "border-left",
+        "border-width",
+        "border-style",
+        "border-color",
+        "border-radius",
+        "background",
+        "font",
+        "list-style",
+        "outline",
+        "text-decoration",
+        "overflow",
+        "inset",
+        "flex",
+        "transition",
+        "animation",
+    }
+)
 # Clients that ignore <link rel="stylesheet"> (Can I email, html-link).
 _REMOTE = re.compile(r"\A(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
@@ -55,8 +75,8 @@ def conditional_rules(css: str) -> Iterator[ConditionalRule]:
     for m in _CSS_PART.finditer(css):
         char = m.group(0)
         if char == "{":
-            prelude = _CSS_COMMENT.sub("", css[start:m.start()]).strip()
-            lead = len(css[start:m.start()]) - len(css[start:m.start()].lstrip())
+            prelude = _CSS_COMMENT.sub("", css[start : m.start()]).strip()
+            lead = len(css[start : m.start()]) - len(css[start : m.start()].lstrip())
             stack.append((prelude, start + lead))
             start = m.end()
         elif char == "}":
@@ -64,7 +84,7 @@ def conditional_rules(css: str) -> Iterator[ConditionalRule]:
                 prelude, offset = stack.pop()
                 ats = [p for p, _ in stack if p.startswith("@")]
                 if not prelude.startswith("@") and any(_CONDITIONAL_AT.match(a) for a in ats):
-                    decls = style_declarations(_CSS_COMMENT.sub("", css[start:m.start()]))
+                    decls = style_declarations(_CSS_COMMENT.sub("", css[start : m.start()]))
                     yield ConditionalRule(" ".join(" ".join(a.split()) for a in ats), prelude, offset, decls)
             start = m.end()
         elif char == ";" and (not stack or stack[-1][0].startswith("@")):
@@ -123,7 +143,7 @@ def _written_style(rendered: str, mark: str | None) -> dict[str, str]:
     if at < 0:
         return {}
     end = _TAG_END.match(rendered, at)
-    tag_text = rendered[at:end.end()] if end else rendered[at:]
+    tag_text = rendered[at : end.end()] if end else rendered[at:]
     m = _STYLE_ATTR.search(tag_text)
     return style_declarations(next(g for g in m.groups() if g is not None)) if m else {}
 
@@ -149,7 +169,7 @@ def _source_line(ctx: Context, loc: Location, selector: str, at_rule: str) -> Lo
         if loc.line - 1 < len(index.starts):
             line_start = index.starts[loc.line - 1]
             line_end = text.find("\n", line_start)
-            line = text[line_start:line_end if line_end >= 0 else len(text)]
+            line = text[line_start : line_end if line_end >= 0 else len(text)]
             col = line.find(first_word)
             if col >= 0:
                 return Location(loc.path, loc.line, col + 1)
@@ -206,8 +226,11 @@ def inlining_conflict(ctx: Context) -> Iterator[Finding]:
         if css is None or _CONDITIONAL_AT.search(css) is None:
             continue
         for item in conditional_rules(css):
-            props = [p for p, v in item.declarations.items()
-                     if not v.endswith("important") and any(name in styles_text for name in _related(p))]
+            props = [
+                p
+                for p, v in item.declarations.items()
+                if not v.endswith("important") and any(name in styles_text for name in _related(p))
+            ]
             if not props:
                 continue
             for selector in _split_selectors(item.selectors):
@@ -225,8 +248,9 @@ def inlining_conflict(ctx: Context) -> Iterator[Finding]:
                         if winner is None or key in reported:
                             continue
                         reported.add(key)
-                        loc = _source_line(ctx, ctx.at_offset(block.start(1) + item.offset, rendered),
-                                           selector, item.at_rule)
+                        loc = _source_line(
+                            ctx, ctx.at_offset(block.start(1) + item.offset, rendered), selector, item.at_rule
+                        )
                         yield Finding(
                             f"'{prop}' of '{item.at_rule}' rule '{selector}' never applies to <{tag_of(el)}>: "
                             f"the inlined '{winner}: {inline[winner]}' wins (add !important)",
@@ -263,14 +287,22 @@ def remote_stylesheet(ctx: Context) -> Iterator[Finding]:
     data = load()
     feature = data.features[LINK_FEATURE]
     missing, partial = lacking(feature, targeted(ctx))
-    ignored = (f"; <link> stylesheets are {describe(feature, missing, partial, data)}; see {feature.url}"
-               if missing or partial else "")
+    ignored = (
+        f"; <link> stylesheets are {describe(feature, missing, partial, data)}; see {feature.url}"
+        if missing or partial
+        else ""
+    )
     for el in links:
-        yield Finding(f"remote stylesheet '{el.get('href') or ''}' is kept as written and never downloaded"
-                      f"{ignored}", ctx.at_element(el))
+        yield Finding(
+            f"remote stylesheet '{el.get('href') or ''}' is kept as written and never downloaded{ignored}",
+            ctx.at_element(el),
+        )
 
 
 def remote_stylesheets(ctx: Context) -> list[etree._Element]:
     """The `<link rel="stylesheet">` elements to a remote URL (remote-stylesheet reports each one)."""
-    return [el for el in ctx.by_tag("link")
-            if "stylesheet" in (el.get("rel") or "").lower().split() and _REMOTE.match(el.get("href") or "")]
+    return [
+        el
+        for el in ctx.by_tag("link")
+        if "stylesheet" in (el.get("rel") or "").lower().split() and _REMOTE.match(el.get("href") or "")
+    ]

@@ -51,9 +51,14 @@ def empty_subject(ctx: Context) -> Iterator[Finding]:
         yield Finding("subject is empty", ctx.at_field("subject"))
 
 
-@rule("KM407", "subject-too-long", "warning", options={
-    "max-length": Option("int", 78, "longest subject, in characters as written, before a warning"),
-})
+@rule(
+    "KM407",
+    "subject-too-long",
+    "warning",
+    options={
+        "max-length": Option("int", 78, "longest subject, in characters as written, before a warning"),
+    },
+)
 def subject_too_long(ctx: Context) -> Iterator[Finding]:
     """The subject is longer than mail clients show.
 

@@ -25,7 +25,7 @@ _BLOCKS = ("td", "th", "div", "p", "li", "center", "table", "body", "section")
 def whole_value(ctx: Context, t: TokenRef) -> bool:
     """Whether a token in an attribute is its whole value (href="{joinLink}", not "...?next={joinLink}")."""
     body = ctx.compiled.body
-    return bool(_VALUE_START.search(body[max(0, t.offset - 200):t.offset]))
+    return bool(_VALUE_START.search(body[max(0, t.offset - 200) : t.offset]))
 
 
 def inside_link(ctx: Context, offset: int) -> bool:
@@ -68,13 +68,11 @@ def link_token_misplaced(ctx: Context) -> Iterator[Finding]:
             if t.attribute != "href" or not _link_element(t):
                 yield Finding(
                     f"{kind} token '{t.name}' in the {t.attribute} attribute of <{t.element}>: "
-                    f"use it as <a href=\"{{{t.name}}}\">",
+                    f'use it as <a href="{{{t.name}}}">',
                     t.location,
                 )
             elif not whole_value(ctx, t):
-                yield Finding(
-                    f"{kind} token '{t.name}' must be the whole href: it becomes a complete URL", t.location
-                )
+                yield Finding(f"{kind} token '{t.name}' must be the whole href: it becomes a complete URL", t.location)
 
 
 @rule("KM202", "link-token-as-text", "warning")
@@ -96,7 +94,7 @@ def link_token_as_text(ctx: Context) -> Iterator[Finding]:
         if t.name in links and t.where == "text" and not inside_link(ctx, t.offset):
             yield Finding(
                 f"{ctx.declared[t.name]} token '{t.name}' is shown as text outside a link; "
-                f"use <a href=\"{{{t.name}}}\">",
+                f'use <a href="{{{t.name}}}">',
                 t.location,
             )
 
@@ -120,8 +118,12 @@ def qr_token_misplaced(ctx: Context) -> Iterator[Finding]:
     for t in ctx.compiled.tokens:
         if t.name not in qrs or t.where in ("comment", "script", "css", "toAttributePath"):
             continue
-        ok = (t.where == "attribute" and t.attribute == "src"
-              and (t.element == "img" or (t.element or "").startswith("v:")) and whole_value(ctx, t))
+        ok = (
+            t.where == "attribute"
+            and t.attribute == "src"
+            and (t.element == "img" or (t.element or "").startswith("v:"))
+            and whole_value(ctx, t)
+        )
         if not ok:
             place = t.where if t.where != "attribute" else f"the {t.attribute} attribute of <{t.element}>"
             yield Finding(
@@ -203,9 +205,11 @@ def token_not_visible(ctx: Context) -> Iterator[Finding]:
     Good:
         <p>Hi {recipient.firstName}</p>
     """
-    places = {"comment": "an HTML comment, which recipients never see",
-              "script": "<script>, which mail clients strip",
-              "css": "a <style> block, not the text recipients read"}
+    places = {
+        "comment": "an HTML comment, which recipients never see",
+        "script": "<script>, which mail clients strip",
+        "css": "a <style> block, not the text recipients read",
+    }
     body = ctx.compiled.body
     for t in ctx.body_tokens:
         if t.mso or t.where not in places or (t.where == "css" and t.attribute is not None):
@@ -214,8 +218,11 @@ def token_not_visible(ctx: Context) -> Iterator[Finding]:
             spot = _css_spot(body, t.offset)
             if spot == "value":
                 continue  # substituted like any other token; the compiler keeps such rules on purpose
-            where = ("a CSS comment, which recipients never see" if spot == "comment"
-                     else "a CSS selector or property name, where it breaks the rule")
+            where = (
+                "a CSS comment, which recipients never see"
+                if spot == "comment"
+                else "a CSS selector or property name, where it breaks the rule"
+            )
             yield Finding(f"token '{t.text}' is inside {where}", t.location)
             continue
         yield Finding(f"token '{t.text}' is inside {places[t.where]}", t.location)

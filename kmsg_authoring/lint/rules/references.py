@@ -12,9 +12,7 @@ from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import NAME_RE, TOKEN_RE, TOKEN_TEXT_FIELDS
 
 # Double-brace blocks ({{ }}, {{{ }}}, {% %}, {# #}) and Mailchimp merge tags: other template languages.
-FOREIGN_RE = re.compile(
-    r"\{\{\{?[^{}]{0,200}\}?\}\}|\{%.{0,200}?%\}|\{#.{0,200}?#\}|\*\|[A-Za-z0-9_:]+\|\*", re.DOTALL
-)
+FOREIGN_RE = re.compile(r"\{\{\{?[^{}]{0,200}\}?\}\}|\{%.{0,200}?%\}|\{#.{0,200}?#\}|\*\|[A-Za-z0-9_:]+\|\*", re.DOTALL)
 _PAIR = re.compile(r"\{([^{}<>]{0,80})\}")
 _IDENTISH = re.compile(r"\A\s*[A-Za-z_]\w*(?:\s*\.+\s*\w*)*\s*\Z")
 _OPEN_ONLY = re.compile(r"\{\s*[A-Za-z_]\w*(?:\.\w*)?(?=\s*(?:\Z|[^\w.}\s]))")
@@ -39,7 +37,8 @@ def _texts(ctx: Context, kinds: tuple[str, ...] = ("text", "attribute")) -> Iter
     if found is None:  # the body's segments that can hold a reference, cut out once for the three rules
         body = ctx.compiled.marked_body
         found = ctx.cache["reference-segments"] = [
-            (seg.kind, body[seg.start:seg.end], seg.start) for seg in segments(body, _WANTED, ctx.lexed(body))
+            (seg.kind, body[seg.start : seg.end], seg.start)
+            for seg in segments(body, _WANTED, ctx.lexed(body))
             if seg.attribute != MARK_ATTR
         ]
     for kind, text, start in found:

@@ -10,28 +10,101 @@ from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import rule
 
-VOID = frozenset((
-    "area", "base", "basefont", "br", "col", "embed", "frame", "hr", "img", "input", "keygen", "link", "meta",
-    "param", "source", "track", "wbr",
-))
+VOID = frozenset(
+    (
+        "area",
+        "base",
+        "basefont",
+        "br",
+        "col",
+        "embed",
+        "frame",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    )
+)
 # Elements whose end tag HTML lets you leave out.
-OPTIONAL_END = frozenset((
-    "html", "head", "body", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option",
-    "optgroup", "colgroup", "caption", "rb", "rt", "rp",
-))
-_P_CLOSERS = frozenset((
-    "address", "article", "aside", "blockquote", "center", "details", "dialog", "div", "dl", "fieldset",
-    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
-    "main", "menu", "nav", "ol", "p", "pre", "section", "table", "ul",
-))
+OPTIONAL_END = frozenset(
+    (
+        "html",
+        "head",
+        "body",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "option",
+        "optgroup",
+        "colgroup",
+        "caption",
+        "rb",
+        "rt",
+        "rp",
+    )
+)
+_P_CLOSERS = frozenset(
+    (
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+    )
+)
 # A start tag implicitly ends these open elements (searched up to the first element that needs its end tag).
 _CLOSES: dict[str, frozenset[str]] = {
-    "li": frozenset({"li"}), "dt": frozenset({"dt", "dd"}), "dd": frozenset({"dt", "dd"}),
-    "tr": frozenset({"tr", "td", "th"}), "td": frozenset({"td", "th"}), "th": frozenset({"td", "th"}),
+    "li": frozenset({"li"}),
+    "dt": frozenset({"dt", "dd"}),
+    "dd": frozenset({"dt", "dd"}),
+    "tr": frozenset({"tr", "td", "th"}),
+    "td": frozenset({"td", "th"}),
+    "th": frozenset({"td", "th"}),
     "thead": frozenset({"thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup"}),
     "tbody": frozenset({"thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup"}),
     "tfoot": frozenset({"thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup"}),
-    "option": frozenset({"option"}), "optgroup": frozenset({"optgroup", "option"}),
+    "option": frozenset({"option"}),
+    "optgroup": frozenset({"optgroup", "option"}),
     "body": frozenset({"head"}),
 }
 
@@ -86,7 +159,7 @@ class _Structure:
                 opened.append(m)
                 if _ENDS_WITH_END_TAG.search(html, m.start(), m.end()):
                     self.end(tag, m.start())
-        for tag, m in zip(tags, opened):
+        for tag, m in zip(tags, opened, strict=False):
             if tag not in OPTIONAL_END:
                 self.findings.append(Finding(f"<{tag}> is never closed", self.where(m)))
 
@@ -104,10 +177,13 @@ class _Structure:
         """An end tag: close its element and report those left open inside it, or report it as stray."""
         for i in range(len(self.tags) - 1, -1, -1):
             if self.tags[i] == tag:
-                for inner, m in zip(self.tags[i + 1:], self.opened[i + 1:]):
+                for inner, m in zip(self.tags[i + 1 :], self.opened[i + 1 :], strict=False):
                     if inner not in OPTIONAL_END:
-                        message = (f"<{inner}> is never closed" if tag in ("body", "html") else
-                                   f"<{inner}> is not closed before </{tag}> (mis-nested or unclosed tag)")
+                        message = (
+                            f"<{inner}> is never closed"
+                            if tag in ("body", "html")
+                            else f"<{inner}> is not closed before </{tag}> (mis-nested or unclosed tag)"
+                        )
                         self.findings.append(Finding(message, self.where(m)))
                         self.pending[inner] = self.pending.get(inner, 0) + 1
                 del self.tags[i:], self.opened[i:]

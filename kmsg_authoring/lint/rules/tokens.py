@@ -103,9 +103,7 @@ def field_on_non_user_token(ctx: Context) -> Iterator[Finding]:
         kind = ctx.declared.get(t.name)
         facts = token_facts(kind)
         if t.where != _TO and t.field is not None and facts is not None and not facts.has_fields:
-            yield Finding(
-                f"'{t.raw}': {kind} token '{t.name}' has no fields; write '{{{t.name}}}'", t.location
-            )
+            yield Finding(f"'{t.raw}': {kind} token '{t.name}' has no fields; write '{{{t.name}}}'", t.location)
 
 
 @rule("KM105", "user-token-without-field", "error")
@@ -125,9 +123,7 @@ def user_token_without_field(ctx: Context) -> Iterator[Finding]:
     users = ctx.of_type(*FIELDED_TYPES)
     for t in ctx.compiled.tokens:
         if t.where != _TO and t.name in users and t.field is None:
-            yield Finding(
-                f"User token '{t.name}' needs a field, e.g. '{{{t.name}.firstName}}'", t.location
-            )
+            yield Finding(f"User token '{t.name}' needs a field, e.g. '{{{t.name}.firstName}}'", t.location)
 
 
 @rule("KM106", "invalid-token-declaration", "error")
@@ -149,8 +145,7 @@ def invalid_token_declaration(ctx: Context) -> Iterator[Finding]:
     for name, kind in ctx.declared.items():
         if not NAME_RE.match(name):
             yield Finding(
-                f"token name '{name}' cannot be referenced: use letters, digits and _ "
-                "(not starting with a digit)",
+                f"token name '{name}' cannot be referenced: use letters, digits and _ (not starting with a digit)",
                 ctx.at_field("msgParamsMap", name),
             )
         if kind not in TOKEN_TYPES:

@@ -16,7 +16,7 @@ _SHOWN = 50  # characters of a message quoted in a finding
 
 def _quote(msgid: str) -> str:
     text = " ".join(msgid.split())
-    return repr(text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…")
+    return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…")
 
 
 def _tokens(text: str) -> Counter[tuple[str, str | None]]:
@@ -33,8 +33,7 @@ def _mismatches(source: str, translation: str) -> Iterator[str]:
         if other is not None:
             missing.remove((name, field))
             added.remove(other)
-            yield (f"token {canonical(name, field)} has another field in the translation: "
-                   f"{canonical(*other)}")
+            yield (f"token {canonical(name, field)} has another field in the translation: {canonical(*other)}")
     while missing and added:
         old, new = missing.pop(0), added.pop(0)
         yield f"token {canonical(*old)} is renamed to {canonical(*new)} in the translation"
@@ -96,9 +95,11 @@ def missing_translation(ctx: Context) -> Iterator[Finding]:
     """
     for use in _uses(ctx):
         if use.state == MISSING:
-            yield Finding(f"{use.locale}: message {_quote(use.msgid)} is not translated; the "
-                          "default-locale text is used (run `kmsg-author i18n update`, then translate it)",
-                          use.location)
+            yield Finding(
+                f"{use.locale}: message {_quote(use.msgid)} is not translated; the "
+                "default-locale text is used (run `kmsg-author i18n update`, then translate it)",
+                use.location,
+            )
 
 
 @rule("KM703", "fuzzy-translation", "warning")
@@ -120,5 +121,8 @@ def fuzzy_translation(ctx: Context) -> Iterator[Finding]:
     """
     for use in _uses(ctx):
         if use.state == FUZZY:
-            yield Finding(f"{use.locale}: translation of {_quote(use.msgid)} is fuzzy and not used; review it "
-                          "and remove the fuzzy flag", use.location)
+            yield Finding(
+                f"{use.locale}: translation of {_quote(use.msgid)} is fuzzy and not used; review it "
+                "and remove the fuzzy flag",
+                use.location,
+            )

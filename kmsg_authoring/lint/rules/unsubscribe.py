@@ -34,7 +34,8 @@ def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
     if found is None:
         names = ctx.of_type(TokenType.UNSUBSCRIBE_URI)
         found = ctx.cache["unsubscribe-anchors"] = [
-            (el, hidden_reason(el)) for el in ctx.by_tag("a")
+            (el, hidden_reason(el))
+            for el in ctx.by_tag("a")
             if {m.group(1) for m in TOKEN_RE.finditer(el.get("href") or "")} & names  # token names
         ]
     return found
@@ -170,7 +171,7 @@ def unsubscribe_link_clipped(ctx: Context) -> Iterator[Finding]:
         return
     anchors = _unsub_anchors(ctx)
     if len(anchors) == len(refs):
-        refs = [t for t, (_, reason) in zip(refs, anchors) if reason is None] or refs
+        refs = [t for t, (_, reason) in zip(refs, anchors, strict=False) if reason is None] or refs
     starts = [(expanded_bytes(ctx, t.offset), t) for t in refs]
     start, first = min(starts, key=lambda s: s[0])
     if start > GMAIL_CLIP_BYTES:
