@@ -128,10 +128,8 @@ class ChromiumEngine(Engine):
         await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
         return page
 
-    async def _capture(self, page: Any, shot: Shot) -> bytes:
-        """Size the viewport to the shot's width and the document's height; capture until two frames agree."""
-        # The viewport is made as tall as the document rather than using Playwright's full_page
-        # capture, which stitched stale frames under load.
+    async def _height(self, page: Any, shot: Shot) -> int:
+        """The document's height at the shot's width (the window made as tall as the content)."""
         await page.set_viewport_size({"width": shot.width, "height": VIEWPORT_HEIGHT})
         height = VIEWPORT_HEIGHT
         for _ in range(4):
@@ -140,22 +138,37 @@ class ChromiumEngine(Engine):
                 break
             height = full
             await page.set_viewport_size({"width": shot.width, "height": height})
-        # As Playwright's to_have_screenshot does: capture until two consecutive frames agree, since
-        # a busy machine can hand over a frame painted before the resize.
-        png = b""
-        for _ in range(STABLE_TRIES):
-            last = png
-            png = await page.screenshot(animations="disabled", caret="hide", type="png", timeout=LOAD_TIMEOUT * 1000)
-            if png == last:
-                return bytes(png)
+        return height
+
+    async def _capture(self, shot: Shot, height: int) -> bytes:
+        """Load the shot in a fresh page already sized to width x height; capture until two frames agree."""
+        # A page that was resized can hand over a frame composed at its earlier size (seen at 600 px
+        # as the 375 px layout tiled twice), so the captured page is never resized after its content
+        # is loaded: measuring happens on another page.
+        ctx = await self.context(shot.scheme)
+        page = await ctx.new_page()
+        try:
+            await page.set_viewport_size({"width": shot.width, "height": height})
+            await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
+            # As Playwright's to_have_screenshot does: capture until two consecutive frames agree.
+            png = b""
+            for _ in range(STABLE_TRIES):
+                last = png
+                png = await page.screenshot(
+                    animations="disabled", caret="hide", type="png", timeout=LOAD_TIMEOUT * 1000
+                )
+                if png == last:
+                    return bytes(png)
+        finally:
+            await page.close()
         raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots of the same page")
 
     async def _shoot_all(self, shots: Sequence[Shot], progress: Callable[[str], None] | None) -> dict[str, bytes]:
         await self._open()
         gate = asyncio.Semaphore(self.parallel)
         out: dict[str, bytes] = {}
-        # Shots of the same HTML (widths, schemes) share one page: it is loaded once, and the scheme
-        # is switched by media emulation.
+        # Shots of the same HTML (widths, schemes) are measured on one page, loaded once, with the
+        # scheme switched by media emulation; each is then captured on a page of its own size.
         groups: dict[str, list[Shot]] = {}
         for shot in shots:
             groups.setdefault(shot.html, []).append(shot)
@@ -165,14 +178,17 @@ class ChromiumEngine(Engine):
                 first = items[0]
                 page = await self.page(first)
                 try:
+                    heights = {}
                     for shot in sorted(items, key=lambda s: (s.scheme != first.scheme, s.scheme, -s.width)):
                         await page.emulate_media(color_scheme="dark" if shot.scheme == DARK else "light")
-                        # Chromium's PNG encoder gives the same bytes for the same pixels: no re-encoding.
-                        out[shot.key] = await self._capture(page, shot)
-                        if progress:
-                            progress(shot.key)
+                        heights[shot.key] = await self._height(page, shot)
                 finally:
                     await page.close()
+                for shot in items:
+                    # Chromium's PNG encoder gives the same bytes for the same pixels: no re-encoding.
+                    out[shot.key] = await self._capture(shot, heights[shot.key])
+                    if progress:
+                        progress(shot.key)
 
         await asyncio.gather(*(group(items) for items in groups.values()))
         return out
