@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.source.config import load_config
 from tests.conftest import CORPUS, corpus_files
 from tests.corpus_project import make_corpus_project

@@ -29,10 +29,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.compile.types import CompiledTemplate
 from kmsg_authoring.lint import lint_template
-from kmsg_authoring.project_lint import lint_project
+from kmsg_authoring.project.lint import lint_project
 from kmsg_authoring.source.config import Config, load_config
 from tests.conftest import CORPUS, EXAMPLES, corpus_files
 from tests.corpus_project import make_corpus_project

@@ -1,16 +1,17 @@
-"""The package's imports follow the data flow, and API facts are spelled out only in model.py.
+"""The package's imports follow the data flow, and API facts are spelled out only in model/.
 
 Stages, earliest first (a module may import its own stage and earlier ones, never a later one;
 stages of the same rank are siblings and do not import each other):
 
-    0  model.py, errors.py, shapes.py,   API facts, errors and exit codes, the API's field schemas,
-       contract.py                       the msgParams schema of a msgParamsMap (the token contract)
+    0  model/, errors.py, contract/      API facts and the API's field schemas, errors and exit codes,
+                                         the token contract (msgParams schema, a template's contract,
+                                         its formats)
     1  source/                           project files in, configuration and template sources out
     2  compile/                          template sources in, compiled templates out
     3  lint/ | render/                   compiled template in, findings out | + sample, what a recipient sees
-    4  build.py, build_cache.py,         compile then lint then write outputs, the build cache; the
-       project_lint.py,                  project-wide lint;
-       project_contracts.py              the project's contracts, now or at a Git revision
+    4  project/                          compile then lint then write outputs, the build cache; the
+                                         project-wide lint; the project's contracts, now or at a Git
+                                         revision
     5  review/ | api/                    rendered emails in browser engines (snapshots, a11y) | the API client
     6  preview/ | publish/               the live preview (with snapshot thumbnails) | remote templates out
     7  sandbox/                          the local Messaging API: model and render only, never the compiler
@@ -40,12 +41,12 @@ ROOT = "kmsg_authoring"
 
 # Each stage: its rank and the package components (folders or root modules) it is made of.
 STAGES: dict[str, tuple[int, set[str]]] = {
-    "facts": (0, {"", "model", "errors", "shapes", "contract"}),
+    "facts": (0, {"", "model", "errors", "contract"}),
     "source": (1, {"source"}),
     "compile": (2, {"compile"}),
     "lint": (3, {"lint"}),
     "render": (3, {"render"}),
-    "build": (4, {"build", "build_cache", "project_lint", "project_contracts"}),
+    "project": (4, {"project"}),
     # review/ puts rendered emails in front of browser engines; preview/ shows its thumbnails, so comes after.
     "review": (5, {"review"}),
     "api": (5, {"api"}),
@@ -184,13 +185,13 @@ def test_every_stage_has_a_place_in_the_order() -> None:
     [
         pytest.param(
             "kmsg_authoring.lint.project",
-            "def f():\n    from kmsg_authoring.build import build_project\n",
+            "def f():\n    from kmsg_authoring.project.build import build_project\n",
             "a later stage",
             id="lint-imports-build-inside-a-function",
         ),
         pytest.param(
             "kmsg_authoring.source.scaffold",
-            "from kmsg_authoring.build import write_atomic\n",
+            "from kmsg_authoring.project.build import write_atomic\n",
             "a later stage",
             id="source-imports-build",
         ),
@@ -207,7 +208,7 @@ def test_every_stage_has_a_place_in_the_order() -> None:
             id="render-imports-lint",
         ),
         pytest.param(
-            "kmsg_authoring.lint.x", "from ..build import BuildReport\n", "a later stage", id="relative-import"
+            "kmsg_authoring.lint.x", "from ..project.build import BuildReport\n", "a later stage", id="relative-import"
         ),
         pytest.param(
             "kmsg_authoring.compile.x",
@@ -239,11 +240,11 @@ def _string_constants(source: str) -> Iterator[tuple[str, int]]:
 
 
 def test_token_type_names_are_spelled_out_only_in_model() -> None:
-    """A string equal to a token type's name appears in model.py only; everywhere else asks TokenType."""
+    """A string equal to a token type's name appears in model/ only; everywhere else asks TokenType."""
     found = [
         f"{module}:{line}: {value!r}"
         for module, source in package_sources().items()
-        if module != f"{ROOT}.model"
+        if not (module == f"{ROOT}.model" or module.startswith(f"{ROOT}.model."))
         for value, line in _string_constants(source)
         if value in TOKEN_TYPES
     ]

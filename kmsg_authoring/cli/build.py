@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import config_from, err, out, use_color
     from kmsg_authoring.lint.formats.text_format import line
-    from kmsg_authoring.project_lint import build_templates
+    from kmsg_authoring.project.lint import build_templates
 
     config = config_from(args)
     shown = [False]

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """Check every file; print its problems."""
     from kmsg_authoring.cli._common import config_from, err, out
     from kmsg_authoring.errors import UsageError, exit_status
-    from kmsg_authoring.project_contracts import check_document, load_contract
+    from kmsg_authoring.project.contracts import check_document, load_contract
 
     contract = load_contract(config_from(args), args.template)
     bad = 0

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from kmsg_authoring.cli._common import config_from, err
     from kmsg_authoring.errors import exit_status
     from kmsg_authoring.lint.compat import FORMATS
-    from kmsg_authoring.project_lint import compat_report
+    from kmsg_authoring.project.lint import compat_report
 
     summaries, failed = compat_report(config_from(args), args.templates)
     for slug, exc in failed:

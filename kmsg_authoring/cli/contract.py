@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the contracts, or their changes since --diff REV."""
     from kmsg_authoring.cli._common import config_from, out
     from kmsg_authoring.errors import EXIT_OK, exit_status
-    from kmsg_authoring.compile.contract_formats import format_contracts
-    from kmsg_authoring.project_contracts import contract_changes, format_diff, project_contracts
+    from kmsg_authoring.contract.formats import format_contracts
+    from kmsg_authoring.project.contracts import contract_changes, format_diff, project_contracts
 
     config = config_from(args)
     names = [args.template] if args.template else None

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Lint the templates the paths name and write the findings in the chosen format."""
     from kmsg_authoring.cli._common import write_findings
-    from kmsg_authoring.project_lint import lint_paths
+    from kmsg_authoring.project.lint import lint_paths
 
     report = lint_paths(args.paths, project=Path(args.project) if args.project else None, use_cache=not args.no_cache)
     write_findings(report, args.format, args.output)

@@ -1,4 +1,4 @@
-"""The JSON Schema of template.yaml, built from the API facts in model.py."""
+"""The JSON Schema of template.yaml, built from the API facts in model/."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from kmsg_authoring.errors import SourceError
 from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_YAML_FIELDS
-from kmsg_authoring.shapes import field_schema
+from kmsg_authoring.model.shapes import field_schema
 from kmsg_authoring.source.project import YamlDoc
 
 KMSG_SETTINGS: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """Send-time token references in sources, and shielding them from Jinja and CSS inliners.
 
 The grammar of a reference (`{name}`, `{name.field}`, entity-encoded braces) is an API fact and
-lives in model.py; this module adds what the compiler needs on top of it.
+lives in model/; this module adds what the compiler needs on top of it.
 """
 
 from __future__ import annotations

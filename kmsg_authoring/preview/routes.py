@@ -238,7 +238,7 @@ class Routes:
 
     def _contract_schema(self, compiled: CompiledTemplate) -> Response:
         """The template's contract, as build/contracts/<slug>.schema.json holds it."""
-        from kmsg_authoring.compile.contract import contract_schema
+        from kmsg_authoring.contract.template import contract_schema
 
         body = json.dumps(contract_schema(compiled.payload, compiled.slug), indent=2, ensure_ascii=False) + "\n"
         return Response(200, "application/schema+json; charset=utf-8", body.encode("utf-8"))
@@ -368,9 +368,9 @@ def _compat(config: Config, compiled: CompiledTemplate) -> Any:
 
 def _contract_view(compiled: CompiledTemplate, sample: Sample) -> ContractView:
     """The Contract tab of a template, its example made from the sample shown."""
-    from kmsg_authoring.compile.contract import contract_schema
-    from kmsg_authoring.compile.contract_formats import rows, to_typescript
-    from kmsg_authoring.contract import ANNOTATION, send_example
+    from kmsg_authoring.contract.template import contract_schema
+    from kmsg_authoring.contract.formats import rows, to_typescript
+    from kmsg_authoring.contract.schema import ANNOTATION, send_example
 
     schema = contract_schema(compiled.payload, compiled.slug)
     info = schema[ANNOTATION]

@@ -26,7 +26,7 @@ from kmsg_authoring.render.renderer import QrEncoder, Rendering, segno_qr
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
 
 if TYPE_CHECKING:
-    from kmsg_authoring.build import BuildReport
+    from kmsg_authoring.project.build import BuildReport
     from kmsg_authoring.source.config import Config
     from kmsg_authoring.render.samples import Sample
 
@@ -52,7 +52,7 @@ class Rebuilt:
 
 def default_builder(config: Config, slugs: list[str]) -> BuildReport:
     """Compile, lint and check samples of the given templates, writing nothing."""
-    from kmsg_authoring.build import build_project
+    from kmsg_authoring.project.build import build_project
 
     return build_project(config, slugs, write=False, use_cache=False, lint=True)
 
@@ -97,7 +97,7 @@ class PreviewSite(Routes):
         return slugs
 
     def _rebuild(self, slugs: set[str]) -> None:
-        from kmsg_authoring.project_lint import build_problems
+        from kmsg_authoring.project.lint import build_problems
 
         ordered = sorted(slugs)
         started = time.perf_counter()

@@ -30,7 +30,7 @@ from kmsg_authoring.publish.remote import (
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
-    from kmsg_authoring.compile.contract import Change
+    from kmsg_authoring.contract.template import Change
     from kmsg_authoring.source.config import Config
 
 ADD, UPDATE, UNCHANGED, DRIFT, CONFLICT, PRUNE = "add", "update", "unchanged", "drift", "conflict", "prune"
@@ -223,14 +223,14 @@ class Situation:
     @cached_property
     def contract(self) -> list[Change]:
         """How the update changes the contract of the services that send the template."""
-        from kmsg_authoring.compile.contract import payload_changes
+        from kmsg_authoring.contract.template import payload_changes
 
         return payload_changes(self.remote, self.local.payload, self.local.slug)
 
     @cached_property
     def refused(self) -> list[Change]:
         """The breaking contract changes that are not allowed."""
-        from kmsg_authoring.compile.contract import refused
+        from kmsg_authoring.contract.template import refused
 
         return refused(self.contract, self.local.allow_breaking, allow_all=self.allow_breaking)
 
@@ -428,8 +428,8 @@ def compute_plan(
 
 def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[LocalTemplate]:
     """Build and lint the project; every template, or PublishBlocked when anything failed."""
-    from kmsg_authoring.build import build_project
-    from kmsg_authoring.project_lint import build_problems
+    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.lint import build_problems
 
     report = build_project(config, slugs, write=True, lint=True)
     # Errors read as lint prints them (path:line:col: CODE message), sample errors included.
@@ -438,7 +438,7 @@ def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[
         lines = [f"{slug}: {e}" for slug, errors in sorted(report.failures.items()) for e in errors]
     if lines:
         raise PublishBlocked("the build or the linter found errors; nothing was sent:\n  " + "\n  ".join(lines))
-    from kmsg_authoring.compile.contract import allow_list
+    from kmsg_authoring.contract.template import allow_list
 
     templates = [
         LocalTemplate(slug, ct.folder, dict(ct.payload), tuple(allow_list(ct.settings)))

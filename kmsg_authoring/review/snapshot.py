@@ -171,7 +171,7 @@ def write_manifest(folder: Path, images: Mapping[str, Mapping[str, Any]]) -> Non
 def _compile(
     config: Config, slugs: Sequence[str] | None, *, build_cache: bool = True
 ) -> tuple[list[str], dict[str, CompiledTemplate], dict[str, list[KmsgError]]]:
-    from kmsg_authoring.build import build_project
+    from kmsg_authoring.project.build import build_project
     from kmsg_authoring.source.targets import resolve_slugs
 
     targets = resolve_slugs(config, slugs)

@@ -1,4 +1,4 @@
-"""The request schema of every sandbox endpoint, declared once from the API facts in model.py.
+"""The request schema of every sandbox endpoint, declared once from the API facts in model/.
 
 Each endpoint's body is checked against a JSON Schema built from the field lists and types of the
 guide; a request that fails gets HTTP 400 with every problem in one message, phrased like
@@ -26,7 +26,7 @@ from kmsg_authoring.model import (
     UPDATE_FIELDS,
     USER_FIELDS,
 )
-from kmsg_authoring.shapes import Schema, field_schema, object_schema, send_request_schema
+from kmsg_authoring.model.shapes import Schema, field_schema, object_schema, send_request_schema
 
 _TYPE_NAMES = {
     "string": "a string",

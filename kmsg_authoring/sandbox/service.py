@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kmsg_authoring.contract import ParamError, params_schema, validate_params
+from kmsg_authoring.contract.schema import ParamError, params_schema, validate_params
 from kmsg_authoring.model import (
     ADD_FIELDS,
     CURRENT_RECIPIENT,

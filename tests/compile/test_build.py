@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.model import READ_ONLY_FIELDS

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kmsg_authoring.build import BuildReport, build_project
+from kmsg_authoring.project.build import BuildReport, build_project
 from kmsg_authoring.compile.extract import parse_html
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.source.config import load_config

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.build import BuildReport, build_project
+from kmsg_authoring.project.build import BuildReport, build_project
 from kmsg_authoring.source.config import load_config
 from tests.compile.fidelity import CHROMIUM, WIDTHS, Renderer, chromium, pixel_difference
 from tests.conftest import CORPUS, corpus_files, requires_corpus

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import kmsg_authoring.compile as compile_module
+import kmsg_authoring.compile.compiler as compile_module
 from kmsg_authoring.cli import main
 from kmsg_authoring.compile import CompileEnv, compile_template
 from kmsg_authoring.compile.inline import inline_css

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.compile.mjml_html import minify

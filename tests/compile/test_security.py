@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.errors import SourceError
 from kmsg_authoring.source.config import load_config
@@ -477,7 +477,7 @@ def test_a_partial_created_later_where_an_include_looked_is_a_change(make_projec
 # -- 5 and 11. a shared, busy or unusable cache ----------------------------------------------------
 @pytest.fixture
 def fast_busy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kmsg_authoring.build_cache.BUSY_TIMEOUT", 0.1)
+    monkeypatch.setattr("kmsg_authoring.project.cache.BUSY_TIMEOUT", 0.1)
 
 
 @pytest.mark.parametrize("lock", ["write", "exclusive"])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kmsg_authoring.compile.contract import (
+from kmsg_authoring.contract.template import (
     BREAKING,
     COMPATIBLE,
     allow_list,

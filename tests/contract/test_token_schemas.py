@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from kmsg_authoring.contract import (
+from kmsg_authoring.contract.schema import (
     DYNAMIC,
     JWT_QR_CODE,
     MAGIC_LINK,

@@ -300,7 +300,7 @@ def test_compat_command_summarises_each_template(tmp_path: Path, capsys: pytest.
 def test_every_corpus_file_lints_with_the_data_driven_rules(tmp_path: Path) -> None:
     from kmsg_authoring.compile import compile_template
     from kmsg_authoring.lint.compat import summarize
-    from kmsg_authoring.project_lint import lint_project
+    from kmsg_authoring.project.lint import lint_project
     from kmsg_authoring.source.config import load_config
     from tests.corpus_project import make_corpus_project
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kmsg_authoring.source.config import load_config
-from kmsg_authoring.project_lint import lint_project
+from kmsg_authoring.project.lint import lint_project
 from tests.conftest import CORPUS, corpus_files, requires_corpus
 from tests.corpus_project import make_corpus_project
 

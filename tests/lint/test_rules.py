@@ -228,7 +228,7 @@ def test_the_minimal_template_has_no_problem_at_all(lint_one: LintFn) -> None:
 
 
 def test_an_empty_body_is_a_missing_required_field(tmp_path: Path) -> None:
-    from kmsg_authoring.build import build_project
+    from kmsg_authoring.project.build import build_project
     from kmsg_authoring.source.config import load_config
 
     folder = tmp_path / "templates_src" / "t"

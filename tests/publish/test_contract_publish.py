@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.contract import check_request, params_schema
+from kmsg_authoring.contract.schema import check_request, params_schema
 from kmsg_authoring.errors import ApiError
 from tests.publish.test_sandbox import GUID, WRITES, Env, env  # noqa: F401 - env is the fixture
 

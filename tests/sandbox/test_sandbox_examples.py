@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.render.samples import load_sample

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kmsg_authoring.build import BuildReport, build_project
+from kmsg_authoring.project.build import BuildReport, build_project
 from kmsg_authoring.errors import KmsgError, Location, UsageError
 from kmsg_authoring.lint import compile_problem, sort_problems
 from kmsg_authoring.lint.problem import ERROR, SAMPLE_ERROR, Problem

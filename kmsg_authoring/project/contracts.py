@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kmsg_authoring.compile.contract import Change, allow_list, classify, contract_schema, refused
-from kmsg_authoring.contract import ANNOTATION, Schema
+from kmsg_authoring.contract.template import Change, allow_list, classify, contract_schema, refused
+from kmsg_authoring.contract.schema import ANNOTATION, Schema
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError, UsageError
 from kmsg_authoring.source.config import Config
 
 if TYPE_CHECKING:
-    from kmsg_authoring.build import BuildReport
+    from kmsg_authoring.project.build import BuildReport
 
 GIT_TIMEOUT = 60.0  # seconds; a revision's sources are read from the local repository only
 
@@ -43,7 +43,7 @@ class TemplateContract:
 
 def project_contracts(config: Config, slugs: Sequence[str] | None = None) -> dict[str, TemplateContract]:
     """The contract of every template (or the named ones); BuildError naming each template that fails."""
-    from kmsg_authoring.build import build_project
+    from kmsg_authoring.project.build import build_project
     from kmsg_authoring.source.targets import resolve_slugs
 
     targets = resolve_slugs(config, slugs) if slugs else None
@@ -102,7 +102,7 @@ class DocumentCheck:
 
 def check_document(contract: TemplateContract, label: str, text: str) -> DocumentCheck:
     """Check a message/send request, or just its msgParams, given as JSON text, against a contract."""
-    from kmsg_authoring.contract import check_request, is_send_request
+    from kmsg_authoring.contract.schema import check_request, is_send_request
 
     try:
         document = json.loads(text)
@@ -143,7 +143,7 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
         raise UsageError(f"'{rev}' is not a revision of the repository at {top}") from None
     prefix = config.root.resolve().relative_to(top.resolve()).as_posix()
     archive = _git(["archive", "--format=tar", rev, "--", prefix or "."], top)
-    from kmsg_authoring.build import build_project
+    from kmsg_authoring.project.build import build_project
     from kmsg_authoring.source.config import CONFIG_FILE, load_config
 
     with tempfile.TemporaryDirectory(prefix="kmsg-contract-") as tmp:

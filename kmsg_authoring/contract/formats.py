@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kmsg_authoring.contract import ANNOTATION, Schema, token_def
+from kmsg_authoring.contract.schema import ANNOTATION, Schema, token_def
 
 FORMATS: tuple[str, ...] = ("json-schema", "markdown", "typescript")
 

@@ -5,10 +5,10 @@ type takes at send time. Together they are the schema a sending service must sat
 builds that schema (JSON Schema draft 2020-12) from a msgParamsMap alone, and checks a caller's
 parameters against it with every problem at its JSON pointer; the sandbox's message/send uses the
 same check, so both answer alike. Which tokens the template uses where, and the User fields and
-inline images it needs, come from the compiled payload (compile/contract.py) and are added to the
+inline images it needs, come from the compiled payload (contract/template.py) and are added to the
 schema as annotations under `x-kmsg`.
 
-The value shape of each token type, and how a caller reads it, are spelled out once, in model.py's
+The value shape of each token type, and how a caller reads it, are spelled out once, in model/'s
 token table (TOKENS: value_schema, at_send, resolves_as; samples are message/send requests too);
 this module adds the forms of a User value and is the one place the contract's per-type schema is
 put together. It depends on the API facts alone (model, errors, shapes), so the compiler, the
@@ -27,11 +27,11 @@ from urllib.parse import unquote
 
 from kmsg_authoring.errors import HIDDEN
 from kmsg_authoring.model import CURRENT_RECIPIENT, JWT_QR_FIELDS, TOKEN_TYPES, TOKENS, TokenType, sent_as, token_type
-from kmsg_authoring.shapes import send_request_schema
+from kmsg_authoring.model.shapes import send_request_schema
 
 Schema = dict[str, Any]
 
-# The token types by role, named once from model.py's table (section 4.1 order).
+# The token types by role, named once from the model's table (section 4.1 order).
 USER, STRING, MAGIC_LINK, DYNAMIC, UNSUBSCRIBE_URI, JWT_QR_CODE = TOKEN_TYPES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

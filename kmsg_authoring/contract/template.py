@@ -1,6 +1,6 @@
 """A template's contract from its payload, and how two contracts differ for the callers.
 
-The schema of msgParams comes from kmsg_authoring.contract; this module adds what only the
+The schema of msgParams comes from kmsg_authoring.contract.schema; this module adds what only the
 template's texts tell: where each token is used (subject, fromName, toAttributePath, body), which
 User fields it reads, and which `cid:` images the caller must attach. It works on an
 email-template payload, so a local compiled template and a published remote one give contracts
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kmsg_authoring.compile.tokens import find_tokens
-from kmsg_authoring.contract import (
+from kmsg_authoring.model import find_tokens
+from kmsg_authoring.contract.schema import (
     ANNOTATION,
     USER,
     Schema,

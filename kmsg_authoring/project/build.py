@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kmsg_authoring.build_cache import Cache, dumps, settings_key
+from kmsg_authoring.project.cache import Cache, dumps, settings_key
 from kmsg_authoring.compile.types import CompiledTemplate
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location
@@ -186,7 +186,7 @@ def _remove_stray_outputs(config: Config, kept: set[str], kept_contracts: set[st
 
 
 def _contract_text(c: CompiledTemplate) -> str:
-    from kmsg_authoring.compile.contract import contract_schema
+    from kmsg_authoring.contract.template import contract_schema
 
     return dumps(contract_schema(c.payload, c.slug))
 
