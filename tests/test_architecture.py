@@ -319,3 +319,37 @@ def test_commands_take_their_exit_codes_from_errors() -> None:
                 ):
                     found.append(f"{module}:{node.lineno}: {ast.unparse(node)}")
     assert found == []
+
+
+# Names with one home: the fields that carry tokens, the project's file names and the default ports are
+# constants of the model; everyone else imports them.
+SPELLED_ONCE: tuple[object, ...] = ("toAttributePath", "fromName", "kmsg.toml", "template.yaml", 8025, 8090)
+
+
+def _constants(source: str) -> Iterator[tuple[object, int]]:
+    for node in ast.walk(_parse(source)):
+        if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+            yield node.value, node.lineno
+
+
+def spelled_outside_the_model(sources: Mapping[str, str]) -> list[str]:
+    """`module:line: value` for every constant of SPELLED_ONCE written outside model/."""
+    return [
+        f"{module}:{line}: {value!r}"
+        for module, source in sources.items()
+        if not (module == f"{ROOT}.model" or module.startswith(f"{ROOT}.model."))
+        for value, line in _constants(source)
+        if value in SPELLED_ONCE
+    ]
+
+
+def test_field_names_file_names_and_ports_are_spelled_out_only_in_the_model() -> None:
+    assert spelled_outside_the_model(package_sources()) == []
+
+
+def test_a_name_spelled_again_is_caught() -> None:
+    sources = {**package_sources(), "kmsg_authoring.lint.x": 'WHERE = "toAttributePath"\nPORT = 8025\n'}
+    assert spelled_outside_the_model(sources) == [
+        "kmsg_authoring.lint.x:1: 'toAttributePath'",
+        "kmsg_authoring.lint.x:2: 8025",
+    ]

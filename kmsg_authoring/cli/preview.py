@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from kmsg_authoring.errors import EXIT_OK, exit_status
+from kmsg_authoring.model import PREVIEW_PORT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,7 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="127.0.0.1",
         help="address to serve on (default 127.0.0.1; widen it only on a trusted network)",
     )
-    p.add_argument("--port", type=_port, default=8025, help="port to serve on (default 8025; 0 picks a free one)")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=PREVIEW_PORT,
+        help=f"port to serve on (default {PREVIEW_PORT}; 0 picks a free one)",
+    )
     p.add_argument("--open", action="store_true", help="open the preview in the default browser")
     p.add_argument(
         "--no-snapshots",

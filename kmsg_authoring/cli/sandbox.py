@@ -9,6 +9,7 @@ import threading
 from types import FrameType
 
 from kmsg_authoring.errors import EXIT_OK
+from kmsg_authoring.model import CONFIG_FILE, SANDBOX_PORT, SANDBOX_URL
 
 
 def _rate(text: str) -> float:
@@ -44,14 +45,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "(5xx answers, dropped connections, latency) can be injected to test retries. Runs until Ctrl-C."
         ),
         epilog=(
-            'Point an environment at it in kmsg.toml with url = "http://127.0.0.1:8090/api/v1" and export '
+            f'Point an environment at it in {CONFIG_FILE} with url = "{SANDBOX_URL}" and export '
             "the development KS it prints. Example with faults: kmsg-author sandbox --error-rate 0.3 "
             "--drop-rate 0.1 --latency-ms 50 --seed 7"
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
-        "--port", type=_non_negative, default=8090, help="port to listen on; 0 picks a free one (default: 8090)"
+        "--port",
+        type=_non_negative,
+        default=SANDBOX_PORT,
+        help=f"port to listen on; 0 picks a free one (default: {SANDBOX_PORT})",
     )
     p.add_argument(
         "--db",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -23,7 +22,7 @@ from kmsg_authoring.compile.tokens import (
     find_tokens,
     number_of_tokens_used,
 )
-from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef
+from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef, Where, WHERE_FIELDS
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, LOCALE_TAG_PREFIX
@@ -38,10 +37,12 @@ from kmsg_authoring.source.project import (
     LineIndex,
     YamlDoc,
     confine,
+    digest,
     lexical_rel,
     load_yaml,
     read_text,
 )
+from kmsg_authoring.model import FROM_NAME, SUBJECT, TO_ATTRIBUTE_PATH
 
 __all__ = ["CompileEnv", "CompiledTemplate", "TokenRef", "compile_template", "find_tokens"]
 
@@ -126,12 +127,13 @@ class _Compiler:
         value = self.meta.data.get(field)
         if not isinstance(value, str):
             return "", []
+        # Only the fields that carry tokens collect references (a description is text for people).
+        place = Where(field) if field in WHERE_FIELDS else None
         seen: Counter[str] = Counter()
         refs: list[TokenRef] = []
-        for tok in find_source_tokens(value, jinja_on and render):
-            refs.append(
-                TokenRef(tok.name, tok.field, tok.raw, field, self._field_location(field, tok.raw, seen[tok.raw]))
-            )
+        for tok in find_source_tokens(value, jinja_on and render) if place is not None else ():
+            where = self._field_location(field, tok.raw, seen[tok.raw])
+            refs.append(TokenRef(tok.name, tok.field, tok.raw, Where(field), where))
             seen[tok.raw] += 1
         if not (jinja_on and render):
             return value, refs
@@ -147,11 +149,11 @@ class _Compiler:
         text = shield.restore(text)
         # References the Jinja expressions produced (rare) are reported at the field.
         written = Counter(r.raw for r in refs)
-        for tok in find_tokens(text):
+        for tok in find_tokens(text) if place is not None else ():
             if written[tok.raw] > 0:
                 written[tok.raw] -= 1
             else:
-                refs.append(TokenRef(tok.name, tok.field, tok.raw, field, loc))
+                refs.append(TokenRef(tok.name, tok.field, tok.raw, Where(field), loc))
         return text, refs
 
     # -- body ---------------------------------------------------------------------------------------
@@ -288,7 +290,7 @@ class _Compiler:
                     name=entry.name,
                     field=entry.field,
                     raw=entry.raw,
-                    where=ctx.where if ctx else "text",
+                    where=ctx.where if ctx else Where.TEXT,
                     location=Location(entry.path or self.body_rel, entry.line, entry.col),
                     element=ctx.element if ctx else None,
                     attribute=ctx.attribute if ctx else None,
@@ -323,9 +325,9 @@ class _Compiler:
             "template": {"slug": self.slug, "name": data.get("name", self.slug)},
             "locale": self._locale_variable(),
         }
-        subject, subject_refs = self._field("subject", jinja_on, True, variables)
-        from_name, from_refs = self._field("fromName", jinja_on, True, variables)
-        _, to_refs = self._field("toAttributePath", jinja_on, False, variables)
+        subject, subject_refs = self._field(SUBJECT, jinja_on, True, variables)
+        from_name, from_refs = self._field(FROM_NAME, jinja_on, True, variables)
+        _, to_refs = self._field(TO_ATTRIBUTE_PATH, jinja_on, False, variables)
         description = self._description(jinja_on, variables)
 
         rendered = self._render_body(jinja_on, variables)
@@ -362,10 +364,10 @@ class _Compiler:
         for field in ADD_FIELDS:
             if field == "body":
                 payload["body"] = body
-            elif field == "subject" and "subject" in data:
-                payload["subject"] = subject
-            elif field == "fromName" and "fromName" in data:
-                payload["fromName"] = from_name
+            elif field == SUBJECT and SUBJECT in data:
+                payload[SUBJECT] = subject
+            elif field == FROM_NAME and FROM_NAME in data:
+                payload[FROM_NAME] = from_name
             elif field == "status":
                 payload["status"] = data.get("status", DEFAULT_STATUS)
             elif field == "description" and description is not None:
@@ -386,7 +388,7 @@ class _Compiler:
             rendered=rendered_out,
             source_map=source_map,
             dependencies=tuple(sorted(self.deps)),
-            content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+            content_hash=digest(canonical.encode("utf-8")),
             number_of_tokens_used=number_of_tokens_used(payload),
             locale=locale,
             translations=tuple(translator.used) if locale is not None else (),

@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from kmsg_authoring.compile.types import Where
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE
 
 _CONDITIONAL = re.compile(r"\A\s*\[if [^\]]*\]>(.*)<!\[endif\]\s*\Z", re.DOTALL)
@@ -27,7 +28,7 @@ class Context:
     """The HTML context of one placeholder occurrence."""
 
     index: int  # placeholder number
-    where: str  # text | attribute | css | comment | script
+    where: Where  # one of the body's places: text, attribute, css, comment, script
     element: str | None
     attribute: str | None
     mso: bool
@@ -75,7 +76,7 @@ def _tag(el: Any) -> str | None:
     return el.tag.lower() if el is not None and isinstance(el.tag, str) else None
 
 
-def _found(text: str, where: str, element: str | None, attribute: str | None, mso: bool) -> Iterator[Context]:
+def _found(text: str, where: Where, element: str | None, attribute: str | None, mso: bool) -> Iterator[Context]:
     for m in PLACEHOLDER_RE.finditer(text):
         yield Context(int(m.group(1)), where, element, attribute, mso)
 
@@ -89,17 +90,18 @@ def _walk(root: Any, mso: bool) -> Iterator[Context]:
             if inner is not None:
                 yield from _walk(inner, True)
             else:
-                yield from _found(text, "comment", _tag(hit.getparent()), None, mso)
+                yield from _found(text, Where.COMMENT, _tag(hit.getparent()), None, mso)
             continue
         parent = hit.getparent()
         if hit.is_attribute:
             name = str(hit.attrname)
-            yield from _found(str(hit), "css" if name.lower() == "style" else "attribute", _tag(parent), name, mso)
+            place = Where.CSS if name.lower() == "style" else Where.ATTRIBUTE
+            yield from _found(str(hit), place, _tag(parent), name, mso)
         elif hit.is_tail:
-            yield from _found(str(hit), "text", _tag(parent.getparent()), None, mso)
+            yield from _found(str(hit), Where.TEXT, _tag(parent.getparent()), None, mso)
         else:
             tag = _tag(parent)
-            where = {"style": "css", "script": "script"}.get(tag or "", "text")
+            where = {"style": Where.CSS, "script": Where.SCRIPT}.get(tag or "", Where.TEXT)
             yield from _found(str(hit), where, tag, None, mso)
 
 

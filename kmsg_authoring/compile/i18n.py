@@ -27,6 +27,7 @@ from kmsg_authoring.source.project import (
     note_read,
     read_bytes,
 )
+from kmsg_authoring.model import FROM_NAME, SUBJECT
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -39,7 +40,7 @@ DOMAIN = "messages"
 KEYWORDS: tuple[str, ...] = ("_", "gettext", "ngettext", "pgettext", "npgettext")
 COMMENT_TAGS: tuple[str, ...] = ("Translators:",)
 # template.yaml fields whose Jinja may hold messages ({{ _("...") }}).
-TRANSLATABLE_FIELDS: tuple[str, ...] = ("subject", "fromName", "description")
+TRANSLATABLE_FIELDS: tuple[str, ...] = (SUBJECT, FROM_NAME, "description")
 TRANSLATED, FUZZY, MISSING = "translated", "fuzzy", "missing"
 
 

@@ -9,6 +9,7 @@ from kmsg_authoring.errors import SourceError
 from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_YAML_FIELDS
 from kmsg_authoring.model.shapes import field_schema
 from kmsg_authoring.source.project import YamlDoc
+from kmsg_authoring.model import TEMPLATE_FILE
 
 KMSG_SETTINGS: dict[str, Any] = {
     "type": "object",
@@ -81,7 +82,7 @@ def validate_template_yaml(doc: YamlDoc) -> None:
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
             where = "kmsg setting" if path[:1] == ["kmsg"] else "field"
             raise SourceError(f"unknown {where} '{key}'{hint}", doc.locate(*path, key))
-        field = ".".join(path) or "template.yaml"
+        field = ".".join(path) or TEMPLATE_FILE
         raise SourceError(f"{field}: {problem.message}", doc.locate(*path))
 
 

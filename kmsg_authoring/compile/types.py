@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from kmsg_authoring.compile.tokens import canonical
 from kmsg_authoring.errors import Location
-from kmsg_authoring.model import TOKEN_TEXT_FIELDS
+from kmsg_authoring.model import FROM_NAME, SUBJECT, TO_ATTRIBUTE_PATH, TOKEN_TEXT_FIELDS
 from kmsg_authoring.source.project import YamlDoc
 
 # Build-time attribute that ties every element of the compiled HTML to the source line it came from.
@@ -16,8 +17,22 @@ MARK_ATTR = "data-kmsg-loc"
 MARK_RE = re.compile(r' data-kmsg-loc="(\d+)"')
 _MARK_PREFIX = ' data-kmsg-loc="'
 
-# Where a token reference stands outside the body (body references: text, attribute, css, comment, script).
-WHERE_FIELDS = TOKEN_TEXT_FIELDS
+
+class Where(StrEnum):
+    """Where a token reference stands: a field of the template, or a place in the body's HTML."""
+
+    SUBJECT = SUBJECT
+    FROM_NAME = FROM_NAME
+    TO_ATTRIBUTE_PATH = TO_ATTRIBUTE_PATH
+    TEXT = "text"  # element text
+    ATTRIBUTE = "attribute"  # an attribute value other than style
+    CSS = "css"  # a <style> block or a style attribute
+    COMMENT = "comment"  # an HTML comment
+    SCRIPT = "script"  # a <script> element
+
+
+# Where a token reference stands outside the body.
+WHERE_FIELDS: tuple[Where, ...] = tuple(Where(f) for f in TOKEN_TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -27,7 +42,7 @@ class TokenRef:
     name: str
     field: str | None
     raw: str  # exactly as written: "{recipient.firstName}", "&#123;eventName&#125;"
-    where: str  # one of WHERE_FIELDS or WHERE_BODY
+    where: Where
     location: Location  # the source file, line and column the designer wrote it in
     element: str | None = None  # tag of the element holding it (body references)
     attribute: str | None = None  # attribute name when it stands in an attribute ("style" for inline CSS)
@@ -62,7 +77,7 @@ class TokenRef:
             name=data["name"],
             field=data["field"],
             raw=data["raw"],
-            where=data["where"],
+            where=Where(data["where"]),
             location=Location(data["path"], data["line"], data["col"]),
             element=data["element"],
             attribute=data["attribute"],

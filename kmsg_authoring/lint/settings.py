@@ -24,6 +24,7 @@ from kmsg_authoring.lint.context import did_you_mean
 from kmsg_authoring.lint.problem import SEVERITIES
 from kmsg_authoring.lint.registry import Option, Rule, catalog, find_rule
 from kmsg_authoring.source.project import YamlDoc
+from kmsg_authoring.model import TEMPLATE_FILE
 
 KEYS: tuple[str, ...] = ("disable", "enable", "severity", "options", "clients")
 
@@ -153,7 +154,7 @@ def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> 
     if template is not None:
 
         def locate(*keys: str | int) -> Location:
-            return meta.locate("kmsg", "lint", *keys) if meta is not None else Location("template.yaml")
+            return meta.locate("kmsg", "lint", *keys) if meta is not None else Location(TEMPLATE_FILE)
 
         _apply(template, "kmsg.lint", locate, settings)
     return settings
@@ -165,7 +166,7 @@ def resolve_clients(project: Any, template: Any = None, meta: YamlDoc | None = N
     from kmsg_authoring.lint.caniemail import DEFAULT_CLIENTS, targets
 
     if isinstance(template, Mapping) and "clients" in template:
-        where = meta.locate("kmsg", "lint", "clients") if meta is not None else Location("template.yaml")
+        where = meta.locate("kmsg", "lint", "clients") if meta is not None else Location(TEMPLATE_FILE)
         return targets(template["clients"], "kmsg.lint.clients", where)
     if isinstance(project, Mapping) and "clients" in project:
         return targets(project["clients"], "[lint] clients", Location(CONFIG_FILE))

@@ -3,10 +3,12 @@
 The schema, the compiler, the linter, the renderer, the publisher and the sandbox all import these;
 nothing else spells them out again. One module per topic: `tokens` (token types as one table and the
 grammar of a reference), `templates` (the template entity), `messages` (message/send and its statuses),
-`api` (regions, retries, error codes, field types); `shapes` derives each field's JSON Schema.
+`api` (regions, retries, error codes, field types), `toolkit` (file names, default ports); `shapes`
+derives each field's JSON Schema.
 """
 
 from __future__ import annotations
+
 
 from kmsg_authoring.model.tokens import (
     CLOSE as CLOSE,
@@ -37,19 +39,24 @@ from kmsg_authoring.model.tokens import (
 
 from kmsg_authoring.model.templates import (
     ADD_FIELDS as ADD_FIELDS,
+    BODY as BODY,
     DEFAULT_PAGE_LIMIT as DEFAULT_PAGE_LIMIT,
     DEFAULT_STATUS as DEFAULT_STATUS,
+    FROM_NAME as FROM_NAME,
     GMAIL_CLIP_BYTES as GMAIL_CLIP_BYTES,
     LOCALE_TAG_PREFIX as LOCALE_TAG_PREFIX,
     MANAGED_TAG as MANAGED_TAG,
     READ_ONLY_FIELDS as READ_ONLY_FIELDS,
     REQUIRED_ADD_FIELDS as REQUIRED_ADD_FIELDS,
     REQUIRED_YAML_FIELDS as REQUIRED_YAML_FIELDS,
+    RESOLVED_FIELDS as RESOLVED_FIELDS,
+    SUBJECT as SUBJECT,
     TEMPLATE_LIST_FILTERS as TEMPLATE_LIST_FILTERS,
     TEMPLATE_STATUSES as TEMPLATE_STATUSES,
     TEMPLATE_TYPE as TEMPLATE_TYPE,
     TEMPLATE_YAML_FIELDS as TEMPLATE_YAML_FIELDS,
     TOKEN_TEXT_FIELDS as TOKEN_TEXT_FIELDS,
+    TO_ATTRIBUTE_PATH as TO_ATTRIBUTE_PATH,
     TemplateStatus as TemplateStatus,
     UPDATE_FIELDS as UPDATE_FIELDS,
 )
@@ -85,4 +92,12 @@ from kmsg_authoring.model.api import (
     UNSUBSCRIBE_URI_LIST_FILTERS as UNSUBSCRIBE_URI_LIST_FILTERS,
     UNSUBSCRIBE_URI_UPDATE_FIELDS as UNSUBSCRIBE_URI_UPDATE_FIELDS,
     region_url as region_url,
+)
+
+from kmsg_authoring.model.toolkit import (
+    CONFIG_FILE as CONFIG_FILE,
+    PREVIEW_PORT as PREVIEW_PORT,
+    SANDBOX_PORT as SANDBOX_PORT,
+    SANDBOX_URL as SANDBOX_URL,
+    TEMPLATE_FILE as TEMPLATE_FILE,
 )

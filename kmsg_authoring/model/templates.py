@@ -5,6 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+# The fields whose text may hold token references, named once.
+SUBJECT, FROM_NAME, TO_ATTRIBUTE_PATH, BODY = "subject", "fromName", "toAttributePath", "body"
+# Section 4: the API resolves tokens in these fields only (a token anywhere else is sent as written).
+RESOLVED_FIELDS: tuple[str, ...] = (SUBJECT, BODY, FROM_NAME)
+
+
 class TemplateStatus(StrEnum):
     """Section 3: template status values."""
 
@@ -66,7 +72,7 @@ UPDATE_FIELDS: tuple[str, ...] = (
 TEMPLATE_YAML_FIELDS: tuple[str, ...] = tuple(f for f in ADD_FIELDS if f != "body")
 REQUIRED_YAML_FIELDS: tuple[str, ...] = ("name", "subject", "toAttributePath", "msgParamsMap")
 # Fields whose text carries token references besides the body.
-TOKEN_TEXT_FIELDS: tuple[str, ...] = ("subject", "fromName", "toAttributePath")
+TOKEN_TEXT_FIELDS: tuple[str, ...] = (SUBJECT, FROM_NAME, TO_ATTRIBUTE_PATH)
 
 # Section 5.4: email-template/list filter fields and pager.
 TEMPLATE_LIST_FILTERS: tuple[str, ...] = (

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from kmsg_authoring.model.templates import RESOLVED_FIELDS
+
 
 class TokenType(StrEnum):
     """Section 4.1: the token types a msgParamsMap may declare (case-sensitive)."""
@@ -250,7 +252,7 @@ def find_tokens(text: str) -> Iterator[RawToken]:
 
 
 # Section 4: tokens are placeholders in the subject, body and fromName.
-COUNTED_FIELDS = ("subject", "body", "fromName")
+COUNTED_FIELDS = RESOLVED_FIELDS
 
 
 def number_of_tokens_used(payload: Mapping[str, object]) -> int:

@@ -15,12 +15,13 @@ from kmsg_authoring.errors import UsageError
 from kmsg_authoring.preview.routes import internal_error
 from kmsg_authoring.preview.site import PreviewSite, Rebuilt
 from kmsg_authoring.preview.watcher import Debouncer, WatchdogWatcher, Watcher
+from kmsg_authoring.model import PREVIEW_PORT
 
 if TYPE_CHECKING:
     from kmsg_authoring.source.config import Config
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8025
+DEFAULT_PORT = PREVIEW_PORT
 # Names always accepted in the Host header, besides the address the server is bound to.
 _LOCAL_NAMES = ("localhost", "127.0.0.1")
 _WILDCARDS = ("", "0.0.0.0", "::")

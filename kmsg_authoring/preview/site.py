@@ -24,6 +24,7 @@ from kmsg_authoring.preview.routes import Routes, TemplateState
 from kmsg_authoring.preview.watcher import is_scratch
 from kmsg_authoring.render.renderer import QrEncoder, Rendering, segno_qr
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
+from kmsg_authoring.model import CONFIG_FILE
 
 if TYPE_CHECKING:
     from kmsg_authoring.project.build import BuildReport
@@ -199,7 +200,7 @@ class PreviewSite(Routes):
     def on_change(self, paths: Iterable[str]) -> set[str]:
         """React to changed files (project-relative): rebuild what depends on them. Returns the rebuilt slugs."""
         paths = set(paths)
-        if "kmsg.toml" in paths:
+        if CONFIG_FILE in paths:
             return self._reload_config()
         rebuild, rescan = self.affected(paths)
         if rescan:

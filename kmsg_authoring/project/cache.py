@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,6 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def sha(data: bytes) -> str:
-    """The SHA-256 hex digest of bytes."""
-    return hashlib.sha256(data).hexdigest()
-
-
 class Hashes:
     """Content hashes of project files as they are now, each file read once per build (None: absent or refused)."""
 
@@ -56,7 +50,7 @@ class Hashes:
 
 def settings_key(config: Config) -> str:
     """What besides the sources changes a compiled template."""
-    return sha(
+    return digest(
         dumps(
             [
                 CACHE_FORMAT,

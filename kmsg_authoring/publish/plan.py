@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import KmsgError
-from kmsg_authoring.model import MANAGED_TAG
+from kmsg_authoring.model import MANAGED_TAG, TEMPLATE_FILE
 from kmsg_authoring.publish.remote import (
     COMPARED_FIELDS,
     NOT_UPDATABLE,
@@ -33,8 +34,20 @@ if TYPE_CHECKING:
     from kmsg_authoring.contract.template import Change
     from kmsg_authoring.source.config import Config
 
-ADD, UPDATE, UNCHANGED, DRIFT, CONFLICT, PRUNE = "add", "update", "unchanged", "drift", "conflict", "prune"
-KINDS: tuple[str, ...] = (ADD, UPDATE, UNCHANGED, DRIFT, CONFLICT, PRUNE)
+
+class ActionKind(StrEnum):
+    """What publishing does with one template; the plan's rows are these, in this order of listing."""
+
+    ADD = "add"  # not published yet: email-template/add
+    UPDATE = "update"  # the source differs, or the publish record is stale: email-template/update
+    UNCHANGED = "unchanged"  # nothing to send
+    DRIFT = "drift"  # a managed template edited elsewhere since the last publish: refused unless forced
+    CONFLICT = "conflict"  # publishing would be wrong (name shared, not managed, frozen field...): refused
+    PRUNE = "prune"  # a managed remote template whose source is gone: deleted only when asked
+
+
+ADD, UPDATE, UNCHANGED, DRIFT, CONFLICT, PRUNE = tuple(ActionKind)
+KINDS: tuple[ActionKind, ...] = tuple(ActionKind)
 
 
 class PublishBlocked(KmsgError):
@@ -76,7 +89,7 @@ class FieldChange:
 class Action:
     """What the plan does for one template."""
 
-    kind: str
+    kind: ActionKind
     name: str
     slug: str | None = None
     folder: str | None = None
@@ -266,7 +279,7 @@ class Rule:
     """A row of the planning table: when `when` holds, the action is `kind` for `reason`, sending `send`."""
 
     name: str  # the situation, in words
-    kind: str
+    kind: ActionKind
     when: Callable[[Situation], bool]
     reason: Callable[[Situation], str] = lambda s: ""
     send: Callable[[Situation], dict[str, Any]] = lambda s: {}
@@ -276,13 +289,13 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "template.yaml names another appGuid",
+        f"{TEMPLATE_FILE} names another appGuid",
         CONFLICT,
         lambda s: s.declared_guid not in (None, "", s.app_guid),
         compared=False,
         reason=lambda s: (
-            f"template.yaml names appGuid '{s.declared_guid}' but this environment publishes to "
-            f"'{s.app_guid}'; remove appGuid from template.yaml or publish to its environment"
+            f"{TEMPLATE_FILE} names appGuid '{s.declared_guid}' but this environment publishes to "
+            f"'{s.app_guid}'; remove appGuid from {TEMPLATE_FILE} or publish to its environment"
         ),
     ),
     Rule("not published yet", ADD, lambda s: not s.remotes, send=_add_request, compared=False),

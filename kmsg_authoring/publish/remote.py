@@ -8,12 +8,12 @@ edited elsewhere (drift).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, FIELD_TYPES, MANAGED_TAG, UPDATE_FIELDS, TemplateStatus
+from kmsg_authoring.source.project import digest as content_digest
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -64,7 +64,7 @@ def normalize(fields: Mapping[str, Any]) -> dict[str, Any]:
 def digest(value: Any) -> str:
     """The short digest of one stored field's value, as the publish record holds it."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LEN]
+    return content_digest(text.encode("utf-8"))[:DIGEST_LEN]
 
 
 def record_tag(norm: Mapping[str, Any]) -> str:

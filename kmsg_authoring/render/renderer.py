@@ -26,13 +26,14 @@ from kmsg_authoring.model import (
     resolved_type,
     token_type,
 )
+from kmsg_authoring.model import BODY, FROM_NAME, SUBJECT, TO_ATTRIBUTE_PATH
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
     from kmsg_authoring.render.samples import Sample
 
 # Where a reference stands in the message.
-SUBJECT, FROM_NAME, TO, BODY = "subject", "fromName", "toAttributePath", "body"
+TO = TO_ATTRIBUTE_PATH
 
 DEFAULT_DARK = "#000000"
 DEFAULT_LIGHT = "#ffffff"
@@ -225,9 +226,9 @@ def render_message(
     """The message user_id receives from a template payload and a send request's msgParams and users."""
     resolver = _resolver or _Resolver(payload.get("msgParamsMap") or {}, msg_params, _users_by_id(users), qr_encoder)
     unresolved: list[Unresolved] = []
-    subject = _substitute(str(payload.get("subject") or ""), SUBJECT, resolver, user_id, unresolved)
-    from_name = _substitute(str(payload.get("fromName") or ""), FROM_NAME, resolver, user_id, unresolved)
-    to = _substitute(str(payload.get("toAttributePath") or ""), TO, resolver, user_id, unresolved)
+    subject = _substitute(str(payload.get(SUBJECT) or ""), SUBJECT, resolver, user_id, unresolved)
+    from_name = _substitute(str(payload.get(FROM_NAME) or ""), FROM_NAME, resolver, user_id, unresolved)
+    to = _substitute(str(payload.get(TO) or ""), TO, resolver, user_id, unresolved)
     body = _substitute(str(payload.get("body") or ""), BODY, resolver, user_id, unresolved)
     return Rendering(
         user_id=user_id,

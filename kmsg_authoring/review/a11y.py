@@ -22,32 +22,13 @@ from kmsg_authoring.lint.problem import Problem
 from kmsg_authoring.review.engines import BrowserMissing, ChromiumEngine, Shot
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import scheme_html
+from kmsg_authoring.lint.rules.accessibility import A11Y_CODES, AXE_RULES, LAYOUT_TABLE, SMALL_TEXT
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
     from kmsg_authoring.lint.report import LintReport
     from kmsg_authoring.source.config import Config
 
-# The catalog code of each axe-core rule that applies to email. Landmark, region, bypass and
-# page-title rules are left out: mail clients wrap the message in their own page.
-AXE_RULES: dict[str, str] = {
-    "color-contrast": "KM901",
-    "image-alt": "KM902",
-    "role-img-alt": "KM902",
-    "input-image-alt": "KM902",
-    "area-alt": "KM902",
-    "svg-img-alt": "KM902",
-    "link-name": "KM903",
-    "heading-order": "KM904",
-    "empty-heading": "KM904",
-    "html-has-lang": "KM905",
-    "html-lang-valid": "KM905",
-    "valid-lang": "KM905",
-    "link-in-text-block": "KM908",
-    "meta-viewport": "KM909",
-}
-LAYOUT_TABLE, SMALL_TEXT = "KM906", "KM907"
-A11Y_CODES: tuple[str, ...] = tuple(sorted({*AXE_RULES.values(), LAYOUT_TABLE, SMALL_TEXT}))
 
 _CHECK = """
 async ({rules, layoutTables, minSize}) => {

@@ -12,7 +12,6 @@ whose file is still there, is not rendered again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,6 +23,8 @@ from kmsg_authoring.errors import ConfigError, KmsgError, Location
 from kmsg_authoring.review.engines import CHROMIUM, ENGINES, Engines, Shot
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
+from kmsg_authoring.model import CONFIG_FILE
+from kmsg_authoring.source.project import digest
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -56,7 +57,7 @@ class SnapshotSettings:
 def snapshot_settings(config: Config) -> SnapshotSettings:
     """The validated [snapshot] table of kmsg.toml (defaults for what it leaves out)."""
     raw: Mapping[str, Any] = getattr(config, "snapshot", None) or {}
-    where = Location("kmsg.toml")
+    where = Location(CONFIG_FILE)
     for key in raw:
         if key not in _KEYS:
             raise ConfigError(f"[snapshot]: unknown key '{key}' (known: {', '.join(_KEYS)})", where)
@@ -131,11 +132,6 @@ class SnapshotResult:
     failures: dict[str, list[KmsgError]] = field(default_factory=dict)
     unresolved: list[tuple[Location, str, Unresolved]] = field(default_factory=list)
     templates: list[str] = field(default_factory=list)
-
-
-def sha256(data: bytes) -> str:
-    """Hex SHA-256."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
@@ -235,11 +231,21 @@ def plan(
                 label = recipient_label(i, rendering.user_id)
                 for scheme in schemes:
                     page = offline_page(scheme_html(rendering.body, scheme))
-                    digest = sha256(page.encode("utf-8"))
+                    page_digest = digest(page.encode("utf-8"))
                     for width in widths:
                         for engine in engines:
                             jobs.append(
-                                Job(slug, sample.name, rendering.user_id, label, width, scheme, engine, page, digest)
+                                Job(
+                                    slug,
+                                    sample.name,
+                                    rendering.user_id,
+                                    label,
+                                    width,
+                                    scheme,
+                                    engine,
+                                    page,
+                                    page_digest,
+                                )
                             )
     return jobs, result
 
@@ -312,7 +318,7 @@ def take_snapshots(
             path = out / entries[key]["file"]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(png)
-            entries[key]["png"] = sha256(png)
+            entries[key]["png"] = digest(png)
             entries[key]["size"] = list(_png_size(png))
             result.rendered.append(key)
     result.images = entries
@@ -322,7 +328,7 @@ def take_snapshots(
 
 def _intact(out: Path, entry: Mapping[str, Any]) -> bool:
     try:
-        return sha256((out / str(entry["file"])).read_bytes()) == entry.get("png")
+        return digest((out / str(entry["file"])).read_bytes()) == entry.get("png")
     except (OSError, KeyError):
         return False
 

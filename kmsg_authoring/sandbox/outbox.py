@@ -10,6 +10,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from kmsg_authoring.model import FROM_NAME
+
 PAGE_SIZE = 50
 
 _STYLE = """
@@ -86,7 +88,7 @@ def list_page(messages: list[dict[str, Any]], total: int, offset: int, limit: in
 
 def message_page(m: dict[str, Any]) -> str:
     """One rendered message: its envelope, anything left unresolved, and the body in a sandboxed frame."""
-    sender = m.get("fromName") or ""
+    sender = m.get(FROM_NAME) or ""
     if m.get("from"):
         sender = f"{sender} <{m['from']}>" if sender else m["from"]
     fields = [

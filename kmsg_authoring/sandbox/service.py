@@ -16,6 +16,7 @@ from typing import Any
 
 from kmsg_authoring.contract.schema import ParamError, params_schema, validate_params
 from kmsg_authoring.model import (
+    FROM_NAME,
     ADD_FIELDS,
     CURRENT_RECIPIENT,
     DEFAULT_PAGE_LIMIT,
@@ -361,7 +362,7 @@ class Service:
                     "userId": r.user_id,
                     "to": r.to,
                     "from": r.from_email,
-                    "fromName": r.from_name,
+                    FROM_NAME: r.from_name,
                     "cc": template.get("cc", ""),
                     "bcc": template.get("bcc", ""),
                     "subject": r.subject,

@@ -11,9 +11,9 @@ from types import MappingProxyType
 from typing import Any
 
 from kmsg_authoring.errors import ConfigError, Location
+from kmsg_authoring.model import CONFIG_FILE as CONFIG_FILE
 from kmsg_authoring.model import REGIONS, region_url
 
-CONFIG_FILE = "kmsg.toml"
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
 # A <link rel=stylesheet> to a remote URL: kept as written (never downloaded) or refused.
 REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")

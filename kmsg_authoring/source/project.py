@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from kmsg_authoring.model import TEMPLATE_FILE as TEMPLATE_FILE
 from kmsg_authoring.errors import Location, SourceError, UsageError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -26,7 +27,6 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ALIAS_BUDGET = 100_000
 MAX_YAML_DEPTH = 100
 
-TEMPLATE_FILE = "template.yaml"
 BODY_FILE = "body.html"
 BODY_MJML = "body.mjml"  # a body written in MJML, compiled to HTML by MRML
 SAMPLES_DIR = "samples"
@@ -92,7 +92,7 @@ CHANGED_WHILE_READ = "changed while read"
 
 
 def digest(data: bytes) -> str:
-    """The content hash the build cache keys sources by."""
+    """The SHA-256 hex digest of bytes: the one content hash of the toolkit (sources, outputs, snapshots)."""
     return hashlib.sha256(data).hexdigest()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from kmsg_authoring.errors import UsageError
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.source.files import write_atomic
+from kmsg_authoring.model import SANDBOX_URL, TEMPLATE_FILE
 
 SLUG_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")
 LAYOUT = "_layouts/base.html"
@@ -118,7 +119,7 @@ def new_template(config: Config, slug: str, *, mjml: bool = False) -> list[str]:
         written.append(config.rel(layout))
     title = slug.replace("-", " ").capitalize()
     files = {
-        folder / "template.yaml": _YAML.format(title=title),
+        folder / TEMPLATE_FILE: _YAML.format(title=title),
         folder / ("body.mjml" if mjml else "body.html"): (_MJML_BODY if mjml else _BODY).format(layout=layout_name),
         folder / "samples" / "default.yaml": _SAMPLE,
     }
@@ -142,7 +143,7 @@ company = "Example Events"
 # An environment to publish to. Uncomment it, fill it in, export the KS, then
 # `kmsg-author plan --env staging` shows what `kmsg-author publish --env staging` would do.
 # [environments.staging]
-# region = "nvp1"                # nvp1 | irp2 | frp2, or url = "http://127.0.0.1:8090/api/v1" for `kmsg-author sandbox`
+# region = "nvp1"                # nvp1 | irp2 | frp2, or url = "SANDBOX_URL" for `kmsg-author sandbox`
 # app_guid = "..."               # the App Registry GUID the templates belong to
 # ks_env = "KALTURA_KS"          # the environment variable holding an ADMIN KS
 
@@ -185,7 +186,11 @@ def init_project(root: Path) -> list[str]:
     example template on a layout. Refuses, writing nothing, when any of those files exists."""
     from kmsg_authoring.source.config import CONFIG_FILE, load_config
 
-    files = {CONFIG_FILE: _CONFIG, ".gitignore": _GITIGNORE, ".pre-commit-config.yaml": _PRE_COMMIT}
+    files = {
+        CONFIG_FILE: _CONFIG.replace("SANDBOX_URL", SANDBOX_URL),
+        ".gitignore": _GITIGNORE,
+        ".pre-commit-config.yaml": _PRE_COMMIT,
+    }
     taken = [
         name for name in [*files, f"templates_src/{LAYOUT}", f"templates_src/{EXAMPLE_SLUG}"] if (root / name).exists()
     ]

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from kmsg_authoring.review.compare import CHANGED, UNCHANGED, compare_sets, parse_threshold, pixel_diff
-from kmsg_authoring.review.snapshot import sha256, write_manifest
+from kmsg_authoring.review.snapshot import write_manifest
+from kmsg_authoring.source.project import digest
 
 
 def _png(path: Path, size: tuple[int, int], box: tuple[int, int, int, int] | None = None) -> str:
@@ -18,7 +19,7 @@ def _png(path: Path, size: tuple[int, int], box: tuple[int, int, int, int] | Non
         img.paste((200, 0, 0), box)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, format="PNG")
-    return sha256(path.read_bytes())
+    return digest(path.read_bytes())
 
 
 def _entry(file: str, digest: str, template: str = "t") -> dict[str, object]:

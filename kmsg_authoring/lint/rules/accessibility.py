@@ -10,8 +10,29 @@ from __future__ import annotations
 from kmsg_authoring.lint.registry import Option, Rule, add_rule
 
 
-def _add(code: str, name: str, severity: str, doc: str, options: dict[str, Option] | None = None) -> None:
+# The catalog code of each axe-core rule that applies to email, filled in by the rules below (each
+# names the axe-core rules it reports). Landmark, region, bypass and page-title rules are left out:
+# mail clients wrap the message in their own page.
+AXE_RULES: dict[str, str] = {}
+# The rules measured by kmsg-author's own script in the page rather than by axe-core.
+LAYOUT_TABLE, SMALL_TEXT = "KM906", "KM907"
+
+
+def _add(
+    code: str,
+    name: str,
+    severity: str,
+    doc: str,
+    options: dict[str, Option] | None = None,
+    axe: tuple[str, ...] = (),
+) -> None:
     add_rule(Rule(code=code, name=name, severity=severity, check=None, doc=doc, options=options or {}))
+    A11Y_CODES.append(code)
+    AXE_RULES.update(dict.fromkeys(axe, code))
+
+
+# Every rule of this family, in catalog order.
+A11Y_CODES: list[str] = []
 
 
 _add(
@@ -33,6 +54,7 @@ Bad:
 Good:
     <p style="color:#595959">Your ticket code is AC26-0042</p>
 """,
+    axe=("color-contrast",),
 )
 
 _add(
@@ -53,6 +75,7 @@ Good:
     <img src="https://example.com/banner.png" width="600" height="200" alt="Annual Conference, 12 May">
     <img src="https://example.com/spacer.gif" width="1" height="1" alt="">   (decoration)
 """,
+    axe=("image-alt", "role-img-alt", "input-image-alt", "area-alt", "svg-img-alt"),
 )
 
 _add(
@@ -72,6 +95,7 @@ Bad:
 Good:
     <a href="{joinLink}"><img src="https://example.com/join.png" width="200" height="48" alt="Join the event"></a>
 """,
+    axe=("link-name",),
 )
 
 _add(
@@ -91,6 +115,7 @@ Bad:
 Good:
     <h1>Your registration</h1> <h2>What to bring</h2>
 """,
+    axe=("heading-order", "empty-heading"),
 )
 
 _add(
@@ -110,6 +135,7 @@ Bad:
 Good:
     <html lang="en">
 """,
+    axe=("html-has-lang", "html-lang-valid", "valid-lang"),
 )
 
 _add(
@@ -169,6 +195,7 @@ Bad:
 Good:
     <p>Read the <a href="..." style="text-decoration:underline">agenda</a> first.</p>
 """,
+    axe=("link-in-text-block",),
 )
 
 _add(
@@ -188,4 +215,5 @@ Bad:
 Good:
     <meta name="viewport" content="width=device-width, initial-scale=1">
 """,
+    axe=("meta-viewport",),
 )

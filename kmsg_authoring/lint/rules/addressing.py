@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import USER_FIELDS, find_tokens, token_facts, types_where
+from kmsg_authoring.model import TO_ATTRIBUTE_PATH
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_RE = re.compile(rf"\A[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]+@{_LABEL}(?:\.{_LABEL})+\Z")
@@ -55,10 +56,10 @@ def bad_to_attribute_path(ctx: Context) -> Iterator[Finding]:
     Good:
         toAttributePath: "{recipient.email}"
     """
-    value = ctx.payload.get("toAttributePath")
+    value = ctx.payload.get(TO_ATTRIBUTE_PATH)
     if not isinstance(value, str) or not value.strip():
         return
-    where = ctx.at_field("toAttributePath")
+    where = ctx.at_field(TO_ATTRIBUTE_PATH)
     refs = list(find_tokens(value))
     if len(refs) != 1 or refs[0].raw != value:
         found = f"{len(refs)} references" if len(refs) != 1 else "text around the reference"
@@ -104,14 +105,14 @@ def to_attribute_not_email(ctx: Context) -> Iterator[Finding]:
     Good:
         toAttributePath: "{recipient.email}"
     """
-    value = ctx.payload.get("toAttributePath")
+    value = ctx.payload.get(TO_ATTRIBUTE_PATH)
     refs = list(find_tokens(value)) if isinstance(value, str) else []
     if len(refs) == 1 and refs[0].raw == value and _has_fields(ctx.declared.get(refs[0].name)):
         field = refs[0].field
         if field is not None and field in USER_FIELDS and field != "email":
             yield Finding(
                 f"toAttributePath reads User field '{field}', not 'email': write '{{{refs[0].name}.email}}'",
-                ctx.at_field("toAttributePath"),
+                ctx.at_field(TO_ATTRIBUTE_PATH),
             )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from kmsg_authoring.compile.types import TokenRef
+from kmsg_authoring.compile.types import TokenRef, Where
 from kmsg_authoring.lint.context import Context, Finding, tag_of
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import TOKEN_RE, Placement, find_tokens, types_where
@@ -18,7 +18,7 @@ IMAGE_TYPES = types_where(lambda f: f.placement is Placement.IMAGE_SRC)
 _VALUE_START = re.compile(r"""\s[\w:.-]+\s*=\s*["']?\s*\Z""")
 _A_OPEN = re.compile(r"<a\b", re.IGNORECASE)
 _A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
-_FIELD_WHERE = ("subject", "fromName")
+_FIELD_WHERE = (Where.SUBJECT, Where.FROM_NAME)
 _BLOCKS = ("td", "th", "div", "p", "li", "center", "table", "body", "section")
 
 
@@ -64,7 +64,7 @@ def link_token_misplaced(ctx: Context) -> Iterator[Finding]:
         kind = ctx.declared[t.name]
         if t.where in _FIELD_WHERE:
             yield Finding(f"{kind} token '{t.name}' in {t.where}: it is a URL; link it from the body", t.location)
-        elif t.where == "attribute":
+        elif t.where == Where.ATTRIBUTE:
             if t.attribute != "href" or not _link_element(t):
                 yield Finding(
                     f"{kind} token '{t.name}' in the {t.attribute} attribute of <{t.element}>: "
@@ -91,7 +91,7 @@ def link_token_as_text(ctx: Context) -> Iterator[Finding]:
     """
     links = ctx.of_type(*LINK_TYPES)
     for t in ctx.body_tokens:
-        if t.name in links and t.where == "text" and not inside_link(ctx, t.offset):
+        if t.name in links and t.where == Where.TEXT and not inside_link(ctx, t.offset):
             yield Finding(
                 f"{ctx.declared[t.name]} token '{t.name}' is shown as text outside a link; "
                 f'use <a href="{{{t.name}}}">',
@@ -116,16 +116,16 @@ def qr_token_misplaced(ctx: Context) -> Iterator[Finding]:
     """
     qrs = ctx.of_type(*IMAGE_TYPES)
     for t in ctx.compiled.tokens:
-        if t.name not in qrs or t.where in ("comment", "script", "css", "toAttributePath"):
+        if t.name not in qrs or t.where in (Where.COMMENT, Where.SCRIPT, Where.CSS, Where.TO_ATTRIBUTE_PATH):
             continue
         ok = (
-            t.where == "attribute"
+            t.where == Where.ATTRIBUTE
             and t.attribute == "src"
             and (t.element == "img" or (t.element or "").startswith("v:"))
             and whole_value(ctx, t)
         )
         if not ok:
-            place = t.where if t.where != "attribute" else f"the {t.attribute} attribute of <{t.element}>"
+            place = t.where if t.where != Where.ATTRIBUTE else f"the {t.attribute} attribute of <{t.element}>"
             yield Finding(
                 f"{ctx.declared[t.name]} token '{t.name}' in {place}: use it as the whole <img src=\"{{{t.name}}}\">",
                 t.location,
@@ -206,15 +206,15 @@ def token_not_visible(ctx: Context) -> Iterator[Finding]:
         <p>Hi {recipient.firstName}</p>
     """
     places = {
-        "comment": "an HTML comment, which recipients never see",
-        "script": "<script>, which mail clients strip",
-        "css": "a <style> block, not the text recipients read",
+        Where.COMMENT: "an HTML comment, which recipients never see",
+        Where.SCRIPT: "<script>, which mail clients strip",
+        Where.CSS: "a <style> block, not the text recipients read",
     }
     body = ctx.compiled.body
     for t in ctx.body_tokens:
-        if t.mso or t.where not in places or (t.where == "css" and t.attribute is not None):
+        if t.mso or t.where not in places or (t.where == Where.CSS and t.attribute is not None):
             continue
-        if t.where == "css":
+        if t.where == Where.CSS:
             spot = _css_spot(body, t.offset)
             if spot == "value":
                 continue  # substituted like any other token; the compiler keeps such rules on purpose

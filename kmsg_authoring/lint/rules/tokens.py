@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import NAME_RE, TOKEN_TYPES, USER_FIELDS, token_facts, types_where
+from kmsg_authoring.model import TO_ATTRIBUTE_PATH
 
 # Token types referenced with a field: `{recipient.firstName}`.
 FIELDED_TYPES = types_where(lambda f: f.has_fields)
 
 # toAttributePath has its own rule (KM401), so the reference rules skip it.
-_TO = "toAttributePath"
+_TO = TO_ATTRIBUTE_PATH
 
 
 @rule("KM101", "undeclared-token", "error")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from kmsg_authoring.compile.types import TokenRef
+from kmsg_authoring.compile.types import TokenRef, Where
 from kmsg_authoring.lint.context import Context, Finding, elements, style_declarations, tag_of
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.lint.sizing import expanded_bytes, kib
@@ -24,7 +24,7 @@ def _groups(ctx: Context) -> list[object]:
 def _unsub_hrefs(ctx: Context) -> list[TokenRef]:
     """Body references of UnsubscribeUri tokens that are an href."""
     names = ctx.of_type(TokenType.UNSUBSCRIBE_URI)
-    return [t for t in ctx.body_tokens if t.name in names and t.where == "attribute" and t.attribute == "href"]
+    return [t for t in ctx.body_tokens if t.name in names and t.where == Where.ATTRIBUTE and t.attribute == "href"]
 
 
 def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
