@@ -353,3 +353,14 @@ def test_a_name_spelled_again_is_caught() -> None:
         "kmsg_authoring.lint.x:1: 'toAttributePath'",
         "kmsg_authoring.lint.x:2: 8025",
     ]
+
+
+def test_library_code_checks_with_raise_not_assert() -> None:
+    """`python -O` drops asserts: a check the library relies on is an `if` that raises."""
+    found = [
+        f"{module}:{node.lineno}"
+        for module, source in package_sources().items()
+        for node in ast.walk(_parse(source))
+        if isinstance(node, ast.Assert)
+    ]
+    assert found == []

@@ -307,13 +307,15 @@ class MessagingClient:
         made = 0
         for attempt in range(attempts):
             if attempt:
-                assert failure is not None
+                if failure is None:
+                    raise RuntimeError("a retry without an earlier failure")
                 if not self._wait(attempt - 1, endpoint, deadline):
                     break
             made += 1
             try:
                 if failure is not None and failure.sent and not idempotent:
-                    assert applied is not None
+                    if applied is None:
+                        raise RuntimeError("a non-idempotent retry without a way to look for its effect")
                     found = applied()
                     if found is not None:
                         self.log(f"{endpoint}: the earlier attempt was applied; not sending it again")
@@ -323,7 +325,8 @@ class MessagingClient:
                 failure = exc
             except ApiError as exc:
                 # From `applied`: its one request failed; it counts as this attempt.
-                assert failure is not None
+                if failure is None:
+                    raise  # not from `applied` (which runs only after a failure): an answer already final
                 failure = _Failure(exc, retryable=exc.retryable, sent=True)
             if not failure.retryable:
                 raise failure.error
@@ -331,7 +334,8 @@ class MessagingClient:
                 raise AmbiguousWriteError(
                     f"{failure.error.message} (the server may or may not have applied it)", failure.error.status
                 )
-        assert failure is not None
+        if failure is None:
+            raise RuntimeError("a retry without an earlier failure")
         error = failure.error
         if not retry:
             raise error
@@ -431,10 +435,6 @@ class MessagingClient:
         """message/stats for a bulk message or a session: uppercase status -> count."""
         body = {"bulkId": bulk_id} if bulk_id else {"session": session}
         return self._object("message/stats", self.call("message/stats", body))
-
-    def list_unsubscribe_uris(self, **filter: Any) -> list[dict[str, Any]]:
-        """unsubscribe-uri/list, every page."""
-        return self.list_all("unsubscribe-uri/list", filter)
 
     @staticmethod
     def _object(endpoint: str, answer: Any, *, need_id: bool = False) -> dict[str, Any]:

@@ -210,7 +210,8 @@ class Translator:
             self.used.append(TranslationUse(locale, msgid, plural_id, strings, state, entry))
         if state != TRANSLATED:
             return fallback  # gettext's rule: a fuzzy or missing entry is not used
-        assert loaded is not None
+        if loaded is None:
+            raise RuntimeError("a translated entry without its catalog")
         index = 0 if plural is None else max(0, min(loaded.plural(n), len(strings) - 1))
         text = strings[index] or fallback
         if text is fallback:

@@ -71,7 +71,6 @@ class _Node:
     attrs: list[_Attr] = field(default_factory=list)
     children: list[_Node] = field(default_factory=list)
     content: str | None = None  # components whose content is HTML: the content as written
-    content_start: int = 0
     mark: str | None = None
     selfclose: bool = False
 
@@ -159,7 +158,6 @@ class _Stage:
                             m.start(),
                         )
                     node.content = text[m.end() : close.start()]
-                    node.content_start = m.end()
                     pos = close.end()
                 stack[-1].children.append(node)
                 if node.content is None and not node.selfclose:

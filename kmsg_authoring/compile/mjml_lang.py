@@ -437,7 +437,6 @@ UNSUPPORTED = frozenset({"mj-html-attributes", "mj-selector", "mj-html-attribute
 ATTRIBUTE_DEFAULTS = "mj-attributes"
 # Parents in which MRML fails on a comment (it wants only its own children there): no marks, no comments.
 NO_COMMENTS = frozenset({"mj-carousel", "mj-accordion-element", ATTRIBUTE_DEFAULTS})
-BODY_PARENTS = frozenset(n for n, c in COMPONENTS.items() if not c.head) - {"mjml", "mj-head", "mj-include"}
 
 
 def suggest(name: str, known: list[str]) -> str:

@@ -46,7 +46,8 @@ def sent_as_names(kind: str) -> tuple[str, ...]:
 
 # Section 4.4: the member of a JwtQrCode value that is a signing secret (never shown, never exported).
 SECRET_FIELD = "secret"
-assert SECRET_FIELD in JWT_QR_FIELDS
+if SECRET_FIELD not in JWT_QR_FIELDS:
+    raise RuntimeError("the JwtQrCode secret field must be one of JWT_QR_FIELDS")
 SECRET_PLACEHOLDER = "<your JWT signing secret>"
 
 # An inline image: `cid:` in an attribute value or a CSS url() (RFC 2392; the id is URL-encoded).

@@ -57,7 +57,8 @@ def scanned(ctx: Context) -> Scan:
     if found is None:
         root = ctx.config.root if ctx.config is not None else None
         found = ctx.cache["caniemail-scan"] = Scan(ctx.compiled, load(), root)
-    assert isinstance(found, Scan)
+    if not isinstance(found, Scan):
+        raise RuntimeError("the lint cache holds something else under the feature scan's key")
     return found
 
 

@@ -184,10 +184,14 @@ TOKENS: dict[TokenType, TokenFacts] = {
         at_send=f"a QR code image of a JWT signed at send time: {{{', '.join(JWT_QR_FIELDS)}}} (options optional)",
     ),
 }
-assert set(TOKENS) == set(TokenType)
-assert all(facts.at_send for facts in TOKENS.values())
-assert set(_MAGIC_LINK_VALUE["properties"]) == set(MAGIC_LINK_FIELDS)
-assert set(_JWT_QR_VALUE["properties"]) == set(JWT_QR_FIELDS)
+if set(TOKENS) != set(TokenType):
+    raise RuntimeError("TOKENS must have one row per TokenType")
+if not (all(facts.at_send for facts in TOKENS.values())):
+    raise RuntimeError("every row of TOKENS must say what a caller sends (at_send)")
+if set(_MAGIC_LINK_VALUE["properties"]) != set(MAGIC_LINK_FIELDS):
+    raise RuntimeError("the MagicLink value schema must have exactly the MAGIC_LINK_FIELDS")
+if set(_JWT_QR_VALUE["properties"]) != set(JWT_QR_FIELDS):
+    raise RuntimeError("the JwtQrCode value schema must have exactly the JWT_QR_FIELDS")
 
 
 def token_type(name: object) -> TokenType | None:

@@ -129,7 +129,8 @@ class Routes:
         in a locale of a template built per locale (None: the sample's locale, else the default)."""
         from kmsg_authoring.render.samples import load_sample
 
-        assert state.compiled is not None
+        if state.compiled is None:
+            raise RuntimeError("a template without a good build has no rendering")
         key = (state.slug, state.epoch, sample_name, locale)
         cached = self._renders.get(key)
         if cached is None:
@@ -143,7 +144,8 @@ class Routes:
     @staticmethod
     def in_locale(state: TemplateState, locale: str | None) -> CompiledTemplate:
         """A template's last good build in a locale (the default one when not built in that locale)."""
-        assert state.compiled is not None
+        if state.compiled is None:
+            raise RuntimeError("a template without a good build has no rendering")
         return state.locales.get(locale, state.compiled) if locale else state.compiled
 
     def handle(self, raw_path: str) -> Response:

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ConfigError, KmsgError, SourceError
@@ -110,7 +109,8 @@ class PreviewSite(Routes):
         problems = build_problems(self.config, report, ordered) if report is not None else []
         with self._new_epoch() as epoch:
             for slug in ordered:
-                assert report is not None
+                if report is None:
+                    raise RuntimeError("templates to refresh without a build report")
                 state = self.templates.get(slug) or TemplateState(slug)
                 keys = report.keys([slug])
                 localized = {
@@ -212,14 +212,6 @@ class PreviewSite(Routes):
         if rebuild:
             self._rebuild(rebuild)
         return rebuild
-
-    def on_paths(self, paths: Iterable[str | Path]) -> set[str]:
-        """on_change for absolute paths as a watcher reports them."""
-        rels = set()
-        for p in paths:
-            path = Path(p)
-            rels.add(self.config.rel(path) if path.is_absolute() else str(p))
-        return self.on_change(rels)
 
     def _reload_config(self) -> set[str]:
         from kmsg_authoring.source.config import load_config

@@ -93,7 +93,8 @@ def _add(client: MessagingClient, plan: Plan, action: Action) -> tuple[dict[str,
 
 
 def _delete(client: MessagingClient, action: Action) -> dict[str, Any]:
-    assert action.remote_id is not None
+    if action.remote_id is None:
+        raise RuntimeError("an update or delete without a remote id")
     try:
         return client.delete_template(action.remote_id)
     except ApiError as exc:
@@ -112,7 +113,8 @@ def _apply_one(client: MessagingClient, plan: Plan, action: Action) -> Outcome:
             remote, ours = _add(client, plan, action)
             return Outcome(action, DONE, f"added (id {remote.get('id')})", remote, created=ours)
         if action.kind == UPDATE:
-            assert action.remote_id is not None
+            if action.remote_id is None:
+                raise RuntimeError("an update or delete without a remote id")
             remote = client.update_template(action.remote_id, action.send)
             fields = ", ".join(c.field for c in action.changes) or "publish record"
             return Outcome(action, DONE, f"updated {fields}", remote)
@@ -177,7 +179,8 @@ def converge(client: MessagingClient, plan: Plan, outcomes: Sequence[Outcome]) -
         if is_managed(r):
             copies.setdefault(str(r.get("name", "")), []).append(r)
     for o in added:
-        assert o.remote is not None
+        if o.remote is None:
+            raise RuntimeError("an added template without its remote answer")
         mine = str(o.remote.get("id"))
         found = sorted(copies.get(o.action.name, []), key=created_first)
         if not found or str(found[0].get("id")) == mine:

@@ -344,7 +344,8 @@ SAMPLE_USER: dict[str, Any] = {
     "city": "New York",
     "zip": "10001",
 }
-assert tuple(SAMPLE_USER) == USER_FIELDS
+if tuple(SAMPLE_USER) != USER_FIELDS:
+    raise RuntimeError("SAMPLE_USER must give every User field, in order")
 
 
 # What a generated sample gives each token type: a value that fits it, for a token of this name.
@@ -364,7 +365,8 @@ _EXAMPLES: dict[TokenType, Callable[[str], Any]] = {
         "options": {"color": {"dark": "#000000", "light": "#ffffff"}},
     },
 }
-assert set(_EXAMPLES) == set(TokenType)
+if set(_EXAMPLES) != set(TokenType):
+    raise RuntimeError("every token type needs a sample value in _EXAMPLES")
 
 
 def default_sample(payload: Mapping[str, Any]) -> dict[str, Any]:

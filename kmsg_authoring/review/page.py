@@ -9,7 +9,6 @@ the template, the sample and the engine.
 from __future__ import annotations
 
 import re
-from base64 import b64encode
 from urllib.parse import quote
 
 # Data URIs for images and fonts, inline styles; nothing is fetched.
@@ -98,8 +97,3 @@ def inject_head(html: str, markup: str) -> str:
 def offline_page(html: str) -> str:
     """The email as an engine loads it: network blocked, remote images as boxes, animations frozen."""
     return inject_head(placeholder_images(html), CSP_META + FREEZE_STYLE)
-
-
-def data_url(html: str) -> str:
-    """The page as a data: URL (for engines driven by URL alone)."""
-    return "data:text/html;charset=utf-8;base64," + b64encode(html.encode("utf-8")).decode("ascii")

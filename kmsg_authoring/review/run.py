@@ -35,7 +35,6 @@ class Review:
     comparison: Comparison
     report: Path
     baseline: str | None
-    baseline_snapshot: SnapshotResult | None = None
 
     @property
     def exit_code(self) -> int:
@@ -72,7 +71,6 @@ def snapshot_review(
     schemes = tuple(schemes or settings.schemes)
     runner = engines if engines is not None else Engines(names)
     base_dir = out / BASELINE_DIR
-    baseline_result = None
     try:
         runner.check()
         if compare is not None:
@@ -82,7 +80,7 @@ def snapshot_review(
                     raise UsageError(f"{compare} is a folder without a snapshot manifest.json")
                 copy_snapshot_folder(candidate, base_dir)
             else:
-                baseline_result = snapshot_revision(
+                snapshot_revision(
                     config,
                     compare,
                     base_dir,
@@ -115,4 +113,4 @@ def snapshot_review(
             out, out, threshold, [ImageChange(k, ADDED, None, v) for k, v in sorted(current.items())]
         )
     report = write_report(comparison, out, baseline_label=compare)
-    return Review(result, comparison, report, compare, baseline_result)
+    return Review(result, comparison, report, compare)

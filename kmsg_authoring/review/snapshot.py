@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -353,11 +353,3 @@ def _update_manifest(config: Config, out: Path, result: SnapshotResult, previous
                 stale.unlink()
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(out, merged)
-
-
-def images_of(
-    manifest: Mapping[str, Mapping[str, Any]], templates: Iterable[str] | None = None
-) -> dict[str, Mapping[str, Any]]:
-    """The manifest's images of some templates (all with None)."""
-    wanted = set(templates) if templates is not None else None
-    return {k: v for k, v in manifest.items() if wanted is None or v.get("template") in wanted}

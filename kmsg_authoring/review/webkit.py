@@ -35,7 +35,6 @@ class WebKitEngine(Engine):
         self.xvfb = Xvfb()
         self.pages = FilePages()
         self._drivers: dict[str, Any] = {}
-        self._chrome: dict[str, tuple[int, int]] = {}
 
     def identity(self) -> str:
         return f"webkit:{program_stamp(self.driver_path)}:{program_stamp(self.browser_path)}"

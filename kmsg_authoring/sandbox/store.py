@@ -138,9 +138,12 @@ USERS = Collection("users", {}, {"idIn": ("in", "id"), "groupIds": ("doc_any", "
 COLLECTIONS = (TEMPLATES, UNSUBSCRIBE_URIS, BULK_MESSAGES, DISCRETE_MESSAGES, USERS)
 
 # The filters the guide lists are exactly the ones the store implements.
-assert set(TEMPLATES.filters) == set(TEMPLATE_LIST_FILTERS)
-assert set(UNSUBSCRIBE_URIS.filters) == set(UNSUBSCRIBE_URI_LIST_FILTERS)
-assert set(BULK_MESSAGES.filters) == set(MESSAGE_LIST_FILTERS)
+if set(TEMPLATES.filters) != set(TEMPLATE_LIST_FILTERS):
+    raise RuntimeError("the template filters disagree with the API guide's list")
+if set(UNSUBSCRIBE_URIS.filters) != set(UNSUBSCRIBE_URI_LIST_FILTERS):
+    raise RuntimeError("the unsubscribe URI filters disagree with the API guide's list")
+if set(BULK_MESSAGES.filters) != set(MESSAGE_LIST_FILTERS):
+    raise RuntimeError("the message filters disagree with the API guide's list")
 
 
 class BadFilter(ValueError):

@@ -481,7 +481,8 @@ def fast_busy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("lock", ["write", "exclusive"])
-def test_a_cache_held_by_another_process_is_a_miss(example_project: Path, fast_busy: None, lock: str) -> None:
+@pytest.mark.usefixtures("fast_busy")
+def test_a_cache_held_by_another_process_is_a_miss(example_project: Path, lock: str) -> None:
     import sqlite3
 
     config = load_config(example_project)
