@@ -98,7 +98,7 @@ class MessagingClient:
         self._log = log
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
-        self._deadline = Deadline()
+        self._deadline = Deadline(clock)
         self._calls = threading.local()
         self.counts: Counter[str] = Counter()
         self._http = httpx.Client(
@@ -168,7 +168,7 @@ class MessagingClient:
             )
         with self._lock:
             self.counts[endpoint] += 1
-        self._deadline.at = time.monotonic() + left
+        self._deadline.at = deadline
         try:
             with self._http.stream("POST", endpoint, json=body, timeout=min(self._timeout, left)) as response:
                 answer = self._read(endpoint, response, deadline)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpcore
@@ -11,9 +12,20 @@ import httpx
 
 
 class Deadline(threading.local):
-    """The monotonic time by which the current thread's request must be done (None: no request)."""
+    """The time by which the current thread's request must be done (None: no request), on `clock`.
+
+    The clock is the client's own (injected in tests), so the deadline the retries see and the one the
+    sockets are held to are one and the same.
+    """
 
     at: float | None = None
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+
+    def left(self) -> float | None:
+        """Seconds left before the deadline (None: no request under way)."""
+        return None if self.at is None else self.at - self.clock()
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -50,10 +62,9 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
     def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
         """timeout, cut to what is left before the deadline; error when nothing is left."""
-        at = self._deadline.at
-        if at is None:
+        left = self._deadline.left()
+        if left is None:
             return timeout
-        left = at - time.monotonic()
         if left <= 0:
             raise error("the request took longer than its deadline")
         return left if timeout is None else min(timeout, left)

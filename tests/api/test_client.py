@@ -222,3 +222,20 @@ def test_a_ks_that_cannot_be_a_header_is_refused_without_quoting_it(bad: str) ->
     assert "MY_KS" in str(info.value) and bad.strip() not in str(info.value)
     with pytest.raises(ConfigError):
         MessagingClient(URL, bad)
+
+
+def test_socket_waits_are_bounded_on_the_clients_own_clock() -> None:
+    """The deadline the sockets are held to is read on the injected clock, like the retries' one."""
+    import httpcore
+
+    from kmsg_authoring.api.deadline import Deadline, DeadlineBackend
+
+    now = [100.0]
+    deadline = Deadline(lambda: now[0])
+    backend = DeadlineBackend(httpcore.SyncBackend(), deadline)
+    assert backend.clamp(30.0, httpcore.ReadTimeout) == 30.0  # no request under way
+    deadline.at = 105.0
+    assert backend.clamp(30.0, httpcore.ReadTimeout) == 5.0
+    now[0] = 106.0
+    with pytest.raises(httpcore.ReadTimeout):
+        backend.clamp(30.0, httpcore.ReadTimeout)
