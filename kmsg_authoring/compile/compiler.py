@@ -102,6 +102,13 @@ class _Compiler:
         self.body_name = BODY_MJML if only_mjml else BODY_FILE
         self.body_rel = f"{self.rel_folder}/{self.body_name}"
         self.deps: set[str] = {self.meta_rel, self.body_rel}
+        # The metadata every later step reads: read and checked before anything else happens.
+        if not (self.folder / TEMPLATE_FILE).is_file():
+            raise SourceError(f"missing {TEMPLATE_FILE}", Location(self.meta_rel))
+        self.meta_text = read_text(self.folder / TEMPLATE_FILE, self.meta_rel, root=self.config.root)
+        self.meta_index = LineIndex(self.meta_text)
+        self.meta: YamlDoc = load_yaml(self.meta_text, self.meta_rel)
+        validate_template_yaml(self.meta)
 
     # -- errors ---------------------------------------------------------------------------------
     def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
@@ -307,12 +314,7 @@ class _Compiler:
         return "".join(out), refs
 
     def compile(self) -> CompiledTemplate:
-        if not (self.folder / TEMPLATE_FILE).is_file():
-            raise SourceError(f"missing {TEMPLATE_FILE}", Location(self.meta_rel))
-        self.meta_text = read_text(self.folder / TEMPLATE_FILE, self.meta_rel, root=self.config.root)
-        self.meta_index = LineIndex(self.meta_text)
-        self.meta: YamlDoc = load_yaml(self.meta_text, self.meta_rel)
-        validate_template_yaml(self.meta)
+        """The compiled template: body, fields, tokens and the source map."""
         data = self.meta.data
         settings: dict[str, Any] = dict(data.get("kmsg") or {})
         jinja_on = bool(settings.get("jinja", True))
