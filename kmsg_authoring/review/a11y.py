@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import KmsgError, Location
 from kmsg_authoring.lint.problem import Problem
-from kmsg_authoring.review.engines import BrowserMissing, ChromiumEngine, Shot
+from kmsg_authoring.review.browser import BrowserMissing, Shot
+from kmsg_authoring.review.chromium import ChromiumEngine
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import scheme_html
 from kmsg_authoring.lint.rules.accessibility import A11Y_CODES, AXE_RULES, LAYOUT_TABLE, SMALL_TEXT

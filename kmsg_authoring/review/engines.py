@@ -21,38 +21,16 @@ from typing import Self
 
 from kmsg_authoring.review.browser import (
     CHROMIUM,
-    CLIENTS,
     ENGINES,
     FIREFOX,
-    VIEWPORT_HEIGHT,
     WEBKIT,
-    BrowserMissing,
     Engine,
     Shot,
 )
-from kmsg_authoring.review.chromium import ChromiumEngine, chromium_path
-from kmsg_authoring.review.firefox import FirefoxEngine, firefox_path
-from kmsg_authoring.review.webkit import WebKitEngine, minibrowser_path
+from kmsg_authoring.review.chromium import ChromiumEngine
+from kmsg_authoring.review.firefox import FirefoxEngine
+from kmsg_authoring.review.webkit import WebKitEngine
 
-__all__ = [
-    "CHROMIUM",
-    "CLIENTS",
-    "ENGINES",
-    "FIREFOX",
-    "VIEWPORT_HEIGHT",
-    "WEBKIT",
-    "BrowserMissing",
-    "ChromiumEngine",
-    "Engine",
-    "Engines",
-    "FirefoxEngine",
-    "Shot",
-    "WebKitEngine",
-    "chromium_path",
-    "firefox_path",
-    "minibrowser_path",
-    "parse_engines",
-]
 
 FACTORIES: dict[str, Callable[[], Engine]] = {CHROMIUM: ChromiumEngine, WEBKIT: WebKitEngine, FIREFOX: FirefoxEngine}
 

@@ -23,7 +23,7 @@ from kmsg_authoring.review.compare import (
     Comparison,
     ImageChange,
 )
-from kmsg_authoring.review.engines import CLIENTS, ENGINES
+from kmsg_authoring.review.browser import CLIENTS, ENGINES
 
 REPORT = "report.html"
 _RANK = {CHANGED: 0, ADDED: 1, REMOVED: 2, UNCHANGED: 3}

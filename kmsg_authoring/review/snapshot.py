@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ConfigError, KmsgError, Location
-from kmsg_authoring.review.engines import CHROMIUM, ENGINES, Engines, Shot
+from kmsg_authoring.review.browser import CHROMIUM, ENGINES, Shot
+from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
 from kmsg_authoring.model import CONFIG_FILE

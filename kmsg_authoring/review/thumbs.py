@@ -117,7 +117,8 @@ class Thumbnails:
             self._queue.join()
 
     def _work(self) -> None:
-        from kmsg_authoring.review.engines import BrowserMissing, Engines
+        from kmsg_authoring.review.browser import BrowserMissing
+        from kmsg_authoring.review.engines import Engines
         from kmsg_authoring.review.snapshot import take_snapshots
         from kmsg_authoring.source.project import discover
 

@@ -13,18 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--font-render-hinting=none",
-    "--disable-lcd-text",
-]
+from tests.browser import ARGS, CHROMIUM
+
 WIDTHS = (600, 375)
 HEIGHT = 800
 

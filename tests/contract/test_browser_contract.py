@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 # ruff: noqa: F811 - `preview` is the live preview fixture of the browser tests, imported to be shared
-from tests.preview.test_browser import ARGS, CHROMIUM, LivePreview, preview, pytestmark  # noqa: F401
+from tests.browser import ARGS, CHROMIUM, requires_chromium
+from tests.preview.test_browser import LivePreview, preview  # noqa: F401
+
+pytestmark = requires_chromium
 
 
 def test_the_contract_tab_in_chromium(preview: LivePreview) -> None:

@@ -12,26 +12,9 @@ from kmsg_authoring.source.config import load_config
 from kmsg_authoring.preview.pages import OVERLAY_ID
 from kmsg_authoring.preview.server import LivePreview
 from kmsg_authoring.preview.site import PreviewSite
+from tests.browser import ARGS, CHROMIUM, requires_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-# CI installs Chromium and sets KMSG_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed at /usr/bin/chromium",
-    ),
-]
+pytestmark = requires_chromium
 
 
 @pytest.fixture

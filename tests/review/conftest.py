@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.review.engines import chromium_path, firefox_path, minibrowser_path
+from kmsg_authoring.review.chromium import chromium_path
+
+from kmsg_authoring.review.firefox import firefox_path
+
+from kmsg_authoring.review.webkit import minibrowser_path
 
 # CI installs every engine and sets KMSG_REQUIRE_BROWSER, so there a missing engine fails instead of skipping.
 REQUIRED = bool(os.environ.get("KMSG_REQUIRE_BROWSER"))

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from kmsg_authoring.cli import main
-from kmsg_authoring.review.engines import ENGINES, VIEWPORT_HEIGHT, BrowserMissing, Engines
+from kmsg_authoring.review.browser import ENGINES, VIEWPORT_HEIGHT, BrowserMissing
+from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.snapshot import take_snapshots
 from kmsg_authoring.source.config import load_config
 from tests.review.conftest import needs
