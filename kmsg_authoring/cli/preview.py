@@ -135,7 +135,9 @@ def _once(config: Config, args: argparse.Namespace) -> int:
 
 
 def _watch(config: Config, args: argparse.Namespace) -> int:
+    import sys
     import threading
+    import time
     import webbrowser
     from urllib.parse import quote
 
@@ -143,7 +145,12 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from kmsg_authoring.preview.server import start_live_preview
 
     live = start_live_preview(
-        config, host=args.host, port=args.port, snapshots=not args.no_snapshots, on_rebuild=_rebuilt_printer()
+        config,
+        host=args.host,
+        port=args.port,
+        snapshots=not args.no_snapshots,
+        on_rebuild=_rebuilt_printer(),
+        on_error=lambda text: print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True),
     )
     url = live.url + (f"t/{quote(args.template)}" if args.template else "")
     out(f"Previewing {len(live.site.templates)} template(s) at {url} (Ctrl-C to stop)")

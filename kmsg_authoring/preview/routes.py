@@ -52,8 +52,12 @@ def _html(status: int, text: str, *headers: tuple[str, str]) -> Response:
     return Response(status, "text/html; charset=utf-8", text.encode("utf-8"), headers)
 
 
+class BadRequest(Exception):
+    """A request the preview cannot answer as asked (a malformed query value): 400."""
+
+
 def internal_error(exc: Exception) -> Response:
-    """A 500 page naming an unexpected failure, instead of a traceback."""
+    """A 500 page naming an unexpected failure, instead of a traceback (the cause goes to the server's log)."""
     from html import escape
 
     text = f"preview failed unexpectedly: {type(exc).__name__}: {exc}"
@@ -166,8 +170,8 @@ class Routes:
                 return self._template_route(path[len("/t/") :], query)
             if path.startswith("/snapshots/") and self.thumbnails is not None:
                 return self._snapshot_file(path[len("/snapshots/") :])
-        except (ValueError, KeyError):
-            pass
+        except BadRequest as exc:
+            return _html(400, not_found_page(str(exc), self.current(None), None))
         return self._not_found("No such page.")
 
     def _not_found(self, message: str, slug: str | None = None) -> Response:
@@ -201,7 +205,10 @@ class Routes:
         return Response(200, "image/png", path.read_bytes(), (("Cache-Control", "no-store"),))
 
     def _livereload(self, query: dict[str, list[str]]) -> Response:
-        since = int(query.get("since", ["0"])[0])
+        since_text = query.get("since", ["0"])[0]
+        if not since_text.isdigit():
+            raise BadRequest(f"since must be a build number, not {since_text!r}")
+        since = int(since_text)
         slug = query.get("slug", [None])[0]
         epoch = self.wait(since, slug)
         return Response(200, "text/plain; charset=utf-8", str(epoch).encode(), (("Cache-Control", "no-store"),))

@@ -91,6 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.server.site.handle(self.path)
         except Exception as exc:  # noqa: BLE001 - one bad page must not print a traceback or stop the server
             response = internal_error(exc)
+            self.server.log_error(self.path, exc)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -120,10 +121,21 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, site: PreviewSite, host: str, port: int) -> None:
+    def __init__(self, site: PreviewSite, host: str, port: int, on_error: Callable[[str], None] | None = None) -> None:
         self.site = site
         self.bound_host = host
+        self.on_error = on_error
         super().__init__((host, port), _Handler)
+
+    def log_error(self, path: str, exc: Exception) -> None:
+        """Hand an unexpected failure of a page, with where it happened, to the log (if any)."""
+        if self.on_error is None:
+            return
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ is not None else None
+        at = f" at {Path(where.filename).name}:{where.lineno}" if where is not None else ""
+        self.on_error(f"GET {path} failed: {type(exc).__name__}: {exc}{at}")
 
     def url_hint(self) -> str:
         """The addresses a Host header may name, for the refusal message."""
@@ -143,8 +155,10 @@ class LivePreview:
         port: int = DEFAULT_PORT,
         watcher: Watcher | None = None,
         quiet: float = 0.05,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self.site = site
+        self.on_error = on_error
         self.host = host
         self.port = port
         self.watcher: Watcher = watcher if watcher is not None else WatchdogWatcher()
@@ -161,7 +175,7 @@ class LivePreview:
     def start(self) -> None:
         """Build everything, then serve and watch in background threads."""
         try:
-            self.server = PreviewHTTPServer(self.site, self.host, self.port)
+            self.server = PreviewHTTPServer(self.site, self.host, self.port, self.on_error)
         except OSError as exc:
             raise UsageError(f"cannot serve on {self.host}:{self.port}: {exc.strerror}; pick another --port") from None
         self.port = int(self.server.server_address[1])
@@ -207,6 +221,7 @@ def start_live_preview(
     port: int = DEFAULT_PORT,
     snapshots: bool = True,
     on_rebuild: Callable[[Rebuilt], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
 ) -> LivePreview:
     """Build every template, then serve and watch (with live snapshot thumbnails unless snapshots is False)."""
     site = PreviewSite(config, on_rebuild=on_rebuild)
@@ -214,6 +229,6 @@ def start_live_preview(
         from kmsg_authoring.review.thumbs import Thumbnails
 
         site.thumbnails = Thumbnails(config, on_done=site.on_thumbnails)
-    live = LivePreview(site, host=host, port=port)
+    live = LivePreview(site, host=host, port=port, on_error=on_error)
     live.start()
     return live
