@@ -12,7 +12,7 @@ from kmsg_authoring.errors import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK, exit_stat
 from kmsg_authoring.publish.run import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
-    from kmsg_authoring.publish.plan import Plan
+    from kmsg_authoring.publish.actions import Plan
 
 
 def add_env_options(parser: argparse.ArgumentParser, purpose: str) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ApiError, KmsgError
 from kmsg_authoring.model import TemplateStatus
-from kmsg_authoring.publish.plan import ADD, CONFLICT, DRIFT, PRUNE, UNCHANGED, UPDATE, Action, Plan, changes_between
+from kmsg_authoring.publish.actions import ADD, CONFLICT, DRIFT, PRUNE, UNCHANGED, UPDATE, Action, Plan, changes_between
 from kmsg_authoring.publish.remote import created_first, find_live, is_managed, normalize, remote_templates
 
 if TYPE_CHECKING:

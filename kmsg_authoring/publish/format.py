@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.publish.apply import FAILED, SKIPPED, PublishResult
-from kmsg_authoring.publish.plan import ADD, CONFLICT, DRIFT, PRUNE, UNCHANGED, UPDATE, Action, FieldChange, Plan
+from kmsg_authoring.publish.actions import ADD, CONFLICT, DRIFT, PRUNE, UNCHANGED, UPDATE, Action, FieldChange, Plan
 
 if TYPE_CHECKING:
     from kmsg_authoring.publish.ids import TemplateId

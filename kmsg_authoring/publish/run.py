@@ -15,7 +15,7 @@ from kmsg_authoring.errors import UsageError
 if TYPE_CHECKING:
     from kmsg_authoring.publish.apply import Outcome, PublishResult
     from kmsg_authoring.publish.ids import TemplateId
-    from kmsg_authoring.publish.plan import Plan
+    from kmsg_authoring.publish.actions import Plan
     from kmsg_authoring.publish.pull import PullResult
     from kmsg_authoring.publish.sendtest import Delivery
     from kmsg_authoring.source.config import Config, Environment

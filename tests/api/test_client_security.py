@@ -240,7 +240,8 @@ def test_one_add_is_posted_at_most_four_times_whatever_fails() -> None:
         return httpx.Response(503, json={"message": "busy"})
 
     from kmsg_authoring.publish.apply import FAILED, apply_plan
-    from kmsg_authoring.publish.plan import LocalTemplate, make_plan
+    from kmsg_authoring.publish.actions import LocalTemplate
+    from kmsg_authoring.publish.plan import make_plan
 
     sleeps: list[float] = []
     client = MessagingClient(

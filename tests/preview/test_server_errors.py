@@ -25,9 +25,7 @@ class _NoWatcher:
 @pytest.fixture
 def served(example_project: Path) -> Iterator[tuple[LivePreview, list[str]]]:
     logged: list[str] = []
-    live = LivePreview(
-        PreviewSite(load_config(example_project)), port=0, watcher=_NoWatcher(), on_error=logged.append
-    )
+    live = LivePreview(PreviewSite(load_config(example_project)), port=0, watcher=_NoWatcher(), on_error=logged.append)
     live.start()
     yield live, logged
     live.stop()

@@ -7,7 +7,8 @@ from typing import Any
 from kmsg_authoring.model import MANAGED_TAG
 from kmsg_authoring.publish.apply import DONE, FAILED, SKIPPED, SUPERSEDED, PublishResult, apply_plan
 from kmsg_authoring.publish.format import format_result
-from kmsg_authoring.publish.plan import LocalTemplate, make_plan
+from kmsg_authoring.publish.actions import LocalTemplate
+from kmsg_authoring.publish.plan import make_plan
 from tests.publish.fake_api import FakeApi
 
 GUID = "app-1"

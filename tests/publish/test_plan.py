@@ -10,17 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kmsg_authoring.model import MANAGED_TAG
-from kmsg_authoring.publish.plan import (
-    ADD,
-    CONFLICT,
-    DRIFT,
-    PRUNE,
-    UNCHANGED,
-    UPDATE,
-    LocalTemplate,
-    Plan,
-    compute_plan,
-)
+from kmsg_authoring.publish.actions import ADD, CONFLICT, DRIFT, PRUNE, UNCHANGED, UPDATE, LocalTemplate, Plan
+from kmsg_authoring.publish.plan import compute_plan
 from kmsg_authoring.publish.format import format_plan
 from kmsg_authoring.publish.remote import normalize, parse_record, record_tag, tags_for
 

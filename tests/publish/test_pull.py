@@ -10,7 +10,8 @@ import yaml
 
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.publish.apply import apply_plan
-from kmsg_authoring.publish.plan import UNCHANGED, local_templates, make_plan
+from kmsg_authoring.publish.actions import UNCHANGED
+from kmsg_authoring.publish.plan import local_templates, make_plan
 from kmsg_authoring.publish.pull import PullRefused, pull, slugify, template_yaml
 from tests.publish.fake_api import FakeApi
 
