@@ -156,7 +156,7 @@ def find_root(start: Path) -> Path:
 def _table(data: dict[str, Any], key: str, text: str, *parent: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"[{'.'.join((*parent, key))}] must be a table", toml_location(text, *parent, key))
+        raise ConfigError(f"[{key}] must be a table", toml_location(text, *parent, key))
     return value
 
 
