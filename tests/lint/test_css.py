@@ -101,7 +101,8 @@ def test_the_shipped_data_is_mdn_data_with_its_license() -> None:
 
 
 def test_the_data_script_makes_the_shipped_file_from_the_npm_packages(tmp_path: Path) -> None:
-    """Where the packages are unpacked (KMSG_CSS_DATA_PACKAGES, set by .ci/run), the script rebuilds the file."""
+    """Where the packages are installed (KMSG_CSS_DATA_PACKAGES: a node_modules folder, set by .ci/run),
+    the script rebuilds exactly the shipped file from them."""
     import os
     import subprocess
     import sys
@@ -110,10 +111,10 @@ def test_the_data_script_makes_the_shipped_file_from_the_npm_packages(tmp_path: 
     if not folder:
         if os.environ.get("KMSG_REQUIRE_CSS_DATA"):
             pytest.fail("KMSG_REQUIRE_CSS_DATA is set but KMSG_CSS_DATA_PACKAGES is not")
-        pytest.skip("KMSG_CSS_DATA_PACKAGES (unpacked mdn-data and css-tree npm packages) is not set")
+        pytest.skip("KMSG_CSS_DATA_PACKAGES (a node_modules folder with css-tree and mdn-data) is not set")
     repo = Path(__file__).resolve().parents[2]
     out = tmp_path / "css.json"
-    args = ["--mdn-data", f"{folder}/mdn-data/package", "--css-tree", f"{folder}/css-tree/package", "--out", str(out)]
+    args = ["--mdn-data", f"{folder}/mdn-data", "--css-tree", f"{folder}/css-tree", "--out", str(out)]
     subprocess.run([sys.executable, str(repo / "scripts" / "css_data.py"), *args], check=True, timeout=120)
     shipped = repo / "kmsg_authoring" / "lint" / "data" / "css.json"
     assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
