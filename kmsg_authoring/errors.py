@@ -15,6 +15,24 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT (128 + 2)
 HIDDEN = "<hidden>"
 
 
+def hide(text: str, *secrets: str) -> str:
+    """text with every secret shown as HIDDEN wherever it stands as a whole: not inside a longer word.
+
+    A short secret ("s") would otherwise turn "missing" into "mi<hidden><hidden>ing" while
+    revealing nothing it hid; where it stands on its own (quoted, after '=' or a space) it is hidden
+    whatever its length. Longer secrets first, so that one inside another is not half-replaced.
+    """
+    import re
+
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if not secret:
+            continue
+        before = r"(?<!\w)" if re.match(r"\w", secret) else ""
+        after = r"(?!\w)" if re.search(r"\w\Z", secret) else ""
+        text = re.sub(before + re.escape(secret) + after, HIDDEN, text)
+    return text
+
+
 def exit_status(failed: bool) -> int:
     """EXIT_FAILURE when a command found problems or failed, else EXIT_OK."""
     return EXIT_FAILURE if failed else EXIT_OK

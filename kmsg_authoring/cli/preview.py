@@ -78,8 +78,19 @@ def run(args: argparse.Namespace) -> int:
     """Run the preview command."""
     from kmsg_authoring.cli._common import config_from
     from kmsg_authoring.errors import UsageError
+    from kmsg_authoring.source.config import CONFIG_FILE
 
     config = config_from(args)
+    if not (config.root / CONFIG_FILE).is_file() and not config.src_dir.is_dir():
+        # Not a project: nothing to preview, and nothing is written here.
+        raise UsageError(
+            f"{config.root} is not a kmsg-author project (no {CONFIG_FILE} here or above, no "
+            f"{config.rel(config.src_dir)}/); run it in a project, pass -C PROJECT, or make one with `kmsg-author init`"
+        )
+    if args.template and not args.all:
+        from kmsg_authoring.source.targets import template_doc
+
+        template_doc(config, args.template)  # an unknown template is an error, not a page that answers 404
     if args.watch:
         if args.out or args.sample or args.all:
             raise UsageError(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from kmsg_authoring.errors import HIDDEN
+from kmsg_authoring.errors import hide
 from kmsg_authoring.model import CURRENT_RECIPIENT, JWT_QR_FIELDS, TOKEN_TYPES, TOKENS, TokenType, sent_as, token_type
 from kmsg_authoring.model.shapes import send_request_schema
 
@@ -316,7 +316,7 @@ def redact(errors: Sequence[ParamError], document: Any) -> list[ParamError]:
     for e in errors:
         message = e.message
         for secret in secrets:
-            message = message.replace(_show(secret), HIDDEN).replace(secret, HIDDEN)
+            message = hide(message, _show(secret), secret)
         out.append(ParamError(e.pointer, message))
     return out
 

@@ -55,10 +55,9 @@ def export_preview(
     from kmsg_authoring.source.project import discover
 
     if slug not in discover(config.src_dir):
-        known = ", ".join(discover(config.src_dir)) or "none"
-        from kmsg_authoring.errors import UsageError
+        from kmsg_authoring.source.targets import no_template
 
-        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {known})")
+        raise no_template(config, slug)
     compiled = compile_template(config, slug)
     chosen = load_sample(config, compiled, sample)
     if chosen.locale and compiled.locale not in (None, chosen.locale):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kmsg_authoring.errors import HIDDEN, Location, SourceError, UsageError
+from kmsg_authoring.errors import Location, SourceError, UsageError, hide
 from kmsg_authoring.model import (
     CURRENT_RECIPIENT,
     SEND_FIELDS,
@@ -209,7 +209,7 @@ def _secrets(data: Any) -> list[str]:
 def _redact(message: str, data: Any) -> str:
     """A message with every sample secret shown as <hidden>: problems get printed and served."""
     for secret in _secrets(data):
-        message = message.replace(repr(secret), HIDDEN).replace(secret, HIDDEN)
+        message = hide(message, repr(secret), secret)
     return message
 
 

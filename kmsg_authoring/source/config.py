@@ -22,6 +22,9 @@ REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
 _SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n")
+BUILD_KEYS = ("inliner", "remote_stylesheets", "src", "out", "render_time_limit", "render_size_limit_mb", "mjml")
+# Where tomllib says a syntax error is: "... (at line 3, column 9)".
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 # A locale code as catalogs and adminTags spell it: "fr", "pt_BR", "zh_Hant".
 _LOCALE_CODE = re.compile(r"\A[a-z]{2,3}(?:_[A-Za-z0-9]{2,8})*\Z")
 
@@ -91,6 +94,56 @@ class Config:
             ) from None
 
 
+_HEADER = re.compile(r"\A\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?\Z")
+_KEY_LINE = re.compile(
+    r"\A(\s*)((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p.strip().strip("\"'") for p in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", dotted))
+
+
+def toml_location(text: str, *keys: str) -> Location:
+    """Where a table or key of kmsg.toml is written: the key's line and column, else its table's header,
+    else the closest enclosing table written (a TOML reader keeps no positions; the text does)."""
+    table: tuple[str, ...] = ()
+    best, best_len = Location(CONFIG_FILE), 0
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            table = _key_parts(header.group(1))
+            path, col = table, line.index("[") + 1
+        else:
+            m = _KEY_LINE.match(line)
+            if not m:
+                continue
+            path, col = (*table, *_key_parts(m.group(2))), len(m.group(1)) + 1
+        if path == keys:
+            return Location(CONFIG_FILE, number, col)
+        common = 0
+        while common < min(len(path), len(keys)) and path[common] == keys[common]:
+            common += 1
+        if common == len(path) and common > best_len:
+            best, best_len = Location(CONFIG_FILE, number, col), common
+    return best
+
+
+def _unknown(keys: set[str], known: tuple[str, ...] | set[str], where: str, text: str, *path: str) -> None:
+    """A ConfigError for the first unknown key of a table, at its line, with the closest known key."""
+    if not keys:
+        return
+    import difflib
+
+    key = min(keys)
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    if not path:  # a top-level table
+        hint = f" (did you mean [{close[0]}]?)" if close else f" (known: {', '.join(known)})"
+        raise ConfigError(f"unknown section [{key}]{hint}", toml_location(text, key))
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
+    raise ConfigError(f"{where}: unknown key '{key}'{hint}", toml_location(text, *path, key))
+
+
 def find_root(start: Path) -> Path:
     """The project root: the nearest folder at or above start with kmsg.toml, else start."""
     start = start.resolve()
@@ -100,60 +153,60 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+def _table(data: dict[str, Any], key: str, text: str, *parent: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"[{key}] must be a table", Location(where))
+        raise ConfigError(f"[{key}] must be a table", toml_location(text, *parent, key))
     return value
 
 
-def _positive(table: dict[str, Any], key: str, default: float) -> float:
+def _positive(table: dict[str, Any], key: str, default: float, text: str) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
-        raise ConfigError(f"[build] {key} must be a positive number", Location(CONFIG_FILE))
+        raise ConfigError(f"[build] {key} must be a positive number", toml_location(text, "build", key))
     return float(value)
 
 
-def _environment(name: str, raw: Any, where: str) -> Environment:
+_ENVIRONMENT_KEYS = ("region", "url", "app_guid", "ks_env", "allow_insecure")
+
+
+def _environment(name: str, raw: Any, text: str) -> Environment:
+    def where(key: str | None = None) -> Location:
+        return toml_location(text, "environments", name, *((key,) if key else ()))
+
     if not isinstance(raw, dict):
-        raise ConfigError(f"[environments.{name}] must be a table", Location(where))
-    unknown = set(raw) - {"region", "url", "app_guid", "ks_env", "allow_insecure"}
-    if unknown:
-        raise ConfigError(f"[environments.{name}]: unknown key '{min(unknown)}'", Location(where))
+        raise ConfigError(f"[environments.{name}] must be a table", where())
+    _unknown(set(raw) - set(_ENVIRONMENT_KEYS), _ENVIRONMENT_KEYS, f"[environments.{name}]", text, "environments", name)
     if "url" in raw:
         url = raw["url"]
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ConfigError(f"[environments.{name}] url must be an http(s) URL", Location(where))
+            raise ConfigError(f"[environments.{name}] url must be an http(s) URL", where("url"))
     else:
         region = raw.get("region", "nvp1")
         if region not in REGIONS:
             raise ConfigError(
-                f"[environments.{name}] unknown region '{region}' (one of {', '.join(REGIONS)})", Location(where)
+                f"[environments.{name}] unknown region '{region}' (one of {', '.join(REGIONS)})", where("region")
             )
         url = region_url(region)
     app_guid = raw.get("app_guid")
     if not isinstance(app_guid, str) or not app_guid:
-        raise ConfigError(f"[environments.{name}] needs app_guid", Location(where))
+        raise ConfigError(f"[environments.{name}] needs app_guid", where("app_guid"))
     ks_env = raw.get("ks_env", "KALTURA_KS")
     if not isinstance(ks_env, str) or not ks_env:
-        raise ConfigError(f"[environments.{name}] ks_env must name an environment variable", Location(where))
+        raise ConfigError(f"[environments.{name}] ks_env must name an environment variable", where("ks_env"))
     allow_insecure = raw.get("allow_insecure", False)
     if not isinstance(allow_insecure, bool):
-        raise ConfigError(f"[environments.{name}] allow_insecure must be true or false", Location(where))
+        raise ConfigError(f"[environments.{name}] allow_insecure must be true or false", where("allow_insecure"))
     return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env, allow_insecure=allow_insecure)
 
 
-def _mjml(build: dict[str, Any]) -> MjmlOptions:
+def _mjml(build: dict[str, Any], text: str) -> MjmlOptions:
     """[build.mjml], every key checked: a typo or a wrong type is an error, not a silent default."""
-    raw = _table(build, "mjml", CONFIG_FILE)
-    unknown = set(raw) - set(MJML_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"[build.mjml]: unknown key '{min(unknown)}' (known: {', '.join(MJML_KEYS)})", Location(CONFIG_FILE)
-        )
+    raw = _table(build, "mjml", text, "build")
+    _unknown(set(raw) - set(MJML_KEYS), MJML_KEYS, "[build.mjml]", text, "build", "mjml")
     for key in ("keep_comments", "minify"):
         if key in raw and not isinstance(raw[key], bool):
-            raise ConfigError(f"[build.mjml] {key} must be true or false", Location(CONFIG_FILE))
+            raise ConfigError(f"[build.mjml] {key} must be true or false", toml_location(text, "build", "mjml", key))
     fonts = raw.get("fonts")
     if fonts is not None and (
         not isinstance(fonts, dict)
@@ -165,11 +218,14 @@ def _mjml(build: dict[str, Any]) -> MjmlOptions:
         raise ConfigError(
             '[build.mjml] fonts must be a table of font name = "https://..." CSS URL '
             "(an empty table imports no web font)",
-            Location(CONFIG_FILE),
+            toml_location(text, "build", "mjml", "fonts"),
         )
     origin = raw.get("social_icon_origin")
     if origin is not None and (not isinstance(origin, str) or not origin.startswith(("https://", "http://"))):
-        raise ConfigError("[build.mjml] social_icon_origin must be an http(s) URL", Location(CONFIG_FILE))
+        raise ConfigError(
+            "[build.mjml] social_icon_origin must be an http(s) URL",
+            toml_location(text, "build", "mjml", "social_icon_origin"),
+        )
     return MjmlOptions(
         keep_comments=raw.get("keep_comments", True),
         minify=raw.get("minify", False),
@@ -178,31 +234,38 @@ def _mjml(build: dict[str, Any]) -> MjmlOptions:
     )
 
 
-def _i18n(table: dict[str, Any]) -> tuple[tuple[str, ...], str, bool]:
+_I18N_KEYS = ("locales", "default_locale", "suffix_default_locale")
+
+
+def _i18n(table: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]:
     """[i18n] locales, default_locale and suffix_default_locale, checked."""
-    unknown = set(table) - {"locales", "default_locale", "suffix_default_locale"}
-    if unknown:
-        raise ConfigError(f"[i18n]: unknown key '{min(unknown)}'", Location(CONFIG_FILE))
+    _unknown(set(table) - set(_I18N_KEYS), _I18N_KEYS, "[i18n]", text, "i18n")
     locales = table.get("locales", [])
     if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
-        raise ConfigError('[i18n] locales must be a list of locale codes, e.g. ["en", "fr"]', Location(CONFIG_FILE))
+        raise ConfigError(
+            '[i18n] locales must be a list of locale codes, e.g. ["en", "fr"]', toml_location(text, "i18n", "locales")
+        )
     for code in locales:
         if not _LOCALE_CODE.match(code):
             raise ConfigError(
-                f"[i18n] locale '{code}' is not a locale code like 'fr' or 'pt_BR'", Location(CONFIG_FILE)
+                f"[i18n] locale '{code}' is not a locale code like 'fr' or 'pt_BR'",
+                toml_location(text, "i18n", "locales"),
             )
     if len(set(locales)) != len(locales):
-        raise ConfigError("[i18n] locales lists a locale twice", Location(CONFIG_FILE))
+        raise ConfigError("[i18n] locales lists a locale twice", toml_location(text, "i18n", "locales"))
     default = table.get("default_locale", locales[0] if locales else "")
     if not isinstance(default, str) or (locales and default not in locales):
         raise ConfigError(
-            f"[i18n] default_locale '{default}' must be one of locales ({', '.join(locales)})", Location(CONFIG_FILE)
+            f"[i18n] default_locale '{default}' must be one of locales ({', '.join(locales)})",
+            toml_location(text, "i18n", "default_locale"),
         )
     if default and not locales:
-        raise ConfigError("[i18n] default_locale needs locales", Location(CONFIG_FILE))
+        raise ConfigError("[i18n] default_locale needs locales", toml_location(text, "i18n", "default_locale"))
     suffix = table.get("suffix_default_locale", False)
     if not isinstance(suffix, bool):
-        raise ConfigError("[i18n] suffix_default_locale must be true or false", Location(CONFIG_FILE))
+        raise ConfigError(
+            "[i18n] suffix_default_locale must be true or false", toml_location(text, "i18n", "suffix_default_locale")
+        )
     return tuple(locales), default, suffix
 
 
@@ -211,42 +274,46 @@ def load_config(root: Path | None = None) -> Config:
     root = find_root(root or Path.cwd())
     path = root / CONFIG_FILE
     data: dict[str, Any] = {}
+    text = ""
     if path.is_file():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except UnicodeDecodeError:
             raise ConfigError("not valid UTF-8", Location(CONFIG_FILE)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"invalid TOML: {exc}", Location(CONFIG_FILE)) from None
-    unknown = set(data) - set(_SECTIONS)
-    if unknown:
-        raise ConfigError(f"unknown section [{min(unknown)}] (known: {', '.join(_SECTIONS)})", Location(CONFIG_FILE))
-    build = _table(data, "build", CONFIG_FILE)
+            where = _TOML_AT.search(str(exc))
+            message = _TOML_AT.sub("", str(exc))
+            at = Location(CONFIG_FILE, int(where.group(1)), int(where.group(2))) if where else Location(CONFIG_FILE)
+            raise ConfigError(f"invalid TOML: {message}", at) from None
+    _unknown(set(data) - set(_SECTIONS), _SECTIONS, "kmsg.toml", text)
+    build = _table(data, "build", text)
+    _unknown(set(build) - set(BUILD_KEYS), BUILD_KEYS, "[build]", text, "build")
     inliner = build.get("inliner", "css-inline")
     if inliner not in INLINERS:
-        raise ConfigError(f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", Location(CONFIG_FILE))
+        raise ConfigError(
+            f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", toml_location(text, "build", "inliner")
+        )
     remote_stylesheets = build.get("remote_stylesheets", "keep")
     if remote_stylesheets not in REMOTE_STYLESHEETS:
         raise ConfigError(
             f"[build] remote_stylesheets '{remote_stylesheets}' is not one of {', '.join(REMOTE_STYLESHEETS)}",
-            Location(CONFIG_FILE),
+            toml_location(text, "build", "remote_stylesheets"),
         )
     src = build.get("src", "templates_src")
     out = build.get("out", "build")
-    if not isinstance(src, str) or not isinstance(out, str):
-        raise ConfigError("[build] src and out must be folder names", Location(CONFIG_FILE))
     for key, value in (("src", src), ("out", out)):
+        if not isinstance(value, str):
+            raise ConfigError("[build] src and out must be folder names", toml_location(text, "build", key))
         # Reads and writes stay inside the project: no absolute path, no way up.
         if not value or Path(value).is_absolute() or ".." in Path(value).parts:
             raise ConfigError(
-                f"[build] {key} must be a folder inside the project, not '{value}'", Location(CONFIG_FILE)
+                f"[build] {key} must be a folder inside the project, not '{value}'", toml_location(text, "build", key)
             )
-    time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT)
-    size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB)
-    envs = {
-        name: _environment(name, raw, CONFIG_FILE) for name, raw in _table(data, "environments", CONFIG_FILE).items()
-    }
-    locales, default_locale, suffix_default_locale = _i18n(_table(data, "i18n", CONFIG_FILE))
+    time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT, text)
+    size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB, text)
+    envs = {name: _environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
+    locales, default_locale, suffix_default_locale = _i18n(_table(data, "i18n", text), text)
     return Config(
         root=root,
         src_dir=root / src,
@@ -255,11 +322,11 @@ def load_config(root: Path | None = None) -> Config:
         remote_stylesheets=remote_stylesheets,
         render_time_limit=float(time_limit),
         render_size_limit=int(size_limit * 1024 * 1024),
-        brand=MappingProxyType(_table(data, "brand", CONFIG_FILE)),
-        lint=MappingProxyType(_table(data, "lint", CONFIG_FILE)),
+        brand=MappingProxyType(_table(data, "brand", text)),
+        lint=MappingProxyType(_table(data, "lint", text)),
         environments=MappingProxyType(envs),
-        snapshot=MappingProxyType(_table(data, "snapshot", CONFIG_FILE)),
-        mjml=_mjml(build),
+        snapshot=MappingProxyType(_table(data, "snapshot", text)),
+        mjml=_mjml(build, text),
         locales=locales,
         default_locale=default_locale,
         suffix_default_locale=suffix_default_locale,

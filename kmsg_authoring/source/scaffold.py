@@ -166,8 +166,10 @@ preview-out/
 
 _PRE_COMMIT = """\
 # Lint templates before each commit: `pre-commit install` once per clone.
-# This runs the kmsg-author your team installed (pip install from a Git URL or a local checkout);
-# the README shows how to let pre-commit install it instead.
+# Requires kmsg-author on PATH when you commit (language: system): activate the environment you
+# installed it in (pip install from its Git URL or a local checkout) before `git commit`. Without it
+# the commit stops with "Executable `kmsg-author` not found". The README shows how to let pre-commit
+# install kmsg-author itself instead.
 repos:
   - repo: local
     hooks:

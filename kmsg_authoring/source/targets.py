@@ -21,6 +21,20 @@ if TYPE_CHECKING:
     from kmsg_authoring.source.config import Config
 
 
+def no_template(config: Config, name: str) -> UsageError:
+    """The error for a name that is not a template: a folder without template.yaml says so and how to fix it."""
+    folder = config.src_dir / name
+    src = config.rel(config.src_dir)
+    if folder.is_dir() and not (folder / TEMPLATE_FILE).is_file():
+        return UsageError(
+            f"{config.rel(folder)}/ is not a template: it has no {TEMPLATE_FILE} (name, subject, toAttributePath "
+            f"and msgParamsMap) beside its body; copy {TEMPLATE_FILE} from another template in {src}/ and edit it, "
+            f"or move the folder aside and run `kmsg-author new {folder.name}`, which writes both"
+        )
+    known = ", ".join(discover(config.src_dir)) or "none"
+    return UsageError(f"no template '{name}' in {src}/ (templates: {known})")
+
+
 def resolve_slugs(config: Config, names: Iterable[str] | None) -> list[str]:
     """Slugs from names given by the user (slugs, template folders or files inside one)."""
     if not names:
@@ -39,7 +53,7 @@ def resolve_slugs(config: Config, names: Iterable[str] | None) -> list[str]:
                 continue
             slug = slug_for_path(config.src_dir, path)
         else:
-            raise UsageError(f"no template '{name}' in {config.rel(config.src_dir)}/")
+            raise no_template(config, name)
         slugs.append(slug)
     return sorted(set(slugs))
 
@@ -48,8 +62,7 @@ def template_doc(config: Config, slug: str) -> tuple[str, YamlDoc]:
     """(project-relative folder, template.yaml with positions) of a template, read without compiling it."""
     slugs = discover(config.src_dir)
     if slug not in slugs:
-        known = ", ".join(slugs) or "none"
-        raise UsageError(f"no template '{slug}' in {config.rel(config.src_dir)}/ (templates: {known})")
+        raise no_template(config, slug)
     folder = config.rel(config.src_dir / slug)
     rel = f"{folder}/{TEMPLATE_FILE}"
     return folder, load_yaml(read_text(config.root / rel, rel, root=config.root), rel)

@@ -118,7 +118,7 @@ BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
     "jinja-syntax": ({"t/body.html": "<p>\n{% if x %}\n<b>never closed</b>\n"}, "t/body.html:"),
     "missing-include": (
         {"t/body.html": "<p>a</p>\n{% include '_partials/nope.html' %}\n"},
-        "t/body.html:2:1: KM001 template '_partials/nope.html' not found",
+        "t/body.html:2:12: KM001 template '_partials/nope.html' not found",
     ),
     "circular-include": (
         {

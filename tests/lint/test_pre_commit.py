@@ -152,3 +152,49 @@ def test_readme_local_configuration_is_what_init_writes(tmp_path: Path) -> None:
     assert {k: local[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")} == {
         k: shipped[k] for k in ("id", "name", "entry", "files", "pass_filenames", "require_serial")
     }
+
+
+def test_what_init_writes_works_on_a_fresh_clone_and_fails_clearly_without_kmsg_author(tmp_path: Path) -> None:
+    """A teammate clones the project: with kmsg-author on PATH the hook lints; without it the commit stops
+    with pre-commit's "not found", never passing in silence."""
+    from kmsg_authoring.source.scaffold import init_project
+
+    bin_dir = str(Path(sys.executable).parent)
+    base_path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if p and not (Path(p) / "kmsg-author").exists()
+    )
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "Designer",
+        "GIT_AUTHOR_EMAIL": "designer@example.com",
+        "GIT_COMMITTER_NAME": "Designer",
+        "GIT_COMMITTER_EMAIL": "designer@example.com",
+        "NO_COLOR": "1",
+        "PATH": base_path,
+    }
+    env.pop("PRE_COMMIT", None)
+    origin = tmp_path / "origin"
+    init_project(origin)
+    assert "kmsg-author on PATH" in (origin / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "project")):
+        assert _git(origin, env, *args).returncode == 0
+    clone = tmp_path / "clone"
+    assert _git(tmp_path, env, "clone", "-q", str(origin), str(clone)).returncode == 0
+    installed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=clone, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert installed.returncode == 0, installed.stderr
+    body = clone / "templates_src" / "welcome" / "body.html"
+    body.write_text(body.read_text(encoding="utf-8").replace("</h1>", " again</h1>"), encoding="utf-8")
+    _git(clone, env, "add", "-A")
+
+    missing = _git(clone, env, "commit", "-q", "-m", "edit")
+    assert missing.returncode != 0
+    assert "Executable `kmsg-author` not found" in missing.stdout + missing.stderr
+
+    env["PATH"] = f"{bin_dir}{os.pathsep}{base_path}"
+    found = _git(clone, env, "commit", "-q", "-m", "edit")
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "kmsg-author lint" in found.stdout + found.stderr and "Passed" in found.stdout + found.stderr

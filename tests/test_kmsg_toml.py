@@ -1,0 +1,34 @@
+"""kmsg.toml mistakes: every table refuses unknown keys with the closest one, at the key's line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmsg_authoring.errors import ConfigError
+from kmsg_authoring.source.config import load_config
+
+
+@pytest.mark.parametrize(
+    ("toml", "where", "message"),
+    [
+        ('[build]\ninliner = "css-inline"\ninlner = "premailer"\n', "kmsg.toml:3:1", "did you mean 'inliner'?"),
+        ("[build]\nrender_time_limt = 3\n", "kmsg.toml:2:1", "did you mean 'render_time_limit'?"),
+        ("[bild]\n", "kmsg.toml:1:1", "unknown section [bild] (did you mean [build]?)"),
+        ("\n\n[build.mjml]\n  minfy = true\n", "kmsg.toml:4:3", "did you mean 'minify'?"),
+        ('[environments.prod]\napp_guid = "x"\n  regoin = "nvp1"\n', "kmsg.toml:3:3", "did you mean 'region'?"),
+        ('[i18n]\nlocales = ["en"]\ndefault_locle = "en"\n', "kmsg.toml:3:1", "did you mean 'default_locale'?"),
+        ('# a comment\n[build]\nsrc = "ok"\ninliner = "inline"\n', "kmsg.toml:4:1", "inliner 'inline' is not one of"),
+        ('[environments.prod]\napp_guid = "x"\nurl = "ftp://x"\n', "kmsg.toml:3:1", "url must be an http(s) URL"),
+        ("[build]\ninliner = \n", "kmsg.toml:2:11", "invalid TOML: Invalid value"),
+    ],
+    ids=["build", "build-limit", "section", "mjml", "environment", "i18n", "bad-value", "env-url", "syntax"],
+)
+def test_each_mistake_is_located_with_what_to_write(tmp_path: Path, toml: str, where: str, message: str) -> None:
+    (tmp_path / "kmsg.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value.location) == where
+    assert message in str(caught.value)
+    assert "(at line" not in str(caught.value)
