@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
@@ -60,7 +59,8 @@ def findings(ctx: Context) -> list[CssFinding]:
     if found is None:
         rendered = ctx.compiled.rendered
         found = ctx.cache["css-check"] = list(check_html(rendered, ctx.lexed(rendered)))
-    assert isinstance(found, list)
+    if not isinstance(found, list):
+        raise RuntimeError("the lint cache holds something else under the CSS check's key")
     return found
 
 
@@ -425,10 +425,3 @@ def _takes(accepts: Accepts) -> str:
     if not names:
         return ""
     return "; it takes " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1])
-
-
-def offset_line(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of an offset of a text (for tests and messages)."""
-    starts = [0, *(m.end() for m in re.finditer("\n", text))]
-    line = bisect_right(starts, offset)
-    return line, offset - starts[line - 1] + 1

@@ -286,7 +286,7 @@ def load_config(root: Path | None = None) -> Config:
             message = _TOML_AT.sub("", str(exc))
             at = Location(CONFIG_FILE, int(where.group(1)), int(where.group(2))) if where else Location(CONFIG_FILE)
             raise ConfigError(f"invalid TOML: {message}", at) from None
-    _unknown(set(data) - set(_SECTIONS), _SECTIONS, "kmsg.toml", text)
+    _unknown(set(data) - set(_SECTIONS), _SECTIONS, CONFIG_FILE, text)
     build = _table(data, "build", text)
     _unknown(set(build) - set(BUILD_KEYS), BUILD_KEYS, "[build]", text, "build")
     inliner = build.get("inliner", "css-inline")
