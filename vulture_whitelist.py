@@ -45,5 +45,6 @@ JWT_QR_CODE_FAILED
 PROVIDER_ERROR
 NO_ACTIVE_GROUPS
 SOME_GROUPS_EMPTY
-# pytest reads these by name.
+# pytest reads these by name; MkDocs calls its hooks by name.
 pytestmark
+on_files

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import textwrap
 from collections.abc import Mapping
 
@@ -64,3 +66,48 @@ def _toml(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return str(value)
+
+
+def rule_page(rule: Rule) -> str:
+    """The rule's documentation as a Markdown page: what, why, bad, good, options and configuration."""
+    lines = [f"# {rule.code} {rule.name}", "", _prose(rule.summary), ""]
+    lines.append(f"Default severity: **{rule.severity}**.")
+    if not rule.configurable:
+        lines.append("It cannot be disabled or re-graded.")
+    lines.append("")
+    sections = rule.sections
+    for title in DOC_SECTIONS:
+        if title not in sections:
+            continue
+        lines.append(f"## {title}")
+        lines.append("")
+        if title in ("Bad", "Good"):
+            lines += ["```", sections[title], "```"]
+        else:
+            lines.append(_prose(sections[title]))
+        lines.append("")
+    if rule.options:
+        lines += ["## Options", "", "| option | type | default | what it does |", "| --- | --- | --- | --- |"]
+        lines += [f"| `{n}` | {o.type} | `{_toml(o.default)}` | {_prose(o.help)} |" for n, o in rule.options.items()]
+        lines.append("")
+    if rule.configurable:
+        lines += [
+            "## Configuration",
+            "",
+            "In `kmsg.toml`, or under `kmsg: {lint: ...}` in a template's `template.yaml`:",
+            "",
+            "```toml",
+            "[lint]",
+            f'disable = ["{rule.code}"]',
+            "[lint.severity]",
+            f'{rule.code} = "{WARNING if rule.severity == ERROR else ERROR}"',
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _prose(text: str) -> str:
+    """Documentation text as Markdown: `<svg>` written in prose is shown as text, code spans stay code."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(part if part.startswith("`") else html.escape(part, quote=False) for part in parts)

@@ -161,7 +161,7 @@ def _check_common(path: Path, report: BuildReport, engine: str) -> None:
     if engine == "css-inline":
         assert _visible_words(body) == _visible_words(source)
     else:
-        # premailer (lxml) drops whitespace-only text between elements (see the README), but keeps
+        # premailer (lxml) drops whitespace-only text between elements (see docs/building.md), but keeps
         # every visible character in order.
         assert "".join(_visible_text(body).split()) == "".join(_visible_text(source).split())
 

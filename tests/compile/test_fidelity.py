@@ -5,7 +5,7 @@ rendered in Debian's Chromium at 600 and 375 px, the body as written against the
 both from file:// URLs with every other request aborted. The screenshots must be pixel-identical,
 or the template must carry an inlining-conflict finding (KM601): a media rule that inlining
 silences, which the designer is told about. premailer runs the same test with its exceptions
-listed below (and in the README).
+listed below (and in docs/building.md).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ pytestmark = [
 FILES = corpus_files()
 INLINING_CONFLICT = "KM601"
 # premailer's render differences on the corpus that no finding explains: corpus file -> reason.
-# The README's "CSS inliners" section lists the same files.
+# The "CSS inliners" section of docs/building.md lists the same files.
 PREMAILER_EXCEPTIONS: dict[str, str] = {}
 
 
@@ -100,5 +100,5 @@ def test_premailer_changes_only_its_listed_exceptions(
     listed = {slug_for(CORPUS / rel, CORPUS) for rel in PREMAILER_EXCEPTIONS}
     unexplained = _unexplained(report, differs)
     assert set(unexplained) <= listed, {s: f for s, f in unexplained.items() if s not in listed}
-    # The list stays true: an exception that no longer differs is taken off it (and off the README).
+    # The list stays true: an exception that no longer differs is taken off it (and off docs/building.md).
     assert listed <= set(differs), listed - set(differs)

@@ -33,9 +33,9 @@ def _git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
 
 
 def readme_configs() -> list[dict[str, Any]]:
-    """The .pre-commit-config.yaml examples of the README's Pre-commit section, in order."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Pre-commit") : readme.index("## Previewing")]
+    """The .pre-commit-config.yaml examples of the documentation's Pre-commit section, in order."""
+    page = (REPO / "docs" / "linting.md").read_text(encoding="utf-8")
+    section = page[page.index("## Pre-commit") :]
     return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)]
 
 
@@ -76,7 +76,7 @@ def _offline_site(dest: Path) -> Path:
 
 
 def test_readme_configuration_installs_the_hook_from_the_toolkit_repository(tmp_path: Path) -> None:
-    """The README's first configuration, with the toolkit's repository at a real commit, run by pre-commit."""
+    """The documentation's first configuration, with the toolkit's repository at a real commit, run by pre-commit."""
     hook = _hook()
     assert hook["entry"] == "kmsg-author lint" and hook["pass_filenames"] is True
     env = {
@@ -141,7 +141,7 @@ def test_readme_configuration_installs_the_hook_from_the_toolkit_repository(tmp_
 
 
 def test_readme_local_configuration_is_what_init_writes(tmp_path: Path) -> None:
-    """The README's second configuration is the file `kmsg-author init` writes (run for real in tests/test_init.py)."""
+    """The second configuration of docs/linting.md is what `kmsg-author init` writes (run in tests/test_init.py)."""
     from kmsg_authoring.source.scaffold import init_project
 
     init_project(tmp_path)
