@@ -21,6 +21,7 @@ daemon_threads
 # watchdog calls on_any_event; Jinja's loader and sandbox read these names.
 _.on_any_event
 _.get_source
+_.visit_Concat
 code_generator_class
 intercepted_binops
 # Selenium and Marionette read these option attributes.

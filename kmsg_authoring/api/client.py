@@ -352,12 +352,17 @@ class MessagingClient:
         """Every object a list endpoint has for filter, paging until totalCount objects are read.
 
         Paging stops with an ApiError when the server repeats a page, sends more than a page, ends
-        before totalCount, gives objects without a usable id, or keeps going past MAX_LIST_OBJECTS.
+        before totalCount or sends a short page before it, needs more requests than the first
+        totalCount and the page size allow, gives objects without a usable id, or keeps going past
+        MAX_LIST_OBJECTS.
         """
         objects: list[Any] = []
         seen: set[str | int] = set()
         offset = 0
+        requests = 0
+        allowed: int | None = None  # requests the first page's totalCount allows at this page size
         while True:
+            requests += 1
             page = self.call(
                 endpoint, {"filter": dict(filter), "pager": {"offset": offset, "limit": page_size}}, retry=retry
             )
@@ -370,6 +375,13 @@ class MessagingClient:
                 raise ApiError(f"{where}: unexpected answer (totalCount is not a count)")
             if len(items) > page_size:
                 raise ApiError(f"{where}: the server sent {len(items)} objects for a page of {page_size}")
+            if allowed is None:
+                allowed = max(1, -(-total // page_size))
+            elif requests > allowed:
+                raise ApiError(
+                    f"{where}: {requests} requests, more than totalCount {total} at {page_size} per page "
+                    "allows (the list changed while paging, or the server miscounts); stopped paging"
+                )
             fresh = 0
             for item in items:
                 key = item.get("id") if isinstance(item, dict) else None
@@ -390,6 +402,11 @@ class MessagingClient:
                 return objects
             if offset >= total:
                 return objects
+            if len(items) < page_size:
+                raise ApiError(
+                    f"{where}: a short page ({len(items)} of {page_size}) before totalCount {total} was reached "
+                    f"(read {offset}); the list changed while paging, or the server miscounts; stopped paging"
+                )
             if len(objects) >= MAX_LIST_OBJECTS:
                 raise ApiError(f"{where}: more than {MAX_LIST_OBJECTS} objects (totalCount {total}); stopped paging")
 

@@ -268,6 +268,17 @@ class _Compiler:
             except TooDeep as exc:
                 raise self._too_deep(html, exc) from None
 
+    def _within_budget(self, html: str, jinja_on: bool) -> None:
+        """The render's time and size limits hold for the whole template: its body as inlined too."""
+        from kmsg_authoring.compile.jinja_budgets import RenderLimitError, check_size
+
+        try:
+            if jinja_on:
+                self.env.jinja.check_time()
+            check_size(len(html), self.config.render_size_limit, "the body with its CSS inlined")
+        except RenderLimitError as exc:
+            raise BuildError(str(exc), Location(self.body_rel)) from None
+
     def _body_refs(self, inlined: str) -> tuple[str, list[TokenRef]]:
         """Restore the tokens of the inlined body; the references with their context and offset."""
         by_index: dict[int, list[Context]] = defaultdict(list)
@@ -357,6 +368,7 @@ class _Compiler:
         else:
             # MRML's own head styles were marked for the inliner; without one, the mark goes all the same.
             inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
+        self._within_budget(inlined, jinja_on)
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)
         rendered_out = self.env.shield.restore(rendered)

@@ -11,6 +11,7 @@ token in every language, and a finding about one points at the line a translator
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from collections.abc import Callable
@@ -116,32 +117,147 @@ class LoadedCatalog:
     plural: Callable[[int], int]
 
 
+# No language has more than six plural forms (Arabic); a catalog saying more is refused before Babel
+# allocates that many translations for each plural message.
+MAX_PLURAL_FORMS = 10
+# Values of n a catalog's plural expression is tried on: every form it names must exist.
+_PLURAL_PROBES = range(1001)
+
+
+class _HeaderError(Exception):
+    """A catalog header field Babel would misread, at the header's first line (0-based) and field name."""
+
+    def __init__(self, message: str, header_line: int, field: str) -> None:
+        super().__init__(message)
+        self.header_line = header_line
+        self.field = field
+
+
+def _check_plural_forms(value: str) -> None:
+    """Raise ValueError unless a Plural-Forms value says nplurals (1..MAX) and a valid plural expression."""
+    import gettext
+
+    from babel.messages.catalog import parse_separated_header
+
+    params = parse_separated_header(f" ;{value}")  # as Babel's Catalog reads the header
+    count = params.get("nplurals", "").strip()
+    expr = params.get("plural", "").strip()
+    if not count or not expr:
+        raise ValueError(f"Plural-Forms must say nplurals=N; plural=EXPRESSION; (found {value.strip()[:80]!r})")
+    if not count.isdigit() or not 1 <= int(count) <= MAX_PLURAL_FORMS:
+        raise ValueError(f"nplurals must be a number from 1 to {MAX_PLURAL_FORMS} (found {count[:20]!r})")
+    try:
+        plural = gettext.c2py(expr)
+    except (ValueError, SyntaxError) as exc:
+        raise ValueError(f"plural={expr[:80]!r} is not a valid plural expression ({exc})") from None
+    for n in _PLURAL_PROBES:
+        form = plural(n)
+        if not 0 <= form < int(count):
+            raise ValueError(f"plural={expr[:80]!r} gives form {form} for n={n}, but nplurals={count}")
+
+
+def _check_header(text: str, header_line: int) -> None:
+    """Refuse a header whose Plural-Forms or charset Babel would misread or spend memory on."""
+    from email import message_from_string
+
+    from babel.messages.catalog import parse_separated_header
+
+    headers = message_from_string(text)
+    plural_forms = headers.get("Plural-Forms")
+    if plural_forms is not None:
+        try:
+            _check_plural_forms(str(plural_forms))
+        except ValueError as exc:
+            raise _HeaderError(str(exc), header_line, "Plural-Forms") from None
+    content_type = headers.get("Content-Type")
+    if content_type is not None:
+        charset = parse_separated_header(str(content_type)).get("charset", "").strip()
+        if charset and charset.lower() != "charset":
+            try:
+                text_encoding = codecs.lookup(charset)._is_text_encoding
+            except LookupError:
+                text_encoding = False
+            if not text_encoding:
+                raise _HeaderError(
+                    f"unknown charset {charset[:40]!r} (write charset=UTF-8)", header_line, "Content-Type"
+                ) from None
+
+
+def _parse_po(data: bytes, locale: str | None) -> Catalog:
+    """Babel's PO parser, with the header checked as soon as it is read, before any message after it."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import PoFileParser
+
+    class CheckedParser(PoFileParser):
+        def _add_message(self) -> None:
+            header = len(self.messages) == 1 and not self.obsolete and self.context is None and self.translations
+            if header and not self.messages[0].denormalize():
+                _check_header(self.translations[0][1].denormalize(), self.offset)
+            super()._add_message()
+
+    catalog = Catalog(locale=locale, charset="utf-8")
+    CheckedParser(catalog, abort_invalid=True).parse(io.BytesIO(data))
+    return catalog
+
+
+def _field_line(data: bytes, start: int, field: str) -> int:
+    """The 1-based line of a header field in the header entry starting at line `start` (0-based)."""
+    lines = data.splitlines()
+    needle = f'"{field}:'.lower().encode()
+    for i in range(start, len(lines)):
+        stripped = lines[i].strip().lower()
+        if i > start and stripped.startswith((b"msgid", b"msgctxt", b"#")):
+            break
+        if needle in stripped:
+            return i + 1
+    return start + 1
+
+
+def _undecodable_line(data: bytes, charset: str) -> int:
+    """The 1-based line of the first line that does not decode in the catalog's charset."""
+    for i, line in enumerate(data.splitlines()):
+        try:
+            line.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            return i + 1
+    return 1
+
+
 def read_catalog(config: Config, path: Path, locale: str | None) -> tuple[Catalog, str, str]:
     """A PO (or POT) file read with Babel; SourceError at the offending line when it is not valid."""
-    from babel.messages.pofile import PoFileError, read_po
+    from babel.messages.pofile import PoFileError
 
     rel = config.rel(path)
     data = read_bytes(path, rel, root=config.root)
     try:
-        catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True, charset="utf-8")
+        catalog = _parse_po(data, locale)
+    except _HeaderError as exc:
+        raise SourceError(
+            f"invalid catalog header: {exc}", Location(rel, _field_line(data, exc.header_line, exc.field))
+        ) from None
     except PoFileError as exc:
         # Babel counts lines from 0.
         raise SourceError(
             f"not a valid PO file: {exc.args[0] if exc.args else exc}",
             Location(rel, int(getattr(exc, "lineno", 0) or 0) + 1),
         ) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"not a valid PO file: not {exc.encoding} text (save it as UTF-8)",
+            Location(rel, _undecodable_line(data, exc.encoding)),
+        ) from None
+    except ValueError as exc:
         raise SourceError(f"not a valid PO file: {exc}", Location(rel)) from None
     return catalog, rel, digest(data)
 
 
-def _plural_function(catalog: Catalog) -> Callable[[int], int]:
+def _plural_function(catalog: Catalog, rel: str) -> Callable[[int], int]:
     import gettext
 
     try:
         return gettext.c2py(catalog.plural_expr)
-    except (ValueError, SyntaxError):
-        return lambda n: int(n != 1)
+    except (ValueError, SyntaxError) as exc:
+        raise SourceError(f"invalid plural expression {catalog.plural_expr!r}: {exc}", Location(rel)) from None
 
 
 def _reserved(text: str, where: Location) -> None:
@@ -176,7 +292,7 @@ class Translator:
             path = catalog_path(self.config, locale)
             if path.is_file():
                 catalog, rel, sha = read_catalog(self.config, path, locale)
-                self._catalogs[locale] = LoadedCatalog(catalog, rel, sha, _plural_function(catalog))
+                self._catalogs[locale] = LoadedCatalog(catalog, rel, sha, _plural_function(catalog, rel))
             else:
                 self._catalogs[locale] = None
         loaded = self._catalogs[locale]

@@ -20,9 +20,18 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SandboxedFormatter
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
+from kmsg_authoring.compile.jinja_budgets import (
+    RenderLimitError,
+    check_format_spec,
+    check_method_call,
+    check_printf,
+    check_size,
+    guard_filters,
+)
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.tokens import TOKEN_RE, Shield, Shielded
 from kmsg_authoring.compile.types import SourceMap
@@ -33,16 +42,10 @@ if TYPE_CHECKING:
     from kmsg_authoring.compile.i18n import Translator
 
 BUDGET_FILTER = "kmsg_budget"
+SIZE_FILTER = "kmsg_size"
+__all__ = ["RenderLimitError", "TrackingEnvironment", "make_environment"]
 # Results of `*` and `**` in a template are refused beyond these, before they are computed.
 MAX_POWER_BITS = 4096
-
-
-class RenderLimitError(Exception):
-    """A render went over its time or output budget; `where` is (template file, line) when known."""
-
-    def __init__(self, message: str, where: tuple[str, int] | None = None) -> None:
-        super().__init__(message)
-        self.where = where
 
 
 def _producing(gen: Any) -> tuple[str, int] | None:
@@ -98,12 +101,22 @@ class ShieldingLoader(jinja2.BaseLoader):
         return prepared, str(path), uptodate
 
 
+class _MeasuredConcat(NodeTransformer):
+    """Puts every `~` through the size filter: a string doubled in a loop stops at the size limit."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(node, SIZE_FILTER, [], [], None, None, lineno=node.lineno)
+
+
 class _BudgetedCodeGenerator(CodeGenerator):
-    """Compiles every {% for %} to iterate through the budget filter, so no loop outlives the budget."""
+    """Compiles every {% for %} to iterate through the budget filter, so no loop outlives the budget,
+    and every `~` to be measured."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         for loop in node.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, BUDGET_FILTER, [], [], None, None, lineno=loop.iter.lineno)
+        _MeasuredConcat().visit(node)
         super().visit_Template(node, frame)
 
 
@@ -120,7 +133,7 @@ class TrackingEnvironment(SandboxedEnvironment):
     and stops a render that runs past its deadline or produces more than its output limit."""
 
     code_generator_class = _BudgetedCodeGenerator
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self, *, time_limit: float, size_limit: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -130,7 +143,10 @@ class TrackingEnvironment(SandboxedEnvironment):
         self.time_limit = time_limit
         self.size_limit = size_limit
         self.deadline = math.inf
+        self.produced = 0  # characters the template's renders (fields and body) have produced so far
         self.filters[BUDGET_FILTER] = _budgeted
+        self.filters[SIZE_FILTER] = self._sized
+        guard_filters(self.filters, size_limit)
 
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         self.loaded.add(name)
@@ -142,8 +158,9 @@ class TrackingEnvironment(SandboxedEnvironment):
 
     # -- budgets ----------------------------------------------------------------------------------
     def start_budget(self) -> None:
-        """Start the time budget of one template (its fields and body together)."""
+        """Start the time and size budgets of one template (its fields and body together)."""
         self.deadline = time.monotonic() + self.time_limit
+        self.produced = 0
 
     def check_time(self) -> None:
         """Raise RenderLimitError once the template's time budget is spent."""
@@ -159,14 +176,43 @@ class TrackingEnvironment(SandboxedEnvironment):
             "the limit is [build] render_size_limit_mb in kmsg.toml"
         )
 
+    def _sized(self, value: Any) -> Any:
+        check_size(len(value), self.size_limit, "joining strings with ~")
+        return value
+
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
-        """Every call in a template (functions, macros, range, loop recursion) checks the deadline."""
+        """Every call in a template (functions, macros, range, loop recursion) checks the deadline;
+        a string method that pads or repeats checks its arguments first."""
         self.check_time()
+        args = check_method_call(obj, args, kwargs, self.size_limit)
         return super().call(context, obj, *args, **kwargs)
 
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`str.format` and `format_map`: the format specs are checked (nested fields filled in) first."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt: str = value.__self__
+        is_map = value.__name__ == "format_map"
+        checker = _SpecCheck(self)
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            if is_map and len(args) == 1 and not kwargs:
+                checker.vformat(fmt, (), args[0])
+            else:
+                checker.vformat(fmt, args, kwargs)
+            return wrapped(*args, **kwargs)
+
+        return checked
+
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        """`"x" * 10**9` and `2 ** 10**8` are refused before they take the memory or the time."""
-        if operator == "*":
+        """`"x" * 10**9`, `2 ** 10**8`, `"%999999999d" % 1` and a list doubled with `+` are refused
+        before they take the memory or the time."""
+        if operator == "%" and isinstance(left, str):
+            check_printf(left, right, "the % operator")
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            check_size(len(left) + len(right), self.size_limit, "+")
+        elif operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > self.size_limit:
                     raise self._too_large(len(seq) * n)
@@ -181,19 +227,28 @@ class TrackingEnvironment(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def render_limited(self, template: jinja2.Template, variables: Mapping[str, Any]) -> str:
-        """Render a template, stopping once its output passes the size limit."""
+        """Render a template, stopping once the output of the whole template (its fields and body
+        together) passes the size limit."""
         out: list[str] = []
-        size = 0
         chunks = template.generate(variables)
         for chunk in chunks:
-            size += len(chunk)
-            if size > self.size_limit:
-                error = self._too_large(size)
+            self.produced += len(chunk)
+            if self.produced > self.size_limit:
+                error = self._too_large(self.produced)
                 error.where = _producing(chunks)
                 raise error
             out.append(chunk)
         self.check_time()
         return "".join(out)
+
+
+class _SpecCheck(SandboxedFormatter):
+    """Walks a format string as str.format would, checking each spec before it is applied (a nested
+    field's own spec first, so `{:>{w}}` is checked with w filled in)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        check_format_spec(format_spec)
+        return super().format_field(value, format_spec)
 
 
 def _expression_location(env: TrackingEnvironment, rel: Callable[[Path], str]) -> Location:
