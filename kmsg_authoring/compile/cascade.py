@@ -219,15 +219,50 @@ def specificity(selector: str) -> tuple[int, int, int]:
         return (0, 0, 0)
 
 
-def related(prop: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def related(prop: str) -> frozenset[str]:
     """The property and the shorthands that also set it (padding-left: padding)."""
     parts = prop.split("-")
-    return {prop, *("-".join(parts[:i]) for i in range(1, len(parts)) if "-".join(parts[:i]) in SHORTHANDS)}
+    return frozenset({prop, *("-".join(parts[:i]) for i in range(1, len(parts)) if "-".join(parts[:i]) in SHORTHANDS)})
 
 
+@functools.lru_cache(maxsize=65536)
 def overlap(a: str, b: str) -> bool:
     """Whether two properties set something in common (equal, or one a shorthand of the other)."""
     return b in related(a) or a in related(b)
+
+
+_ZERO = re.compile(r"(?<![\w.])0(?:px|em|rem|pt|%)(?![\w%])")
+# Shorthands of four sides, whose values follow the top, right, bottom, left rule of CSS.
+_SIDES = ("top", "right", "bottom", "left")
+
+
+def _normal(value: str) -> str:
+    return _ZERO.sub("0", " ".join(value.lower().split()))
+
+
+def _side(shorthand: str, value: str, longhand: str) -> str | None:
+    """What a four-side shorthand (margin, padding, border-width, inset...) sets a longhand to, if known."""
+    parts = _normal(value).split()
+    if not 1 <= len(parts) <= 4 or any(c in value for c in "(,/"):
+        return None
+    for n, side in enumerate(_SIDES):
+        name = f"{shorthand}-{side}" if "-" not in shorthand else shorthand.replace("-", f"-{side}-", 1)
+        if longhand == name or (shorthand == "inset" and longhand == side):
+            top, right = parts[0], parts[1] if len(parts) > 1 else parts[0]
+            bottom = parts[2] if len(parts) > 2 else top
+            left = parts[3] if len(parts) > 3 else right
+            return (top, right, bottom, left)[n]
+    return None
+
+
+def same_effect(a: Declaration, b: Declaration) -> bool:
+    """Whether two declarations set what they share to the same value, so which one wins changes nothing."""
+    if a.prop == b.prop:
+        return _normal(a.value) == _normal(b.value)
+    short, long_ = (a, b) if b.prop.startswith(a.prop + "-") or b.prop in _SIDES else (b, a)
+    value = _side(short.prop, short.value, long_.prop)
+    return value is not None and value == _normal(long_.value)
 
 
 def _elements(root: Any, selectors: str) -> Iterator[tuple[str, Any]]:
@@ -275,6 +310,9 @@ def analyse(html: str, preserve: bool = True) -> Analysis:
     }
     if not relevant:
         return Analysis()
+    # The conditional properties that can lose to an inlined one, and those that can meet them.
+    hot = {q for q in conditional_props if any(overlap(q, p) for p in relevant)}
+    near = {q for q in conditional_props if any(overlap(q, h) for h in hot)}
     from lxml import html as lxml_html
 
     try:
@@ -287,7 +325,7 @@ def analyse(html: str, preserve: bool = True) -> Analysis:
         wanted = {
             n
             for n, (prop, *_) in enumerate(r.declarations)
-            if r.at_rule or prop in relevant or (kept and any(overlap(prop, q) for q in conditional_props))
+            if (prop in near if r.at_rule else prop in relevant or (kept and prop in near))
         }
         order += len(r.declarations)
         if not wanted:
@@ -334,12 +372,14 @@ def analyse(html: str, preserve: bool = True) -> Analysis:
             for d in conditional:
                 mine = _key(d) in promoted
                 for other in static:
+                    if same_effect(d, other):
+                        continue
                     if overlap(d.prop, other.prop) and (d.rank() > other.rank()) != (
                         d.rank(mine) > other.rank(inlined=True)
                     ):
                         yield el, d, other
                 for other in stylesheet:
-                    if _key(other) != _key(d) and overlap(d.prop, other.prop):
+                    if _key(other) != _key(d) and overlap(d.prop, other.prop) and not same_effect(d, other):
                         theirs = _key(other) in promoted
                         if (d.rank() > other.rank()) != (d.rank(mine) > other.rank(theirs)):
                             yield el, d, other

@@ -121,3 +121,19 @@ def test_a_token_in_a_media_rule_is_text_not_a_block() -> None:
         '</style></head><body><table><tr><td class="a">x</td></tr></table></body></html>'
     )
     assert "url({bannerUrl}) !important }" in promote(html, analyse(html))
+
+
+@pytest.mark.parametrize(
+    ("css", "conflicts"),
+    [
+        # Both !important: the inlined one wins after inlining, where the media rule won before.
+        ("p { margin: 0 !important } @media all { .c { margin-left: 4px !important } }", 1),
+        # ...but it sets the same value, so which one wins changes nothing.
+        ("p { width: 100% !important } @media all { .c { width: 100% !important } }", 0),
+        ("p { margin: 0 auto !important } @media all { .c { margin-left: auto !important } }", 0),
+        ("p { padding: 0px !important } @media all { .c { padding-top: 0 !important } }", 0),
+    ],
+)
+def test_a_conflict_is_a_change_of_value(css: str, conflicts: int) -> None:
+    html = f'<html><head><style>{css}</style></head><body><p class="c">t</p></body></html>'
+    assert len(analyse(html).conflicts) == conflicts
