@@ -363,7 +363,8 @@ class _Compiler:
         )
         self._refuse_too_deep(rendered)
         if settings.get("inline_css", True):
-            inlined = _KEPT_STYLE.sub("<style", inline_css(self._keep_css_tokens(rendered), self.config.inliner))
+            source = self._keep_css_tokens(rendered)
+            inlined = _KEPT_STYLE.sub("<style", inline_css(source, self.config.inliner, self.config.preserve_cascade))
             self._check_preserved(rendered, inlined)
         else:
             # MRML's own head styles were marked for the inliner; without one, the mark goes all the same.

@@ -83,8 +83,19 @@ def keep_document_frame(source: str, output: str) -> str:
     return source[:src_end] + rest
 
 
-def inline_css(html: str, engine: str = "css-inline") -> str:
-    """Inline the <style> rules of an HTML document into style attributes; the document frame is kept."""
+def inline_css(html: str, engine: str = "css-inline", preserve_cascade: bool = True) -> str:
+    """Inline the <style> rules of an HTML document into style attributes; the document frame is kept.
+
+    With preserve_cascade, each @media/@supports declaration that wins on an element before
+    inlining and would lose to what the inliner puts on it is first made !important in the
+    stylesheet (compile.cascade), so that it still wins; a document without one is inlined as is.
+    """
+    if preserve_cascade:
+        from kmsg_authoring.compile.cascade import analyse, promote
+
+        analysis = analyse(html)
+        if analysis.promote:
+            html = promote(html, analysis)
     if engine == "css-inline":
         return keep_document_frame(html, _css_inline(html))
     if engine == "premailer":

@@ -64,6 +64,7 @@ def settings_key(config: Config) -> str:
                 config.render_size_limit,
                 repr(config.mjml),
                 *_i18n_settings(config),
+                *([] if config.preserve_cascade else ["preserve_cascade=false"]),
             ]
         ).encode()
     )

@@ -43,6 +43,7 @@ FRAME_ID = "kmsg-email"
 # least), so these engines show the email in an iframe of exactly the snapshot width, as webmail
 # clients do, and capture the iframe.
 FRAME_WINDOW = 640
+MAX_CHROME = 400  # px: more than any browser toolbar is tall
 _FRAME_HEIGHT = (
     "var d = document.getElementById('kmsg-email').contentDocument; "
     "return Math.max(d.documentElement.scrollHeight, d.body ? d.body.scrollHeight : 0)"
@@ -103,7 +104,10 @@ def framed_shot(
         inner = int(script("return window.innerHeight"))
         if inner >= height:
             break
-        extra_h += height - inner  # the toolbar was measured before the first size took effect
+        # The toolbar was measured before the first size took effect; on a loaded machine the window
+        # may also not have taken the last size yet, so what is added stays within a toolbar's height
+        # (adding the whole shortfall each time grew the window past what WebKitGTK accepts).
+        extra_h = min(extra_h + height - inner, MAX_CHROME)
         time.sleep(0.1)
     else:
         raise KmsgError(f"{shot.key}: {engine} would not make its window {height} px tall")

@@ -63,6 +63,8 @@ class Config:
     build_dir: Path
     inliner: str = "css-inline"
     remote_stylesheets: str = "keep"
+    # Declarations in @media/@supports that won before inlining are made !important so they still win.
+    preserve_cascade: bool = True
     render_time_limit: float = RENDER_TIME_LIMIT
     render_size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024  # characters
     brand: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -300,6 +302,9 @@ def load_config(root: Path | None = None) -> Config:
             f"[build] remote_stylesheets '{remote_stylesheets}' is not one of {', '.join(REMOTE_STYLESHEETS)}",
             toml_location(text, "build", "remote_stylesheets"),
         )
+    preserve_cascade = build.get("preserve_cascade", True)
+    if not isinstance(preserve_cascade, bool):
+        raise ConfigError("[build] preserve_cascade must be true or false", Location(CONFIG_FILE))
     src = build.get("src", "templates_src")
     out = build.get("out", "build")
     for key, value in (("src", src), ("out", out)):
@@ -320,6 +325,7 @@ def load_config(root: Path | None = None) -> Config:
         build_dir=root / out,
         inliner=inliner,
         remote_stylesheets=remote_stylesheets,
+        preserve_cascade=preserve_cascade,
         render_time_limit=float(time_limit),
         render_size_limit=int(size_limit * 1024 * 1024),
         brand=MappingProxyType(_table(data, "brand", text)),

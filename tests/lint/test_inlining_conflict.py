@@ -7,25 +7,24 @@ from pathlib import Path
 import pytest
 
 from kmsg_authoring.lint import Problem
-from kmsg_authoring.lint.rules.inlining import conditional_rules
 from tests.lint.conftest import LintFn, template_files, write
 
+# width: the media rule won (same specificity, later) and both are !important: an !important in a
+# style attribute beats every stylesheet, so it cannot be kept. padding-left: it won, and the build
+# keeps it winning (made !important). color: nothing inlined. .keep: nothing inlined.
 CSS = """\
-td.pusher { width: 100px; padding: 10px; }
+td.pusher { width: 100px !important; padding: 10px; }
 @media only screen and (max-width: 480px) {
-  td[class="pusher"] { width: 20px; padding-left: 0; color: red; }
+  td[class="pusher"] { width: 20px !important; padding-left: 0; color: red; }
   .keep { width: 50% !important; }
 }
 """
 TABLE = '<table><tr><td class="pusher">x</td><td class="keep">y</td></tr></table>'
 EXPECTED = {
     (
-        "'width' of '@media only screen and (max-width: 480px)' rule 'td[class=\"pusher\"]' never applies to <td>: "
-        "the inlined 'width: 100px' wins (add !important)"
-    ),
-    (
-        "'padding-left' of '@media only screen and (max-width: 480px)' rule 'td[class=\"pusher\"]' never applies to "
-        "<td>: the inlined 'padding: 10px' wins (add !important)"
+        "'width' of '@media only screen and (max-width: 480px)' rule 'td[class=\"pusher\"]' no longer applies to "
+        "<td> after inlining: the inlined 'width: 100px !important' of 'td.pusher' wins; the inlined "
+        "'width: 100px !important' is !important in the style attribute, which no stylesheet declaration can beat"
     ),
 }
 
@@ -59,9 +58,41 @@ def test_a_rule_from_a_shared_stylesheet_is_reported_in_that_file(lint_one: Lint
     assert {str(p.location) for p in problems} == {"templates_src/_styles/main.css:3:3"}
 
 
+def test_a_media_rule_that_would_also_beat_a_style_attribute_is_reported_with_why(lint_one: LintFn) -> None:
+    # .col wins over td.col's inlined width on the first cell; on the second, the designer's style
+    # attribute beats it in the source, and !important would overturn that.
+    body = (
+        "<style>\ntd { width: 300px }\n@media (max-width: 480px) {\n  .col { width: 100% }\n}\n</style>"
+        '<table><tr><td class="col">a</td><td class="col" style="width: 200px">b</td></tr></table>'
+    )
+    problems = _conflicts(lint_one(body=body, page=False))
+    assert [p.message for p in problems] == [
+        "'width' of '@media (max-width: 480px)' rule '.col' no longer applies to <td> after inlining: the "
+        "inlined 'width: 300px' of 'td' wins; on <td> it must lose to the style attribute's 'width: 200px', "
+        "which !important would overturn"
+    ]
+    assert str(problems[0].location) == "templates_src/t/body.html:4:3"
+
+
+def test_with_preserve_cascade_off_every_silenced_media_rule_is_reported(lint_one: LintFn) -> None:
+    body = "<style>td.pusher { width: 100px } @media (max-width: 480px) { td.pusher { width: 20px } }</style>" + TABLE
+    problems = _conflicts(lint_one(body=body, toml="[build]\npreserve_cascade = false\n"))
+    assert [p.message for p in problems] == [
+        "'width' of '@media (max-width: 480px)' rule 'td.pusher' no longer applies to <td> after inlining: the "
+        "inlined 'width: 100px' of 'td.pusher' wins; preserve_cascade = false under [build] leaves it losing "
+        "(remove that setting to keep it winning)"
+    ]
+    assert not _conflicts(lint_one(body=body))
+
+
 @pytest.mark.parametrize(
     "body",
     [
+        # The build makes the media rule !important, as it won in the source (later, as specific).
+        "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] { width: 20px } }</style>"
+        + TABLE,
+        # Less specific than the inlined rule: it lost in the source too.
+        "<style>td.pusher { width: 100px } @media (max-width: 480px) { td { width: 20px } }</style>" + TABLE,
         # !important in the media rule lets it win.
         "<style>td.pusher { width: 100px } @media (max-width: 480px) { td.pusher { width: 20px !important } }</style>"
         + TABLE,
@@ -81,21 +112,6 @@ def test_no_conflict_where_the_media_rule_still_wins_or_was_never_inlining_s_doi
     assert not _conflicts(lint_one(body=body))
 
 
-def test_conditional_rules_lists_rules_nested_in_media_and_supports() -> None:
-    css = (
-        "a{color:red} /* @media x { b { } } */ @media screen { b, i { width: 1px } "
-        "@supports (display:grid) { u { top: 0 } } } @import url(x.css); p { margin: 0 }"
-    )
-    found = [
-        (r.at_rule, r.selectors, css[r.offset : r.offset + len(r.selectors)], r.declarations)
-        for r in conditional_rules(css)
-    ]
-    assert found == [
-        ("@media screen", "b, i", "b, i", {"width": "1px"}),
-        ("@media screen @supports (display:grid)", "u", "u", {"top": "0"}),
-    ]
-
-
 def test_kmsg_author_lint_reports_the_conflict_in_the_stylesheet_the_designer_edits(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,5 +127,5 @@ def test_kmsg_author_lint_reports_the_conflict_in_the_stylesheet_the_designer_ed
     assert code == 1
     assert (
         "templates_src/_styles/main.css:3:3: KM601 'width' of '@media only screen and (max-width: 480px)' "
-        "rule 'td[class=\"pusher\"]' never applies to <td>"
+        "rule 'td[class=\"pusher\"]' no longer applies to <td>"
     ) in out

@@ -148,12 +148,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM511": ({"body": "<div><p>Thanks</p></div></div>"}, {"body": "<div><p>Thanks</p></div>"}),
     "KM601": (
         {
-            "body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] { width: 20px } }"
-            '</style><table><tr><td class="pusher">x</td></tr></table>'
+            "body": "<style>td.pusher { width: 100px !important } @media (max-width: 480px) { td[class=pusher] "
+            '{ width: 20px !important } }</style><table><tr><td class="pusher">x</td></tr></table>'
         },
         {
             "body": "<style>td.pusher { width: 100px } @media (max-width: 480px) { td[class=pusher] "
-            '{ width: 20px !important } }</style><table><tr><td class="pusher">x</td></tr></table>'
+            '{ width: 20px } }</style><table><tr><td class="pusher">x</td></tr></table>'
         },
     ),
     "KM602": (
