@@ -183,6 +183,8 @@ class _Compiler:
             options=self.config.mjml,
             default=Location(self.body_rel),
             on_read=self.deps.add,
+            time_limit=self.config.render_time_limit,
+            size_limit=self.config.render_size_limit,
         )
 
     def _refuse_unshielded(self, html: str) -> None:

@@ -16,6 +16,7 @@ nearest marked element before it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,19 @@ from kmsg_authoring.compile.mjml_lang import (
 from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import KmsgError, Location, SourceError
-from kmsg_authoring.source.config import MjmlOptions
+from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT, MjmlOptions
 from kmsg_authoring.source.project import confine, lexical_rel, read_text
 
-MAX_INCLUDE_DEPTH = 20
+# Budgets, checked on the parsed MJML before MRML is given it (docs/mjml.md lists them).
+MAX_INCLUDE_DEPTH = 20  # mj-include within mj-include
+MAX_INCLUDES = 100  # mj-include elements read for one body, all levels together
+MAX_INCLUDE_BYTES = 1024 * 1024  # what they read, all together
+MAX_DEPTH = 500  # elements within elements: MJML components and the HTML inside them
+MAX_ELEMENTS = 50_000  # elements in one body, includes expanded
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
+)
+_CONTENT_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([A-Za-z][\w:.-]*)(?:\"[^\"]*\"|'[^']*'|[^'\">])*?(/?)>", re.DOTALL)
 _MARKER = "kmsgloc"
 _LEX = re.compile(
     r"<!--(?P<comment>.*?)-->"
@@ -52,6 +62,7 @@ _ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"'
 _POSITION = re.compile(r"\s*at position (\d+):(\d+)")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _MJ_START = re.compile(r"<(mj-(?!raw\b)[a-z-]+|mjml)\b")
+_OWN_MARK = re.compile(rf'\s{MARK_ATTR}="(\d+)"')
 
 
 @dataclass
@@ -96,6 +107,8 @@ class _Stage:
         options: MjmlOptions,
         default: Location,
         on_read: Callable[[str], None],
+        time_limit: float = RENDER_TIME_LIMIT,
+        size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024,
     ) -> None:
         self.root = root
         self.marks = marks
@@ -107,6 +120,13 @@ class _Stage:
         self.extra_head: list[_Node] = []
         self.spans: list[tuple[int, str, int]] = []  # (offset in MRML's input, node text, node start)
         self.attr_placeholders: dict[str, tuple[str, str]] = {}  # placeholder -> (tag, attribute)
+        self.time_limit = time_limit
+        self.size_limit = size_limit
+        self.deadline = time.monotonic() + time_limit
+        self.elements = 0  # elements parsed so far, all files together
+        self.depth = 0  # the deepest nesting seen
+        self.includes = 0
+        self.included_bytes = 0
 
     # -- locations ------------------------------------------------------------------------------
     def loc(self, text: str, offset: int) -> Location:
@@ -117,9 +137,71 @@ class _Stage:
     def error(self, message: str, text: str, offset: int) -> SourceError:
         return SourceError(message, self.loc(text, offset))
 
+    def at_tag(self, text: str, offset: int) -> Location:
+        """Where the element whose start tag begins at offset was written: its own mark, if it has one.
+
+        The nearest mark before the tag is another element's, maybe in another file (the layout
+        around a block): counting from there would place the error in that file.
+        """
+        end = text.find(">", offset)
+        mark = _OWN_MARK.search(text, offset, end if end != -1 else len(text))
+        found = self.marks.element_location(mark.group(1)) if mark is not None else None
+        return found or self.loc(text, offset)
+
+    def node_loc(self, node: _Node) -> Location:
+        """Where an element was written: its start tag."""
+        found = self.marks.element_location(node.mark) if node.mark is not None else None
+        return found or self.at_tag(node.text, node.start)
+
+    def node_error(self, message: str, node: _Node) -> SourceError:
+        return SourceError(message, self.node_loc(node))
+
+    # -- budgets ----------------------------------------------------------------------------------
+    def check_time(self) -> None:
+        """The MJML stage stops once it has taken longer than the render time limit."""
+        if time.monotonic() > self.deadline:
+            raise SourceError(
+                f"compiling the MJML took longer than {self.time_limit:g} s; the limit is [build] "
+                "render_time_limit in kmsg.toml",
+                self.default,
+            )
+
+    def count(self, text: str, offset: int, depth: int) -> None:
+        """One more element, at this nesting depth: refused past the budgets, where it stands."""
+        self.elements += 1
+        if depth > self.depth:
+            self.depth = depth
+            if depth > MAX_DEPTH:
+                raise SourceError(
+                    f"elements nest deeper than {MAX_DEPTH} levels (MJML components and the HTML in them); "
+                    "close the elements left open or flatten the markup",
+                    self.at_tag(text, offset),
+                )
+        if self.elements > MAX_ELEMENTS:
+            raise SourceError(
+                f"more than {MAX_ELEMENTS:,} elements in one MJML body (includes expanded); split the email",
+                self.at_tag(text, offset),
+            )
+        if self.elements % 1024 == 0:
+            self.check_time()
+
+    def count_content(self, text: str, start: int, end: int, depth: int) -> None:
+        """The elements of HTML content (mj-text, mj-raw...), counted with their nesting."""
+        level = depth
+        for m in _CONTENT_TAG.finditer(text, start, end):
+            name = m.group(2)
+            if name is None:
+                continue
+            if m.group(1):
+                level = max(depth, level - 1)
+                continue
+            self.count(text, m.start(), level + 1)
+            if not m.group(3) and name.lower() not in _VOID:
+                level += 1
+
     # -- parsing ----------------------------------------------------------------------------------
-    def parse(self, text: str) -> list[_Node]:
-        """The nodes of a text; elements nest, and every element is closed."""
+    def parse(self, text: str, base: int = 0) -> list[_Node]:
+        """The nodes of a text standing base levels deep; elements nest, and every element is closed."""
         top = _Node("#root", 0, text)
         stack = [top]
         pos = 0
@@ -135,31 +217,32 @@ class _Stage:
                 stack[-1].children.append(_Node("#comment", m.start(), text, raw=m.group(0)))
             elif m.group("open") is not None:
                 node = self._element(m, text)
+                self.count(text, m.start(), base + len(stack))
                 comp = COMPONENTS.get(node.name)
                 if node.name in UNSUPPORTED:
-                    raise self.error(
-                        f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses", text, m.start()
+                    raise self.node_error(
+                        f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses", node
                     )
                 if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
-                    raise self.error(
-                        f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", text, m.start()
+                    raise self.node_error(
+                        f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", node
                     )
                 if comp is not None and comp.ending and not node.selfclose:
                     close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
                     if close is None:
-                        raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, m.start())
+                        raise self.node_error(f"<{node.name}> is never closed (no </{node.name}>)", node)
                     # MJML inside HTML content is always a missing close tag, never content.
                     inner = _MJ_START.search(text, m.end(), close.start())
                     if inner is not None:
-                        where = self.loc(text, inner.start())
-                        raise self.error(
+                        where = self.at_tag(text, inner.start())
+                        raise self.node_error(
                             f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
                             f"comes before its </{node.name}>",
-                            text,
-                            m.start(),
+                            node,
                         )
                     node.content = text[m.end() : close.start()]
                     node.content_start = m.end()
+                    self.count_content(text, m.end(), close.start(), base + len(stack))
                     pos = close.end()
                 stack[-1].children.append(node)
                 if node.content is None and not node.selfclose:
@@ -171,11 +254,10 @@ class _Stage:
                 elif any(n.name == name for n in stack[1:]):
                     open_node = stack[-1]
                     where = self.loc(text, m.start())
-                    raise self.error(
+                    raise self.node_error(
                         f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
                         f"before its </{open_node.name}>",
-                        text,
-                        open_node.start,
+                        open_node,
                     )
                 else:
                     raise self.error(f"</{name}> closes no open element", text, m.start())
@@ -187,7 +269,7 @@ class _Stage:
                 )
         if len(stack) > 1:
             node = stack[-1]
-            raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, node.start)
+            raise self.node_error(f"<{node.name}> is never closed (no </{node.name}>)", node)
         return top.children
 
     def _element(self, m: re.Match[str], text: str) -> _Node:
@@ -204,8 +286,8 @@ class _Stage:
         return node
 
     # -- checks -------------------------------------------------------------------------------------
-    def check(self, nodes: list[_Node], parent: str, depth: int = 0) -> list[_Node]:
-        """Check nodes standing in parent, with mj-include replaced by what it includes."""
+    def check(self, nodes: list[_Node], parent: str, depth: int = 0, level: int = 1) -> list[_Node]:
+        """Check nodes standing in parent (level deep), with mj-include replaced by what it includes."""
         out: list[_Node] = []
         for node in nodes:
             if node.name == "#comment":
@@ -222,13 +304,13 @@ class _Stage:
                     )
                 out.append(node)
             elif node.name == "mj-include":
-                out.extend(self.include(node, parent, depth))
+                out.extend(self.include(node, parent, depth, level))
             elif parent == ATTRIBUTE_DEFAULTS:
                 self._check_default(node)
                 out.append(node)
             else:
                 self._check_element(node, parent)
-                node.children = self.check(node.children, node.name, depth)
+                node.children = self.check(node.children, node.name, depth, level + 1)
                 out.append(node)
         return out
 
@@ -239,21 +321,19 @@ class _Stage:
                 raise self.error(
                     f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", node.text, node.start
                 )
-            raise self.error(
+            raise self.node_error(
                 f"HTML element <{node.name}> must be inside <mj-text>, <mj-button>, <mj-table> "
                 f"or <mj-raw> (found in <{parent}>)",
-                node.text,
-                node.start,
+                node,
             )
         if comp.parents and parent not in comp.parents:
-            raise self.error(
+            raise self.node_error(
                 f"<{node.name}> cannot stand in <{parent}> (it goes in "
                 f"{', '.join('<' + p + '>' for p in comp.parents)})",
-                node.text,
-                node.start,
+                node,
             )
         if not comp.parents and node.name == "mjml" and parent != "#root":
-            raise self.error("<mjml> can only be the outermost element", node.text, node.start)
+            raise self.node_error("<mjml> can only be the outermost element", node)
         self._check_attributes(node, comp)
 
     def _check_attributes(self, node: _Node, comp: Component, *, tag: str | None = None) -> None:
@@ -285,32 +365,40 @@ class _Stage:
                     known.update(c.attributes)
             if node.name == "mj-class":
                 if not node.attr("name"):
-                    raise self.error("<mj-class> needs a name attribute", node.text, node.start)
+                    raise self.node_error("<mj-class> needs a name attribute", node)
                 known = {**known, "name": COMPONENTS["mj-font"].attributes["name"]}
             self._check_attributes(node, Component((), known), tag=node.name)
             return
         comp = COMPONENTS.get(node.name)
         if comp is None or comp.head or node.name in ("mjml", "mj-body", "mj-include"):
-            raise self.error(
+            raise self.node_error(
                 f"<{node.name}> cannot stand in <mj-attributes> (use mj-all, mj-class or a body "
                 f"component's tag){suggest(node.name, sorted(COMPONENTS))}",
-                node.text,
-                node.start,
+                node,
             )
         self._check_attributes(node, comp)
 
     # -- includes -----------------------------------------------------------------------------------
-    def include(self, node: _Node, parent: str, depth: int) -> list[_Node]:
-        """What an mj-include stands for, read from the project (confined) and checked in place."""
+    def include(self, node: _Node, parent: str, depth: int, level: int) -> list[_Node]:
+        """What an mj-include stands for, read from the project (confined) and checked in place.
+
+        The path is relative to the file the mj-include is written in, as MJML resolves it.
+        """
         self._check_attributes(node, COMPONENTS["mj-include"])
         path = node.attr("path")
-        where = self.loc(node.text, node.start)
+        where = self.node_loc(node)
         if not path:
             raise SourceError("<mj-include> needs a path attribute", where)
         if depth >= MAX_INCLUDE_DEPTH:
             raise SourceError(
                 f"mj-include nested deeper than {MAX_INCLUDE_DEPTH} levels (does a file include itself?)", where
             )
+        self.includes += 1
+        if self.includes > MAX_INCLUDES:
+            raise SourceError(
+                f"more than {MAX_INCLUDES} mj-include in one body (every include at every level counts)", where
+            )
+        self.check_time()
         base = (self.root / where.path).parent if where.path else self.root
         target = base / path
         if not target.suffix and node.attr("type") in (None, "mjml"):
@@ -320,6 +408,12 @@ class _Stage:
             rel = confine(self.root, target, rel)
             if not target.is_file():
                 raise SourceError("file not found", Location(rel))
+            self.included_bytes += target.stat().st_size
+            if self.included_bytes > MAX_INCLUDE_BYTES:
+                raise SourceError(
+                    f"the files mj-include reads for one body pass {MAX_INCLUDE_BYTES // 1024:,} KiB together",
+                    Location(rel),
+                )
             text = read_text(target, rel, root=self.root)
         except KmsgError as exc:
             raise SourceError(f"mj-include path '{path}': {exc.message}", where) from None
@@ -334,8 +428,9 @@ class _Stage:
             return []
         prepared = prepare(text, rel, self.shield, self.marks, jinja=False)
         if kind == "html":
+            self.count_content(prepared, 0, len(prepared), level)
             return [_Node("mj-raw", node.start, node.text, mark=node.mark, content=prepared)]
-        nodes = self.parse(prepared)
+        nodes = self.parse(prepared, level - 1)
         top = [n for n in nodes if n.name not in ("#text", "#comment")]
         if len(top) == 1 and top[0].name == "mjml":
             body: list[_Node] = []
@@ -343,9 +438,9 @@ class _Stage:
                 if section.name == "mj-body":
                     body.extend(section.children)
                 elif section.name == "mj-head":
-                    self.extra_head.extend(self.check(section.children, "mj-head", depth + 1))
+                    self.extra_head.extend(self.check(section.children, "mj-head", depth + 1, level + 1))
             nodes = body
-        return self.check(nodes, parent, depth + 1)
+        return self.check(nodes, parent, depth + 1, level)
 
     # -- rendering ----------------------------------------------------------------------------------
     def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int]) -> None:
@@ -354,6 +449,12 @@ class _Stage:
         def put(text: str) -> None:
             out.append(text)
             size[0] += len(text.encode("utf-8"))
+            if size[0] > self.size_limit:
+                raise SourceError(
+                    f"the MJML to compile is too large (more than {self.size_limit:,} bytes, includes expanded); "
+                    "the limit is [build] render_size_limit_mb in kmsg.toml",
+                    self.default if node.name.startswith("#") else self.node_loc(node),
+                )
 
         for node in nodes:
             if node.name == "#text":
@@ -392,25 +493,27 @@ class _Stage:
             put(f"</{node.name}>")
 
     def mrml(self, mjml: str) -> str:
-        from mjml import mjml2html
+        """MRML's HTML for the MJML emitted; what MRML refuses is located at the element it names.
 
-        def refuse(path: str) -> str:
-            raise ValueError(f"unable to load included template '{path}'")
+        A large or deep body is compiled in a worker process (compile/mjml_run.py): a crash of the
+        native compiler there is an error here, never the end of this process.
+        """
+        from kmsg_authoring.compile import mjml_run
 
+        options = {
+            "disable_comments": False,  # the marks travel in comments; keep_comments is applied here
+            "social_icon_origin": self.options.social_icon_origin,
+            "fonts": dict(self.options.fonts) if self.options.fonts is not None else None,
+        }
+        self.check_time()
+        isolate = mjml_run.needs_isolation(len(mjml.encode("utf-8")), self.depth)
+        left = max(self.deadline - time.monotonic(), 0.001)
         try:
-            return str(
-                mjml2html(
-                    mjml,
-                    disable_comments=False,  # the marks travel in comments; keep_comments is applied here
-                    social_icon_origin=self.options.social_icon_origin,
-                    fonts=dict(self.options.fonts) if self.options.fonts is not None else None,
-                    include_loader=refuse,
-                )
-            )
-        except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                raise
-            message = str(exc) or type(exc).__name__
+            return mjml_run.render(mjml, options, isolate=isolate, time_limit=left, size_limit=self.size_limit)
+        except mjml_run.MrmlCrash as exc:
+            raise SourceError(str(exc), self.default) from None
+        except mjml_run.MrmlError as exc:
+            message = str(exc)
             m = _POSITION.search(message)
             where = self.default
             if m is not None:
