@@ -21,7 +21,9 @@ from kmsg_authoring.source.project import (
 )
 
 CACHE_FILE = ".cache.sqlite"
-CACHE_FORMAT = 5  # 5: document frame kept, canonical tokens, keyed by the bytes read
+CACHE_FORMAT = (
+    6  # 6: compile notes (text MJML drops); 5: document frame kept, canonical tokens, keyed by the bytes read
+)
 # Seconds a process waits for another one's write to the shared cache; past it, the cache is a miss.
 BUSY_TIMEOUT = 2.0
 _SQLITE_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the cache
@@ -115,6 +117,7 @@ def to_cache(c: CompiledTemplate) -> dict[str, Any]:
             "number_of_tokens_used": c.number_of_tokens_used,
             "locale": c.locale,
             "translations": [t.to_json() for t in c.translations],
+            "notes": [[code, message, n.path, n.line, n.col] for code, message, n in c.notes],
         },
     }
 
@@ -138,6 +141,7 @@ def from_cache(data: dict[str, Any]) -> CompiledTemplate:
         number_of_tokens_used=c["number_of_tokens_used"],
         locale=c.get("locale"),
         translations=_translations(c.get("translations") or []),
+        notes=tuple((n[0], n[1], Location(n[2], n[3], n[4])) for n in c.get("notes") or []),
     )
 
 

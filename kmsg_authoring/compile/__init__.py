@@ -101,6 +101,7 @@ class _Compiler:
         self.body_name = BODY_MJML if only_mjml else BODY_FILE
         self.body_rel = f"{self.rel_folder}/{self.body_name}"
         self.deps: set[str] = {self.meta_rel, self.body_rel}
+        self.notes: list[tuple[str, str, Location]] = []
 
     # -- errors ---------------------------------------------------------------------------------
     def _jinja_error(self, exc: Exception, default: Location) -> KmsgError:
@@ -185,6 +186,7 @@ class _Compiler:
             on_read=self.deps.add,
             time_limit=self.config.render_time_limit,
             size_limit=self.config.render_size_limit,
+            notes=self.notes,
         )
 
     def _refuse_unshielded(self, html: str) -> None:
@@ -392,6 +394,7 @@ class _Compiler:
             number_of_tokens_used=number_of_tokens_used(payload),
             locale=locale,
             translations=tuple(translator.used) if locale is not None else (),
+            notes=tuple(self.notes),
         )
 
     # -- locales ----------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.mjml_lang import (
@@ -29,6 +28,7 @@ from kmsg_authoring.compile.mjml_lang import (
     NO_COMMENTS,
     UNSUPPORTED,
     Component,
+    allowed_parents,
     suggest,
 )
 from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, Shield
@@ -38,6 +38,7 @@ from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT
 from kmsg_authoring.source.project import confine, lexical_rel, read_text
 
 # Budgets, checked on the parsed MJML before MRML is given it (docs/mjml.md lists them).
+STRAY_TEXT = "KM603"  # the lint code of text MJML drops
 MAX_INCLUDE_DEPTH = 20  # mj-include within mj-include
 MAX_INCLUDES = 100  # mj-include elements read for one body, all levels together
 MAX_INCLUDE_BYTES = 1024 * 1024  # what they read, all together
@@ -126,6 +127,7 @@ class _Stage:
         self.elements = 0  # elements parsed so far, all files together
         self.depth = 0  # the deepest nesting seen
         self.includes = 0
+        self.notes: list[tuple[str, str, Location]] = []  # (lint code, message, where): what MJML drops
         self.included_bytes = 0
 
     # -- locations ------------------------------------------------------------------------------
@@ -225,7 +227,9 @@ class _Stage:
                     )
                 if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
                     raise self.node_error(
-                        f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", node
+                        f"Element {node.name} doesn't exist or is not registered"
+                        f"{suggest(node.name, sorted(COMPONENTS))}",
+                        node,
                     )
                 if comp is not None and comp.ending and not node.selfclose:
                     close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
@@ -287,21 +291,30 @@ class _Stage:
 
     # -- checks -------------------------------------------------------------------------------------
     def check(self, nodes: list[_Node], parent: str, depth: int = 0, level: int = 1) -> list[_Node]:
-        """Check nodes standing in parent (level deep), with mj-include replaced by what it includes."""
+        """Check nodes standing in parent (level deep), with mj-include replaced by what it includes.
+
+        Text standing directly in a component that is not a content component is dropped, as MJML
+        drops it, with a KM603 note at the text.
+        """
         out: list[_Node] = []
         for node in nodes:
             if node.name == "#comment":
                 out.append(node)
             elif node.name == "#text":
                 stripped = node.raw.strip()
-                if stripped and parent not in (ATTRIBUTE_DEFAULTS,):
+                if stripped:
                     offset = node.start + node.raw.index(stripped[0])
-                    raise self.error(
-                        f"text must be inside <mj-text> or another content component "
-                        f"(found '{stripped[:30]}' directly in <{parent}>)",
-                        node.text,
-                        offset,
+                    shown = " ".join(stripped.split())
+                    shown = shown if len(shown) <= 30 else shown[:27] + "..."
+                    self.notes.append(
+                        (
+                            STRAY_TEXT,
+                            f"text '{shown}' stands directly in <{parent}>: MJML drops it, so it is not in the "
+                            "email (put it in <mj-text> or another content component, or remove it)",
+                            self.loc(node.text, offset),
+                        )
                     )
+                    continue
                 out.append(node)
             elif node.name == "mj-include":
                 out.extend(self.include(node, parent, depth, level))
@@ -315,34 +328,35 @@ class _Stage:
         return out
 
     def _check_element(self, node: _Node, parent: str) -> None:
+        """MJML's validTag and validChildren rules, in its words."""
         comp = COMPONENTS.get(node.name)
         if comp is None:
             if node.name.startswith("mj-") or node.name == "mjml":
-                raise self.error(
-                    f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", node.text, node.start
+                raise self.node_error(
+                    f"Element {node.name} doesn't exist or is not registered{suggest(node.name, sorted(COMPONENTS))}",
+                    node,
                 )
             raise self.node_error(
-                f"HTML element <{node.name}> must be inside <mj-text>, <mj-button>, <mj-table> "
-                f"or <mj-raw> (found in <{parent}>)",
+                f"Element {node.name} doesn't exist or is not registered: HTML goes inside <mj-text>, "
+                f"<mj-button>, <mj-table> or <mj-raw> (found in <{parent}>)",
                 node,
             )
         if comp.parents and parent not in comp.parents:
             raise self.node_error(
-                f"<{node.name}> cannot stand in <{parent}> (it goes in "
-                f"{', '.join('<' + p + '>' for p in comp.parents)})",
-                node,
+                f"{node.name} cannot be used inside {parent}, only inside: {allowed_parents(node.name)}", node
             )
         if not comp.parents and node.name == "mjml" and parent != "#root":
             raise self.node_error("<mjml> can only be the outermost element", node)
         self._check_attributes(node, comp)
 
     def _check_attributes(self, node: _Node, comp: Component, *, tag: str | None = None) -> None:
+        """MJML's validAttributes and validTypes rules, in its words."""
         tag = tag or node.name
         for a in node.attrs:
             kind = comp.attributes.get(a.name)
-            if kind is None:
+            if kind is None and not comp.open:
                 raise self.error(
-                    f"unknown attribute '{a.name}' on <{tag}>{suggest(a.name, sorted(comp.attributes))}",
+                    f"Attribute {a.name} is illegal on <{tag}>{suggest(a.name, sorted(comp.attributes))}",
                     node.text,
                     a.value_start if a.value is None else a.value_start - len(a.name) - 2,
                 )
@@ -351,29 +365,25 @@ class _Stage:
             if PLACEHOLDER_RE.search(a.value):
                 self.attr_placeholders.update((i, (tag, a.name)) for i in PLACEHOLDER_RE.findall(a.value))
                 continue  # a send-time token: its value is only known at send time
-            if not kind.accepts(a.value):
-                raise self.error(
-                    f"invalid value '{a.value}' for {a.name} on <{tag}>: expected {kind.name}", node.text, a.value_start
-                )
+            if kind is not None and not kind.accepts(a.value):
+                raise self.error(f"Attribute {a.name} on <{tag}> {kind.refusal(a.value)}", node.text, a.value_start)
 
     def _check_default(self, node: _Node) -> None:
-        """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults."""
+        """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults.
+
+        MJML validates a tag's defaults as that tag; mj-all and mj-class are not validated (they
+        have no component), so any attribute goes there.
+        """
         if node.name in ("mj-all", "mj-class"):
-            known: dict[str, Any] = {}
-            for c in COMPONENTS.values():
-                if not c.head:
-                    known.update(c.attributes)
-            if node.name == "mj-class":
-                if not node.attr("name"):
-                    raise self.node_error("<mj-class> needs a name attribute", node)
-                known = {**known, "name": COMPONENTS["mj-font"].attributes["name"]}
-            self._check_attributes(node, Component((), known), tag=node.name)
+            if node.name == "mj-class" and not node.attr("name"):
+                raise self.node_error("<mj-class> needs a name attribute", node)
+            self._check_attributes(node, Component((), {}, open=True), tag=node.name)
             return
         comp = COMPONENTS.get(node.name)
-        if comp is None or comp.head or node.name in ("mjml", "mj-body", "mj-include"):
+        if comp is None or node.name in ("mjml", "mj-include"):
             raise self.node_error(
-                f"<{node.name}> cannot stand in <mj-attributes> (use mj-all, mj-class or a body "
-                f"component's tag){suggest(node.name, sorted(COMPONENTS))}",
+                f"Element {node.name} doesn't exist or is not registered (in <mj-attributes> use mj-all, "
+                f"mj-class or a component's tag){suggest(node.name, sorted(COMPONENTS))}",
                 node,
             )
         self._check_attributes(node, comp)

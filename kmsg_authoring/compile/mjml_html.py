@@ -89,11 +89,13 @@ def to_html(
     on_read: Callable[[str], None],
     time_limit: float = RENDER_TIME_LIMIT,
     size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024,
+    notes: list[tuple[str, str, Location]] | None = None,
 ) -> str:
     """Compile a prepared MJML body (tokens shielded, elements marked) to marked HTML with placeholders.
 
     The MJML stage has the render budgets of a template: it stops past time_limit seconds and
-    refuses MJML or HTML larger than size_limit.
+    refuses MJML or HTML larger than size_limit. What MJML would drop silently is dropped, with a
+    note added to notes (lint code, message, location).
     """
     stage = _Stage(
         root=root,
@@ -116,6 +118,8 @@ def to_html(
         )
     root_node = elements[0]
     root_node.children = stage.check(root_node.children, "mjml")
+    if notes is not None:
+        notes.extend(stage.notes)
     sections = [n.name for n in root_node.children if n.name not in ("#text", "#comment")]
     if "mj-body" not in sections:
         raise stage.node_error("<mjml> has no <mj-body>", root_node)

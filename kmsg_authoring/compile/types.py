@@ -135,6 +135,9 @@ class CompiledTemplate:
     # messages its build looked up in that locale's catalog (compile/i18n.py TranslationUse).
     locale: str | None = None
     translations: tuple[Any, ...] = ()
+    # What the compiler noticed but did not refuse, for lint to report: (lint code, message, where),
+    # e.g. text MJML drops (KM603).
+    notes: tuple[tuple[str, str, Location], ...] = ()
 
     @property
     def body(self) -> str:
