@@ -112,6 +112,10 @@ def to_cache(c: CompiledTemplate) -> dict[str, Any]:
             "marked_body": c.marked_body,
             "rendered": c.rendered,
             "marks": [[i, m.path, m.line, m.col] for i, m in c.source_map.marks.items()],
+            "origins": [
+                [i, owner, [[n, v, w.path, w.line, w.col] for n, v, w in given]]
+                for i, (owner, given) in c.source_map.origins.items()
+            ],
             "dependencies": list(c.dependencies),
             "content_hash": c.content_hash,
             "number_of_tokens_used": c.number_of_tokens_used,
@@ -135,7 +139,10 @@ def from_cache(data: dict[str, Any]) -> CompiledTemplate:
         settings=c["settings"],
         marked_body=c["marked_body"],
         rendered=c["rendered"],
-        source_map=SourceMap({m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]}),
+        source_map=SourceMap(
+            {m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]},
+            {o[0]: (o[1], tuple((a[0], a[1], Location(a[2], a[3], a[4])) for a in o[2])) for o in c.get("origins", [])},
+        ),
         dependencies=tuple(c["dependencies"]),
         content_hash=c["content_hash"],
         number_of_tokens_used=c["number_of_tokens_used"],

@@ -66,12 +66,16 @@ _MJ_START = re.compile(r"<(mj-(?!raw\b)[a-z-]+|mjml)\b")
 _OWN_MARK = re.compile(rf'\s{MARK_ATTR}="(\d+)"')
 
 
+Attribution = tuple[str, str, Location]  # an attribute the designer gave a component: name, value, where
+
+
 @dataclass
 class _Attr:
     name: str
     value: str | None
     raw: str  # as written, with its leading space
     value_start: int  # offset of the value in the node's text
+    name_start: int = 0  # offset of the name in the node's text
 
 
 @dataclass
@@ -128,6 +132,10 @@ class _Stage:
         self.depth = 0  # the deepest nesting seen
         self.includes = 0
         self.notes: list[tuple[str, str, Location]] = []  # (lint code, message, where): what MJML drops
+        # Attribute defaults of mj-attributes, as (name, value as written, where): mj-all, by tag, by mj-class.
+        self.defaults_all: list[Attribution] = []
+        self.defaults_by_tag: dict[str, list[Attribution]] = {}
+        self.defaults_by_class: dict[str, list[Attribution]] = {}
         self.included_bytes = 0
 
     # -- locations ------------------------------------------------------------------------------
@@ -286,7 +294,7 @@ class _Stage:
                 node.mark = value
                 continue
             # The raw text keeps the designer's spacing before the attribute (one space is enough).
-            node.attrs.append(_Attr(a.group(1), value, " " + a.group(0), value_at))
+            node.attrs.append(_Attr(a.group(1), value, " " + a.group(0), value_at, base + a.start(1)))
         return node
 
     # -- checks -------------------------------------------------------------------------------------
@@ -375,9 +383,15 @@ class _Stage:
         have no component), so any attribute goes there.
         """
         if node.name in ("mj-all", "mj-class"):
-            if node.name == "mj-class" and not node.attr("name"):
+            name = node.attr("name")
+            if node.name == "mj-class" and not name:
                 raise self.node_error("<mj-class> needs a name attribute", node)
             self._check_attributes(node, Component((), {}, open=True), tag=node.name)
+            given = self.attributions(node, skip=("name",) if node.name == "mj-class" else ())
+            if node.name == "mj-all":
+                self.defaults_all.extend(given)
+            else:
+                self.defaults_by_class.setdefault(name or "", []).extend(given)
             return
         comp = COMPONENTS.get(node.name)
         if comp is None or node.name in ("mjml", "mj-include"):
@@ -387,6 +401,31 @@ class _Stage:
                 node,
             )
         self._check_attributes(node, comp)
+        self.defaults_by_tag.setdefault(node.name, []).extend(self.attributions(node))
+
+    # -- what the designer gave each component ------------------------------------------------------
+    def attributions(self, node: _Node, skip: tuple[str, ...] = ()) -> list[Attribution]:
+        """The attributes written on an element: name, value as written (tokens back), where."""
+        return [
+            (a.name, self.shield.restore(a.value), self.loc(node.text, a.name_start))
+            for a in node.attrs
+            if a.value is not None and a.name not in skip and a.name != "css-class"
+        ]
+
+    def origin(self, node: _Node, owner: int | None) -> None:
+        """Record what the component at node was given, for findings about the HTML MRML makes of it.
+
+        Its own attributes first, then its mj-class, its tag's defaults and mj-all: MRML writes
+        those values into the CSS and attributes of the elements it makes (compile/types.py Origin).
+        """
+        if node.mark is None or not node.mark.isdigit():
+            return
+        given = self.attributions(node, skip=("mj-class",))
+        for name in (node.attr("mj-class") or "").split():
+            given += self.defaults_by_class.get(name, [])
+        if node.name not in ("mjml", "mj-head", "mj-body"):
+            given += self.defaults_by_tag.get(node.name, []) + self.defaults_all
+        self.marks.origins[int(node.mark)] = (owner, tuple(given))
 
     # -- includes -----------------------------------------------------------------------------------
     def include(self, node: _Node, parent: str, depth: int, level: int) -> list[_Node]:
@@ -453,8 +492,11 @@ class _Stage:
         return self.check(nodes, parent, depth + 1, level)
 
     # -- rendering ----------------------------------------------------------------------------------
-    def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int]) -> None:
-        """The MJML MRML is given: marks as comments, mj-style taken out (put in the head afterwards)."""
+    def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int], owner: int | None = None) -> None:
+        """The MJML MRML is given: marks as comments, mj-style taken out (put in the head afterwards).
+
+        owner: the mark of the component around these nodes (what each one's origin points to).
+        """
 
         def put(text: str) -> None:
             out.append(text)
@@ -485,6 +527,14 @@ class _Stage:
             body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
             if node.mark is not None and body_component and parent not in NO_COMMENTS:
                 put(f"<!--{_MARKER} {node.mark}-->")
+            # The first element of mj-raw is the designer's own: not a component's making.
+            if (
+                comp is not None
+                and node.name != "mj-raw"
+                and (body_component or node.name in ("mjml", "mj-head", "mj-body"))
+            ):
+                self.origin(node, owner)
+            inner = int(node.mark) if node.mark is not None and node.mark.isdigit() and comp is not None else owner
             put("<" + node.name + "".join(a.raw for a in node.attrs))
             if node.selfclose:
                 put("/>")
@@ -499,7 +549,7 @@ class _Stage:
                     content = _COMMENT.sub(lambda c: c.group(0) if _is_conditional(c.group(1)) else "", content)
                 put(content)
             else:
-                self.emit(node.children, node.name, out, size)
+                self.emit(node.children, node.name, out, size, inner)
             put(f"</{node.name}>")
 
     def mrml(self, mjml: str) -> str:
@@ -529,6 +579,6 @@ class _Stage:
             if m is not None:
                 offset = int(m.group(1))
                 before = [(text, start) for at, text, start in self.spans if at <= offset]
-                where = self.loc(*before[-1]) if before else self.default
+                where = self.at_tag(*before[-1]) if before else self.default
                 message = message[: m.start()] + message[m.end() :]
             raise SourceError(f"MJML: {message.strip()}", where) from None

@@ -382,3 +382,86 @@ def test_text_mjml_drops_builds_with_a_located_warning(make_project: Any, capsys
     assert dropped[0]["col"] == text.index("STRAY") + 1
     assert "'STRAY|' stands directly in <mj-section>: MJML drops it" in dropped[0]["message"]
     assert main(["-C", str(root), "lint", "--strict"]) == 1
+
+
+# -- findings about the HTML MRML makes ---------------------------------------------------------------
+def test_new_mjml_in_a_project_from_init_passes_lint_strict(tmp_path: Path, capsys: Any) -> None:
+    demo = tmp_path / "demo"
+    assert main(["init", str(demo)]) == 0
+    assert main(["-C", str(demo), "new", "promo", "--mjml"]) == 0
+    capsys.readouterr()
+    assert main(["-C", str(demo), "lint", "--strict"]) == 0, capsys.readouterr()
+    assert "no problems" in capsys.readouterr().out
+
+
+LAYOUT = """\
+<mjml lang="en">
+  <mj-head>
+    <mj-title>{% block title %}{% endblock %}</mj-title>
+    <mj-attributes>
+      <mj-all font-family="Helvetica, Arial, sans-serif" />
+      <mj-button background-color="#1a237e" border-radius="6px" />
+    </mj-attributes>
+  </mj-head>
+  <mj-body background-color="#f4f5f7">
+{% block content %}{% endblock %}
+  </mj-body>
+</mjml>
+"""
+
+
+def lint_json(root: Path, capsys: Any) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    main(["-C", str(root), "lint", "--format", "json"])
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert isinstance(problems, list)
+    return problems
+
+
+def test_css_mrml_writes_from_an_attribute_is_reported_at_that_attribute(make_project: Any, capsys: Any) -> None:
+    body = (
+        '{% extends "_layouts/base.mjml" %}\n{% block content %}\n'
+        '<mj-section background-color="#ffffff" border-radius="8px">\n'
+        "  <mj-column>\n"
+        '    <mj-text color="#1f2933">Hi {eventName}</mj-text>\n'
+        '    <mj-button href="https://example.com">Go</mj-button>\n'
+        "  </mj-column>\n</mj-section>\n{% endblock %}\n"
+    )
+    root = make_project(
+        {
+            "kmsg.toml": "",
+            "templates_src/_layouts/base.mjml": LAYOUT,
+            "templates_src/t/template.yaml": YAML,
+            "templates_src/t/body.mjml": body,
+        }
+    )
+    problems = lint_json(root, capsys)
+    radius = [p for p in problems if p["code"] == "KM611" and "border-radius" in p["message"]]
+    # The section's own attribute, in the body; the button's from mj-attributes, in the layout.
+    lines = body.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if 'border-radius="8px"' in text)
+    at = {(p["path"], p["line"], p["col"]) for p in radius}
+    assert ("templates_src/t/body.mjml", line, lines[line - 1].index("border-radius") + 1) in at, radius
+    text = '      <mj-button background-color="#1a237e" border-radius="6px" />'
+    layout_line = LAYOUT.splitlines().index(text) + 1
+    assert ("templates_src/_layouts/base.mjml", layout_line, text.index("border-radius") + 1) in at, radius
+    # What MRML writes on its own (word-break, word-spacing, outline, aria-label...) is not reported.
+    clients = [p for p in problems if p["code"] in ("KM611", "KM612", "KM613", "KM614", "KM615")]
+    assert all("border-radius" in p["message"] for p in clients), clients
+
+
+def test_no_finding_on_an_mjml_body_points_past_the_end_of_a_line(make_project: Any, capsys: Any) -> None:
+    from tests.mjml_project import mjml_files
+
+    root = make_project(mjml_files())
+    body = root / "templates_src/news/body.mjml"
+    # A finding in every category: a client-support one from an attribute, an alt text, a token.
+    body.write_text(
+        body.read_text().replace("<mj-section background-url", '<mj-section border-radius="4px" background-url', 1)
+    )
+    problems = lint_json(root, capsys)
+    assert problems
+    for p in problems:
+        lines = (root / p["path"]).read_text(encoding="utf-8").splitlines()
+        assert 1 <= p["line"] <= len(lines), p
+        assert 1 <= p["col"] <= len(lines[p["line"] - 1]) + 1, p
