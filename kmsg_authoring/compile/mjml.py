@@ -31,7 +31,7 @@ from kmsg_authoring.compile.mjml_lang import (
     allowed_parents,
     suggest,
 )
-from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, Shield
+from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import KmsgError, Location, SourceError
 from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT, MjmlOptions
@@ -133,9 +133,10 @@ class _Stage:
         self.includes = 0
         self.notes: list[tuple[str, str, Location]] = []  # (lint code, message, where): what MJML drops
         # Attribute defaults of mj-attributes, as (name, value as written, where): mj-all, by tag, by mj-class.
-        self.defaults_all: list[Attribution] = []
-        self.defaults_by_tag: dict[str, list[Attribution]] = {}
-        self.defaults_by_class: dict[str, list[Attribution]] = {}
+        self.defaults_all: tuple[Attribution, ...] = ()
+        self.defaults_by_tag: dict[str, tuple[Attribution, ...]] = {}
+        self.defaults_by_class: dict[str, tuple[Attribution, ...]] = {}
+        self._tails: dict[str, tuple[Attribution, ...]] = {}  # a tag's defaults, then mj-all
         self.included_bytes = 0
 
     # -- locations ------------------------------------------------------------------------------
@@ -389,9 +390,9 @@ class _Stage:
             self._check_attributes(node, Component((), {}, open=True), tag=node.name)
             given = self.attributions(node, skip=("name",) if node.name == "mj-class" else ())
             if node.name == "mj-all":
-                self.defaults_all.extend(given)
+                self.defaults_all += given
             else:
-                self.defaults_by_class.setdefault(name or "", []).extend(given)
+                self.defaults_by_class[name or ""] = self.defaults_by_class.get(name or "", ()) + given
             return
         comp = COMPONENTS.get(node.name)
         if comp is None or node.name in ("mjml", "mj-include"):
@@ -401,16 +402,35 @@ class _Stage:
                 node,
             )
         self._check_attributes(node, comp)
-        self.defaults_by_tag.setdefault(node.name, []).extend(self.attributions(node))
+        self.defaults_by_tag[node.name] = self.defaults_by_tag.get(node.name, ()) + self.attributions(node)
 
     # -- what the designer gave each component ------------------------------------------------------
-    def attributions(self, node: _Node, skip: tuple[str, ...] = ()) -> list[Attribution]:
+    def attributions(self, node: _Node, skip: tuple[str, ...] = ()) -> tuple[Attribution, ...]:
         """The attributes written on an element: name, value as written (tokens back), where."""
-        return [
-            (a.name, self.shield.restore(a.value), self.loc(node.text, a.name_start))
-            for a in node.attrs
-            if a.value is not None and a.name not in skip and a.name != "css-class"
-        ]
+        if not node.attrs:
+            return ()
+        tag = self.node_loc(node)
+        text, start = node.text, node.start
+        mark = f' {MARK_ATTR}="{node.mark}"' if node.mark is not None else ""
+        out: list[Attribution] = []
+        for a in node.attrs:
+            if a.value is None or a.name in skip or a.name == "css-class":
+                continue
+            # Counted from the element's own start tag: what stands before the name in the tag, as written.
+            before = text[start : a.name_start]
+            if "\n" in before or PLACEHOLDER_PREFIX in before:
+                before = self.shield.restore(before.replace(mark, "", 1))
+                lines = before.count("\n")
+                where = (
+                    Location(tag.path, tag.line + lines, len(before) - before.rfind("\n"))
+                    if lines
+                    else Location(tag.path, tag.line, tag.col + len(before))
+                )
+            else:
+                where = Location(tag.path, tag.line, tag.col + len(before) - (len(mark) if mark in before else 0))
+            value = a.value
+            out.append((a.name, self.shield.restore(value) if PLACEHOLDER_PREFIX in value else value, where))
+        return tuple(out)
 
     def origin(self, node: _Node, owner: int | None) -> None:
         """Record what the component at node was given, for findings about the HTML MRML makes of it.
@@ -421,11 +441,16 @@ class _Stage:
         if node.mark is None or not node.mark.isdigit():
             return
         given = self.attributions(node, skip=("mj-class",))
-        for name in (node.attr("mj-class") or "").split():
-            given += self.defaults_by_class.get(name, [])
+        classes = node.attr("mj-class")
+        if classes:
+            for name in classes.split():
+                given += self.defaults_by_class.get(name, ())
         if node.name not in ("mjml", "mj-head", "mj-body"):
-            given += self.defaults_by_tag.get(node.name, []) + self.defaults_all
-        self.marks.origins[int(node.mark)] = (owner, tuple(given))
+            tail = self._tails.get(node.name)
+            if tail is None:  # every mj-attributes default is read (checks run before emit)
+                tail = self._tails[node.name] = self.defaults_by_tag.get(node.name, ()) + self.defaults_all
+            given = given + tail if given else tail
+        self.marks.origins[int(node.mark)] = (owner, given)
 
     # -- includes -----------------------------------------------------------------------------------
     def include(self, node: _Node, parent: str, depth: int, level: int) -> list[_Node]:
