@@ -46,6 +46,7 @@ JWT_QR_CODE_FAILED
 PROVIDER_ERROR
 NO_ACTIVE_GROUPS
 SOME_GROUPS_EMPTY
-# pytest reads these by name; MkDocs calls its hooks by name.
+# pytest reads these by name (and fixtures asked for their effect alone); MkDocs calls its hooks by name.
 pytestmark
+fresh_worker
 on_files

@@ -153,8 +153,10 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
     from kmsg_authoring.cli._common import out
+    from kmsg_authoring.compile.mjml_run import isolate_always
     from kmsg_authoring.preview.server import start_live_preview
 
+    isolate_always()  # a crash of MJML's native compiler is a build error here, never the server's end
     live = start_live_preview(
         config,
         host=args.host,

@@ -102,6 +102,7 @@ class _Compiler:
         self.body_name = BODY_MJML if only_mjml else BODY_FILE
         self.body_rel = f"{self.rel_folder}/{self.body_name}"
         self.deps: set[str] = {self.meta_rel, self.body_rel}
+        self.notes: list[tuple[str, str, Location]] = []
         # The metadata every later step reads: read and checked before anything else happens.
         if not (self.folder / TEMPLATE_FILE).is_file():
             raise SourceError(f"missing {TEMPLATE_FILE}", Location(self.meta_rel))
@@ -192,6 +193,9 @@ class _Compiler:
             options=self.config.mjml,
             default=Location(self.body_rel),
             on_read=self.deps.add,
+            time_limit=self.config.render_time_limit,
+            size_limit=self.config.render_size_limit,
+            notes=self.notes,
         )
 
     def _refuse_unshielded(self, html: str) -> None:
@@ -407,6 +411,7 @@ class _Compiler:
             number_of_tokens_used=number_of_tokens_used(payload),
             locale=locale,
             translations=tuple(translator.used) if locale is not None else (),
+            notes=tuple(self.notes),
         )
 
     # -- locales ----------------------------------------------------------------------------------

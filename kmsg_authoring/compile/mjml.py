@@ -16,10 +16,10 @@ nearest marked element before it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.mjml_lang import (
@@ -28,15 +28,26 @@ from kmsg_authoring.compile.mjml_lang import (
     NO_COMMENTS,
     UNSUPPORTED,
     Component,
+    allowed_parents,
     suggest,
 )
-from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, Shield
+from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import KmsgError, Location, SourceError
-from kmsg_authoring.source.config import MjmlOptions
+from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT, MjmlOptions
 from kmsg_authoring.source.project import confine, lexical_rel, read_text
 
-MAX_INCLUDE_DEPTH = 20
+# Budgets, checked on the parsed MJML before MRML is given it (docs/mjml.md lists them).
+STRAY_TEXT = "KM603"  # the lint code of text MJML drops
+MAX_INCLUDE_DEPTH = 20  # mj-include within mj-include
+MAX_INCLUDES = 100  # mj-include elements read for one body, all levels together
+MAX_INCLUDE_BYTES = 1024 * 1024  # what they read, all together
+MAX_DEPTH = 500  # elements within elements: MJML components and the HTML inside them
+MAX_ELEMENTS = 50_000  # elements in one body, includes expanded
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
+)
+_CONTENT_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([A-Za-z][\w:.-]*)(?:\"[^\"]*\"|'[^']*'|[^'\">])*?(/?)>", re.DOTALL)
 _MARKER = "kmsgloc"
 _LEX = re.compile(
     r"<!--(?P<comment>.*?)-->"
@@ -52,6 +63,10 @@ _ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"'
 _POSITION = re.compile(r"\s*at position (\d+):(\d+)")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _MJ_START = re.compile(r"<(mj-(?!raw\b)[a-z-]+|mjml)\b")
+_OWN_MARK = re.compile(rf'\s{MARK_ATTR}="(\d+)"')
+
+
+Attribution = tuple[str, str, Location]  # an attribute the designer gave a component: name, value, where
 
 
 @dataclass
@@ -60,6 +75,7 @@ class _Attr:
     value: str | None
     raw: str  # as written, with its leading space
     value_start: int  # offset of the value in the node's text
+    name_start: int = 0  # offset of the name in the node's text
 
 
 @dataclass
@@ -95,6 +111,8 @@ class _Stage:
         options: MjmlOptions,
         default: Location,
         on_read: Callable[[str], None],
+        time_limit: float = RENDER_TIME_LIMIT,
+        size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024,
     ) -> None:
         self.root = root
         self.marks = marks
@@ -106,6 +124,19 @@ class _Stage:
         self.extra_head: list[_Node] = []
         self.spans: list[tuple[int, str, int]] = []  # (offset in MRML's input, node text, node start)
         self.attr_placeholders: dict[str, tuple[str, str]] = {}  # placeholder -> (tag, attribute)
+        self.time_limit = time_limit
+        self.size_limit = size_limit
+        self.deadline = time.monotonic() + time_limit
+        self.elements = 0  # elements parsed so far, all files together
+        self.depth = 0  # the deepest nesting seen
+        self.includes = 0
+        self.notes: list[tuple[str, str, Location]] = []  # (lint code, message, where): what MJML drops
+        # Attribute defaults of mj-attributes, as (name, value as written, where): mj-all, by tag, by mj-class.
+        self.defaults_all: tuple[Attribution, ...] = ()
+        self.defaults_by_tag: dict[str, tuple[Attribution, ...]] = {}
+        self.defaults_by_class: dict[str, tuple[Attribution, ...]] = {}
+        self._tails: dict[str, tuple[Attribution, ...]] = {}  # a tag's defaults, then mj-all
+        self.included_bytes = 0
 
     # -- locations ------------------------------------------------------------------------------
     def loc(self, text: str, offset: int) -> Location:
@@ -116,9 +147,71 @@ class _Stage:
     def error(self, message: str, text: str, offset: int) -> SourceError:
         return SourceError(message, self.loc(text, offset))
 
+    def at_tag(self, text: str, offset: int) -> Location:
+        """Where the element whose start tag begins at offset was written: its own mark, if it has one.
+
+        The nearest mark before the tag is another element's, maybe in another file (the layout
+        around a block): counting from there would place the error in that file.
+        """
+        end = text.find(">", offset)
+        mark = _OWN_MARK.search(text, offset, end if end != -1 else len(text))
+        found = self.marks.element_location(mark.group(1)) if mark is not None else None
+        return found or self.loc(text, offset)
+
+    def node_loc(self, node: _Node) -> Location:
+        """Where an element was written: its start tag."""
+        found = self.marks.element_location(node.mark) if node.mark is not None else None
+        return found or self.at_tag(node.text, node.start)
+
+    def node_error(self, message: str, node: _Node) -> SourceError:
+        return SourceError(message, self.node_loc(node))
+
+    # -- budgets ----------------------------------------------------------------------------------
+    def check_time(self) -> None:
+        """The MJML stage stops once it has taken longer than the render time limit."""
+        if time.monotonic() > self.deadline:
+            raise SourceError(
+                f"compiling the MJML took longer than {self.time_limit:g} s; the limit is [build] "
+                "render_time_limit in kmsg.toml",
+                self.default,
+            )
+
+    def count(self, text: str, offset: int, depth: int) -> None:
+        """One more element, at this nesting depth: refused past the budgets, where it stands."""
+        self.elements += 1
+        if depth > self.depth:
+            self.depth = depth
+            if depth > MAX_DEPTH:
+                raise SourceError(
+                    f"elements nest deeper than {MAX_DEPTH} levels (MJML components and the HTML in them); "
+                    "close the elements left open or flatten the markup",
+                    self.at_tag(text, offset),
+                )
+        if self.elements > MAX_ELEMENTS:
+            raise SourceError(
+                f"more than {MAX_ELEMENTS:,} elements in one MJML body (includes expanded); split the email",
+                self.at_tag(text, offset),
+            )
+        if self.elements % 1024 == 0:
+            self.check_time()
+
+    def count_content(self, text: str, start: int, end: int, depth: int) -> None:
+        """The elements of HTML content (mj-text, mj-raw...), counted with their nesting."""
+        level = depth
+        for m in _CONTENT_TAG.finditer(text, start, end):
+            name = m.group(2)
+            if name is None:
+                continue
+            if m.group(1):
+                level = max(depth, level - 1)
+                continue
+            self.count(text, m.start(), level + 1)
+            if not m.group(3) and name.lower() not in _VOID:
+                level += 1
+
     # -- parsing ----------------------------------------------------------------------------------
-    def parse(self, text: str) -> list[_Node]:
-        """The nodes of a text; elements nest, and every element is closed."""
+    def parse(self, text: str, base: int = 0) -> list[_Node]:
+        """The nodes of a text standing base levels deep; elements nest, and every element is closed."""
         top = _Node("#root", 0, text)
         stack = [top]
         pos = 0
@@ -134,30 +227,33 @@ class _Stage:
                 stack[-1].children.append(_Node("#comment", m.start(), text, raw=m.group(0)))
             elif m.group("open") is not None:
                 node = self._element(m, text)
+                self.count(text, m.start(), base + len(stack))
                 comp = COMPONENTS.get(node.name)
                 if node.name in UNSUPPORTED:
-                    raise self.error(
-                        f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses", text, m.start()
+                    raise self.node_error(
+                        f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses", node
                     )
                 if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
-                    raise self.error(
-                        f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", text, m.start()
+                    raise self.node_error(
+                        f"Element {node.name} doesn't exist or is not registered"
+                        f"{suggest(node.name, sorted(COMPONENTS))}",
+                        node,
                     )
                 if comp is not None and comp.ending and not node.selfclose:
                     close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
                     if close is None:
-                        raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, m.start())
+                        raise self.node_error(f"<{node.name}> is never closed (no </{node.name}>)", node)
                     # MJML inside HTML content is always a missing close tag, never content.
                     inner = _MJ_START.search(text, m.end(), close.start())
                     if inner is not None:
-                        where = self.loc(text, inner.start())
-                        raise self.error(
+                        where = self.at_tag(text, inner.start())
+                        raise self.node_error(
                             f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
                             f"comes before its </{node.name}>",
-                            text,
-                            m.start(),
+                            node,
                         )
                     node.content = text[m.end() : close.start()]
+                    self.count_content(text, m.end(), close.start(), base + len(stack))
                     pos = close.end()
                 stack[-1].children.append(node)
                 if node.content is None and not node.selfclose:
@@ -169,11 +265,10 @@ class _Stage:
                 elif any(n.name == name for n in stack[1:]):
                     open_node = stack[-1]
                     where = self.loc(text, m.start())
-                    raise self.error(
+                    raise self.node_error(
                         f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
                         f"before its </{open_node.name}>",
-                        text,
-                        open_node.start,
+                        open_node,
                     )
                 else:
                     raise self.error(f"</{name}> closes no open element", text, m.start())
@@ -185,7 +280,7 @@ class _Stage:
                 )
         if len(stack) > 1:
             node = stack[-1]
-            raise self.error(f"<{node.name}> is never closed (no </{node.name}>)", text, node.start)
+            raise self.node_error(f"<{node.name}> is never closed (no </{node.name}>)", node)
         return top.children
 
     def _element(self, m: re.Match[str], text: str) -> _Node:
@@ -198,69 +293,77 @@ class _Stage:
                 node.mark = value
                 continue
             # The raw text keeps the designer's spacing before the attribute (one space is enough).
-            node.attrs.append(_Attr(a.group(1), value, " " + a.group(0), value_at))
+            node.attrs.append(_Attr(a.group(1), value, " " + a.group(0), value_at, base + a.start(1)))
         return node
 
     # -- checks -------------------------------------------------------------------------------------
-    def check(self, nodes: list[_Node], parent: str, depth: int = 0) -> list[_Node]:
-        """Check nodes standing in parent, with mj-include replaced by what it includes."""
+    def check(self, nodes: list[_Node], parent: str, depth: int = 0, level: int = 1) -> list[_Node]:
+        """Check nodes standing in parent (level deep), with mj-include replaced by what it includes.
+
+        Text standing directly in a component that is not a content component is dropped, as MJML
+        drops it, with a KM603 note at the text.
+        """
         out: list[_Node] = []
         for node in nodes:
             if node.name == "#comment":
                 out.append(node)
             elif node.name == "#text":
                 stripped = node.raw.strip()
-                if stripped and parent not in (ATTRIBUTE_DEFAULTS,):
+                if stripped:
                     offset = node.start + node.raw.index(stripped[0])
-                    raise self.error(
-                        f"text must be inside <mj-text> or another content component "
-                        f"(found '{stripped[:30]}' directly in <{parent}>)",
-                        node.text,
-                        offset,
+                    shown = " ".join(stripped.split())
+                    shown = shown if len(shown) <= 30 else shown[:27] + "..."
+                    self.notes.append(
+                        (
+                            STRAY_TEXT,
+                            f"text '{shown}' stands directly in <{parent}>: MJML drops it, so it is not in the "
+                            "email (put it in <mj-text> or another content component, or remove it)",
+                            self.loc(node.text, offset),
+                        )
                     )
+                    continue
                 out.append(node)
             elif node.name == "mj-include":
-                out.extend(self.include(node, parent, depth))
+                out.extend(self.include(node, parent, depth, level))
             elif parent == ATTRIBUTE_DEFAULTS:
                 self._check_default(node)
                 out.append(node)
             else:
                 self._check_element(node, parent)
-                node.children = self.check(node.children, node.name, depth)
+                node.children = self.check(node.children, node.name, depth, level + 1)
                 out.append(node)
         return out
 
     def _check_element(self, node: _Node, parent: str) -> None:
+        """MJML's validTag and validChildren rules, in its words."""
         comp = COMPONENTS.get(node.name)
         if comp is None:
             if node.name.startswith("mj-") or node.name == "mjml":
-                raise self.error(
-                    f"unknown MJML tag <{node.name}>{suggest(node.name, sorted(COMPONENTS))}", node.text, node.start
+                raise self.node_error(
+                    f"Element {node.name} doesn't exist or is not registered{suggest(node.name, sorted(COMPONENTS))}",
+                    node,
                 )
-            raise self.error(
-                f"HTML element <{node.name}> must be inside <mj-text>, <mj-button>, <mj-table> "
-                f"or <mj-raw> (found in <{parent}>)",
-                node.text,
-                node.start,
+            raise self.node_error(
+                f"Element {node.name} doesn't exist or is not registered: HTML goes inside <mj-text>, "
+                f"<mj-button>, <mj-table> or <mj-raw> (found in <{parent}>)",
+                node,
             )
         if comp.parents and parent not in comp.parents:
-            raise self.error(
-                f"<{node.name}> cannot stand in <{parent}> (it goes in "
-                f"{', '.join('<' + p + '>' for p in comp.parents)})",
-                node.text,
-                node.start,
+            raise self.node_error(
+                f"{node.name} cannot be used inside {parent}, only inside: {allowed_parents(node.name)}", node
             )
         if not comp.parents and node.name == "mjml" and parent != "#root":
-            raise self.error("<mjml> can only be the outermost element", node.text, node.start)
+            raise self.node_error("<mjml> can only be the outermost element", node)
         self._check_attributes(node, comp)
 
     def _check_attributes(self, node: _Node, comp: Component, *, tag: str | None = None) -> None:
+        """MJML's validAttributes and validTypes rules, in its words."""
         tag = tag or node.name
         for a in node.attrs:
             kind = comp.attributes.get(a.name)
-            if kind is None:
+            if kind is None and not comp.open:
                 raise self.error(
-                    f"unknown attribute '{a.name}' on <{tag}>{suggest(a.name, sorted(comp.attributes))}",
+                    f"Attribute {a.name} is illegal on <{tag}>{suggest(a.name, sorted(comp.attributes))}",
                     node.text,
                     a.value_start if a.value is None else a.value_start - len(a.name) - 2,
                 )
@@ -269,46 +372,105 @@ class _Stage:
             if PLACEHOLDER_RE.search(a.value):
                 self.attr_placeholders.update((i, (tag, a.name)) for i in PLACEHOLDER_RE.findall(a.value))
                 continue  # a send-time token: its value is only known at send time
-            if not kind.accepts(a.value):
-                raise self.error(
-                    f"invalid value '{a.value}' for {a.name} on <{tag}>: expected {kind.name}", node.text, a.value_start
-                )
+            if kind is not None and not kind.accepts(a.value):
+                raise self.error(f"Attribute {a.name} on <{tag}> {kind.refusal(a.value)}", node.text, a.value_start)
 
     def _check_default(self, node: _Node) -> None:
-        """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults."""
+        """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults.
+
+        MJML validates a tag's defaults as that tag; mj-all and mj-class are not validated (they
+        have no component), so any attribute goes there.
+        """
         if node.name in ("mj-all", "mj-class"):
-            known: dict[str, Any] = {}
-            for c in COMPONENTS.values():
-                if not c.head:
-                    known.update(c.attributes)
-            if node.name == "mj-class":
-                if not node.attr("name"):
-                    raise self.error("<mj-class> needs a name attribute", node.text, node.start)
-                known = {**known, "name": COMPONENTS["mj-font"].attributes["name"]}
-            self._check_attributes(node, Component((), known), tag=node.name)
+            name = node.attr("name")
+            if node.name == "mj-class" and not name:
+                raise self.node_error("<mj-class> needs a name attribute", node)
+            self._check_attributes(node, Component((), {}, open=True), tag=node.name)
+            given = self.attributions(node, skip=("name",) if node.name == "mj-class" else ())
+            if node.name == "mj-all":
+                self.defaults_all += given
+            else:
+                self.defaults_by_class[name or ""] = self.defaults_by_class.get(name or "", ()) + given
             return
         comp = COMPONENTS.get(node.name)
-        if comp is None or comp.head or node.name in ("mjml", "mj-body", "mj-include"):
-            raise self.error(
-                f"<{node.name}> cannot stand in <mj-attributes> (use mj-all, mj-class or a body "
-                f"component's tag){suggest(node.name, sorted(COMPONENTS))}",
-                node.text,
-                node.start,
+        if comp is None or node.name in ("mjml", "mj-include"):
+            raise self.node_error(
+                f"Element {node.name} doesn't exist or is not registered (in <mj-attributes> use mj-all, "
+                f"mj-class or a component's tag){suggest(node.name, sorted(COMPONENTS))}",
+                node,
             )
         self._check_attributes(node, comp)
+        self.defaults_by_tag[node.name] = self.defaults_by_tag.get(node.name, ()) + self.attributions(node)
+
+    # -- what the designer gave each component ------------------------------------------------------
+    def attributions(self, node: _Node, skip: tuple[str, ...] = ()) -> tuple[Attribution, ...]:
+        """The attributes written on an element: name, value as written (tokens back), where."""
+        if not node.attrs:
+            return ()
+        tag = self.node_loc(node)
+        text, start = node.text, node.start
+        mark = f' {MARK_ATTR}="{node.mark}"' if node.mark is not None else ""
+        out: list[Attribution] = []
+        for a in node.attrs:
+            if a.value is None or a.name in skip or a.name == "css-class":
+                continue
+            # Counted from the element's own start tag: what stands before the name in the tag, as written.
+            before = text[start : a.name_start]
+            if "\n" in before or PLACEHOLDER_PREFIX in before:
+                before = self.shield.restore(before.replace(mark, "", 1))
+                lines = before.count("\n")
+                where = (
+                    Location(tag.path, tag.line + lines, len(before) - before.rfind("\n"))
+                    if lines
+                    else Location(tag.path, tag.line, tag.col + len(before))
+                )
+            else:
+                where = Location(tag.path, tag.line, tag.col + len(before) - (len(mark) if mark in before else 0))
+            value = a.value
+            out.append((a.name, self.shield.restore(value) if PLACEHOLDER_PREFIX in value else value, where))
+        return tuple(out)
+
+    def origin(self, node: _Node, owner: int | None) -> None:
+        """Record what the component at node was given, for findings about the HTML MRML makes of it.
+
+        Its own attributes first, then its mj-class, its tag's defaults and mj-all: MRML writes
+        those values into the CSS and attributes of the elements it makes (compile/types.py Origin).
+        """
+        if node.mark is None or not node.mark.isdigit():
+            return
+        given = self.attributions(node, skip=("mj-class",))
+        classes = node.attr("mj-class")
+        if classes:
+            for name in classes.split():
+                given += self.defaults_by_class.get(name, ())
+        if node.name not in ("mjml", "mj-head", "mj-body"):
+            tail = self._tails.get(node.name)
+            if tail is None:  # every mj-attributes default is read (checks run before emit)
+                tail = self._tails[node.name] = self.defaults_by_tag.get(node.name, ()) + self.defaults_all
+            given = given + tail if given else tail
+        self.marks.origins[int(node.mark)] = (owner, given)
 
     # -- includes -----------------------------------------------------------------------------------
-    def include(self, node: _Node, parent: str, depth: int) -> list[_Node]:
-        """What an mj-include stands for, read from the project (confined) and checked in place."""
+    def include(self, node: _Node, parent: str, depth: int, level: int) -> list[_Node]:
+        """What an mj-include stands for, read from the project (confined) and checked in place.
+
+        The path is relative to the file the mj-include is written in, as MJML resolves it.
+        """
         self._check_attributes(node, COMPONENTS["mj-include"])
         path = node.attr("path")
-        where = self.loc(node.text, node.start)
+        where = self.node_loc(node)
         if not path:
             raise SourceError("<mj-include> needs a path attribute", where)
         if depth >= MAX_INCLUDE_DEPTH:
             raise SourceError(
                 f"mj-include nested deeper than {MAX_INCLUDE_DEPTH} levels (does a file include itself?)", where
             )
+        self.includes += 1
+        if self.includes > MAX_INCLUDES:
+            raise SourceError(
+                f"more than {MAX_INCLUDES} mj-include in one body (every include at every level counts)", where
+            )
+        self.check_time()
         base = (self.root / where.path).parent if where.path else self.root
         target = base / path
         if not target.suffix and node.attr("type") in (None, "mjml"):
@@ -318,6 +480,12 @@ class _Stage:
             rel = confine(self.root, target, rel)
             if not target.is_file():
                 raise SourceError("file not found", Location(rel))
+            self.included_bytes += target.stat().st_size
+            if self.included_bytes > MAX_INCLUDE_BYTES:
+                raise SourceError(
+                    f"the files mj-include reads for one body pass {MAX_INCLUDE_BYTES // 1024:,} KiB together",
+                    Location(rel),
+                )
             text = read_text(target, rel, root=self.root)
         except KmsgError as exc:
             raise SourceError(f"mj-include path '{path}': {exc.message}", where) from None
@@ -332,8 +500,9 @@ class _Stage:
             return []
         prepared = prepare(text, rel, self.shield, self.marks, jinja=False)
         if kind == "html":
+            self.count_content(prepared, 0, len(prepared), level)
             return [_Node("mj-raw", node.start, node.text, mark=node.mark, content=prepared)]
-        nodes = self.parse(prepared)
+        nodes = self.parse(prepared, level - 1)
         top = [n for n in nodes if n.name not in ("#text", "#comment")]
         if len(top) == 1 and top[0].name == "mjml":
             body: list[_Node] = []
@@ -341,17 +510,26 @@ class _Stage:
                 if section.name == "mj-body":
                     body.extend(section.children)
                 elif section.name == "mj-head":
-                    self.extra_head.extend(self.check(section.children, "mj-head", depth + 1))
+                    self.extra_head.extend(self.check(section.children, "mj-head", depth + 1, level + 1))
             nodes = body
-        return self.check(nodes, parent, depth + 1)
+        return self.check(nodes, parent, depth + 1, level)
 
     # -- rendering ----------------------------------------------------------------------------------
-    def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int]) -> None:
-        """The MJML MRML is given: marks as comments, mj-style taken out (put in the head afterwards)."""
+    def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int], owner: int | None = None) -> None:
+        """The MJML MRML is given: marks as comments, mj-style taken out (put in the head afterwards).
+
+        owner: the mark of the component around these nodes (what each one's origin points to).
+        """
 
         def put(text: str) -> None:
             out.append(text)
             size[0] += len(text.encode("utf-8"))
+            if size[0] > self.size_limit:
+                raise SourceError(
+                    f"the MJML to compile is too large (more than {self.size_limit:,} bytes, includes expanded); "
+                    "the limit is [build] render_size_limit_mb in kmsg.toml",
+                    self.default if node.name.startswith("#") else self.node_loc(node),
+                )
 
         for node in nodes:
             if node.name == "#text":
@@ -372,6 +550,14 @@ class _Stage:
             body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
             if node.mark is not None and body_component and parent not in NO_COMMENTS:
                 put(f"<!--{_MARKER} {node.mark}-->")
+            # The first element of mj-raw is the designer's own: not a component's making.
+            if (
+                comp is not None
+                and node.name != "mj-raw"
+                and (body_component or node.name in ("mjml", "mj-head", "mj-body"))
+            ):
+                self.origin(node, owner)
+            inner = int(node.mark) if node.mark is not None and node.mark.isdigit() and comp is not None else owner
             put("<" + node.name + "".join(a.raw for a in node.attrs))
             if node.selfclose:
                 put("/>")
@@ -386,34 +572,36 @@ class _Stage:
                     content = _COMMENT.sub(lambda c: c.group(0) if _is_conditional(c.group(1)) else "", content)
                 put(content)
             else:
-                self.emit(node.children, node.name, out, size)
+                self.emit(node.children, node.name, out, size, inner)
             put(f"</{node.name}>")
 
     def mrml(self, mjml: str) -> str:
-        from mjml import mjml2html
+        """MRML's HTML for the MJML emitted; what MRML refuses is located at the element it names.
 
-        def refuse(path: str) -> str:
-            raise ValueError(f"unable to load included template '{path}'")
+        A large or deep body is compiled in a worker process (compile/mjml_run.py): a crash of the
+        native compiler there is an error here, never the end of this process.
+        """
+        from kmsg_authoring.compile import mjml_run
 
+        options = {
+            "disable_comments": False,  # the marks travel in comments; keep_comments is applied here
+            "social_icon_origin": self.options.social_icon_origin,
+            "fonts": dict(self.options.fonts) if self.options.fonts is not None else None,
+        }
+        self.check_time()
+        isolate = mjml_run.needs_isolation(len(mjml.encode("utf-8")), self.depth)
+        left = max(self.deadline - time.monotonic(), 0.001)
         try:
-            return str(
-                mjml2html(
-                    mjml,
-                    disable_comments=False,  # the marks travel in comments; keep_comments is applied here
-                    social_icon_origin=self.options.social_icon_origin,
-                    fonts=dict(self.options.fonts) if self.options.fonts is not None else None,
-                    include_loader=refuse,
-                )
-            )
-        except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                raise
-            message = str(exc) or type(exc).__name__
+            return mjml_run.render(mjml, options, isolate=isolate, time_limit=left, size_limit=self.size_limit)
+        except mjml_run.MrmlCrash as exc:
+            raise SourceError(str(exc), self.default) from None
+        except mjml_run.MrmlError as exc:
+            message = str(exc)
             m = _POSITION.search(message)
             where = self.default
             if m is not None:
                 offset = int(m.group(1))
                 before = [(text, start) for at, text, start in self.spans if at <= offset]
-                where = self.loc(*before[-1]) if before else self.default
+                where = self.at_tag(*before[-1]) if before else self.default
                 message = message[: m.start()] + message[m.end() :]
             raise SourceError(f"MJML: {message.strip()}", where) from None

@@ -14,7 +14,7 @@ from kmsg_authoring.compile.mjml import _MARKER, _Node, _Stage
 from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, TOKEN_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import BuildError, Location
-from kmsg_authoring.source.config import MjmlOptions
+from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT, MjmlOptions
 
 # Both inliners leave a <style> so marked alone (premailer drops its own attribute as it skips one).
 KEEP_STYLE_ATTR = ' data-css-inline="ignore" data-premailer="ignore"'
@@ -87,9 +87,26 @@ def to_html(
     options: MjmlOptions,
     default: Location,
     on_read: Callable[[str], None],
+    time_limit: float = RENDER_TIME_LIMIT,
+    size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024,
+    notes: list[tuple[str, str, Location]] | None = None,
 ) -> str:
-    """Compile a prepared MJML body (tokens shielded, elements marked) to marked HTML with placeholders."""
-    stage = _Stage(root=root, marks=marks, shield=shield, options=options, default=default, on_read=on_read)
+    """Compile a prepared MJML body (tokens shielded, elements marked) to marked HTML with placeholders.
+
+    The MJML stage has the render budgets of a template: it stops past time_limit seconds and
+    refuses MJML or HTML larger than size_limit. What MJML would drop silently is dropped, with a
+    note added to notes (lint code, message, location).
+    """
+    stage = _Stage(
+        root=root,
+        marks=marks,
+        shield=shield,
+        options=options,
+        default=default,
+        on_read=on_read,
+        time_limit=time_limit,
+        size_limit=size_limit,
+    )
     nodes = stage.parse(mjml)
     elements = [n for n in nodes if n.name not in ("#text", "#comment")]
     if not elements or elements[0].name != "mjml" or len(elements) > 1:
@@ -101,13 +118,15 @@ def to_html(
         )
     root_node = elements[0]
     root_node.children = stage.check(root_node.children, "mjml")
+    if notes is not None:
+        notes.extend(stage.notes)
     sections = [n.name for n in root_node.children if n.name not in ("#text", "#comment")]
     if "mj-body" not in sections:
-        raise stage.error("<mjml> has no <mj-body>", mjml, root_node.start)
+        raise stage.node_error("<mjml> has no <mj-body>", root_node)
     for name in ("mj-head", "mj-body"):
         if sections.count(name) > 1:
             second = [n for n in root_node.children if n.name == name][1]
-            raise stage.error(f"a second <{name}> (MJML takes one)", second.text, second.start)
+            raise stage.node_error(f"a second <{name}> (MJML takes one)", second)
     out: list[str] = []
     stage.emit([root_node], "#root", out, [0])
     source = "".join(out)

@@ -16,6 +16,7 @@ from kmsg_authoring.source.project import YamlDoc
 MARK_ATTR = "data-kmsg-loc"
 MARK_RE = re.compile(r' data-kmsg-loc="(\d+)"')
 _MARK_PREFIX = ' data-kmsg-loc="'
+_START_TAG = re.compile(r"<[A-Za-z]")
 
 
 class Where(StrEnum):
@@ -86,11 +87,22 @@ class TokenRef:
         )
 
 
+# What an MJML component was given, for the elements MRML makes of it: the mark of the component around
+# it (None at the root) and the attributes the designer gave it (name, value, where), its own first,
+# then its mj-class, its tag's mj-attributes defaults and mj-all.
+Origin = tuple[int | None, tuple[tuple[str, str, Location], ...]]
+
+
 @dataclass
 class SourceMap:
-    """Maps offsets in compiled HTML that carries MARK_ATTR attributes back to source locations."""
+    """Maps offsets in compiled HTML that carries MARK_ATTR attributes back to source locations.
+
+    `origins` holds the marks of elements a compiler made rather than the designer wrote (MRML's
+    HTML for an MJML component), with what the designer gave that component.
+    """
 
     marks: dict[int, Location] = field(default_factory=dict)
+    origins: dict[int, Origin] = field(default_factory=dict)
 
     def add(self, loc: Location) -> int:
         """Register a location, return its marker id."""
@@ -101,7 +113,17 @@ class SourceMap:
     def subset(self, *texts: str) -> SourceMap:
         """A source map holding only the markers that appear in these texts."""
         ids = {int(i) for i in set().union(*(MARK_RE.findall(text) for text in texts))}
-        return SourceMap({i: self.marks[i] for i in sorted(ids) if i in self.marks})
+        # An origin keeps the component marks around it (some of which mark nothing in the output).
+        keep = set(ids)
+        for i in ids:
+            owner = self.origins.get(i, (None, ()))[0]
+            while owner is not None and owner not in keep:
+                keep.add(owner)
+                owner = self.origins.get(owner, (None, ()))[0]
+        return SourceMap(
+            {i: self.marks[i] for i in sorted(keep) if i in self.marks},
+            {i: self.origins[i] for i in sorted(keep) if i in self.origins},
+        )
 
     def locate(self, marked_html: str, offset: int) -> Location | None:
         """Source location of an offset in marked HTML: the nearest preceding element, plus the lines between."""
@@ -118,6 +140,10 @@ class SourceMap:
         base = self.marks[int(last.group(1))]
         tag_start = marked_html.rfind("<", 0, last.start())
         between = MARK_RE.sub("", marked_html[tag_start:offset])
+        # HTML a compiler made (MRML's for an MJML component, or after the designer's content) has no
+        # columns in the source: the element it was made for is the place.
+        if self.origins and (int(last.group(1)) in self.origins or _START_TAG.search(between, 1)):
+            return base
         newlines = between.count("\n")
         if newlines == 0:
             return Location(base.path, base.line, base.col + len(between))
@@ -150,6 +176,9 @@ class CompiledTemplate:
     # messages its build looked up in that locale's catalog (compile/i18n.py TranslationUse).
     locale: str | None = None
     translations: tuple[Any, ...] = ()
+    # What the compiler noticed but did not refuse, for lint to report: (lint code, message, where),
+    # e.g. text MJML drops (KM603).
+    notes: tuple[tuple[str, str, Location], ...] = ()
 
     @property
     def body(self) -> str:

@@ -39,6 +39,8 @@ class Scan:
 
     def at(self, use: Use) -> Location:
         """The source location of a use: layout, partial, stylesheet or body, line and column."""
+        if use.where is not None:
+            return use.where
         if use.mark is not None:
             found = self._scanner.compiled.source_map.element_location(use.mark)
             if found is not None:

@@ -52,6 +52,7 @@ class Use:
     media: tuple[str, ...] = ()  # media features of the enclosing @media rules (ALL_MEDIA for any)
     inside: str = ""  # "body" for a <style> in the <body>: partial support "not ... inside the <body>" is none
     mark: str | None = None  # the element's source marker, for a use located at its start tag
+    where: Location | None = None  # where it was written, when known without the offset (an MJML attribute)
 
 
 class Scanner:
@@ -67,6 +68,12 @@ class Scanner:
         self._located: dict[int, Location] = {}
         self.in_body = False  # past the <body> start tag
         self._declared: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
+        # MJML: the elements MRML made. Their CSS and attributes are reported only where a value the
+        # designer gave the component (or its mj-attributes) produced them, and there.
+        self.origins = compiled.source_map.origins
+        self._component: int | None = None  # the MJML component whose HTML the scan is in
+        self._made: int | None = None  # set while scanning an element MRML made: its component
+        self._subject: tuple[str, str] = ("", "")  # the property or attribute being judged, and its value
 
     @property
     def data(self) -> Data:
@@ -118,8 +125,30 @@ class Scanner:
     def add(
         self, features: Sequence[str], kind: str, what: str, offset: int, mso: bool | None, media: tuple[str, ...] = ()
     ) -> None:
+        where = None
+        if self._made is not None:
+            where = self._attribution()
+            if where is None:
+                return  # MJML's own output, which the designer cannot change
         for slug in features:
-            self.uses.append(Use(slug, kind, what, offset, mso, media))
+            self.uses.append(Use(slug, kind, what, offset, mso, media, where=where))
+
+    def _attribution(self) -> Location | None:
+        """The component attribute (or mj-attributes default) whose value MRML wrote here, if any."""
+        name, value = self._subject
+        written = _norm(value)
+        chain: list[int] = []
+        at = self._made
+        while at is not None and at in self.origins and at not in chain:
+            chain.append(at)
+            at = self.origins[at][0]
+        given = [a for c in chain for a in self.origins[c][1]]
+        values = [(attr, _norm(v), where) for attr, v, where in given]
+        # The attribute that names this property and whose value is in it; else one with this very value.
+        for attr, v, where in values:
+            if v and _related(attr, name) and v in written:
+                return where
+        return next((where for _, v, where in values if v and v == written), None)
 
     # -- HTML --------------------------------------------------------------------------------------
     def scan_html(self, start: int, end: int, mso: bool | None) -> None:
@@ -146,21 +175,50 @@ class Scanner:
                 tag = m.group("raw").lower()
                 self.element(tag, m.group("raw_attrs"), m.start("raw_attrs"), m.start(), scope)
                 if tag == "style":
-                    self.scan_css(m.start("raw_text"), m.end("raw_text"), scope)
+                    own = re.search(rf'{MARK_ATTR}="(\d+)"', m.group("raw_attrs"))
+                    self._made = self._made_by(own.group(1) if own else None)
+                    try:
+                        self.scan_css(m.start("raw_text"), m.end("raw_text"), scope)
+                    finally:
+                        self._made = None
             elif m.lastgroup == "start":
                 name = m.group("start")
                 self.in_body = self.in_body or name.lower() == "body"
                 self.element(name.lower(), text[len(name) + 1 :], m.start() + len(name) + 1, m.start(), scope)
 
     def element(self, tag: str, attrs_text: str, base: int, at: int, mso: bool | None) -> None:
-        data = self.data
         attrs: dict[str, tuple[str, int]] = {}
         for a in _ATTR.finditer(attrs_text):
             group = next((g for g in (2, 3, 4) if a.group(g) is not None), None)
             value = a.group(group) if group else ""
             attrs.setdefault(a.group(1).lower(), (value, base + (a.start(group) if group else a.start())))
         mark = attrs.pop(MARK_ATTR, (None, 0))[0]
+        made = self._made_by(mark)
+        if made is not None:
+            self._made = made
+            try:
+                self._element_uses(tag, attrs, at, mso, None)
+            finally:
+                self._made = None
+            return
+        self._element_uses(tag, attrs, at, mso, mark)
+
+    def _made_by(self, mark: str | None) -> int | None:
+        """The MJML component an element was made for by MRML (None: the designer wrote it)."""
+        if not self.origins:
+            return None
+        if mark is not None and mark.isdigit() and int(mark) in self.origins:
+            self._component = int(mark)
+            return self._component
+        return self._component if mark is None and self._component is not None else None
+
+    def _element_uses(
+        self, tag: str, attrs: dict[str, tuple[str, int]], at: int, mso: bool | None, mark: str | None
+    ) -> None:
+        data = self.data
         for attr, value, slug in data.elements.get(tag, ()):
+            if self._made is not None:
+                continue  # the elements MRML writes are MJML's choice, not the designer's
             if attr is None or attrs.get(attr, ("", 0))[0].strip().lower() == value:
                 shown = f"<{tag}>" if attr is None else f'<{tag} {attr}="{value}">'
                 inside = "body" if tag == "style" and self.in_body else ""
@@ -168,6 +226,7 @@ class Scanner:
         for name, (value, offset) in attrs.items():
             found = data.attributes.get(name)
             if found:
+                self._subject = (name, value)
                 self.add(found, HTML, f"{name} attribute", offset, mso)
             if name == "style":
                 # Entities are decoded as the browser does (columns after one shift by its length).
@@ -176,11 +235,14 @@ class Scanner:
         if tag == "a" and href is not None:
             for prefix, slug in data.hrefs:
                 if href[0].strip().lower().startswith(prefix):
+                    self._subject = ("href", href[0])
                     self.add((slug,), HTML, f'href="{prefix}..."', href[1], mso)
         for name in ("src", "background"):
             if name in attrs and (tag in ("img", "input", "source") or name == "background"):
+                self._subject = (name, attrs[name][0])
                 self.image(attrs[name][0], attrs[name][1], mso, ())
         if "srcset" in attrs:
+            self._subject = ("srcset", attrs["srcset"][0])
             for candidate in attrs["srcset"][0].split(","):
                 self.image(candidate.strip().split(" ")[0], attrs["srcset"][1], mso, ())
 
@@ -319,6 +381,7 @@ class Scanner:
         if found is None:
             found = self._declared[key] = self._features_of(prop, value)
         shown, slugs, urls = found
+        self._subject = (prop, value)
         self.add(slugs, CSS, shown, at, mso, media)
         for url in urls:
             self.image(url, at, mso, media)
@@ -348,6 +411,23 @@ class Scanner:
         for u in set(_UNIT.findall(bare)):
             found += data.units.get(u, ())
         return shown, list(dict.fromkeys(found)), urls
+
+
+def _norm(value: str) -> str:
+    """A value compared as written and as MRML writes it: lower case, quotes and runs of space gone."""
+    return " ".join(value.lower().replace('"', "").replace("'", "").split())
+
+
+def _related(attribute: str, prop: str) -> bool:
+    """Whether an MJML attribute names the CSS property or HTML attribute MRML writes its value to
+    (padding, inner-padding -> padding; background-url -> background; container-background-color ->
+    background-color)."""
+    return (
+        attribute == prop
+        or attribute.endswith("-" + prop)
+        or attribute.startswith(prop + "-")
+        or prop.startswith(attribute + "-")
+    )
 
 
 def stylesheets(compiled: CompiledTemplate, root: Path | None) -> dict[str, list[str]]:

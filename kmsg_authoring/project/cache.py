@@ -20,7 +20,9 @@ from kmsg_authoring.source.project import (
 )
 
 CACHE_FILE = ".cache.sqlite"
-CACHE_FORMAT = 5  # 5: document frame kept, canonical tokens, keyed by the bytes read
+CACHE_FORMAT = (
+    6  # 6: compile notes (text MJML drops); 5: document frame kept, canonical tokens, keyed by the bytes read
+)
 # Seconds a process waits for another one's write to the shared cache; past it, the cache is a miss.
 BUSY_TIMEOUT = 2.0
 _SQLITE_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the cache
@@ -105,11 +107,16 @@ def to_cache(c: CompiledTemplate) -> dict[str, Any]:
             "marked_body": c.marked_body,
             "rendered": c.rendered,
             "marks": [[i, m.path, m.line, m.col] for i, m in c.source_map.marks.items()],
+            "origins": [
+                [i, owner, [[n, v, w.path, w.line, w.col] for n, v, w in given]]
+                for i, (owner, given) in c.source_map.origins.items()
+            ],
             "dependencies": list(c.dependencies),
             "content_hash": c.content_hash,
             "number_of_tokens_used": c.number_of_tokens_used,
             "locale": c.locale,
             "translations": [t.to_json() for t in c.translations],
+            "notes": [[code, message, n.path, n.line, n.col] for code, message, n in c.notes],
         },
     }
 
@@ -127,12 +134,16 @@ def from_cache(data: dict[str, Any]) -> CompiledTemplate:
         settings=c["settings"],
         marked_body=c["marked_body"],
         rendered=c["rendered"],
-        source_map=SourceMap({m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]}),
+        source_map=SourceMap(
+            {m[0]: Location(m[1], m[2], m[3]) for m in c["marks"]},
+            {o[0]: (o[1], tuple((a[0], a[1], Location(a[2], a[3], a[4])) for a in o[2])) for o in c.get("origins", [])},
+        ),
         dependencies=tuple(c["dependencies"]),
         content_hash=c["content_hash"],
         number_of_tokens_used=c["number_of_tokens_used"],
         locale=c.get("locale"),
         translations=_translations(c.get("translations") or []),
+        notes=tuple((n[0], n[1], Location(n[2], n[3], n[4])) for n in c.get("notes") or []),
     )
 
 

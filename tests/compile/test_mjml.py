@@ -117,7 +117,7 @@ BAD = [
         "unknown-tag",
         "<mj-button mj-class",
         "<mj-buton mj-class",
-        "unknown MJML tag <mj-buton> (did you mean 'mj-button'?)",
+        "Element mj-buton doesn't exist or is not registered (did you mean 'mj-button'?)",
         "<mj-buton",
     ),
     (
@@ -138,21 +138,21 @@ BAD = [
         "bad-value",
         'width="200px"',
         'width="wide"',
-        "invalid value 'wide' for width on <mj-image>: expected a length in px",
+        "Attribute width on <mj-image> has invalid value: wide for type Unit, only accepts (px) units and 1 value(s)",
         "wide",
     ),
     (
         "bad-attribute",
         '<mj-column css-class="col',
         '<mj-column colr="red" css-class="col',
-        "unknown attribute 'colr' on <mj-column>",
+        "Attribute colr is illegal on <mj-column>",
         "colr",
     ),
     (
         "misplaced",
         '<mj-image src="{qr}"',
         '<mj-section><mj-text>x</mj-text></mj-section><mj-image src="{qr}"',
-        "<mj-section> cannot stand in <mj-column>",
+        "mj-section cannot be used inside mj-column, only inside: mj-attributes, mj-body, mj-wrapper",
         "<mj-section><mj-text>",
     ),
 ]

@@ -35,8 +35,10 @@ def template_files(
     jinja: bool = True,
     slug: str = "t",
     name: str | None = "Test",
+    mjml: bool = False,
 ) -> dict[str, str]:
-    """The files of a project with one template: recipient (User) plus the given tokens."""
+    """The files of a project with one template: recipient (User) plus the given tokens (mjml: the
+    body, verbatim, is body.mjml)."""
     params = {"recipient": "User", **(tokens or {})}
     lines = [f"name: {json.dumps(name)}"] if name is not None else []
     lines += [f"subject: {json.dumps(subject)}", f"toAttributePath: {json.dumps(to)}", "msgParamsMap:"]
@@ -44,6 +46,8 @@ def template_files(
     if not jinja:
         lines += ["kmsg:", "  jinja: false"]
     yaml_text = "\n".join(lines) + "\n" + extra
+    if mjml:
+        return {f"templates_src/{slug}/template.yaml": yaml_text, f"templates_src/{slug}/body.mjml": body}
     return {
         f"templates_src/{slug}/template.yaml": yaml_text,
         f"templates_src/{slug}/body.html": PAGE.format(body=body) if page else body,

@@ -31,6 +31,16 @@ def _translated(msgstr: str, *, fuzzy: bool = False) -> dict[str, Any]:
     }
 
 
+def _mjml(columns: str) -> dict[str, Any]:
+    """A template written in MJML whose one section holds these columns."""
+    body = (
+        "<mjml><mj-head><mj-title>T</mj-title></mj-head><mj-body><mj-section>"
+        + columns
+        + "</mj-section></mj-body></mjml>"
+    )
+    return {"body": body, "mjml": True}
+
+
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM101": (
         {"body": "<p>{eventNmae}</p>", "tokens": {"eventName": "String"}},
@@ -188,6 +198,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM622": (
         {"body": '<p style="color:#333333">x</p>'},
         {"body": '<div style="background-color:#ffffff"><p style="color:#333333">x</p></div>'},
+    ),
+    "KM603": (
+        _mjml("<mj-column><mj-text>Hi {recipient.firstName}</mj-text></mj-column> |"),
+        _mjml("<mj-column><mj-text>Hi {recipient.firstName}</mj-text></mj-column>"),
     ),
     "KM623": (
         {"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
