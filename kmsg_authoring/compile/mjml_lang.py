@@ -29,7 +29,8 @@ def data() -> dict[str, Any]:
     """MJML's data as shipped (compile/data/mjml.json)."""
     text = resources.files("kmsg_authoring.compile").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
     found = json.loads(text)
-    assert isinstance(found, dict)
+    if not isinstance(found, dict):
+        raise RuntimeError(f"the shipped {DATA_FILE} is not a JSON object: reinstall kmsg-author")
     return found
 
 

@@ -136,7 +136,8 @@ atexit.register(_stop)
 
 def _in_worker(mjml: str, options: dict[str, Any], time_limit: float, size_limit: int) -> str:
     worker = _start()
-    assert worker.stdin is not None and worker.stdout is not None
+    if worker.stdin is None or worker.stdout is None:
+        raise RuntimeError("the MJML worker was started without its pipes")
     request = json.dumps({"mjml": mjml, "options": options, "size_limit": size_limit}).encode("utf-8")
     deadline = time.monotonic() + time_limit
     try:
@@ -172,8 +173,7 @@ def _answer(worker: subprocess.Popen[bytes], deadline: float) -> dict[str, Any] 
     if len(body) < int(header):
         return None
     found = json.loads(body)
-    assert isinstance(found, dict)
-    return found
+    return found if isinstance(found, dict) else None
 
 
 class _Stream:
