@@ -232,7 +232,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM646": (
         {"body": '<table><tr><td style="font-size: 16px; line-height: 8px;">&nbsp;</td></tr></table>'},
         {
-            "body": '<table><tr><td style="font-size: 16px; line-height: 8px; mso-line-height-rule: exactly;">&nbsp;</td></tr></table>'
+            "body": '<table><tr><td style="font-size: 16px; line-height: 8px; mso-line-height-rule: exactly;">'
+            "&nbsp;</td></tr></table>"
         },
     ),
     "KM647": (
@@ -242,7 +243,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM648": (
         {"body": '<!--[if mso]><v:rect fill="true" style="width:10px;height:10px;"></v:rect><![endif]--><p>x</p>'},
         {
-            "body": '<!--[if mso]><v:rect xmlns:v="urn:schemas-microsoft-com:vml" fill="true"></v:rect><![endif]--><p>x</p>'
+            "body": '<!--[if mso]><v:rect xmlns:v="urn:schemas-microsoft-com:vml" fill="true"></v:rect>'
+            "<![endif]--><p>x</p>"
         },
     ),
     "KM649": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
+from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import rule
 from kmsg_authoring.model import TOKEN_RE
@@ -53,6 +54,11 @@ def calendar_date_undeclared(ctx: Context) -> Iterator[Finding]:
         and the link above, or the calendar_links() macro
     """
     declared = ctx.declared
+    # A token written in a macro's argument is located where the designer wrote it, not in the macro.
+    written: dict[str, Location] = {}
+    for t in ctx.body_tokens:
+        if t.attribute == "href":
+            written.setdefault(t.name, t.location)
     for el in ctx.by_tag("a"):
         href = el.get("href")
         if not href or "{" not in href:
@@ -64,11 +70,11 @@ def calendar_date_undeclared(ctx: Context) -> Iterator[Finding]:
                     yield Finding(
                         f"calendar link's '{param}' uses '{m.group(0)}', which is not declared in msgParamsMap; "
                         f"declare it ({name}: {{type: String}}) and send the date in the form the calendar reads",
-                        ctx.at_element(el),
+                        written.get(name) or ctx.at_element(el),
                     )
                 elif declared[name] not in DATE_TYPES:
                     yield Finding(
                         f"calendar link's '{param}' uses '{m.group(0)}', declared as {declared[name]}; a date is "
                         "a String token",
-                        ctx.at_element(el),
+                        written.get(name) or ctx.at_element(el),
                     )
