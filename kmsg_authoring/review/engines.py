@@ -20,10 +20,12 @@ from collections.abc import Callable, Sequence
 from typing import Self
 
 from kmsg_authoring.review.browser import (
+    ALL_ENGINES,
     CHROMIUM,
     CLIENTS,
     ENGINES,
     FIREFOX,
+    OUTLOOK_APPROX,
     VIEWPORT_HEIGHT,
     WEBKIT,
     BrowserMissing,
@@ -35,10 +37,12 @@ from kmsg_authoring.review.firefox import FirefoxEngine, firefox_path
 from kmsg_authoring.review.webkit import WebKitEngine, minibrowser_path
 
 __all__ = [
+    "ALL_ENGINES",
     "CHROMIUM",
     "CLIENTS",
     "ENGINES",
     "FIREFOX",
+    "OUTLOOK_APPROX",
     "VIEWPORT_HEIGHT",
     "WEBKIT",
     "BrowserMissing",
@@ -54,18 +58,23 @@ __all__ = [
     "parse_engines",
 ]
 
-FACTORIES: dict[str, Callable[[], Engine]] = {CHROMIUM: ChromiumEngine, WEBKIT: WebKitEngine, FIREFOX: FirefoxEngine}
+FACTORIES: dict[str, Callable[[], Engine]] = {
+    CHROMIUM: ChromiumEngine,
+    WEBKIT: WebKitEngine,
+    FIREFOX: FirefoxEngine,
+    OUTLOOK_APPROX: ChromiumEngine,
+}
 
 
 def parse_engines(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Engine names from `chromium,webkit` or a list; an unknown name is a usage error."""
+    """Engine names from `chromium,webkit` or a list (`outlook-approx` too); an unknown name is a usage error."""
     from kmsg_authoring.errors import UsageError
 
     items = value.split(",") if isinstance(value, str) else list(value)
     names = [str(n).strip().lower() for n in items if str(n).strip()]
     for n in names:
-        if n not in ENGINES:
-            raise UsageError(f"unknown engine '{n}' (engines: {', '.join(ENGINES)})")
+        if n not in ALL_ENGINES:
+            raise UsageError(f"unknown engine '{n}' (engines: {', '.join(ALL_ENGINES)})")
     if not names:
         raise UsageError(f"no engine given (engines: {', '.join(ENGINES)})")
     return tuple(dict.fromkeys(names))
