@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import rule
-from kmsg_authoring.model import TOKEN_RE
+from kmsg_authoring.model import TOKEN_RE, TokenType
 
 # host -> the query parameters holding the event's dates
 DATE_PARAMS: dict[str, tuple[str, ...]] = {
@@ -18,7 +18,7 @@ DATE_PARAMS: dict[str, tuple[str, ...]] = {
     "outlook.office.com": ("startdt", "enddt"),
     "outlook.office365.com": ("startdt", "enddt"),
 }
-DATE_TYPES = ("String", "Dynamic")
+DATE_TYPES: tuple[str, ...] = (TokenType.STRING, TokenType.DYNAMIC)
 
 
 def calendar_dates(href: str) -> list[tuple[str, str]]:
@@ -69,12 +69,12 @@ def calendar_date_undeclared(ctx: Context) -> Iterator[Finding]:
                 if name not in declared:
                     yield Finding(
                         f"calendar link's '{param}' uses '{m.group(0)}', which is not declared in msgParamsMap; "
-                        f"declare it ({name}: {{type: String}}) and send the date in the form the calendar reads",
+                        f"declare it ({name}: {{type: {TokenType.STRING}}}) and send the date in the form the calendar reads",
                         written.get(name) or ctx.at_element(el),
                     )
                 elif declared[name] not in DATE_TYPES:
                     yield Finding(
                         f"calendar link's '{param}' uses '{m.group(0)}', declared as {declared[name]}; a date is "
-                        "a String token",
+                        f"a {TokenType.STRING} token",
                         written.get(name) or ctx.at_element(el),
                     )
