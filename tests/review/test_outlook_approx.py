@@ -62,3 +62,30 @@ def test_a_fluid_corpus_email_differs_in_outlook_and_the_removed_css_is_listed(
     assert all(line.startswith("templates_src/fluid/body.html:") for line in lines if line), listed
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "approximation" in report
+
+
+def test_the_preview_shows_the_outlook_approximation_with_what_was_removed(tmp_path: Path) -> None:
+    from kmsg_authoring.preview.site import PreviewSite
+    from kmsg_authoring.source.config import load_config
+    from tests.lint.test_outlook import macro_project
+
+    root = macro_project(tmp_path)
+    body = root / "templates_src" / "macros" / "body.html"
+    body.write_text(
+        body.read_text(encoding="utf-8").replace("<h1>", '<h1 style="border-radius: 4px; display: flex;">', 1),
+        encoding="utf-8",
+    )
+    site = PreviewSite(load_config(root), poll_timeout=0.01)
+    site.build_all()
+    page = site.handle("/t/macros").body.decode("utf-8")
+    assert "Outlook for Windows (approximation), 640 px: not a rendering by Word" in page
+    assert 'src="/t/macros/email/default/0.html?view=outlook"' in page
+    removed = page.split('<aside class="outlook-removed">', 1)[1].split("</aside>", 1)[0]
+    assert "templates_src/macros/body.html:4:" in removed and "border-radius" in removed and "display: flex" in removed
+    normal = site.handle("/t/macros/email/default/0.html").body.decode("utf-8")
+    word = site.handle("/t/macros/email/default/0.html?view=outlook").body.decode("utf-8")
+    assert "<!--[if !mso]><!--><a " in normal
+    assert "<v:roundrect" in word and "<!--[if" not in word  # Word's view: MSO content shown, the rest hidden
+    assert 'href="https://events.example.com/join' in word.split("<v:roundrect", 1)[1]
+    assert "display: flex" in normal and "display: flex" not in word
+    assert site.handle("/t/macros/email/default/0.html?view=word").status == 404

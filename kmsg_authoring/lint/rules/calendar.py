@@ -69,7 +69,8 @@ def calendar_date_undeclared(ctx: Context) -> Iterator[Finding]:
                 if name not in declared:
                     yield Finding(
                         f"calendar link's '{param}' uses '{m.group(0)}', which is not declared in msgParamsMap; "
-                        f"declare it ({name}: {{type: {TokenType.STRING}}}) and send the date in the form the calendar reads",
+                        f"declare it ({name}: {{type: {TokenType.STRING}}}) and send the date in the form the "
+                        "calendar reads",
                         written.get(name) or ctx.at_element(el),
                     )
                 elif declared[name] not in DATE_TYPES:
