@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ConfigError, KmsgError, Location
-from kmsg_authoring.review.engines import CHROMIUM, ENGINES, OUTLOOK_APPROX, Engines, Shot
+from kmsg_authoring.review.engines import ALL_ENGINES, CHROMIUM, OUTLOOK_APPROX, Engines, Shot
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
 
@@ -71,8 +71,8 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
             where,
         )
     engines = raw.get("engines", list(DEFAULT_ENGINES))
-    if not isinstance(engines, list) or not engines or not all(e in ENGINES for e in engines):
-        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ENGINES)}", where)
+    if not isinstance(engines, list) or not engines or not all(e in ALL_ENGINES for e in engines):
+        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", where)
     schemes = raw.get("schemes", list(SCHEMES))
     if not isinstance(schemes, list) or not schemes or not all(s in SCHEMES for s in schemes):
         raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", where)

@@ -276,3 +276,19 @@ def test_calendar_link_with_an_undeclared_date_token_is_flagged(lint_one: LintFn
     assert any("which is not declared in msgParamsMap" in p.message for p in found)
     assert any("declared as MagicLink" in p.message for p in found)
     assert {(p.location.path, p.location.line) for p in found} == {("templates_src/t/body.html", 6)}
+
+
+def test_new_copies_the_macros_into_a_project_without_them(tmp_path: Path) -> None:
+    from kmsg_authoring.source.scaffold import new_template
+
+    write(tmp_path, {"kmsg.toml": ""})
+    written = new_template(load_config(tmp_path), "invite")
+    assert f"templates_src/{MACROS}" in written
+    config = load_config(tmp_path)
+    compiled = compile_template(config, "invite")
+    problems = lint_template(compiled, config)
+    assert "<v:roundrect" in compiled.body and not [str(p) for p in problems if p.code in OUTLOOK or p.is_error]
+    (tmp_path / "templates_src" / MACROS).write_text("{# the team's own #}\n" + macros_text(), encoding="utf-8")
+    again = new_template(load_config(tmp_path), "reminder")
+    assert f"templates_src/{MACROS}" not in again  # never overwritten
+    assert (tmp_path / "templates_src" / MACROS).read_text(encoding="utf-8").startswith("{# the team's own #}")
