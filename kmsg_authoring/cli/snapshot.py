@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--engine",
         metavar="LIST",
-        help="comma-separated engines: chromium, webkit, firefox (default: [snapshot] engines, else chromium)",
+        help="comma-separated engines: chromium, webkit, firefox (default: [snapshot] engines, else chromium); "
+        "outlook-approx: an approximation of Outlook for Windows (what Word ignores removed, from the Can I "
+        "email data, in Chromium at the reading pane's width), with the removed CSS listed beside the images",
     )
     p.add_argument(
         "--width", metavar="LIST", help="comma-separated widths in px (default: [snapshot] widths, else 600,375)"
@@ -152,5 +154,13 @@ def run(args: argparse.Namespace) -> int:
                     detail = f" ({change.diff.share * 100:.2f}% of pixels, region {w}x{h} at {x},{y})"
                 out(f"{change.status:8} {change.key}{detail}")
             out(f"{review.comparison.summary()} against {review.baseline}")
+        if snap.outlook_removed:
+            from kmsg_authoring.review.outlook import LABEL
+
+            for slug, items in sorted(snap.outlook_removed.items()):
+                out(
+                    f"{LABEL}: {slug} loses {len(items)} CSS use(s) in Outlook for Windows; "
+                    f"listed in {folder}/{slug}/outlook-approx-removed.txt"
+                )
         out(f"report: {config.rel(review.report)}")
     return review.exit_code

@@ -22,6 +22,8 @@ DARK_VIEWS: tuple[tuple[str, str], ...] = (
     ("dark", "Dark mode (the template's dark styles)"),
     ("inverted", "Dark mode (colours inverted, as the Gmail and Outlook apps do)"),
 )
+# The Outlook view: what Word ignores taken away (review/outlook.py), labelled as an approximation.
+OUTLOOK_VIEW = "outlook"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class TemplateView:
     changes: str | None = None  # HTML of the Changes view against the last snapshots (review.thumbs)
     locales: list[str] = field(default_factory=list)  # the locales a template built per locale has
     locale: str | None = None  # the one shown
+    outlook_removed: list[Any] = field(default_factory=list)  # review.outlook.Removed, for the Outlook view
 
 
 def _when(ts: float | None) -> str:
@@ -220,7 +223,27 @@ def _tabs(group: str, tabs: Sequence[tuple[str, str]]) -> str:
     return f'<nav class="tabs" role="tablist" data-group="{escape(group)}">{buttons}</nav>'
 
 
-def _recipient(i: int, view: RecipientView) -> str:
+def _outlook(i: int, src: str, user_id: str, removed: Sequence[Any]) -> str:
+    """The Outlook (approximation) frame and, beside it, what was removed and where it was written."""
+    from kmsg_authoring.review.outlook import LABEL, PANE_WIDTH
+
+    items = "".join(
+        f'<li><code class="where">{escape(str(r.location))}</code> <code>{escape(r.what)}</code> '
+        f'(<a href="{escape(r.url)}">{escape(r.title)}</a>)</li>'
+        for r in removed
+    )
+    listing = f"<ul>{items}</ul>" if removed else '<p class="empty">Nothing removed.</p>'
+    return (
+        f'<figure class="{OUTLOOK_VIEW}"><figcaption>{LABEL}, {PANE_WIDTH} px: not a rendering by Word</figcaption>'
+        f'<iframe id="r{i}-{OUTLOOK_VIEW}" class="email {OUTLOOK_VIEW}" '
+        'sandbox="allow-popups allow-popups-to-escape-sandbox" '
+        f'referrerpolicy="no-referrer" src="{src}?view={OUTLOOK_VIEW}" style="width:{PANE_WIDTH}px" '
+        f'title="Email for {escape(user_id)}, {LABEL}"></iframe></figure>'
+        f'<aside class="outlook-removed"><h3>Removed for {LABEL}</h3>{listing}</aside>'
+    )
+
+
+def _recipient(i: int, view: RecipientView, removed: Sequence[Any] = ()) -> str:
     r = view.rendering
     sender = f"{r.from_name} <{r.from_email}>" if r.from_email else r.from_name
     unresolved = ""
@@ -257,6 +280,7 @@ def _recipient(i: int, view: RecipientView) -> str:
             f'title="Email for {escape(r.user_id)}, {caption}"></iframe></figure>'
             for mode, caption in DARK_VIEWS
         )
+        + _outlook(i, src, r.user_id, removed)
         + "</div></section>"
     )
 
@@ -405,7 +429,7 @@ def template_page(view: TemplateView) -> str:
                 ],
             )
         )
-        recipients = "".join(_recipient(i, r) for i, r in enumerate(view.recipients))
+        recipients = "".join(_recipient(i, r, view.outlook_removed) for i, r in enumerate(view.recipients))
         parts.append(
             '<section class="panel" id="preview" role="tabpanel" data-group="main">'
             + _tabs("recipients", [(f"r{i}", r.label) for i, r in enumerate(view.recipients)])

@@ -271,8 +271,12 @@ class Routes:
             from kmsg_authoring.render.dark import dark_variants
 
             body = dark_variants(body)[view]
+        elif view == "outlook":
+            from kmsg_authoring.review.outlook import approximate
+
+            body = approximate(body)
         elif view:
-            return self._not_found("No such view (dark or inverted).")
+            return self._not_found("No such view (dark, inverted or outlook).")
         # The email is shown as mail clients show it: no scripts run, whatever it holds.
         return _html(200, body, ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
@@ -339,6 +343,9 @@ class Routes:
             view.body = shown.body
             view.payload = shown.payload
             view.compat = _compat(self.config, shown)
+            from kmsg_authoring.review.outlook import removed
+
+            view.outlook_removed = list(removed(shown, self.config.root))
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
 
 

@@ -11,11 +11,15 @@ from kmsg_authoring.errors import ConfigError
 
 CHROMIUM, WEBKIT, FIREFOX = "chromium", "webkit", "firefox"
 ENGINES: tuple[str, ...] = (CHROMIUM, WEBKIT, FIREFOX)
+# Chromium on the email as Outlook for Windows would read it, approximately (review/outlook.py); only on request.
+OUTLOOK_APPROX = "outlook-approx"
+ALL_ENGINES: tuple[str, ...] = (*ENGINES, OUTLOOK_APPROX)
 # Which mail clients each engine stands for (README, report).
 CLIENTS: dict[str, str] = {
     CHROMIUM: "Gmail and Outlook on the web in Chrome or Edge (Blink)",
     WEBKIT: "Apple Mail on iOS and macOS (WebKit)",
     FIREFOX: "Thunderbird and webmail in Firefox (Gecko)",
+    OUTLOOK_APPROX: "Outlook for Windows (approximation): what Word ignores removed, in Chromium",
 }
 EXTRA = "pip install 'kmsg-author[browser]'"
 CHROMIUM_ARGS = [

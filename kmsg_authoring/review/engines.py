@@ -20,9 +20,11 @@ from collections.abc import Callable, Sequence
 from typing import Self
 
 from kmsg_authoring.review.browser import (
+    ALL_ENGINES,
     CHROMIUM,
     ENGINES,
     FIREFOX,
+    OUTLOOK_APPROX,
     WEBKIT,
     Engine,
     Shot,
@@ -32,18 +34,23 @@ from kmsg_authoring.review.firefox import FirefoxEngine
 from kmsg_authoring.review.webkit import WebKitEngine
 
 
-FACTORIES: dict[str, Callable[[], Engine]] = {CHROMIUM: ChromiumEngine, WEBKIT: WebKitEngine, FIREFOX: FirefoxEngine}
+FACTORIES: dict[str, Callable[[], Engine]] = {
+    CHROMIUM: ChromiumEngine,
+    WEBKIT: WebKitEngine,
+    FIREFOX: FirefoxEngine,
+    OUTLOOK_APPROX: ChromiumEngine,
+}
 
 
 def parse_engines(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Engine names from `chromium,webkit` or a list; an unknown name is a usage error."""
+    """Engine names from `chromium,webkit` or a list (`outlook-approx` too); an unknown name is a usage error."""
     from kmsg_authoring.errors import UsageError
 
     items = value.split(",") if isinstance(value, str) else list(value)
     names = [str(n).strip().lower() for n in items if str(n).strip()]
     for n in names:
-        if n not in ENGINES:
-            raise UsageError(f"unknown engine '{n}' (engines: {', '.join(ENGINES)})")
+        if n not in ALL_ENGINES:
+            raise UsageError(f"unknown engine '{n}' (engines: {', '.join(ALL_ENGINES)})")
     if not names:
         raise UsageError(f"no engine given (engines: {', '.join(ENGINES)})")
     return tuple(dict.fromkeys(names))

@@ -23,7 +23,7 @@ from kmsg_authoring.review.compare import (
     Comparison,
     ImageChange,
 )
-from kmsg_authoring.review.browser import CLIENTS, ENGINES
+from kmsg_authoring.review.browser import ALL_ENGINES, CLIENTS
 
 REPORT = "report.html"
 _RANK = {CHANGED: 0, ADDED: 1, REMOVED: 2, UNCHANGED: 3}
@@ -152,7 +152,7 @@ def render_report(
     cases: dict[tuple[str, str, str, int, str], dict[str, ImageChange]] = {}
     for change in comparison.changes:
         cases.setdefault(_case_key(change.entry), {})[str(change.entry.get("engine"))] = change
-    used = [e for e in ENGINES if any(e in c for c in cases.values())]
+    used = [e for e in ALL_ENGINES if any(e in c for c in cases.values())]
     columns = [e for e in (engines or used) if e in used] or used
     ordered = sorted(
         cases.items(), key=lambda kv: (min(_RANK[c.status] for c in kv[1].values()) if has_baseline else 0, kv[0])

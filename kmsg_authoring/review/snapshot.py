@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import ConfigError, KmsgError, Location
-from kmsg_authoring.review.browser import CHROMIUM, ENGINES, Shot
+from kmsg_authoring.review.browser import ALL_ENGINES, CHROMIUM, OUTLOOK_APPROX, Shot
 from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
@@ -73,8 +73,8 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
             where,
         )
     engines = raw.get("engines", list(DEFAULT_ENGINES))
-    if not isinstance(engines, list) or not engines or not all(e in ENGINES for e in engines):
-        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ENGINES)}", where)
+    if not isinstance(engines, list) or not engines or not all(e in ALL_ENGINES for e in engines):
+        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", where)
     schemes = raw.get("schemes", list(SCHEMES))
     if not isinstance(schemes, list) or not schemes or not all(s in SCHEMES for s in schemes):
         raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", where)
@@ -133,6 +133,8 @@ class SnapshotResult:
     failures: dict[str, list[KmsgError]] = field(default_factory=dict)
     unresolved: list[tuple[Location, str, Unresolved]] = field(default_factory=list)
     templates: list[str] = field(default_factory=list)
+    # outlook-approx: per template, the CSS Outlook for Windows ignores, located (review/outlook.py)
+    outlook_removed: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
@@ -223,6 +225,10 @@ def plan(
         c = compiled.get(slug)
         if c is None:
             continue
+        if OUTLOOK_APPROX in engines:
+            from kmsg_authoring.review.outlook import removed
+
+            result.outlook_removed[slug] = removed(c, config.root)
         for sample in samples_of(config, c, result.failures):
             shown = in_sample_locale(compiled, c, sample)
             for i, rendering in enumerate(render_sample(shown, sample)):
@@ -235,19 +241,37 @@ def plan(
                     page_digest = digest(page.encode("utf-8"))
                     for width in widths:
                         for engine in engines:
-                            jobs.append(
-                                Job(
-                                    slug,
-                                    sample.name,
-                                    rendering.user_id,
-                                    label,
-                                    width,
-                                    scheme,
-                                    engine,
-                                    page,
-                                    page_digest,
+                            if engine != OUTLOOK_APPROX:
+                                jobs.append(
+                                    Job(
+                                        slug,
+                                        sample.name,
+                                        rendering.user_id,
+                                        label,
+                                        width,
+                                        scheme,
+                                        engine,
+                                        page,
+                                        page_digest,
+                                    )
                                 )
+                    if OUTLOOK_APPROX in engines:
+                        from kmsg_authoring.review.outlook import PANE_WIDTH, approximate
+
+                        word = offline_page(scheme_html(approximate(rendering.body), scheme))
+                        jobs.append(
+                            Job(
+                                slug,
+                                sample.name,
+                                rendering.user_id,
+                                label,
+                                PANE_WIDTH,
+                                scheme,
+                                OUTLOOK_APPROX,
+                                word,
+                                digest(word.encode("utf-8")),
                             )
+                        )
     return jobs, result
 
 
@@ -323,6 +347,12 @@ def take_snapshots(
             entries[key]["size"] = list(_png_size(png))
             result.rendered.append(key)
     result.images = entries
+    for slug, items in result.outlook_removed.items():
+        from kmsg_authoring.review.outlook import LABEL
+        from kmsg_authoring.source.files import write_atomic
+
+        lines = [f"{LABEL}: what {slug} loses in Outlook for Windows, from the Can I email data", ""]
+        write_atomic(out / slug / "outlook-approx-removed.txt", "\n".join([*lines, *map(str, items), ""]))
     _update_manifest(config, out, result, previous=read_manifest(out))
     return result
 

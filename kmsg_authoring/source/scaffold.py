@@ -13,6 +13,18 @@ from kmsg_authoring.model import SANDBOX_URL, TEMPLATE_FILE
 SLUG_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")
 LAYOUT = "_layouts/base.html"
 MJML_LAYOUT = "_layouts/base.mjml"
+# The bulletproof building blocks (button, background, columns, calendar links) shipped in
+# kmsg_authoring/scaffold/email.html; `init` and `new` copy them into the project, where the
+# designer can read and change them.
+MACROS = "_macros/email.html"
+
+
+def macros_text() -> str:
+    """The macros file shipped with the toolkit."""
+    from importlib import resources
+
+    return resources.files("kmsg_authoring").joinpath("scaffold", "email.html").read_text(encoding="utf-8")
+
 
 _MJML_LAYOUT_TEXT = """\
 <mjml lang="en">
@@ -40,19 +52,21 @@ _MJML_BODY = """\
 <mj-text>
   <h1>Hello {{recipient.firstName}}</h1>
   <p>This is about {{eventName}}.</p>
+  <p><a href="{{joinLink}}">Join {{eventName}}</a></p>
 </mj-text>
 {{% endblock %}}
 """
 
 _LAYOUT_TEXT = """\
 <!DOCTYPE html>
-<html lang="en">
+<html lang="en" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{% block title %}{% endblock %}</title>
+  <!--[if mso]><xml><o:OfficeDocumentSettings><o:PixelsPerInch>96</o:PixelsPerInch></o:OfficeDocumentSettings></xml><![endif]-->
   <style>
-    body { margin: 0; padding: 0; background-color: #f4f5f7; }
+    body { margin: 0; padding: 0; background-color: #f4f5f7; mso-line-height-rule: exactly; }
     .content { padding: 32px; font-family: Helvetica, Arial, sans-serif; font-size: 16px; line-height: 24px; color: #1f2933; background-color: #ffffff; }
     @media screen and (max-width: 600px) { .content { padding: 20px !important; } }
   </style>
@@ -81,14 +95,17 @@ toAttributePath: "{{recipient.email}}"
 msgParamsMap:
   recipient: {{type: User}}
   eventName: {{type: String}}
+  joinLink: {{type: MagicLink}}
 """
 
 _BODY = """\
 {{% extends "{layout}" %}}
 {{% block title %}}{{eventName}}{{% endblock %}}
+{{% from "{macros}" import button %}}
 {{% block content %}}
 <h1>Hello {{recipient.firstName}}</h1>
 <p>This is about {{eventName}}.</p>
+{{{{ button("{{joinLink}}", "Join {{eventName}}") }}}}
 {{% endblock %}}
 """
 
@@ -98,6 +115,7 @@ users:
 msgParams:
   recipient: {type: User, value: Message.userId}
   eventName: {type: String, value: Annual Conference 2026}
+  joinLink: {type: MagicLink, value: {baseURL: "https://events.example.com/join", expiry: 24}}
 """
 
 
@@ -117,10 +135,17 @@ def new_template(config: Config, slug: str, *, mjml: bool = False) -> list[str]:
     if not layout.exists():
         write_atomic(layout, layout_text)
         written.append(config.rel(layout))
+    if not mjml:
+        macros = config.src_dir / MACROS
+        if not macros.exists():
+            write_atomic(macros, macros_text())
+            written.append(config.rel(macros))
     title = slug.replace("-", " ").capitalize()
     files = {
         folder / TEMPLATE_FILE: _YAML.format(title=title),
-        folder / ("body.mjml" if mjml else "body.html"): (_MJML_BODY if mjml else _BODY).format(layout=layout_name),
+        folder / ("body.mjml" if mjml else "body.html"): (_MJML_BODY if mjml else _BODY).format(
+            layout=layout_name, macros=MACROS
+        ),
         folder / "samples" / "default.yaml": _SAMPLE,
     }
     for path, text in files.items():

@@ -41,6 +41,14 @@ def _mjml(columns: str) -> dict[str, Any]:
     return {"body": body, "mjml": True}
 
 
+_GHOST = (
+    '<!--[if mso]><table role="presentation" width="600"><tr><td><![endif]-->{}'
+    "<!--[if mso]></td></tr></table><![endif]-->"
+)
+_CALENDAR = (
+    '<a href="https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Webinar'
+    '&amp;dates={eventStart}/{eventEnd}">Add to Google Calendar</a>'
+)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM101": (
         {"body": "<p>{eventNmae}</p>", "tokens": {"eventName": "String"}},
@@ -206,6 +214,56 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM623": (
         {"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
         {"body": '<div style="background-color:#ffffff"><img src="https://e.example.com/logo.png" alt="Logo"></div>'},
+    ),
+    "KM641": (
+        {"body": '<div style="max-width: 600px;"><p>x</p></div>'},
+        {"body": _GHOST.format('<div style="max-width: 600px;"><p>x</p></div>')},
+    ),
+    "KM642": (
+        {"body": '<img src="https://e.example.com/a.png" alt="" style="width: 100%; max-width: 600px;">'},
+        {"body": '<img src="https://e.example.com/a.png" alt="" width="600" style="width: 100%; max-width: 600px;">'},
+    ),
+    "KM643": (
+        {"body": '<a href="https://e.example.com" style="background: #0b5cad; padding: 12px 24px;">Go</a>'},
+        {
+            "body": '<table role="presentation"><tr><td bgcolor="#0b5cad" style="padding: 12px 24px;">'
+            '<a href="https://e.example.com" style="background: #0b5cad; padding: 12px 24px;">Go</a></td></tr></table>'
+        },
+    ),
+    "KM644": (
+        {"body": '<table><tr><td style="background-image: url(https://e.example.com/a.jpg);">x</td></tr></table>'},
+        {
+            "body": '<table><tr><td style="background-image: url(https://e.example.com/a.jpg);"><!--[if mso]>'
+            '<v:rect xmlns:v="urn:schemas-microsoft-com:vml" fill="true" stroke="false" style="width:600px;">'
+            '<v:fill type="frame" src="https://e.example.com/a.jpg" /><v:textbox><![endif]-->x'
+            "<!--[if mso]></v:textbox></v:rect><![endif]--></td></tr></table>"
+        },
+    ),
+    "KM645": (
+        {"body": '<div style="margin: 24px 0;"><p>x</p></div>'},
+        {"body": '<div style="margin: 0 auto;"><p>x</p></div>'},
+    ),
+    "KM646": (
+        {"body": '<table><tr><td style="font-size: 16px; line-height: 8px;">&nbsp;</td></tr></table>'},
+        {
+            "body": '<table><tr><td style="font-size: 16px; line-height: 8px; mso-line-height-rule: exactly;">'
+            "&nbsp;</td></tr></table>"
+        },
+    ),
+    "KM647": (
+        {"body": _GHOST.format("<p>x</p>").replace("<tr><td><![endif]-->", "<tr><td>", 1)},
+        {"body": _GHOST.format("<p>x</p>")},
+    ),
+    "KM648": (
+        {"body": '<!--[if mso]><v:rect fill="true" style="width:10px;height:10px;"></v:rect><![endif]--><p>x</p>'},
+        {
+            "body": '<!--[if mso]><v:rect xmlns:v="urn:schemas-microsoft-com:vml" fill="true"></v:rect>'
+            "<![endif]--><p>x</p>"
+        },
+    ),
+    "KM649": (
+        {"body": _CALENDAR, "tokens": {"eventStart": "String"}},
+        {"body": _CALENDAR, "tokens": {"eventStart": "String", "eventEnd": "String"}},
     ),
     "KM701": (_translated('msgstr "Bonjour"'), _translated('msgstr "Bonjour {recipient.firstName}"')),
     "KM702": (_translated('msgstr ""'), _translated('msgstr "Bonjour {recipient.firstName}"')),
