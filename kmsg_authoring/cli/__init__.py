@@ -35,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "sandbox",
     "snapshot",
     "a11y",
+    "spam",
     "contract",
     "check_params",
     "i18n",
