@@ -36,6 +36,7 @@ COMMANDS: tuple[str, ...] = (
     "snapshot",
     "a11y",
     "spam",
+    "links",
     "contract",
     "check_params",
     "i18n",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import EXIT_FAILURE, EXIT_OK, KmsgError, Location
 from kmsg_authoring.review import sarules, spamd
+from kmsg_authoring.review.recipients import element_location
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -173,18 +174,6 @@ def visible_text(root: etree._Element | None) -> tuple[str, list[int], list[etre
     return "".join(pieces), starts, owners
 
 
-def _element_location(c: CompiledTemplate, el: etree._Element) -> Location:
-    from kmsg_authoring.compile.types import MARK_ATTR
-
-    node: etree._Element | None = el
-    while node is not None:
-        loc = c.source_map.element_location(node.get(MARK_ATTR))
-        if loc is not None:
-            return loc
-        node = node.getparent()
-    return c.body_location
-
-
 class _Locator:
     """Places the hits of one recipient's message at the source text that triggered them."""
 
@@ -231,10 +220,10 @@ class _Locator:
             return meta.locate(field_name), shown
         if found.part == "body":
             i = bisect.bisect_right(self.byte_starts, found.start) - 1
-            return (_element_location(self.c, self.owners[i]) if i >= 0 else self.c.body_location), shown
+            return (element_location(self.c, self.owners[i]) if i >= 0 else self.c.body_location), shown
         if found.part.startswith("uri:"):
             uri, el = self.links[int(found.part[4:])]
-            return _element_location(self.c, el), sarules.from_bytes_text(uri)[:120]
+            return element_location(self.c, el), sarules.from_bytes_text(uri)[:120]
         if found.part == "rawbody":
             # Element marks add no line: the match's line and column in the body as sent, found in the
             # marked body, fall on or after the start of the element it is in.
@@ -250,23 +239,9 @@ def _jobs(
     config: Config, slugs: Sequence[str] | None, result: SpamResult
 ) -> Iterator[tuple[CompiledTemplate, str, Rendering, Rendering]]:
     """(compiled template, sample name, clean rendering, rendering with element marks) for every message."""
-    from kmsg_authoring.render.renderer import render_all
-    from kmsg_authoring.review.snapshot import _compile, in_sample_locale, samples_of
+    from kmsg_authoring.review.recipients import recipient_messages
 
-    targets, compiled, failures = _compile(config, slugs)
-    result.templates = list(targets)
-    result.failures.update(failures)
-    for slug in targets:
-        c = compiled.get(slug)
-        if c is None:
-            continue
-        for sample in samples_of(config, c, result.failures):
-            shown = in_sample_locale(compiled, c, sample)
-            clean = render_all(shown.payload, sample.msg_params, sample.users, sample.recipients)
-            marked_payload = {**shown.payload, "body": shown.marked_body}
-            marked = render_all(marked_payload, sample.msg_params, sample.users, sample.recipients)
-            for a, b in zip(clean, marked, strict=True):
-                yield shown, sample.name, a, b
+    return recipient_messages(config, slugs, result.templates, result.failures)
 
 
 def score_templates(
