@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 LINK = {"joinLink": "MagicLink"}
+PREHEADER = "Doors open at 9; your ticket and the venue map are inside."
 
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM801": (
@@ -40,7 +41,29 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             '<a href="https://events.example.com/cancel">Cancel my seat</a></p>'
         },
     ),
+    "KM807": (
+        {
+            "tokens": {"unsubLink": "UnsubscribeUri"},
+            "body": '<p><a href="{unsubLink}">Unsubscribe</a></p>',
+            "extra": 'unsubscribeGroups: [news]\ncustomHeaders:\n  List-Unsubscribe: "<{unsubLink}>"\n',
+        },
+        {
+            "tokens": {"unsubLink": "UnsubscribeUri"},
+            "body": '<p><a href="{unsubLink}">Unsubscribe</a></p>',
+            "extra": 'unsubscribeGroups: [news]\ncustomHeaders:\n  List-Id: "<events.example.com>"\n',
+        },
+    ),
+    "KM808": (
+        {
+            "body": '<table><tr><td><a href="https://events.example.com/web">View in browser</a></td></tr></table>'
+            "<p>Doors open at 9.</p>"
+        },
+        {
+            "body": f'<div style="display:none;max-height:0;overflow:hidden">{PREHEADER}</div>'
+            '<table><tr><td><a href="https://events.example.com/web">View in browser</a></td></tr></table>'
+        },
+    ),
 }
 
 # Where the bad example's finding stands, when not on the body's first line (body.html:5).
-LOCATIONS: dict[str, tuple[str, int]] = {}
+LOCATIONS: dict[str, tuple[str, int]] = {"KM807": ("templates_src/t/template.yaml", 9)}
