@@ -58,6 +58,8 @@ class LinkCheck:
     cached: bool = False
     where: list[tuple[Location, str]] = field(default_factory=list)  # (source location, "template/sample/recipient")
     kind: str = "link"  # link or image
+    bytes: int | None = None  # an image's size (Content-Length, or what was read)
+    pixels: tuple[int, int] | None = None  # an image's width and height, from its first bytes
 
     @property
     def broken(self) -> bool:
@@ -82,6 +84,8 @@ class LinkCheck:
             "broken": self.broken,
             "cached": self.cached,
             "where": [{"location": str(loc), "message": who} for loc, who in self.where],
+            "bytes": self.bytes,
+            "pixels": list(self.pixels) if self.pixels else None,
         }
 
 
@@ -93,6 +97,7 @@ class LinksResult:
     checks: list[LinkCheck] = field(default_factory=list)
     failures: dict[str, list[KmsgError]] = field(default_factory=dict)
     options: LinkOptions = field(default_factory=LinkOptions)
+    max_image_kb: float | None = None  # [deliverability] max_image_kb: remote images heavier are reported
 
     @property
     def exit_code(self) -> int:
@@ -164,6 +169,24 @@ class _Politeness:
             await asyncio.sleep(start - now)
 
 
+_IMAGE_HEAD = 64 * 1024  # bytes of a remote image read to learn its pixel size
+
+
+async def _measure(answer: httpx.Response, check: LinkCheck) -> None:
+    """An image's weight (Content-Length) and pixel size (from its first bytes), without downloading all of it."""
+    from kmsg_authoring.lint.imageinfo import image_info
+
+    head = b""
+    async for chunk in answer.aiter_bytes():
+        head += chunk
+        if len(head) >= _IMAGE_HEAD:
+            break
+    length = answer.headers.get("content-length")
+    check.bytes = int(length) if length and length.isdigit() else len(head)
+    info = image_info(head, check.bytes)
+    check.pixels = (info.width, info.height) if info else None
+
+
 async def _fetch(client: httpx.AsyncClient, check: LinkCheck, options: LinkOptions, polite: _Politeness) -> None:
     import httpx
 
@@ -177,6 +200,8 @@ async def _fetch(client: httpx.AsyncClient, check: LinkCheck, options: LinkOptio
                 async with client.stream("GET", url) as answer:
                     status = answer.status_code
                     location = answer.headers.get("location")
+                    if check.kind == "image" and status == 200:
+                        await _measure(answer, check)
             if status in (301, 302, 303, 307, 308) and location:
                 url = str(httpx.URL(url).join(location))
                 check.redirects.append(url)
@@ -254,7 +279,7 @@ def check_links(
 ) -> LinksResult:
     """Resolve every link and image URL of the templates (all by default)."""
     options = options or LinkOptions()
-    result = LinksResult(templates=[], options=options)
+    result = LinksResult(templates=[], options=options, max_image_kb=config.deliverability.max_image_kb)
     found = collect_urls(config, slugs, result)
     cache_path = config.build_dir / CACHE_FILE
     cache = _load_cache(cache_path, options.cache_ttl)
@@ -264,6 +289,9 @@ def check_links(
         if entry is not None:
             check.status, check.final_url = entry.get("status"), entry.get("final_url")
             check.redirects, check.cached = list(entry.get("redirects") or []), True
+            check.bytes = entry.get("bytes")
+            pixels = entry.get("pixels")
+            check.pixels = (int(pixels[0]), int(pixels[1])) if isinstance(pixels, list) and len(pixels) == 2 else None
         else:
             todo.append(check)
     if todo:
@@ -274,6 +302,8 @@ def check_links(
         for check in todo:
             if not check.broken:
                 cache[check.url] = {
+                    "bytes": check.bytes,
+                    "pixels": check.pixels,
                     "status": check.status,
                     "final_url": check.final_url,
                     "redirects": check.redirects,
@@ -292,6 +322,9 @@ def format_text(result: LinksResult) -> str:
             found.append(("broken", c.error or f"HTTP {c.status}"))
         if c.slow(result.options.slow):
             found.append(("slow", f"answered in {c.seconds:.1f} s (over {result.options.slow:g} s)"))
+        heavy = result.max_image_kb
+        if c.kind == "image" and c.bytes is not None and heavy is not None and c.bytes > heavy * 1024:
+            found.append(("heavy", f"weighs {c.bytes / 1024:.0f} KB (> {heavy:g} KB [deliverability] max_image_kb)"))
         if c.redirects and not c.broken:
             found.append(("redirect", f"redirects to {c.final_url} (HTTP {c.status})"))
         more = f" (and {len(c.where) - 1} more)" if len(c.where) > 1 else ""

@@ -57,8 +57,8 @@ class Deliverability:
 
     max_spam_score: float | None = None  # `spam` fails above it; None: above SpamAssassin's own threshold
     spamd: str | None = None  # "host:port" of a running spamd to use instead of starting one
-    max_image_kb: float | None = None  # the heaviest one image of a template may be
-    max_total_kb: float | None = None  # all the images of a template together
+    max_image_kb: float | None = 200.0  # the heaviest one image of a template may be
+    max_total_kb: float | None = 800.0  # all the images of a template together
 
 
 DELIVERABILITY_KEYS = ("max_spam_score", "spamd", "max_image_kb", "max_total_kb")
@@ -239,7 +239,8 @@ def _deliverability(data: dict[str, Any]) -> Deliverability:
         ):
             what = "a number" if key == "max_spam_score" else "a number, 0 or more"
             raise ConfigError(f"[deliverability] {key} must be {what}", Location(CONFIG_FILE))
-        limits[key] = None if value is None else float(value)
+        if value is not None:
+            limits[key] = float(value)
     spamd = raw.get("spamd")
     if spamd is not None and (not isinstance(spamd, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", spamd)):
         raise ConfigError(

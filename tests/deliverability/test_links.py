@@ -17,7 +17,11 @@ from kmsg_authoring.cli import main
 from kmsg_authoring.errors import EXIT_FAILURE, EXIT_OK
 from kmsg_authoring.review.links import LinkOptions, check_links
 from kmsg_authoring.source.config import load_config
+from tests.lint.cases_deliverability import image
 from tests.lint.conftest import template_files, write
+
+
+IMAGE = image("PNG", 300, 200)
 
 
 class _State:
@@ -43,6 +47,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Location", "/ok")
             elif self.path == "/missing":
                 self.send_response(404)
+            elif self.path == "/img.png":
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(IMAGE)))
+                self.end_headers()
+                self.wfile.write(IMAGE)
+                return
             else:
                 if self.path == "/slow":
                     time.sleep(1.0)
@@ -186,3 +197,18 @@ def test_without_online_nothing_is_fetched(
     assert main(["-C", str(root), "links"]) == EXIT_OK
     assert f"templates_src/t/body.html:5:4: link {base}/ok" in capsys.readouterr().out
     assert state.hits == {}
+
+
+def test_remote_images_are_weighed_and_measured(
+    tmp_path: Path, http_server: tuple[str, _State], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, _ = http_server
+    body = f'<p><img src="{base}/img.png" width="150" height="100" alt=""></p>'
+    root = write(tmp_path / "p", {**template_files(body), "kmsg.toml": "[deliverability]\nmax_image_kb = 10\n"})
+    assert main(["-C", str(root), "links", "--online", "--format", "json"]) == EXIT_OK
+    (check,) = json.loads(capsys.readouterr().out)["checks"]
+    assert (check["bytes"], check["pixels"]) == (len(IMAGE), [300, 200])
+    assert main(["-C", str(root), "links", "--online"]) == EXIT_OK
+    assert f"templates_src/t/body.html:5:4: heavy: image {base}/img.png weighs {len(IMAGE) / 1024:.0f} KB (> 10 KB" in (
+        capsys.readouterr().out
+    )

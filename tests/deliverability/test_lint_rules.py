@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kmsg_authoring.lint import catalog
@@ -76,3 +78,28 @@ def test_a_padded_preheader_keeps_the_body_out_of_the_preview() -> None:
     assert preview.explicit and preview.padded and preview.text == "Doors open at 9."
     unpadded = inbox_preview(parse_html('<body><div style="display:none">Doors open at 9.</div><p>Body</p></body>'))
     assert unpadded.text == "Doors open at 9. Body" and not unpadded.padded
+
+
+@pytest.mark.parametrize(
+    ("fmt", "frames"), [("PNG", 1), ("GIF", 1), ("GIF", 4), ("JPEG", 1), ("PNG", 3)], ids=lambda v: str(v)
+)
+def test_image_headers_give_the_size_and_frames_pillow_sees(tmp_path: Path, fmt: str, frames: int) -> None:
+    from tests.lint.cases_deliverability import image
+
+    from kmsg_authoring.lint.imageinfo import read_image_info
+
+    path = tmp_path / f"x.{fmt.lower()}"
+    path.write_bytes(image(fmt, 37, 21, frames=frames))
+    info = read_image_info(path)
+    assert info is not None and (info.width, info.height, info.bytes) == (37, 21, path.stat().st_size)
+    assert info.frames == frames and info.animated == (frames > 1)
+    path.write_bytes(b"not an image")
+    assert read_image_info(path) is None
+
+
+def test_an_image_outside_the_template_sources_is_not_read(lint_one: LintFn) -> None:  # noqa: F811
+    from tests.lint.cases_deliverability import image
+
+    files = {"outside/a.png": image("PNG", 10, 10)}
+    found = lint_one(body='<p><img src="../../outside/a.png" width="100" height="100" alt=""></p>', files=files)
+    assert "KM811" not in {p.code for p in found}

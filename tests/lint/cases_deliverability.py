@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import io
+import random
 from typing import Any
+
+
+def image(fmt: str, width: int, height: int, frames: int = 1) -> bytes:
+    """An image file of noise (it does not compress), made with Pillow."""
+    from PIL import Image
+
+    rng = random.Random(width * 1000 + height + frames)
+    shots = [Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3)) for _ in range(frames)]
+    out = io.BytesIO()
+    extra: dict[str, Any] = {"save_all": True, "append_images": shots[1:]} if frames > 1 else {}
+    shots[0].save(out, fmt, **extra)
+    return out.getvalue()
+
+
+def _img(src: str = "../_assets/a.png", size: str = ' width="100" height="100"') -> str:
+    return f'<p><img src="{src}"{size} alt=""></p>'
+
+
+PNG_100 = {"templates_src/_assets/a.png": image("PNG", 100, 100)}
+PNG_200 = {"templates_src/_assets/a.png": image("PNG", 200, 200)}
+TWO_PNG = {**PNG_200, "templates_src/_assets/b.png": image("PNG", 200, 200)}
+GIF_MOVING = {"templates_src/_assets/a.gif": image("GIF", 64, 64, frames=3)}
+GIF_STILL = {"templates_src/_assets/a.gif": image("GIF", 64, 64)}
+GIF_LIMIT = "[lint.options.animated-gif-too-large]\nmax-kb = 1\n"
 
 LINK = {"joinLink": "MagicLink"}
 PREHEADER = "Doors open at 9; your ticket and the venue map are inside."
@@ -62,6 +88,31 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "body": f'<div style="display:none;max-height:0;overflow:hidden">{PREHEADER}</div>'
             '<table><tr><td><a href="https://events.example.com/web">View in browser</a></td></tr></table>'
         },
+    ),
+    "KM809": (
+        {
+            "body": _img(size=' width="50" height="50"'),
+            "files": PNG_200,
+            "toml": "[deliverability]\nmax_image_kb = 20\n",
+        },
+        {
+            "body": _img(size=' width="50" height="50"'),
+            "files": PNG_200,
+            "toml": "[deliverability]\nmax_image_kb = 500\n",
+        },
+    ),
+    "KM810": (
+        {"body": _img() + _img("../_assets/b.png"), "files": TWO_PNG, "toml": "[deliverability]\nmax_total_kb = 150\n"},
+        {"body": _img() + _img("../_assets/b.png"), "files": TWO_PNG, "toml": "[deliverability]\nmax_total_kb = 500\n"},
+    ),
+    "KM811": ({"body": _img(), "files": PNG_100}, {"body": _img(), "files": PNG_200}),
+    "KM812": (
+        {"body": '<p><img src="https://events.example.com/hero.jpg" style="width:100%" alt=""></p>'},
+        {"body": '<p><img src="https://events.example.com/hero.jpg" width="600" height="300" alt=""></p>'},
+    ),
+    "KM813": (
+        {"body": _img("../_assets/a.gif", ' width="32" height="32"'), "files": GIF_MOVING, "toml": GIF_LIMIT},
+        {"body": _img("../_assets/a.gif", ' width="32" height="32"'), "files": GIF_STILL, "toml": GIF_LIMIT},
     ),
 }
 
