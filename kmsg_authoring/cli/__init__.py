@@ -35,6 +35,8 @@ COMMANDS: tuple[str, ...] = (
     "sandbox",
     "snapshot",
     "a11y",
+    "spam",
+    "links",
     "contract",
     "check_params",
     "i18n",

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from kmsg_authoring.errors import KmsgError, Location
 from kmsg_authoring.lint.problem import ERROR, Problem
+from kmsg_authoring.render.inbox import InboxLine
 from kmsg_authoring.render.renderer import Rendering
 
 OVERLAY_ID = "kmsg-error-overlay"
@@ -69,6 +70,7 @@ class RecipientView:
     rendering: Rendering
     email_url: str
     unresolved_at: tuple[Location, ...] = ()  # source location of each unresolved reference, in order
+    inbox: InboxLine | None = None  # how the inbox list shows the message
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,8 @@ def _recipient(i: int, view: RecipientView, removed: Sequence[Any] = ()) -> str:
     src = escape(view.email_url)
     return (
         f'<section class="panel recipient" id="r{i}" role="tabpanel" data-group="recipients">'
-        '<dl class="envelope">'
+        + _inbox(view.inbox)
+        + '<dl class="envelope">'
         f'<dt>Subject</dt><dd class="subject" dir="auto">{escape(r.subject)}</dd>'
         f'<dt>From</dt><dd class="from" dir="auto">{escape(sender)}</dd>'
         f'<dt>To</dt><dd class="to" dir="auto">{escape(r.to)}</dd>'
@@ -282,6 +285,25 @@ def _recipient(i: int, view: RecipientView, removed: Sequence[Any] = ()) -> str:
         )
         + _outlook(i, src, r.user_id, removed)
         + "</div></section>"
+    )
+
+
+def _inbox(line: InboxLine | None) -> str:
+    """The message as Gmail's and iOS Mail's inbox lists show it."""
+    if line is None:
+        return ""
+    g_subject, g_preview = line.gmail
+    i_subject, i_preview = line.ios
+    source = "the preheader" if line.explicit else "the body's first text (no preheader)"
+    return (
+        '<div class="inbox" aria-label="Inbox line">'
+        f'<p class="muted">In the inbox (preview from {source}):</p>'
+        f'<div class="inbox-row gmail" dir="auto"><span class="client">Gmail</span> '
+        f'<b class="from">{escape(line.from_name)}</b> <b class="subject">{escape(g_subject)}</b>'
+        f'<span class="preview"> - {escape(g_preview)}</span></div>'
+        f'<div class="inbox-row ios" dir="auto"><span class="client">iOS Mail</span> '
+        f'<b class="from">{escape(line.from_name)}</b><br><span class="subject">{escape(i_subject)}</span><br>'
+        f'<span class="preview">{escape(i_preview)}</span></div></div>'
     )
 
 
@@ -426,6 +448,7 @@ def template_page(view: TemplateView) -> str:
                     ("compat", "Compatibility"),
                     *([("contract", "Contract")] if view.contract is not None else []),
                     *([("changes", "Changes")] if view.changes is not None else []),
+                    ("deliverability", "Deliverability"),
                 ],
             )
         )
@@ -458,7 +481,50 @@ def template_page(view: TemplateView) -> str:
             parts.append(
                 f'<section class="panel" id="changes" role="tabpanel" data-group="main">{view.changes}</section>'
             )
+        parts.append(_deliverability(view))
     parts.append(_FOOT)
+    return "".join(parts)
+
+
+def _deliverability(view: TemplateView) -> str:
+    """The Deliverability tab: a link that scores the template with SpamAssassin (only when asked: it takes seconds)."""
+    query = f"?sample={quote(view.sample)}" if view.sample and not view.sample_generated else ""
+    return (
+        '<section class="panel deliverability" id="deliverability" role="tabpanel" data-group="main">'
+        "<p>SpamAssassin's score of each recipient's message, with every rule it hits and the line that "
+        "triggered it, as <code>kmsg-author spam</code> reports it. Scoring starts a local spamd and takes a "
+        "few seconds, so it runs only when asked.</p>"
+        f'<p><a class="button" href="/t/{quote(view.slug)}/spam{query}">Score with SpamAssassin</a></p></section>'
+    )
+
+
+def spam_page(slug: str, epoch: int, result: Any = None, error: KmsgError | None = None) -> str:
+    """The spam score of a template's messages (a review.spam.SpamResult), or why it could not be computed."""
+    parts = [
+        _head(f"{slug}: spam score", epoch, None),
+        f'<header><p><a href="/t/{quote(slug)}">Back to {escape(slug)}</a></p>'
+        f"<h1>Spam score <small>{escape(slug)}</small></h1></header><main>",
+    ]
+    if error is not None:
+        parts.append(f'<div class="unresolved" role="alert"><p>{escape(str(error))}</p></div>')
+    for m in result.messages if result is not None else ():
+        over = result.over(m)
+        verdict = "over the limit" if over else "under the limit"
+        rows = "".join(
+            f"<tr><td>{h.points:g}</td><td><code>{escape(h.rule)}</code></td><td>{escape(h.description)}</td>"
+            f"<td>{f'<code>{escape(str(h.location))}</code>' if h.location else ''}"
+            f"{f' <q>{escape(h.text)}</q>' if h.text and h.location else ''}</td></tr>"
+            for h in m.hits
+        )
+        parts.append(
+            f'<section class="spam{" over" if over else ""}"><h2 dir="auto">{escape(m.sample)} / '
+            f"{escape(m.recipient)}: {m.score:g} <small>(limit {result.limit(m):g}, {verdict})</small></h2>"
+            '<table class="findings cards"><thead><tr><th>Points</th><th>Rule</th><th>Description</th>'
+            f"<th>Where</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        )
+    for errors in result.failures.values() if result is not None else ():
+        parts.extend(f'<p class="unresolved">{escape(str(e))}</p>' for e in errors)
+    parts.append("</main>" + _FOOT)
     return "".join(parts)
 
 

@@ -241,9 +241,24 @@ class Routes:
         if parts[1:] == ["payload.json"] and state.compiled is not None:
             body = json.dumps(self.in_locale(state, locale).payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
+        if parts[1:] == ["spam"] and state.compiled is not None:
+            return self._spam(state, query.get("sample", [None])[0])
         if len(parts) == 4 and parts[1] == "email" and state.compiled is not None:
             return self._email(state, parts[2], parts[3], query.get("view", [""])[0], locale)
         return self._not_found("No such page.")
+
+    def _spam(self, state: TemplateState, sample_name: str | None) -> Response:
+        """The Deliverability tab's result: the template's messages scored by SpamAssassin, on request."""
+        from kmsg_authoring.preview.pages import spam_page
+        from kmsg_authoring.review.spam import score_templates
+
+        try:
+            result = score_templates(self.config, [state.slug])
+        except KmsgError as exc:
+            return _html(503, spam_page(state.slug, self.current(state.slug), error=exc), ("Cache-Control", "no-store"))
+        if sample_name is not None:
+            result.messages = [m for m in result.messages if m.sample == sample_name]
+        return _html(200, spam_page(state.slug, self.current(state.slug), result), ("Cache-Control", "no-store"))
 
     def _contract_schema(self, compiled: CompiledTemplate) -> Response:
         """The template's contract, as build/contracts/<slug>.schema.json holds it."""
@@ -281,6 +296,7 @@ class Routes:
         return _html(200, body, ("Content-Security-Policy", "sandbox allow-popups"), ("Cache-Control", "no-store"))
 
     def _template_page(self, state: TemplateState, sample_name: str | None, locale: str | None = None) -> Response:
+        from kmsg_authoring.render.inbox import inbox_line
         from kmsg_authoring.render.samples import sample_names
 
         with self._cond:
@@ -334,6 +350,7 @@ class Routes:
                         r,
                         f"/t/{quote(state.slug)}/email/{segment}/{i}.html{in_locale}",
                         tuple(locate_unresolved(compiled, u) for u in r.unresolved),
+                        inbox_line(r),
                     )
                     for i, r in enumerate(renderings)
                 ]

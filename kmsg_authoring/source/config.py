@@ -21,7 +21,7 @@ REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 # hundred kilobytes; a loop that never ends or output that multiplies is stopped and reported.
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
-_SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n")
+_SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n", "deliverability")
 BUILD_KEYS = ("inliner", "remote_stylesheets", "src", "out", "render_time_limit", "render_size_limit_mb", "mjml")
 # Where tomllib says a syntax error is: "... (at line 3, column 9)".
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
@@ -55,6 +55,19 @@ MJML_KEYS = ("keep_comments", "minify", "fonts", "social_icon_origin")
 
 
 @dataclass(frozen=True)
+class Deliverability:
+    """[deliverability]: limits checked before anything is sent."""
+
+    max_spam_score: float | None = None  # `spam` fails above it; None: above SpamAssassin's own threshold
+    spamd: str | None = None  # "host:port" of a running spamd to use instead of starting one
+    max_image_kb: float | None = 200.0  # the heaviest one image of a template may be
+    max_total_kb: float | None = 800.0  # all the images of a template together
+
+
+DELIVERABILITY_KEYS = ("max_spam_score", "spamd", "max_image_kb", "max_total_kb")
+
+
+@dataclass(frozen=True)
 class Config:
     """Project settings; every path is absolute."""
 
@@ -77,6 +90,7 @@ class Config:
     locales: tuple[str, ...] = ()
     default_locale: str = ""
     suffix_default_locale: bool = False
+    deliverability: Deliverability = field(default_factory=Deliverability)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -271,6 +285,31 @@ def _i18n(table: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]
     return tuple(locales), default, suffix
 
 
+def _deliverability(data: dict[str, Any], text: str) -> Deliverability:
+    """[deliverability], every key checked."""
+    raw = _table(data, "deliverability", text)
+    _unknown(set(raw) - set(DELIVERABILITY_KEYS), DELIVERABILITY_KEYS, "[deliverability]", text, "deliverability")
+    limits: dict[str, float | None] = {}
+    for key in ("max_spam_score", "max_image_kb", "max_total_kb"):
+        value = raw.get(key)
+        # A spam score may be below zero (rules that vouch for a message subtract points); a size may not.
+        low = -1e6 if key == "max_spam_score" else 0
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < 1e6
+        ):
+            what = "a number" if key == "max_spam_score" else "a number, 0 or more"
+            raise ConfigError(f"[deliverability] {key} must be {what}", toml_location(text, "deliverability", key))
+        if value is not None:
+            limits[key] = float(value)
+    spamd = raw.get("spamd")
+    if spamd is not None and (not isinstance(spamd, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", spamd)):
+        raise ConfigError(
+            '[deliverability] spamd must be "host:port" of a running spamd, e.g. "127.0.0.1:783"',
+            toml_location(text, "deliverability", "spamd"),
+        )
+    return Deliverability(spamd=spamd, **limits)
+
+
 def load_config(root: Path | None = None) -> Config:
     """Read kmsg.toml at the project root (defaults when absent)."""
     root = find_root(root or Path.cwd())
@@ -336,4 +375,5 @@ def load_config(root: Path | None = None) -> Config:
         locales=locales,
         default_locale=default_locale,
         suffix_default_locale=suffix_default_locale,
+        deliverability=_deliverability(data, text),
     )

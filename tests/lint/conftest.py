@@ -54,12 +54,15 @@ def template_files(
     }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write files verbatim (no dedent: YAML and HTML here are exact)."""
+def write(root: Path, files: dict[str, str] | dict[str, str | bytes]) -> Path:
+    """Write files verbatim (no dedent: YAML and HTML here are exact; bytes as they are)."""
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
     return root
 
 

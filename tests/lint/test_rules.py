@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kmsg_authoring.lint import catalog
+from tests.lint.cases_deliverability import CASES as DELIVERABILITY_CASES
 from tests.lint.conftest import LintFn, codes
 
 BIG = "<p>" + "lorem ipsum " * 9500 + "</p>"  # about 111 KB
@@ -272,6 +273,9 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         _translated('msgstr "Bonjour {recipient.firstName}"'),
     ),
 }
+
+
+CASES.update(DELIVERABILITY_CASES)
 
 
 def test_every_rule_with_a_check_has_cases() -> None:
