@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from kmsg_authoring.errors import EXIT_FAILURE, EXIT_OK, KmsgError, Location
 from kmsg_authoring.review import sarules, spamd
 from kmsg_authoring.review.recipients import element_location
+from kmsg_authoring.model import FROM_NAME, SUBJECT, TO_ATTRIBUTE_PATH
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -216,7 +217,7 @@ class _Locator:
         meta = self.c.meta
         shown = found.text.strip()[:120]
         if found.part in ("subject", "from", "to"):
-            field_name = {"subject": "subject", "from": "fromName", "to": "toAttributePath"}[found.part]
+            field_name = {"subject": SUBJECT, "from": FROM_NAME, "to": TO_ATTRIBUTE_PATH}[found.part]
             return meta.locate(field_name), shown
         if found.part == "body":
             i = bisect.bisect_right(self.byte_starts, found.start) - 1
