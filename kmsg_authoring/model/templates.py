@@ -67,6 +67,8 @@ TEMPLATE_YAML_FIELDS: tuple[str, ...] = tuple(f for f in ADD_FIELDS if f != "bod
 REQUIRED_YAML_FIELDS: tuple[str, ...] = ("name", "subject", "toAttributePath", "msgParamsMap")
 # Fields whose text carries token references besides the body.
 TOKEN_TEXT_FIELDS: tuple[str, ...] = ("subject", "fromName", "toAttributePath")
+# Fields the API writes into the message's headers: a line break in one injects headers.
+HEADER_FIELDS: tuple[str, ...] = ("subject", "from", "fromName", "cc", "bcc")
 
 # Section 5.4: email-template/list filter fields and pager.
 TEMPLATE_LIST_FILTERS: tuple[str, ...] = (

@@ -45,6 +45,12 @@ EDITS: tuple[tuple[str, str, str], ...] = (
     ("templates_src/_partials/button.html", 'class="button"', 'class="button cta"'),
     ("templates_src/_styles/main.css", "#616e7c", "#525f6b"),
     ("templates_src/event-invitation/template.yaml", "subject: ", "subject: Now {nope} "),
+    # A template trying to switch off a guard: refused (exit 2) by every command that lints.
+    (
+        "templates_src/event-invitation/template.yaml",
+        "msgParamsMap:",
+        "kmsg: {lint: {disable: [KM502]}}\nmsgParamsMap:",
+    ),
     ("templates_src/follow-up/template.yaml", "adminTags: follow-up", "adminTags: follow-up, thanks"),
     ("templates_src/reminder/samples/default.yaml", "value: in one hour}", "value: [1, 2]}"),
     ("templates_src/attendance-confirmation/body.mjml", "<mj-text", '<mj-text color="#202020"'),
