@@ -131,3 +131,25 @@ def test_rules_shows_which_rules_are_guards(capsys: pytest.CaptureFixture[str]) 
     assert "[guard, always an error]" in next(line for line in out.splitlines() if line.startswith("KM404"))
     assert main(["rules", "KM502"]) == 0
     assert "Nothing disables it" in capsys.readouterr().out
+
+
+UNSUBSCRIBE = {"extra": "unsubscribeGroups: [event-updates]\n", "tokens": {"unsubLink": "UnsubscribeUri"}}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>To unsubscribe, visit {unsubLink}</p>",
+        '<p><a href="https://example.com/help" title="{unsubLink}">Unsubscribe</a></p>',
+        '<p><img src="{unsubLink}" alt="Unsubscribe"></p>',
+        '<p><a data-href="{unsubLink}" href="#">Unsubscribe</a></p>',
+        '<p><link rel="alternate" href="{unsubLink}">Unsubscribe below.</p>',
+    ],
+    ids=["text", "title", "img-src", "other-attribute", "not-a-link"],
+)
+def test_km302_wants_the_unsubscribe_token_in_the_href_of_a_link(lint_one: LintFn, body: str) -> None:
+    assert "KM302" in codes(lint_one(body=body, **UNSUBSCRIBE))
+
+
+def test_km302_is_satisfied_by_a_link_to_the_token(lint_one: LintFn) -> None:
+    assert "KM302" not in codes(lint_one(body='<p><a href="{unsubLink}">Unsubscribe</a></p>', **UNSUBSCRIBE))

@@ -22,9 +22,13 @@ def _groups(ctx: Context) -> list[object]:
 
 
 def _unsub_hrefs(ctx: Context) -> list[TokenRef]:
-    """Body references of UnsubscribeUri tokens that are an href."""
+    """Body references of UnsubscribeUri tokens that are the href of a link (<a>): what a reader can click."""
     names = ctx.of_type(TokenType.UNSUBSCRIBE_URI)
-    return [t for t in ctx.body_tokens if t.name in names and t.where == "attribute" and t.attribute == "href"]
+    return [
+        t
+        for t in ctx.body_tokens
+        if t.name in names and t.where == "attribute" and t.attribute == "href" and t.element == "a"
+    ]
 
 
 def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
