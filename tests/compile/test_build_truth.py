@@ -157,3 +157,22 @@ def test_every_setting_that_changes_output_is_in_the_cache_key(tmp_path: Path) -
         assert settings_key(dataclasses.replace(config, **{name: value})) != settings_key(config), name
     for name in NOT_IN_KEY - {"root"}:
         assert settings_key(dataclasses.replace(config, **{name: getattr(config, name)})) == settings_key(config)
+
+
+def test_a_translation_refused_after_a_lint_is_refused_by_the_build(
+    example_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = example_project
+    assert run(capsys, root, "build")[0] == 0
+    edit(
+        root / "templates_src/_locales/fr/LC_MESSAGES/messages.po",
+        'msgstr "Inscription confirmée : {eventName}"',
+        'msgstr "Inscription confirmée"',
+    )
+    code, text = run(capsys, root, "lint")
+    assert code == 1 and "KM701 fr: the translation drops token {eventName}" in text
+    code, text = run(capsys, root, "build")
+    assert code == 1 and "KM701 fr" in text, text
+    assert not (root / "build/attendance-confirmation.fr.json").exists()
+    assert (root / "build/attendance-confirmation.en.json").exists()
+    assert outputs(root) == fresh_outputs(root, tmp_path, capsys)

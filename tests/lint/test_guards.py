@@ -153,3 +153,13 @@ def test_km302_wants_the_unsubscribe_token_in_the_href_of_a_link(lint_one: LintF
 
 def test_km302_is_satisfied_by_a_link_to_the_token(lint_one: LintFn) -> None:
     assert "KM302" not in codes(lint_one(body='<p><a href="{unsubLink}">Unsubscribe</a></p>', **UNSUBSCRIBE))
+
+
+def test_the_security_page_lists_the_guards_of_the_registry() -> None:
+    from tests.conftest import REPO
+
+    page = (REPO / "docs/security-guards.md").read_text(encoding="utf-8")
+    rows = [line.split("|") for line in page.splitlines() if line.startswith("| KM")]
+    assert {row[1].strip() for row in rows} == set(GUARDS)
+    assert {row[1].strip() for row in rows if "locked" in row[3]} == {"KM404"}
+    assert all(catalog()[row[1].strip()].name == row[2].strip() for row in rows)
