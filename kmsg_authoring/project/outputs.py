@@ -19,7 +19,7 @@ from kmsg_authoring.source.project import discover
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
-    from kmsg_authoring.project.build import BuildReport
+    from kmsg_authoring.project.report import BuildReport
 
 MANIFEST = "manifest.json"
 CONTRACTS_DIR = "contracts"
