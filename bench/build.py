@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kmsg_authoring.project.build import build_project
+from kmsg_authoring.project.build import BuildOptions, build_project
 from kmsg_authoring.source.config import load_config
 from tests.conftest import CORPUS, corpus_files
 from tests.corpus_project import make_corpus_project
@@ -75,7 +75,7 @@ def bench_mjml(count: int, runs: int, html_rate: dict[bool, float]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "mjml"
         make_mjml_project(root, count)
-        build_project(load_config(root), ["mjml-000"], write=False, use_cache=False)  # warm-up
+        build_project(load_config(root), ["mjml-000"], BuildOptions(write=False, use_cache=False))  # warm-up
         print(f"[mjml] MJML stage alone (checks, MRML, marks): {mjml_stage_only(root):.2f} ms CPU per template")
         for lint in (False, True):
             cpus, walls = [], []
@@ -97,7 +97,9 @@ def cold_build(root: Path, lint: bool) -> tuple[float, float, int]:
     shutil.rmtree(root / "build", ignore_errors=True)
     config = load_config(root)
     cpu, wall = time.process_time(), time.perf_counter()
-    report = build_project(config, lint=lint, load_unchanged=False)  # as `kmsg-author build` calls it
+    report = build_project(
+        config, None, BuildOptions(lint=lint, load_unchanged=False)
+    )  # as `kmsg-author build` calls it
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if report.failures:
         raise SystemExit(f"build failed: {sorted(report.failures)[:3]}")
@@ -108,7 +110,7 @@ def inline_only(root: Path, engine: str) -> float:
     """CPU milliseconds per template of the CSS inliner alone, on each template's HTML after Jinja."""
     from kmsg_authoring.compile.inline import inline_css
 
-    report = build_project(load_config(root), write=False, use_cache=False, lint=False)
+    report = build_project(load_config(root), None, BuildOptions(write=False, use_cache=False, lint=False))
     pages = [c.rendered for c in report.compiled.values()]
     start = time.process_time()
     for page in pages:
@@ -165,14 +167,13 @@ def main() -> int:
             build_project(
                 load_config(root),
                 [min(p.name for p in (root / "templates_src").iterdir())],
-                write=False,
-                use_cache=False,
+                BuildOptions(write=False, use_cache=False),
             )
             print(f"[{engine}] CSS inlining alone: {inline_only(root, engine):.2f} ms CPU per template")
             cpus = []
             for _ in range(args.runs if engine == "css-inline" else 1):
                 start = time.process_time()
-                build_project(load_config(root), write=False, use_cache=False, lint=False)
+                build_project(load_config(root), None, BuildOptions(write=False, use_cache=False, lint=False))
                 cpus.append(time.process_time() - start)
             print(
                 f"[{engine}] compile in memory (no files written, no cache, no lint): "

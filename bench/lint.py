@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kmsg_authoring.project.build import build_project
+from kmsg_authoring.project.build import BuildOptions, build_project
 from kmsg_authoring.compile.types import CompiledTemplate
 from kmsg_authoring.lint import lint_template
 from kmsg_authoring.project.lint import lint_project
@@ -126,7 +126,7 @@ def main() -> int:
         start = time.perf_counter()
         report = lint_project(config, slugs, use_cache=False)
         elapsed = time.perf_counter() - start
-        compiled = build_project(config, slugs, write=False, use_cache=False, lint=False).compiled
+        compiled = build_project(config, slugs, BuildOptions(write=False, use_cache=False, lint=False)).compiled
         start = time.perf_counter()
         for c in compiled.values():
             lint_template(c, config)

@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         failed = {report.slug_of(k) for k in report.failures}
         built = len(slugs) - len(failed)
-        cached = built - len({report.slug_of(s) for s in report.rebuilt} - failed)
+        # Unchanged: every build of the template was proven current in build/ and left as it was.
+        touched = {report.slug_of(k) for k in report.keys(slugs) if k not in report.unchanged}
+        cached = len(set(slugs) - touched)
         elapsed = time.perf_counter() - start
         locales = f", {len(report.variants)} locale builds" if report.variants else ""
         out(

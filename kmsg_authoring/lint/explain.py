@@ -8,15 +8,24 @@ import textwrap
 from collections.abc import Mapping
 
 from kmsg_authoring.lint.problem import ERROR, WARNING
-from kmsg_authoring.lint.registry import DOC_SECTIONS, Rule
+from kmsg_authoring.lint.registry import DOC_SECTIONS, GUARD, LOCKED, Rule
+
+GUARD_MARKS = {GUARD: "[guard] ", LOCKED: "[guard, always an error] "}
 
 
 def listing(rules: Mapping[str, Rule]) -> str:
-    """One line a rule: code, default severity, name, summary."""
+    """One line a rule: code, default severity, name, [guard] when it is one, summary."""
     width = max(len(r.name) for r in rules.values())
-    lines = [f"{r.code}  {r.severity:<7}  {r.name:<{width}}  {r.summary}" for r in rules.values()]
+    lines = [
+        f"{r.code}  {r.severity:<7}  {r.name:<{width}}  {GUARD_MARKS.get(r.guard, '')}{r.summary}"
+        for r in rules.values()
+    ]
     lines.append("")
     lines.append("`kmsg-author rules CODE` explains a rule; [lint] in kmsg.toml disables or re-grades rules.")
+    lines.append(
+        "[guard]: protects recipients or the Messaging API; nothing disables it and only kmsg.toml's "
+        "[lint.severity] re-grades it (never a template)."
+    )
     return "\n".join(lines)
 
 
@@ -30,7 +39,18 @@ def explain(rule: Rule) -> str:
     if rule.options:
         opts = [f"    {name} ({o.type}, default {o.default!r}): {o.help}" for name, o in rule.options.items()]
         parts.append("Options:\n" + "\n".join(opts))
-    if rule.configurable:
+    if rule.guard == LOCKED:
+        parts.append(
+            "A guard: it protects recipients or the Messaging API. Nothing disables it or makes it less "
+            "than an error, neither kmsg.toml nor a template."
+        )
+    elif rule.guard:
+        parts.append(
+            "A guard: it protects recipients or the Messaging API. Nothing disables it and no template "
+            "changes it; only the project may re-grade it (kmsg.toml):\n"
+            f'    [lint.severity]\n    {rule.code} = "{WARNING}"'
+        )
+    elif rule.configurable:
         example = ""
         if rule.options:
             name, opt = next(iter(rule.options.items()))

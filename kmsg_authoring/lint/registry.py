@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kmsg_authoring.lint.problem import SEVERITIES
+from kmsg_authoring.lint.problem import ERROR, SEVERITIES
 
 if TYPE_CHECKING:
     from kmsg_authoring.lint.context import Context, Finding
@@ -27,6 +27,13 @@ DOC_SECTIONS: tuple[str, ...] = ("What it does", "Why", "Bad", "Good")
 CODE_RE = re.compile(r"\AKM\d{3}\Z")
 NAME_RE = re.compile(r"\A[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 OPTION_TYPES: tuple[str, ...] = ("int", "str", "bool", "list[str]")
+# A guard protects recipients or the Messaging API (header injection, scripts, unsubscribe links...).
+# No template can disable, re-grade or re-configure it, and not even kmsg.toml can disable it: the
+# project's [lint.severity] alone may re-grade a GUARD, and a LOCKED guard stays an error whatever
+# any setting says. Which rules are guards is written here, on the rule, and nowhere else.
+GUARD = "guard"
+LOCKED = "locked"
+GUARDS: tuple[str, ...] = ("", GUARD, LOCKED)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class Rule:
     doc: str
     options: Mapping[str, Option] = field(default_factory=dict)
     configurable: bool = True  # False: cannot be disabled or re-graded (compile errors)
+    guard: str = ""  # GUARD or LOCKED: protects recipients or the API (see GUARDS)
 
     @property
     def summary(self) -> str:
@@ -91,11 +99,13 @@ def rule(
     *,
     options: Mapping[str, Option] | None = None,
     configurable: bool = True,
+    guard: str = "",
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function as a rule of the catalog."""
 
     def register(fn: CheckFn) -> CheckFn:
-        add_rule(Rule(code, name, severity, fn, inspect.cleandoc(fn.__doc__ or ""), dict(options or {}), configurable))
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        add_rule(Rule(code, name, severity, fn, doc, dict(options or {}), configurable, guard))
         return fn
 
     return register
@@ -105,6 +115,8 @@ def add_rule(r: Rule) -> None:
     """Add a rule to the catalog, refusing malformed or clashing definitions."""
     if not CODE_RE.match(r.code) or not NAME_RE.match(r.name) or r.severity not in SEVERITIES:
         raise ValueError(f"malformed rule {r.code} {r.name} {r.severity}")
+    if r.guard not in GUARDS or (r.guard and r.severity != ERROR):
+        raise ValueError(f"rule {r.code}: a guard is one of {GUARDS[1:]} and an error by default")
     for other in _RULES.values():
         if r.code == other.code or r.name == other.name:
             raise ValueError(f"rule {r.code} {r.name} clashes with {other.code} {other.name}")

@@ -10,6 +10,10 @@
     clients = ["gmail.*", "outlook.windows"]   # the mail clients the client-support rules judge for
 
 A template.yaml takes the same keys under `kmsg: {lint: {...}}`; they apply after the project's.
+
+Guards (rules that protect recipients or the API, marked on the rule in the registry) are set apart:
+nothing disables them; only kmsg.toml's [lint.severity] re-grades them, and a locked guard (header
+injection) stays an error. A setting that tries anything else is a configuration error, located.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from typing import Any
 from kmsg_authoring.source.config import CONFIG_FILE
 from kmsg_authoring.errors import ConfigError, Location
 from kmsg_authoring.lint.context import did_you_mean
-from kmsg_authoring.lint.problem import SEVERITIES
-from kmsg_authoring.lint.registry import Option, Rule, catalog, find_rule
+from kmsg_authoring.lint.problem import ERROR, SEVERITIES
+from kmsg_authoring.lint.registry import GUARD, LOCKED, Option, Rule, catalog, find_rule
 from kmsg_authoring.source.project import YamlDoc
 from kmsg_authoring.model import TEMPLATE_FILE
 
@@ -54,6 +58,22 @@ def _rule(key: Any, where: str, locate: Locator, *path: str | int) -> Rule:
     return found
 
 
+def _guarded(r: Rule, where: str, locate: Locator, *path: str | int, template: bool, level: str | None = None) -> None:
+    """Refuse a setting that would weaken a guard: any from a template; from kmsg.toml, all but re-grading
+    (level: the severity asked for) a guard that is not locked."""
+    if not r.guard or (not template and level is not None and (r.guard == GUARD or level == ERROR)):
+        return
+    what = f"{where}: rule {r.code} ({r.name}) protects recipients or the Messaging API"
+    if r.guard == LOCKED:
+        raise ConfigError(f"{what} and is always an error", locate(*path))
+    if template:
+        raise ConfigError(
+            f"{what}: a template cannot change it (kmsg.toml's [lint.severity] alone may re-grade it)",
+            locate(*path),
+        )
+    raise ConfigError(f"{what} and cannot be disabled; [lint.severity] may re-grade it", locate(*path))
+
+
 def _option_value(opt: Option, value: Any) -> bool:
     if opt.type == "int":
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
@@ -64,7 +84,7 @@ def _option_value(opt: Option, value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSetting]) -> None:
+def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSetting], *, template: bool) -> None:
     if raw is None:
         return
     if not isinstance(raw, Mapping):
@@ -81,6 +101,8 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
             raise ConfigError(f"{where}.{key} must be a list of rule codes or names", locate(key))
         for i, code in enumerate(codes):
             r = _rule(code, f"{where}.{key}", locate, key, i)
+            if not enabled:
+                _guarded(r, f"{where}.{key}", locate, key, i, template=template)
             s = settings[r.code]
             settings[r.code] = RuleSetting(enabled, s.severity, s.options)
     severity = raw.get("severity", {})
@@ -93,6 +115,7 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
                 f"{where}.severity.{code}: '{level}' is not one of {', '.join(SEVERITIES)}",
                 locate("severity", code),
             )
+        _guarded(r, f"{where}.severity", locate, "severity", code, template=template, level=level)
         s = settings[r.code]
         settings[r.code] = RuleSetting(s.enabled, level, s.options)
     options = raw.get("options", {})
@@ -100,6 +123,8 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
         raise ConfigError(f"{where}.options must map rule codes to tables of options", locate("options"))
     for code, values in options.items():
         r = _rule(code, f"{where}.options", locate, "options", code)
+        if template:
+            _guarded(r, f"{where}.options", locate, "options", code, template=True)
         if not isinstance(values, Mapping):
             raise ConfigError(f"{where}.options.{code} must be a table of options", locate("options", code))
         merged = dict(settings[r.code].options)
@@ -150,13 +175,13 @@ _defaults: dict[str, Any] = {}
 def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> dict[str, RuleSetting]:
     """The settings of every rule for one template: defaults, then kmsg.toml [lint], then template.yaml."""
     settings = defaults()
-    _apply(project, "[lint]", lambda *_: Location(CONFIG_FILE), settings)
+    _apply(project, "[lint]", lambda *_: Location(CONFIG_FILE), settings, template=False)
     if template is not None:
 
         def locate(*keys: str | int) -> Location:
             return meta.locate("kmsg", "lint", *keys) if meta is not None else Location(TEMPLATE_FILE)
 
-        _apply(template, "kmsg.lint", locate, settings)
+        _apply(template, "kmsg.lint", locate, settings, template=True)
     return settings
 
 

@@ -73,6 +73,8 @@ TEMPLATE_YAML_FIELDS: tuple[str, ...] = tuple(f for f in ADD_FIELDS if f != "bod
 REQUIRED_YAML_FIELDS: tuple[str, ...] = ("name", "subject", "toAttributePath", "msgParamsMap")
 # Fields whose text carries token references besides the body.
 TOKEN_TEXT_FIELDS: tuple[str, ...] = (SUBJECT, FROM_NAME, TO_ATTRIBUTE_PATH)
+# Fields the API writes into the message's headers: a line break in one injects headers.
+HEADER_FIELDS: tuple[str, ...] = (SUBJECT, "from", FROM_NAME, "cc", "bcc")
 
 # Section 5.4: email-template/list filter fields and pager.
 TEMPLATE_LIST_FILTERS: tuple[str, ...] = (

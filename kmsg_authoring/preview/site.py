@@ -52,9 +52,9 @@ class Rebuilt:
 
 def default_builder(config: Config, slugs: list[str]) -> BuildReport:
     """Compile, lint and check samples of the given templates, writing nothing."""
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import BuildOptions, build_project
 
-    return build_project(config, slugs, write=False, use_cache=False, lint=True)
+    return build_project(config, slugs, BuildOptions(write=False, use_cache=False, lint=True))
 
 
 class PreviewSite(Routes):

@@ -1,314 +1,290 @@
-"""Config and template slugs in, a BuildReport and build/ outputs out: compile (incrementally), lint, write."""
+"""Config and template slugs in, a BuildReport and build/ outputs out: compile (incrementally), lint, write.
+
+A build is one `BuildOptions` and three stages. `Step.open` reads what every template's step needs
+(settings, the cache, the last manifest); `build_template(step, slug)` compiles, checks and lints one
+template folder in each of its locales and returns a `TemplateResult`, changing nothing outside
+itself; `Builder.run` files the results in a `BuildReport`, writes build/ and tells the cache what was
+learnt. The step is a plain function of (step, slug), so the templates of a build can be mapped over
+a pool of processes, each opening its own Step.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kmsg_authoring.project.cache import Cache, dumps, settings_key
 from kmsg_authoring.compile.types import CompiledTemplate
-from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location
 from kmsg_authoring.lint.problem import Problem
-from kmsg_authoring.source.files import write_atomic
-from kmsg_authoring.source.project import (
-    discover,
-    recording_reads,
+from kmsg_authoring.project.cache import Cache, settings_key
+from kmsg_authoring.project.outputs import (
+    CONTRACT_SUFFIX,
+    CONTRACTS_DIR,
+    MANIFEST,
+    contract_rel,
+    manifest_entry,
+    manifest_text,
+    proven,
+    read_manifest,
+    write_outputs,
 )
+from kmsg_authoring.project.report import BuildReport
+from kmsg_authoring.source.config import Config
+from kmsg_authoring.source.project import discover, recording_reads
 
-MANIFEST = "manifest.json"
+if TYPE_CHECKING:
+    from kmsg_authoring.compile import CompileEnv
+
+__all__ = [
+    "CONTRACTS_DIR",
+    "CONTRACT_SUFFIX",
+    "MANIFEST",
+    "BuildOptions",
+    "BuildReport",
+    "Builder",
+    "Step",
+    "TemplateResult",
+    "VariantResult",
+    "build_project",
+    "build_template",
+    "contract_rel",
+    "manifest_entry",
+    "manifest_text",
+]
 
 
-@dataclass
-class BuildReport:
-    """What a build did: compiled templates, failures and lint problems per slug."""
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs. Plain data: a pool of processes can hand it to every worker."""
 
-    compiled: dict[str, CompiledTemplate] = field(default_factory=dict)
-    failures: dict[str, list[KmsgError]] = field(default_factory=dict)
-    problems: dict[str, list[Problem]] = field(default_factory=dict)
-    rebuilt: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)  # not loaded: sources and outputs as last built
-    written: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # one-line warnings: the cache could not be used or saved
-    # A template with translatable text is filed once per locale, under "<slug>.<locale>".
-    variants: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (slug, locale)
+    write: bool = True  # write build/ (outputs, contracts, manifest)
+    use_cache: bool = True  # reuse templates whose sources did not change (build/.cache.sqlite)
+    lint: bool = True  # lint what is compiled; a template with lint errors is refused
+    lint_cached: bool = False  # lint templates that come from the cache again (the lint command)
+    # False (the build command): an unchanged template whose outputs in build/ are proven current is
+    # not even loaded, and is listed in `unchanged`.
+    load_unchanged: bool = True
+
+
+# Checks only: nothing written, nothing linted (compat, contracts, snapshots, ids).
+CHECK_ONLY = BuildOptions(write=False, lint=False)
+
+
+# -- one template ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VariantResult:
+    """One compile of a template folder: its default locale (locale None) or one other locale."""
+
+    cache_key: str  # the slug for the default locale, "<slug>.<locale>" for another
+    slug: str
+    locale: str | None
+    compiled: CompiledTemplate | None = None
+    failures: tuple[KmsgError, ...] = ()
+    problems: tuple[Problem, ...] | None = None  # None: not linted by this run
+    rebuilt: bool = False  # compiled by this run (not loaded from the cache)
+    proven_as: str | None = None  # not loaded: sources unchanged and build/<proven_as>.* proven current
+    # A fresh compile that passed every gate (samples and lint): the reads to remember it by.
+    remember: dict[str, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class TemplateResult:
+    """Everything one template folder's step found: its default locale's build, then its other locales'."""
+
+    slug: str
+    variants: tuple[VariantResult, ...]
+    localized: bool
+
+
+class Step:
+    """What each template's step reads: the settings, the options, the cache and the last manifest.
+
+    Open one per process. Steps only read it (the compile environment and the cache's file hashes
+    are memos); what a step learns comes back in its TemplateResult and is applied by the Builder.
+    """
+
+    def __init__(self, config: Config, options: BuildOptions) -> None:
+        self.config = config
+        self.options = options
+        # Fail closed: when the linter or the sample checks cannot run, nothing is built.
+        self.lint: Callable[[CompiledTemplate, Config], Iterable[Problem]] | None = (
+            _lint_function() if options.lint else None
+        )
+        self.samples = _samples_function()
+        self.cache = Cache(config, settings_key(config)) if options.use_cache else None
+        self.manifest = read_manifest(config) if options.write else {}
+        self._env: CompileEnv | None = None
 
     @property
-    def ok(self) -> bool:
-        """True when every template compiled without lint errors."""
-        return not self.failures
+    def env(self) -> CompileEnv:
+        """The compile environment of this process, made on first use (an unchanged build needs none)."""
+        if self._env is None:
+            from kmsg_authoring.compile import CompileEnv
 
-    def slug_of(self, key: str) -> str:
-        """The template folder a report key belongs to."""
-        return self.variants[key][0] if key in self.variants else key
-
-    def keys(self, slugs: Iterable[str]) -> list[str]:
-        """The report keys of templates: the slug, or one "<slug>.<locale>" per locale."""
-        wanted = list(slugs)
-        by_slug: dict[str, list[str]] = {}
-        for key, (slug, _) in self.variants.items():
-            by_slug.setdefault(slug, []).append(key)
-        return [k for slug in wanted for k in (sorted(by_slug[slug]) if slug in by_slug else [slug])]
-
-    def rekey(self, old: str, new: str) -> None:
-        """File what was recorded under old (the default-locale compile) under new."""
-        if old in self.compiled:
-            self.compiled[new] = self.compiled.pop(old)
-        if old in self.failures:
-            self.failures[new] = self.failures.pop(old)
-        if old in self.problems:
-            self.problems[new] = self.problems.pop(old)
-        for seq in (self.rebuilt, self.unchanged, self.written):
-            for i, value in enumerate(seq):
-                if value == old:
-                    seq[i] = new
+            self._env = CompileEnv(self.config)
+        return self._env
 
 
-# -- outputs -------------------------------------------------------------------------------------
-CONTRACTS_DIR = "contracts"
-CONTRACT_SUFFIX = ".schema.json"
-
-
-def contract_rel(slug: str) -> str:
-    """Where a template's contract (the JSON Schema of its msgParams) is written, relative to build/."""
-    return f"{CONTRACTS_DIR}/{slug}{CONTRACT_SUFFIX}"
-
-
-def manifest_entry(c: CompiledTemplate) -> dict[str, Any]:
-    """The manifest's record of one template (and, for one locale's build, its slug and locale)."""
-    where = {"slug": c.slug, "locale": c.locale} if c.locale is not None else {}
-    return {
-        **where,
-        "name": c.payload.get("name"),
-        "hash": c.content_hash,
-        "numberOfTokenUsed": c.number_of_tokens_used,
-        "tokens": [t.to_json() for t in c.tokens],
-        "contract": contract_rel(c.slug),
-    }
-
-
-def manifest_text(manifest: dict[str, Any]) -> str:
-    """build/manifest.json: one line per template, sorted, so that diffs stay readable and writing stays fast."""
-    lines = [f"  {json.dumps(slug)}: {json.dumps(manifest[slug], ensure_ascii=False)}" for slug in sorted(manifest)]
-    return '{"templates": {\n' + ",\n".join(lines) + ("\n" if lines else "") + "}}\n"
-
-
-def _output_key(config: Config, manifest: dict[str, Any], slug: str) -> str:
-    """The name a template's default-locale outputs had at its last build: <slug>.<locale> when it was localized."""
-    localized = f"{slug}.{config.default_locale}"
-    if (
-        config.default_locale
-        and isinstance(manifest.get(localized), dict)
-        and manifest[localized].get("locale") == config.default_locale
-    ):
-        return localized
-    return slug
-
-
-def _read_manifest(config: Config) -> dict[str, Any]:
-    try:
-        manifest = json.loads((config.build_dir / MANIFEST).read_text(encoding="utf-8"))["templates"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def _write_outputs(config: Config, report: BuildReport, attempted: Iterable[str], manifest: dict[str, Any]) -> None:
-    out = config.build_dir
-    existing = set(discover(config.src_dir))
-    locales = set(config.locales)
-    manifest = {
-        k: v
-        for k, v in manifest.items()
-        if k in existing or (isinstance(v, dict) and v.get("slug") in existing and v.get("locale") in locales)
-    }
-    attempted = list(attempted)
-    for slug in attempted:
-        if slug in report.unchanged:
-            continue
-        # A template that became localized (or stopped being) loses the outputs of its other shape.
-        folder = report.slug_of(slug)
-        for stale in [
-            k
-            for k, v in manifest.items()
-            if k not in attempted
-            and (k == folder or (isinstance(v, dict) and v.get("slug") == folder and v.get("locale")))
-        ]:
-            manifest.pop(stale, None)
-            for suffix in (".json", ".html"):
-                (out / f"{stale}{suffix}").unlink(missing_ok=True)
-        # One contract per template folder, whatever its locales: msgParams do not depend on the
-        # language, so the default locale's build (or the only one) writes it.
-        owns_contract = report.variants.get(slug, (folder, config.default_locale))[1] == config.default_locale
-        c = report.compiled.get(slug)
-        if c is None or slug in report.failures:
-            manifest.pop(slug, None)
-            for suffix in (".json", ".html"):
-                (out / f"{slug}{suffix}").unlink(missing_ok=True)
-            if owns_contract:
-                (out / contract_rel(folder)).unlink(missing_ok=True)
-            continue
-        if write_atomic(out / f"{slug}.json", dumps(c.payload)):
-            report.written.append(f"{slug}.json")
-        if write_atomic(out / f"{slug}.html", c.body):
-            report.written.append(f"{slug}.html")
-        if owns_contract and write_atomic(out / contract_rel(folder), _contract_text(c)):
-            report.written.append(contract_rel(folder))
-        manifest[slug] = manifest_entry(c)
-    write_atomic(out / MANIFEST, manifest_text(manifest))
-    _remove_stray_outputs(
-        config, set(manifest), {str(v.get("slug") or k) if isinstance(v, dict) else k for k, v in manifest.items()}
+def build_template(step: Step, slug: str) -> TemplateResult:
+    """Compile (or load), check and lint one template folder: its default locale first, since whether it
+    has translatable text is known once it is compiled (or from the outputs its last build proved)."""
+    first = _variant(step, slug, slug, None)
+    if first.compiled is not None:
+        localized = first.compiled.locale is not None
+    else:
+        localized = first.proven_as is not None and first.proven_as != slug
+    if not localized:
+        return TemplateResult(slug, (first,), False)
+    config = step.config
+    others = tuple(
+        _variant(step, f"{slug}.{locale}", slug, locale) for locale in config.locales if locale != config.default_locale
     )
+    return TemplateResult(slug, (first, *others), True)
 
 
-def _remove_stray_outputs(config: Config, kept: set[str], kept_contracts: set[str]) -> None:
-    """build/ holds the outputs of the templates that exist and built: others (a removed or renamed
-    template's) go. Only <name>.json and <name>.html directly in build/, and contracts/<name>.schema.json,
-    are touched, and only when build/ is a folder of its own (not the project root or the sources)."""
-    out, root, src = config.build_dir.resolve(), config.root.resolve(), config.src_dir.resolve()
-    if out == root or not out.is_relative_to(root) or src.is_relative_to(out) or out.is_relative_to(src):
-        return
-    for path in out.iterdir():
-        if path.suffix in (".json", ".html") and path.name != MANIFEST and path.stem not in kept and path.is_file():
-            path.unlink(missing_ok=True)
-    contracts = out / CONTRACTS_DIR
-    if contracts.is_dir() and not contracts.is_symlink():
-        for path in contracts.iterdir():
-            if (
-                path.name.endswith(CONTRACT_SUFFIX)
-                and path.name[: -len(CONTRACT_SUFFIX)] not in kept_contracts
-                and path.is_file()
-            ):
-                path.unlink(missing_ok=True)
+def _variant(step: Step, key: str, slug: str, locale: str | None) -> VariantResult:
+    from kmsg_authoring.compile import compile_template
 
-
-def _contract_text(c: CompiledTemplate) -> str:
-    from kmsg_authoring.contract.template import contract_schema
-
-    return dumps(contract_schema(c.payload, c.slug))
-
-
-# -- the build -----------------------------------------------------------------------------------
-def build_project(
-    config: Config,
-    slugs: Iterable[str] | None = None,
-    *,
-    write: bool = True,
-    use_cache: bool = True,
-    lint: bool = True,
-    lint_cached: bool = False,
-    load_unchanged: bool = True,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> BuildReport:
-    """Compile templates (all, or the given slugs); lint them; write outputs when asked.
-
-    A template that fails to compile or has lint errors gets no output and a list of failures;
-    the others build regardless. Templates whose sources did not change come from the cache and
-    are linted again only with lint_cached; with load_unchanged=False (the build command) they are
-    not even loaded when their outputs are in place, and are listed in `unchanged`.
-    """
-    from kmsg_authoring.compile import CompileEnv, compile_template
-
-    targets = list(slugs) if slugs is not None else discover(config.src_dir)
-    report = BuildReport()
-    # Fail closed: when the linter or the sample checks cannot run, nothing is built.
-    lint_fn = _lint_function() if lint else None
-    samples_fn = _samples_function()
-    had_build_dir = config.build_dir.is_dir()
-    cache = Cache(config, settings_key(config)) if use_cache else None
-    manifest = _read_manifest(config) if write else {}
-    env: CompileEnv | None = None
-
-    def one(key: str, slug: str, locale: str | None) -> CompiledTemplate | None:
-        """Compile (or load) and lint one template in one locale, filed in the report under key."""
-        nonlocal env
-        compiled = None
-        if cache is not None and cache.unchanged(key, slug):
-            out_key = key if key in report.variants else _output_key(config, manifest, slug)
-            in_place = (
-                out_key in manifest
-                and all((config.build_dir / f"{out_key}{suffix}").is_file() for suffix in (".json", ".html"))
-                and (config.build_dir / contract_rel(slug)).is_file()
-            )
-            if not load_unchanged and not lint_cached and (in_place or not write):
-                report.unchanged.append(out_key)
-                return None
-            compiled = cache.load(key)
-        fresh = compiled is None
-        errors: list[KmsgError] = []
-        reads: dict[str, str | None] = {}
-        if compiled is None:
-            env = env or CompileEnv(config)
-            # The cache keys the result by the bytes these reads saw, not by the files as they are later.
-            with recording_reads() as reads:
-                try:
-                    compiled = compile_template(config, slug, env=env, locale=locale)
-                except KmsgError as exc:
-                    report.failures[key] = [exc]
-                    if cache is not None:
-                        cache.forget(key)
-                    return None
-                errors.extend(samples_fn(config, compiled))
-            report.rebuilt.append(key)
-        report.compiled[key] = compiled
-        if lint_fn is not None and (fresh or lint_cached):
+    config, options, cache = step.config, step.options, step.cache
+    compiled = None
+    if cache is not None and cache.unchanged(key, slug):
+        if options.write and not options.load_unchanged and not options.lint_cached:
+            name = proven(config, step.manifest, cache.outputs(key), slug)
+            if name is not None:
+                return VariantResult(key, slug, locale, proven_as=name)
+        compiled = cache.load(key)
+    errors: list[KmsgError] = []
+    reads: dict[str, str | None] = {}
+    fresh = compiled is None
+    if compiled is None:
+        # The cache keys the result by the bytes these reads saw, not by the files as they are later.
+        with recording_reads() as reads:
             try:
-                problems = list(lint_fn(compiled, config))
-            except KmsgError:
-                raise
-            except Exception as exc:  # a check that crashed did not pass
-                raise BuildError(
-                    f"the linter could not check this template ({type(exc).__name__}: {exc}); nothing was built",
-                    Location(compiled.meta.path),
-                ) from exc
-            report.problems[key] = problems
-            errors.extend(KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error)
-        if errors:
-            report.failures[key] = errors
-            if cache is not None:
-                cache.forget(key)
-        elif fresh and cache is not None:
-            cache.store(compiled, reads, record=load_unchanged, key=key)
-        return compiled
+                compiled = compile_template(config, slug, env=step.env, locale=locale)
+            except KmsgError as exc:
+                return VariantResult(key, slug, locale, failures=(exc,))
+            errors.extend(step.samples(config, compiled))
+    problems: tuple[Problem, ...] | None = None
+    if step.lint is not None and (fresh or options.lint_cached):
+        problems = _lint(step.lint, compiled, config)
+        errors.extend(KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error)
+    # Only a compile that passed every gate is remembered: a run that did not lint remembers nothing,
+    # so a later build never takes an unlinted template from the cache.
+    remember = dict(reads) if fresh and problems is not None and not errors else None
+    return VariantResult(key, slug, locale, compiled, tuple(errors), problems, fresh, None, remember)
 
-    for i, slug in enumerate(targets):
-        if progress:
-            progress(slug, i, len(targets))
-        # The default locale first: whether the template has translatable text is known once it is
-        # compiled (or from its last build's outputs when it is unchanged).
-        compiled = one(slug, slug, None)
-        localized = (
-            compiled.locale is not None
-            if compiled is not None
-            else (_output_key(config, manifest, slug) != slug and slug not in report.failures)
-        )
-        if not localized:
-            continue
-        report.rekey(slug, f"{slug}.{config.default_locale}")
-        report.variants[f"{slug}.{config.default_locale}"] = (slug, config.default_locale)
-        for locale in config.locales:
-            if locale != config.default_locale:
-                report.variants[f"{slug}.{locale}"] = (slug, locale)
-                one(f"{slug}.{locale}", slug, locale)
-    if cache is not None:
-        cache.save()
-        if cache.problem:
-            report.notes.append(cache.problem)
-    if write:
-        out = config.rel(config.build_dir)
-        if had_build_dir and not config.build_dir.is_dir():
-            raise BuildError(f"{out}/ was removed during the build; run the build again")
+
+def _lint(
+    lint: Callable[[CompiledTemplate, Config], Iterable[Problem]], compiled: CompiledTemplate, config: Config
+) -> tuple[Problem, ...]:
+    try:
+        return tuple(lint(compiled, config))
+    except KmsgError:
+        raise
+    except Exception as exc:  # a check that crashed did not pass
+        raise BuildError(
+            f"the linter could not check this template ({type(exc).__name__}: {exc}); nothing was built",
+            Location(compiled.meta.path),
+        ) from exc
+
+
+# -- the build -------------------------------------------------------------------------------------
+class Builder:
+    """Build templates with one set of options: map the step over them, file, write, remember."""
+
+    def __init__(self, config: Config, options: BuildOptions = BuildOptions()) -> None:
+        self.config = config
+        self.options = options
+
+    def run(
+        self, slugs: Iterable[str] | None = None, progress: Callable[[str, int, int], None] | None = None
+    ) -> BuildReport:
+        """Compile, check and lint templates (all, or the given slugs); write build/ when the options say so.
+
+        A template that fails to compile or has errors gets no output and a list of failures; the
+        others build regardless.
+        """
+        config = self.config
+        targets = list(slugs) if slugs is not None else discover(config.src_dir)
+        step = Step(config, self.options)
+        had_build_dir = config.build_dir.is_dir()
+        results: list[TemplateResult] = []
+        for i, slug in enumerate(targets):
+            if progress:
+                progress(slug, i, len(targets))
+            results.append(build_template(step, slug))
+        report, by_key = _file(config, results)
+        cache = step.cache
         try:
-            _write_outputs(config, report, report.keys(targets), manifest)
+            if cache is not None:
+                for v in by_key.values():
+                    if v.failures:
+                        cache.forget(v.cache_key)
+                    elif v.remember is not None and v.compiled is not None:
+                        cache.store(v.compiled, v.remember, record=self.options.load_unchanged, key=v.cache_key)
+            if self.options.write:
+                digests = self._write(report, report.keys(targets), step.manifest, had_build_dir)
+                if cache is not None:
+                    for key, digest in digests.items():
+                        cache.record_outputs(by_key[key].cache_key, digest)
+        finally:
+            if cache is not None:
+                cache.save()
+                if cache.problem:
+                    report.notes.append(cache.problem)
+        return report
+
+    def _write(
+        self, report: BuildReport, keys: list[str], manifest: dict[str, Any], had_build_dir: bool
+    ) -> dict[str, dict[str, Any]]:
+        config = self.config
+        if had_build_dir and not config.build_dir.is_dir():
+            raise BuildError(f"{config.rel(config.build_dir)}/ was removed during the build; run the build again")
+        try:
+            return write_outputs(config, report, keys, manifest)
         except OSError as exc:
             failed = Path(exc.filename) if exc.filename else config.build_dir
             # A temporary file's name means nothing to the user: name its folder.
             where = f"{config.rel(failed.parent)}/" if failed.name.endswith(".tmp") else config.rel(failed)
             raise BuildError(f"cannot write {where}: {exc.strerror or exc}") from None
-    return report
+
+
+def _file(config: Config, results: Sequence[TemplateResult]) -> tuple[BuildReport, dict[str, VariantResult]]:
+    """The results in a report, each under its report key ("<slug>.<locale>" for a localized template)."""
+    report = BuildReport()
+    by_key: dict[str, VariantResult] = {}
+    for result in results:
+        for v in result.variants:
+            key = v.cache_key
+            if result.localized:
+                locale = v.locale or config.default_locale
+                key = f"{result.slug}.{locale}"
+                report.variants[key] = (result.slug, locale)
+            by_key[key] = v
+            if v.proven_as is not None:
+                report.unchanged.append(key)
+                continue
+            if v.compiled is not None:
+                report.compiled[key] = v.compiled
+            if v.failures:
+                report.failures[key] = list(v.failures)
+            if v.problems is not None:
+                report.problems[key] = list(v.problems)
+            if v.rebuilt:
+                report.rebuilt.append(key)
+    return report, by_key
+
+
+def build_project(
+    config: Config,
+    slugs: Iterable[str] | None = None,
+    options: BuildOptions = BuildOptions(),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildReport:
+    """Build templates (all, or the given slugs) with options: `Builder(config, options).run(slugs)`."""
+    return Builder(config, options).run(slugs, progress)
 
 
 def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Problem]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from kmsg_authoring import __version__
@@ -20,9 +23,7 @@ from kmsg_authoring.source.project import (
 )
 
 CACHE_FILE = ".cache.sqlite"
-CACHE_FORMAT = (
-    6  # 6: compile notes (text MJML drops); 5: document frame kept, canonical tokens, keyed by the bytes read
-)
+CACHE_FORMAT = 7  # 7: the digest of the outputs each template last wrote; 6: compile notes (text MJML drops)
 # Seconds a process waits for another one's write to the shared cache; past it, the cache is a miss.
 BUSY_TIMEOUT = 2.0
 _SQLITE_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the cache
@@ -50,31 +51,29 @@ class Hashes:
         return self.known[rel]
 
 
+# The settings that change neither what a template compiles to nor what its checks decide. Every other
+# setting of Config is part of the cache key, so a setting added later invalidates the cache until it
+# is listed here on purpose: the key fails closed.
+NOT_IN_KEY: frozenset[str] = frozenset({"root", "build_dir", "environments", "snapshot"})
+
+
 def settings_key(config: Config) -> str:
-    """What besides the sources changes a compiled template."""
-    return digest(
-        dumps(
-            [
-                CACHE_FORMAT,
-                __version__,
-                config.inliner,
-                config.remote_stylesheets,
-                dict(config.brand),
-                dict(config.lint),
-                str(config.src_dir),
-                config.render_time_limit,
-                config.render_size_limit,
-                repr(config.mjml),
-                *_i18n_settings(config),
-                *([] if config.preserve_cascade else ["preserve_cascade=false"]),
-            ]
-        ).encode()
-    )
+    """What besides the sources changes a compiled template or its findings: every setting but NOT_IN_KEY."""
+    settings = [
+        (f.name, _plain(getattr(config, f.name))) for f in dataclasses.fields(config) if f.name not in NOT_IN_KEY
+    ]
+    return digest(json.dumps([CACHE_FORMAT, __version__, settings], sort_keys=True, default=repr).encode())
 
 
-def _i18n_settings(config: Config) -> list[Any]:
-    """[i18n] settings, only when set: a project without them keeps the cache it had."""
-    return [list(config.locales), config.default_locale, config.suffix_default_locale] if config.locales else []
+def _plain(value: Any) -> Any:
+    """A setting as JSON can spell it: mappings (read-only ones too) as dicts, dataclasses by field."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
 
 
 def sample_files(config: Config, slug: str) -> list[str]:
@@ -155,8 +154,24 @@ def _translations(data: list[dict[str, Any]]) -> tuple[Any, ...]:
     return tuple(TranslationUse.from_json(t) for t in data)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What the cache knows of one template: the hashes of the bytes it was compiled from (deps, and
+    deps_text as stored), its content hash, and the digest of the outputs a build last wrote from it."""
+
+    deps: dict[str, str | None]
+    content_hash: str
+    deps_text: str
+    outputs: Any = None
+
+
 class Cache:
-    """build/.cache.sqlite: each clean template's source hashes, content hash and full compiled record.
+    """build/.cache.sqlite: each template that passed every check, by the hashes of its sources: its
+    content hash, full compiled record and the digest of the outputs last written from it.
+
+    A row is only ever written by a run that linted the template and checked its samples, so a
+    template loaded from the cache has passed the same gates a fresh build would apply. A row never
+    proves that build/ is current: the build compares build/ with the recorded output digest.
 
     One SQLite file rather than a file per template: creating files is what a cold build would
     otherwise spend most of its time on. Any number of processes share it (a preview, the pre-commit
@@ -171,8 +186,10 @@ class Cache:
         self.path = config.build_dir / CACHE_FILE
         self.key = key
         self.hashes = Hashes(config.root)
-        self.index: dict[str, tuple[dict[str, str | None], str]] = {}
-        self.pending: dict[str, tuple[str, str, str | None] | None] = {}  # slug -> row to write, None: delete
+        self.index: dict[str, Entry] = {}
+        # slug -> (deps, hash, record, outputs) to write, None: delete
+        self.pending: dict[str, tuple[str, str, str | None, str | None] | None] = {}
+        self.pending_outputs: dict[str, tuple[str, str]] = {}  # slug -> (outputs, deps of the row it describes)
         self.db: Any = None
         self.problem: str | None = None
         self._connect(retry_damaged=True)
@@ -216,19 +233,21 @@ class Cache:
                 for table in ("meta", "templates"):
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")
                 self.db.execute(
-                    "CREATE TABLE templates (slug TEXT PRIMARY KEY, key TEXT, deps TEXT, hash TEXT, record TEXT)"
+                    "CREATE TABLE templates"
+                    " (slug TEXT PRIMARY KEY, key TEXT, deps TEXT, hash TEXT, record TEXT, outputs TEXT)"
                 )
                 self.db.execute(f"PRAGMA user_version = {CACHE_FORMAT}")
             self.db.execute("COMMIT")
-        rows = self.db.execute("SELECT slug, deps, hash FROM templates WHERE key = ?", (self.key,)).fetchall()
+        rows = self.db.execute("SELECT slug, deps, hash, outputs FROM templates WHERE key = ?", (self.key,)).fetchall()
         self.index = {}
-        for slug, deps, digest_ in rows:
+        for slug, deps, digest_, outputs in rows:
             try:
                 parsed = json.loads(deps)
+                recorded = json.loads(outputs) if outputs is not None else None
             except (TypeError, ValueError):
                 continue  # a damaged row is a miss
             if isinstance(parsed, dict) and isinstance(digest_, str):
-                self.index[slug] = (parsed, digest_)
+                self.index[slug] = Entry(parsed, digest_, deps, recorded)
 
     def _close(self) -> None:
         if self.db is not None:
@@ -251,7 +270,7 @@ class Cache:
         entry = self.index.get(slug)
         if entry is None:
             return False
-        deps = entry[0]
+        deps = entry.deps
         slug = folder or slug
         if set(sample_files(self.config, slug)) - set(deps):
             return False
@@ -263,12 +282,17 @@ class Cache:
             row = self.db.execute(
                 "SELECT record, hash FROM templates WHERE slug = ? AND key = ?", (slug, self.key)
             ).fetchone()
-            if row is None or row[1] != self.index[slug][1]:
+            if row is None or row[0] is None or row[1] != self.index[slug].content_hash:
                 return None
             compiled = from_cache(json.loads(row[0]))
         except Exception:  # noqa: BLE001 - a damaged or busy record is recompiled
             return None
-        return compiled if compiled.content_hash == self.index[slug][1] else None
+        return compiled if compiled.content_hash == self.index[slug].content_hash else None
+
+    def outputs(self, slug: str) -> Any:
+        """The digest of the outputs last written from the template's cached compile (None: none recorded)."""
+        entry = self.index.get(slug)
+        return entry.outputs if entry is not None else None
 
     def store(
         self, compiled: CompiledTemplate, reads: dict[str, str | None], *, record: bool = True, key: str | None = None
@@ -284,15 +308,33 @@ class Cache:
         key = key or compiled.slug
         deps = {rel: self.hashes(rel) for rel in sample_files(self.config, compiled.slug)}
         deps.update(reads)
+        deps_text = json.dumps(deps)
         self.pending[key] = (
-            json.dumps(deps),
+            deps_text,
             compiled.content_hash,
             json.dumps(to_cache(compiled), ensure_ascii=False, check_circular=False) if record else None,
+            None,
         )
-        self.index[key] = (deps, compiled.content_hash)
+        self.pending_outputs.pop(key, None)
+        self.index[key] = Entry(deps, compiled.content_hash, deps_text)
+
+    def record_outputs(self, slug: str, outputs: dict[str, Any]) -> None:
+        """Remember the digest of the outputs just written from the template's compile in this cache: the
+        row stored by this run, or the row it was loaded from (and only while that row is unchanged)."""
+        entry = self.index.get(slug)
+        if self.db is None or entry is None:
+            return
+        text = json.dumps(outputs, sort_keys=True)
+        row = self.pending.get(slug)
+        if row is not None:
+            self.pending[slug] = (*row[:3], text)
+        else:
+            self.pending_outputs[slug] = (text, entry.deps_text)
+        self.index[slug] = dataclasses.replace(entry, outputs=outputs)
 
     def forget(self, slug: str) -> None:
         """Drop a template that failed, so that it is compiled again next time."""
+        self.pending_outputs.pop(slug, None)
         if self.index.pop(slug, None) is not None:
             self.pending[slug] = None
 
@@ -303,15 +345,21 @@ class Cache:
         if self.db is None:
             return
         try:
-            if self.pending:
+            if self.pending or self.pending_outputs:
                 self.db.execute("BEGIN IMMEDIATE")
                 for slug, row in self.pending.items():
                     if row is None:
                         self.db.execute("DELETE FROM templates WHERE slug = ?", (slug,))
                     else:
                         self.db.execute(
-                            "INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?, ?)", (slug, self.key, *row)
+                            "INSERT OR REPLACE INTO templates VALUES (?, ?, ?, ?, ?, ?)", (slug, self.key, *row)
                         )
+                for slug, (outputs, deps) in self.pending_outputs.items():
+                    # Only the row the outputs were made from: another process may have replaced it.
+                    self.db.execute(
+                        "UPDATE templates SET outputs = ? WHERE slug = ? AND key = ? AND deps = ?",
+                        (outputs, slug, self.key, deps),
+                    )
                 self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _SQLITE_BUSY:

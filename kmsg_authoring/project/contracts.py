@@ -43,11 +43,11 @@ class TemplateContract:
 
 def project_contracts(config: Config, slugs: Sequence[str] | None = None) -> dict[str, TemplateContract]:
     """The contract of every template (or the named ones); BuildError naming each template that fails."""
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import CHECK_ONLY, build_project
     from kmsg_authoring.source.targets import resolve_slugs
 
     targets = resolve_slugs(config, slugs) if slugs else None
-    report = build_project(config, targets, write=False, lint=False)
+    report = build_project(config, targets, CHECK_ONLY)
     # Sample problems do not change the contract; only a template that does not compile has none.
     failed = {slug: errs for slug, errs in report.failures.items() if slug not in report.compiled}
     if failed:
@@ -143,7 +143,7 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
         raise UsageError(f"'{rev}' is not a revision of the repository at {top}") from None
     prefix = config.root.resolve().relative_to(top.resolve()).as_posix()
     archive = _git(["archive", "--format=tar", rev, "--", prefix or "."], top)
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import BuildOptions, build_project
     from kmsg_authoring.source.config import CONFIG_FILE, load_config
 
     with tempfile.TemporaryDirectory(prefix="kmsg-contract-") as tmp:
@@ -161,7 +161,7 @@ def revision_contracts(config: Config, rev: str) -> tuple[dict[str, TemplateCont
             raise UsageError(f"the project at {rev} cannot be read: {exc}") from None
         if not old.src_dir.is_dir():
             return {}, {}
-        report = build_project(old, write=False, use_cache=False, lint=False)
+        report = build_project(old, None, BuildOptions(write=False, use_cache=False, lint=False))
     contracts = _contracts(old, report)
     failures = {
         report.slug_of(key): "; ".join(e.message for e in errs)

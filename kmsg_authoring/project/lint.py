@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kmsg_authoring.project.build import BuildReport, build_project
+from kmsg_authoring.project.build import CHECK_ONLY, BuildOptions, BuildReport, build_project
 from kmsg_authoring.errors import KmsgError, Location, UsageError
 from kmsg_authoring.lint import compile_problem, sort_problems
 from kmsg_authoring.lint.problem import ERROR, SAMPLE_ERROR, Problem
@@ -31,7 +31,7 @@ def lint_project(config: Config, slugs: Iterable[str] | None = None, *, use_cach
     Raises ConfigError for unknown rule codes or options in the lint settings.
     """
     targets = sorted(set(slugs)) if slugs is not None else discover(config.src_dir)
-    report = build_project(config, targets, write=False, use_cache=use_cache, lint=True, lint_cached=True)
+    report = build_project(config, targets, BuildOptions(write=False, use_cache=use_cache, lint_cached=True))
     return LintReport(tuple(build_problems(config, report, targets)), tuple(targets))
 
 
@@ -98,7 +98,7 @@ def build_templates(
     slugs = resolve_slugs(config, names)
     if not slugs:
         raise UsageError(f"no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
-    report = build_project(config, slugs, use_cache=use_cache, load_unchanged=False, progress=progress)
+    report = build_project(config, slugs, BuildOptions(use_cache=use_cache, load_unchanged=False), progress)
     return ProjectBuild(slugs, report, build_problems(config, report, slugs))
 
 
@@ -139,7 +139,7 @@ def compat_report(
     slugs = sorted(resolve_slugs(config, names) if names else discover(config.src_dir))
     if not slugs:
         raise UsageError(f"no templates in {config.rel(config.src_dir)}/")
-    report = build_project(config, slugs, write=False, use_cache=True, lint=False)
+    report = build_project(config, slugs, CHECK_ONLY)
     # A template built per locale is summarised once, from its default locale's build.
     keys = [k for k in report.keys(slugs) if k not in report.variants or report.variants[k][1] == config.default_locale]
     failed = [(key, exc) for key in keys if key not in report.compiled for exc in report.failures.get(key, [])]

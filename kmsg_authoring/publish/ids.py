@@ -50,9 +50,9 @@ def match_ids(local: Iterable[tuple[str, str | None, str]], remotes: Iterable[Ma
 
 def template_ids(client: MessagingClient, config: Config, *, app_guid: str) -> list[TemplateId]:
     """Every template of the project, per locale, with the id it has in app_guid."""
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import CHECK_ONLY, build_project
 
-    report = build_project(config, write=False, lint=False)
+    report = build_project(config, None, CHECK_ONLY)
     local = [(c.slug, c.locale, str(c.payload.get("name", ""))) for c in report.compiled.values()]
     return match_ids(local, remote_templates(client, app_guid))
 

@@ -318,10 +318,10 @@ def compute_plan(
 
 def local_templates(config: Config, slugs: Sequence[str] | None = None) -> list[LocalTemplate]:
     """Build and lint the project; every template, or PublishBlocked when anything failed."""
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import BuildOptions, build_project
     from kmsg_authoring.project.lint import build_problems
 
-    report = build_project(config, slugs, write=True, lint=True)
+    report = build_project(config, slugs, BuildOptions(write=True, lint=True))
     # Errors read as lint prints them (path:line:col: CODE message), sample errors included.
     lines = [str(p) for p in build_problems(config, report, sorted({*report.failures, *report.problems})) if p.is_error]
     if report.failures and not lines:  # cannot happen today; never let a failure through unnamed

@@ -170,11 +170,11 @@ def write_manifest(folder: Path, images: Mapping[str, Mapping[str, Any]]) -> Non
 def _compile(
     config: Config, slugs: Sequence[str] | None, *, build_cache: bool = True
 ) -> tuple[list[str], dict[str, CompiledTemplate], dict[str, list[KmsgError]]]:
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import BuildOptions, build_project
     from kmsg_authoring.source.targets import resolve_slugs
 
     targets = resolve_slugs(config, slugs)
-    report = build_project(config, targets, write=False, lint=False, use_cache=build_cache)
+    report = build_project(config, targets, BuildOptions(write=False, lint=False, use_cache=build_cache))
     # A template built per locale is filed under "<slug>.<locale>": its default locale's build also
     # stands under the slug, and in_sample_locale picks the build a sample asks for.
     compiled = dict(report.compiled)

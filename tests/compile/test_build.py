@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.project.build import build_project
+from kmsg_authoring.project.build import BuildOptions, build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.model import READ_ONLY_FIELDS
@@ -328,9 +328,11 @@ def test_templates_built_by_the_command_load_for_lint_and_preview(
 ) -> None:
     assert run_cli(capsys, "-C", str(example_project), "build")[0] == 0
     config = load_config(example_project)
-    first = build_project(config, write=False, lint_cached=True)  # records were not kept: compiled again
+    first = build_project(
+        config, None, BuildOptions(write=False, lint_cached=True)
+    )  # records were not kept: compiled again
     assert sorted(first.compiled) == sorted(first.rebuilt) and len(first.compiled) == len(EXAMPLE_KEYS)
-    second = build_project(config, write=False, lint_cached=True)  # now they come from the cache
+    second = build_project(config, None, BuildOptions(write=False, lint_cached=True))  # now they come from the cache
     assert second.rebuilt == [] and sorted(second.compiled) == sorted(first.compiled)
     assert {s: c.body for s, c in second.compiled.items()} == {s: c.body for s, c in first.compiled.items()}
 
@@ -343,7 +345,7 @@ def test_xhtml_with_an_xml_declaration_places_tokens(make_project: Project) -> N
     )
     yaml_text = MINIMAL_YAML + "  joinLink: {type: MagicLink}\nkmsg: {jinja: false, inline_css: false}\n"
     root = make_project({"templates_src/t/template.yaml": yaml_text, "templates_src/t/body.html": body})
-    compiled = build_project(load_config(root), lint=False).compiled["t"]
+    compiled = build_project(load_config(root), None, BuildOptions(lint=False)).compiled["t"]
     assert compiled.body == body
     where = {(t.raw, t.where, t.attribute) for t in compiled.tokens if t.offset >= 0}
     assert where == {("{recipient.firstName}", "text", None), ("{joinLink}", "attribute", "href")}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kmsg_authoring.project.build import BuildReport, build_project
+from kmsg_authoring.project.build import BuildOptions, BuildReport, build_project
 from kmsg_authoring.compile.extract import parse_html
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.source.config import load_config
@@ -42,7 +42,7 @@ CLIENT_OR_DYNAMIC = re.compile(
 def _build(tmp_path_factory: pytest.TempPathFactory, engine: str) -> tuple[Path, BuildReport]:
     root = tmp_path_factory.mktemp(engine)
     make_corpus_project(root, FILES, CORPUS, engine, keep_remote=True)
-    return root, build_project(load_config(root), lint=False, write=True, use_cache=False)
+    return root, build_project(load_config(root), None, BuildOptions(lint=False, write=True, use_cache=False))
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,7 @@ def _outside_comments(html: str) -> str:
 
 def test_remote_stylesheets_are_refused_on_request_and_commented_links_are_not_stylesheets(tmp_path: Path) -> None:
     make_corpus_project(tmp_path, FILES, CORPUS, remote_stylesheets="error")
-    report = build_project(load_config(tmp_path), lint=False, write=False, use_cache=False)
+    report = build_project(load_config(tmp_path), None, BuildOptions(lint=False, write=False, use_cache=False))
     linked = {
         slug_for(p, CORPUS) for p in FILES if REMOTE_LINK.search(_outside_comments(p.read_text(encoding="utf-8")))
     }

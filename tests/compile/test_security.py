@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kmsg_authoring.project.build import build_project
+from kmsg_authoring.project.build import BuildOptions, build_project
 from kmsg_authoring.cli import main
 from kmsg_authoring.errors import SourceError
 from kmsg_authoring.source.config import load_config
@@ -448,13 +448,13 @@ def test_a_source_edited_and_reverted_during_a_build_is_rebuilt(
 
     config = load_config(root)
     monkeypatch.setattr(compile_module, "compile_template", edited_meanwhile)
-    build_project(config, load_unchanged=False)
+    build_project(config, None, BuildOptions(load_unchanged=False))
     assert "DRAFT" in (root / "build/t.html").read_text(encoding="utf-8")  # what was read
     monkeypatch.setattr(compile_module, "compile_template", real_compile)
-    report = build_project(config, load_unchanged=False)
+    report = build_project(config, None, BuildOptions(load_unchanged=False))
     assert report.rebuilt == ["t"]
     assert "DRAFT" not in (root / "build/t.html").read_text(encoding="utf-8")
-    assert build_project(config, load_unchanged=False).unchanged == ["t"]
+    assert build_project(config, None, BuildOptions(load_unchanged=False)).unchanged == ["t"]
 
 
 def test_a_partial_created_later_where_an_include_looked_is_a_change(make_project: Project) -> None:

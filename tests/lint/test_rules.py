@@ -304,7 +304,7 @@ def test_the_minimal_template_has_no_problem_at_all(lint_one: LintFn) -> None:
 
 
 def test_an_empty_body_is_a_missing_required_field(tmp_path: Path) -> None:
-    from kmsg_authoring.project.build import build_project
+    from kmsg_authoring.project.build import BuildOptions, build_project
     from kmsg_authoring.source.config import load_config
 
     folder = tmp_path / "templates_src" / "t"
@@ -313,6 +313,6 @@ def test_an_empty_body_is_a_missing_required_field(tmp_path: Path) -> None:
         'name: T\nsubject: Hi {r.firstName}\ntoAttributePath: "{r.email}"\nmsgParamsMap: {r: {type: User}}\n'
     )
     (folder / "body.html").write_text("  \n")
-    report = build_project(load_config(tmp_path), write=False)
+    report = build_project(load_config(tmp_path), None, BuildOptions(write=False))
     assert [(p.code, p.message) for p in report.problems["t"] if p.code == "KM408"] == [("KM408", "the body is empty")]
     assert "t" in report.failures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kmsg_authoring.project.build import build_project
+from kmsg_authoring.project.build import BuildOptions, build_project
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.source.config import load_config
 from kmsg_authoring.render.samples import load_sample
@@ -14,7 +14,7 @@ from tests.sandbox.conftest import APP, Api
 
 def test_every_example_renders_completely_through_the_sandbox(example_project: Path, api: Api) -> None:
     config = load_config(example_project)
-    report = build_project(config, write=False, use_cache=False)
+    report = build_project(config, None, BuildOptions(write=False, use_cache=False))
     assert not report.failures and len(report.compiled) >= 4
     for slug, compiled in sorted(report.compiled.items()):
         template = api.ok("email-template/add", {**compiled.payload, "appGuid": APP})

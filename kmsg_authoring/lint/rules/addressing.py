@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
-from kmsg_authoring.lint.registry import rule
+from kmsg_authoring.lint.registry import GUARD, LOCKED, rule
 from kmsg_authoring.model import USER_FIELDS, find_tokens, token_facts, types_where
-from kmsg_authoring.model import TO_ATTRIBUTE_PATH
+from kmsg_authoring.model import HEADER_FIELDS, TO_ATTRIBUTE_PATH
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_RE = re.compile(rf"\A[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]+@{_LABEL}(?:\.{_LABEL})+\Z")
@@ -39,7 +39,7 @@ def _has_fields(kind: object) -> bool:
     return facts is not None and facts.has_fields
 
 
-@rule("KM401", "bad-to-attribute-path", "error")
+@rule("KM401", "bad-to-attribute-path", "error", guard=GUARD)
 def bad_to_attribute_path(ctx: Context) -> Iterator[Finding]:
     """`toAttributePath` is not exactly one reference to a declared token that holds an address.
 
@@ -116,7 +116,7 @@ def to_attribute_not_email(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("KM403", "invalid-email-address", "error")
+@rule("KM403", "invalid-email-address", "error", guard=GUARD)
 def invalid_email_address(ctx: Context) -> Iterator[Finding]:
     """`from`, `cc` or `bcc` is not a valid email address.
 
@@ -148,22 +148,33 @@ def invalid_email_address(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"{field} '{text}' is not a valid email address{hint}", ctx.at_field(field))
 
 
-@rule("KM404", "invalid-custom-header", "error")
+@rule("KM404", "invalid-custom-header", "error", guard=LOCKED)
 def invalid_custom_header(ctx: Context) -> Iterator[Finding]:
-    """A custom header has an invalid name, a line break in its value, or overrides a header the API sets.
+    """A header has a line break (header injection), a custom header an invalid name or one the API sets.
 
     What it does:
-        Checks customHeaders: names must be printable ASCII without spaces or ':', values must
-        not contain CR or LF, and From, To, Subject, Content-Type and similar headers that the API
-        writes from the template's own fields cannot be overridden.
+        Checks every field that becomes a header (subject, from, fromName, cc, bcc) and
+        customHeaders: no value may contain CR or LF; custom header names must be printable ASCII
+        without spaces or ':', and From, To, Subject, Content-Type and similar headers that the
+        API writes from the template's own fields cannot be overridden. It is a locked guard:
+        nothing disables it or makes it less than an error.
     Why:
         A line break in a header value injects extra headers (or a body) into the message; an
         invalid or duplicated header makes providers reject or misroute the mail.
     Bad:
+        subject: "Hello\\r\\nBcc: all@example.com"
         customHeaders: {"X Campaign": spring, X-Note: "a\\r\\nBcc: all@example.com"}
     Good:
         customHeaders: {X-Campaign: spring, List-Id: "<events.example.com>"}
     """
+    for field in HEADER_FIELDS:
+        value = ctx.payload.get(field)
+        if value is not None and ("\r" in str(value) or "\n" in str(value)):
+            yield Finding(
+                f"{field} has a line break (header injection); keep it on one line "
+                "(a YAML block scalar needs '>-' or '|-' to drop its final line break)",
+                ctx.at_field(field),
+            )
     headers = ctx.payload.get("customHeaders")
     if not isinstance(headers, dict):
         return

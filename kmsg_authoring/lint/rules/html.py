@@ -9,7 +9,7 @@ from lxml import etree
 
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.lint.context import Context, Finding, elements, tag_of
-from kmsg_authoring.lint.registry import rule
+from kmsg_authoring.lint.registry import GUARD, rule
 
 STRIPPED = ("script", "form", "iframe", "object", "embed", "applet", "frame", "frameset")
 _SCRIPT_URL = re.compile(r"\A(?:javascript|vbscript):", re.IGNORECASE)
@@ -47,7 +47,7 @@ def urls(ctx: Context) -> list[tuple[str, str, str, etree._Element]]:
     return found
 
 
-@rule("KM502", "stripped-element", "error")
+@rule("KM502", "stripped-element", "error", guard=GUARD)
 def stripped_element(ctx: Context) -> Iterator[Finding]:
     """The body has an element mail clients remove: `<script>`, `<form>`, `<iframe>`, `<object>`, `<embed>`.
 
@@ -65,7 +65,7 @@ def stripped_element(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"<{tag_of(el)}> is removed by mail clients; use a link instead", ctx.at_element(el))
 
 
-@rule("KM503", "javascript-url", "error")
+@rule("KM503", "javascript-url", "error", guard=GUARD)
 def javascript_url(ctx: Context) -> Iterator[Finding]:
     """A `javascript:` (or `vbscript:`) URL is used.
 

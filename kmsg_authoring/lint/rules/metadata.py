@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from kmsg_authoring.compile.types import MARK_RE
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
-from kmsg_authoring.lint.registry import Option, rule
+from kmsg_authoring.lint.registry import GUARD, Option, rule
 from kmsg_authoring.model import REQUIRED_YAML_FIELDS, TEMPLATE_STATUSES
 
 
-@rule("KM405", "invalid-status", "error")
+@rule("KM405", "invalid-status", "error", guard=GUARD)
 def invalid_status(ctx: Context) -> Iterator[Finding]:
     """`status` is not one of enabled, disabled or deleted.
 
@@ -32,7 +32,7 @@ def invalid_status(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("KM406", "empty-subject", "error")
+@rule("KM406", "empty-subject", "error", guard=GUARD)
 def empty_subject(ctx: Context) -> Iterator[Finding]:
     """The subject is empty or only whitespace.
 
@@ -79,7 +79,7 @@ def subject_too_long(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"subject too long ({len(subject)} > {limit} characters)", ctx.at_field("subject"))
 
 
-@rule("KM408", "missing-required-field", "error")
+@rule("KM408", "missing-required-field", "error", guard=GUARD)
 def missing_required_field(ctx: Context) -> Iterator[Finding]:
     """A field the API requires is missing or empty.
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from kmsg_authoring.compile.types import TokenRef, Where
 from kmsg_authoring.lint.context import Context, Finding, tag_of
-from kmsg_authoring.lint.registry import rule
+from kmsg_authoring.lint.registry import GUARD, rule
 from kmsg_authoring.model import TOKEN_RE, Placement, find_tokens, types_where
 
 # Token types that become a complete URL (the whole href of a link), and those that become a QR-code image.
@@ -40,7 +40,7 @@ def _link_element(t: TokenRef) -> bool:
     return t.element in ("a", "area") or (t.element or "").startswith("v:")
 
 
-@rule("KM201", "link-token-misplaced", "error")
+@rule("KM201", "link-token-misplaced", "error", guard=GUARD)
 def link_token_misplaced(ctx: Context) -> Iterator[Finding]:
     """A MagicLink or UnsubscribeUri token stands somewhere other than the href of a link.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmsg_authoring.lint.context import Context, Finding, did_you_mean
-from kmsg_authoring.lint.registry import rule
+from kmsg_authoring.lint.registry import GUARD, rule
 from kmsg_authoring.model import NAME_RE, TOKEN_TYPES, USER_FIELDS, token_facts, types_where
 from kmsg_authoring.model import TO_ATTRIBUTE_PATH
 
@@ -127,7 +127,7 @@ def user_token_without_field(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"User token '{t.name}' needs a field, e.g. '{{{t.name}.firstName}}'", t.location)
 
 
-@rule("KM106", "invalid-token-declaration", "error")
+@rule("KM106", "invalid-token-declaration", "error", guard=GUARD)
 def invalid_token_declaration(ctx: Context) -> Iterator[Finding]:
     """A msgParamsMap entry has an unknown token type or a name that cannot be referenced.
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from kmsg_authoring.compile.types import TokenRef, Where
 from kmsg_authoring.lint.context import Context, Finding, elements, style_declarations, tag_of
-from kmsg_authoring.lint.registry import rule
+from kmsg_authoring.lint.registry import GUARD, rule
 from kmsg_authoring.lint.sizing import expanded_bytes, kib
 from kmsg_authoring.model import GMAIL_CLIP_BYTES, TOKEN_RE, TokenType
 
@@ -22,9 +22,13 @@ def _groups(ctx: Context) -> list[object]:
 
 
 def _unsub_hrefs(ctx: Context) -> list[TokenRef]:
-    """Body references of UnsubscribeUri tokens that are an href."""
+    """Body references of UnsubscribeUri tokens that are the href of a link (<a>): what a reader can click."""
     names = ctx.of_type(TokenType.UNSUBSCRIBE_URI)
-    return [t for t in ctx.body_tokens if t.name in names and t.where == Where.ATTRIBUTE and t.attribute == "href"]
+    return [
+        t
+        for t in ctx.body_tokens
+        if t.name in names and t.where == Where.ATTRIBUTE and t.attribute == "href" and t.element == "a"
+    ]
 
 
 def _unsub_anchors(ctx: Context) -> list[tuple[etree._Element, str | None]]:
@@ -68,7 +72,7 @@ def hidden_reason(a: etree._Element) -> str | None:
     return None
 
 
-@rule("KM301", "unsubscribe-token-missing", "error")
+@rule("KM301", "unsubscribe-token-missing", "error", guard=GUARD)
 def unsubscribe_token_missing(ctx: Context) -> Iterator[Finding]:
     """`unsubscribeGroups` is set but no UnsubscribeUri token is declared.
 
@@ -93,7 +97,7 @@ def unsubscribe_token_missing(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("KM302", "unsubscribe-link-missing", "error")
+@rule("KM302", "unsubscribe-link-missing", "error", guard=GUARD)
 def unsubscribe_link_missing(ctx: Context) -> Iterator[Finding]:
     """An UnsubscribeUri token is declared for unsubscribe groups but no link in the body uses it.
 
@@ -117,7 +121,7 @@ def unsubscribe_link_missing(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("KM303", "unsubscribe-link-hidden", "error")
+@rule("KM303", "unsubscribe-link-hidden", "error", guard=GUARD)
 def unsubscribe_link_hidden(ctx: Context) -> Iterator[Finding]:
     """Every unsubscribe link is hidden from the reader.
 
@@ -150,7 +154,7 @@ def unsubscribe_link_hidden(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"the unsubscribe link is hidden ({reason})", ctx.at_element(first))
 
 
-@rule("KM304", "unsubscribe-link-clipped", "error")
+@rule("KM304", "unsubscribe-link-clipped", "error", guard=GUARD)
 def unsubscribe_link_clipped(ctx: Context) -> Iterator[Finding]:
     """The unsubscribe link falls beyond the point where Gmail clips the message.
 
