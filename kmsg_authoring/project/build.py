@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,12 +11,11 @@ from typing import Any
 from kmsg_authoring.project.cache import Cache, dumps, settings_key
 from kmsg_authoring.compile.types import CompiledTemplate
 from kmsg_authoring.source.config import Config
-from kmsg_authoring.errors import BuildError, KmsgError, Location
+from kmsg_authoring.errors import BuildError, KmsgError
 from kmsg_authoring.lint.problem import Problem
 from kmsg_authoring.source.files import write_atomic
 from kmsg_authoring.source.project import (
     discover,
-    recording_reads,
 )
 
 MANIFEST = "manifest.json"
@@ -202,6 +201,7 @@ def build_project(
     lint_cached: bool = False,
     load_unchanged: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> BuildReport:
     """Compile templates (all, or the given slugs); lint them; write outputs when asked.
 
@@ -209,24 +209,34 @@ def build_project(
     the others build regardless. Templates whose sources did not change come from the cache and
     are linted again only with lint_cached; with load_unchanged=False (the build command) they are
     not even loaded when their outputs are in place, and are listed in `unchanged`.
+
+    Templates to compile are spread over `jobs` processes (default: the cores, when there are
+    enough of them to pay for starting a pool); the report and the outputs do not depend on it.
     """
-    from kmsg_authoring.compile import CompileEnv, compile_template
+    from kmsg_authoring.project.workers import Runner
 
     targets = list(slugs) if slugs is not None else discover(config.src_dir)
     report = BuildReport()
-    # Fail closed: when the linter or the sample checks cannot run, nothing is built.
-    lint_fn = _lint_function() if lint else None
-    samples_fn = _samples_function()
+    runner = Runner(config, lint, jobs)  # fails closed when the linter or sample checks cannot run
     had_build_dir = config.build_dir.is_dir()
     cache = Cache(config, settings_key(config)) if use_cache else None
     manifest = _read_manifest(config) if write else {}
-    env: CompileEnv | None = None
+
+    checked: dict[str, bool] = {}
+
+    def unchanged(key: str, slug: str) -> bool:
+        """Whether a template's sources are as last built (asked once per build)."""
+        if key not in checked:
+            checked[key] = cache is not None and cache.unchanged(key, slug)
+        return checked[key]
+
+    def needs_compile(key: str, slug: str) -> bool:
+        return cache is None or not unchanged(key, slug)
 
     def one(key: str, slug: str, locale: str | None) -> CompiledTemplate | None:
         """Compile (or load) and lint one template in one locale, filed in the report under key."""
-        nonlocal env
         compiled = None
-        if cache is not None and cache.unchanged(key, slug):
+        if cache is not None and unchanged(key, slug):
             out_key = key if key in report.variants else _output_key(config, manifest, slug)
             in_place = (
                 out_key in manifest
@@ -240,30 +250,27 @@ def build_project(
         fresh = compiled is None
         errors: list[KmsgError] = []
         reads: dict[str, str | None] = {}
+        problems: list[Problem] | None = None
         if compiled is None:
-            env = env or CompileEnv(config)
-            # The cache keys the result by the bytes these reads saw, not by the files as they are later.
-            with recording_reads() as reads:
-                try:
-                    compiled = compile_template(config, slug, env=env, locale=locale)
-                except KmsgError as exc:
-                    report.failures[key] = [exc]
-                    if cache is not None:
-                        cache.forget(key)
-                    return None
-                errors.extend(samples_fn(config, compiled))
+            outcome = runner.outcome(key, slug, locale)
+            if outcome.failure is not None:
+                report.failures[key] = [outcome.failure]
+                if cache is not None:
+                    cache.forget(key)
+                return None
+            if outcome.crash is not None:
+                raise outcome.crash
+            assert outcome.compiled is not None
+            compiled, reads, problems = outcome.compiled, outcome.reads, outcome.problems
+            errors.extend(outcome.errors)
             report.rebuilt.append(key)
         report.compiled[key] = compiled
-        if lint_fn is not None and (fresh or lint_cached):
-            try:
-                problems = list(lint_fn(compiled, config))
-            except KmsgError:
-                raise
-            except Exception as exc:  # a check that crashed did not pass
-                raise BuildError(
-                    f"the linter could not check this template ({type(exc).__name__}: {exc}); nothing was built",
-                    Location(compiled.meta.path),
-                ) from exc
+        if lint and (fresh or lint_cached):
+            if problems is None:
+                problems, crash = runner.work.lint(compiled)
+                if crash is not None:
+                    raise crash
+                assert problems is not None
             report.problems[key] = problems
             errors.extend(KmsgError(f"{p.code} {p.message}", p.location) for p in problems if p.is_error)
         if errors:
@@ -274,25 +281,31 @@ def build_project(
             cache.store(compiled, reads, record=load_unchanged, key=key)
         return compiled
 
-    for i, slug in enumerate(targets):
-        if progress:
-            progress(slug, i, len(targets))
-        # The default locale first: whether the template has translatable text is known once it is
-        # compiled (or from its last build's outputs when it is unchanged).
-        compiled = one(slug, slug, None)
-        localized = (
-            compiled.locale is not None
-            if compiled is not None
-            else (_output_key(config, manifest, slug) != slug and slug not in report.failures)
-        )
-        if not localized:
-            continue
-        report.rekey(slug, f"{slug}.{config.default_locale}")
-        report.variants[f"{slug}.{config.default_locale}"] = (slug, config.default_locale)
-        for locale in config.locales:
-            if locale != config.default_locale:
-                report.variants[f"{slug}.{locale}"] = (slug, locale)
-                one(f"{slug}.{locale}", slug, locale)
+    try:
+        # Compiles are started ahead, in the order they are filed below (on a pool, when one pays).
+        runner.plan([(slug, slug, None) for slug in targets if needs_compile(slug, slug)])
+        for i, slug in enumerate(targets):
+            if progress:
+                progress(slug, i, len(targets))
+            # The default locale first: whether the template has translatable text is known once it is
+            # compiled (or from its last build's outputs when it is unchanged).
+            compiled = one(slug, slug, None)
+            localized = (
+                compiled.locale is not None
+                if compiled is not None
+                else (_output_key(config, manifest, slug) != slug and slug not in report.failures)
+            )
+            if not localized:
+                continue
+            report.rekey(slug, f"{slug}.{config.default_locale}")
+            report.variants[f"{slug}.{config.default_locale}"] = (slug, config.default_locale)
+            others = [(f"{slug}.{loc}", slug, loc) for loc in config.locales if loc != config.default_locale]
+            runner.plan([task for task in others if needs_compile(task[0], slug)], first=True)
+            for key, _, locale in others:
+                report.variants[key] = (slug, locale)
+                one(key, slug, locale)
+    finally:
+        runner.close()
     if cache is not None:
         cache.save()
         if cache.problem:
@@ -309,19 +322,3 @@ def build_project(
             where = f"{config.rel(failed.parent)}/" if failed.name.endswith(".tmp") else config.rel(failed)
             raise BuildError(f"cannot write {where}: {exc.strerror or exc}") from None
     return report
-
-
-def _lint_function() -> Callable[[CompiledTemplate, Config], Iterable[Problem]]:
-    try:
-        from kmsg_authoring.lint import lint_template
-    except ImportError as exc:
-        raise BuildError(f"the linter cannot run ({exc}); nothing was built. Reinstall kmsg-author") from None
-    return lint_template
-
-
-def _samples_function() -> Callable[[Config, CompiledTemplate], Sequence[KmsgError]]:
-    try:
-        from kmsg_authoring.render.samples import check_samples
-    except ImportError as exc:
-        raise BuildError(f"the sample checks cannot run ({exc}); nothing was built. Reinstall kmsg-author") from None
-    return check_samples
