@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLES, REPO
 HEAVY = (
     "lxml",
     "jinja2",
+    "yaml",
     "babel",
     "mjml",
     "playwright",
