@@ -207,8 +207,28 @@ def _context() -> Any:
             method = "forkserver" if "forkserver" in methods else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["kmsg_authoring.project.workers", "kmsg_authoring.compile.compiler"])
+        ctx.set_forkserver_preload(list(WARM_MODULES))
+    elif method == "fork":
+        warm_up()  # once here, shared by every forked worker, rather than once in each
     return ctx
+
+
+# What every worker needs before its first template: imported (and the rule catalog and the Can I
+# email data loaded) once in the process the workers start from.
+WARM_MODULES = ("kmsg_authoring.project.workers", "kmsg_authoring.compile.compiler", "kmsg_authoring.lint.features")
+
+
+def warm_up() -> None:
+    """Import the compiler and the linter, load the rule catalog and the Can I email data."""
+    import importlib
+
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    from kmsg_authoring.lint import catalog
+    from kmsg_authoring.lint.caniemail import load
+
+    catalog()
+    load()
 
 
 # -- inside a worker -----------------------------------------------------------------------------
