@@ -32,7 +32,8 @@ from bench.common import REPO, Run, compile_bytecode, corpus_project, kmsg, mach
 JUICE_SCRIPT = """\
 const fs = require("fs");
 const path = require("path");
-const juice = require(process.argv[2]);
+const loaded = require(process.argv[2]);
+const juice = loaded.default || loaded;  // juice 12 is built as an ES module
 const [src, out] = [process.argv[3], process.argv[4]];
 for (const name of fs.readdirSync(src).sort()) {
   const html = fs.readFileSync(path.join(src, name, "body.html"), "utf8");
