@@ -93,7 +93,9 @@ def test_one_template_and_small_projects_start_no_pool(
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a pool was started")
 
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", no_pool)
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
     root = _examples(tmp_path / "p")
     assert _cli(capsys, root, "build", "event-invitation")[0] == 0
     assert _cli(capsys, root, "lint", "reminder")[0] == 0
