@@ -45,19 +45,33 @@ class Run:
 
     wall: float  # seconds
     cpu: float  # user + system seconds of the process and every process it waited for
-    peak: int  # bytes: the largest sum of resident memory over the process and its descendants
+    peak: int  # bytes: the largest sum of memory (PSS) over the process and its descendants
     code: int
     out: str
 
 
+def _memory(pid: int) -> int:
+    """A process's proportional set size in bytes: its own pages, plus its share of pages it shares
+    (forked workers share most of theirs with the build process; resident size would count those
+    once per process). Resident size where the kernel gives no PSS."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and its descendants (0 when it is gone)."""
-    total, todo, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    """Memory of a process and its descendants (0 when it is gone), see _memory."""
+    total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/statm") as fh:
-                total += int(fh.read().split()[1]) * page
+            total += _memory(p)
             with open(f"/proc/{p}/task/{p}/children") as fh:
                 todo.extend(int(c) for c in fh.read().split())
         except (OSError, ValueError):
