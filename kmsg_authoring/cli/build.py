@@ -27,7 +27,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--no-cache", action="store_true", help="recompile everything, ignoring the build cache")
     p.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="processes to compile and lint in (default: every core when there are enough templates to pay "
+        "for starting them; 1: this process only); the outputs and findings are the same whatever N",
+    )
     p.set_defaults(func=run)
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be at least 1, not {n}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     start = time.perf_counter()
-    built_project = build_templates(config, args.templates, use_cache=not args.no_cache, progress=progress)
+    built_project = build_templates(
+        config, args.templates, use_cache=not args.no_cache, progress=progress, jobs=args.jobs
+    )
     slugs, report = built_project.slugs, built_project.report
     if shown[0]:
         sys.stderr.write("\r" + " " * 72 + "\r")

@@ -32,10 +32,29 @@ def locate(compiled: CompiledTemplate, offset: int, root: Path | None = None) ->
 class Scan:
     """A template's feature uses, and where the designer wrote each one (located on demand)."""
 
-    def __init__(self, compiled: CompiledTemplate, data: Data | None = None, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        compiled: CompiledTemplate,
+        data: Data | None = None,
+        root: Path | None = None,
+        tokens: Sequence[re.Match[str]] | None = None,
+    ) -> None:
         self._scanner = Scanner(compiled, data or load(), stylesheets(compiled, root))
-        self._scanner.scan_html(0, len(compiled.rendered), None)
+        self._scanner.scan_html(0, len(compiled.rendered), None, tokens)
         self.uses: list[Use] = self._scanner.uses
+        self._by_kind: dict[str, list[Use]] | None = None
+
+    def of_kind(self, kind: str) -> list[Use]:
+        """The uses of one kind (CSS, AT_RULE...), in document order."""
+        if self._by_kind is None:
+            self._by_kind = {}
+            for use in self.uses:
+                self._by_kind.setdefault(use.kind, []).append(use)
+        return self._by_kind.get(kind, [])
+
+    def locator(self) -> Scanner:
+        """The scanner, for locating offsets of the rendered HTML."""
+        return self._scanner
 
     def at(self, use: Use) -> Location:
         """The source location of a use: layout, partial, stylesheet or body, line and column."""
@@ -54,14 +73,26 @@ def scan(compiled: CompiledTemplate, data: Data | None = None, root: Path | None
 
 
 def scanned(ctx: Context) -> Scan:
-    """The template's feature scan, made once for all the client-support rules."""
+    """The template's feature scan, made once for every rule that asks about features (on the
+    lexer's matches the other rules read too)."""
     found = ctx.cache.get("caniemail-scan")
     if found is None:
         root = ctx.config.root if ctx.config is not None else None
-        found = ctx.cache["caniemail-scan"] = Scan(ctx.compiled, load(), root)
+        html = ctx.compiled.rendered
+        found = ctx.cache["caniemail-scan"] = Scan(ctx.compiled, load(), root, ctx.lexed(html))
     if not isinstance(found, Scan):
         raise RuntimeError("the lint cache holds something else under the feature scan's key")
     return found
+
+
+def locate_in(ctx: Context, offset: int) -> Location:
+    """Where the designer wrote the character at an offset of `ctx.compiled.rendered` (with the
+    template's feature scan when one was made: its stylesheets are read and its lines indexed)."""
+    found = ctx.cache.get("caniemail-scan")
+    if isinstance(found, Scan):
+        return found.locator().at(offset)
+    root = ctx.config.root if ctx.config is not None else None
+    return locate(ctx.compiled, offset, root)
 
 
 def targeted(ctx: Context) -> tuple[str, ...]:
@@ -73,6 +104,53 @@ def targeted(ctx: Context) -> tuple[str, ...]:
         project = ctx.config.lint if ctx.config is not None else None
         found = ctx.cache["clients"] = resolve_clients(project, ctx.compiled.settings.get("lint"), ctx.compiled.meta)
     return tuple(found)
+
+
+class Support:
+    """The support of features for one set of targeted clients: computed once per process per
+    target set, so judging a use is a lookup by (feature, where it stands), not a walk per client."""
+
+    def __init__(self, data: Data, clients: tuple[str, ...]) -> None:
+        self.data = data
+        self.clients = clients
+        self._verdicts: dict[tuple[str, bool | None, tuple[str, ...], str], tuple[list[str], list[str]]] = {}
+        self._described: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+
+    def verdict(self, use: Use) -> tuple[list[str], list[str]]:
+        """(clients without support, clients with partial support) among those that read a use.
+
+        The lists are shared: callers read them, never change them.
+        """
+        key = (use.feature, use.mso, use.media, use.inside)
+        found = self._verdicts.get(key)
+        if found is None:
+            data = self.data
+            found = self._verdicts[key] = lacking(
+                data.features[use.feature], applies(use, self.clients, data), use.inside
+            )
+        return found
+
+    def describe(self, feature: Feature, missing: Sequence[str], partial: Sequence[str]) -> str:
+        """`describe` for this data, memoised: the same feature misses the same clients in many templates."""
+        key = (feature.slug, tuple(missing), tuple(partial))
+        found = self._described.get(key)
+        if found is None:
+            found = self._described[key] = describe(feature, missing, partial, self.data)
+        return found
+
+
+_SUPPORT: dict[tuple[int, tuple[str, ...]], tuple[Data, Support]] = {}
+
+
+def support(data: Data, clients: Sequence[str]) -> Support:
+    """The support table for a data set and a set of targeted clients, made once per process."""
+    key = (id(data), tuple(clients))
+    found = _SUPPORT.get(key)
+    if found is None or found[0] is not data:
+        if len(_SUPPORT) > 64:  # many target sets (one per template at worst): keep memory bounded
+            _SUPPORT.clear()
+        found = _SUPPORT[key] = (data, Support(data, tuple(clients)))
+    return found[1]
 
 
 def applies(use: Use, clients: Sequence[str], data: Data) -> list[str]:

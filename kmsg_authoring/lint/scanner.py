@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import Location, SourceError
@@ -38,11 +37,43 @@ _IMPORTANT = re.compile(r"!\s*important\b")
 _MEDIA_FEATURE = re.compile(r"\(\s*([a-z-]+)\s*[:)]")
 _PSEUDO = re.compile(r"::?[a-z-]+")
 _SIMPLE = re.compile(r"\\.|\[[^\]]*\]|\([^)]*\)|::?[a-z-]+|[.#][\w-]+|\*|[a-z][\w-]*|&", re.IGNORECASE)
+_MARK_AFTER_NAME = re.compile(rf'\s{MARK_ATTR}="([^"]*)"')  # where the compiler puts an element's mark
+_STOP = re.compile(r"[{};]")
+
+# A use recorded relative to where its element or stylesheet starts (offset -1: the element's start
+# tag, which also carries its mark): (feature, kind, what, offset, media, inside).
+_Recorded = tuple[str, str, str, int, tuple[str, ...], str]
+MEMO_LIMIT = 20_000  # distinct start tags or stylesheets remembered per process before starting afresh
 
 
-@dataclass(frozen=True)
-class Use:
-    """One use of a feature in a template."""
+class _Memo:
+    """What the scanner found in texts it has seen, per data set: templates repeat the same start
+    tags, declarations and stylesheets (a layout's <style> in every template), so each distinct
+    text is read once per process and its uses replayed at their new offsets."""
+
+    def __init__(self) -> None:
+        self.tags: dict[tuple[str, str], tuple[_Recorded, ...]] = {}
+        self.sheets: dict[str, tuple[_Recorded, ...]] = {}
+        self.declared: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
+
+    def trim(self) -> None:
+        for table in (self.tags, self.sheets, self.declared):
+            if len(table) > MEMO_LIMIT:
+                table.clear()
+
+
+_MEMOS: dict[int, tuple[Data, _Memo]] = {}
+
+
+def _memo(data: Data) -> _Memo:
+    found = _MEMOS.get(id(data))
+    if found is None or found[0] is not data:
+        found = _MEMOS[id(data)] = (data, _Memo())
+    return found[1]
+
+
+class Use(NamedTuple):
+    """One use of a feature in a template (a tuple: a template has hundreds)."""
 
     feature: str  # the feature's slug, e.g. "css-display-flex"
     kind: str  # CSS, AT_RULE, SELECTOR, HTML or IMAGE
@@ -67,13 +98,13 @@ class Scanner:
         self._line_index: dict[str, list[tuple[str, int]]] | None = None
         self._located: dict[int, Location] = {}
         self.in_body = False  # past the <body> start tag
-        self._declared: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
         # MJML: the elements MRML made. Their CSS and attributes are reported only where a value the
         # designer gave the component (or its mj-attributes) produced them, and there.
         self.origins = compiled.source_map.origins
         self._component: int | None = None  # the MJML component whose HTML the scan is in
         self._made: int | None = None  # set while scanning an element MRML made: its component
         self._subject: tuple[str, str] = ("", "")  # the property or attribute being judged, and its value
+        self._memo = _memo(data) if data is not None else None
 
     @property
     def data(self) -> Data:
@@ -81,6 +112,13 @@ class Scanner:
         if self._data is None:
             self._data = load()
         return self._data
+
+    @property
+    def memo(self) -> _Memo:
+        """The per-process record of texts already scanned with this data."""
+        if self._memo is None:
+            self._memo = _memo(self.data)
+        return self._memo
 
     # -- locations ---------------------------------------------------------------------------------
     def at(self, offset: int) -> Location:
@@ -151,11 +189,14 @@ class Scanner:
         return next((where for _, v, where in values if v and v == written), None)
 
     # -- HTML --------------------------------------------------------------------------------------
-    def scan_html(self, start: int, end: int, mso: bool | None) -> None:
+    def scan_html(self, start: int, end: int, mso: bool | None, tokens: Sequence[re.Match[str]] | None = None) -> None:
+        """The elements, attributes and stylesheets between two offsets (`tokens`: the lexer's
+        matches over that range when already at hand)."""
         from kmsg_authoring.lint.context import TAG_LEX
 
+        self.memo.trim()
         not_mso = False
-        for m in TAG_LEX.finditer(self.html, start, end):
+        for m in TAG_LEX.finditer(self.html, start, end) if tokens is None else tokens:
             text = m.group(0)
             if text.startswith("<!--"):
                 inner = text[4:-3] if text.endswith("-->") else text[4:]
@@ -175,16 +216,66 @@ class Scanner:
                 tag = m.group("raw").lower()
                 self.element(tag, m.group("raw_attrs"), m.start("raw_attrs"), m.start(), scope)
                 if tag == "style":
-                    own = re.search(rf'{MARK_ATTR}="(\d+)"', m.group("raw_attrs"))
-                    self._made = self._made_by(own.group(1) if own else None)
-                    try:
-                        self.scan_css(m.start("raw_text"), m.end("raw_text"), scope)
-                    finally:
-                        self._made = None
+                    if self.origins:
+                        # MJML: what MRML made is judged by the component that made it, never replayed.
+                        own = re.search(rf'{MARK_ATTR}="(\d+)"', m.group("raw_attrs"))
+                        self._made = self._made_by(own.group(1) if own else None)
+                        try:
+                            self.scan_css(m.start("raw_text"), m.end("raw_text"), scope)
+                        finally:
+                            self._made = None
+                    else:
+                        self.stylesheet(m.start("raw_text"), m.end("raw_text"), scope)
             elif m.lastgroup == "start":
                 name = m.group("start")
-                self.in_body = self.in_body or name.lower() == "body"
-                self.element(name.lower(), text[len(name) + 1 :], m.start() + len(name) + 1, m.start(), scope)
+                tag = name.lower()
+                self.in_body = self.in_body or tag == "body"
+                self.start_tag(tag, text, m.start(), len(name) + 1, scope)
+
+    def start_tag(self, tag: str, text: str, at: int, skip: int, mso: bool | None) -> None:
+        """The uses of a start tag (its text from '<' to '>', the attributes from `skip`).
+
+        The same tag text (apart from the element's mark) gives the same uses, so they are
+        recorded once per process and replayed, shifted, for every later copy.
+        """
+        m = _MARK_AFTER_NAME.match(text, skip) if not self.origins else None
+        if m is None:  # no mark where the compiler puts it (or MJML's, judged by origin): read it as it is
+            self.element(tag, text[skip:], at + skip, at, mso)
+            return
+        cut, cut_len, mark = m.start(), m.end() - m.start(), m.group(1)
+        key = (tag, text[:cut] + text[m.end() :])
+        memo = self.memo
+        recorded = memo.tags.get(key)
+        if recorded is None:
+            first = len(self.uses)
+            self.element(tag, text[skip:], at + skip, at, mso)
+            memo.tags[key] = tuple(
+                (u.feature, u.kind, u.what, -1 if u.offset == at else u.offset - at - cut_len, u.media, u.inside)
+                for u in self.uses[first:]
+            )
+            return
+        append = self.uses.append
+        for feature, kind, what, rel, media, inside in recorded:
+            if rel < 0:
+                append(Use(feature, kind, what, at, mso, media, inside, mark))
+            else:
+                append(Use(feature, kind, what, at + rel + cut_len, mso, media, inside))
+
+    def stylesheet(self, start: int, end: int, mso: bool | None) -> None:
+        """The uses of a <style> block's text, recorded once per process per distinct text."""
+        memo = self.memo
+        css = self.html[start:end]
+        recorded = memo.sheets.get(css)
+        if recorded is None:
+            first = len(self.uses)
+            self.scan_css(start, end, mso)
+            memo.sheets[css] = tuple(
+                (u.feature, u.kind, u.what, u.offset - start, u.media, u.inside) for u in self.uses[first:]
+            )
+            return
+        append = self.uses.append
+        for feature, kind, what, rel, media, inside in recorded:
+            append(Use(feature, kind, what, start + rel, mso, media, inside))
 
     def element(self, tag: str, attrs_text: str, base: int, at: int, mso: bool | None) -> None:
         attrs: dict[str, tuple[str, int]] = {}
@@ -270,7 +361,7 @@ class Scanner:
         css = _COMMENT.sub(lambda m: " " * len(m.group(0)), self.html[start:end])
         stack: list[tuple[str, tuple[str, ...]]] = []  # ("rule" | "at" | "decl-at" | "keyframes", media)
         pos = 0
-        for m in re.finditer(r"[{};]", css):
+        for m in _STOP.finditer(css):
             char = m.group(0)
             media = stack[-1][1] if stack else ()
             inside = stack[-1][0] if stack else None
@@ -377,9 +468,10 @@ class Scanner:
 
     def declaration(self, prop: str, value: str, at: int, mso: bool | None, media: tuple[str, ...]) -> None:
         key = (prop, value)
-        found = self._declared.get(key)
+        declared = self.memo.declared
+        found = declared.get(key)
         if found is None:
-            found = self._declared[key] = self._features_of(prop, value)
+            found = declared[key] = self._features_of(prop, value)
         shown, slugs, urls = found
         self._subject = (prop, value)
         self.add(slugs, CSS, shown, at, mso, media)

@@ -93,12 +93,13 @@ def build_templates(
     *,
     use_cache: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> ProjectBuild:
     """Build the named templates (default: all) into build/, with their findings; UsageError when there is none."""
     slugs = resolve_slugs(config, names)
     if not slugs:
         raise UsageError(f"no templates in {config.rel(config.src_dir)}/ (create one with `kmsg-author new SLUG`)")
-    report = build_project(config, slugs, BuildOptions(use_cache=use_cache, load_unchanged=False), progress)
+    report = build_project(config, slugs, BuildOptions(use_cache=use_cache, load_unchanged=False, jobs=jobs), progress)
     return ProjectBuild(slugs, report, build_problems(config, report, slugs))
 
 
@@ -109,7 +110,6 @@ def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) ->
     lint and publish all print findings through this, so they read the same everywhere.
     """
     src = config.rel(config.src_dir)
-    sample_rule = catalog()[SAMPLE_ERROR]
     problems: list[Problem] = []
     for slug in report.keys(slugs):
         fallback = Location(f"{src}/{report.slug_of(slug)}/{TEMPLATE_FILE}")
@@ -122,6 +122,7 @@ def build_problems(config: Config, report: BuildReport, slugs: Iterable[str]) ->
         from_lint = {(f"{p.code} {p.message}", p.location) for p in found}
         for exc in failures:
             if (exc.message, exc.location) not in from_lint:
+                sample_rule = catalog()[SAMPLE_ERROR]  # the catalog loads every rule: only when needed
                 problems.append(
                     Problem(exc.location or fallback, sample_rule.code, sample_rule.name, ERROR, exc.message, slug)
                 )

@@ -13,14 +13,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.model import TEMPLATE_FILE as TEMPLATE_FILE
 from kmsg_authoring.errors import Location, SourceError, UsageError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported by the functions that read YAML: a build with nothing to compile never does.
 
 # Aliases may add at most this much to a YAML document (values, plus characters of repeated strings):
 # enough for anchors a person writes, far below what a "billion laughs" document expands to.
@@ -175,6 +176,8 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     if isinstance(node, yaml.SequenceNode):
@@ -188,6 +191,8 @@ def _check_aliases(top: yaml.Node, rel: str) -> None:
     Runs on the composed node graph, where an alias is a second reference to the same node, so it
     takes time linear in the file: nothing is expanded to measure the expansion.
     """
+    import yaml
+
     size: dict[int, int] = {}  # node -> its weight with aliases expanded (values, plus string lengths)
     distinct = 0  # the weight of every node finished so far, each counted once
     on_path: set[int] = set()
@@ -226,6 +231,8 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], tuple[int, int]], rel: str) -> None:
     """Note where each key and item stands; refuse duplicate keys and deep nesting on the way."""
+    import yaml
+
     if len(prefix) > MAX_YAML_DEPTH:
         line, col = _mark(node)
         raise SourceError(f"YAML nested too deeply (more than {MAX_YAML_DEPTH} levels)", Location(rel, line, col))
@@ -264,7 +271,9 @@ def _record(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...],
 
 def load_yaml(text: str, rel: str, *, require_mapping: bool = True) -> YamlDoc:
     """Parse YAML text into a YamlDoc; syntax errors, duplicate keys and alias bombs are located SourceErrors."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     positions: dict[tuple[str, ...], tuple[int, int]] = {}
     try:
         node = loader.get_single_node()

@@ -8,13 +8,7 @@ from collections.abc import Iterator
 from kmsg_authoring.lint.caniemail import HARMLESS, LINK_FEATURE
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.scanner import AT_RULE, CSS, HTML, IMAGE, SELECTOR, Use
-from kmsg_authoring.lint.features import (
-    applies,
-    describe,
-    lacking,
-    scanned,
-    targeted,
-)
+from kmsg_authoring.lint.features import scanned, support, targeted
 from kmsg_authoring.lint.registry import Option, rule
 
 
@@ -41,18 +35,14 @@ def check(ctx: Context, kind: str) -> Iterator[Finding]:
         from kmsg_authoring.lint.rules.inlining import remote_stylesheets
 
         reported_links = {el.get(MARK_ATTR) for el in remote_stylesheets(ctx)}
-    judged: dict[tuple[str, bool | None, tuple[str, ...], str], tuple[list[str], list[str]]] = {}
+    table = support(data, clients)
     by_place: dict[tuple[str, str], list[tuple[Use, list[str], list[str]]]] = {}
-    for use in found.uses:
-        if use.kind != kind or use.feature in ignore:
+    for use in found.of_kind(kind):
+        if use.feature in ignore:
             continue
         if use.feature == LINK_FEATURE and use.mark is not None and use.mark in reported_links:
             continue
-        key = (use.feature, use.mso, use.media, use.inside)
-        verdict = judged.get(key)
-        if verdict is None:
-            verdict = judged[key] = lacking(data.features[use.feature], applies(use, clients, data), use.inside)
-        missing, partial = verdict
+        missing, partial = table.verdict(use)
         if not missing and not (partial and report_partial):
             continue
         by_place.setdefault((use.feature, found.at(use).path), []).append((use, missing, partial))
@@ -64,7 +54,7 @@ def check(ctx: Context, kind: str) -> Iterator[Finding]:
         more = f" (+{len(places) - 1} more in this file)" if len(places) > 1 else ""
         title = f" ({feature.title})" if feature.title.lower() not in first.what.lower() else ""
         yield Finding(
-            f"'{first.what}'{title} {describe(feature, missing, partial, data)}{more}; see {feature.url}",
+            f"'{first.what}'{title} {table.describe(feature, missing, partial)}{more}; see {feature.url}",
             found.at(first),
         )
 

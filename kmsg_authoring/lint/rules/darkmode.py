@@ -18,10 +18,9 @@ _SEE_THROUGH = re.compile(r"\.(?:png|svg)(?:[?#]|\Z)|\Adata:image/(?:png|svg)", 
 
 
 def _located(ctx: Context, offset: int) -> Location:
-    from kmsg_authoring.lint.features import locate
+    from kmsg_authoring.lint.features import locate_in
 
-    root = ctx.config.root if ctx.config is not None else None
-    return locate(ctx.compiled, offset, root)
+    return locate_in(ctx, offset)
 
 
 @rule("KM621", "dark-mode-without-meta", "warning")
