@@ -42,10 +42,11 @@ class AttrType:
     matchers: tuple[re.Pattern[str], ...] = ()
     anything: bool = False
     message: str = ""  # MJML's message after "has invalid value: VALUE"
+    exact: frozenset[str] = frozenset()  # values accepted as they are (MJML's ^value$ matchers)
 
     def accepts(self, value: str) -> bool:
         """Whether MJML's validator accepts value for this type."""
-        return self.anything or any(m.search(value) for m in self.matchers)
+        return self.anything or value in self.exact or any(m.search(value) for m in self.matchers)
 
     def refusal(self, value: str) -> str:
         """MJML's reason for refusing value: "has invalid value: 10em for type Unit, only accepts..."."""
@@ -62,27 +63,22 @@ def attr_type(spec: str) -> AttrType:
     """The checker of one of MJML's type strings (mjml-core/lib/types/*.js)."""
     if spec.startswith("boolean"):
         # MJML's parser turns "true" and "false" into booleans, the only values Boolean accepts.
-        return AttrType(spec, (_js("^(?:true|false)$"),), message="for type Boolean")
+        return AttrType(spec, exact=frozenset(("true", "false")), message="for type Boolean")
     if spec.startswith("color"):
-        names = "|".join(re.escape(c) for c in data()["colors"])
         return AttrType(
             spec,
             (
+                _js("^#([0-9a-f]{3}){1,2}$", re.IGNORECASE),
                 re.compile(r"rgba\(\d{1,3},\s?\d{1,3},\s?\d{1,3},\s?\d(\.\d{1,3})?\)", re.IGNORECASE),
                 re.compile(r"rgb\(\d{1,3},\s?\d{1,3},\s?\d{1,3}\)", re.IGNORECASE),
-                _js("^#([0-9a-f]{3}){1,2}$", re.IGNORECASE),
-                _js(f"^({names})$"),
             ),
             message="for type Color",
+            exact=frozenset(data()["colors"]),  # ^(names)$, case as written
         )
     if spec.startswith("enum"):
         found = re.search(r"\(([^)]+)\)", spec)
         choices = found.group(1).split(",") if found else []
-        return AttrType(
-            spec,
-            tuple(_js(f"^{re.escape(c)}$") for c in choices),
-            message=f"for type Enum, only accepts {', '.join(choices)}",
-        )
+        return AttrType(spec, message=f"for type Enum, only accepts {', '.join(choices)}", exact=frozenset(choices))
     if spec.startswith(("unit(", "unitWithNegative(")):
         negative = "-|" if spec.startswith("unitWithNegative") else ""
         found = re.search(r"\(([^)]+)\)", spec)

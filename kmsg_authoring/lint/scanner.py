@@ -186,7 +186,8 @@ class Scanner:
         for attr, v, where in values:
             if v and _related(attr, name) and v in written:
                 return where
-        return next((where for _, v, where in values if v and v == written), None)
+        # A bare length or number (0px, 100%) is too common in MRML's own CSS to tell who wrote it.
+        return next((where for _, v, where in values if v and v == written and not _LENGTH.match(v)), None)
 
     # -- HTML --------------------------------------------------------------------------------------
     def scan_html(self, start: int, end: int, mso: bool | None, tokens: Sequence[re.Match[str]] | None = None) -> None:
@@ -503,6 +504,9 @@ class Scanner:
         for u in set(_UNIT.findall(bare)):
             found += data.units.get(u, ())
         return shown, list(dict.fromkeys(found)), urls
+
+
+_LENGTH = re.compile(r"\A-?[\d.]+(?:[a-z%]+)?\Z")
 
 
 def _norm(value: str) -> str:
