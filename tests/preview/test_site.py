@@ -54,8 +54,8 @@ def test_template_page_shows_envelope_tabs_frames_source_and_payload(site: Previ
     assert '<dd class="to" dir="auto">jane@example.com</dd>' in page
     assert '<dd class="to" dir="auto">li@example.com</dd>' in page
     assert "Jane Doe &lt;jane@example.com&gt;" in page and "李 小龙 &lt;li@example.com&gt;" in page
-    # 2 recipients x (2 widths + 2 dark views)
-    assert page.count('sandbox="allow-popups allow-popups-to-escape-sandbox"') == 8
+    # 2 recipients x (2 widths + 2 dark views + the Outlook approximation)
+    assert page.count('sandbox="allow-popups allow-popups-to-escape-sandbox"') == 10
     assert 'style="width:640px"' in page and 'style="width:375px"' in page
     for tab in ("Preview", "HTML source", "API payload", "Lint (0)"):
         assert f">{tab}</button>" in page

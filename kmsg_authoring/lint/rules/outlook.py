@@ -38,7 +38,9 @@ _URL = re.compile(r"url\s*\(", re.IGNORECASE)
 _VML_START = re.compile(r"<v:([a-z]+)\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>", re.IGNORECASE)
 _XMLNS_V = re.compile(r"\bxmlns:v\s*=", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<html\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>", re.IGNORECASE)
-_CSS_RULE = re.compile(r"([^{}]*)\{([^{}]*)\}")  # selectors { declarations } (the innermost braces)
+# selectors { declarations } (the innermost braces); a match starts only at the start or after a
+# brace, so a long run of text without one is read once, not once per character
+_CSS_RULE = re.compile(r"(?:\A|(?<=[{}]))([^{}]*+)\{([^{}]*+)\}")
 
 GHOST_TAGS = ("table", "tr", "td", "th", "div")
 FIXED_TAGS = ("table", "td", "th")
