@@ -61,14 +61,19 @@ SETTLE = (
 
 
 def framed(html: str, width: int) -> str:
-    """A host page with the email in an iframe of the snapshot width (srcdoc, so it can be measured)."""
+    """A host page with the email in an iframe of the snapshot width (srcdoc, so it can be measured).
+
+    The frame is sandboxed with only allow-same-origin (so it can be measured): the email can run no
+    script, submit no form, refresh nothing and navigate neither itself nor the page away.
+    """
     from html import escape
 
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         "<style>html,body{margin:0;padding:0;background:transparent}"
         f"iframe{{display:block;border:0;margin:0;padding:0;width:{width}px;height:{VIEWPORT_HEIGHT}px}}</style>"
-        f'</head><body><iframe id="{FRAME_ID}" scrolling="no" srcdoc="{escape(html, quote=True)}"></iframe>'
+        f'</head><body><iframe id="{FRAME_ID}" scrolling="no" sandbox="allow-same-origin" '
+        f'srcdoc="{escape(html, quote=True)}"></iframe>'
         "</body></html>"
     )
 
