@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check every file; print its problems."""
     from kmsg_authoring.cli._common import config_from, err, out
-    from kmsg_authoring.errors import UsageError, exit_status
+    from kmsg_authoring.errors import exit_status
     from kmsg_authoring.project.contracts import check_document, load_contract
     from kmsg_authoring.source.documents import read_document
 

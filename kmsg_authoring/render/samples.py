@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kmsg_authoring.errors import HIDDEN, Location, SampleError, SourceError, UsageError, hide
+from kmsg_authoring.errors import Location, SampleError, SourceError, UsageError, hide
 from kmsg_authoring.model import (
     CURRENT_RECIPIENT,
     SEND_FIELDS,

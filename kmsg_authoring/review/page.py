@@ -116,4 +116,3 @@ def offline_page(html: str) -> str:
     """The email as an engine loads it: network blocked, remote images as boxes, animations frozen,
     no refresh."""
     return inject_head(placeholder_images(without_refresh(html)), CSP_META + FREEZE_STYLE)
-
