@@ -163,6 +163,8 @@ class Runner:
         """The outcome of one compile: the pool's when it was planned there, else computed now."""
         future = self._ahead.pop(key, None)
         if future is None:
+            # Asked for before its turn came on the pool: computed here, and not again there.
+            self._planned = deque(task for task in self._planned if task[0] != key)
             return self.work.run(slug, locale)
         self._fill()
         from concurrent.futures.process import BrokenProcessPool

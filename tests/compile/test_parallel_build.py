@@ -134,3 +134,21 @@ def test_bad_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["-C", str(root), "build", "--jobs", value]) == 2
     assert "--jobs" in capsys.readouterr().err
     assert not (root / "build").exists()
+
+
+def test_a_compile_asked_for_out_of_turn_is_made_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "START_METHOD", "fork")
+    monkeypatch.setattr(workers.Runner, "WINDOW", 1)  # one compile per worker ahead: the last waits its turn
+    config = load_config(_examples(tmp_path / "p"))
+    slugs = ["event-invitation", "follow-up", "reminder"]
+    runner = workers.Runner(config, True, 2)
+    try:
+        runner.plan([(s, s, None) for s in slugs])
+        assert "reminder" in [key for key, _, _ in runner._planned]
+        last = runner.outcome("reminder", "reminder", None)  # out of turn: made here
+        assert "reminder" not in [key for key, _, _ in runner._planned] and "reminder" not in runner._ahead
+        first = [runner.outcome(s, s, None) for s in slugs[:2]]
+    finally:
+        runner.close()
+    assert [o.compiled.slug for o in (*first, last) if o.compiled is not None] == [*slugs[:2], "reminder"]
+    assert all(o.problems is not None and o.crash is None for o in (*first, last))
