@@ -136,16 +136,19 @@ class Runner:
             n = self.workers(len(tasks))
             if n <= 1:
                 return  # computed here, when asked for
+            self.work  # noqa: B018 - fail closed first: the linter and sample checks must load
+            context = _context()
+            if context is None:
+                return
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing.reduction import ForkingPickler
 
             # A Config's read-only mappings cross into workers started by spawn or forkserver as
             # dicts, frozen again on arrival (only multiprocessing's pickler learns this).
             ForkingPickler.register(MappingProxyType, _reduce_proxy)
-            self.work  # noqa: B018 - fail closed here too: the linter and sample checks must load
             self._size = n
             self._pool = ProcessPoolExecutor(
-                max_workers=n, mp_context=_context(), initializer=_start_worker, initargs=(self.config, self.lint)
+                max_workers=n, mp_context=context, initializer=_start_worker, initargs=(self.config, self.lint)
             )
         if first:
             for key, slug, locale in tasks:
@@ -195,18 +198,23 @@ def available_cores() -> int:
 
 
 def _context() -> Any:
-    """How workers start. fork is free, but forking a process that runs other threads (the preview
-    server's) can copy a lock held by one of them; forkserver starts workers from a clean process
-    that imported the compiler and the linter once."""
+    """How workers start, or None to build in this process.
+
+    fork is free and, from a process running no other thread, safe: the workers start with the
+    compiler and the linter already imported. Forking a process that runs other threads (the preview
+    server's) can copy a lock one of them holds, and spawn or forkserver run the program's main
+    module again in each worker, which a script calling the library may not guard: in those cases
+    the build stays in one process, unless START_METHOD names a method.
+    """
     import multiprocessing
 
     method = START_METHOD
     if method is None:
-        methods = multiprocessing.get_all_start_methods()
-        if "fork" in methods and sys.platform == "linux" and threading.active_count() == 1:
-            method = "fork"
-        else:
-            method = "forkserver" if "forkserver" in methods else "spawn"
+        if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
+            return None
+        if threading.active_count() != 1:
+            return None
+        method = "fork"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(list(WARM_MODULES))
