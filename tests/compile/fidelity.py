@@ -106,11 +106,13 @@ def pixel_difference(a: bytes, b: bytes) -> str | None:
     img_b = Image.open(io.BytesIO(b)).convert("RGBA")
     if img_a.size != img_b.size:
         return f"size {img_a.size[0]}x{img_a.size[1]} against {img_b.size[0]}x{img_b.size[1]}"
-    diff = ImageChops.difference(img_a, img_b)
-    if diff.getbbox() is None:
-        return None
-    red, green, blue, alpha = diff.split()
+    red, green, blue, alpha = ImageChops.difference(img_a, img_b).split()
+    # The largest difference of any channel, per pixel; an RGBA image's own getbbox() looks at its
+    # alpha alone, which is the same for two opaque screenshots however different they are.
     largest = ImageChops.lighter(ImageChops.lighter(red, green), ImageChops.lighter(blue, alpha))
+    box = largest.getbbox()
+    if box is None:
+        return None
     changed = sum(largest.point(lambda v: 255 if v else 0).histogram()[255:])
     share = 100 * changed / (img_a.size[0] * img_a.size[1])
-    return f"{changed} pixels ({share:.1f}%) differ in {diff.getbbox()}"
+    return f"{changed} pixels ({share:.1f}%) differ in {box}"

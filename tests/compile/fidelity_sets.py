@@ -63,3 +63,35 @@ def example_pairs(
         for key, compiled in sorted(report.compiled.items())
     }
     return pairs, {f"examples-{key}": found for key, found in _findings(report).items()}
+
+
+PROBE = "cascade-probe"
+# A media rule and a dark-mode rule that win over the plain rule in the source (as specific, later):
+# at 375 px the cell is 100 px wide, in dark mode navy. Inlining without keeping the cascade loses both.
+PROBE_BODY = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><style>
+td.cell { width: 300px; height: 40px; background: #cc0000; }
+@media (max-width: 480px) { td[class="cell"] { width: 100px; } }
+@media (prefers-color-scheme: dark) { td[class="cell"] { background: #000080; } }
+</style></head>
+<body><table cellpadding="0" cellspacing="0"><tr><td class="cell">&nbsp;</td><td>Hi {recipient.firstName}</td></tr>
+</table></body></html>
+"""
+
+
+def probe_pairs(
+    root: Path, inliner: str = "css-inline", preserve_cascade: bool = True
+) -> tuple[dict[str, Pair], dict[str, list[str]]]:
+    """A one-template project whose look depends on keeping the cascade: the body as written against the build."""
+    folder = root / "templates_src" / PROBE
+    folder.mkdir(parents=True)
+    (folder / "template.yaml").write_text(
+        'name: Probe\nsubject: Hi\ntoAttributePath: "{recipient.email}"\nmsgParamsMap:\n  recipient: {type: User}\n',
+        encoding="utf-8",
+    )
+    (folder / "body.html").write_text(PROBE_BODY, encoding="utf-8")
+    cascade = "" if preserve_cascade else "preserve_cascade = false\n"
+    (root / "kmsg.toml").write_text(f'[build]\ninliner = "{inliner}"\n{cascade}', encoding="utf-8")
+    report = _built(root)
+    return {PROBE: Pair(PROBE_BODY, (root / "build" / f"{PROBE}.html").read_text(encoding="utf-8"))}, _findings(report)

@@ -22,7 +22,7 @@ from kmsg_authoring.compile.cascade import OFF
 from kmsg_authoring.errors import ConfigError
 from kmsg_authoring.review.browser import CHROMIUM, ENGINES, FIREFOX, WEBKIT
 from tests.compile.fidelity import Pair, compare, render
-from tests.compile.fidelity_sets import corpus_pairs, example_pairs
+from tests.compile.fidelity_sets import PROBE, corpus_pairs, example_pairs, probe_pairs
 from tests.conftest import requires_corpus
 
 pytestmark = [requires_corpus, pytest.mark.corpus, pytest.mark.browser]
@@ -75,6 +75,11 @@ def fidelity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fidelity]:
     findings["css-inline"].update(example_findings)
     builds["premailer"], findings["premailer"] = corpus_pairs(root / "premailer", "premailer")
     off, findings["off"] = corpus_pairs(root / "off", preserve_cascade=False)
+    # An email whose look depends on keeping the cascade, on and off.
+    for build, preserve in (("css-inline", True), ("off", False)):
+        probe, probe_findings = probe_pairs(root / f"probe-{build}", preserve_cascade=preserve)
+        (builds["css-inline"] if preserve else off).update(probe)
+        findings[build].update(probe_findings)
     # Only what turning preservation off changes needs rendering again.
     builds["off"] = {slug: pair for slug, pair in off.items() if pair.compiled != builds["css-inline"][slug].compiled}
     sources = {f"{slug}|source": pair.source for slug, pair in builds["css-inline"].items()}
@@ -126,9 +131,10 @@ def test_premailer_changes_only_its_listed_exceptions(fidelity: Fidelity) -> Non
     assert set(PREMAILER_EXCEPTIONS) <= set(differs), set(PREMAILER_EXCEPTIONS) - set(differs)
 
 
-def test_without_cascade_preservation_compiled_emails_change(fidelity: Fidelity) -> None:
-    # The same corpus built with `preserve_cascade = false`: media rules the inliner silences
-    # change what phones and dark mode show, which only the "turned off" finding mentions.
-    differs = fidelity.differs[CHROMIUM, "off"]
-    assert _unexplained(differs, fidelity.findings["off"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_without_cascade_preservation_compiled_emails_change(fidelity: Fidelity, engine: str) -> None:
+    # The same emails built with `preserve_cascade = false`: media rules the inliner silences change
+    # what phones and dark mode show, which only the "turned off" finding mentions.
+    differs = fidelity.differs[engine, "off"]
+    assert PROBE in _unexplained(differs, fidelity.findings["off"])
     assert all(any(OFF in m for m in fidelity.findings["off"].get(slug, [])) for slug in differs), differs
