@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped when the way pages are prepared or captured changes: older images are then rendered again.
-RENDER_FORMAT = 2
+RENDER_FORMAT = 3
 DEFAULT_WIDTHS: tuple[int, ...] = (600, 375)
 DEFAULT_ENGINES: tuple[str, ...] = (CHROMIUM,)
 MIN_WIDTH, MAX_WIDTH = 200, 2000
