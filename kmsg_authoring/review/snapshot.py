@@ -24,7 +24,6 @@ from kmsg_authoring.review.browser import ALL_ENGINES, CHROMIUM, OUTLOOK_APPROX,
 from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
-from kmsg_authoring.model import CONFIG_FILE
 from kmsg_authoring.source.project import digest
 
 if TYPE_CHECKING:
@@ -58,10 +57,11 @@ class SnapshotSettings:
 def snapshot_settings(config: Config) -> SnapshotSettings:
     """The validated [snapshot] table of kmsg.toml (defaults for what it leaves out)."""
     raw: Mapping[str, Any] = getattr(config, "snapshot", None) or {}
-    where = Location(CONFIG_FILE)
+    from kmsg_authoring.source.config import located
+
     for key in raw:
         if key not in _KEYS:
-            raise ConfigError(f"[snapshot]: unknown key '{key}' (known: {', '.join(_KEYS)})", where)
+            raise ConfigError(f"[snapshot]: unknown key '{key}' (known: {', '.join(_KEYS)})", located(raw, key))
     widths = raw.get("widths", list(DEFAULT_WIDTHS))
     if (
         not isinstance(widths, list)
@@ -70,17 +70,17 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
     ):
         raise ConfigError(
             f"[snapshot] widths must be a list of pixel widths from {MIN_WIDTH} to {MAX_WIDTH}, such as [600, 375]",
-            where,
+            located(raw, "widths"),
         )
     engines = raw.get("engines", list(DEFAULT_ENGINES))
     if not isinstance(engines, list) or not engines or not all(e in ALL_ENGINES for e in engines):
-        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", where)
+        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", located(raw, "engines"))
     schemes = raw.get("schemes", list(SCHEMES))
     if not isinstance(schemes, list) or not schemes or not all(s in SCHEMES for s in schemes):
-        raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", where)
+        raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", located(raw, "schemes"))
     out = raw.get("out")
     if out is not None and (not isinstance(out, str) or not out):
-        raise ConfigError("[snapshot] out must be a folder name", where)
+        raise ConfigError("[snapshot] out must be a folder name", located(raw, "out"))
     return SnapshotSettings(
         tuple(dict.fromkeys(widths)), tuple(dict.fromkeys(engines)), tuple(dict.fromkeys(schemes)), out
     )

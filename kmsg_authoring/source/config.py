@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -158,6 +158,37 @@ def _unknown(keys: set[str], known: tuple[str, ...] | set[str], where: str, text
         raise ConfigError(f"unknown section [{key}]{hint}", toml_location(text, key))
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
     raise ConfigError(f"{where}: unknown key '{key}'{hint}", toml_location(text, *path, key))
+
+
+class TomlTable(Mapping[str, Any]):
+    """A read-only table of kmsg.toml that knows where its keys are written (for the modules that
+    validate [lint] and [snapshot] themselves)."""
+
+    def __init__(self, data: Mapping[str, Any], text: str, *path: str) -> None:
+        self._data = dict(data)
+        self._text = text
+        self._path = path
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"TomlTable({self._data!r})"
+
+    def locate(self, *keys: str | int) -> Location:
+        """Where a key (or an item of one) of this table is written in kmsg.toml."""
+        return toml_location(self._text, *self._path, *(str(k) for k in keys if isinstance(k, str)))
+
+
+def located(table: Any, *keys: str | int) -> Location:
+    """Where a key of a kmsg.toml table is written (the file alone for a table read elsewhere)."""
+    return table.locate(*keys) if isinstance(table, TomlTable) else Location(CONFIG_FILE)
 
 
 def find_root(start: Path) -> Path:
@@ -368,9 +399,9 @@ def load_config(root: Path | None = None) -> Config:
         render_time_limit=float(time_limit),
         render_size_limit=int(size_limit * 1024 * 1024),
         brand=MappingProxyType(_table(data, "brand", text)),
-        lint=MappingProxyType(_table(data, "lint", text)),
+        lint=TomlTable(_table(data, "lint", text), text, "lint"),
         environments=MappingProxyType(envs),
-        snapshot=MappingProxyType(_table(data, "snapshot", text)),
+        snapshot=TomlTable(_table(data, "snapshot", text), text, "snapshot"),
         mjml=_mjml(build, text),
         locales=locales,
         default_locale=default_locale,
