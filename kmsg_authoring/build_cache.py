@@ -63,6 +63,7 @@ def settings_key(config: Config) -> str:
                 __version__,
                 config.inliner,
                 config.remote_stylesheets,
+                config.minify,
                 dict(config.brand),
                 dict(config.lint),
                 str(config.src_dir),
@@ -115,6 +116,7 @@ def to_cache(c: CompiledTemplate) -> dict[str, Any]:
             "number_of_tokens_used": c.number_of_tokens_used,
             "locale": c.locale,
             "translations": [t.to_json() for t in c.translations],
+            "unminified_bytes": c.unminified_bytes,
         },
     }
 
@@ -138,6 +140,7 @@ def from_cache(data: dict[str, Any]) -> CompiledTemplate:
         number_of_tokens_used=c["number_of_tokens_used"],
         locale=c.get("locale"),
         translations=_translations(c.get("translations") or []),
+        unminified_bytes=c.get("unminified_bytes"),
     )
 
 

@@ -353,6 +353,12 @@ class _Compiler:
         else:
             # MRML's own head styles were marked for the inliner; without one, the mark goes all the same.
             inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
+        unminified_bytes = None
+        if self.config.minify:
+            from kmsg_authoring.compile.minify import minify
+
+            unminified_bytes = len(self.env.shield.restore_canonical(MARK_RE.sub("", inlined)).encode("utf-8"))
+            inlined = minify(inlined)
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)
         rendered_out = self.env.shield.restore(rendered)
@@ -390,6 +396,7 @@ class _Compiler:
             number_of_tokens_used=number_of_tokens_used(payload),
             locale=locale,
             translations=tuple(translator.used) if locale is not None else (),
+            unminified_bytes=unminified_bytes,
         )
 
     # -- locales ----------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ class CompiledTemplate:
     # messages its build looked up in that locale's catalog (compile/i18n.py TranslationUse).
     locale: str | None = None
     translations: tuple[Any, ...] = ()
+    unminified_bytes: int | None = None  # [build] minify: the body's UTF-8 size before minifying
 
     @property
     def body(self) -> str:

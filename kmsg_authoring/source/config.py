@@ -86,6 +86,7 @@ class Config:
     default_locale: str = ""
     suffix_default_locale: bool = False
     deliverability: Deliverability = field(default_factory=Deliverability)
+    minify: bool = False  # [build] minify: the compiled body minified (compile/minify.py)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -285,6 +286,9 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(
                 f"[build] {key} must be a folder inside the project, not '{value}'", Location(CONFIG_FILE)
             )
+    minify = build.get("minify", False)
+    if not isinstance(minify, bool):
+        raise ConfigError("[build] minify must be true or false", Location(CONFIG_FILE))
     time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT)
     size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB)
     envs = {
@@ -308,4 +312,5 @@ def load_config(root: Path | None = None) -> Config:
         default_locale=default_locale,
         suffix_default_locale=suffix_default_locale,
         deliverability=_deliverability(data),
+        minify=minify,
     )
