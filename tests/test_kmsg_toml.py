@@ -56,3 +56,20 @@ def test_tables_checked_elsewhere_are_located_too(tmp_path: Path, toml: str, whe
         snapshot_settings(config)
     assert str(caught.value.location) == where, str(caught.value)
     assert message in str(caught.value)
+
+
+def test_every_build_setting_the_build_reads_is_accepted(tmp_path: Path) -> None:
+    """Settings added to [build] by different features are all known to the unknown-key check."""
+    from kmsg_authoring.source.config import load_config
+
+    (tmp_path / "kmsg.toml").write_text(
+        '[build]\ninliner = "premailer"\npreserve_cascade = false\nminify = true\nrender_time_limit = 5\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path)
+    assert (config.inliner, config.preserve_cascade, config.minify, config.render_time_limit) == (
+        "premailer",
+        False,
+        True,
+        5.0,
+    )

@@ -22,7 +22,17 @@ REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
 _SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n", "deliverability")
-BUILD_KEYS = ("inliner", "remote_stylesheets", "src", "out", "render_time_limit", "render_size_limit_mb", "mjml")
+BUILD_KEYS = (
+    "inliner",
+    "remote_stylesheets",
+    "src",
+    "out",
+    "render_time_limit",
+    "render_size_limit_mb",
+    "mjml",
+    "minify",
+    "preserve_cascade",
+)
 # Where tomllib says a syntax error is: "... (at line 3, column 9)".
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 # A locale code as catalogs and adminTags spell it: "fr", "pt_BR", "zh_Hant".
@@ -91,6 +101,7 @@ class Config:
     default_locale: str = ""
     suffix_default_locale: bool = False
     deliverability: Deliverability = field(default_factory=Deliverability)
+    minify: bool = False  # [build] minify: the compiled body minified (compile/minify.py)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -374,7 +385,9 @@ def load_config(root: Path | None = None) -> Config:
         )
     preserve_cascade = build.get("preserve_cascade", True)
     if not isinstance(preserve_cascade, bool):
-        raise ConfigError("[build] preserve_cascade must be true or false", Location(CONFIG_FILE))
+        raise ConfigError(
+            "[build] preserve_cascade must be true or false", toml_location(text, "build", "preserve_cascade")
+        )
     src = build.get("src", "templates_src")
     out = build.get("out", "build")
     for key, value in (("src", src), ("out", out)):
@@ -385,6 +398,9 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(
                 f"[build] {key} must be a folder inside the project, not '{value}'", toml_location(text, "build", key)
             )
+    minify = build.get("minify", False)
+    if not isinstance(minify, bool):
+        raise ConfigError("[build] minify must be true or false", toml_location(text, "build", "minify"))
     time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT, text)
     size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB, text)
     envs = {name: _environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
@@ -407,4 +423,5 @@ def load_config(root: Path | None = None) -> Config:
         default_locale=default_locale,
         suffix_default_locale=suffix_default_locale,
         deliverability=_deliverability(data, text),
+        minify=minify,
     )
