@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from kmsg_authoring.build import BuildReport, build_project
+from kmsg_authoring.project.build import BuildReport, build_project
 from kmsg_authoring.compile.types import MARK_RE
 from kmsg_authoring.source.config import load_config
 from tests.compile.fidelity import Pair

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
 from kmsg_authoring.compile.cascade import analyse, declarations, promote
 from kmsg_authoring.compile.inline import inline_css
 from kmsg_authoring.errors import ConfigError

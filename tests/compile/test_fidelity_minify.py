@@ -7,37 +7,23 @@ screenshots must be identical, and every token reference must be in the minified
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.build import BuildReport, build_project
+from kmsg_authoring.project.build import BuildReport, build_project
+from kmsg_authoring.review.browser import CHROMIUM
 from kmsg_authoring.source.config import load_config
-from tests.compile.fidelity import CHROMIUM, WIDTHS, Renderer, chromium, pixel_difference
+from tests.browser import requires_chromium
+from tests.compile.fidelity import WIDTHS, compare, render
 from tests.conftest import CORPUS, corpus_files, requires_corpus
 from tests.corpus_project import make_corpus_project
 
-pytestmark = [
-    requires_corpus,
-    pytest.mark.corpus,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed at /usr/bin/chromium",
-    ),
-]
+pytestmark = [requires_corpus, pytest.mark.corpus, *requires_chromium]
 FILES = corpus_files()
 TOKEN = re.compile(r"\{[A-Za-z_][\w.]*\}")
-
-
-@pytest.fixture(scope="module")
-def renderer() -> Iterator[Renderer]:
-    with chromium() as r:
-        yield r
 
 
 def _build(root: Path, minify: bool) -> BuildReport:
@@ -50,22 +36,18 @@ def _build(root: Path, minify: bool) -> BuildReport:
     return report
 
 
-def test_minify_never_changes_how_an_email_looks(renderer: Renderer, tmp_path: Path) -> None:
+def test_minify_never_changes_how_an_email_looks(tmp_path: Path) -> None:
     plain = _build(tmp_path / "plain", False)
     small = _build(tmp_path / "minified", True)
     assert len(small.compiled) == len(plain.compiled) == len(FILES)
-    differs: dict[str, list[str]] = {}
     saved = []
+    pages: dict[str, str] = {}
     for slug, c in sorted(plain.compiled.items()):
         m = small.compiled[slug]
         assert sorted(TOKEN.findall(m.body)) == sorted(TOKEN.findall(c.body)), slug
         saved.append(len(c.body.encode("utf-8")) - len(m.body.encode("utf-8")))
-        for width in WIDTHS:
-            found = pixel_difference(
-                renderer.screenshot(tmp_path / "plain" / "build" / f"{slug}.html", width),
-                renderer.screenshot(tmp_path / "minified" / "build" / f"{slug}.html", width),
-            )
-            if found:
-                differs.setdefault(slug, []).append(f"{width}px: {found}")
-    assert differs == {}
+        pages[f"{slug}|plain"], pages[f"{slug}|minified"] = c.body, m.body
+    images = render({CHROMIUM: pages}, WIDTHS, ("light",))[CHROMIUM]
+    keys = [(slug, f"{slug}|plain", f"{slug}|minified") for slug in sorted(plain.compiled)]
+    assert compare(images, keys, WIDTHS, ("light",)) == {}
     assert min(saved) >= 0 and statistics.median(saved) > 0

@@ -126,7 +126,7 @@ def test_the_corpus_has_no_css_errors_and_its_warnings_are_real(tmp_path: Path) 
     """The 64 real emails: no KM631 (a brace that drops rules); the warnings are counted in docs/css-checks.md."""
     from collections import Counter
 
-    from kmsg_authoring.project_lint import lint_project
+    from kmsg_authoring.project.lint import lint_project
     from kmsg_authoring.source.config import load_config
     from tests.conftest import CORPUS, corpus_files
     from tests.corpus_project import make_corpus_project
