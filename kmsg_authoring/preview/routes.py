@@ -1,7 +1,7 @@
 """A URL path in, a Response out: the preview's pages, live-reload waits and renderings.
 
-`Routes` is mixed into `PreviewSite` (site.py), which builds the templates and keeps their state;
-these methods only read that state, under its lock.
+`Routes` is given the `PreviewSite` (site.py) that builds the templates and keeps their state; it
+reads that state through the site's methods, under the site's lock.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import posixpath
-import threading
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,9 +25,10 @@ from kmsg_authoring.preview.pages import (
     not_found_page,
     template_page,
 )
-from kmsg_authoring.render.renderer import QrEncoder, Rendering, locate_unresolved, render_sample
+from kmsg_authoring.render.renderer import locate_unresolved
 
 if TYPE_CHECKING:
+    from kmsg_authoring.preview.site import PreviewSite
     from kmsg_authoring.compile.types import CompiledTemplate
     from kmsg_authoring.source.config import Config
     from kmsg_authoring.render.samples import Sample
@@ -94,63 +93,10 @@ def safe_join(base: Path, url_path: str) -> Path | None:
 
 
 class Routes:
-    """The preview's request handling over the state PreviewSite keeps."""
+    """The preview's request handling: reads the state a PreviewSite keeps, through its public methods."""
 
-    config: Config
-    templates: dict[str, TemplateState]
-    site_errors: list[KmsgError]
-    thumbnails: Any
-    epoch: int
-    poll_timeout: float
-    qr_encoder: QrEncoder
-    _cond: threading.Condition
-    _closed: bool
-    _gone: dict[str, int]
-    _renders: dict[Any, tuple[Sample, list[Rendering]]]
-
-    def current(self, slug: str | None) -> int:
-        """The epoch a page shows: the template's last change, or the site's for the index."""
-        if slug is None:
-            return self.epoch
-        state = self.templates.get(slug)
-        return state.epoch if state is not None else self._gone.get(slug, 0)
-
-    def wait(self, since: int, slug: str | None, timeout: float | None = None) -> int:
-        """Block until the page's epoch differs from since (or timeout); the epoch then."""
-        deadline = time.monotonic() + (self.poll_timeout if timeout is None else timeout)
-        with self._cond:
-            while self.current(slug) == since and not self._closed:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            return self.current(slug)
-
-    def renderings(
-        self, state: TemplateState, sample_name: str | None, locale: str | None = None
-    ) -> tuple[Sample, list[Rendering]]:
-        """The sample and each recipient's rendering of a template's last good build (cached per build),
-        in a locale of a template built per locale (None: the sample's locale, else the default)."""
-        from kmsg_authoring.render.samples import load_sample
-
-        if state.compiled is None:
-            raise RuntimeError("a template without a good build has no rendering")
-        key = (state.slug, state.epoch, sample_name, locale)
-        cached = self._renders.get(key)
-        if cached is None:
-            sample = load_sample(self.config, state.compiled, sample_name)
-            compiled = self.in_locale(state, locale or sample.locale)
-            cached = (sample, render_sample(compiled, sample, qr_encoder=self.qr_encoder))
-            with self._cond:
-                self._renders[key] = cached
-        return cached
-
-    @staticmethod
-    def in_locale(state: TemplateState, locale: str | None) -> CompiledTemplate:
-        """A template's last good build in a locale (the default one when not built in that locale)."""
-        if state.compiled is None:
-            raise RuntimeError("a template without a good build has no rendering")
-        return state.locales.get(locale, state.compiled) if locale else state.compiled
+    def __init__(self, site: PreviewSite) -> None:
+        self.site = site
 
     def handle(self, raw_path: str) -> Response:
         """Answer a GET request for a URL path (with query)."""
@@ -168,17 +114,17 @@ class Routes:
                 return Response(204, "image/x-icon", b"")
             if path.startswith("/t/"):
                 return self._template_route(path[len("/t/") :], query)
-            if path.startswith("/snapshots/") and self.thumbnails is not None:
+            if path.startswith("/snapshots/") and self.site.thumbnails is not None:
                 return self._snapshot_file(path[len("/snapshots/") :])
         except BadRequest as exc:
-            return _html(400, not_found_page(str(exc), self.current(None), None))
+            return _html(400, not_found_page(str(exc), self.site.current(None), None))
         return self._not_found("No such page.")
 
     def _not_found(self, message: str, slug: str | None = None) -> Response:
-        return _html(404, not_found_page(message, self.current(slug), slug))
+        return _html(404, not_found_page(message, self.site.current(slug), slug))
 
     def _index(self) -> Response:
-        with self._cond:
+        with self.site.lock:
             rows = [
                 IndexRow(
                     slug,
@@ -188,17 +134,17 @@ class Routes:
                     s.built_at,
                     translations=translation_status(s.locales),
                 )
-                for slug, s in sorted(self.templates.items())
+                for slug, s in sorted(self.site.templates.items())
             ]
-            epoch = self.epoch
-            site_errors = list(self.site_errors)
-        if self.thumbnails is not None:
-            rows = [replace(row, thumbnail=self.thumbnails.thumbnail(row.slug)) for row in rows]
+            epoch = self.site.epoch
+            site_errors = list(self.site.site_errors)
+        if self.site.thumbnails is not None:
+            rows = [replace(row, thumbnail=self.site.thumbnails.thumbnail(row.slug)) for row in rows]
         return _html(200, index_page(rows, epoch, site_errors), ("Cache-Control", "no-store"))
 
     def _snapshot_file(self, rest: str) -> Response:
         which, _, rel = rest.partition("/")
-        folder = self.thumbnails.folder(which) if self.thumbnails is not None else None
+        folder = self.site.thumbnails.folder(which) if self.site.thumbnails is not None else None
         path = safe_join(folder, rel) if folder is not None and rel.endswith(".png") else None
         if path is None:
             return self._not_found("No such snapshot.")
@@ -210,7 +156,7 @@ class Routes:
             raise BadRequest(f"since must be a build number, not {since_text!r}")
         since = int(since_text)
         slug = query.get("slug", [None])[0]
-        epoch = self.wait(since, slug)
+        epoch = self.site.wait(since, slug)
         return Response(200, "text/plain; charset=utf-8", str(epoch).encode(), (("Cache-Control", "no-store"),))
 
     def _static(self, rel: str) -> Response:
@@ -225,7 +171,7 @@ class Routes:
     def _template_route(self, rest: str, query: dict[str, list[str]]) -> Response:
         parts = [unquote(p) for p in rest.split("/")]
         slug = parts[0]
-        state = self.templates.get(slug)
+        state = self.site.templates.get(slug)
         if state is None:
             return self._not_found(f"No template '{slug}' (yet): this page shows it once its folder exists.", slug)
         locale = query.get("locale", [None])[0]
@@ -233,13 +179,13 @@ class Routes:
             known = ", ".join(sorted(state.locales)) or "none: it has no translatable text"
             links = [(f"/t/{quote(slug)}?locale={quote(c)}", c) for c in sorted(state.locales)]
             message = f"Template '{slug}' is not built in locale '{locale}' (locales: {known})."
-            return _html(404, not_found_page(message, self.current(slug), slug, links=links))
+            return _html(404, not_found_page(message, self.site.current(slug), slug, links=links))
         if len(parts) == 1:
             return self._template_page(state, query.get("sample", [None])[0], locale)
         if parts[1:] == ["contract.schema.json"] and state.compiled is not None:
             return self._contract_schema(state.compiled)
         if parts[1:] == ["payload.json"] and state.compiled is not None:
-            body = json.dumps(self.in_locale(state, locale).payload, indent=2, ensure_ascii=False) + "\n"
+            body = json.dumps(self.site.in_locale(state, locale).payload, indent=2, ensure_ascii=False) + "\n"
             return Response(200, "application/json; charset=utf-8", body.encode("utf-8"))
         if parts[1:] == ["spam"] and state.compiled is not None:
             return self._spam(state, query.get("sample", [None])[0])
@@ -253,12 +199,14 @@ class Routes:
         from kmsg_authoring.review.spam import score_templates
 
         try:
-            result = score_templates(self.config, [state.slug])
+            result = score_templates(self.site.config, [state.slug])
         except KmsgError as exc:
-            return _html(503, spam_page(state.slug, self.current(state.slug), error=exc), ("Cache-Control", "no-store"))
+            return _html(
+                503, spam_page(state.slug, self.site.current(state.slug), error=exc), ("Cache-Control", "no-store")
+            )
         if sample_name is not None:
             result.messages = [m for m in result.messages if m.sample == sample_name]
-        return _html(200, spam_page(state.slug, self.current(state.slug), result), ("Cache-Control", "no-store"))
+        return _html(200, spam_page(state.slug, self.site.current(state.slug), result), ("Cache-Control", "no-store"))
 
     def _contract_schema(self, compiled: CompiledTemplate) -> Response:
         """The template's contract, as build/contracts/<slug>.schema.json holds it."""
@@ -274,9 +222,9 @@ class Routes:
         if not recipient.endswith(".html") or not recipient[:-5].isdigit():
             return self._not_found("No such recipient.")
         try:
-            _, renderings = self.renderings(state, None if sample_name == "-" else sample_name, locale)
+            _, renderings = self.site.renderings(state, None if sample_name == "-" else sample_name, locale)
         except KmsgError as exc:
-            return _html(404, not_found_page(str(exc), self.current(state.slug), state.slug))
+            return _html(404, not_found_page(str(exc), self.site.current(state.slug), state.slug))
         index = int(recipient[:-5])
         if index >= len(renderings):
             return self._not_found("No such recipient.")
@@ -299,20 +247,20 @@ class Routes:
         from kmsg_authoring.render.inbox import inbox_line
         from kmsg_authoring.render.samples import sample_names
 
-        with self._cond:
+        with self.site.lock:
             compiled = state.compiled
             view = TemplateView(
                 slug=state.slug,
                 name=str((compiled.payload.get("name") if compiled else None) or state.slug),
                 epoch=state.epoch,
                 built_at=state.built_at,
-                errors=[*self.site_errors, *state.errors],
+                errors=[*self.site.site_errors, *state.errors],
                 findings=list(state.findings),
             )
-        if compiled is not None and self.thumbnails is not None:
-            view.changes = self.thumbnails.changes_panel(state.slug)
+        if compiled is not None and self.site.thumbnails is not None:
+            view.changes = self.site.thumbnails.changes_panel(state.slug)
         if compiled is not None:
-            view.samples = sample_names(self.config, compiled.folder)
+            view.samples = sample_names(self.site.config, compiled.folder)
             if sample_name is not None and sample_name not in view.samples:
                 # A wrong ?sample= is a wrong address, not a build failure.
                 known = ", ".join(view.samples) or "none: the preview makes one from the declared token types"
@@ -320,13 +268,13 @@ class Routes:
                     404,
                     not_found_page(
                         f"Template '{state.slug}' has no sample '{sample_name}'. Samples: {known}.",
-                        self.current(state.slug),
+                        self.site.current(state.slug),
                         state.slug,
                         links=[(f"/t/{quote(state.slug)}?sample={quote(n)}", n) for n in view.samples],
                     ),
                 )
             try:
-                sample, renderings = self.renderings(state, sample_name, locale)
+                sample, renderings = self.site.renderings(state, sample_name, locale)
             except KmsgError as exc:
                 if str(exc) not in {str(e) for e in view.errors}:  # the build may have reported it already
                     view.errors.append(exc)
@@ -336,7 +284,7 @@ class Routes:
                     view.locale = (
                         locale
                         or (sample.locale if sample.locale in state.locales else None)
-                        or self.config.default_locale
+                        or self.site.config.default_locale
                     )
                     view.locales = sorted(state.locales)
                 view.sample = sample.name
@@ -356,13 +304,13 @@ class Routes:
                 ]
                 view.contract = _contract_view(compiled, sample)
         if compiled is not None:
-            shown = self.in_locale(state, view.locale)
+            shown = self.site.in_locale(state, view.locale)
             view.body = shown.body
             view.payload = shown.payload
-            view.compat = _compat(self.config, shown)
+            view.compat = _compat(self.site.config, shown)
             from kmsg_authoring.review.outlook import removed
 
-            view.outlook_removed = list(removed(shown, self.config.root))
+            view.outlook_removed = list(removed(shown, self.site.config.root))
         return _html(200, template_page(view), ("Cache-Control", "no-store"))
 
 
@@ -426,7 +374,7 @@ def translation_status(locales: dict[str, CompiledTemplate]) -> list[tuple[str, 
 
     out = []
     for code, compiled in sorted(locales.items()):
-        uses = {(getattr(u, "msgid", ""), getattr(u, "state", "")) for u in compiled.translations}
+        uses = {(u.msgid, u.state) for u in compiled.translations}
         out.append((code, sum(1 for _, st in uses if st == MISSING), sum(1 for _, st in uses if st == FUZZY)))
     return out
 

@@ -19,13 +19,15 @@ from kmsg_authoring.errors import ConfigError, KmsgError, SourceError
 from kmsg_authoring.preview.pages import (
     finding_from,
 )
-from kmsg_authoring.preview.routes import Routes, TemplateState
+from kmsg_authoring.preview.routes import Response, Routes, TemplateState
 from kmsg_authoring.preview.watcher import is_scratch
-from kmsg_authoring.render.renderer import QrEncoder, Rendering, segno_qr
+from kmsg_authoring.render.renderer import QrEncoder, Rendering, render_sample, segno_qr
 from kmsg_authoring.source.project import TEMPLATE_FILE, discover
 from kmsg_authoring.model import CONFIG_FILE
 
 if TYPE_CHECKING:
+    from kmsg_authoring.review.thumbs import Thumbnails
+    from kmsg_authoring.compile.types import CompiledTemplate
     from kmsg_authoring.project.build import BuildReport
     from kmsg_authoring.source.config import Config
     from kmsg_authoring.render.samples import Sample
@@ -57,7 +59,7 @@ def default_builder(config: Config, slugs: list[str]) -> BuildReport:
     return build_project(config, slugs, BuildOptions(write=False, use_cache=False, lint=True))
 
 
-class PreviewSite(Routes):
+class PreviewSite:
     """Builds templates, keeps the last good output of each, and answers preview requests."""
 
     def __init__(
@@ -69,11 +71,11 @@ class PreviewSite(Routes):
         qr_encoder: QrEncoder = segno_qr,
         poll_timeout: float = POLL_TIMEOUT,
         on_rebuild: Callable[[Rebuilt], None] | None = None,
-        thumbnails: Any = None,
+        thumbnails: Thumbnails | None = None,
     ) -> None:
         self.config = config
         self.on_rebuild = on_rebuild
-        self.thumbnails = thumbnails  # review.thumbs.Thumbnails: live snapshots and their changes, or None
+        self.thumbnails = thumbnails  # live snapshots and their changes (the browser extra), or None
         self.builder = builder
         self.clock = clock
         self.qr_encoder = qr_encoder
@@ -85,6 +87,61 @@ class PreviewSite(Routes):
         self._cond = threading.Condition()
         self._closed = False
         self._renders: dict[tuple[str, int, str | None, str | None], tuple[Sample, list[Rendering]]] = {}
+        self.routes = Routes(self)
+
+    @property
+    def lock(self) -> threading.Condition:
+        """The lock (and condition) every reader and writer of the site's state holds."""
+        return self._cond
+
+    def handle(self, raw_path: str) -> Response:
+        """Answer a GET request for a URL path (with query)."""
+        return self.routes.handle(raw_path)
+
+    # -- reading the state --------------------------------------------------------------------------
+    def current(self, slug: str | None) -> int:
+        """The epoch a page shows: the template's last change, or the site's for the index."""
+        if slug is None:
+            return self.epoch
+        state = self.templates.get(slug)
+        return state.epoch if state is not None else self._gone.get(slug, 0)
+
+    def wait(self, since: int, slug: str | None, timeout: float | None = None) -> int:
+        """Block until the page's epoch differs from since (or timeout); the epoch then."""
+        deadline = time.monotonic() + (self.poll_timeout if timeout is None else timeout)
+        with self.lock:
+            while self.current(slug) == since and not self._closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.lock.wait(left)
+            return self.current(slug)
+
+    def renderings(
+        self, state: TemplateState, sample_name: str | None, locale: str | None = None
+    ) -> tuple[Sample, list[Rendering]]:
+        """The sample and each recipient's rendering of a template's last good build (cached per build),
+        in a locale of a template built per locale (None: the sample's locale, else the default)."""
+        from kmsg_authoring.render.samples import load_sample
+
+        if state.compiled is None:
+            raise RuntimeError("a template without a good build has no rendering")
+        key = (state.slug, state.epoch, sample_name, locale)
+        cached = self._renders.get(key)
+        if cached is None:
+            sample = load_sample(self.config, state.compiled, sample_name)
+            compiled = self.in_locale(state, locale or sample.locale)
+            cached = (sample, render_sample(compiled, sample, qr_encoder=self.qr_encoder))
+            with self.lock:
+                self._renders[key] = cached
+        return cached
+
+    @staticmethod
+    def in_locale(state: TemplateState, locale: str | None) -> CompiledTemplate:
+        """A template's last good build in a locale (the default one when not built in that locale)."""
+        if state.compiled is None:
+            raise RuntimeError("a template without a good build has no rendering")
+        return state.locales.get(locale, state.compiled) if locale else state.compiled
 
     # -- building ---------------------------------------------------------------------------------
     def build_all(self) -> set[str]:

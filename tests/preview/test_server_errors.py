@@ -47,7 +47,7 @@ def test_a_failing_page_answers_500_and_logs_its_cause(
     def broken() -> object:
         raise KeyError("a bug in the index page")
 
-    monkeypatch.setattr(live.site, "_index", broken)
+    monkeypatch.setattr(live.site.routes, "_index", broken)
     status, body = _status(live.url)
     assert status == 500
     assert "KeyError" in body and "a bug in the index page" in body
