@@ -25,6 +25,7 @@ from kmsg_authoring.compile.mjml_lang import (
     ATTRIBUTE_DEFAULTS,
     COMPONENTS,
     NO_COMMENTS,
+    NO_MARKS,
     Component,
     allowed_parents,
     suggest,
@@ -340,7 +341,7 @@ class _Stage(Parser):
             self.spans.append((size[0], node.text, node.start))
             comp = COMPONENTS.get(node.name)
             body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
-            if node.mark is not None and body_component and parent not in NO_COMMENTS:
+            if node.mark is not None and body_component and parent not in NO_MARKS:
                 put(f"<!--{_MARKER} {node.mark}-->")
             # The first element of mj-raw is the designer's own: not a component's making.
             if (
