@@ -182,7 +182,7 @@ class _Compiler:
             self.deps.update(self.config.rel(self.config.src_dir / n) for n in jinja.loaded)
 
     def _mjml(self, mjml: str) -> str:
-        """MJML (tokens shielded, elements marked) -> HTML through MRML; see compile/mjml.py."""
+        """MJML (tokens shielded, elements marked) -> HTML through MRML; see compile/mjml_check.py."""
         from kmsg_authoring.compile.mjml_html import to_html
 
         return to_html(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from kmsg_authoring.source.config import INLINERS
+from kmsg_authoring.compile.types import MARK_ATTR
 from kmsg_authoring.errors import BuildError
+from kmsg_authoring.source.config import INLINERS
 
 _css_inliner = None
 # What precedes <html>: a byte order mark, whitespace, an XML declaration, the doctype, comments.
@@ -16,6 +17,14 @@ _HTML_TAG = re.compile(r"<html\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", re.IGNORECASE
 # premailer copies these CSS properties into HTML attributes (height:auto becomes height="auto",
 # which collapses an image's placeholder when images are blocked); the CSS already says it.
 _PREMAILER_ATTRIBUTES = ["align", "valign", "bgcolor", "width", "height"]
+# Downlevel-revealed conditionals (<![if !mso]> ... <![endif]>, outside comments and raw text): both
+# inliners' HTML parsers turn them into ordinary comments, which Outlook does not read. They cross
+# the inliner as comments of their own (MARK_ATTR is refused in sources, so no designer writes one).
+_DOWNLEVEL = re.compile(
+    r"<!--.*?-->|<(script|style|textarea)\b.*?</\1\s*>|(<!\[(?:if\b[^\]>]*|endif)\]>)",
+    re.DOTALL | re.IGNORECASE,
+)
+_DOWNLEVEL_STAND_IN = f"<!--{MARK_ATTR}-downlevel {{}}-->"
 
 
 def _css_inline(html: str) -> str:
@@ -100,13 +109,42 @@ def keep_document_frame(source: str, output: str) -> str:
     return source[:src_end] + rest
 
 
+def _hide_downlevel(html: str) -> tuple[str, list[str]]:
+    """The HTML with each downlevel-revealed conditional tag swapped for a stand-in comment, and the tags."""
+    tags: list[str] = []
+
+    def swap(m: re.Match[str]) -> str:
+        if m.group(2) is None:
+            return m.group(0)
+        tags.append(m.group(2))
+        return _DOWNLEVEL_STAND_IN.format(len(tags) - 1)
+
+    return _DOWNLEVEL.sub(swap, html), tags
+
+
+def _restore_downlevel(html: str, tags: list[str]) -> str:
+    """The stand-ins put back as written; one the inliner lost is an error, never a silent change."""
+    for i, tag in enumerate(tags):
+        stand_in = _DOWNLEVEL_STAND_IN.format(i)
+        if html.count(stand_in) != 1:
+            raise BuildError(f"CSS inlining lost or duplicated the conditional '{tag}'; report this as a bug")
+        html = html.replace(stand_in, tag, 1)
+    return html
+
+
 def inline_css(html: str, engine: str = "css-inline", preserve_cascade: bool = True) -> str:
     """Inline the <style> rules of an HTML document into style attributes; the document frame is kept.
 
     With preserve_cascade, each @media/@supports declaration that wins on an element before
     inlining and would lose to what the inliner puts on it is first made !important in the
     stylesheet (compile.cascade), so that it still wins; a document without one is inlined as is.
+    Downlevel-revealed conditionals (`<![if !mso]>` ... `<![endif]>`) are kept byte for byte.
     """
+    html, downlevel = _hide_downlevel(html)
+    return _restore_downlevel(_inline(html, engine, preserve_cascade), downlevel)
+
+
+def _inline(html: str, engine: str, preserve_cascade: bool) -> str:
     if preserve_cascade:
         from kmsg_authoring.compile.cascade import analyse, promote
 

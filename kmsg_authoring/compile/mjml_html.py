@@ -1,6 +1,7 @@
 """Checked MJML in, the template's HTML out: MRML run, element marks placed, token references counted, styles kept.
 
-The entry of the MJML stage (`to_html`); parsing and checking the MJML is compile/mjml.py's.
+The entry of the MJML stage (`to_html`); parsing the MJML is compile/mjml_parse.py's, checking it
+compile/mjml_check.py's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kmsg_authoring.compile.mjml import _MARKER, _Node, _Stage
+from kmsg_authoring.compile.mjml_check import _MARKER, _Stage
+from kmsg_authoring.compile.mjml_parse import Node
 from kmsg_authoring.compile.tokens import PLACEHOLDER_RE, TOKEN_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import BuildError, Location
@@ -155,7 +157,7 @@ def to_html(
     return html
 
 
-def _emit_text(stage: _Stage, nodes: list[_Node]) -> str:
+def _emit_text(stage: _Stage, nodes: list[Node]) -> str:
     out: list[str] = []
     stage.emit(nodes, "mj-head", out, [0])
     return "".join(out)

@@ -163,6 +163,10 @@ UNSUPPORTED = frozenset({"mj-html-attributes", "mj-selector", "mj-html-attribute
 ATTRIBUTE_DEFAULTS = "mj-attributes"
 # Parents in which MRML fails on a comment (it wants only its own children there): no marks, no comments.
 NO_COMMENTS = frozenset({"mj-carousel", "mj-accordion-element", ATTRIBUTE_DEFAULTS})
+# Parents whose children take no element mark comment: those above, and mj-wrapper, which MRML writes
+# child by child into Outlook's conditional comments (a comment there becomes a row of its own and
+# its '-->' ends the conditional early). Their children are located at the wrapper.
+NO_MARKS = NO_COMMENTS | {"mj-wrapper"}
 
 
 def allowed_parents(tag: str) -> str:

@@ -2,7 +2,7 @@
 
 MRML is native code: a stack overflow or any other crash in it ends the process it runs in, which
 for `preview --watch` is the preview server. MJML is checked before it gets here (nesting depth,
-element count, includes, size; compile/mjml.py), and an ordinary body (small and shallow) is
+element count, includes, size; compile/mjml_parse.py and mjml_check.py), and an ordinary body (small and shallow) is
 compiled in this process, where it costs well under a millisecond. A body beyond those sizes, or
 every body while `preview --watch` runs (`isolate_always`), is compiled in a worker process that is
 started once and reused: a crash there ends the worker, not the caller, and becomes an error; a

@@ -374,7 +374,7 @@ def test_a_token_mjml_does_not_render_is_an_error_at_its_line(make_project: Any)
 def test_mrml_output_that_breaks_the_token_guarantees_is_refused(
     make_project: Any, monkeypatch: pytest.MonkeyPatch, change: Any, message: str
 ) -> None:
-    from kmsg_authoring.compile import mjml as stage
+    from kmsg_authoring.compile import mjml_check as stage
 
     real = stage._Stage.mrml
     monkeypatch.setattr(stage._Stage, "mrml", lambda self, source: change(real(self, source)))

@@ -13,7 +13,8 @@ import pytest
 
 from kmsg_authoring.cli import main
 from kmsg_authoring.compile import compile_template, mjml_run
-from kmsg_authoring.compile.mjml import MAX_DEPTH, MAX_ELEMENTS, MAX_INCLUDE_BYTES, MAX_INCLUDES
+from kmsg_authoring.compile.mjml_check import MAX_INCLUDE_BYTES, MAX_INCLUDES
+from kmsg_authoring.compile.mjml_parse import MAX_DEPTH, MAX_ELEMENTS
 from kmsg_authoring.errors import SourceError
 from kmsg_authoring.source.config import load_config
 from tests.mjml_project import mjml_files

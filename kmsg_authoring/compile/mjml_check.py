@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmsg_authoring.compile.loader import prepare
@@ -26,72 +25,30 @@ from kmsg_authoring.compile.mjml_lang import (
     ATTRIBUTE_DEFAULTS,
     COMPONENTS,
     NO_COMMENTS,
-    UNSUPPORTED,
+    NO_MARKS,
     Component,
     allowed_parents,
     suggest,
 )
+from kmsg_authoring.compile.mjml_parse import Attr, Node, Parser
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE, Shield
 from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
 from kmsg_authoring.errors import KmsgError, Location, SourceError
 from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT, MjmlOptions
 from kmsg_authoring.source.project import confine, lexical_rel, read_text
 
-# Budgets, checked on the parsed MJML before MRML is given it (docs/mjml.md lists them).
+# Budgets of mj-include, checked before MRML is given the MJML (docs/mjml.md lists them; the
+# nesting and element budgets are compile/mjml_parse.py's).
 STRAY_TEXT = "KM603"  # the lint code of text MJML drops
 MAX_INCLUDE_DEPTH = 20  # mj-include within mj-include
 MAX_INCLUDES = 100  # mj-include elements read for one body, all levels together
 MAX_INCLUDE_BYTES = 1024 * 1024  # what they read, all together
-MAX_DEPTH = 500  # elements within elements: MJML components and the HTML inside them
-MAX_ELEMENTS = 50_000  # elements in one body, includes expanded
-_VOID = frozenset(
-    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
-)
-_CONTENT_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([A-Za-z][\w:.-]*)(?:\"[^\"]*\"|'[^']*'|[^'\">])*?(/?)>", re.DOTALL)
 _MARKER = "kmsgloc"
-_LEX = re.compile(
-    r"<!--(?P<comment>.*?)-->"
-    r"|<!\[CDATA\[.*?\]\]>"
-    r"|<\?.*?\?>"
-    r"|</(?P<close>[A-Za-z][\w:.-]*)\s*>"
-    r"|<(?P<open>[A-Za-z][\w:.-]*)(?P<attrs>(?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)"
-    r"\s*(?P<selfclose>/?)>"
-    r"|<",
-    re.DOTALL,
-)
-_ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 _POSITION = re.compile(r"\s*at position (\d+):(\d+)")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
-_MJ_START = re.compile(r"<(mj-(?!raw\b)[a-z-]+|mjml)\b")
-_OWN_MARK = re.compile(rf'\s{MARK_ATTR}="(\d+)"')
 
 
 Attribution = tuple[str, str, Location]  # an attribute the designer gave a component: name, value, where
-
-
-@dataclass
-class _Attr:
-    name: str
-    value: str | None
-    raw: str  # as written, with its leading space
-    value_start: int  # offset of the value in the node's text
-    name_start: int = 0  # offset of the name in the node's text
-
-
-@dataclass
-class _Node:
-    name: str  # a tag name, "#text" or "#comment"
-    start: int
-    text: str  # the (prepared) text of the file the node was written in
-    raw: str = ""  # text and comments: as written
-    attrs: list[_Attr] = field(default_factory=list)
-    children: list[_Node] = field(default_factory=list)
-    content: str | None = None  # components whose content is HTML: the content as written
-    mark: str | None = None
-    selfclose: bool = False
-
-    def attr(self, name: str) -> str | None:
-        return next((a.value for a in self.attrs if a.name == name), None)
 
 
 def _is_conditional(body: str) -> bool:
@@ -99,8 +56,8 @@ def _is_conditional(body: str) -> bool:
     return body.startswith(("[if ", "<![endif]", "[endif]")) or body.endswith("<![endif]") or body.startswith("<!")
 
 
-class _Stage:
-    """Parses, checks and renders one MJML body."""
+class _Stage(Parser):
+    """Checks and renders one MJML body, parsed by Parser."""
 
     def __init__(
         self,
@@ -114,21 +71,15 @@ class _Stage:
         time_limit: float = RENDER_TIME_LIMIT,
         size_limit: int = RENDER_SIZE_LIMIT_MB * 1024 * 1024,
     ) -> None:
+        super().__init__(marks=marks, shield=shield, default=default, time_limit=time_limit)
         self.root = root
-        self.marks = marks
-        self.shield = shield
         self.options = options
-        self.default = default
         self.on_read = on_read
-        self.styles: list[_Node] = []
-        self.extra_head: list[_Node] = []
+        self.styles: list[Node] = []
+        self.extra_head: list[Node] = []
         self.spans: list[tuple[int, str, int]] = []  # (offset in MRML's input, node text, node start)
         self.attr_placeholders: dict[str, tuple[str, str]] = {}  # placeholder -> (tag, attribute)
-        self.time_limit = time_limit
         self.size_limit = size_limit
-        self.deadline = time.monotonic() + time_limit
-        self.elements = 0  # elements parsed so far, all files together
-        self.depth = 0  # the deepest nesting seen
         self.includes = 0
         self.notes: list[tuple[str, str, Location]] = []  # (lint code, message, where): what MJML drops
         # Attribute defaults of mj-attributes, as (name, value as written, where): mj-all, by tag, by mj-class.
@@ -138,172 +89,14 @@ class _Stage:
         self._tails: dict[str, tuple[Attribution, ...]] = {}  # a tag's defaults, then mj-all
         self.included_bytes = 0
 
-    # -- locations ------------------------------------------------------------------------------
-    def loc(self, text: str, offset: int) -> Location:
-        # Placeholders put back as written first, so that columns count what the designer typed.
-        before = self.shield.restore(text[:offset])
-        return self.marks.locate(before, len(before)) or self.default
-
-    def error(self, message: str, text: str, offset: int) -> SourceError:
-        return SourceError(message, self.loc(text, offset))
-
-    def at_tag(self, text: str, offset: int) -> Location:
-        """Where the element whose start tag begins at offset was written: its own mark, if it has one.
-
-        The nearest mark before the tag is another element's, maybe in another file (the layout
-        around a block): counting from there would place the error in that file.
-        """
-        end = text.find(">", offset)
-        mark = _OWN_MARK.search(text, offset, end if end != -1 else len(text))
-        found = self.marks.element_location(mark.group(1)) if mark is not None else None
-        return found or self.loc(text, offset)
-
-    def node_loc(self, node: _Node) -> Location:
-        """Where an element was written: its start tag."""
-        found = self.marks.element_location(node.mark) if node.mark is not None else None
-        return found or self.at_tag(node.text, node.start)
-
-    def node_error(self, message: str, node: _Node) -> SourceError:
-        return SourceError(message, self.node_loc(node))
-
-    # -- budgets ----------------------------------------------------------------------------------
-    def check_time(self) -> None:
-        """The MJML stage stops once it has taken longer than the render time limit."""
-        if time.monotonic() > self.deadline:
-            raise SourceError(
-                f"compiling the MJML took longer than {self.time_limit:g} s; the limit is [build] "
-                "render_time_limit in kmsg.toml",
-                self.default,
-            )
-
-    def count(self, text: str, offset: int, depth: int) -> None:
-        """One more element, at this nesting depth: refused past the budgets, where it stands."""
-        self.elements += 1
-        if depth > self.depth:
-            self.depth = depth
-            if depth > MAX_DEPTH:
-                raise SourceError(
-                    f"elements nest deeper than {MAX_DEPTH} levels (MJML components and the HTML in them); "
-                    "close the elements left open or flatten the markup",
-                    self.at_tag(text, offset),
-                )
-        if self.elements > MAX_ELEMENTS:
-            raise SourceError(
-                f"more than {MAX_ELEMENTS:,} elements in one MJML body (includes expanded); split the email",
-                self.at_tag(text, offset),
-            )
-        if self.elements % 1024 == 0:
-            self.check_time()
-
-    def count_content(self, text: str, start: int, end: int, depth: int) -> None:
-        """The elements of HTML content (mj-text, mj-raw...), counted with their nesting."""
-        level = depth
-        for m in _CONTENT_TAG.finditer(text, start, end):
-            name = m.group(2)
-            if name is None:
-                continue
-            if m.group(1):
-                level = max(depth, level - 1)
-                continue
-            self.count(text, m.start(), level + 1)
-            if not m.group(3) and name.lower() not in _VOID:
-                level += 1
-
-    # -- parsing ----------------------------------------------------------------------------------
-    def parse(self, text: str, base: int = 0) -> list[_Node]:
-        """The nodes of a text standing base levels deep; elements nest, and every element is closed."""
-        top = _Node("#root", 0, text)
-        stack = [top]
-        pos = 0
-        while pos < len(text):
-            m = _LEX.search(text, pos)
-            if m is None:
-                stack[-1].children.append(_Node("#text", pos, text, raw=text[pos:]))
-                break
-            if m.start() > pos:
-                stack[-1].children.append(_Node("#text", pos, text, raw=text[pos : m.start()]))
-            pos = m.end()
-            if m.group("comment") is not None or m.group(0).startswith(("<![CDATA[", "<?")):
-                stack[-1].children.append(_Node("#comment", m.start(), text, raw=m.group(0)))
-            elif m.group("open") is not None:
-                node = self._element(m, text)
-                self.count(text, m.start(), base + len(stack))
-                comp = COMPONENTS.get(node.name)
-                if node.name in UNSUPPORTED:
-                    raise self.node_error(
-                        f"<{node.name}> is not supported by MRML, the MJML compiler kmsg-author uses", node
-                    )
-                if comp is None and node.name.startswith("mj-") and node.name not in ("mj-all", "mj-class"):
-                    raise self.node_error(
-                        f"Element {node.name} doesn't exist or is not registered"
-                        f"{suggest(node.name, sorted(COMPONENTS))}",
-                        node,
-                    )
-                if comp is not None and comp.ending and not node.selfclose:
-                    close = re.compile(rf"</{re.escape(node.name)}\s*>").search(text, m.end())
-                    if close is None:
-                        raise self.node_error(f"<{node.name}> is never closed (no </{node.name}>)", node)
-                    # MJML inside HTML content is always a missing close tag, never content.
-                    inner = _MJ_START.search(text, m.end(), close.start())
-                    if inner is not None:
-                        where = self.at_tag(text, inner.start())
-                        raise self.node_error(
-                            f"<{node.name}> is never closed: <{inner.group(1)}> (line {where.line}) "
-                            f"comes before its </{node.name}>",
-                            node,
-                        )
-                    node.content = text[m.end() : close.start()]
-                    self.count_content(text, m.end(), close.start(), base + len(stack))
-                    pos = close.end()
-                stack[-1].children.append(node)
-                if node.content is None and not node.selfclose:
-                    stack.append(node)
-            elif m.group("close") is not None:
-                name = m.group("close")
-                if stack[-1].name == name:
-                    stack.pop()
-                elif any(n.name == name for n in stack[1:]):
-                    open_node = stack[-1]
-                    where = self.loc(text, m.start())
-                    raise self.node_error(
-                        f"<{open_node.name}> is never closed: </{name}> (line {where.line}) comes "
-                        f"before its </{open_node.name}>",
-                        open_node,
-                    )
-                else:
-                    raise self.error(f"</{name}> closes no open element", text, m.start())
-            elif text.startswith("<!--", m.start()):
-                raise self.error("comment is never closed (no -->)", text, m.start())
-            else:
-                raise self.error(
-                    "malformed tag: '<' that starts no element (write &lt; for a literal <)", text, m.start()
-                )
-        if len(stack) > 1:
-            node = stack[-1]
-            raise self.node_error(f"<{node.name}> is never closed (no </{node.name}>)", node)
-        return top.children
-
-    def _element(self, m: re.Match[str], text: str) -> _Node:
-        node = _Node(m.group("open"), m.start(), text, selfclose=bool(m.group("selfclose")))
-        base = m.start("attrs")
-        for a in _ATTR.finditer(m.group("attrs")):
-            value = next((g for g in a.groups()[1:] if g is not None), None)
-            value_at = base + next((a.start(i) for i in (2, 3, 4) if a.group(i) is not None), a.start())
-            if a.group(1) == MARK_ATTR:
-                node.mark = value
-                continue
-            # The raw text keeps the designer's spacing before the attribute (one space is enough).
-            node.attrs.append(_Attr(a.group(1), value, " " + a.group(0), value_at, base + a.start(1)))
-        return node
-
     # -- checks -------------------------------------------------------------------------------------
-    def check(self, nodes: list[_Node], parent: str, depth: int = 0, level: int = 1) -> list[_Node]:
+    def check(self, nodes: list[Node], parent: str, depth: int = 0, level: int = 1) -> list[Node]:
         """Check nodes standing in parent (level deep), with mj-include replaced by what it includes.
 
         Text standing directly in a component that is not a content component is dropped, as MJML
         drops it, with a KM603 note at the text.
         """
-        out: list[_Node] = []
+        out: list[Node] = []
         for node in nodes:
             if node.name == "#comment":
                 out.append(node)
@@ -334,7 +127,7 @@ class _Stage:
                 out.append(node)
         return out
 
-    def _check_element(self, node: _Node, parent: str) -> None:
+    def _check_element(self, node: Node, parent: str) -> None:
         """MJML's validTag and validChildren rules, in its words."""
         comp = COMPONENTS.get(node.name)
         if comp is None:
@@ -356,7 +149,7 @@ class _Stage:
             raise self.node_error("<mjml> can only be the outermost element", node)
         self._check_attributes(node, comp)
 
-    def _check_attributes(self, node: _Node, comp: Component, *, tag: str | None = None) -> None:
+    def _check_attributes(self, node: Node, comp: Component, *, tag: str | None = None) -> None:
         """MJML's validAttributes and validTypes rules, in its words."""
         tag = tag or node.name
         for a in node.attrs:
@@ -375,7 +168,7 @@ class _Stage:
             if kind is not None and not kind.accepts(a.value):
                 raise self.error(f"Attribute {a.name} on <{tag}> {kind.refusal(a.value)}", node.text, a.value_start)
 
-    def _check_default(self, node: _Node) -> None:
+    def _check_default(self, node: Node) -> None:
         """A child of mj-attributes: mj-all, mj-class name="..." or a tag's defaults.
 
         MJML validates a tag's defaults as that tag; mj-all and mj-class are not validated (they
@@ -403,7 +196,7 @@ class _Stage:
         self.defaults_by_tag[node.name] = self.defaults_by_tag.get(node.name, ()) + self.attributions(node)
 
     # -- what the designer gave each component ------------------------------------------------------
-    def attributions(self, node: _Node, skip: tuple[str, ...] = ()) -> tuple[Attribution, ...]:
+    def attributions(self, node: Node, skip: tuple[str, ...] = ()) -> tuple[Attribution, ...]:
         """The attributes written on an element: name, value as written (tokens back), where."""
         if not node.attrs:
             return ()
@@ -430,7 +223,7 @@ class _Stage:
             out.append((a.name, self.shield.restore(value) if PLACEHOLDER_PREFIX in value else value, where))
         return tuple(out)
 
-    def origin(self, node: _Node, owner: int | None) -> None:
+    def origin(self, node: Node, owner: int | None) -> None:
         """Record what the component at node was given, for findings about the HTML MRML makes of it.
 
         Its own attributes first, then its mj-class, its tag's defaults and mj-all: MRML writes
@@ -451,7 +244,7 @@ class _Stage:
         self.marks.origins[int(node.mark)] = (owner, given)
 
     # -- includes -----------------------------------------------------------------------------------
-    def include(self, node: _Node, parent: str, depth: int, level: int) -> list[_Node]:
+    def include(self, node: Node, parent: str, depth: int, level: int) -> list[Node]:
         """What an mj-include stands for, read from the project (confined) and checked in place.
 
         The path is relative to the file the mj-include is written in, as MJML resolves it.
@@ -493,19 +286,19 @@ class _Stage:
         kind = node.attr("type") or "mjml"
         if kind == "css":
             css = prepare(text, rel, self.shield, None, jinja=False)
-            style = _Node("mj-style", node.start, node.text, mark=node.mark, content=css)
+            style = Node("mj-style", node.start, node.text, mark=node.mark, content=css)
             if node.attr("css-inline") == "inline":
-                style.attrs.append(_Attr("inline", "inline", ' inline="inline"', 0))
+                style.attrs.append(Attr("inline", "inline", ' inline="inline"', 0))
             self.styles.append(style)
             return []
         prepared = prepare(text, rel, self.shield, self.marks, jinja=False)
         if kind == "html":
             self.count_content(prepared, 0, len(prepared), level)
-            return [_Node("mj-raw", node.start, node.text, mark=node.mark, content=prepared)]
+            return [Node("mj-raw", node.start, node.text, mark=node.mark, content=prepared)]
         nodes = self.parse(prepared, level - 1)
         top = [n for n in nodes if n.name not in ("#text", "#comment")]
         if len(top) == 1 and top[0].name == "mjml":
-            body: list[_Node] = []
+            body: list[Node] = []
             for section in top[0].children:
                 if section.name == "mj-body":
                     body.extend(section.children)
@@ -515,7 +308,7 @@ class _Stage:
         return self.check(nodes, parent, depth + 1, level)
 
     # -- rendering ----------------------------------------------------------------------------------
-    def emit(self, nodes: list[_Node], parent: str, out: list[str], size: list[int], owner: int | None = None) -> None:
+    def emit(self, nodes: list[Node], parent: str, out: list[str], size: list[int], owner: int | None = None) -> None:
         """The MJML MRML is given: marks as comments, mj-style taken out (put in the head afterwards).
 
         owner: the mark of the component around these nodes (what each one's origin points to).
@@ -548,7 +341,7 @@ class _Stage:
             self.spans.append((size[0], node.text, node.start))
             comp = COMPONENTS.get(node.name)
             body_component = comp is not None and not comp.head and node.name not in ("mjml", "mj-head", "mj-body")
-            if node.mark is not None and body_component and parent not in NO_COMMENTS:
+            if node.mark is not None and body_component and parent not in NO_MARKS:
                 put(f"<!--{_MARKER} {node.mark}-->")
             # The first element of mj-raw is the designer's own: not a component's making.
             if (
