@@ -70,7 +70,6 @@ EDITS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 CHECK_PARAMS = '{"recipient": {"type": "User", "value": "Message.userId"}, "eventName": "Launch"}\n'
-SOURCES = ("kmsg.toml", "templates_src")
 
 
 def example_project(root: Path) -> None:

@@ -30,7 +30,6 @@ GIF_MOVING = {"templates_src/_assets/a.gif": image("GIF", 64, 64, frames=3)}
 GIF_STILL = {"templates_src/_assets/a.gif": image("GIF", 64, 64)}
 GIF_LIMIT = "[lint.options.animated-gif-too-large]\nmax-kb = 1\n"
 
-LINK = {"joinLink": "MagicLink"}
 PREHEADER = "Doors open at 9; your ticket and the venue map are inside."
 
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
