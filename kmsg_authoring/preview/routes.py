@@ -23,8 +23,8 @@ from kmsg_authoring.preview.pages import (
     TemplateView,
     index_page,
     not_found_page,
-    template_page,
 )
+from kmsg_authoring.preview.template_page import template_page
 from kmsg_authoring.render.renderer import locate_unresolved
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class Routes:
 
     def _spam(self, state: TemplateState, sample_name: str | None) -> Response:
         """The Deliverability tab's result: the template's messages scored by SpamAssassin, on request."""
-        from kmsg_authoring.preview.pages import spam_page
+        from kmsg_authoring.preview.template_page import spam_page
         from kmsg_authoring.review.spam import score_templates
 
         try:
