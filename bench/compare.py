@@ -4,7 +4,8 @@ Each tool runs as one process over every file, as its users run it:
 - kmsg-author: `kmsg-author build --no-cache` on the corpus project (each file one template, Jinja
   off, two tokens each): compile, CSS inlining, every default lint rule, three output files each.
 - juice 12: one Node process inlining each file with `juice(html)` and writing the result.
-- premailer: one Python process inlining each file with `premailer.transform(html)` and writing it.
+- premailer: one Python process inlining each file with `premailer.transform(html)` (no network:
+  remote stylesheets are left alone, as kmsg-author leaves them) and writing it.
 juice and premailer read the project's template bodies (the corpus files with the two tokens).
 Runs alternate between the tools; the figures are medians. Wall time on a shared machine swings
 with the neighbours' load: CPU time (user + system) is printed beside it.
@@ -50,7 +51,9 @@ src, out = sys.argv[1], sys.argv[2]
 for name in sorted(os.listdir(src)):
     with open(os.path.join(src, name, "body.html"), encoding="utf-8") as fh:
         html = fh.read()
-    result = premailer.transform(html, disable_validation=True, cssutils_logging_level=logging.CRITICAL)
+    result = premailer.transform(
+        html, disable_validation=True, allow_network=False, cssutils_logging_level=logging.CRITICAL
+    )
     with open(os.path.join(out, name + ".html"), "w", encoding="utf-8") as fh:
         fh.write(result)
 """

@@ -12,6 +12,7 @@ the time to load the data in a new process.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -77,6 +78,7 @@ def main() -> int:
         f"median {statistics.median(per_template):.1f} ms, p90 {p90:.1f} ms, max {per_template[-1]:.1f} ms"
     )
     print(f"importing tinycss2 and loading MDN's data in a new process: {float(load):.1f} ms")
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -80,6 +80,16 @@ class SourceError(KmsgError):
     """A template source is invalid (bad YAML, unknown field, Jinja error, non-UTF-8 file...)."""
 
 
+class SampleError(SourceError):
+    """A preview sample does not fit its template: shown with its rule code wherever it is reported."""
+
+    code = "KM002"
+
+    def __str__(self) -> str:
+        text = f"{self.code} {self.message}"
+        return f"{self.location}: {text}" if self.location else text
+
+
 class BuildError(KmsgError):
     """A template could not be compiled."""
 

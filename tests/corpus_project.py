@@ -46,6 +46,7 @@ def make_corpus_project(
     inliner: str = "css-inline",
     keep_remote: bool = False,
     remote_stylesheets: str | None = None,
+    preserve_cascade: bool = True,
 ) -> list[str]:
     """Write a project with one template per corpus file; returns the slugs.
 
@@ -55,7 +56,8 @@ def make_corpus_project(
     slugs = []
     lint_off = "[lint]\ndisable = []\n"
     (dest / "kmsg.toml").parent.mkdir(parents=True, exist_ok=True)
-    (dest / "kmsg.toml").write_text(f'[build]\ninliner = "{inliner}"\n\n{lint_off}', encoding="utf-8")
+    cascade = "" if preserve_cascade else "preserve_cascade = false\n"
+    (dest / "kmsg.toml").write_text(f'[build]\ninliner = "{inliner}"\n{cascade}\n{lint_off}', encoding="utf-8")
     for path in files:
         slug = slug_for(path, corpus)
         folder = src / slug

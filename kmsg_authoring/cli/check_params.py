@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 
@@ -29,17 +28,15 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check every file; print its problems."""
     from kmsg_authoring.cli._common import config_from, err, out
-    from kmsg_authoring.errors import UsageError, exit_status
+    from kmsg_authoring.errors import exit_status
     from kmsg_authoring.project.contracts import check_document, load_contract
+    from kmsg_authoring.source.documents import read_document
 
     contract = load_contract(config_from(args), args.template)
     bad = 0
     for name in args.files:
         label = "<stdin>" if name == "-" else name
-        try:
-            text = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()  # noqa: SIM115
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{label}: cannot read: {exc}") from None
+        text = read_document(name)
         checked = check_document(contract, label, text)
         bad += not checked.ok
         if checked.error is not None:

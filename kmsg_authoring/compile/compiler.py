@@ -374,6 +374,12 @@ class _Compiler:
             # MRML's own head styles were marked for the inliner; without one, the mark goes all the same.
             inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
         self._within_budget(inlined, jinja_on)
+        unminified_bytes = None
+        if self.config.minify:
+            from kmsg_authoring.compile.minify import minify
+
+            unminified_bytes = len(self.env.shield.restore_canonical(MARK_RE.sub("", inlined)).encode("utf-8"))
+            inlined = minify(inlined)
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)
         rendered_out = self.env.shield.restore(rendered)
@@ -412,6 +418,7 @@ class _Compiler:
             locale=locale,
             translations=tuple(translator.used) if locale is not None else (),
             notes=tuple(self.notes),
+            unminified_bytes=unminified_bytes,
         )
 
     # -- locales ----------------------------------------------------------------------------------

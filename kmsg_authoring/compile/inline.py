@@ -63,13 +63,30 @@ def _premailer(html: str) -> str:
         raise BuildError(f"CSS inlining failed (premailer): {type(exc).__name__}: {exc}") from None
 
 
+_STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>"']+)""", re.IGNORECASE)
+
+
+def _with_style(source_tag: str, output_tag: str) -> str:
+    """The source's <html> start tag with the style attribute the inliner gave it (`html { ... }` rules
+    are inlined there and taken out of the stylesheet, so dropping it would lose them)."""
+    out_style = _STYLE_ATTR.search(output_tag)
+    if out_style is None:
+        return source_tag
+    src_style = _STYLE_ATTR.search(source_tag)
+    if src_style is not None:
+        return source_tag[: src_style.start()] + out_style.group(0) + source_tag[src_style.end() :]
+    end = len(source_tag) - 1 - (source_tag.endswith("/>"))
+    return source_tag[:end].rstrip() + out_style.group(0) + source_tag[end:]
+
+
 def keep_document_frame(source: str, output: str) -> str:
     """The inliner's output with everything the source has before <html> and its <html> start tag.
 
     Both inliners rewrite them: the doctype becomes <!DOCTYPE html> (or is dropped), and a document
     without one gets one. What precedes <html> (doctype with its case and line breaks, comments,
     XML declaration) and the <html> element's attributes (xmlns:v, xmlns:o, lang, dir) are the
-    source's, byte for byte; a source without a doctype gets none.
+    source's, byte for byte, but for the style attribute, which is the inliner's; a source without
+    a doctype gets none.
     """
     src_prolog = _PROLOG.match(source)
     out_prolog = _PROLOG.match(output)
@@ -79,7 +96,7 @@ def keep_document_frame(source: str, output: str) -> str:
     src_tag = _HTML_TAG.match(source, src_end)
     out_tag = _HTML_TAG.match(output, out_end)
     if src_tag is not None and out_tag is not None:
-        rest = src_tag.group(0) + output[out_tag.end() :]
+        rest = _with_style(src_tag.group(0), out_tag.group(0)) + output[out_tag.end() :]
     return source[:src_end] + rest
 
 

@@ -179,6 +179,7 @@ class CompiledTemplate:
     # What the compiler noticed but did not refuse, for lint to report: (lint code, message, where),
     # e.g. text MJML drops (KM603).
     notes: tuple[tuple[str, str, Location], ...] = ()
+    unminified_bytes: int | None = None  # [build] minify: the body's UTF-8 size before minifying
 
     @property
     def body(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kmsg_authoring.errors import Location
+from kmsg_authoring.errors import Location, SampleError
 
 ERROR = "error"
 WARNING = "warning"
@@ -13,7 +13,7 @@ SEVERITIES: tuple[str, ...] = (ERROR, WARNING)
 
 # Rules without a check function: the build reports these findings itself (lint/rules/compile_error.py).
 COMPILE_ERROR = "KM001"  # the template does not compile
-SAMPLE_ERROR = "KM002"  # a preview sample does not fit the template
+SAMPLE_ERROR = SampleError.code  # a preview sample does not fit the template
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kmsg_authoring.source.config import CONFIG_FILE
+from kmsg_authoring.source.config import located
 from kmsg_authoring.errors import ConfigError, Location
 from kmsg_authoring.lint.context import did_you_mean
 from kmsg_authoring.lint.problem import ERROR, SEVERITIES
@@ -201,7 +201,7 @@ _defaults: dict[str, Any] = {}
 def resolve(project: Any, template: Any = None, meta: YamlDoc | None = None) -> dict[str, RuleSetting]:
     """The settings of every rule for one template: defaults, then kmsg.toml [lint], then template.yaml."""
     settings = defaults()
-    _apply(project, "[lint]", lambda *_: Location(CONFIG_FILE), settings, template=False)
+    _apply(project, "[lint]", lambda *keys: located(project, *keys), settings, template=False)
     if template is not None:
 
         def locate(*keys: str | int) -> Location:
@@ -220,5 +220,5 @@ def resolve_clients(project: Any, template: Any = None, meta: YamlDoc | None = N
         where = meta.locate("kmsg", "lint", "clients") if meta is not None else Location(TEMPLATE_FILE)
         return targets(template["clients"], "kmsg.lint.clients", where)
     if isinstance(project, Mapping) and "clients" in Table(SECTION, project):
-        return targets(project["clients"], "[lint] clients", Location(CONFIG_FILE))
+        return targets(project["clients"], "[lint] clients", located(project, "clients"))
     return DEFAULT_CLIENTS

@@ -116,6 +116,7 @@ def to_cache(c: CompiledTemplate) -> dict[str, Any]:
             "locale": c.locale,
             "translations": [t.to_json() for t in c.translations],
             "notes": [[code, message, n.path, n.line, n.col] for code, message, n in c.notes],
+            "unminified_bytes": c.unminified_bytes,
         },
     }
 
@@ -143,6 +144,7 @@ def from_cache(data: dict[str, Any]) -> CompiledTemplate:
         locale=c.get("locale"),
         translations=_translations(c.get("translations") or []),
         notes=tuple((n[0], n[1], Location(n[2], n[3], n[4])) for n in c.get("notes") or []),
+        unminified_bytes=c.get("unminified_bytes"),
     )
 
 

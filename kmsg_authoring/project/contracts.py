@@ -103,11 +103,12 @@ class DocumentCheck:
 def check_document(contract: TemplateContract, label: str, text: str) -> DocumentCheck:
     """Check a message/send request, or just its msgParams, given as JSON text, against a contract."""
     from kmsg_authoring.contract.schema import check_request, is_send_request
+    from kmsg_authoring.source.documents import parse_document
 
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return DocumentCheck(label, error=SourceError(f"not JSON: {exc.msg}", Location(label, exc.lineno, exc.colno)))
+        document = parse_document(text, label)
+    except SourceError as exc:
+        return DocumentCheck(label, error=exc)
     what = "message/send request" if is_send_request(document) else "msgParams"
     return DocumentCheck(label, what, list(check_request(contract.schema, document)))
 

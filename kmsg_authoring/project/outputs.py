@@ -7,7 +7,9 @@ build/ hash to what the last build of the same sources wrote (see `proven`).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,13 +57,23 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     return '{"templates": {\n' + ",\n".join(lines) + ("\n" if lines else "") + "}}\n"
 
 
-def read_manifest(config: Config) -> dict[str, Any]:
-    """The manifest of the last build ({} when absent or unreadable)."""
+def read_manifest(config: Config) -> tuple[dict[str, Any], dict[str, str]]:
+    """The manifest of the last build ({} when absent or unreadable), and each entry's text as written
+    (what `proven` hashes: re-encoding every entry would cost more than reading it)."""
     try:
-        manifest = json.loads((config.build_dir / MANIFEST).read_text(encoding="utf-8"))["templates"]
+        text = (config.build_dir / MANIFEST).read_text(encoding="utf-8")
+        manifest = json.loads(text)["templates"]
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
+        return {}, {}
+    if not isinstance(manifest, dict):
+        return {}, {}
+    written: dict[str, str] = {}
+    for line in text.splitlines()[1:-1]:
+        key, sep, entry = line.strip().removesuffix(",").partition(": ")
+        with contextlib.suppress(ValueError):
+            if sep and isinstance(name := json.loads(key), str):
+                written[name] = entry
+    return manifest, written
 
 
 @dataclass(frozen=True)
@@ -91,9 +103,10 @@ def outputs_of(c: CompiledTemplate, name: str, *, owns_contract: bool) -> Output
     return Outputs(name, files, manifest_entry(c))
 
 
-def proven(config: Config, manifest: Mapping[str, Any], recorded: Any, slug: str) -> str | None:
+def proven(config: Config, manifest: Mapping[str, str], recorded: Any, slug: str) -> str | None:
     """The name of a template's outputs when build/ holds exactly what its last build recorded (recorded:
-    the `Outputs.digest` the cache kept), else None: an absent, edited or other command's file is no proof."""
+    the `Outputs.digest` the cache kept; manifest: each manifest entry's text as written), else None: an
+    absent, edited or other command's file is no proof."""
     if not isinstance(recorded, dict):
         return None
     name, files, entry = recorded.get("name"), recorded.get("files"), recorded.get("manifest")
@@ -105,11 +118,13 @@ def proven(config: Config, manifest: Mapping[str, Any], recorded: Any, slug: str
         return None
     if not set(files) <= {f"{name}.json", f"{name}.html", contract_rel(slug)}:
         return None
-    if name not in manifest or sha(_entry_text(manifest[name]).encode("utf-8")) != entry:
+    if name not in manifest or sha(manifest[name].encode("utf-8")) != entry:
         return None
     for rel, digest in files.items():
+        path = config.build_dir / rel
         try:
-            if sha((config.build_dir / rel).read_bytes()) != digest:
+            # Only a regular file of build/ itself: a link or a device there proves nothing (and is not read).
+            if not stat.S_ISREG(path.lstat().st_mode) or sha(path.read_bytes()) != digest:
                 return None
         except OSError:
             return None

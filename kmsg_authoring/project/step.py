@@ -84,7 +84,8 @@ class Step:
         self._lint: Callable[[CompiledTemplate, Config], Iterable[Problem]] | None = None
         self._samples: Callable[[Config, CompiledTemplate], Sequence[KmsgError]] | None = None
         self.cache = Cache(config, settings_key(config)) if options.use_cache else None
-        self.manifest = read_manifest(config) if options.write else {}
+        # The last build's manifest, and each entry's text as written (for proving outputs current).
+        self.manifest, self.written = read_manifest(config) if options.write else ({}, {})
         self._env: CompileEnv | None = None
 
     # Fail closed: when the linter or the sample checks cannot run, nothing is built. They are loaded
@@ -135,7 +136,7 @@ def _variant(step: Step, key: str, slug: str, locale: str | None) -> VariantResu
     compiled = None
     if cache is not None and cache.unchanged(key, slug):
         if options.write and not options.load_unchanged and not options.lint_cached:
-            name = proven(config, step.manifest, cache.outputs(key), slug)
+            name = proven(config, step.written, cache.outputs(key), slug)
             if name is not None:
                 return VariantResult(key, slug, locale, proven_as=name)
         compiled = cache.load(key)

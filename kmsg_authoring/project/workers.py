@@ -46,8 +46,9 @@ def map_templates(
     cache = step.cache
     to_compile = sum(1 for slug in slugs if cache is None or not cache.unchanged(slug, slug))
     size = workers_for(to_compile, step.options.jobs)
+    context = _context() if size > 1 else None
     results: list[TemplateResult] = []
-    if size <= 1:
+    if context is None:
         for i, slug in enumerate(slugs):
             if progress:
                 progress(slug, i, len(slugs))
@@ -58,7 +59,7 @@ def map_templates(
 
     _register_reducers()
     with ProcessPoolExecutor(
-        max_workers=size, mp_context=_context(), initializer=_start_worker, initargs=(step.config, step.options)
+        max_workers=size, mp_context=context, initializer=_start_worker, initargs=(step.config, step.options)
     ) as pool:
         try:
             for i, result in enumerate(pool.map(_run, slugs, chunksize=CHUNK)):
@@ -82,18 +83,23 @@ def available_cores() -> int:
 
 
 def _context() -> Any:
-    """How workers start. fork is free, but forking a process that runs other threads (the preview
-    server's) can copy a lock held by one of them; forkserver starts workers from a clean process
-    that imported the compiler and the linter once."""
+    """How workers start, or None to build in this process.
+
+    fork is free and, from a process running no other thread, safe: the workers start with the
+    compiler and the linter already imported. Forking a process that runs other threads (the preview
+    server's) can copy a lock one of them holds, and spawn or forkserver run the program's main
+    module again in each worker, which a script calling the library may not guard: in those cases
+    the build stays in one process, unless START_METHOD names a method.
+    """
     import multiprocessing
 
     method = START_METHOD
     if method is None:
-        methods = multiprocessing.get_all_start_methods()
-        if "fork" in methods and sys.platform == "linux" and threading.active_count() == 1:
-            method = "fork"
-        else:
-            method = "forkserver" if "forkserver" in methods else "spawn"
+        if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
+            return None
+        if threading.active_count() != 1:
+            return None
+        method = "fork"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(list(WARM_MODULES))

@@ -8,6 +8,7 @@ them unchanged, an edit then `publish` is an ordinary update, and drift protecti
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from kmsg_authoring.publish.remote import (
 )
 from kmsg_authoring.publish.select import local_names
 from kmsg_authoring.source.project import BODY_FILE, BODY_MJML, TEMPLATE_FILE
+from kmsg_authoring.source.scaffold import MAX_SLUG_LENGTH
 
 if TYPE_CHECKING:
     from kmsg_authoring.api import MessagingClient
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
 _REMOTE_LINK = re.compile(r"<link\b[^>]*\bstylesheet\b[^>]*>", re.IGNORECASE)
 _COMPILE_SLUG = "remote"
+_SUFFIX_ROOM = 4  # room left in a shortened slug for the -2, -3... that keeps slugs apart
 
 
 class PullRefused(KmsgError):
@@ -43,9 +46,13 @@ class PullRefused(KmsgError):
 
 
 def slugify(name: str) -> str:
-    """A folder name for a template name: lowercase words joined by dashes."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug or "template"
+    """A folder name for a template name: lowercase words joined by dashes; a long one is cut to
+    MAX_SLUG_LENGTH and ends with a hash of the whole name, so two names cut alike stay apart."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "template"
+    if len(slug) <= MAX_SLUG_LENGTH:
+        return slug
+    mark = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{slug[: MAX_SLUG_LENGTH - len(mark) - 1 - _SUFFIX_ROOM].rstrip('-')}-{mark}"
 
 
 def template_yaml(remote: Mapping[str, Any], *, origin: str = "") -> str:
@@ -147,7 +154,7 @@ def pull(
         slug = local[name] if force and name in local else slugify(name)
         base, n = slug, 2
         while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
+            slug, n = f"{base[: MAX_SLUG_LENGTH - len(str(n)) - 1]}-{n}", n + 1
         taken.add(slug)
         folder = config.src_dir / slug
         if not force:

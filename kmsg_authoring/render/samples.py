@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kmsg_authoring.errors import Location, SourceError, UsageError, hide
+from kmsg_authoring.errors import Location, SampleError, SourceError, UsageError, hide
 from kmsg_authoring.model import (
     CURRENT_RECIPIENT,
     SEND_FIELDS,
@@ -191,7 +191,7 @@ def validate_sample(doc: YamlDoc, msg_params_map: Mapping[str, Any]) -> list[Sou
     if not found:
         found.extend(_check_users(doc, msg_params_map))
     found.sort(key=lambda f: (f[0].line, f[0].col))
-    return [SourceError(_redact(message, doc.data), loc) for loc, message in found]
+    return [SampleError(_redact(message, doc.data), loc) for loc, message in found]
 
 
 def _secrets(data: Any) -> list[str]:
@@ -261,13 +261,15 @@ def sample_names(config: Config, folder: str) -> list[str]:
     directory = config.root / folder / SAMPLES_DIR
     if not directory.is_dir():
         return []
-    names = sorted(p.name[: -len(SAMPLE_SUFFIX)] for p in directory.glob(f"*{SAMPLE_SUFFIX}") if p.is_file())
+    # Every entry counts, files or not: a FIFO or folder named like a sample is an error where it is
+    # read, never skipped silently.
+    names = sorted(p.name[: -len(SAMPLE_SUFFIX)] for p in directory.glob(f"*{SAMPLE_SUFFIX}"))
     return sorted(names, key=lambda n: (n != DEFAULT_SAMPLE, n))
 
 
 def parse_sample(text: str, rel: str, name: str, msg_params_map: Mapping[str, Any]) -> Sample:
-    """A sample from its YAML text; the first problem raises SourceError at its line."""
-    doc = load_yaml(text, rel)
+    """A sample from its YAML text; the first problem raises SampleError at its line."""
+    doc = _sample_yaml(text, rel)
     errors = validate_sample(doc, msg_params_map)
     if errors:
         raise errors[0]
@@ -293,7 +295,26 @@ def load_sample(config: Config, compiled: CompiledTemplate, name: str | None = N
         known = ", ".join(names) or f"none; run `kmsg-author samples init {compiled.slug}`"
         raise UsageError(f"template '{compiled.slug}' has no sample '{name}' (samples: {known})")
     rel = sample_rel(compiled.folder, name)
-    return parse_sample(read_text(config.root / rel, rel, root=config.root), rel, name, msg_map)
+    return parse_sample(_sample_text(config, rel), rel, name, msg_map)
+
+
+def _sample_text(config: Config, rel: str) -> str:
+    """A sample file's text; an unreadable one (a FIFO, a folder, bad UTF-8) is a SampleError at it."""
+    try:
+        return read_text(config.root / rel, rel, root=config.root)
+    except SampleError:
+        raise
+    except SourceError as exc:
+        raise SampleError(exc.message, exc.location) from None
+
+
+def _sample_yaml(text: str, rel: str) -> YamlDoc:
+    try:
+        return load_yaml(text, rel)
+    except SampleError:
+        raise
+    except SourceError as exc:
+        raise SampleError(exc.message, exc.location) from None
 
 
 def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) -> list[SourceError]:
@@ -305,8 +326,8 @@ def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) 
     for name in sample_names(config, folder):
         rel = sample_rel(folder, name)
         try:
-            doc = load_yaml(read_text(config.root / rel, rel, root=config.root), rel)
-        except SourceError as exc:
+            doc = _sample_yaml(_sample_text(config, rel), rel)
+        except SampleError as exc:
             errors.append(exc)
             continue
         errors.extend(validate_sample(doc, msg_map))
@@ -314,7 +335,7 @@ def check_sample_files(config: Config, folder: str, payload: Mapping[str, Any]) 
         if isinstance(locale, str) and locale not in config.locales:
             known = ", ".join(config.locales) or "none: add [i18n] locales to kmsg.toml"
             errors.append(
-                SourceError(f"locale '{locale}' is not one of [i18n] locales ({known})", doc.locate("locale"))
+                SampleError(f"locale '{locale}' is not one of [i18n] locales ({known})", doc.locate("locale"))
             )
     return errors
 

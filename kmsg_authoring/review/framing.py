@@ -61,14 +61,19 @@ SETTLE = (
 
 
 def framed(html: str, width: int) -> str:
-    """A host page with the email in an iframe of the snapshot width (srcdoc, so it can be measured)."""
+    """A host page with the email in an iframe of the snapshot width (srcdoc, so it can be measured).
+
+    The frame is sandboxed with only allow-same-origin (so it can be measured): the email can run no
+    script, submit no form, refresh nothing and navigate neither itself nor the page away.
+    """
     from html import escape
 
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         "<style>html,body{margin:0;padding:0;background:transparent}"
         f"iframe{{display:block;border:0;margin:0;padding:0;width:{width}px;height:{VIEWPORT_HEIGHT}px}}</style>"
-        f'</head><body><iframe id="{FRAME_ID}" scrolling="no" srcdoc="{escape(html, quote=True)}"></iframe>'
+        f'</head><body><iframe id="{FRAME_ID}" scrolling="no" sandbox="allow-same-origin" '
+        f'srcdoc="{escape(html, quote=True)}"></iframe>'
         "</body></html>"
     )
 
@@ -91,23 +96,27 @@ def framed_shot(
     height = VIEWPORT_HEIGHT
     for _ in range(6):
         settle()
-        full = min(int(script(_FRAME_HEIGHT)), MAX_HEIGHT)
+        # The window must hold the frame and the toolbar, and is itself at most MAX_HEIGHT tall
+        # (Firefox keeps a window within it): a taller email is cut a toolbar's height earlier.
+        full = min(int(script(_FRAME_HEIGHT)), MAX_HEIGHT - MAX_CHROME)
         if full == height:
             break
         height = full
         script(_FRAME_SIZE, height)
     # A screenshot covers what the window shows: the window is made taller than the frame (and
-    # checked, since a window manager-less X server may apply the size late).
-    for _ in range(10):
-        resize(window + extra_w, height + extra_h + 20)
+    # checked, since a window manager-less X server may apply the size late). The toolbar's height
+    # is kept between 0 and MAX_CHROME: measured before the window was mapped it can come out
+    # negative or as the whole shortfall, and a window asked for a negative or ever-growing height
+    # is refused ("Invalid height value"). Each try asks for a slightly different size, since a
+    # request for the size the window already has may never be answered.
+    extra_h = min(max(extra_h, 0), MAX_CHROME)
+    for attempt in range(10):
+        resize(window + max(extra_w, 0), height + extra_h + 20 + attempt)
         settle()
         inner = int(script("return window.innerHeight"))
         if inner >= height:
             break
-        # The toolbar was measured before the first size took effect; on a loaded machine the window
-        # may also not have taken the last size yet, so what is added stays within a toolbar's height
-        # (adding the whole shortfall each time grew the window past what WebKitGTK accepts).
-        extra_h = min(extra_h + height - inner, MAX_CHROME)
+        extra_h = min(max(extra_h + height - inner, 0), MAX_CHROME)
         time.sleep(0.1)
     else:
         raise KmsgError(f"{shot.key}: {engine} would not make its window {height} px tall")

@@ -60,6 +60,7 @@ class LinkCheck:
     kind: str = "link"  # link or image
     bytes: int | None = None  # an image's size (Content-Length, or what was read)
     pixels: tuple[int, int] | None = None  # an image's width and height, from its first bytes
+    shown_width: float | None = None  # the width an image is displayed at (its width attribute or CSS), in px
 
     @property
     def broken(self) -> bool:
@@ -117,6 +118,7 @@ def collect_urls(config: Config, slugs: Sequence[str] | None, result: LinksResul
     """Every http(s) URL of the rendered emails of the templates, with where it was written."""
     from kmsg_authoring.compile.extract import parse_html
     from kmsg_authoring.lint.rules.html import URL_ATTRS
+    from kmsg_authoring.lint.rules.images import displayed_width
     from kmsg_authoring.review.recipients import element_location, recipient_messages
 
     found: dict[str, LinkCheck] = {}
@@ -131,6 +133,8 @@ def collect_urls(config: Config, slugs: Sequence[str] | None, result: LinksResul
                 if not url.lower().startswith(("http://", "https://")):
                     continue
                 check = found.setdefault(url, LinkCheck(url, kind="image" if tag == "img" else "link"))
+                if tag == "img" and check.shown_width is None:
+                    check.shown_width = displayed_width(el)
                 entry = (element_location(shown, el), f"{shown.slug}/{sample}/{rendering.user_id}")
                 if entry not in check.where:
                     check.where.append(entry)
@@ -325,6 +329,18 @@ def format_text(result: LinksResult) -> str:
         heavy = result.max_image_kb
         if c.kind == "image" and c.bytes is not None and heavy is not None and c.bytes > heavy * 1024:
             found.append(("heavy", f"weighs {c.bytes / 1024:.0f} KB (> {heavy:g} KB [deliverability] max_image_kb)"))
+        if c.pixels and c.shown_width:
+            from kmsg_authoring.lint.rules.images import RETINA_MAX, RETINA_MIN
+
+            ratio = c.pixels[0] / c.shown_width
+            if not RETINA_MIN <= ratio <= RETINA_MAX:
+                found.append(
+                    (
+                        "resolution",
+                        f"is {c.pixels[0]} px wide, shown at {c.shown_width:g} px ({ratio:.1f}x; "
+                        f"{RETINA_MIN:g}x to {RETINA_MAX:g}x is right for high-density screens)",
+                    )
+                )
         if c.redirects and not c.broken:
             found.append(("redirect", f"redirects to {c.final_url} (HTTP {c.status})"))
         more = f" (and {len(c.where) - 1} more)" if len(c.where) > 1 else ""

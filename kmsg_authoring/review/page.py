@@ -37,6 +37,8 @@ _STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _HTML = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 _DOCTYPE = re.compile(r"\A\s*<!doctype[^>]*>", re.IGNORECASE)
+_META = re.compile(r"""<meta\b(?:"[^"]*"|'[^']*'|[^'">])*>""", re.IGNORECASE)
+_HTTP_EQUIV = re.compile(r"""\shttp-equiv\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 
 
 def declared_size(tag: str) -> tuple[int | None, int | None]:
@@ -94,6 +96,23 @@ def inject_head(html: str, markup: str) -> str:
     return "<head>" + markup + "</head>" + html
 
 
+def without_refresh(html: str) -> str:
+    """The email without its `<meta http-equiv="refresh">` elements (however the attribute is spelled).
+
+    A snapshot is of the email: a refresh would take the engine to another page, or reload it while
+    it is being captured, and a Content-Security-Policy does not stop it.
+    """
+    from html import unescape
+
+    def drop(m: re.Match[str]) -> str:
+        equiv = _HTTP_EQUIV.search(m.group(0))
+        value = next((g for g in equiv.groups() if g is not None), "") if equiv else ""
+        return "" if unescape(value).strip().lower() == "refresh" else m.group(0)
+
+    return _META.sub(drop, html)
+
+
 def offline_page(html: str) -> str:
-    """The email as an engine loads it: network blocked, remote images as boxes, animations frozen."""
-    return inject_head(placeholder_images(html), CSP_META + FREEZE_STYLE)
+    """The email as an engine loads it: network blocked, remote images as boxes, animations frozen,
+    no refresh."""
+    return inject_head(placeholder_images(without_refresh(html)), CSP_META + FREEZE_STYLE)

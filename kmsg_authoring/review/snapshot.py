@@ -24,7 +24,6 @@ from kmsg_authoring.review.browser import ALL_ENGINES, CHROMIUM, OUTLOOK_APPROX,
 from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
-from kmsg_authoring.model import CONFIG_FILE
 from kmsg_authoring.source.config_schema import Key, Section
 from kmsg_authoring.source.project import digest
 
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped when the way pages are prepared or captured changes: older images are then rendered again.
-RENDER_FORMAT = 2
+RENDER_FORMAT = 3
 DEFAULT_WIDTHS: tuple[int, ...] = (600, 375)
 DEFAULT_ENGINES: tuple[str, ...] = (CHROMIUM,)
 MIN_WIDTH, MAX_WIDTH = 200, 2000
@@ -67,9 +66,10 @@ class SnapshotSettings:
 
 def snapshot_settings(config: Config) -> SnapshotSettings:
     """The validated [snapshot] table of kmsg.toml (defaults for what it leaves out)."""
-    raw: Mapping[str, Any] = getattr(config, "snapshot", None) or {}
-    where = Location(CONFIG_FILE)
-    raw = SECTION.read(raw, "[snapshot]", lambda *_: where)
+    written: Mapping[str, Any] = getattr(config, "snapshot", None) or {}
+    from kmsg_authoring.source.config import located
+
+    raw = SECTION.read(written, "[snapshot]", lambda key: located(written, key))
     widths = raw.value("widths")
     if (
         not isinstance(widths, list)
@@ -78,17 +78,17 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
     ):
         raise ConfigError(
             f"[snapshot] widths must be a list of pixel widths from {MIN_WIDTH} to {MAX_WIDTH}, such as [600, 375]",
-            where,
+            located(written, "widths"),
         )
     engines = raw.value("engines")
     if not isinstance(engines, list) or not engines or not all(e in ALL_ENGINES for e in engines):
-        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", where)
+        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", located(written, "engines"))
     schemes = raw.value("schemes")
     if not isinstance(schemes, list) or not schemes or not all(s in SCHEMES for s in schemes):
-        raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", where)
+        raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", located(written, "schemes"))
     out = raw.value("out")
     if out is not None and (not isinstance(out, str) or not out):
-        raise ConfigError("[snapshot] out must be a folder name", where)
+        raise ConfigError("[snapshot] out must be a folder name", located(written, "out"))
     return SnapshotSettings(
         tuple(dict.fromkeys(widths)), tuple(dict.fromkeys(engines)), tuple(dict.fromkeys(schemes)), out
     )

@@ -105,8 +105,15 @@ class Thumbnails:
             self._queue.put(wanted)
 
     def stop(self) -> None:
-        """Stop the worker and its browser."""
+        """Stop the worker and its browser; snapshots asked for and not yet begun are dropped, so
+        stopping waits for the one being taken at most."""
         if self._thread is not None:
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                self._queue.task_done()
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None

@@ -11,7 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 from kmsg_authoring.errors import ConfigError, Location
-from kmsg_authoring.source.config_schema import Key, Section, Table, toml_location, unknown_section
+from kmsg_authoring.source.config_schema import Key, Section, Table, TomlTable, toml_location, unknown_section
+from kmsg_authoring.source.config_schema import located as located
 from kmsg_authoring.model import CONFIG_FILE as CONFIG_FILE
 from kmsg_authoring.model import REGIONS, region_url
 
@@ -45,6 +46,7 @@ BUILD = Section(
             "Declarations in @media/@supports that won before inlining are made !important so they still win.",
             True,
         ),
+        Key("minify", "boolean", "The inlined HTML is minified (what renders is unchanged).", False),
         Key("render_time_limit", "number", "Seconds one template's render may take.", RENDER_TIME_LIMIT),
         Key("render_size_limit_mb", "number", "Megabytes one template's render may write.", RENDER_SIZE_LIMIT_MB),
         Key("mjml", "table", "Options for bodies written in MJML: see [build.mjml].", default_text="MJML's defaults"),
@@ -83,12 +85,7 @@ MJML = Section(
             default_text="MJML's default fonts",
             example={"Lato": "https://fonts.googleapis.com/css?family=Lato"},
         ),
-        Key(
-            "social_icon_origin",
-            "string",
-            "The http(s) URL mj-social-element icons are loaded from.",
-            default_text="MJML's own",
-        ),
+        Key("social_icon_origin", "string", "The URL mj-social-element icons load from.", default_text="MJML's"),
     ),
 )
 
@@ -168,6 +165,7 @@ class Config:
     default_locale: str = ""
     suffix_default_locale: bool = False
     deliverability: Deliverability = field(default_factory=Deliverability)
+    minify: bool = False  # [build] minify: the compiled body minified (compile/minify.py)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -216,10 +214,7 @@ ENVIRONMENT = Section(
     (
         Key("region", "string", "The Kaltura region whose Messaging API is used.", "nvp1", REGIONS),
         Key(
-            "url",
-            "string",
-            "The Messaging API's http(s) URL, instead of a region (the local sandbox, for one).",
-            default_text="the region's URL",
+            "url", "string", "The API's http(s) URL instead of a region's (the sandbox's).", default_text="the region's"
         ),
         Key(
             "app_guid",
@@ -229,12 +224,7 @@ ENVIRONMENT = Section(
             example="...",
         ),
         Key("ks_env", "string", "The environment variable that holds an admin KS.", "KALTURA_KS"),
-        Key(
-            "allow_insecure",
-            "boolean",
-            "Allow plain http:// to a host that is not loopback (the KS then travels in clear text).",
-            False,
-        ),
+        Key("allow_insecure", "boolean", "Allow plain http:// to a host not loopback (the KS in clear text).", False),
     ),
 )
 
@@ -410,7 +400,9 @@ def load_config(root: Path | None = None) -> Config:
         )
     preserve_cascade = build.value("preserve_cascade")
     if not isinstance(preserve_cascade, bool):
-        raise ConfigError("[build] preserve_cascade must be true or false", Location(CONFIG_FILE))
+        raise ConfigError(
+            "[build] preserve_cascade must be true or false", toml_location(text, "build", "preserve_cascade")
+        )
     src = build.value("src")
     out = build.value("out")
     for key, value in (("src", src), ("out", out)):
@@ -421,6 +413,9 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(
                 f"[build] {key} must be a folder inside the project, not '{value}'", toml_location(text, "build", key)
             )
+    minify = build.value("minify")
+    if not isinstance(minify, bool):
+        raise ConfigError("[build] minify must be true or false", toml_location(text, "build", "minify"))
     time_limit = _positive(build, "render_time_limit", text)
     size_limit = _positive(build, "render_size_limit_mb", text)
     envs = {name: _environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
@@ -435,12 +430,13 @@ def load_config(root: Path | None = None) -> Config:
         render_time_limit=float(time_limit),
         render_size_limit=int(size_limit * 1024 * 1024),
         brand=MappingProxyType(_table(data, "brand", text)),
-        lint=MappingProxyType(_table(data, "lint", text)),
+        lint=TomlTable(_table(data, "lint", text), text, "lint"),
         environments=MappingProxyType(envs),
-        snapshot=MappingProxyType(_table(data, "snapshot", text)),
+        snapshot=TomlTable(_table(data, "snapshot", text), text, "snapshot"),
         mjml=_mjml(build, text),
         locales=locales,
         default_locale=default_locale,
         suffix_default_locale=suffix_default_locale,
         deliverability=_deliverability(data, text),
+        minify=minify,
     )

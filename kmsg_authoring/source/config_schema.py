@@ -65,6 +65,37 @@ def unknown_section(data: Mapping[str, Any], known: tuple[str, ...], text: str) 
     raise ConfigError(f"unknown section [{key}]{hint}", toml_location(text, key))
 
 
+class TomlTable(Mapping[str, Any]):
+    """A read-only table of kmsg.toml that knows where its keys are written (for the modules that
+    validate [lint] and [snapshot] themselves)."""
+
+    def __init__(self, data: Mapping[str, Any], text: str, *path: str) -> None:
+        self._data = dict(data)
+        self._text = text
+        self._path = path
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"TomlTable({self._data!r})"
+
+    def locate(self, *keys: str | int) -> Location:
+        """Where a key (or an item of one) of this table is written in kmsg.toml."""
+        return toml_location(self._text, *self._path, *(str(k) for k in keys if isinstance(k, str)))
+
+
+def located(table: Any, *keys: str | int) -> Location:
+    """Where a key of a kmsg.toml table is written (the file alone for a table read elsewhere)."""
+    return table.locate(*keys) if isinstance(table, TomlTable) else Location(CONFIG_FILE)
+
+
 class UndescribedKey(Exception):
     """Code asked a section for a key its declaration does not describe: describe it in the section."""
 

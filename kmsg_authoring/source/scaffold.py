@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from kmsg_authoring.source.files import write_atomic
 from kmsg_authoring.model import SANDBOX_URL, TEMPLATE_FILE
 
 SLUG_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")
+# A slug names a folder and build outputs (<slug>.<locale>.json, <slug>.schema.json, snapshots):
+# short enough for every file system's name limit with those suffixes.
+MAX_SLUG_LENGTH = 64
+# The longest file name most file systems take (ext4, APFS, NTFS: 255).
+MAX_NAME_BYTES = 255
 LAYOUT = "_layouts/base.html"
 MJML_LAYOUT = "_layouts/base.mjml"
 # The bulletproof building blocks (button, background, columns, calendar links) shipped in
@@ -124,6 +130,8 @@ def new_template(config: Config, slug: str, *, mjml: bool = False) -> list[str]:
 
     With mjml, the body is body.mjml on an MJML layout (_layouts/base.mjml).
     """
+    if len(slug) > MAX_SLUG_LENGTH:
+        raise UsageError(f"'{slug[:20]}...' is too long for a slug ({len(slug)} > {MAX_SLUG_LENGTH} characters)")
     if not SLUG_RE.match(slug):
         raise UsageError(f"'{slug}' is not a valid slug: use lowercase letters, digits and '-'")
     folder = config.src_dir / slug
@@ -218,6 +226,12 @@ def init_project(root: Path) -> list[str]:
         ".gitignore": _GITIGNORE,
         ".pre-commit-config.yaml": _PRE_COMMIT,
     }
+    too_long = [part for part in root.parts if len(os.fsencode(part)) > MAX_NAME_BYTES]
+    if too_long:
+        raise UsageError(
+            f"folder name '{too_long[0][:20]}...' is too long ({len(os.fsencode(too_long[0]))} > "
+            f"{MAX_NAME_BYTES} bytes, the file system's limit); choose a shorter name"
+        )
     taken = [
         name for name in [*files, f"templates_src/{LAYOUT}", f"templates_src/{EXAMPLE_SLUG}"] if (root / name).exists()
     ]

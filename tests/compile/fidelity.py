@@ -1,67 +1,99 @@
-"""Render an HTML file in headless Chromium the same way every time, and compare two renders pixel by pixel.
+"""Render an email as written and as compiled in the snapshot engines, and compare the two pixel by pixel.
 
-Determinism, as Playwright's screenshot options allow: a fixed viewport, device scale 1, animations
-disabled, the caret hidden, and every request other than the page itself aborted (images, fonts and
-stylesheets behave the same, failed, on both sides of a comparison).
+The engines are the `snapshot` command's (kmsg_authoring.review): Chromium through Playwright,
+WebKitGTK through its WebDriver, Firefox ESR through Marionette, each started once for a whole run,
+with a fixed viewport width, device scale 1 and the colour scheme emulated. Both sides get the same
+offline page: a Content-Security-Policy that blocks every request (remote images are broken on both
+sides alike) and animations frozen. Images are not swapped for placeholder boxes, since a box's size
+is read from the tag, and inlining moves a width from a stylesheet onto the tag.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from tests.browser import ARGS, CHROMIUM
+from kmsg_authoring.review.browser import ENGINES, Shot
+from kmsg_authoring.review.page import CSP_META, FREEZE_STYLE, inject_head
+from kmsg_authoring.review.schemes import SCHEMES, scheme_html
 
 WIDTHS = (600, 375)
-HEIGHT = 800
+SIDES = ("source", "compiled")
 
 
-class Renderer:
-    """One browser page per viewport width, reused for every file."""
+@dataclass(frozen=True)
+class Pair:
+    """An email as written (before inlining) and as compiled (the payload's body)."""
 
-    def __init__(self, browser: Any) -> None:
-        self.pages: dict[int, Any] = {}
-        for width in WIDTHS:
-            context = browser.new_context(
-                viewport={"width": width, "height": HEIGHT},
-                device_scale_factor=1,
-                java_script_enabled=False,
-                reduced_motion="reduce",
-            )
-            page = context.new_page()
-            page.route("**/*", _only_the_page)
-            self.pages[width] = page
-
-    def screenshot(self, path: Path, width: int) -> bytes:
-        """A full-page PNG of a local HTML file at a viewport width."""
-        page = self.pages[width]
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        return bytes(page.screenshot(full_page=True, animations="disabled", caret="hide", type="png"))
+    source: str
+    compiled: str
 
 
-def _only_the_page(route: Any) -> None:
-    """The document itself loads; every other request (images, fonts, stylesheets) is aborted."""
-    request = route.request
-    if request.is_navigation_request() and request.url.startswith("file://"):
-        route.continue_()
-    else:
-        route.abort()
+def offline(html: str) -> str:
+    """The page an engine loads: nothing fetched, nothing animated."""
+    return inject_head(html, CSP_META + FREEZE_STYLE)
 
 
-@contextmanager
-def chromium() -> Iterator[Renderer]:
-    """Debian's Chromium through Playwright, ready to render."""
-    from playwright.sync_api import sync_playwright
+def render(
+    pages: Mapping[str, Mapping[str, str]],
+    widths: Sequence[int] = WIDTHS,
+    schemes: Sequence[str] = SCHEMES,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[tuple[str, int, str], bytes]]:
+    """engine -> {page key: HTML} rendered at every width and scheme: engine -> (key, width, scheme) -> PNG.
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield Renderer(browser)
-        finally:
-            browser.close()
+    Every engine is started once for the whole run and renders all its pages (the engines run side
+    by side); each page is loaded once per scheme and measured at every width, as `snapshot` does.
+    """
+    from kmsg_authoring.review.engines import Engines
+
+    shots: dict[str, list[Shot]] = {}
+    index: dict[str, tuple[str, int, str]] = {}
+    for engine, by_key in pages.items():
+        for key, html in by_key.items():
+            page = offline(html)
+            for scheme in schemes:
+                for width in widths:
+                    name = f"{key}|{width}|{scheme}"
+                    index[name] = (key, width, scheme)
+                    shots.setdefault(engine, []).append(Shot(name, scheme_html(page, scheme), width, scheme))
+    with Engines(tuple(shots)) as running:
+        running.check()
+        images = running.shoot(shots, progress)
+    return {engine: {index[name]: png for name, png in got.items()} for engine, got in images.items()}
+
+
+def compare(
+    images: Mapping[tuple[str, int, str], bytes],
+    pairs: Iterable[tuple[str, str, str]],
+    widths: Sequence[int] = WIDTHS,
+    schemes: Sequence[str] = SCHEMES,
+) -> dict[str, list[str]]:
+    """(slug, source key, compiled key) -> slug: what differs (`375px dark: ...`); identical emails are absent."""
+    out: dict[str, list[str]] = {}
+    for slug, source, compiled in pairs:
+        for scheme in schemes:
+            for width in widths:
+                found = pixel_difference(images[source, width, scheme], images[compiled, width, scheme])
+                if found:
+                    out.setdefault(slug, []).append(f"{width}px {scheme}: {found}")
+    return out
+
+
+def differences(
+    pairs: Mapping[str, Pair],
+    engines: Iterable[str] = ENGINES,
+    widths: Sequence[int] = WIDTHS,
+    schemes: Sequence[str] = SCHEMES,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, list[str]]]:
+    """engine -> slug -> what differs between the email as written and as compiled."""
+    pages = {f"{slug}|{side}": getattr(pair, side) for slug, pair in pairs.items() for side in SIDES}
+    names = tuple(engines)
+    images = render({name: pages for name in names}, widths, schemes, progress)
+    keys = [(slug, f"{slug}|source", f"{slug}|compiled") for slug in pairs]
+    return {name: compare(images[name], keys, widths, schemes) for name in names}
 
 
 def pixel_difference(a: bytes, b: bytes) -> str | None:
@@ -74,10 +106,13 @@ def pixel_difference(a: bytes, b: bytes) -> str | None:
     img_b = Image.open(io.BytesIO(b)).convert("RGBA")
     if img_a.size != img_b.size:
         return f"size {img_a.size[0]}x{img_a.size[1]} against {img_b.size[0]}x{img_b.size[1]}"
-    diff = ImageChops.difference(img_a, img_b)
-    if diff.getbbox() is None:
-        return None
-    red, green, blue, alpha = diff.split()
+    red, green, blue, alpha = ImageChops.difference(img_a, img_b).split()
+    # The largest difference of any channel, per pixel; an RGBA image's own getbbox() looks at its
+    # alpha alone, which is the same for two opaque screenshots however different they are.
     largest = ImageChops.lighter(ImageChops.lighter(red, green), ImageChops.lighter(blue, alpha))
+    box = largest.getbbox()
+    if box is None:
+        return None
     changed = sum(largest.point(lambda v: 255 if v else 0).histogram()[255:])
-    return f"{changed} pixels differ in {diff.getbbox()}"
+    share = 100 * changed / (img_a.size[0] * img_a.size[1])
+    return f"{changed} pixels ({share:.1f}%) differ in {box}"

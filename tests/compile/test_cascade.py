@@ -137,3 +137,19 @@ def test_a_token_in_a_media_rule_is_text_not_a_block() -> None:
 def test_a_conflict_is_a_change_of_value(css: str, conflicts: int) -> None:
     html = f'<html><head><style>{css}</style></head><body><p class="c">t</p></body></html>'
     assert len(analyse(html).conflicts) == conflicts
+
+
+def test_pixel_difference_sees_a_change_of_colour_in_opaque_screenshots() -> None:
+    import io
+
+    from PIL import Image
+
+    from tests.compile.fidelity import pixel_difference
+
+    def png(colour: str) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (10, 10), colour).save(out, format="PNG")
+        return out.getvalue()
+
+    assert pixel_difference(png("red"), png("red")) is None
+    assert pixel_difference(png("red"), png("blue")) == "100 pixels (100.0%) differ in (0, 0, 10, 10)"

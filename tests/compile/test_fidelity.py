@@ -1,104 +1,140 @@
-"""Render fidelity: compiling never changes how an email looks.
+"""Render fidelity: compiling never changes how an email looks, in any of the three snapshot engines.
 
-Every file of ../shared/corpus is built with the default settings (see tests/corpus_project.py) and
-rendered in Debian's Chromium at 600 and 375 px, the body as written against the compiled body,
-both from file:// URLs with every other request aborted. The screenshots must be pixel-identical,
-or the template must carry an inlining-conflict finding (KM601): a media rule that inlining
-silences, which the designer is told about. premailer runs the same test with its exceptions
-listed below (and in docs/building.md).
+Every file of ../shared/corpus is built with the default settings (see tests/corpus_project.py),
+and so is the example project (templates_src/, each locale). The body as written and the compiled
+body are rendered in Chromium, WebKit and Firefox (the `snapshot` engines, each started once for the
+module) at 600 and 375 px, light and dark, and compared pixel by pixel. Each email must be
+identical in every shot, or carry an inlining-conflict finding (KM601) that says why the build
+could not keep the source's cascade. premailer's build is compared the same way in Chromium, and
+so is a build with cascade preservation turned off, which must break fidelity.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kmsg_authoring.project.build import BuildReport, build_project
-from kmsg_authoring.source.config import load_config
-from tests.compile.fidelity import CHROMIUM, WIDTHS, Renderer, chromium, pixel_difference
-from tests.conftest import CORPUS, corpus_files, requires_corpus
-from tests.corpus_project import make_corpus_project, slug_for
+from kmsg_authoring.compile.cascade import OFF
+from kmsg_authoring.errors import ConfigError
+from kmsg_authoring.review.browser import CHROMIUM, ENGINES, FIREFOX, WEBKIT
+from tests.compile.fidelity import Pair, compare, render
+from tests.compile.fidelity_sets import PROBE, corpus_pairs, example_pairs, probe_pairs
+from tests.conftest import requires_corpus
 
-# CI installs Chromium and sets KMSG_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.
-pytestmark = [
-    requires_corpus,
-    pytest.mark.corpus,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("KMSG_REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed at /usr/bin/chromium",
-    ),
-]
-FILES = corpus_files()
-INLINING_CONFLICT = "KM601"
-# premailer's render differences on the corpus that no finding explains: corpus file -> reason.
-# The "CSS inliners" section of docs/building.md lists the same files.
+pytestmark = [requires_corpus, pytest.mark.corpus, pytest.mark.browser]
+# Render differences no finding explains, by engine: slug -> reason. docs/fidelity.md lists the same.
+EXCEPTIONS: dict[str, dict[str, str]] = {CHROMIUM: {}, WEBKIT: {}, FIREFOX: {}}
+# premailer's render differences in Chromium that no finding explains: slug -> reason.
 PREMAILER_EXCEPTIONS: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Iterator[Renderer]:
-    with chromium() as r:  # one browser, one page per width, for the whole module
-        yield r
+@dataclass
+class Fidelity:
+    """What differs, by engine and build, and the KM601 findings of each build."""
+
+    differs: dict[tuple[str, str], dict[str, list[str]]]  # (engine, build) -> slug -> what differs
+    findings: dict[str, dict[str, list[str]]]  # build -> slug -> KM601 messages
+    emails: dict[str, int]  # build -> how many emails were compared
+
+    def report(self) -> str:
+        """Per engine and build: how many emails are identical, and each that differs, with its findings."""
+        lines = []
+        for (engine, build), differs in sorted(self.differs.items()):
+            lines.append(f"{engine} {build}: {self.emails[build] - len(differs)} of {self.emails[build]} identical")
+            for slug, found in sorted(differs.items()):
+                lines.append(f"  {slug}: {'; '.join(found)}")
+                lines += [f"    {m}" for m in self.findings[build].get(slug, [])]
+        return "\n".join(lines) + "\n"
+
+
+def _engines_present() -> None:
+    from kmsg_authoring.review.engines import Engines
+
+    try:
+        Engines(ENGINES).check()
+    except ConfigError as exc:
+        if os.environ.get("KMSG_REQUIRE_BROWSER"):
+            raise
+        pytest.skip(f"a snapshot engine is not installed: {exc}")
 
 
 @pytest.fixture(scope="module")
-def originals(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], bytes]:
-    """Screenshots of every body as written, by (slug, width); shared by both engines."""
-    root = tmp_path_factory.mktemp("originals")
-    slugs = make_corpus_project(root, FILES, CORPUS)
-    return {
-        (slug, width): renderer.screenshot(root / "templates_src" / slug / "body.html", width)
-        for slug in slugs
-        for width in WIDTHS
+def fidelity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fidelity]:
+    """Build every variant first, then render all of them with one browser per engine."""
+    _engines_present()
+    root = tmp_path_factory.mktemp("fidelity")
+    builds: dict[str, dict[str, Pair]] = {}
+    findings: dict[str, dict[str, list[str]]] = {}
+    builds["css-inline"], findings["css-inline"] = corpus_pairs(root / "css-inline")
+    examples, example_findings = example_pairs(root / "examples")
+    builds["css-inline"].update(examples)
+    findings["css-inline"].update(example_findings)
+    builds["premailer"], findings["premailer"] = corpus_pairs(root / "premailer", "premailer")
+    off, findings["off"] = corpus_pairs(root / "off", preserve_cascade=False)
+    # An email whose look depends on keeping the cascade, on and off.
+    for build, preserve in (("css-inline", True), ("off", False)):
+        probe, probe_findings = probe_pairs(root / f"probe-{build}", preserve_cascade=preserve)
+        (builds["css-inline"] if preserve else off).update(probe)
+        findings[build].update(probe_findings)
+    # Only what turning preservation off changes needs rendering again.
+    builds["off"] = {slug: pair for slug, pair in off.items() if pair.compiled != builds["css-inline"][slug].compiled}
+    sources = {f"{slug}|source": pair.source for slug, pair in builds["css-inline"].items()}
+    pages: dict[str, dict[str, str]] = {engine: dict(sources) for engine in ENGINES}
+    for build, pairs in builds.items():
+        for engine in _engines(build):
+            pages[engine].update({f"{slug}|{build}": pair.compiled for slug, pair in pairs.items()})
+    images = render(pages)
+    differs = {
+        (engine, build): compare(images[engine], [(slug, f"{slug}|source", f"{slug}|{build}") for slug in pairs])
+        for build, pairs in builds.items()
+        for engine in _engines(build)
     }
+    result = Fidelity(differs, findings, {build: len(pairs) for build, pairs in builds.items()})
+    if os.environ.get("KMSG_FIDELITY_REPORT"):  # the figures of docs/fidelity.md
+        Path(os.environ["KMSG_FIDELITY_REPORT"]).write_text(result.report(), encoding="utf-8")
+    yield result
 
 
-def _differences(
-    engine: str, renderer: Renderer, originals: dict[tuple[str, int], bytes], root: Path
-) -> tuple[BuildReport, dict[str, list[str]]]:
-    """Build the corpus with an engine (default settings otherwise); what differs, by slug."""
-    make_corpus_project(root, FILES, CORPUS, engine)
-    report = build_project(load_config(root))  # as `kmsg-author build` runs: lint on, outputs written
-    assert not report.failures, {slug: [str(e) for e in errors] for slug, errors in report.failures.items()}
-    differs: dict[str, list[str]] = {}
-    for path in FILES:
-        slug = slug_for(path, CORPUS)
-        for width in WIDTHS:
-            found = pixel_difference(
-                originals[slug, width], renderer.screenshot(root / "build" / f"{slug}.html", width)
-            )
-            if found:
-                differs.setdefault(slug, []).append(f"{width}px: {found}")
-    return report, differs
+def _engines(build: str) -> tuple[str, ...]:
+    """premailer's build is compared in Chromium; the others (the off build is a few emails) in all three."""
+    return (CHROMIUM,) if build == "premailer" else ENGINES
 
 
-def _unexplained(report: BuildReport, differs: dict[str, list[str]]) -> dict[str, list[str]]:
+def _unexplained(differs: dict[str, list[str]], findings: dict[str, list[str]]) -> dict[str, list[str]]:
+    """What differs without a KM601 finding saying why the cascade could not be kept."""
     return {
         slug: found
         for slug, found in differs.items()
-        if not any(p.code == INLINING_CONFLICT for p in report.problems.get(slug, []))
+        if not any(OFF not in message for message in findings.get(slug, []))
     }
 
 
-def test_css_inline_never_changes_how_an_email_looks(
-    renderer: Renderer, originals: dict[tuple[str, int], bytes], tmp_path: Path
-) -> None:
-    report, differs = _differences("css-inline", renderer, originals, tmp_path)
-    assert len(report.compiled) == len(FILES)
-    assert not _unexplained(report, differs)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_compiled_emails_look_as_written_or_say_why(fidelity: Fidelity, engine: str) -> None:
+    assert fidelity.emails["css-inline"] >= 64
+    differs = fidelity.differs[engine, "css-inline"]
+    listed = EXCEPTIONS[engine]
+    unexplained = _unexplained(differs, fidelity.findings["css-inline"])
+    assert not {s: f for s, f in unexplained.items() if s not in listed}
+    # The list stays true: an exception that no longer differs is taken off it (and off docs/fidelity.md).
+    assert set(listed) <= set(differs), set(listed) - set(differs)
 
 
-def test_premailer_changes_only_its_listed_exceptions(
-    renderer: Renderer, originals: dict[tuple[str, int], bytes], tmp_path: Path
-) -> None:
-    report, differs = _differences("premailer", renderer, originals, tmp_path)
-    assert len(report.compiled) == len(FILES)
-    listed = {slug_for(CORPUS / rel, CORPUS) for rel in PREMAILER_EXCEPTIONS}
-    unexplained = _unexplained(report, differs)
-    assert set(unexplained) <= listed, {s: f for s, f in unexplained.items() if s not in listed}
-    # The list stays true: an exception that no longer differs is taken off it (and off docs/building.md).
-    assert listed <= set(differs), listed - set(differs)
+def test_premailer_changes_only_its_listed_exceptions(fidelity: Fidelity) -> None:
+    differs = fidelity.differs[CHROMIUM, "premailer"]
+    unexplained = _unexplained(differs, fidelity.findings["premailer"])
+    assert set(unexplained) <= set(PREMAILER_EXCEPTIONS), unexplained
+    assert set(PREMAILER_EXCEPTIONS) <= set(differs), set(PREMAILER_EXCEPTIONS) - set(differs)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_without_cascade_preservation_compiled_emails_change(fidelity: Fidelity, engine: str) -> None:
+    # The same emails built with `preserve_cascade = false`: media rules the inliner silences change
+    # what phones and dark mode show, which only the "turned off" finding mentions.
+    differs = fidelity.differs[engine, "off"]
+    assert PROBE in _unexplained(differs, fidelity.findings["off"])
+    assert all(any(OFF in m for m in fidelity.findings["off"].get(slug, [])) for slug in differs), differs

@@ -214,7 +214,9 @@ def test_an_inliner_that_loses_or_makes_up_a_token_fails_the_build_naming_it(
     make_project: Project, monkeypatch: pytest.MonkeyPatch, case: str, jinja: bool
 ) -> None:
     change, message = STAND_INS[case]
-    monkeypatch.setattr(compile_module, "inline_css", lambda html, engine: change(inline_css(html, engine)))
+    monkeypatch.setattr(
+        compile_module, "inline_css", lambda html, engine, *rest: change(inline_css(html, engine, *rest))
+    )
     yaml = TOKENS_YAML + ("" if jinja else "kmsg: {jinja: false}\n")
     root = _project(make_project, "<html><body>\n<p>See you at {eventName}</p>\n</body></html>", yaml=yaml)
     with pytest.raises(BuildError, match=message) as info:
@@ -236,7 +238,9 @@ def test_a_token_produced_by_a_jinja_expression_is_shielded_once_where_the_expre
     (ref,) = [t for t in compiled.tokens if t.name == "eventName"]
     assert (ref.location.path, ref.location.line, ref.where) == ("templates_src/t/body.html", 3, "text")
     # It went through the shield: an inliner dropping it is caught like any other.
-    monkeypatch.setattr(compile_module, "inline_css", lambda html, engine: _drop(inline_css(html, engine)))
+    monkeypatch.setattr(
+        compile_module, "inline_css", lambda html, engine, *rest: _drop(inline_css(html, engine, *rest))
+    )
     with pytest.raises(BuildError, match=r"dropped token \{eventName\}"):
         compile_template(load_config(root), "t")
 
@@ -288,3 +292,12 @@ def test_a_body_nested_deeper_than_the_parser_can_represent_is_refused_at_its_lo
     assert m is not None, err
     assert 1000 < int(m.group(1)) <= depth + 1
     assert not (root / "build/t.html").exists()
+
+
+@pytest.mark.parametrize("engine", ["css-inline", "premailer"])
+def test_rules_for_the_html_element_stay_on_it(engine: str) -> None:
+    # html { ... } is inlined onto <html> and taken out of the stylesheet: the source's start tag is
+    # kept, with the inliner's style attribute, or the rule would be lost.
+    html = '<!DOCTYPE html>\n<html lang="en"><head><style>html { height: 100%; }</style></head><body>x</body></html>'
+    out = inline_css(html, engine)
+    assert out.startswith('<!DOCTYPE html>\n<html lang="en" style="height:')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -73,8 +74,9 @@ def test_examples_build_the_same_with_one_and_several_workers(
 
 @requires_corpus
 def test_corpus_project_builds_the_same_with_one_and_several_workers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(workers, "START_METHOD", "fork")  # as the command runs, whatever threads tests left
     files = corpus_files()
     one, several = tmp_path / "one", tmp_path / "several"
     make_corpus_project(one, files, CORPUS)
@@ -102,6 +104,18 @@ def test_one_template_and_small_projects_start_no_pool(
     assert _cli(capsys, root, "lint", "reminder")[0] == 0
     assert _cli(capsys, root, "build", "--no-cache")[0] == 0  # fewer templates than pay for a pool
     assert _cli(capsys, root, "build", "--no-cache", "--jobs", "1")[0] == 0
+    # A process running other threads (the preview server) builds in one process: forking it could
+    # copy a lock one of them holds.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        monkeypatch.setattr(workers, "START_METHOD", None)
+        build_project(load_config(root), None, BuildOptions(write=False, use_cache=False, jobs=2))
+    finally:
+        stop.set()
+        other.join()
+    monkeypatch.setattr(workers, "START_METHOD", "fork")
     with pytest.raises(AssertionError, match="a pool was started"):
         build_project(load_config(root), None, BuildOptions(write=False, use_cache=False, jobs=2))
 

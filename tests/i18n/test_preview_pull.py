@@ -61,8 +61,9 @@ def test_a_sample_locale_outside_the_project_locales_is_an_error(
     root = make_project(files(**{"templates_src/invite/samples/hebrew.yaml": sample}))
     assert main(["-C", str(root), "samples", "check"]) == 1
     captured = capsys.readouterr()
-    assert "templates_src/invite/samples/hebrew.yaml:1:1: locale 'de' is not one of [i18n] locales (en, fr, he)" in (
-        captured.out + captured.err
+    assert (
+        "templates_src/invite/samples/hebrew.yaml:1:1: KM002 locale 'de' is not one of [i18n] locales (en, fr, he)"
+        in (captured.out + captured.err)
     )
     assert main(["-C", str(root), "lint"]) == 1
     assert "locale 'de' is not one of [i18n] locales" in capsys.readouterr().out

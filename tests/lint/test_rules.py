@@ -266,6 +266,28 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"body": _CALENDAR, "tokens": {"eventStart": "String"}},
         {"body": _CALENDAR, "tokens": {"eventStart": "String", "eventEnd": "String"}},
     ),
+    "KM631": (
+        {"body": "<style>.a { color: #333\nh1 { color: #123456 }</style><p class='a'>x</p>"},
+        {"body": "<style>.a { color: #333 }\nh1 { color: #123456 }</style><p class='a'>x</p>"},
+    ),
+    "KM632": (
+        {"body": "<style>p { color red; margin: 0 }</style><p>x</p>"},
+        {"body": "<style>p { color: red; margin: 0 }</style><p>x</p>"},
+    ),
+    "KM633": ({"body": '<p style="colr: red">x</p>'}, {"body": '<p style="color: red">x</p>'}),
+    "KM634": ({"body": '<p style="width: 10qx">x</p>'}, {"body": '<p style="width: 10px">x</p>'}),
+    "KM635": (
+        {"body": "<style>p { margin: 0 !importnt }</style><p>x</p>"},
+        {"body": "<style>p { margin: 0 !important }</style><p>x</p>"},
+    ),
+    "KM636": (
+        {"body": "<style>@meida (max-width: 600px) { p { margin: 0 } }</style><p>x</p>"},
+        {"body": "<style>@media (max-width: 600px) { p { margin: 0 } }</style><p>x</p>"},
+    ),
+    "KM637": (
+        {"body": "<style>@media (max-width: 600px) { p { margin: 0 }</style><p>x</p>"},
+        {"body": "<style>@media (max-width: 600px) { p { margin: 0 } }</style><p>x</p>"},
+    ),
     "KM701": (_translated('msgstr "Bonjour"'), _translated('msgstr "Bonjour {recipient.firstName}"')),
     "KM702": (_translated('msgstr ""'), _translated('msgstr "Bonjour {recipient.firstName}"')),
     "KM703": (

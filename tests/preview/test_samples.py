@@ -44,7 +44,9 @@ msgParams:
 
 
 def problems(text: str) -> list[str]:
-    return [str(e) for e in validate_sample(load_yaml(text, "templates_src/t/samples/x.yaml"), MAP)]
+    return [
+        f"{e.location}: {e.message}" for e in validate_sample(load_yaml(text, "templates_src/t/samples/x.yaml"), MAP)
+    ]
 
 
 def test_a_valid_sample_has_no_problems() -> None:
@@ -166,7 +168,7 @@ def test_check_sample_files_reports_every_file(make_project: Callable[[dict[str,
     )
     config = load_config(root)
     found = [
-        str(e)
+        f"{e.location}: {e.message}"
         for e in check_sample_files(config, "templates_src/t", {"msgParamsMap": {"eventName": {"type": "String"}}})
     ]
     assert found[0].startswith("templates_src/t/samples/bad.yaml:1:39: msgParams.eventName.value: 1 is not of type")

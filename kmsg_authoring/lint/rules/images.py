@@ -106,7 +106,8 @@ def images_over_budget(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _displayed_width(el: etree._Element) -> float | None:
+def displayed_width(el: etree._Element) -> float | None:
+    """The width in px an image is shown at: its width attribute, else its inline CSS width."""
     for value in (el.get("width"), style_declarations(el.get("style") or "").get("width")):
         m = _PX.match((value or "").strip())
         if m and float(m.group(1)) > 0:
@@ -131,7 +132,7 @@ def image_resolution(ctx: Context) -> Iterator[Finding]:
         <img src="../_assets/logo.png" width="200" alt="Acme">   (logo.png is 400 px wide)
     """
     for el, path, info in _local_images(ctx):
-        shown = _displayed_width(el)
+        shown = displayed_width(el)
         if shown is None:
             continue
         ratio = info.width / shown
