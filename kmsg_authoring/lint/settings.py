@@ -27,10 +27,41 @@ from kmsg_authoring.errors import ConfigError, Location
 from kmsg_authoring.lint.context import did_you_mean
 from kmsg_authoring.lint.problem import ERROR, SEVERITIES
 from kmsg_authoring.lint.registry import GUARD, LOCKED, Option, Rule, catalog, find_rule
+from kmsg_authoring.source.config_schema import Key, Section, Table
 from kmsg_authoring.source.project import YamlDoc
 from kmsg_authoring.model import TEMPLATE_FILE
 
-KEYS: tuple[str, ...] = ("disable", "enable", "severity", "options", "clients")
+SECTION = Section(
+    "lint",
+    "Which rules run and how (`kmsg-author rules` lists them); a template.yaml may add the same keys under "
+    "`kmsg: {lint: ...}`. Guards (rules that protect recipients or the API) cannot be disabled.",
+    (
+        Key("disable", "list of strings", "Rules that do not run, by code or name.", (), example=("KM102",)),
+        Key("enable", "list of strings", "Rules that run again (a template can undo the project's disable).", ()),
+        Key(
+            "severity",
+            "table of strings",
+            "Rule code or name = the severity it reports at.",
+            {},
+            SEVERITIES,
+            example={"KM507": "error"},
+        ),
+        Key(
+            "options",
+            "table of tables",
+            "Rule code or name = its options (each rule's page lists them).",
+            {},
+            example={"subject-too-long": {"max-length": 60}},
+        ),
+        Key(
+            "clients",
+            "list of strings",
+            "Globs of the mail clients the client-support rules judge for (`kmsg-author clients` lists them).",
+            default_text="the clients most mail is opened in",
+            example=("gmail.*", "outlook.windows"),
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -88,15 +119,10 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
     if raw is None:
         return
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where} must be a table of lint settings ({', '.join(KEYS)})", locate())
-    for key in raw:
-        if key not in KEYS:
-            raise ConfigError(
-                f"{where}: unknown key '{key}'{did_you_mean(str(key), list(KEYS))} (known: {', '.join(KEYS)})",
-                locate(key),
-            )
+        raise ConfigError(f"{where} must be a table of lint settings ({', '.join(SECTION.names())})", locate())
+    raw = SECTION.read(raw, where, locate)
     for key, enabled in (("disable", False), ("enable", True)):
-        codes = raw.get(key, [])
+        codes = raw.value(key)
         if not isinstance(codes, list):
             raise ConfigError(f"{where}.{key} must be a list of rule codes or names", locate(key))
         for i, code in enumerate(codes):
@@ -105,7 +131,7 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
                 _guarded(r, f"{where}.{key}", locate, key, i, template=template)
             s = settings[r.code]
             settings[r.code] = RuleSetting(enabled, s.severity, s.options)
-    severity = raw.get("severity", {})
+    severity = raw.value("severity")
     if not isinstance(severity, Mapping):
         raise ConfigError(f"{where}.severity must map rule codes to error or warning", locate("severity"))
     for code, level in severity.items():
@@ -118,7 +144,7 @@ def _apply(raw: Any, where: str, locate: Locator, settings: dict[str, RuleSettin
         _guarded(r, f"{where}.severity", locate, "severity", code, template=template, level=level)
         s = settings[r.code]
         settings[r.code] = RuleSetting(s.enabled, level, s.options)
-    options = raw.get("options", {})
+    options = raw.value("options")
     if not isinstance(options, Mapping):
         raise ConfigError(f"{where}.options must map rule codes to tables of options", locate("options"))
     for code, values in options.items():
@@ -190,9 +216,9 @@ def resolve_clients(project: Any, template: Any = None, meta: YamlDoc | None = N
     else the default list; globs are matched against the Can I email client list (loaded on first use)."""
     from kmsg_authoring.lint.caniemail import DEFAULT_CLIENTS, targets
 
-    if isinstance(template, Mapping) and "clients" in template:
+    if isinstance(template, Mapping) and "clients" in Table(SECTION, template):
         where = meta.locate("kmsg", "lint", "clients") if meta is not None else Location(TEMPLATE_FILE)
         return targets(template["clients"], "kmsg.lint.clients", where)
-    if isinstance(project, Mapping) and "clients" in project:
+    if isinstance(project, Mapping) and "clients" in Table(SECTION, project):
         return targets(project["clients"], "[lint] clients", located(project, "clients"))
     return DEFAULT_CLIENTS

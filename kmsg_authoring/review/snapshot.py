@@ -24,6 +24,7 @@ from kmsg_authoring.review.browser import ALL_ENGINES, CHROMIUM, OUTLOOK_APPROX,
 from kmsg_authoring.review.engines import Engines
 from kmsg_authoring.review.page import offline_page
 from kmsg_authoring.review.schemes import SCHEMES, scheme_html
+from kmsg_authoring.source.config_schema import Key, Section
 from kmsg_authoring.source.project import digest
 
 if TYPE_CHECKING:
@@ -41,7 +42,16 @@ DEFAULT_ENGINES: tuple[str, ...] = (CHROMIUM,)
 MIN_WIDTH, MAX_WIDTH = 200, 2000
 SNAPSHOT_DIR = "snapshots"  # under the build folder
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
-_KEYS = ("widths", "engines", "schemes", "out")
+SECTION = Section(
+    "snapshot",
+    "What `kmsg-author snapshot` captures: one PNG per template, sample, width, colour scheme and engine.",
+    (
+        Key("widths", "list of integers", f"Viewport widths in pixels, {MIN_WIDTH} to {MAX_WIDTH}.", DEFAULT_WIDTHS),
+        Key("engines", "list of strings", "The browser engines that capture.", DEFAULT_ENGINES, ALL_ENGINES),
+        Key("schemes", "list of strings", "The colour schemes captured.", SCHEMES, SCHEMES),
+        Key("out", "string", "The folder the images and manifest go to.", default_text=f"build/{SNAPSHOT_DIR}"),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +66,11 @@ class SnapshotSettings:
 
 def snapshot_settings(config: Config) -> SnapshotSettings:
     """The validated [snapshot] table of kmsg.toml (defaults for what it leaves out)."""
-    raw: Mapping[str, Any] = getattr(config, "snapshot", None) or {}
+    written: Mapping[str, Any] = getattr(config, "snapshot", None) or {}
     from kmsg_authoring.source.config import located
 
-    for key in raw:
-        if key not in _KEYS:
-            raise ConfigError(f"[snapshot]: unknown key '{key}' (known: {', '.join(_KEYS)})", located(raw, key))
-    widths = raw.get("widths", list(DEFAULT_WIDTHS))
+    raw = SECTION.read(written, "[snapshot]", lambda key: located(written, key))
+    widths = raw.value("widths")
     if (
         not isinstance(widths, list)
         or not widths
@@ -70,17 +78,17 @@ def snapshot_settings(config: Config) -> SnapshotSettings:
     ):
         raise ConfigError(
             f"[snapshot] widths must be a list of pixel widths from {MIN_WIDTH} to {MAX_WIDTH}, such as [600, 375]",
-            located(raw, "widths"),
+            located(written, "widths"),
         )
-    engines = raw.get("engines", list(DEFAULT_ENGINES))
+    engines = raw.value("engines")
     if not isinstance(engines, list) or not engines or not all(e in ALL_ENGINES for e in engines):
-        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", located(raw, "engines"))
-    schemes = raw.get("schemes", list(SCHEMES))
+        raise ConfigError(f"[snapshot] engines must be a list of {', '.join(ALL_ENGINES)}", located(written, "engines"))
+    schemes = raw.value("schemes")
     if not isinstance(schemes, list) or not schemes or not all(s in SCHEMES for s in schemes):
-        raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", located(raw, "schemes"))
-    out = raw.get("out")
+        raise ConfigError(f"[snapshot] schemes must be a list of {', '.join(SCHEMES)}", located(written, "schemes"))
+    out = raw.value("out")
     if out is not None and (not isinstance(out, str) or not out):
-        raise ConfigError("[snapshot] out must be a folder name", located(raw, "out"))
+        raise ConfigError("[snapshot] out must be a folder name", located(written, "out"))
     return SnapshotSettings(
         tuple(dict.fromkeys(widths)), tuple(dict.fromkeys(engines)), tuple(dict.fromkeys(schemes)), out
     )

@@ -4,34 +4,53 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from kmsg_authoring.errors import ConfigError, Location
+from kmsg_authoring.source.config_schema import Key, Section, Table, TomlTable, toml_location, unknown_section
+from kmsg_authoring.source.config_schema import located as located
 from kmsg_authoring.model import CONFIG_FILE as CONFIG_FILE
 from kmsg_authoring.model import REGIONS, region_url
 
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
 # A <link rel=stylesheet> to a remote URL: kept as written (never downloaded) or refused.
 REMOTE_STYLESHEETS: tuple[str, ...] = ("keep", "error")
-# Budgets of one template's Jinja render: a legitimate email renders in milliseconds and a few
-# hundred kilobytes; a loop that never ends or output that multiplies is stopped and reported.
+# Budgets of one template's Jinja render (a legitimate email takes milliseconds and a few hundred
+# kilobytes): a loop that never ends or output that multiplies is stopped and reported.
 RENDER_TIME_LIMIT = 10.0  # seconds
 RENDER_SIZE_LIMIT_MB = 10
-_SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n", "deliverability")
-BUILD_KEYS = (
-    "inliner",
-    "remote_stylesheets",
-    "src",
-    "out",
-    "render_time_limit",
-    "render_size_limit_mb",
-    "mjml",
-    "minify",
-    "preserve_cascade",
+# The sections of kmsg.toml, in the order the reference shows them. Each is described where it is read:
+# here, except [lint] (lint/settings.py) and [snapshot] (review/snapshot.py).
+SECTIONS = ("build", "brand", "lint", "environments", "snapshot", "i18n", "deliverability")
+BUILD = Section(
+    "build",
+    "How templates are compiled: where sources are read and outputs written, the CSS inliner, limits.",
+    (
+        Key("src", "string", "The folder of template sources, inside the project.", "templates_src"),
+        Key("out", "string", "The folder the build writes, inside the project.", "build"),
+        Key("inliner", "string", "The engine that inlines CSS into style attributes.", INLINERS[0], INLINERS),
+        Key(
+            "remote_stylesheets",
+            "string",
+            "A `<link rel=stylesheet>` to a remote URL: kept as written (never downloaded) or refused.",
+            REMOTE_STYLESHEETS[0],
+            REMOTE_STYLESHEETS,
+        ),
+        Key(
+            "preserve_cascade",
+            "boolean",
+            "Declarations in @media/@supports that won before inlining are made !important so they still win.",
+            True,
+        ),
+        Key("minify", "boolean", "The inlined HTML is minified (what renders is unchanged).", False),
+        Key("render_time_limit", "number", "Seconds one template's render may take.", RENDER_TIME_LIMIT),
+        Key("render_size_limit_mb", "number", "Megabytes one template's render may write.", RENDER_SIZE_LIMIT_MB),
+        Key("mjml", "table", "Options for bodies written in MJML: see [build.mjml].", default_text="MJML's defaults"),
+    ),
 )
 # Where tomllib says a syntax error is: "... (at line 3, column 9)".
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
@@ -51,17 +70,58 @@ class Environment:
     allow_insecure: bool = False
 
 
+MJML = Section(
+    "build.mjml",
+    "The options MJML users know, passed to MRML for bodies written in MJML.",
+    (
+        Key(
+            "keep_comments", "boolean", "The designer's comments reach the HTML (conditional comments always do).", True
+        ),
+        Key("minify", "boolean", "Runs of white space in text collapse to one space.", False),
+        Key(
+            "fonts",
+            "table of strings",
+            "Font name = CSS URL, imported when the font is used (an empty table imports none).",
+            default_text="MJML's default fonts",
+            example={"Lato": "https://fonts.googleapis.com/css?family=Lato"},
+        ),
+        Key("social_icon_origin", "string", "The URL mj-social-element icons load from.", default_text="MJML's"),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class MjmlOptions:
     """[build.mjml]: the options MJML users know, passed to MRML for bodies written in MJML."""
 
-    keep_comments: bool = True  # the designer's comments reach the HTML (conditional comments always do)
-    minify: bool = False  # runs of white space in text collapse to one space
+    keep_comments: bool = MJML.key("keep_comments").default
+    minify: bool = MJML.key("minify").default
     fonts: Mapping[str, str] | None = None  # font name -> CSS URL, imported when used; None: MJML's defaults
     social_icon_origin: str | None = None  # where mj-social-element icons are loaded from; None: MJML's
 
 
-MJML_KEYS = ("keep_comments", "minify", "fonts", "social_icon_origin")
+DELIVERABILITY = Section(
+    "deliverability",
+    "Limits checked before anything is sent.",
+    (
+        Key(
+            "max_spam_score",
+            "number",
+            "`spam` fails above this SpamAssassin score.",
+            default_text="SpamAssassin's own threshold",
+            example=3.0,
+        ),
+        Key(
+            "spamd",
+            "string",
+            '"host:port" of a running spamd to use instead of starting one.',
+            default_text="one is started",
+            example="127.0.0.1:783",
+        ),
+        Key("max_image_kb", "number", "Kilobytes the heaviest one image of a template may weigh.", 200.0),
+        Key("max_total_kb", "number", "Kilobytes all the images of a template may weigh together.", 800.0),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +130,15 @@ class Deliverability:
 
     max_spam_score: float | None = None  # `spam` fails above it; None: above SpamAssassin's own threshold
     spamd: str | None = None  # "host:port" of a running spamd to use instead of starting one
-    max_image_kb: float | None = 200.0  # the heaviest one image of a template may be
-    max_total_kb: float | None = 800.0  # all the images of a template together
+    max_image_kb: float | None = DELIVERABILITY.key("max_image_kb").default
+    max_total_kb: float | None = DELIVERABILITY.key("max_total_kb").default
 
 
-DELIVERABILITY_KEYS = ("max_spam_score", "spamd", "max_image_kb", "max_total_kb")
+BRAND = Section(
+    "brand",
+    'Build-time variables, any keys you like: `company = "Example"` is `{{ brand.company }}` in layouts and bodies.',
+    free=True,
+)
 
 
 @dataclass(frozen=True)
@@ -121,87 +185,6 @@ class Config:
             ) from None
 
 
-_HEADER = re.compile(r"\A\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?\Z")
-_KEY_LINE = re.compile(
-    r"\A(\s*)((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
-)
-
-
-def _key_parts(dotted: str) -> tuple[str, ...]:
-    return tuple(p.strip().strip("\"'") for p in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", dotted))
-
-
-def toml_location(text: str, *keys: str) -> Location:
-    """Where a table or key of kmsg.toml is written: the key's line and column, else its table's header,
-    else the closest enclosing table written (a TOML reader keeps no positions; the text does)."""
-    table: tuple[str, ...] = ()
-    best, best_len = Location(CONFIG_FILE), 0
-    for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER.match(line)
-        if header:
-            table = _key_parts(header.group(1))
-            path, col = table, line.index("[") + 1
-        else:
-            m = _KEY_LINE.match(line)
-            if not m:
-                continue
-            path, col = (*table, *_key_parts(m.group(2))), len(m.group(1)) + 1
-        if path == keys:
-            return Location(CONFIG_FILE, number, col)
-        common = 0
-        while common < min(len(path), len(keys)) and path[common] == keys[common]:
-            common += 1
-        if common == len(path) and common > best_len:
-            best, best_len = Location(CONFIG_FILE, number, col), common
-    return best
-
-
-def _unknown(keys: set[str], known: tuple[str, ...] | set[str], where: str, text: str, *path: str) -> None:
-    """A ConfigError for the first unknown key of a table, at its line, with the closest known key."""
-    if not keys:
-        return
-    import difflib
-
-    key = min(keys)
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    if not path:  # a top-level table
-        hint = f" (did you mean [{close[0]}]?)" if close else f" (known: {', '.join(known)})"
-        raise ConfigError(f"unknown section [{key}]{hint}", toml_location(text, key))
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
-    raise ConfigError(f"{where}: unknown key '{key}'{hint}", toml_location(text, *path, key))
-
-
-class TomlTable(Mapping[str, Any]):
-    """A read-only table of kmsg.toml that knows where its keys are written (for the modules that
-    validate [lint] and [snapshot] themselves)."""
-
-    def __init__(self, data: Mapping[str, Any], text: str, *path: str) -> None:
-        self._data = dict(data)
-        self._text = text
-        self._path = path
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"TomlTable({self._data!r})"
-
-    def locate(self, *keys: str | int) -> Location:
-        """Where a key (or an item of one) of this table is written in kmsg.toml."""
-        return toml_location(self._text, *self._path, *(str(k) for k in keys if isinstance(k, str)))
-
-
-def located(table: Any, *keys: str | int) -> Location:
-    """Where a key of a kmsg.toml table is written (the file alone for a table read elsewhere)."""
-    return table.locate(*keys) if isinstance(table, TomlTable) else Location(CONFIG_FILE)
-
-
 def find_root(start: Path) -> Path:
     """The project root: the nearest folder at or above start with kmsg.toml, else start."""
     start = start.resolve()
@@ -211,21 +194,44 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def _table(data: dict[str, Any], key: str, text: str, *parent: str) -> dict[str, Any]:
+def _table(data: Mapping[str, Any], key: str, text: str, *parent: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{key}] must be a table", toml_location(text, *parent, key))
     return value
 
 
-def _positive(table: dict[str, Any], key: str, default: float, text: str) -> float:
-    value = table.get(key, default)
+def _positive(table: Table, key: str, text: str) -> float:
+    value = table.value(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
         raise ConfigError(f"[build] {key} must be a positive number", toml_location(text, "build", key))
     return float(value)
 
 
-_ENVIRONMENT_KEYS = ("region", "url", "app_guid", "ks_env", "allow_insecure")
+ENVIRONMENT = Section(
+    "environments.<name>",
+    "A Messaging API environment templates are published to (`plan --env NAME`, `publish --env NAME`).",
+    (
+        Key("region", "string", "The Kaltura region whose Messaging API is used.", "nvp1", REGIONS),
+        Key(
+            "url", "string", "The API's http(s) URL instead of a region's (the sandbox's).", default_text="the region's"
+        ),
+        Key(
+            "app_guid",
+            "string",
+            "The App Registry GUID the templates belong to.",
+            default_text="required",
+            example="...",
+        ),
+        Key("ks_env", "string", "The environment variable that holds an admin KS.", "KALTURA_KS"),
+        Key("allow_insecure", "boolean", "Allow plain http:// to a host not loopback (the KS in clear text).", False),
+    ),
+)
+
+
+def _read(section: Section, raw: Mapping[str, Any], text: str, *path: str) -> Table:
+    """A table of kmsg.toml checked against its section's declaration, unknown keys located."""
+    return section.read(raw, f"[{'.'.join(path)}]", lambda key: toml_location(text, *path, key))
 
 
 def _environment(name: str, raw: Any, text: str) -> Environment:
@@ -234,34 +240,33 @@ def _environment(name: str, raw: Any, text: str) -> Environment:
 
     if not isinstance(raw, dict):
         raise ConfigError(f"[environments.{name}] must be a table", where())
-    _unknown(set(raw) - set(_ENVIRONMENT_KEYS), _ENVIRONMENT_KEYS, f"[environments.{name}]", text, "environments", name)
+    raw = _read(ENVIRONMENT, raw, text, "environments", name)
     if "url" in raw:
         url = raw["url"]
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ConfigError(f"[environments.{name}] url must be an http(s) URL", where("url"))
     else:
-        region = raw.get("region", "nvp1")
+        region = raw.value("region")
         if region not in REGIONS:
             raise ConfigError(
                 f"[environments.{name}] unknown region '{region}' (one of {', '.join(REGIONS)})", where("region")
             )
         url = region_url(region)
-    app_guid = raw.get("app_guid")
+    app_guid = raw.value("app_guid")
     if not isinstance(app_guid, str) or not app_guid:
         raise ConfigError(f"[environments.{name}] needs app_guid", where("app_guid"))
-    ks_env = raw.get("ks_env", "KALTURA_KS")
+    ks_env = raw.value("ks_env")
     if not isinstance(ks_env, str) or not ks_env:
         raise ConfigError(f"[environments.{name}] ks_env must name an environment variable", where("ks_env"))
-    allow_insecure = raw.get("allow_insecure", False)
+    allow_insecure = raw.value("allow_insecure")
     if not isinstance(allow_insecure, bool):
         raise ConfigError(f"[environments.{name}] allow_insecure must be true or false", where("allow_insecure"))
     return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env, allow_insecure=allow_insecure)
 
 
-def _mjml(build: dict[str, Any], text: str) -> MjmlOptions:
+def _mjml(build: Mapping[str, Any], text: str) -> MjmlOptions:
     """[build.mjml], every key checked: a typo or a wrong type is an error, not a silent default."""
-    raw = _table(build, "mjml", text, "build")
-    _unknown(set(raw) - set(MJML_KEYS), MJML_KEYS, "[build.mjml]", text, "build", "mjml")
+    raw = _read(MJML, _table(build, "mjml", text, "build"), text, "build", "mjml")
     for key in ("keep_comments", "minify"):
         if key in raw and not isinstance(raw[key], bool):
             raise ConfigError(f"[build.mjml] {key} must be true or false", toml_location(text, "build", "mjml", key))
@@ -285,20 +290,33 @@ def _mjml(build: dict[str, Any], text: str) -> MjmlOptions:
             toml_location(text, "build", "mjml", "social_icon_origin"),
         )
     return MjmlOptions(
-        keep_comments=raw.get("keep_comments", True),
-        minify=raw.get("minify", False),
+        keep_comments=raw.value("keep_comments"),
+        minify=raw.value("minify"),
         fonts=MappingProxyType(dict(sorted(fonts.items()))) if fonts is not None else None,
         social_icon_origin=origin,
     )
 
 
-_I18N_KEYS = ("locales", "default_locale", "suffix_default_locale")
+I18N = Section(
+    "i18n",
+    "The locales every translatable template is built in (one remote template per locale).",
+    (
+        Key("locales", "list of strings", 'Locale codes like "fr" or "pt_BR".', (), example=("en", "fr")),
+        Key("default_locale", "string", "The locale the sources are written in.", default_text="the first of locales"),
+        Key(
+            "suffix_default_locale",
+            "boolean",
+            'The default locale\'s remote name also carries its " [<locale>]" suffix.',
+            False,
+        ),
+    ),
+)
 
 
-def _i18n(table: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]:
+def _i18n(raw: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]:
     """[i18n] locales, default_locale and suffix_default_locale, checked."""
-    _unknown(set(table) - set(_I18N_KEYS), _I18N_KEYS, "[i18n]", text, "i18n")
-    locales = table.get("locales", [])
+    table = _read(I18N, raw, text, "i18n")
+    locales = table.value("locales")
     if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
         raise ConfigError(
             '[i18n] locales must be a list of locale codes, e.g. ["en", "fr"]', toml_location(text, "i18n", "locales")
@@ -319,7 +337,7 @@ def _i18n(table: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]
         )
     if default and not locales:
         raise ConfigError("[i18n] default_locale needs locales", toml_location(text, "i18n", "default_locale"))
-    suffix = table.get("suffix_default_locale", False)
+    suffix = table.value("suffix_default_locale")
     if not isinstance(suffix, bool):
         raise ConfigError(
             "[i18n] suffix_default_locale must be true or false", toml_location(text, "i18n", "suffix_default_locale")
@@ -329,11 +347,10 @@ def _i18n(table: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]
 
 def _deliverability(data: dict[str, Any], text: str) -> Deliverability:
     """[deliverability], every key checked."""
-    raw = _table(data, "deliverability", text)
-    _unknown(set(raw) - set(DELIVERABILITY_KEYS), DELIVERABILITY_KEYS, "[deliverability]", text, "deliverability")
+    raw = _read(DELIVERABILITY, _table(data, "deliverability", text), text, "deliverability")
     limits: dict[str, float | None] = {}
     for key in ("max_spam_score", "max_image_kb", "max_total_kb"):
-        value = raw.get(key)
+        value = raw.value(key)
         # A spam score may be below zero (rules that vouch for a message subtract points); a size may not.
         low = -1e6 if key == "max_spam_score" else 0
         if value is not None and (
@@ -341,9 +358,8 @@ def _deliverability(data: dict[str, Any], text: str) -> Deliverability:
         ):
             what = "a number" if key == "max_spam_score" else "a number, 0 or more"
             raise ConfigError(f"[deliverability] {key} must be {what}", toml_location(text, "deliverability", key))
-        if value is not None:
-            limits[key] = float(value)
-    spamd = raw.get("spamd")
+        limits[key] = None if value is None else float(value)
+    spamd = raw.value("spamd")
     if spamd is not None and (not isinstance(spamd, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", spamd)):
         raise ConfigError(
             '[deliverability] spamd must be "host:port" of a running spamd, e.g. "127.0.0.1:783"',
@@ -369,27 +385,26 @@ def load_config(root: Path | None = None) -> Config:
             message = _TOML_AT.sub("", str(exc))
             at = Location(CONFIG_FILE, int(where.group(1)), int(where.group(2))) if where else Location(CONFIG_FILE)
             raise ConfigError(f"invalid TOML: {message}", at) from None
-    _unknown(set(data) - set(_SECTIONS), _SECTIONS, CONFIG_FILE, text)
-    build = _table(data, "build", text)
-    _unknown(set(build) - set(BUILD_KEYS), BUILD_KEYS, "[build]", text, "build")
-    inliner = build.get("inliner", "css-inline")
+    unknown_section(data, SECTIONS, text)
+    build = _read(BUILD, _table(data, "build", text), text, "build")
+    inliner = build.value("inliner")
     if inliner not in INLINERS:
         raise ConfigError(
             f"[build] inliner '{inliner}' is not one of {', '.join(INLINERS)}", toml_location(text, "build", "inliner")
         )
-    remote_stylesheets = build.get("remote_stylesheets", "keep")
+    remote_stylesheets = build.value("remote_stylesheets")
     if remote_stylesheets not in REMOTE_STYLESHEETS:
         raise ConfigError(
             f"[build] remote_stylesheets '{remote_stylesheets}' is not one of {', '.join(REMOTE_STYLESHEETS)}",
             toml_location(text, "build", "remote_stylesheets"),
         )
-    preserve_cascade = build.get("preserve_cascade", True)
+    preserve_cascade = build.value("preserve_cascade")
     if not isinstance(preserve_cascade, bool):
         raise ConfigError(
             "[build] preserve_cascade must be true or false", toml_location(text, "build", "preserve_cascade")
         )
-    src = build.get("src", "templates_src")
-    out = build.get("out", "build")
+    src = build.value("src")
+    out = build.value("out")
     for key, value in (("src", src), ("out", out)):
         if not isinstance(value, str):
             raise ConfigError("[build] src and out must be folder names", toml_location(text, "build", key))
@@ -398,11 +413,11 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(
                 f"[build] {key} must be a folder inside the project, not '{value}'", toml_location(text, "build", key)
             )
-    minify = build.get("minify", False)
+    minify = build.value("minify")
     if not isinstance(minify, bool):
         raise ConfigError("[build] minify must be true or false", toml_location(text, "build", "minify"))
-    time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT, text)
-    size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB, text)
+    time_limit = _positive(build, "render_time_limit", text)
+    size_limit = _positive(build, "render_size_limit_mb", text)
     envs = {name: _environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
     locales, default_locale, suffix_default_locale = _i18n(_table(data, "i18n", text), text)
     return Config(
