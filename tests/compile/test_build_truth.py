@@ -14,7 +14,7 @@ import pytest
 
 from kmsg_authoring.cli import main
 from kmsg_authoring.project.cache import NOT_IN_KEY, settings_key
-from kmsg_authoring.source.config import MjmlOptions, load_config
+from kmsg_authoring.source.config import Deliverability, MjmlOptions, load_config
 from tests.conftest import MINIMAL_YAML
 
 Project = Callable[[dict[str, str | bytes]], Path]
@@ -146,6 +146,9 @@ CHANGED: dict[str, Any] = {
     "locales": ("en", "fr"),
     "default_locale": "fr",
     "suffix_default_locale": True,
+    "preserve_cascade": False,
+    "minify": True,
+    "deliverability": Deliverability(max_image_kb=1.0),
 }
 
 
