@@ -9,7 +9,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from kmsg_authoring.api.client import AmbiguousWriteError, MessagingClient
+from kmsg_authoring.api.client import MessagingClient
+from kmsg_authoring.api.failures import AmbiguousWriteError
 from kmsg_authoring.api.guards import check_ks, check_url
 from kmsg_authoring.errors import HIDDEN, ConfigError
 from kmsg_authoring.source.config import Config, Environment

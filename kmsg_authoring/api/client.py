@@ -15,7 +15,6 @@ produces, and it is replaced by `<hidden>` in every answer before the answer lea
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import Counter
@@ -27,6 +26,7 @@ import httpx
 
 from kmsg_authoring.errors import HIDDEN, ApiError
 from kmsg_authoring.api.answers import Answer, BadJson, describe, is_refused, parse_json, server_message
+from kmsg_authoring.api.failures import AmbiguousWriteError, Failure, default_jitter
 from kmsg_authoring.api.deadline import Deadline, install_deadline
 from kmsg_authoring.api.guards import check_ks, check_url, is_loopback
 from kmsg_authoring.model import RETRY_DELAYS
@@ -45,26 +45,6 @@ MAX_LIST_OBJECTS = 100_000
 
 # Connection failures that happen before a request is sent: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-class AmbiguousWriteError(ApiError):
-    """A write failed in a way that leaves unknown whether the server applied it."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message, status=status, retryable=True)
-
-
-def default_jitter(delay: float) -> float:
-    """The guide's delay plus up to a quarter more, so parallel clients do not retry in step."""
-    return delay + random.uniform(0.0, delay / 4)
-
-
-class _Failure(Exception):
-    """One attempt failed; retryable says whether another attempt may help, sent whether it left."""
-
-    def __init__(self, error: ApiError, *, retryable: bool, sent: bool = True) -> None:
-        super().__init__(error.message)
-        self.error, self.retryable, self.sent = error, retryable, sent
 
 
 class MessagingClient:
@@ -156,12 +136,12 @@ class MessagingClient:
             return sum(self.counts.values())
 
     def _post_once(self, endpoint: str, body: Mapping[str, Any], deadline: float) -> Answer:
-        """One POST, its answer read within the size cap and the deadline; _Failure when it failed."""
+        """One POST, its answer read within the size cap and the deadline; Failure when it failed."""
         started = self.clock()
         request = f"POST {self.url}/{endpoint} (Authorization: Bearer {HIDDEN})"
         left = deadline - started
         if left <= 0:
-            raise _Failure(
+            raise Failure(
                 ApiError(f"{endpoint}: no time left before the deadline ({self.deadline:g} s)"),
                 retryable=False,
                 sent=False,
@@ -172,7 +152,7 @@ class MessagingClient:
         try:
             with self._http.stream("POST", endpoint, json=body, timeout=min(self._timeout, left)) as response:
                 answer = self._read(endpoint, response, deadline)
-        except _Failure as failure:
+        except Failure as failure:
             self.log(f"{request} -> {failure.error.message} after {(self.clock() - started) * 1000:.0f} ms")
             raise
         except httpx.HTTPError as exc:
@@ -184,11 +164,11 @@ class MessagingClient:
                     if is_loopback(urlsplit(self.url).hostname)
                     else "check url in kmsg.toml"
                 )
-                raise _Failure(
+                raise Failure(
                     ApiError(f"{endpoint}: nothing is listening at {self.url}; {hint}"), retryable=False, sent=False
                 ) from None
             if isinstance(exc, httpx.TimeoutException) and self.clock() >= deadline:
-                raise _Failure(
+                raise Failure(
                     ApiError(
                         self.redact(
                             f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s) "
@@ -199,7 +179,7 @@ class MessagingClient:
                     retryable=False,
                     sent=sent,
                 ) from None
-            raise _Failure(
+            raise Failure(
                 ApiError(self.redact(f"{endpoint}: {describe(exc)}"), retryable=True), retryable=True, sent=sent
             ) from None
         finally:
@@ -215,15 +195,15 @@ class MessagingClient:
             f"{endpoint}: HTTP {response.status_code} answer larger than {cap} bytes; not read", response.status_code
         )
         if declared.isdigit() and int(declared) > cap:
-            raise _Failure(too_big, retryable=False)
+            raise Failure(too_big, retryable=False)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > cap:
-                raise _Failure(too_big, retryable=False)
+                raise Failure(too_big, retryable=False)
             if self.clock() >= deadline:
-                raise _Failure(
+                raise Failure(
                     ApiError(
                         f"{endpoint}: no complete answer within the deadline ({self.deadline:g} s)", retryable=True
                     ),
@@ -233,11 +213,11 @@ class MessagingClient:
         return Answer(response.status_code, response.headers, b"".join(chunks))
 
     def _judge(self, endpoint: str, answer: Answer) -> Any:
-        """The decoded JSON of a 2xx answer; _Failure for anything else."""
+        """The decoded JSON of a 2xx answer; Failure for anything else."""
         status = answer.status
         if 300 <= status < 400:
             where = self.redact(answer.headers.get("Location", "")[:200]) or "no Location"
-            raise _Failure(
+            raise Failure(
                 ApiError(
                     f"{endpoint}: HTTP {status} redirect ({where}); kmsg-author never follows a redirect, which "
                     "would send the KS elsewhere: set url in kmsg.toml to the address that answers",
@@ -249,12 +229,12 @@ class MessagingClient:
             try:
                 return parse_json(answer.content, self._ks)
             except BadJson as exc:
-                raise _Failure(
+                raise Failure(
                     ApiError(f"{endpoint}: HTTP {status} with a body that is {exc}", status), retryable=False
                 ) from None
         message = self.redact(server_message(answer, self._ks))
         if status in (401, 403):
-            raise _Failure(
+            raise Failure(
                 ApiError(
                     f"{endpoint}: HTTP {status}: invalid or expired KS ({message}); "
                     "the environment variable must hold a valid ADMIN KS (type=2)",
@@ -263,8 +243,8 @@ class MessagingClient:
                 retryable=False,
             )
         if status < 500:
-            raise _Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status), retryable=False)
-        raise _Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status, retryable=True), retryable=True)
+            raise Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status), retryable=False)
+        raise Failure(ApiError(f"{endpoint}: HTTP {status}: {message}", status, retryable=True), retryable=True)
 
     def call(
         self,
@@ -302,7 +282,7 @@ class MessagingClient:
         applied: Callable[[], Any] | None,
         retry: bool,
     ) -> Any:
-        failure: _Failure | None = None
+        failure: Failure | None = None
         attempts = len(self.delays) + 1 if retry else 1
         made = 0
         for attempt in range(attempts):
@@ -321,13 +301,13 @@ class MessagingClient:
                         self.log(f"{endpoint}: the earlier attempt was applied; not sending it again")
                         return found
                 return self._judge(endpoint, self._post_once(endpoint, body, deadline))
-            except _Failure as exc:
+            except Failure as exc:
                 failure = exc
             except ApiError as exc:
                 # From `applied`: its one request failed; it counts as this attempt.
                 if failure is None:
                     raise  # not from `applied` (which runs only after a failure): an answer already final
-                failure = _Failure(exc, retryable=exc.retryable, sent=True)
+                failure = Failure(exc, retryable=exc.retryable, sent=True)
             if not failure.retryable:
                 raise failure.error
             if failure.sent and not idempotent and applied is None:

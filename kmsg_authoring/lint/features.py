@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.caniemail import MSO_CLIENT, PARTIAL, UNSUPPORTED, Data, Feature, load
-from kmsg_authoring.lint.scanner import ALL_MEDIA, Scanner, Use, stylesheets
+from kmsg_authoring.lint.scan_memo import ALL_MEDIA, Use, stylesheets
+from kmsg_authoring.lint.scanner import Scanner
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate

@@ -10,80 +10,40 @@ import re
 from collections.abc import Sequence
 from html import unescape
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from kmsg_authoring.compile.types import MARK_ATTR
-from kmsg_authoring.errors import Location, SourceError
+from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.caniemail import Data, load
-from kmsg_authoring.source.project import read_text
+from kmsg_authoring.lint.scan_memo import (
+    norm_value,
+    related,
+    features_of,
+    memo_for,
+    ALL_MEDIA,
+    AT_RULE,
+    CSS,
+    HTML,
+    IMAGE,
+    SELECTOR,
+    Use,
+    Memo,
+)
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
 
 # What a use is about: the rule that reports it.
-CSS, AT_RULE, SELECTOR, HTML, IMAGE = "css", "at-rule", "selector", "html", "image"
-ALL_MEDIA = "@media"  # the media "feature" of a plain @media rule: only clients that support @media
 
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
-_TAG_NAME = re.compile(r"<([A-Za-z][^\s/>]*)")
 _COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
 _MSO_OPEN = re.compile(r"\A\[if\s+([^\]]*)\]>", re.IGNORECASE)
 _MSO_CLOSE = re.compile(r"<!\[endif\]\s*\Z", re.IGNORECASE)
-_FUNCTION = re.compile(r"(?<![\w-])(-?[a-z][a-z0-9-]*)\(")
-_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
-_UNIT = re.compile(r"(?<![\w#.-])[-+]?(?:\d*\.)?\d+(%|[a-z]+)\b")
-_WORDS = re.compile(r"[\s,/()!]+")  # what separates the words of a value
-_IMPORTANT = re.compile(r"!\s*important\b")
 _MEDIA_FEATURE = re.compile(r"\(\s*([a-z-]+)\s*[:)]")
 _PSEUDO = re.compile(r"::?[a-z-]+")
 _SIMPLE = re.compile(r"\\.|\[[^\]]*\]|\([^)]*\)|::?[a-z-]+|[.#][\w-]+|\*|[a-z][\w-]*|&", re.IGNORECASE)
 _MARK_AFTER_NAME = re.compile(rf'\s{MARK_ATTR}="([^"]*)"')  # where the compiler puts an element's mark
 _STOP = re.compile(r"[{};]")
-
-# A use recorded relative to where its element or stylesheet starts (offset -1: the element's start
-# tag, which also carries its mark): (feature, kind, what, offset, media, inside).
-_Recorded = tuple[str, str, str, int, tuple[str, ...], str]
-MEMO_LIMIT = 20_000  # distinct start tags or stylesheets remembered per process before starting afresh
-
-
-class _Memo:
-    """What the scanner found in texts it has seen, per data set: templates repeat the same start
-    tags, declarations and stylesheets (a layout's <style> in every template), so each distinct
-    text is read once per process and its uses replayed at their new offsets."""
-
-    def __init__(self) -> None:
-        self.tags: dict[tuple[str, str], tuple[_Recorded, ...]] = {}
-        self.sheets: dict[str, tuple[_Recorded, ...]] = {}
-        self.declared: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
-
-    def trim(self) -> None:
-        for table in (self.tags, self.sheets, self.declared):
-            if len(table) > MEMO_LIMIT:
-                table.clear()
-
-
-_MEMOS: dict[int, tuple[Data, _Memo]] = {}
-
-
-def _memo(data: Data) -> _Memo:
-    found = _MEMOS.get(id(data))
-    if found is None or found[0] is not data:
-        found = _MEMOS[id(data)] = (data, _Memo())
-    return found[1]
-
-
-class Use(NamedTuple):
-    """One use of a feature in a template (a tuple: a template has hundreds)."""
-
-    feature: str  # the feature's slug, e.g. "css-display-flex"
-    kind: str  # CSS, AT_RULE, SELECTOR, HTML or IMAGE
-    what: str  # as written, shortened: "display: flex", "<svg>", ":hover"
-    offset: int  # in CompiledTemplate.rendered; `Located.at` turns it into the designer's file and line
-    mso: bool | None = None  # True: only Outlook for Windows reads it; False: every client but it
-    media: tuple[str, ...] = ()  # media features of the enclosing @media rules (ALL_MEDIA for any)
-    inside: str = ""  # "body" for a <style> in the <body>: partial support "not ... inside the <body>" is none
-    mark: str | None = None  # the element's source marker, for a use located at its start tag
-    where: Location | None = None  # where it was written, when known without the offset (an MJML attribute)
 
 
 class Scanner:
@@ -104,7 +64,7 @@ class Scanner:
         self._component: int | None = None  # the MJML component whose HTML the scan is in
         self._made: int | None = None  # set while scanning an element MRML made: its component
         self._subject: tuple[str, str] = ("", "")  # the property or attribute being judged, and its value
-        self._memo = _memo(data) if data is not None else None
+        self._memo = memo_for(data) if data is not None else None
 
     @property
     def data(self) -> Data:
@@ -114,10 +74,10 @@ class Scanner:
         return self._data
 
     @property
-    def memo(self) -> _Memo:
+    def memo(self) -> Memo:
         """The per-process record of texts already scanned with this data."""
         if self._memo is None:
-            self._memo = _memo(self.data)
+            self._memo = memo_for(self.data)
         return self._memo
 
     # -- locations ---------------------------------------------------------------------------------
@@ -174,17 +134,17 @@ class Scanner:
     def _attribution(self) -> Location | None:
         """The component attribute (or mj-attributes default) whose value MRML wrote here, if any."""
         name, value = self._subject
-        written = _norm(value)
+        written = norm_value(value)
         chain: list[int] = []
         at = self._made
         while at is not None and at in self.origins and at not in chain:
             chain.append(at)
             at = self.origins[at][0]
         given = [a for c in chain for a in self.origins[c][1]]
-        values = [(attr, _norm(v), where) for attr, v, where in given]
+        values = [(attr, norm_value(v), where) for attr, v, where in given]
         # The attribute that names this property and whose value is in it; else one with this very value.
         for attr, v, where in values:
-            if v and _related(attr, name) and v in written:
+            if v and related(attr, name) and v in written:
                 return where
         # A bare length or number (0px, 100%) is too common in MRML's own CSS to tell who wrote it.
         return next((where for _, v, where in values if v and v == written and not _LENGTH.match(v)), None)
@@ -472,68 +432,12 @@ class Scanner:
         declared = self.memo.declared
         found = declared.get(key)
         if found is None:
-            found = declared[key] = self._features_of(prop, value)
+            found = declared[key] = features_of(self.data, prop, value)
         shown, slugs, urls = found
         self._subject = (prop, value)
         self.add(slugs, CSS, shown, at, mso, media)
         for url in urls:
             self.image(url, at, mso, media)
 
-    def _features_of(self, prop: str, value: str) -> tuple[str, list[str], list[str]]:
-        """(the declaration as shown, the features it uses, the URLs in it); inliners and templates
-        repeat the same declarations many times, so this is memoised per (property, value)."""
-        data = self.data
-        low = value.lower()
-        shown = f"{prop}: {' '.join(value.split())}"
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        found = list(data.properties.get(prop, ()))
-        if prop.startswith(data.prefix_keys):
-            found += [slug for prefix, slug in data.property_prefixes if prop.startswith(prefix)]
-        urls = [u.group(2) for u in _URL.finditer(value)] if "url(" in low else []
-        bare = _URL.sub(" ", low) if urls else low
-        words = set(_WORDS.split(bare))
-        if _IMPORTANT.search(bare):
-            words.add("!important")
-        for word in words:
-            found += data.values.get((prop, word), ())
-            found += data.keywords.get(word, ())
-        if "(" in bare:
-            for f in set(_FUNCTION.findall(bare)):
-                found += data.functions.get(f, ())
-        for u in set(_UNIT.findall(bare)):
-            found += data.units.get(u, ())
-        return shown, list(dict.fromkeys(found)), urls
-
 
 _LENGTH = re.compile(r"\A-?[\d.]+(?:[a-z%]+)?\Z")
-
-
-def _norm(value: str) -> str:
-    """A value compared as written and as MRML writes it: lower case, quotes and runs of space gone."""
-    return " ".join(value.lower().replace('"', "").replace("'", "").split())
-
-
-def _related(attribute: str, prop: str) -> bool:
-    """Whether an MJML attribute names the CSS property or HTML attribute MRML writes its value to
-    (padding, inner-padding -> padding; background-url -> background; container-background-color ->
-    background-color)."""
-    return (
-        attribute == prop
-        or attribute.endswith("-" + prop)
-        or attribute.startswith(prop + "-")
-        or prop.startswith(attribute + "-")
-    )
-
-
-def stylesheets(compiled: CompiledTemplate, root: Path | None) -> dict[str, list[str]]:
-    """The lines of the stylesheets a template read (they carry no element markers)."""
-    css_files: dict[str, list[str]] = {}
-    if root is not None:
-        for dep in compiled.dependencies:
-            if dep.endswith(".css"):
-                try:
-                    css_files[dep] = read_text(root / dep, dep, root=root).splitlines()  # confined
-                except SourceError:
-                    continue  # the build read it; if it is gone now the body's own location stands
-    return css_files

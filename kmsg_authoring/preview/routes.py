@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import mimetypes
 import posixpath
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from kmsg_authoring.errors import KmsgError
@@ -25,10 +26,10 @@ from kmsg_authoring.preview.pages import (
     not_found_page,
 )
 from kmsg_authoring.preview.template_page import template_page
-from kmsg_authoring.render.renderer import locate_unresolved
+from kmsg_authoring.render.renderer import Rendering, locate_unresolved
 
 if TYPE_CHECKING:
-    from kmsg_authoring.preview.site import PreviewSite
+    from kmsg_authoring.review.thumbs import Thumbnails
     from kmsg_authoring.compile.types import CompiledTemplate
     from kmsg_authoring.source.config import Config
     from kmsg_authoring.render.samples import Sample
@@ -92,10 +93,38 @@ def safe_join(base: Path, url_path: str) -> Path | None:
     return candidate
 
 
-class Routes:
-    """The preview's request handling: reads the state a PreviewSite keeps, through its public methods."""
+class SiteState(Protocol):
+    """What request handling reads of the site (site.PreviewSite keeps it and builds the templates)."""
 
-    def __init__(self, site: PreviewSite) -> None:
+    config: Config
+    templates: dict[str, TemplateState]
+    site_errors: list[KmsgError]
+    thumbnails: Thumbnails | None
+    epoch: int
+
+    @property
+    def lock(self) -> threading.Condition:
+        """The lock every reader and writer of the state holds."""
+
+    def current(self, slug: str | None) -> int:
+        """The epoch a page shows."""
+
+    def wait(self, since: int, slug: str | None, timeout: float | None = None) -> int:
+        """Block until the page's epoch differs from since (or timeout)."""
+
+    def renderings(
+        self, state: TemplateState, sample_name: str | None, locale: str | None = None
+    ) -> tuple[Sample, list[Rendering]]:
+        """The sample and each recipient's rendering of a template's last good build."""
+
+    def in_locale(self, state: TemplateState, locale: str | None) -> CompiledTemplate:
+        """A template's last good build in a locale."""
+
+
+class Routes:
+    """The preview's request handling: reads the state a site keeps, through its public methods."""
+
+    def __init__(self, site: SiteState) -> None:
         self.site = site
 
     def handle(self, raw_path: str) -> Response:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from kmsg_authoring.errors import Location
 from kmsg_authoring.lint.caniemail import MSO_CLIENT, UNSUPPORTED, Data, load
-from kmsg_authoring.lint.scanner import AT_RULE, CSS, SELECTOR, Scanner
+from kmsg_authoring.lint.scan_memo import AT_RULE, CSS, SELECTOR, features_of
+from kmsg_authoring.lint.scanner import Scanner
 
 if TYPE_CHECKING:
     from kmsg_authoring.compile.types import CompiledTemplate
@@ -51,13 +52,15 @@ class _Judge:
 
     def __init__(self, data: Data) -> None:
         self.data = data
-        self.scanner = Scanner(SimpleNamespace(rendered=""), data, {})  # type: ignore[arg-type]
+        # A scanner over no template: only its readers of CSS text are used, so nothing is located.
+        blank = SimpleNamespace(rendered="", source_map=SimpleNamespace(origins={}))
+        self.scanner = Scanner(blank, data, {})  # type: ignore[arg-type]
 
     def _lacks(self, slugs: list[str]) -> bool:
         return any(self.data.features[s].value(MSO_CLIENT) == UNSUPPORTED for s in slugs)
 
     def declaration(self, prop: str, value: str) -> bool:
-        return self._lacks(self.scanner._features_of(prop.strip().lower(), value.strip())[1])
+        return self._lacks(features_of(self.data, prop.strip().lower(), value.strip())[1])
 
     def _new_uses(self, fn: Any, text: str) -> bool:
         before = len(self.scanner.uses)

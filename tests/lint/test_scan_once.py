@@ -10,9 +10,10 @@ import pytest
 
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.lint import lint_template
-from kmsg_authoring.lint import scanner as scanner_module
+from kmsg_authoring.lint import scan_memo as scanner_module
 from kmsg_authoring.lint.caniemail import load
 from kmsg_authoring.lint.features import Scan, support
+from kmsg_authoring.lint.scanner import Scanner
 from kmsg_authoring.source.config import load_config
 from tests.conftest import CORPUS, corpus_files, requires_corpus
 from tests.corpus_project import make_corpus_project
@@ -42,8 +43,8 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     def stylesheet(self: Any, start: int, end: int, mso: bool | None) -> None:
         self.scan_css(start, end, mso)
 
-    monkeypatch.setattr(scanner_module.Scanner, "start_tag", start_tag)
-    monkeypatch.setattr(scanner_module.Scanner, "stylesheet", stylesheet)
+    monkeypatch.setattr(Scanner, "start_tag", start_tag)
+    monkeypatch.setattr(Scanner, "stylesheet", stylesheet)
 
 
 def _compiled_examples(tmp_path: Path) -> list[Any]:
@@ -61,7 +62,7 @@ def _compiled_examples(tmp_path: Path) -> list[Any]:
 def test_replayed_uses_are_the_uses_read_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = _compiled_examples(tmp_path)
     data = load()
-    scanner_module._MEMOS.clear()
+    scanner_module.MEMOS.clear()
     remembered = [Scan(c, data).uses for c in compiled]
     again = [Scan(c, data).uses for c in compiled]  # everything replayed now
     with monkeypatch.context() as m:
@@ -79,11 +80,11 @@ def test_replayed_uses_are_the_uses_read_afresh(tmp_path: Path, monkeypatch: pyt
 def test_memory_stays_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = _compiled_examples(tmp_path)[0]
     monkeypatch.setattr(scanner_module, "MEMO_LIMIT", 2)
-    scanner_module._MEMOS.clear()
+    scanner_module.MEMOS.clear()
     expected = Scan(compiled, load()).uses
     for _ in range(3):
         assert Scan(compiled, load()).uses == expected
-        memo = scanner_module._memo(load())
+        memo = scanner_module.memo_for(load())
         assert len(memo.tags) <= 10 and len(memo.sheets) <= 10
 
 
@@ -134,7 +135,7 @@ def test_corpus_findings_do_not_depend_on_what_was_scanned_before(
     slugs = make_corpus_project(root, corpus_files()[:12], CORPUS)
     config = load_config(root)
     compiled = [compile_template(config, s) for s in slugs]
-    scanner_module._MEMOS.clear()
+    scanner_module.MEMOS.clear()
     warm = [lint_template(c, config) for c in compiled]
     with monkeypatch.context() as m:
         _fresh(m)

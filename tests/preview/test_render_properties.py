@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kmsg_authoring.compile.tokens import find_tokens
 from kmsg_authoring.model import CURRENT_RECIPIENT, TOKEN_TYPES, USER_FIELDS
 from kmsg_authoring.render.renderer import QrColors, render_all
-from kmsg_authoring.render.samples import validate_sample
+from kmsg_authoring.render.sample_schema import validate_sample
 from kmsg_authoring.source.project import YamlDoc
 
 NAMES = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,8}\Z")

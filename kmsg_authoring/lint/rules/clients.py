@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kmsg_authoring.lint.caniemail import HARMLESS, LINK_FEATURE
 from kmsg_authoring.lint.context import Context, Finding
-from kmsg_authoring.lint.scanner import AT_RULE, CSS, HTML, IMAGE, SELECTOR, Use
+from kmsg_authoring.lint.scan_memo import AT_RULE, CSS, HTML, IMAGE, SELECTOR, Use
 from kmsg_authoring.lint.features import scanned, support, targeted
 from kmsg_authoring.lint.registry import Option, rule
 

@@ -30,7 +30,8 @@ def _locate(ctx: Context, offset: int) -> Location:
             return Location(loc.path, loc.line, loc.col + offset - starts[-1].end())
     locator = ctx.cache.get("css-locator")
     if locator is None:
-        from kmsg_authoring.lint.scanner import Scanner, stylesheets
+        from kmsg_authoring.lint.scan_memo import stylesheets
+        from kmsg_authoring.lint.scanner import Scanner
 
         root = ctx.config.root if ctx.config is not None else None
         locator = ctx.cache["css-locator"] = Scanner(ctx.compiled, None, stylesheets(ctx.compiled, root))
