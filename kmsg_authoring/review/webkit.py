@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from kmsg_authoring.review.schemes import DARK, LIGHT
-from kmsg_authoring.review.browser import EXTRA, WEBKIT, BrowserMissing, Engine, Shot, normalize_png, program_stamp
+from kmsg_authoring.review.browser import (
+    EXTRA,
+    LOAD_TIMEOUT,
+    WEBKIT,
+    BrowserMissing,
+    Engine,
+    Shot,
+    normalize_png,
+    program_stamp,
+)
 from kmsg_authoring.review.framing import MEASURE, SETTLE, FilePages, Xvfb, framed_shot
 
 
@@ -87,7 +96,17 @@ class WebKitEngine(Engine):
                     f"cannot start WebKitGTK through {self.driver_path} "
                     f"(apt-get install webkit2gtk-driver xvfb): {str(exc).strip()[:300]}"
                 ) from None
+            # A page that never finishes loading is an error after LOAD_TIMEOUT, never a wait forever.
+            self._drivers[scheme].set_page_load_timeout(LOAD_TIMEOUT)
         return self._drivers[scheme]
+
+    def _fresh(self, scheme: str) -> Any:
+        """A new session for a scheme, the old one (stuck on a page) ended."""
+        old = self._drivers.pop(scheme, None)
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old.quit()
+        return self._driver(scheme)
 
     def _shot(self, driver: Any, shot: Shot) -> bytes:
         def resize(width: int, height: int) -> tuple[int, int]:
@@ -114,7 +133,11 @@ class WebKitEngine(Engine):
         out: dict[str, bytes] = {}
         for scheme in (LIGHT, DARK):
             for shot in (s for s in shots if s.scheme == scheme):
-                out[shot.key] = normalize_png(self._shot(self._driver(scheme), shot))
+                try:
+                    png = self._shot(self._driver(scheme), shot)
+                except Exception:  # noqa: BLE001 - a session that stopped answering: one retry in a new one
+                    png = self._shot(self._fresh(scheme), shot)
+                out[shot.key] = normalize_png(png)
                 if progress:
                     progress(shot.key)
         return out
