@@ -375,10 +375,15 @@ class _Compiler:
             inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
         self._within_budget(inlined, jinja_on)
         unminified_bytes = None
+        if self.config.minify or self.config.remove_unused_css:
+            unminified_bytes = len(self.env.shield.restore_canonical(MARK_RE.sub("", inlined)).encode("utf-8"))
+        if self.config.remove_unused_css:
+            from kmsg_authoring.compile.purge import remove_unused_css
+
+            inlined = remove_unused_css(inlined)
         if self.config.minify:
             from kmsg_authoring.compile.minify import minify
 
-            unminified_bytes = len(self.env.shield.restore_canonical(MARK_RE.sub("", inlined)).encode("utf-8"))
             inlined = minify(inlined)
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)

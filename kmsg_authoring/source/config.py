@@ -31,6 +31,7 @@ BUILD_KEYS = (
     "render_size_limit_mb",
     "mjml",
     "minify",
+    "remove_unused_css",
     "preserve_cascade",
 )
 # Where tomllib says a syntax error is: "... (at line 3, column 9)".
@@ -102,6 +103,9 @@ class Config:
     suffix_default_locale: bool = False
     deliverability: Deliverability = field(default_factory=Deliverability)
     minify: bool = False  # [build] minify: the compiled body minified (compile/minify.py)
+    remove_unused_css: bool = (
+        False  # [build] remove_unused_css: style rules matching nothing removed (compile/purge.py)
+    )
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -398,9 +402,10 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(
                 f"[build] {key} must be a folder inside the project, not '{value}'", toml_location(text, "build", key)
             )
-    minify = build.get("minify", False)
-    if not isinstance(minify, bool):
-        raise ConfigError("[build] minify must be true or false", toml_location(text, "build", "minify"))
+    minify, remove_unused_css = build.get("minify", False), build.get("remove_unused_css", False)
+    for key, flag in (("minify", minify), ("remove_unused_css", remove_unused_css)):
+        if not isinstance(flag, bool):
+            raise ConfigError(f"[build] {key} must be true or false", toml_location(text, "build", key))
     time_limit = _positive(build, "render_time_limit", RENDER_TIME_LIMIT, text)
     size_limit = _positive(build, "render_size_limit_mb", RENDER_SIZE_LIMIT_MB, text)
     envs = {name: _environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
@@ -424,4 +429,5 @@ def load_config(root: Path | None = None) -> Config:
         suffix_default_locale=suffix_default_locale,
         deliverability=_deliverability(data, text),
         minify=minify,
+        remove_unused_css=remove_unused_css,
     )
