@@ -21,6 +21,10 @@ from kmsg_authoring.compile.types import MARK_ATTR
 # a word while it runs and put back after.
 _CONDITIONAL = re.compile(r"<!--\[if[^\]]*\]>(?:<!-->|.*?<!\[endif\]-->)|<!--<!\[endif\]-->", re.DOTALL | re.IGNORECASE)
 _HELD = re.compile(r"kmsgcc(\d+)q")
+# White space alone between two inline elements renders as a space, but minify-html drops it inside
+# <body> and <div>: it is set aside as a word too.
+_INLINE = r"(?:a|abbr|b|big|cite|code|em|font|i|img|kbd|label|mark|q|s|small|span|strike|strong|sub|sup|tt|u)"
+_INLINE_GAP = re.compile(rf"(</{_INLINE}\s*>|<img\b[^>]*>)(\s+)(?=<{_INLINE}[\s>/])", re.IGNORECASE)
 _PLAIN_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # An unquoted attribute value holding a token placeholder, or an unquoted element mark.
 _UNQUOTED = re.compile(
@@ -45,7 +49,11 @@ def minify(html: str) -> str:
         held.append(m.group(0))
         return f"kmsgcc{len(held) - 1}q"
 
-    kept = _PLAIN_COMMENT.sub("", _CONDITIONAL.sub(hold, html))
+    def hold_gap(m: re.Match[str]) -> str:
+        held.append(m.group(2))
+        return f"{m.group(1)}kmsgcc{len(held) - 1}q"
+
+    kept = _INLINE_GAP.sub(hold_gap, _PLAIN_COMMENT.sub("", _CONDITIONAL.sub(hold, html)))
     small = minify_html.minify(
         kept,
         keep_closing_tags=True,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kmsg_authoring.build import build_project
+from kmsg_authoring.project.build import build_project
+from kmsg_authoring.project.step import BuildOptions
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.compile.minify import minify
 from kmsg_authoring.lint import lint_template
@@ -70,7 +71,14 @@ def test_km509_gives_the_size_before_and_after(tmp_path: Path) -> None:
 
 def test_minify_is_part_of_the_build_cache_key(tmp_path: Path) -> None:
     root = write(tmp_path, {**template_files(BODY, tokens={"joinLink": "MagicLink"}), "kmsg.toml": ""})
-    first = build_project(load_config(root), write=False)
+    first = build_project(load_config(root), options=BuildOptions(write=False))
     (root / "kmsg.toml").write_text("[build]\nminify = true\n")
-    second = build_project(load_config(root), write=False)
+    second = build_project(load_config(root), options=BuildOptions(write=False))
     assert len(second.compiled["t"].body) < len(first.compiled["t"].body)
+
+
+def test_minify_keeps_the_space_between_inline_elements() -> None:
+    out = minify(
+        '<body><p>x</p>\n<a href="a">Join</a> <a href="b">Unsubscribe</a>\n<div><img src="i"> <b>c</b></div></body>'
+    )
+    assert "Join</a> <a" in out and "<img src=i> <b>c</b>" in out

@@ -35,7 +35,9 @@ def body_too_large(ctx: Context) -> Iterator[Finding]:
         saved = ""
         if before is not None:
             unminified = size + before - len(ctx.compiled.body.encode("utf-8"))
-            saved = f"; {kib(unminified)} before [build] minify/remove_unused_css"
+            config = ctx.config
+            steps = " and ".join(k for k in ("minify", "remove_unused_css") if config is None or getattr(config, k))
+            saved = f"; {kib(unminified)} before [build] {steps}"
         yield Finding(
             f"body may be clipped by Gmail ({kib(size)} > {kib(GMAIL_CLIP_BYTES)} with tokens at worst-case "
             f"length{saved})",
