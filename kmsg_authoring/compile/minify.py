@@ -22,9 +22,16 @@ from kmsg_authoring.compile.types import MARK_ATTR
 _CONDITIONAL = re.compile(r"<!--\[if[^\]]*\]>(?:<!-->|.*?<!\[endif\]-->)|<!--<!\[endif\]-->", re.DOTALL | re.IGNORECASE)
 _HELD = re.compile(r"kmsgcc(\d+)q")
 # White space alone between two inline elements renders as a space, but minify-html drops it inside
-# <body> and <div>: it is set aside as a word too.
-_INLINE = r"(?:a|abbr|b|big|cite|code|em|font|i|img|kbd|label|mark|q|s|small|span|strike|strong|sub|sup|tt|u)"
-_INLINE_GAP = re.compile(rf"(</{_INLINE}\s*>|<img\b[^>]*>)(\s+)(?=<{_INLINE}[\s>/])", re.IGNORECASE)
+# <body> and <div>: it is set aside as a word too. Every element but these block and table ones is
+# inline here (custom elements, such as unconverted Inky tags, are inline in browsers).
+_BLOCK = (
+    r"(?:html|head|body|div|p|table|tbody|thead|tfoot|tr|td|th|caption|colgroup|col|center|h[1-6]|ul|ol|li|"
+    r"dl|dt|dd|blockquote|pre|hr|br|form|section|article|header|footer|nav|main|aside|figure|figcaption|"
+    r"style|script|meta|link|title|base|noscript|address|fieldset|legend|details|summary|menu|o:p)"
+)
+_INLINE_GAP = re.compile(
+    rf"(</(?!{_BLOCK}\s*>)[a-z][\w:-]*\s*>|<img\b[^>]*>)(\s+)(?=<(?!{_BLOCK}[\s>/])[a-z])", re.IGNORECASE
+)
 _PLAIN_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # An unquoted attribute value holding a token placeholder, or an unquoted element mark.
 _UNQUOTED = re.compile(

@@ -82,3 +82,5 @@ def test_minify_keeps_the_space_between_inline_elements() -> None:
         '<body><p>x</p>\n<a href="a">Join</a> <a href="b">Unsubscribe</a>\n<div><img src="i"> <b>c</b></div></body>'
     )
     assert "Join</a> <a" in out and "<img src=i> <b>c</b>" in out
+    # A custom element (an unconverted Inky tag) is inline in browsers too.
+    assert "</columns> <columns>" in minify("<div><columns>a</columns> <columns>b</columns></div>")
