@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kmsg_authoring.compile.compiler import CompileEnv as CompileEnv
+    from kmsg_authoring.compile.env import CompileEnv as CompileEnv
     from kmsg_authoring.compile.compiler import compile_template as compile_template
 
 __all__ = ["CompileEnv", "compile_template"]

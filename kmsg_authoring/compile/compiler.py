@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
+from kmsg_authoring.compile.env import CompileEnv as CompileEnv
 from kmsg_authoring.compile.extract import DEPTH_CHECK_FROM, Context, TooDeep, contexts, parse_complete
 from kmsg_authoring.compile.inline import inline_css
 from kmsg_authoring.compile.jinja_errors import jinja_error
@@ -17,18 +18,17 @@ from kmsg_authoring.compile.tokens import (
     PLACEHOLDER_PREFIX,
     PLACEHOLDER_RE,
     TOKEN_RE,
-    Shield,
     find_source_tokens,
     find_tokens,
     number_of_tokens_used,
 )
-from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, SourceMap, TokenRef, Where, WHERE_FIELDS
+from kmsg_authoring.compile.types import MARK_RE, CompiledTemplate, TokenRef, Where, WHERE_FIELDS
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.errors import BuildError, KmsgError, Location, SourceError
 from kmsg_authoring.model import ADD_FIELDS, DEFAULT_STATUS, LOCALE_TAG_PREFIX
 
 if TYPE_CHECKING:
-    from kmsg_authoring.compile.jinja_env import TrackingEnvironment
+    pass
 from kmsg_authoring.source.project import (
     BODY_FILE,
     BODY_MJML,
@@ -51,37 +51,6 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _KEEP_STYLE = '<style data-css-inline="ignore">'
 # Blocks the inliner was told to leave alone (token rules copied above, MRML's own head styles) lose the mark after.
 _KEPT_STYLE = re.compile(r'<style data-css-inline="ignore"(?: data-premailer="ignore")?')
-
-
-class CompileEnv:
-    """State shared by the templates of one build: the Jinja environment, shield and source map."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.shield = Shield()
-        self.marks = SourceMap()
-        self._jinja: TrackingEnvironment | None = None
-        from kmsg_authoring.compile.i18n import Translator
-
-        self.translator = Translator(config, self.shield)
-
-    @property
-    def jinja(self) -> TrackingEnvironment:
-        """The Jinja environment, made on first use."""
-        if self._jinja is None:
-            from kmsg_authoring.compile.jinja_env import make_environment
-
-            self._jinja = make_environment(
-                self.config.src_dir,
-                self.config.rel,
-                self.shield,
-                self.marks,
-                project_root=self.config.root,
-                time_limit=self.config.render_time_limit,
-                size_limit=self.config.render_size_limit,
-                translator=self.translator,
-            )
-        return self._jinja
 
 
 class _Compiler:
@@ -375,10 +344,15 @@ class _Compiler:
             inlined = _KEPT_STYLE.sub("<style", rendered) if self.body_name == BODY_MJML else rendered
         self._within_budget(inlined, jinja_on)
         unminified_bytes = None
+        if self.config.minify or self.config.remove_unused_css:
+            unminified_bytes = len(self.env.shield.restore_canonical(MARK_RE.sub("", inlined)).encode("utf-8"))
+        if self.config.remove_unused_css:
+            from kmsg_authoring.compile.purge import remove_unused_css
+
+            inlined = remove_unused_css(inlined)
         if self.config.minify:
             from kmsg_authoring.compile.minify import minify
 
-            unminified_bytes = len(self.env.shield.restore_canonical(MARK_RE.sub("", inlined)).encode("utf-8"))
             inlined = minify(inlined)
         body, body_refs = self._body_refs(inlined)
         marked_body = self.env.shield.restore_canonical(inlined)

@@ -21,6 +21,17 @@ from kmsg_authoring.compile.types import MARK_ATTR
 # a word while it runs and put back after.
 _CONDITIONAL = re.compile(r"<!--\[if[^\]]*\]>(?:<!-->|.*?<!\[endif\]-->)|<!--<!\[endif\]-->", re.DOTALL | re.IGNORECASE)
 _HELD = re.compile(r"kmsgcc(\d+)q")
+# White space alone between two inline elements renders as a space, but minify-html drops it inside
+# <body> and <div>: it is set aside as a word too. Every element but these block and table ones is
+# inline here (custom elements, such as unconverted Inky tags, are inline in browsers).
+_BLOCK = (
+    r"(?:html|head|body|div|p|table|tbody|thead|tfoot|tr|td|th|caption|colgroup|col|center|h[1-6]|ul|ol|li|"
+    r"dl|dt|dd|blockquote|pre|hr|br|form|section|article|header|footer|nav|main|aside|figure|figcaption|"
+    r"style|script|meta|link|title|base|noscript|address|fieldset|legend|details|summary|menu|o:p)"
+)
+_INLINE_GAP = re.compile(
+    rf"(</(?!{_BLOCK}\s*>)[a-z][\w:-]*\s*>|<img\b[^>]*>)(\s+)(?=<(?!{_BLOCK}[\s>/])[a-z])", re.IGNORECASE
+)
 _PLAIN_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # An unquoted attribute value holding a token placeholder, or an unquoted element mark.
 _UNQUOTED = re.compile(
@@ -45,7 +56,11 @@ def minify(html: str) -> str:
         held.append(m.group(0))
         return f"kmsgcc{len(held) - 1}q"
 
-    kept = _PLAIN_COMMENT.sub("", _CONDITIONAL.sub(hold, html))
+    def hold_gap(m: re.Match[str]) -> str:
+        held.append(m.group(2))
+        return f"{m.group(1)}kmsgcc{len(held) - 1}q"
+
+    kept = _INLINE_GAP.sub(hold_gap, _PLAIN_COMMENT.sub("", _CONDITIONAL.sub(hold, html)))
     small = minify_html.minify(
         kept,
         keep_closing_tags=True,

@@ -179,7 +179,7 @@ class CompiledTemplate:
     # What the compiler noticed but did not refuse, for lint to report: (lint code, message, where),
     # e.g. text MJML drops (KM603).
     notes: tuple[tuple[str, str, Location], ...] = ()
-    unminified_bytes: int | None = None  # [build] minify: the body's UTF-8 size before minifying
+    unminified_bytes: int | None = None  # [build] minify, remove_unused_css: the body's UTF-8 size before them
 
     @property
     def body(self) -> str:

@@ -11,10 +11,12 @@ from types import MappingProxyType
 from typing import Any
 
 from kmsg_authoring.errors import ConfigError, Location
+from kmsg_authoring.source.environments import ENVIRONMENT as ENVIRONMENT
+from kmsg_authoring.source.environments import Environment as Environment
+from kmsg_authoring.source.environments import environment, read_section
 from kmsg_authoring.source.config_schema import Key, Section, Table, TomlTable, toml_location, unknown_section
 from kmsg_authoring.source.config_schema import located as located
 from kmsg_authoring.model import CONFIG_FILE as CONFIG_FILE
-from kmsg_authoring.model import REGIONS, region_url
 
 INLINERS: tuple[str, ...] = ("css-inline", "premailer")
 # A <link rel=stylesheet> to a remote URL: kept as written (never downloaded) or refused.
@@ -47,6 +49,12 @@ BUILD = Section(
             True,
         ),
         Key("minify", "boolean", "The inlined HTML is minified (what renders is unchanged).", False),
+        Key(
+            "remove_unused_css",
+            "boolean",
+            "Style rules whose selectors match nothing in the email are removed (client-targeting ones kept).",
+            False,
+        ),
         Key("render_time_limit", "number", "Seconds one template's render may take.", RENDER_TIME_LIMIT),
         Key("render_size_limit_mb", "number", "Megabytes one template's render may write.", RENDER_SIZE_LIMIT_MB),
         Key("mjml", "table", "Options for bodies written in MJML: see [build.mjml].", default_text="MJML's defaults"),
@@ -56,18 +64,6 @@ BUILD = Section(
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 # A locale code as catalogs and adminTags spell it: "fr", "pt_BR", "zh_Hant".
 _LOCALE_CODE = re.compile(r"\A[a-z]{2,3}(?:_[A-Za-z0-9]{2,8})*\Z")
-
-
-@dataclass(frozen=True)
-class Environment:
-    """A Messaging API environment templates are published to."""
-
-    name: str
-    url: str
-    app_guid: str
-    ks_env: str = "KALTURA_KS"
-    # Plain http:// to a host that is not loopback sends the KS in clear text: refused unless set.
-    allow_insecure: bool = False
 
 
 MJML = Section(
@@ -166,6 +162,9 @@ class Config:
     suffix_default_locale: bool = False
     deliverability: Deliverability = field(default_factory=Deliverability)
     minify: bool = False  # [build] minify: the compiled body minified (compile/minify.py)
+    remove_unused_css: bool = (
+        False  # [build] remove_unused_css: style rules matching nothing removed (compile/purge.py)
+    )
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the project root, with forward slashes."""
@@ -208,65 +207,9 @@ def _positive(table: Table, key: str, text: str) -> float:
     return float(value)
 
 
-ENVIRONMENT = Section(
-    "environments.<name>",
-    "A Messaging API environment templates are published to (`plan --env NAME`, `publish --env NAME`).",
-    (
-        Key("region", "string", "The Kaltura region whose Messaging API is used.", "nvp1", REGIONS),
-        Key(
-            "url", "string", "The API's http(s) URL instead of a region's (the sandbox's).", default_text="the region's"
-        ),
-        Key(
-            "app_guid",
-            "string",
-            "The App Registry GUID the templates belong to.",
-            default_text="required",
-            example="...",
-        ),
-        Key("ks_env", "string", "The environment variable that holds an admin KS.", "KALTURA_KS"),
-        Key("allow_insecure", "boolean", "Allow plain http:// to a host not loopback (the KS in clear text).", False),
-    ),
-)
-
-
-def _read(section: Section, raw: Mapping[str, Any], text: str, *path: str) -> Table:
-    """A table of kmsg.toml checked against its section's declaration, unknown keys located."""
-    return section.read(raw, f"[{'.'.join(path)}]", lambda key: toml_location(text, *path, key))
-
-
-def _environment(name: str, raw: Any, text: str) -> Environment:
-    def where(key: str | None = None) -> Location:
-        return toml_location(text, "environments", name, *((key,) if key else ()))
-
-    if not isinstance(raw, dict):
-        raise ConfigError(f"[environments.{name}] must be a table", where())
-    raw = _read(ENVIRONMENT, raw, text, "environments", name)
-    if "url" in raw:
-        url = raw["url"]
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ConfigError(f"[environments.{name}] url must be an http(s) URL", where("url"))
-    else:
-        region = raw.value("region")
-        if region not in REGIONS:
-            raise ConfigError(
-                f"[environments.{name}] unknown region '{region}' (one of {', '.join(REGIONS)})", where("region")
-            )
-        url = region_url(region)
-    app_guid = raw.value("app_guid")
-    if not isinstance(app_guid, str) or not app_guid:
-        raise ConfigError(f"[environments.{name}] needs app_guid", where("app_guid"))
-    ks_env = raw.value("ks_env")
-    if not isinstance(ks_env, str) or not ks_env:
-        raise ConfigError(f"[environments.{name}] ks_env must name an environment variable", where("ks_env"))
-    allow_insecure = raw.value("allow_insecure")
-    if not isinstance(allow_insecure, bool):
-        raise ConfigError(f"[environments.{name}] allow_insecure must be true or false", where("allow_insecure"))
-    return Environment(name=name, url=url.rstrip("/"), app_guid=app_guid, ks_env=ks_env, allow_insecure=allow_insecure)
-
-
 def _mjml(build: Mapping[str, Any], text: str) -> MjmlOptions:
     """[build.mjml], every key checked: a typo or a wrong type is an error, not a silent default."""
-    raw = _read(MJML, _table(build, "mjml", text, "build"), text, "build", "mjml")
+    raw = read_section(MJML, _table(build, "mjml", text, "build"), text, "build", "mjml")
     for key in ("keep_comments", "minify"):
         if key in raw and not isinstance(raw[key], bool):
             raise ConfigError(f"[build.mjml] {key} must be true or false", toml_location(text, "build", "mjml", key))
@@ -315,7 +258,7 @@ I18N = Section(
 
 def _i18n(raw: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]:
     """[i18n] locales, default_locale and suffix_default_locale, checked."""
-    table = _read(I18N, raw, text, "i18n")
+    table = read_section(I18N, raw, text, "i18n")
     locales = table.value("locales")
     if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
         raise ConfigError(
@@ -347,7 +290,7 @@ def _i18n(raw: dict[str, Any], text: str) -> tuple[tuple[str, ...], str, bool]:
 
 def _deliverability(data: dict[str, Any], text: str) -> Deliverability:
     """[deliverability], every key checked."""
-    raw = _read(DELIVERABILITY, _table(data, "deliverability", text), text, "deliverability")
+    raw = read_section(DELIVERABILITY, _table(data, "deliverability", text), text, "deliverability")
     limits: dict[str, float | None] = {}
     for key in ("max_spam_score", "max_image_kb", "max_total_kb"):
         value = raw.value(key)
@@ -386,7 +329,7 @@ def load_config(root: Path | None = None) -> Config:
             at = Location(CONFIG_FILE, int(where.group(1)), int(where.group(2))) if where else Location(CONFIG_FILE)
             raise ConfigError(f"invalid TOML: {message}", at) from None
     unknown_section(data, SECTIONS, text)
-    build = _read(BUILD, _table(data, "build", text), text, "build")
+    build = read_section(BUILD, _table(data, "build", text), text, "build")
     inliner = build.value("inliner")
     if inliner not in INLINERS:
         raise ConfigError(
@@ -413,12 +356,13 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(
                 f"[build] {key} must be a folder inside the project, not '{value}'", toml_location(text, "build", key)
             )
-    minify = build.value("minify")
-    if not isinstance(minify, bool):
-        raise ConfigError("[build] minify must be true or false", toml_location(text, "build", "minify"))
+    minify, remove_unused_css = build.value("minify"), build.value("remove_unused_css")
+    for key, flag in (("minify", minify), ("remove_unused_css", remove_unused_css)):
+        if not isinstance(flag, bool):
+            raise ConfigError(f"[build] {key} must be true or false", toml_location(text, "build", key))
     time_limit = _positive(build, "render_time_limit", text)
     size_limit = _positive(build, "render_size_limit_mb", text)
-    envs = {name: _environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
+    envs = {name: environment(name, raw, text) for name, raw in _table(data, "environments", text).items()}
     locales, default_locale, suffix_default_locale = _i18n(_table(data, "i18n", text), text)
     return Config(
         root=root,
@@ -439,4 +383,5 @@ def load_config(root: Path | None = None) -> Config:
         suffix_default_locale=suffix_default_locale,
         deliverability=_deliverability(data, text),
         minify=minify,
+        remove_unused_css=remove_unused_css,
     )

@@ -148,6 +148,7 @@ CHANGED: dict[str, Any] = {
     "suffix_default_locale": True,
     "preserve_cascade": False,
     "minify": True,
+    "remove_unused_css": True,
     "deliverability": Deliverability(max_image_kb=1.0),
 }
 

@@ -74,3 +74,12 @@ def test_minify_is_part_of_the_build_cache_key(tmp_path: Path) -> None:
     (root / "kmsg.toml").write_text("[build]\nminify = true\n")
     second = build_project(load_config(root), None, BuildOptions(write=False))
     assert len(second.compiled["t"].body) < len(first.compiled["t"].body)
+
+
+def test_minify_keeps_the_space_between_inline_elements() -> None:
+    out = minify(
+        '<body><p>x</p>\n<a href="a">Join</a> <a href="b">Unsubscribe</a>\n<div><img src="i"> <b>c</b></div></body>'
+    )
+    assert "Join</a> <a" in out and "<img src=i> <b>c</b>" in out
+    # A custom element (an unconverted Inky tag) is inline in browsers too.
+    assert "</columns> <columns>" in minify("<div><columns>a</columns> <columns>b</columns></div>")

@@ -25,8 +25,9 @@ def body_too_large(ctx: Context) -> Iterator[Finding]:
         A 110 KB newsletter with inlined CSS repeated on every cell.
     Good:
         A body under 102 KB: fewer sections, CSS classes kept in <style>, no whitespace padding;
-        `[build] minify = true` in kmsg.toml removes the white space and comments that do not render
-        (the message then gives the size before and after).
+        `[build] minify = true` in kmsg.toml removes the white space and comments that do not render,
+        `remove_unused_css = true` the style rules that match nothing (the message then gives the
+        size before and after).
     """
     size = expanded_bytes(ctx)
     if size > GMAIL_CLIP_BYTES:
@@ -34,7 +35,9 @@ def body_too_large(ctx: Context) -> Iterator[Finding]:
         saved = ""
         if before is not None:
             unminified = size + before - len(ctx.compiled.body.encode("utf-8"))
-            saved = f"; {kib(unminified)} before [build] minify"
+            config = ctx.config
+            steps = " and ".join(k for k in ("minify", "remove_unused_css") if config is None or getattr(config, k))
+            saved = f"; {kib(unminified)} before [build] {steps}"
         yield Finding(
             f"body may be clipped by Gmail ({kib(size)} > {kib(GMAIL_CLIP_BYTES)} with tokens at worst-case "
             f"length{saved})",
