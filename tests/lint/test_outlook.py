@@ -183,7 +183,7 @@ def test_mjml_output_passes_the_outlook_rules(tmp_path: Path) -> None:
 MACRO_BODY = """\
 {% extends "_layouts/base.html" %}
 {% from "_macros/email.html" import button, background, columns, calendar_links %}
-{% block content %}<div style="display: none; mso-hide: all;">Doors open at 9: join below or add it to your calendar.</div>
+{% block content %}<div style="display: none; mso-hide: all;">Doors open at 9: join below or add it to a calendar.</div>
 <h1>Hello {recipient.firstName}</h1>
 {{ button("{joinLink}", "Join {eventName}") }}
 {% call background("{bannerUrl}", "#1f2933") %}<p style="color: #ffffff;">{eventName}</p>{% endcall %}
