@@ -37,7 +37,7 @@ def test_live_preview_in_chromium(preview: LivePreview) -> None:
             expect(page.locator("table.index")).to_contain_text("attendance-confirmation")
 
             page.goto(preview.url + "t/attendance-confirmation")
-            expect(page.locator("#r0 .subject")).to_have_text("Jane, you're registered for Annual Conference 2026")
+            expect(page.locator("#r0 dd.subject")).to_have_text("Jane, you're registered for Annual Conference 2026")
             email = page.frame_locator("#r0-desktop")
             expect(email.locator("h1")).to_have_text("See you there, Jane!")
             qr = email.locator('img[src^="data:image/png;base64,"]')
