@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from kmsg_authoring.cli._args import whole_number
 from kmsg_authoring.errors import exit_status
 
 
@@ -30,22 +31,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "-j",
         "--jobs",
-        type=_jobs,
+        type=whole_number(1),
         metavar="N",
         help="processes to compile and lint in (default: every core when there are enough templates to pay "
         "for starting them; 1: this process only); the outputs and findings are the same whatever N",
     )
     p.set_defaults(func=run)
-
-
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--jobs must be at least 1, not {n}")
-    return n
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from kmsg_authoring.cli._args import PORT
 from kmsg_authoring.errors import EXIT_OK, exit_status
 from kmsg_authoring.model import PREVIEW_PORT
 
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--port",
-        type=_port,
+        type=PORT,
         default=PREVIEW_PORT,
         help=f"port to serve on (default {PREVIEW_PORT}; 0 picks a free one)",
     )
@@ -62,16 +63,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "they need pip install 'kmsg-author[browser]')",
     )
     p.set_defaults(func=run)
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0 to 65535)")
-    return port
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from kmsg_authoring.cli._args import PORT, whole_number
 from kmsg_authoring.errors import EXIT_OK
 from kmsg_authoring.model import CONFIG_FILE, SANDBOX_PORT, SANDBOX_URL
 
@@ -19,16 +20,6 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text})")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative (got {text})")
     return value
 
 
@@ -53,7 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
         "--port",
-        type=_non_negative,
+        type=PORT,
         default=SANDBOX_PORT,
         help=f"port to listen on; 0 picks a free one (default: {SANDBOX_PORT})",
     )
@@ -65,7 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--partner-id",
-        type=_non_negative,
+        type=whole_number(0),
         default=1,
         metavar="N",
         help="partner id of the development KS printed at start (default: 1); any KS naming "
@@ -94,7 +85,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "are dropped after they committed, an ambiguous failure)",
     )
     faults.add_argument(
-        "--latency-ms", type=_non_negative, default=0, metavar="MS", help="milliseconds added to every API request"
+        "--latency-ms", type=whole_number(0), default=0, metavar="MS", help="milliseconds added to every API request"
     )
     faults.add_argument("--seed", type=int, default=None, metavar="N", help="makes the faults reproducible")
     p.add_argument(

@@ -59,7 +59,7 @@ _HEIGHT = "() => Math.max(document.documentElement.scrollHeight, document.body ?
 
 
 class ChromiumEngine(Engine):
-    """Headless Chromium through Playwright: one browser, one context per colour scheme, parallel pages."""
+    """Headless Chromium through Playwright: one browser, one context per colour scheme and width, parallel pages."""
 
     name = CHROMIUM
 
@@ -94,13 +94,18 @@ class ChromiumEngine(Engine):
                 raise _chromium_missing(str(exc)) from None
         return self._browser
 
-    async def context(self, scheme: str, *, javascript: bool = False) -> Any:
-        """The browser context of a colour scheme (network blocked, device scale 1)."""
-        key = f"{scheme}:{javascript}"
+    async def context(self, scheme: str, width: int, *, javascript: bool = False) -> Any:
+        """The browser context of a colour scheme and a window width (network blocked, device scale 1).
+
+        Its pages are born at the width they are shot at: a page only ever changes height. A page
+        made at one width and narrowed before its content was loaded was seen (rarely, under load)
+        to lay the content out at the earlier width.
+        """
+        key = f"{scheme}:{width}:{javascript}"
         if key not in self._contexts:
             browser = await self._open()
             ctx = await browser.new_context(
-                viewport={"width": 600, "height": VIEWPORT_HEIGHT},
+                viewport={"width": width, "height": VIEWPORT_HEIGHT},
                 device_scale_factor=1,
                 color_scheme="dark" if scheme == DARK else "light",
                 java_script_enabled=javascript,
@@ -122,7 +127,7 @@ class ChromiumEngine(Engine):
 
     async def page(self, shot: Shot, *, javascript: bool = False) -> Any:
         """A page showing a shot, loaded and laid out at its width."""
-        ctx = await self.context(shot.scheme, javascript=javascript)
+        ctx = await self.context(shot.scheme, shot.width, javascript=javascript)
         page = await ctx.new_page()
         await page.set_viewport_size({"width": shot.width, "height": VIEWPORT_HEIGHT})
         await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
@@ -145,23 +150,27 @@ class ChromiumEngine(Engine):
         # A page that was resized can hand over a frame composed at its earlier size (seen at 600 px
         # as the 375 px layout tiled twice), so the captured page is never resized after its content
         # is loaded: measuring happens on another page.
-        ctx = await self.context(shot.scheme)
-        page = await ctx.new_page()
-        try:
-            await page.set_viewport_size({"width": shot.width, "height": height})
-            await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
-            # As Playwright's to_have_screenshot does: capture until two consecutive frames agree.
-            png = b""
-            for _ in range(STABLE_TRIES):
-                last = png
-                png = await page.screenshot(
-                    animations="disabled", caret="hide", type="png", timeout=LOAD_TIMEOUT * 1000
-                )
-                if png == last:
-                    return bytes(png)
-        finally:
-            await page.close()
-        raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots of the same page")
+        ctx = await self.context(shot.scheme, shot.width)
+        for _ in range(2):  # a page laid out at another width is loaded again once in a new page
+            page = await ctx.new_page()
+            try:
+                await page.set_viewport_size({"width": shot.width, "height": height})
+                await page.set_content(shot.html, wait_until="load", timeout=LOAD_TIMEOUT * 1000)
+                if await page.evaluate("window.innerWidth") != shot.width:
+                    continue
+                # As Playwright's to_have_screenshot does: capture until two consecutive frames agree.
+                png = b""
+                for _ in range(STABLE_TRIES):
+                    last = png
+                    png = await page.screenshot(
+                        animations="disabled", caret="hide", type="png", timeout=LOAD_TIMEOUT * 1000
+                    )
+                    if png == last:
+                        return bytes(png)
+                raise KmsgError(f"{shot.key}: Chromium gave {STABLE_TRIES} different screenshots of the same page")
+            finally:
+                await page.close()
+        raise KmsgError(f"{shot.key}: Chromium laid the page out at another width than {shot.width} px twice")
 
     async def _shoot_all(self, shots: Sequence[Shot], progress: Callable[[str], None] | None) -> dict[str, bytes]:
         await self._open()

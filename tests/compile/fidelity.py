@@ -81,6 +81,31 @@ def compare(
     return out
 
 
+def confirmed(
+    pages: Mapping[str, Mapping[str, str]],
+    differs: Mapping[tuple[str, str], Mapping[str, list[str]]],
+    keys: Callable[[str, str], tuple[str, str]],
+) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """The differences that show again when both sides are rendered once more, in new pages.
+
+    pages: engine -> page key -> HTML, as rendered; differs: (engine, build) -> slug -> what differed;
+    keys(build, slug): the two page keys compared. A capture an engine spoils under load (a frame of
+    another layout) is not the build's doing; a difference the build made shows every time.
+    """
+    again: dict[str, dict[str, str]] = {}
+    for (engine, build), found in differs.items():
+        for slug in found:
+            for key in keys(build, slug):
+                again.setdefault(engine, {})[key] = pages[engine][key]
+    second = render(again) if again else {}
+    return {
+        (engine, build): {
+            slug: what for slug, what in found.items() if slug in compare(second[engine], [(slug, *keys(build, slug))])
+        }
+        for (engine, build), found in differs.items()
+    }
+
+
 def differences(
     pairs: Mapping[str, Pair],
     engines: Iterable[str] = ENGINES,

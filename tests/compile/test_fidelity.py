@@ -21,7 +21,7 @@ import pytest
 from kmsg_authoring.compile.cascade import OFF
 from kmsg_authoring.errors import ConfigError
 from kmsg_authoring.review.browser import CHROMIUM, ENGINES, FIREFOX, WEBKIT
-from tests.compile.fidelity import Pair, compare, render
+from tests.compile.fidelity import Pair, compare, confirmed, render
 from tests.compile.fidelity_sets import PROBE, corpus_pairs, example_pairs, probe_pairs
 from tests.conftest import CORPUS, requires_corpus
 from tests.corpus_project import slug_for
@@ -44,8 +44,17 @@ FRAMED_CORPUS: tuple[str, ...] = (
     "cerberus/v1-template-default.html",
     "mailchimp-email-blueprints/modular-template-patterns.html",
 )
-# premailer's render differences in Chromium that no finding explains: slug -> reason.
-PREMAILER_EXCEPTIONS: dict[str, str] = {}
+# premailer's render differences in Chromium that no finding explains: slug -> reason. docs/fidelity.md
+# lists the same.
+_A_AROUND_TABLE = (
+    "premailer parses with libxml2's HTML 4 parser, which closes an <a> before the <table> inside it:"
+    " the button's table leaves its link (its corners' antialiasing changes, and only its text stays a link)"
+)
+PREMAILER_EXCEPTIONS: dict[str, str] = {
+    "konsav-email-templates-explorational": _A_AROUND_TABLE,
+    "konsav-email-templates-general": _A_AROUND_TABLE,
+    "konsav-email-templates-promotional": _A_AROUND_TABLE,
+}
 
 
 @dataclass
@@ -54,13 +63,15 @@ class Fidelity:
 
     differs: dict[tuple[str, str], dict[str, list[str]]]  # (engine, build) -> slug -> what differs
     findings: dict[str, dict[str, list[str]]]  # build -> slug -> KM601 messages
-    emails: dict[str, int]  # build -> how many emails were compared
+    emails: dict[str, int]  # build -> how many emails were built
+    shown: dict[tuple[str, str], int]  # (engine, build) -> how many of them the engine rendered
 
     def report(self) -> str:
         """Per engine and build: how many emails are identical, and each that differs, with its findings."""
         lines = []
         for (engine, build), differs in sorted(self.differs.items()):
-            lines.append(f"{engine} {build}: {self.emails[build] - len(differs)} of {self.emails[build]} identical")
+            shown = self.shown[engine, build]
+            lines.append(f"{engine} {build}: {shown - len(differs)} of {shown} rendered identical")
             for slug, found in sorted(differs.items()):
                 lines.append(f"  {slug}: {'; '.join(found)}")
                 lines += [f"    {m}" for m in self.findings[build].get(slug, [])]
@@ -118,7 +129,14 @@ def fidelity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fidelity]:
         for build, pairs in builds.items()
         for engine in _engines(build)
     }
-    result = Fidelity(differs, findings, {build: len(pairs) for build, pairs in builds.items()})
+    # A difference counts when rendering both sides again, in new pages, shows it again.
+    differs = confirmed(pages, differs, lambda build, slug: (f"{slug}|source", f"{slug}|{build}"))
+    shown_count = {
+        (engine, build): sum(shown(engine, slug) for slug in pairs)
+        for build, pairs in builds.items()
+        for engine in _engines(build)
+    }
+    result = Fidelity(differs, findings, {build: len(pairs) for build, pairs in builds.items()}, shown_count)
     if os.environ.get("KMSG_FIDELITY_REPORT"):  # the figures of docs/fidelity.md
         Path(os.environ["KMSG_FIDELITY_REPORT"]).write_text(result.report(), encoding="utf-8")
     yield result

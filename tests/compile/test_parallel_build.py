@@ -147,3 +147,15 @@ def test_bad_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["-C", str(root), "build", "--jobs", value]) == 2
     assert "--jobs" in capsys.readouterr().err
     assert not (root / "build").exists()
+
+
+@pytest.mark.parametrize(
+    ("jobs", "message"), [("0", "must be 1 or more, not 0"), ("two", "'two' is not a whole number")]
+)
+def test_jobs_must_be_a_whole_number_of_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str, message: str
+) -> None:
+    root = _examples(tmp_path)
+    code, output = _cli(capsys, root, "build", "--jobs", jobs)
+    assert code == 2 and f"argument -j/--jobs: {message}" in output
+    assert not (root / "build").exists()

@@ -115,8 +115,9 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     [
         (["--error-rate", "1.5"], "argument --error-rate: must be between 0 and 1"),
         (["--drop-rate", "x"], "argument --drop-rate: not a number"),
-        (["--latency-ms", "-5"], "argument --latency-ms: must not be negative"),
-        (["--port", "http"], "argument --port: not a whole number"),
+        (["--latency-ms", "-5"], "argument --latency-ms: must be 0 or more, not -5"),
+        (["--port", "http"], "argument --port: 'http' is not a whole number"),
+        (["--port", "70000"], "argument --port: must be from 0 to 65535, not 70000"),
     ],
 )
 def test_bad_options_are_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
