@@ -33,7 +33,8 @@ msgParamsMap:
 MINIMAL_BODY = """\
 <!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Hello</title></head>
-<body><p>Hi {recipient.firstName}</p></body></html>
+<body><div style="display: none">Your ticket and the venue map are inside.</div><p>Hi {recipient.firstName}</p>\
+</body></html>
 """
 
 

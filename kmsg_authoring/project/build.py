@@ -16,12 +16,6 @@ from typing import Any
 
 from kmsg_authoring.errors import BuildError
 from kmsg_authoring.project.outputs import (
-    CONTRACT_SUFFIX,
-    CONTRACTS_DIR,
-    MANIFEST,
-    contract_rel,
-    manifest_entry,
-    manifest_text,
     write_outputs,
 )
 from kmsg_authoring.project.report import BuildReport
@@ -32,29 +26,14 @@ from kmsg_authoring.project.step import (
     Step,
     TemplateResult,
     VariantResult,
-    build_template,
 )
 from kmsg_authoring.project.workers import map_templates
 from kmsg_authoring.source.config import Config
 from kmsg_authoring.source.project import discover
 
-__all__ = [
-    "CHECK_ONLY",
-    "CONTRACTS_DIR",
-    "CONTRACT_SUFFIX",
-    "MANIFEST",
-    "BuildOptions",
-    "BuildReport",
-    "Builder",
-    "Step",
-    "TemplateResult",
-    "VariantResult",
-    "build_project",
-    "build_template",
-    "contract_rel",
-    "manifest_entry",
-    "manifest_text",
-]
+# The build's face: what the commands and the other stages call. The rest is imported from the
+# module that defines it (project.step, project.outputs, project.report).
+__all__ = ["CHECK_ONLY", "BuildOptions", "BuildReport", "Builder", "build_project"]
 
 
 # -- the build -------------------------------------------------------------------------------------

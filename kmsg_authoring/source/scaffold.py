@@ -36,6 +36,7 @@ _MJML_LAYOUT_TEXT = """\
 <mjml lang="en">
   <mj-head>
     <mj-title>{% block title %}{% endblock %}</mj-title>
+    <mj-preview>{% block preheader %}{% endblock %}</mj-preview>
     <mj-attributes>
       <mj-all font-family="Helvetica, Arial, sans-serif" />
       <mj-text font-size="16px" line-height="24px" color="#1f2933" />
@@ -54,6 +55,7 @@ _MJML_LAYOUT_TEXT = """\
 _MJML_BODY = """\
 {{% extends "{layout}" %}}
 {{% block title %}}{{eventName}}{{% endblock %}}
+{{% block preheader %}}Your link to join {{eventName}}, and what to expect.{{% endblock %}}
 {{% block content %}}
 <mj-text>
   <h1>Hello {{recipient.firstName}}</h1>
@@ -78,6 +80,7 @@ _LAYOUT_TEXT = """\
   </style>
 </head>
 <body>
+  <div style="display: none; mso-hide: all;">{% block preheader %}{% endblock %}</div>
   <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
     <tr>
       <td align="center">
@@ -107,6 +110,7 @@ msgParamsMap:
 _BODY = """\
 {{% extends "{layout}" %}}
 {{% block title %}}{{eventName}}{{% endblock %}}
+{{% block preheader %}}Your link to join {{eventName}}, and what to expect.{{% endblock %}}
 {{% from "{macros}" import button %}}
 {{% block content %}}
 <h1>Hello {{recipient.firstName}}</h1>

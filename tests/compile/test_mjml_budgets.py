@@ -179,7 +179,7 @@ def test_new_mjml_with_an_unclosed_text_in_a_demo_project(tmp_path: Path, capsys
     capsys.readouterr()
     assert main(["-C", str(demo), "build"]) == 1
     out = capsys.readouterr()
-    assert "templates_src/promo/body.mjml:4:1: KM001 <mj-text> is never closed" in out.out + out.err
+    assert "templates_src/promo/body.mjml:5:1: KM001 <mj-text> is never closed" in out.out + out.err
 
 
 # -- MRML in a worker -----------------------------------------------------------------------------------

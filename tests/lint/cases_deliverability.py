@@ -81,11 +81,13 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM808": (
         {
             "body": '<table><tr><td><a href="https://events.example.com/web">View in browser</a></td></tr></table>'
-            "<p>Doors open at 9.</p>"
+            "<p>Doors open at 9.</p>",
+            "preheader": None,
         },
         {
             "body": f'<div style="display:none;max-height:0;overflow:hidden">{PREHEADER}</div>'
-            '<table><tr><td><a href="https://events.example.com/web">View in browser</a></td></tr></table>'
+            '<table><tr><td><a href="https://events.example.com/web">View in browser</a></td></tr></table>',
+            "preheader": None,
         },
     ),
     "KM809": (

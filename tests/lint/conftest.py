@@ -17,7 +17,7 @@ PAGE = """\
 <!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Test</title></head>
-<body>
+<body>{preheader}
 {body}
 </body>
 </html>
@@ -36,9 +36,11 @@ def template_files(
     slug: str = "t",
     name: str | None = "Test",
     mjml: bool = False,
+    preheader: str | None = "Your ticket and the venue map are inside.",
 ) -> dict[str, str]:
     """The files of a project with one template: recipient (User) plus the given tokens (mjml: the
-    body, verbatim, is body.mjml)."""
+    body, verbatim, is body.mjml). The page has a hidden preheader on the <body> line unless
+    preheader is None."""
     params = {"recipient": "User", **(tokens or {})}
     lines = [f"name: {json.dumps(name)}"] if name is not None else []
     lines += [f"subject: {json.dumps(subject)}", f"toAttributePath: {json.dumps(to)}", "msgParamsMap:"]
@@ -50,8 +52,12 @@ def template_files(
         return {f"templates_src/{slug}/template.yaml": yaml_text, f"templates_src/{slug}/body.mjml": body}
     return {
         f"templates_src/{slug}/template.yaml": yaml_text,
-        f"templates_src/{slug}/body.html": PAGE.format(body=body) if page else body,
+        f"templates_src/{slug}/body.html": PAGE.format(body=body, preheader=_hidden(preheader)) if page else body,
     }
+
+
+def _hidden(preheader: str | None) -> str:
+    return "" if preheader is None else f'<div style="display: none; mso-hide: all;">{preheader}</div>'
 
 
 def write(root: Path, files: dict[str, str] | dict[str, str | bytes]) -> Path:

@@ -39,9 +39,9 @@ def weak_preheader(ctx: Context) -> Iterator[Finding]:
         (display:none, max-height:0 with overflow:hidden, opacity:0, mso-hide:all), else the body's
         first visible text. Reports an empty preview; a preheader shorter than `min-length`
         characters; a preview that repeats the subject; a preview that begins with a recipient
-        token ({recipient.firstName}...), which is empty for recipients without that field; and,
-        without a preheader, a preview that begins with layout text: "View in browser", "Having
-        trouble viewing", "Unsubscribe", or the items of a menu.
+        token ({recipient.firstName}...), which is empty for recipients without that field; and a
+        body without a preheader, whose preview is whatever text comes first: layout text ("View in
+        browser", "Having trouble viewing", "Unsubscribe"), the items of a menu, or a heading.
     Why:
         After the sender and subject, the preview is what decides whether a message is opened.
         Gmail shows about 100 characters of it and iOS Mail two lines; an empty one shows the
@@ -90,3 +90,9 @@ def weak_preheader(ctx: Context) -> Iterator[Finding]:
         opening.append(el)
     if len(opening) == _MENU_ITEMS and len(set(opening)) == _MENU_ITEMS:
         yield Finding(f"the inbox preview is the first words of the layout: '{shown[:60]}'; add a preheader", where)
+        return
+    yield Finding(
+        f"no preheader: the inbox shows the body's first text, '{shown[:60]}'; add a hidden preheader that "
+        "says what the email is for",
+        where,
+    )
