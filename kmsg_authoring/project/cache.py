@@ -189,6 +189,7 @@ class Cache:
         self.key = key
         self.hashes = Hashes(config.root)
         self.index: dict[str, Entry] = {}
+        self.verdicts: dict[tuple[str, str], bool] = {}  # (key, folder) -> unchanged, once per build
         # slug -> (deps, hash, record, outputs) to write, None: delete
         self.pending: dict[str, tuple[str, str, str | None, str | None] | None] = {}
         self.pending_outputs: dict[str, tuple[str, str]] = {}  # slug -> (outputs, deps of the row it describes)
@@ -242,6 +243,7 @@ class Cache:
             self.db.execute("COMMIT")
         rows = self.db.execute("SELECT slug, deps, hash, outputs FROM templates WHERE key = ?", (self.key,)).fetchall()
         self.index = {}
+        self.verdicts = {}
         for slug, deps, digest_, outputs in rows:
             try:
                 parsed = json.loads(deps)
@@ -257,6 +259,7 @@ class Cache:
                 self.db.close()
         self.db = None
         self.index = {}
+        self.verdicts = {}
 
     def _remove_files(self) -> bool:
         try:
@@ -269,14 +272,16 @@ class Cache:
     def unchanged(self, slug: str, folder: str | None = None) -> bool:
         """True when every file the template was last compiled from still holds the bytes compiled
         (slug: its cache key, folder: its template folder when the key names one locale's build)."""
-        entry = self.index.get(slug)
-        if entry is None:
-            return False
-        deps = entry.deps
-        slug = folder or slug
-        if set(sample_files(self.config, slug)) - set(deps):
-            return False
-        return all(self.hashes(rel) == digest_ for rel, digest_ in deps.items())
+        asked = (slug, folder or slug)
+        if asked not in self.verdicts:
+            entry = self.index.get(slug)
+            # The file hashes are read once per build, so the verdict is too (the pool's count, then the step).
+            self.verdicts[asked] = (
+                entry is not None
+                and not (set(sample_files(self.config, asked[1])) - set(entry.deps))
+                and all(self.hashes(rel) == digest_ for rel, digest_ in entry.deps.items())
+            )
+        return self.verdicts[asked]
 
     def load(self, slug: str) -> CompiledTemplate | None:
         """The full compiled record of an unchanged template (None: absent, damaged or replaced meanwhile)."""
@@ -319,6 +324,7 @@ class Cache:
         )
         self.pending_outputs.pop(key, None)
         self.index[key] = Entry(deps, compiled.content_hash, deps_text)
+        self._forget_verdicts(key)
 
     def record_outputs(self, slug: str, outputs: dict[str, Any]) -> None:
         """Remember the digest of the outputs just written from the template's compile in this cache: the
@@ -337,8 +343,13 @@ class Cache:
     def forget(self, slug: str) -> None:
         """Drop a template that failed, so that it is compiled again next time."""
         self.pending_outputs.pop(slug, None)
+        self._forget_verdicts(slug)
         if self.index.pop(slug, None) is not None:
             self.pending[slug] = None
+
+    def _forget_verdicts(self, key: str) -> None:
+        for asked in [asked for asked in self.verdicts if asked[0] == key]:
+            del self.verdicts[asked]
 
     def save(self) -> None:
         """Write what this build learnt in one short transaction; a busy cache keeps its old rows."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import stat
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kmsg_authoring.project.cache import dumps
 from kmsg_authoring.source.project import digest as sha
 from kmsg_authoring.source.config import Config
-from kmsg_authoring.source.files import write_atomic
+from kmsg_authoring.source.files import read_regular, write_atomic
 from kmsg_authoring.source.project import discover
 
 if TYPE_CHECKING:
@@ -120,13 +120,11 @@ def proven(config: Config, manifest: Mapping[str, str], recorded: Any, slug: str
         return None
     if name not in manifest or sha(manifest[name].encode("utf-8")) != entry:
         return None
+    build_dir = os.fspath(config.build_dir)
     for rel, digest in files.items():
-        path = config.build_dir / rel
-        try:
-            # Only a regular file of build/ itself: a link or a device there proves nothing (and is not read).
-            if not stat.S_ISREG(path.lstat().st_mode) or sha(path.read_bytes()) != digest:
-                return None
-        except OSError:
+        # Only a regular file of build/ itself: a link or a device there proves nothing (and is not read).
+        data = read_regular(os.path.join(build_dir, rel))
+        if data is None or sha(data) != digest:
             return None
     return str(name)
 

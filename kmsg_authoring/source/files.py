@@ -4,8 +4,29 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+# Opened without following a link or waiting on a FIFO: only a regular file itself is read.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_regular(path: str | Path) -> bytes | None:
+    """The bytes of the regular file at path; None when absent, unreadable, or a link, device or FIFO
+    (not followed, not waited on)."""
+    try:
+        if not _NOFOLLOW and os.path.islink(path):
+            return None
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    with open(fd, "rb") as fh:
+        try:
+            return fh.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        except OSError:
+            return None
 
 
 @functools.cache
@@ -17,21 +38,20 @@ def _umask() -> int:
 
 
 def _file_mode(path: Path) -> int:
-    """The mode of an existing file, else what open() would create under the umask."""
+    """The mode of an existing regular file, else what open() would create under the umask."""
     try:
-        return path.stat().st_mode & 0o7777
+        mode = path.lstat().st_mode
     except OSError:
-        return 0o666 & ~_umask()
+        mode = 0
+    return mode & 0o7777 if stat.S_ISREG(mode) else 0o666 & ~_umask()
 
 
 def write_atomic(path: Path, text: str) -> bool:
-    """Write text to path through a temporary file; leaves an identical file untouched. True if written."""
+    """Write text to path through a temporary file; leaves an identical regular file untouched (a link or
+    a FIFO there is replaced, never followed or waited on). True if written."""
     data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+    if read_regular(path) == data:
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

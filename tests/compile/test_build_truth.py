@@ -4,6 +4,7 @@ without its outputs, an output's presence proves nothing, and every setting that
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -118,6 +119,27 @@ def test_an_output_changed_or_removed_behind_the_builds_back_is_written_again(
     assert code == 0 and outputs(root) == expected, text
     path.unlink()
     assert run(capsys, root, "build")[0] == 0 and outputs(root) == expected
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_an_output_that_is_not_a_regular_file_of_build_is_no_proof(
+    make_project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    root = project(make_project)
+    assert run(capsys, root, "build")[0] == 0
+    expected = outputs(root)
+    path = root / "build/t.html"
+    if kind == "link":  # the same bytes, but through a link: build/ does not hold them itself
+        twin = tmp_path / "twin.html"
+        twin.write_bytes(path.read_bytes())
+        path.unlink()
+        path.symlink_to(twin)
+    else:  # read without waiting for a writer, and written again
+        path.unlink()
+        os.mkfifo(path)
+    code, text = run(capsys, root, "build")
+    assert code == 0 and "1 unchanged" not in text, text
+    assert path.is_file() and not path.is_symlink() and outputs(root) == expected
 
 
 def test_switching_the_inliner_rebuilds_with_the_new_engine(
