@@ -101,6 +101,51 @@ class ShieldingLoader(jinja2.BaseLoader):
         return prepared, str(path), uptodate
 
 
+DROPPED_OUTSIDE_BLOCKS = "KM604"  # the lint code of output Jinja drops after {% extends %}
+OUTSIDE_BLOCKS_MESSAGE = (
+    "this is outside every {% block %} of a template that extends a layout: Jinja never renders it; "
+    "move it into one of the layout's blocks"
+)
+
+
+def dropped_outside_blocks(tree: nodes.Template, source: str) -> tuple[tuple[int, int], ...]:
+    """(line, column) of the first character of each piece of output a template has after a top-level
+    `{% extends %}` outside every `{% block %}`: text, `{{ }}` and what an `{% if %}` or `{% for %}`
+    there would print. Jinja skips all of it when it renders the template; blank text is not reported."""
+    lines = source.split("\n")
+    found: list[tuple[int, int]] = []
+    extends = False
+    for node in tree.body:
+        if isinstance(node, nodes.Extends):
+            extends = True
+        elif extends and not isinstance(node, nodes.Block) and not node.find(nodes.Block):
+            outputs = [node] if isinstance(node, nodes.Output) else list(node.find_all(nodes.Output))
+            where = next((w for out in outputs if (w := _first_output(out, lines)) is not None), None)
+            if where is not None:
+                found.append(where)
+    return tuple(found)
+
+
+def _first_output(node: nodes.Output, lines: list[str]) -> tuple[int, int] | None:
+    """Where an Output node's first non-blank piece starts (None: only whitespace)."""
+    for child in node.nodes:
+        if isinstance(child, nodes.TemplateData):
+            text = child.data
+            start = len(text) - len(text.lstrip())
+            if start == len(text):
+                continue
+            line = child.lineno + text.count("\n", 0, start)
+            newline = text.rfind("\n", 0, start)
+            if newline >= 0:
+                return line, start - newline
+            first = text[start:].split("\n", 1)[0]
+            written = lines[line - 1] if 0 < line <= len(lines) else ""
+            return line, written.find(first) + 1 if first in written else 1
+        written = lines[child.lineno - 1] if 0 < child.lineno <= len(lines) else ""
+        return child.lineno, written.find("{{") + 1 if "{{" in written else 1
+    return None
+
+
 class _MeasuredConcat(NodeTransformer):
     """Puts every `~` through the size filter: a string doubled in a loop stops at the size limit."""
 
@@ -144,9 +189,18 @@ class TrackingEnvironment(SandboxedEnvironment):
         self.size_limit = size_limit
         self.deadline = math.inf
         self.produced = 0  # characters the template's renders (fields and body) have produced so far
+        # Template name -> (line, column) of each piece of output it has after {% extends %}, outside
+        # every block: Jinja never renders it (see dropped_outside_blocks). Kept with Jinja's own cache.
+        self.dropped: dict[str, tuple[tuple[int, int], ...]] = {}
         self.filters[BUDGET_FILTER] = _budgeted
         self.filters[SIZE_FILTER] = self._sized
         guard_filters(self.filters, size_limit)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if name is not None:
+            self.dropped[name] = dropped_outside_blocks(tree, source)
+        return tree
 
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         self.loaded.add(name)

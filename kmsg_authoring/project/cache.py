@@ -23,7 +23,7 @@ from kmsg_authoring.source.project import (
 )
 
 CACHE_FILE = ".cache.sqlite"
-CACHE_FORMAT = 7  # 7: the digest of the outputs each template last wrote; 6: compile notes (text MJML drops)
+CACHE_FORMAT = 8  # 8: output Jinja drops outside blocks noted; 7: the digest of the outputs each template last wrote
 # Seconds a process waits for another one's write to the shared cache; past it, the cache is a miss.
 BUSY_TIMEOUT = 2.0
 _SQLITE_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the cache

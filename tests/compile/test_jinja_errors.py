@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from kmsg_authoring.cli import main
 from kmsg_authoring.compile import compile_template
 from kmsg_authoring.errors import KmsgError
 from kmsg_authoring.source.config import load_config
@@ -70,3 +72,42 @@ def test_a_jinja_mistake_is_reported_where_it_was_made(tmp_path: Path, body: str
         compile_template(load_config(tmp_path), "welcome")
     assert str(caught.value.location) == where, str(caught.value)
     assert says in str(caught.value)
+
+
+BODY_END = (
+    "{% block content %}\n<h1>Hello {recipient.firstName}</h1>\n<p>This is about {eventName}.</p>\n"
+    '{{ button("{joinLink}", "Join {eventName}") }}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "where"),
+    [
+        ("{% endblock %}\n<p>See you there.</p>\n", ["templates_src/welcome/body.html:10:1"]),
+        ("{% endblock %}  <p>See you there.</p>\n", ["templates_src/welcome/body.html:9:17"]),
+        ("{% endblock %}\n\n   {{ brand.company }}\n", ["templates_src/welcome/body.html:11:4"]),
+        (
+            "{% endblock %}\n{% if brand.company %}\n  <p>{eventName}</p>\n{% endif %}\n<p>x</p>\n",
+            ["templates_src/welcome/body.html:11:3", "templates_src/welcome/body.html:13:1"],
+        ),
+        ("{% endblock %}\n\n{# a comment #}\n{% set x = 1 %}\n", []),
+        ("<p>See you there.</p>\n{% endblock %}\n", []),
+    ],
+    ids=["next-line", "same-line", "expression", "if-and-text", "blank", "inside"],
+)
+def test_what_jinja_drops_outside_the_blocks_is_reported_where_it_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tail: str, where: list[str]
+) -> None:
+    """A template that extends a layout: Jinja renders its blocks in the layout and drops the rest."""
+    init_project(tmp_path)
+    body = tmp_path / "templates_src" / "welcome" / "body.html"
+    head = body.read_text(encoding="utf-8").split("{% block content %}", 1)[0]
+    body.write_text(head + BODY_END + tail, encoding="utf-8")
+    assert main(["-C", str(tmp_path), "lint", "--format", "json"]) == 0
+    found = [p for p in json.loads(capsys.readouterr().out)["problems"] if p["code"] == "KM604"]
+    assert [f"{p['path']}:{p['line']}:{p['col']}" for p in found] == where
+    assert all("never renders it" in p["message"] and p["severity"] == "warning" for p in found)
+    assert main(["-C", str(tmp_path), "build"]) == 0  # a warning: the build goes on
+    capsys.readouterr()
+    html = (tmp_path / "build" / "welcome.html").read_text(encoding="utf-8")
+    assert ("See you there" in html) == (not tail.startswith("{% endblock %}"))  # only inside a block

@@ -32,6 +32,20 @@ def _translated(msgstr: str, *, fuzzy: bool = False) -> dict[str, Any]:
     }
 
 
+def _extending(body: str) -> dict[str, Any]:
+    """A template whose body extends a layout with one block, content."""
+    layout = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Test</title></head>\n'
+        '<body><div style="display: none; mso-hide: all;">Your ticket and the venue map are inside.</div>\n'
+        "{% block content %}{% endblock %}\n</body>\n</html>\n"
+    )
+    return {
+        "body": '{% extends "_layouts/page.html" %}\n' + body,
+        "page": False,
+        "files": {"templates_src/_layouts/page.html": layout},
+    }
+
+
 def _mjml(columns: str) -> dict[str, Any]:
     """A template written in MJML whose one section holds these columns."""
     body = (
@@ -211,6 +225,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "KM603": (
         _mjml("<mj-column><mj-text>Hi {recipient.firstName}</mj-text></mj-column> |"),
         _mjml("<mj-column><mj-text>Hi {recipient.firstName}</mj-text></mj-column>"),
+    ),
+    "KM604": (
+        _extending("{% block content %}<p>Hi {recipient.firstName}</p>{% endblock %}\n<p>See you there.</p>"),
+        _extending("{% block content %}<p>Hi {recipient.firstName}</p>\n<p>See you there.</p>{% endblock %}"),
     ),
     "KM623": (
         {"body": '<img src="https://e.example.com/logo.png" alt="Logo">'},
