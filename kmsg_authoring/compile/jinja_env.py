@@ -119,11 +119,23 @@ def dropped_outside_blocks(tree: nodes.Template, source: str) -> tuple[tuple[int
         if isinstance(node, nodes.Extends):
             extends = True
         elif extends and not isinstance(node, nodes.Block) and not node.find(nodes.Block):
-            outputs = [node] if isinstance(node, nodes.Output) else list(node.find_all(nodes.Output))
-            where = next((w for out in outputs if (w := _first_output(out, lines)) is not None), None)
+            where = next((w for out in _printed(node) if (w := _first_output(out, lines)) is not None), None)
             if where is not None:
                 found.append(where)
     return tuple(found)
+
+
+# What defines rather than prints: a macro's body or a {% set %} block's is output only where used.
+_DEFINES = (nodes.Macro, nodes.AssignBlock)
+
+
+def _printed(node: nodes.Node) -> Iterator[nodes.Output]:
+    """The Output nodes a node would print, in order, leaving out macro bodies and {% set %} blocks."""
+    if isinstance(node, nodes.Output):
+        yield node
+    elif not isinstance(node, _DEFINES):
+        for child in node.iter_child_nodes():
+            yield from _printed(child)
 
 
 def _first_output(node: nodes.Output, lines: list[str]) -> tuple[int, int] | None:

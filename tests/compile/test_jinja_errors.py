@@ -91,9 +91,10 @@ BODY_END = (
             ["templates_src/welcome/body.html:11:3", "templates_src/welcome/body.html:13:1"],
         ),
         ("{% endblock %}\n\n{# a comment #}\n{% set x = 1 %}\n", []),
+        ("{% endblock %}\n{% macro m() %}<p>m</p>{% endmacro %}\n{% set s %}<p>s</p>{% endset %}\n", []),
         ("<p>See you there.</p>\n{% endblock %}\n", []),
     ],
-    ids=["next-line", "same-line", "expression", "if-and-text", "blank", "inside"],
+    ids=["next-line", "same-line", "expression", "if-and-text", "blank", "definitions", "inside"],
 )
 def test_what_jinja_drops_outside_the_blocks_is_reported_where_it_stands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], tail: str, where: list[str]
