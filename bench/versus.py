@@ -17,9 +17,9 @@ Per figure it prints the median wall and CPU time (user + system of the process 
 waited for) of each revision, and the change: the median over the pairs of after / before, with a 95%
 interval for that median (percentile bootstrap over the pairs, a fixed seed); then each revision's
 fastest CPU time and their change (a neighbour's load only ever adds time, so the fastest of many runs
-is the closest to what the code itself costs). On a VM whose speed
-drifts from one second to the next, a pair's ratio moves far less than either time; a change whose
-interval straddles zero is within what this machine can tell apart. Use it on a quiet machine.
+is the closest to what the code itself costs). A pair's two runs share the machine's drift of that
+moment; a change whose interval straddles zero is within what this machine can tell apart. Use it on
+a quiet machine.
 
     python bench/versus.py REV_BEFORE REV_AFTER [--runs 16] [--only cold,noop,rebuild,lint]
 

@@ -139,8 +139,6 @@ class _Compiler:
         if not jinja_on:
             text = read_text(self.folder / self.body_name, self.body_rel, root=self.config.root)
             return prepare(text, self.body_rel, self.env.shield, self.env.marks, jinja=False)
-        from kmsg_authoring.compile.jinja_env import DROPPED_OUTSIDE_BLOCKS, OUTSIDE_BLOCKS_MESSAGE
-
         jinja = self.env.jinja
         jinja.loaded.clear()
         jinja.default_location = Location(self.body_rel)
@@ -151,10 +149,7 @@ class _Compiler:
             raise self._jinja_error(exc, Location(self.body_rel)) from None
         finally:
             self.deps.update(self.config.rel(self.config.src_dir / n) for n in jinja.loaded)
-            for n in sorted(jinja.loaded):
-                for line, col in jinja.dropped.get(n, ()):
-                    where = Location(self.config.rel(self.config.src_dir / n), line, col)
-                    self.notes.append((DROPPED_OUTSIDE_BLOCKS, OUTSIDE_BLOCKS_MESSAGE, where))
+            self.notes.extend(jinja.outside_blocks(lambda n: self.config.rel(self.config.src_dir / n)))
 
     def _mjml(self, mjml: str) -> str:
         """MJML (tokens shielded, elements marked) -> HTML through MRML; see compile/mjml_check.py."""

@@ -34,7 +34,7 @@ from kmsg_authoring.compile.jinja_budgets import (
 )
 from kmsg_authoring.compile.loader import prepare
 from kmsg_authoring.compile.tokens import TOKEN_RE, Shield, Shielded
-from kmsg_authoring.compile.types import SourceMap
+from kmsg_authoring.compile.types import JINJA_OUTSIDE_BLOCKS, SourceMap
 from kmsg_authoring.errors import Location
 from kmsg_authoring.source.project import confine, lexical_rel, note_read, read_text, recording_reads
 
@@ -101,7 +101,6 @@ class ShieldingLoader(jinja2.BaseLoader):
         return prepared, str(path), uptodate
 
 
-DROPPED_OUTSIDE_BLOCKS = "KM604"  # the lint code of output Jinja drops after {% extends %}
 OUTSIDE_BLOCKS_MESSAGE = (
     "this is outside every {% block %} of a template that extends a layout: Jinja never renders it; "
     "move it into one of the layout's blocks"
@@ -213,6 +212,15 @@ class TrackingEnvironment(SandboxedEnvironment):
         if name is not None:
             self.dropped[name] = dropped_outside_blocks(tree, source)
         return tree
+
+    def outside_blocks(self, rel: Callable[[str], str]) -> list[tuple[str, str, Location]]:
+        """The compile notes of the templates loaded since `loaded` was cleared: what each has outside
+        its blocks (rel: a template name's project-relative path)."""
+        return [
+            (JINJA_OUTSIDE_BLOCKS, OUTSIDE_BLOCKS_MESSAGE, Location(rel(name), line, col))
+            for name in sorted(self.loaded)
+            for line, col in self.dropped.get(name, ())
+        ]
 
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         self.loaded.add(name)

@@ -32,14 +32,13 @@ from kmsg_authoring.compile.mjml_lang import (
 )
 from kmsg_authoring.compile.mjml_parse import Attr, Node, Parser
 from kmsg_authoring.compile.tokens import PLACEHOLDER_PREFIX, PLACEHOLDER_RE, Shield
-from kmsg_authoring.compile.types import MARK_ATTR, SourceMap
+from kmsg_authoring.compile.types import MARK_ATTR, MJML_DROPPED_TEXT, SourceMap
 from kmsg_authoring.errors import KmsgError, Location, SourceError
 from kmsg_authoring.source.config import RENDER_SIZE_LIMIT_MB, RENDER_TIME_LIMIT, MjmlOptions
 from kmsg_authoring.source.project import confine, lexical_rel, read_text
 
 # Budgets of mj-include, checked before MRML is given the MJML (docs/mjml.md lists them; the
 # nesting and element budgets are compile/mjml_parse.py's).
-STRAY_TEXT = "KM603"  # the lint code of text MJML drops
 MAX_INCLUDE_DEPTH = 20  # mj-include within mj-include
 MAX_INCLUDES = 100  # mj-include elements read for one body, all levels together
 MAX_INCLUDE_BYTES = 1024 * 1024  # what they read, all together
@@ -94,7 +93,7 @@ class _Stage(Parser):
         """Check nodes standing in parent (level deep), with mj-include replaced by what it includes.
 
         Text standing directly in a component that is not a content component is dropped, as MJML
-        drops it, with a KM603 note at the text.
+        drops it, with a MJML_DROPPED_TEXT note at the text.
         """
         out: list[Node] = []
         for node in nodes:
@@ -108,7 +107,7 @@ class _Stage(Parser):
                     shown = shown if len(shown) <= 30 else shown[:27] + "..."
                     self.notes.append(
                         (
-                            STRAY_TEXT,
+                            MJML_DROPPED_TEXT,
                             f"text '{shown}' stands directly in <{parent}>: MJML drops it, so it is not in the "
                             "email (put it in <mj-text> or another content component, or remove it)",
                             self.loc(node.text, offset),

@@ -36,6 +36,12 @@ class Where(StrEnum):
 WHERE_FIELDS: tuple[Where, ...] = tuple(Where(f) for f in TOKEN_TEXT_FIELDS)
 
 
+# The lint codes of what the compiler drops as the engine it follows does, noted in
+# CompiledTemplate.notes rather than refused, and reported by the rules of the same codes.
+MJML_DROPPED_TEXT = "KM603"  # text standing directly in an MJML layout component
+JINJA_OUTSIDE_BLOCKS = "KM604"  # output after {% extends %} outside every {% block %}
+
+
 @dataclass(frozen=True)
 class TokenRef:
     """One reference to a send-time token, as written by the designer."""
@@ -177,7 +183,7 @@ class CompiledTemplate:
     locale: str | None = None
     translations: tuple[Any, ...] = ()
     # What the compiler noticed but did not refuse, for lint to report: (lint code, message, where),
-    # e.g. text MJML drops (KM603).
+    # e.g. text MJML drops (MJML_DROPPED_TEXT).
     notes: tuple[tuple[str, str, Location], ...] = ()
     unminified_bytes: int | None = None  # [build] minify, remove_unused_css: the body's UTF-8 size before them
 

@@ -250,6 +250,12 @@ class Context:
         html = self.compiled.marked_body if html is None else html
         return self.compiled.source_map.locate(html, offset) or self.compiled.body_location
 
+    def noted(self, code: str) -> Iterator[Finding]:
+        """The compiler's notes of a lint code (CompiledTemplate.notes), as findings."""
+        for noted_code, message, where in self.compiled.notes:
+            if noted_code == code:
+                yield Finding(message, where)
+
     def at_field(self, *keys: str | int) -> Location:
         """Where a template.yaml field (or an item inside it) stands."""
         return self.compiled.meta.locate(*keys)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kmsg_authoring.compile.types import JINJA_OUTSIDE_BLOCKS
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import rule
 
 
-@rule("KM604", "jinja-outside-blocks", "warning")
+@rule(JINJA_OUTSIDE_BLOCKS, "jinja-outside-blocks", "warning")
 def jinja_outside_blocks(ctx: Context) -> Iterator[Finding]:
     """Text or output after `{% extends %}` standing outside every `{% block %}`, which Jinja never renders.
 
@@ -28,6 +29,4 @@ def jinja_outside_blocks(ctx: Context) -> Iterator[Finding]:
         {% block content %}<p>Hello {recipient.firstName}</p>
         <p>See you at {eventName}.</p>{% endblock %}
     """
-    for code, message, where in ctx.compiled.notes:
-        if code == "KM604":
-            yield Finding(message, where)
+    return ctx.noted(JINJA_OUTSIDE_BLOCKS)

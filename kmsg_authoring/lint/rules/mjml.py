@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kmsg_authoring.compile.types import MJML_DROPPED_TEXT
 from kmsg_authoring.lint.context import Context, Finding
 from kmsg_authoring.lint.registry import rule
 
 
-@rule("KM603", "mjml-dropped-text", "warning")
+@rule(MJML_DROPPED_TEXT, "mjml-dropped-text", "warning")
 def mjml_dropped_text(ctx: Context) -> Iterator[Finding]:
     """Text standing directly in an MJML layout component, which MJML drops from the email.
 
@@ -30,6 +31,4 @@ def mjml_dropped_text(ctx: Context) -> Iterator[Finding]:
           <mj-column><mj-text>Right</mj-text></mj-column>
         </mj-section>
     """
-    for code, message, where in ctx.compiled.notes:
-        if code == "KM603":
-            yield Finding(message, where)
+    return ctx.noted(MJML_DROPPED_TEXT)
